@@ -1,0 +1,174 @@
+#pragma once
+// The ports: everything the core needs from the outside world. Adapters
+// (store/rocks, bus/local, push, crypto) implement them; tests use fakes.
+//
+// Store ports are called from many threads at once and must be thread-safe.
+// The core serialises conflicting writes itself (per chat, per user), so an
+// adapter needs no locking beyond what its engine gives.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/model.h"
+#include "core/result.h"
+
+namespace parley {
+
+class AccountStore {
+ public:
+  virtual ~AccountStore() = default;
+  // Durable. Fails with email_taken when a user already has that email.
+  virtual Status create_user(const User& user) = 0;
+  virtual std::optional<User> find_user(const UserId& id) = 0;
+  virtual std::optional<User> find_user_by_email(const std::string& email) = 0;
+  virtual Status set_last_active(const UserId& id, TimeMs at) = 0;
+  // Creates or replaces a device and keeps the token index in step: an empty
+  // token_digest means the device is logged out and no token finds it.
+  virtual Status put_device(const Device& device) = 0;
+  virtual std::optional<Device> find_device(const DeviceId& id) = 0;
+  virtual std::optional<Device> find_device_by_token(const std::string& token_digest) = 0;
+  virtual std::vector<Device> devices_of_user(const UserId& id) = 0;
+};
+
+class ChatStore {
+ public:
+  virtual ~ChatStore() = default;
+  // Durable. Creates or replaces the chat, keeps the user -> chats index and,
+  // for a direct chat, the pair -> chat index in step with its members.
+  virtual Status put_chat(const Chat& chat) = 0;
+  virtual std::optional<Chat> find_chat(const ChatId& id) = 0;
+  virtual std::optional<ChatId> find_direct_chat(const UserId& a, const UserId& b) = 0;
+  virtual std::vector<ChatId> chats_of_user(const UserId& id) = 0;
+  // 0 when the user has read nothing.
+  virtual Seq read_marker(const ChatId& chat, const UserId& user) = 0;
+  // Survives a crash of the process; may be lost with the machine's power.
+  virtual Status set_read_marker(const ChatId& chat, const UserId& user, Seq seq) = 0;
+};
+
+// The append-only message log, partitioned by chat and ordered by seq.
+class MessageLog {
+ public:
+  virtual ~MessageLog() = default;
+  // Highest durable seq of the chat, 0 when it has none.
+  virtual Seq last_seq(const ChatId& chat) = 0;
+  // Highest durable offset of the whole log, 0 when empty.
+  virtual LogOffset last_offset() = 0;
+  // The message a sender stored earlier with this client_msg_id, if any.
+  virtual std::optional<Message> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
+                                                       const std::string& client_msg_id) = 0;
+  // Writes every message with its idempotency key in ONE atomic write that is
+  // synced to stable storage before returning (this is the group commit).
+  virtual Status append(const std::vector<Message>& batch) = 0;
+  virtual std::optional<Message> find(const ChatId& chat, Seq seq) = 0;
+  // Messages with seq < before (before == 0: the newest), newest first.
+  virtual std::vector<Message> read_before(const ChatId& chat, Seq before, std::size_t limit) = 0;
+  // Messages with seq > after, oldest first.
+  virtual std::vector<Message> read_after(const ChatId& chat, Seq after, std::size_t limit) = 0;
+  // Messages of the chat with after < offset <= up_to, in seq order.
+  virtual std::vector<Message> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
+                                                 std::size_t limit) = 0;
+};
+
+class PushJobStore {
+ public:
+  virtual ~PushJobStore() = default;
+  // Durable; creates or replaces by id.
+  virtual Status put_push_jobs(const std::vector<PushJob>& jobs) = 0;
+  virtual Status delete_push_job(std::uint64_t id) = 0;
+  virtual std::vector<PushJob> load_push_jobs() = 0;
+};
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimeMs now_ms() const = 0;
+};
+
+// Password hashing, tokens and identifiers. Thread-safe.
+class Credentials {
+ public:
+  virtual ~Credentials() = default;
+  // Slow on purpose: call off the I/O threads.
+  virtual std::string hash_password(const std::string& password) = 0;
+  virtual bool verify_password(const std::string& hash, const std::string& password) = 0;
+  // A fresh bearer token (256 random bits, printable).
+  virtual std::string new_token() = 0;
+  // The digest stored in place of a token.
+  virtual std::string digest_token(const std::string& token) = 0;
+  // A fresh random identifier, printable, unique with overwhelming probability.
+  virtual std::string new_id() = 0;
+};
+
+// ---- Events delivered to connected devices ---------------------------------
+
+struct MemberView {
+  UserId user_id;
+  std::string display_name;
+  MemberRole role = MemberRole::member;
+};
+
+// A chat as clients see it.
+struct ChatView {
+  ChatId chat_id;
+  ChatKind kind = ChatKind::group;
+  std::string name;
+  std::vector<MemberView> members;
+  Seq last_seq = 0;
+  std::optional<Seq> read_seq;  // set only when the view is for one user
+  TimeMs created_at = 0;
+};
+
+struct MessageEvent {
+  Message message;
+};
+struct ReceiptEvent {
+  ChatId chat_id;
+  UserId user_id;
+  Seq read_seq = 0;
+};
+struct TypingEvent {
+  ChatId chat_id;
+  UserId user_id;
+};
+struct PresenceEvent {
+  UserId user_id;
+  bool online = false;
+  TimeMs last_active_at = 0;
+};
+enum class ChatEventKind { created, member_added, member_removed };
+struct ChatEvent {
+  ChatEventKind kind = ChatEventKind::created;
+  ChatView chat;
+};
+
+using Event = std::variant<MessageEvent, ReceiptEvent, TypingEvent, PresenceEvent, ChatEvent>;
+using EventPtr = std::shared_ptr<const Event>;
+
+const char* to_string(ChatEventKind kind);
+
+// Routes events to connected devices (the seed's message_sync_queue).
+// Thread-safe; never blocks on a slow device.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // To every connected device of each user, except the device `except` if set.
+  virtual void deliver(std::span<const UserId> users, const EventPtr& event,
+                       const std::optional<DeviceId>& except = std::nullopt) = 0;
+  virtual void deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) = 0;
+  virtual bool has_connected_device(const UserId& user) = 0;
+};
+
+// Sends one push notification. `done(true)` when the provider accepted it,
+// `done(false)` for a failure worth retrying. May call `done` on any thread.
+class PushSender {
+ public:
+  virtual ~PushSender() = default;
+  virtual void send(const PushJob& job, std::function<void(bool delivered)> done) = 0;
+};
+
+}  // namespace parley
