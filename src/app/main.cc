@@ -1,0 +1,168 @@
+// parleyd: parses configuration, wires the adapters to the core, runs the
+// server until SIGTERM/SIGINT, then shuts down in two phases: stop input,
+// then drain (pending sends are committed and acknowledged) and exit 0.
+
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "bus/local/local_event_bus.h"
+#include "core/core.h"
+#include "crypto/sodium_credentials.h"
+#include "net/server.h"
+#include "push/webhook_sender.h"
+#include "store/rocks/rocks_store.h"
+
+namespace {
+
+struct SystemClock final : parley::Clock {
+  parley::TimeMs now_ms() const override {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+
+// Each connection needs a descriptor; the soft limit is often 1024.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  }
+  spdlog::info("open-file limit {}", static_cast<unsigned long long>(limit.rlim_cur));
+}
+
+bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
+  auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    auto value = std::stoul(listen.substr(colon + 1));
+    if (value > 65535) return false;
+    port = static_cast<std::uint16_t>(value);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"parleyd — the Parley chat server"};
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = "./data";
+  std::string web_root;
+  std::string log_level = "info";
+  double presence_timeout_s = 30;
+  double heartbeat_interval_s = 5;
+  parley::CoreConfig core_config;
+  parley::ServerConfig server_config;
+  std::int64_t push_retry_initial_ms = core_config.push_retry_initial_ms;
+  double push_give_up_hours = static_cast<double>(core_config.push_give_up_after_ms) / 3'600'000.0;
+
+  app.add_option("--listen", listen, "HOST:PORT to listen on")->capture_default_str();
+  app.add_option("--data-dir", data_dir, "directory of the embedded database (created if missing)")
+      ->capture_default_str();
+  app.add_option("--presence-timeout", presence_timeout_s,
+                 "seconds without a heartbeat from any device before a user is offline")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--heartbeat-interval", heartbeat_interval_s, "seconds between client heartbeats (told in welcome)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-text-bytes", core_config.max_text_bytes, "longest message text, in bytes")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--max-group-size", core_config.max_group_size, "most members of a group, creator included")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 1'000'000));
+  app.add_option("--max-frames-per-second", server_config.max_frames_per_second,
+                 "frames per second one WebSocket may send (bursts of twice that); 0 = unlimited")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-frame-bytes", server_config.max_frame_bytes, "largest WebSocket message; larger closes 1009")
+      ->capture_default_str()
+      ->check(CLI::Range(256, 16 * 1024 * 1024));
+  app.add_option("--max-body-bytes", server_config.max_body_bytes, "largest HTTP request body; larger is 413")
+      ->capture_default_str()
+      ->check(CLI::Range(256, 16 * 1024 * 1024));
+  app.add_option("--threads", server_config.threads, "I/O threads (default: one per core)")
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--push-retry-initial-ms", push_retry_initial_ms,
+                 "first retry delay of a failed push; doubles up to 5 minutes")
+      ->capture_default_str()
+      ->check(CLI::Range(10, 3'600'000));
+  app.add_option("--push-give-up-hours", push_give_up_hours, "how long a failing push is retried")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 24.0 * 30));
+  app.add_option("--web-root", web_root, "directory of the browser client served at /");
+  app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_default_logger(spdlog::stderr_color_mt("parleyd"));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(log_level));
+
+  if (!split_listen(listen, server_config.host, server_config.port)) {
+    std::cerr << "--listen must be HOST:PORT, got " << listen << "\n";
+    return 2;
+  }
+  core_config.presence_timeout_ms = std::llround(presence_timeout_s * 1000);
+  core_config.push_retry_initial_ms = push_retry_initial_ms;
+  core_config.push_give_up_after_ms = std::llround(push_give_up_hours * 3'600'000);
+  server_config.heartbeat_interval_ms = std::llround(heartbeat_interval_s * 1000);
+  server_config.presence_sweep_ms = std::clamp<std::int64_t>(core_config.presence_timeout_ms / 8, 50, 1000);
+  server_config.web_root = web_root;
+
+  try {
+    raise_open_file_limit();
+    std::filesystem::create_directories(data_dir);
+    auto store = parley::RocksStore::open(data_dir);
+    parley::SodiumCredentials credentials;
+    SystemClock clock;
+    parley::LocalEventBus bus;
+    parley::WebhookPushSender push_sender;
+    parley::Core core(core_config, parley::CorePorts{*store, *store, *store, *store, credentials, clock, bus,
+                                                    push_sender});
+    parley::Server server(server_config, core, bus);
+    server.listen();
+    push_sender.start();
+    core.start();
+
+    boost::asio::signal_set signals(server.io_context(), SIGINT, SIGTERM);
+    std::thread drain;
+    signals.async_wait([&](const boost::system::error_code& ec, int signal) {
+      if (ec) return;
+      spdlog::info("signal {}: stopping", signal);
+      server.stop_accepting();
+      // Draining blocks until the last batch is durable: not on an I/O thread.
+      drain = std::thread([&] {
+        core.pipeline.stop();
+        server.stop(std::chrono::milliseconds(300));
+      });
+    });
+
+    spdlog::info("parleyd listening on {}:{} with data in {}", server_config.host, server.port(), data_dir);
+    server.run();
+    if (drain.joinable()) drain.join();
+    core.stop();
+    push_sender.stop();
+    spdlog::info("stopped");
+  } catch (const std::exception& e) {
+    spdlog::error("cannot start: {}", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,89 @@
+#include "bus/local/local_event_bus.h"
+
+#include <functional>
+
+#include "protocol/frames.h"
+
+namespace parley {
+
+OutboundFrame encode_frame(const Event& event) {
+  OutboundFrame frame;
+  frame.text = std::make_shared<const std::string>(protocol::encode_event(event));
+  if (auto* m = std::get_if<MessageEvent>(&event)) frame.offset = m->message.offset;
+  return frame;
+}
+
+LocalEventBus::Shard& LocalEventBus::shard(const UserId& user) {
+  return shards_[std::hash<UserId>{}(user) % shards_.size()];
+}
+
+void LocalEventBus::attach(const std::shared_ptr<DeviceConnection>& connection) {
+  auto& s = shard(connection->user_id());
+  std::lock_guard lock(s.mutex);
+  s.by_user[connection->user_id()].push_back(connection);
+  connections_.fetch_add(1, std::memory_order_relaxed);
+}
+
+void LocalEventBus::detach(const DeviceConnection& connection) {
+  auto& s = shard(connection.user_id());
+  std::lock_guard lock(s.mutex);
+  auto it = s.by_user.find(connection.user_id());
+  if (it == s.by_user.end()) return;
+  auto& list = it->second;
+  auto removed = std::erase_if(list, [&](const std::weak_ptr<DeviceConnection>& w) {
+    auto c = w.lock();
+    return !c || c.get() == &connection;
+  });
+  connections_.fetch_sub(removed, std::memory_order_relaxed);
+  if (list.empty()) s.by_user.erase(it);
+}
+
+void LocalEventBus::collect(const UserId& user, std::vector<std::shared_ptr<DeviceConnection>>& out) {
+  auto& s = shard(user);
+  std::lock_guard lock(s.mutex);
+  auto it = s.by_user.find(user);
+  if (it == s.by_user.end()) return;
+  for (const auto& w : it->second) {
+    if (auto c = w.lock()) out.push_back(std::move(c));
+  }
+}
+
+void LocalEventBus::deliver(std::span<const UserId> users, const EventPtr& event,
+                            const std::optional<DeviceId>& except) {
+  std::vector<std::shared_ptr<DeviceConnection>> targets;
+  for (const auto& user : users) collect(user, targets);
+  if (targets.empty()) return;
+  OutboundFrame frame = encode_frame(*event);  // once, whatever the number of recipients
+  for (const auto& c : targets) {
+    if (except && c->device_id() == *except) continue;
+    c->push(frame);
+  }
+}
+
+void LocalEventBus::deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) {
+  std::vector<std::shared_ptr<DeviceConnection>> targets;
+  collect(user, targets);
+  std::optional<OutboundFrame> frame;
+  for (const auto& c : targets) {
+    if (c->device_id() != device) continue;
+    if (!frame) frame = encode_frame(*event);
+    c->push(*frame);
+  }
+}
+
+bool LocalEventBus::has_connected_device(const UserId& user) {
+  auto& s = shard(user);
+  std::lock_guard lock(s.mutex);
+  auto it = s.by_user.find(user);
+  return it != s.by_user.end() && !it->second.empty();
+}
+
+void LocalEventBus::close_device(const UserId& user, const DeviceId& device) {
+  std::vector<std::shared_ptr<DeviceConnection>> targets;
+  collect(user, targets);
+  for (const auto& c : targets) {
+    if (c->device_id() == device) c->close_for_logout();
+  }
+}
+
+}  // namespace parley

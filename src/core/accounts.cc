@@ -1,0 +1,163 @@
+#include "core/accounts.h"
+
+#include <functional>
+
+#include "core/text.h"
+
+namespace parley {
+namespace {
+
+constexpr std::size_t kMinPasswordBytes = 8;
+constexpr std::size_t kMaxPasswordBytes = 1024;
+constexpr std::size_t kMaxEmailBytes = 254;
+
+Status validate_email(const std::string& email) {
+  auto at = email.find('@');
+  if (email.empty() || email.size() > kMaxEmailBytes || at == std::string::npos || at == 0 ||
+      at + 1 == email.size() || email.find_first_of(" \t\r\n") != std::string::npos || !is_valid_utf8(email)) {
+    return make_error(ErrorCode::invalid_request, "email must look like name@example.org");
+  }
+  return Ok{};
+}
+
+}  // namespace
+
+Accounts::Accounts(AccountStore& store, Credentials& credentials, Clock& clock, const CoreConfig& config)
+    : store_(store), credentials_(credentials), clock_(clock), config_(config) {}
+
+Accounts::CacheShard& Accounts::shard(const UserId& id) {
+  return shards_[std::hash<UserId>{}(id) % shards_.size()];
+}
+
+Result<UserId> Accounts::signup(const std::string& email_in, const std::string& password,
+                                const std::string& display_name) {
+  std::string email = ascii_lower(email_in);
+  if (auto ok = validate_email(email); !ok) return ok.error();
+  if (password.size() < kMinPasswordBytes || password.size() > kMaxPasswordBytes) {
+    return make_error(ErrorCode::invalid_request, "password must be 8 to 1024 bytes long");
+  }
+  if (display_name.empty() || display_name.size() > config_.max_name_bytes || !is_valid_utf8(display_name)) {
+    return make_error(ErrorCode::invalid_request, "display_name must be 1 to 200 bytes of UTF-8");
+  }
+  if (store_.find_user_by_email(email)) return make_error(ErrorCode::email_taken, "that email is already registered");
+  User user;
+  user.id = credentials_.new_id();
+  user.email = email;
+  user.display_name = display_name;
+  user.password_hash = credentials_.hash_password(password);
+  user.created_at = clock_.now_ms();
+  if (auto ok = store_.create_user(user); !ok) return ok.error();
+  return user.id;
+}
+
+Result<LoginResult> Accounts::login(const std::string& email, const std::string& password,
+                                    const std::string& device_name) {
+  if (device_name.size() > config_.max_name_bytes || !is_valid_utf8(device_name)) {
+    return make_error(ErrorCode::invalid_request, "device_name must be at most 200 bytes of UTF-8");
+  }
+  auto user = store_.find_user_by_email(ascii_lower(email));
+  if (!user) {
+    std::call_once(dummy_hash_once_, [&] { dummy_hash_ = credentials_.hash_password("parley-dummy-password"); });
+    credentials_.verify_password(dummy_hash_, password);
+    return make_error(ErrorCode::bad_credentials, "wrong email or password");
+  }
+  if (!credentials_.verify_password(user->password_hash, password)) {
+    return make_error(ErrorCode::bad_credentials, "wrong email or password");
+  }
+  LoginResult result;
+  result.token = credentials_.new_token();
+  result.user_id = user->id;
+  Device device;
+  device.id = credentials_.new_id();
+  device.user_id = user->id;
+  device.name = device_name.empty() ? "device" : device_name;
+  device.token_digest = credentials_.digest_token(result.token);
+  device.created_at = clock_.now_ms();
+  if (auto ok = store_.put_device(device); !ok) return ok.error();
+  result.device_id = device.id;
+  return result;
+}
+
+Status Accounts::logout(const AuthContext& who) {
+  auto device = store_.find_device(who.device_id);
+  if (!device || device->user_id != who.user_id) return make_error(ErrorCode::unauthorized, "unknown device");
+  device->token_digest.clear();
+  device->push.reset();
+  if (auto ok = store_.put_device(*device); !ok) return ok;
+  forget_push_targets(who.user_id);
+  return Ok{};
+}
+
+Result<AuthContext> Accounts::authenticate(const std::string& token) {
+  if (token.empty() || token.size() > 256) return make_error(ErrorCode::unauthorized, "missing or invalid token");
+  auto device = store_.find_device_by_token(credentials_.digest_token(token));
+  if (!device || device->token_digest.empty()) return make_error(ErrorCode::unauthorized, "missing or invalid token");
+  return AuthContext{device->user_id, device->id};
+}
+
+std::optional<User> Accounts::find_user(const UserId& id) {
+  if (id.empty()) return std::nullopt;
+  return store_.find_user(id);
+}
+
+std::optional<User> Accounts::find_user_by_email(const std::string& email) {
+  return store_.find_user_by_email(ascii_lower(email));
+}
+
+std::string Accounts::display_name(const UserId& id) {
+  auto& s = shard(id);
+  {
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.display_names.find(id); it != s.display_names.end()) return it->second;
+  }
+  auto user = store_.find_user(id);
+  if (!user) return {};
+  std::lock_guard lock(s.mutex);
+  s.display_names.emplace(id, user->display_name);
+  return user->display_name;
+}
+
+Status Accounts::set_push(const AuthContext& who, const PushRegistration& registration) {
+  auto device = store_.find_device(who.device_id);
+  if (!device || device->user_id != who.user_id) return make_error(ErrorCode::unauthorized, "unknown device");
+  device->push = registration;
+  if (auto ok = store_.put_device(*device); !ok) return ok;
+  forget_push_targets(who.user_id);
+  return Ok{};
+}
+
+Status Accounts::clear_push(const AuthContext& who) {
+  auto device = store_.find_device(who.device_id);
+  if (!device || device->user_id != who.user_id) return make_error(ErrorCode::unauthorized, "unknown device");
+  device->push.reset();
+  if (auto ok = store_.put_device(*device); !ok) return ok;
+  forget_push_targets(who.user_id);
+  return Ok{};
+}
+
+std::shared_ptr<const std::vector<PushTarget>> Accounts::push_targets(const UserId& user) {
+  auto& s = shard(user);
+  std::uint64_t generation;
+  {
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.push_targets.find(user); it != s.push_targets.end()) return it->second;
+    generation = s.push_generation;
+  }
+  auto targets = std::make_shared<std::vector<PushTarget>>();
+  for (auto& device : store_.devices_of_user(user)) {
+    if (device.push && !device.token_digest.empty()) targets->push_back({device.id, *device.push});
+  }
+  std::lock_guard lock(s.mutex);
+  // Cache only if no registration changed while we read the store.
+  if (s.push_generation == generation) s.push_targets[user] = targets;
+  return targets;
+}
+
+void Accounts::forget_push_targets(const UserId& id) {
+  auto& s = shard(id);
+  std::lock_guard lock(s.mutex);
+  s.push_targets.erase(id);
+  ++s.push_generation;
+}
+
+}  // namespace parley

@@ -1,0 +1,211 @@
+#include "core/chat_directory.h"
+
+#include <algorithm>
+#include <functional>
+#include <unordered_set>
+
+#include "core/text.h"
+
+namespace parley {
+
+ChatDirectory::ChatDirectory(ChatStore& store, MessageLog& log, Accounts& accounts, Credentials& credentials,
+                             EventSink& sink, Clock& clock, const CoreConfig& config)
+    : store_(store),
+      log_(log),
+      accounts_(accounts),
+      credentials_(credentials),
+      sink_(sink),
+      clock_(clock),
+      config_(config) {}
+
+ChatDirectory::Shard& ChatDirectory::shard(const ChatId& id) {
+  return shards_[std::hash<ChatId>{}(id) % shards_.size()];
+}
+
+ChatPtr ChatDirectory::load_locked(Shard& s, const ChatId& id) {
+  if (auto it = s.chats.find(id); it != s.chats.end()) return it->second;
+  auto stored = store_.find_chat(id);
+  if (!stored) return nullptr;
+  auto chat = std::make_shared<const Chat>(std::move(*stored));
+  s.chats.emplace(id, chat);
+  return chat;
+}
+
+Status ChatDirectory::persist_locked(Shard& s, const ChatPtr& chat) {
+  if (auto ok = store_.put_chat(*chat); !ok) return ok;
+  s.chats[chat->id] = chat;
+  return Ok{};
+}
+
+ChatPtr ChatDirectory::find(const ChatId& chat_id) {
+  if (chat_id.empty()) return nullptr;
+  auto& s = shard(chat_id);
+  std::lock_guard lock(s.mutex);
+  return load_locked(s, chat_id);
+}
+
+Result<ChatPtr> ChatDirectory::find_for_member(const UserId& me, const ChatId& chat_id) {
+  auto chat = find(chat_id);
+  if (!chat) return make_error(ErrorCode::not_found, "no such chat");
+  if (!chat->has_member(me)) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+  return chat;
+}
+
+Result<ChatDirectory::Opened> ChatDirectory::open_direct(const UserId& me, const UserId& peer) {
+  if (peer == me) return make_error(ErrorCode::invalid_request, "a direct chat needs another user");
+  if (!accounts_.find_user(peer)) return make_error(ErrorCode::not_found, "no such user");
+  std::lock_guard direct_lock(direct_mutex_);
+  if (auto existing = store_.find_direct_chat(me, peer)) {
+    if (auto chat = find(*existing)) return Opened{chat, false};
+  }
+  Chat chat;
+  chat.id = credentials_.new_id();
+  chat.kind = ChatKind::direct;
+  chat.members = {{me, MemberRole::member}, {peer, MemberRole::member}};
+  chat.created_at = clock_.now_ms();
+  auto ptr = std::make_shared<const Chat>(std::move(chat));
+  {
+    auto& s = shard(ptr->id);
+    std::lock_guard lock(s.mutex);
+    if (auto ok = persist_locked(s, ptr); !ok) return ok.error();
+  }
+  announce(ChatEventKind::created, *ptr);
+  return Opened{ptr, true};
+}
+
+Result<ChatPtr> ChatDirectory::create_group(const UserId& me, const std::string& name,
+                                            const std::vector<UserId>& member_ids) {
+  if (name.empty() || name.size() > config_.max_name_bytes || !is_valid_utf8(name)) {
+    return make_error(ErrorCode::invalid_request, "name must be 1 to 200 bytes of UTF-8");
+  }
+  Chat chat;
+  chat.members.push_back({me, MemberRole::admin});
+  std::unordered_set<UserId> seen{me};
+  for (const auto& id : member_ids) {
+    if (!seen.insert(id).second) continue;
+    chat.members.push_back({id, MemberRole::member});
+  }
+  if (chat.members.size() > config_.max_group_size) {
+    return make_error(ErrorCode::group_too_large,
+                      "a group has at most " + std::to_string(config_.max_group_size) + " members");
+  }
+  for (const auto& m : chat.members) {
+    if (!accounts_.find_user(m.user_id)) return make_error(ErrorCode::not_found, "no such user: " + m.user_id);
+  }
+  chat.id = credentials_.new_id();
+  chat.kind = ChatKind::group;
+  chat.name = name;
+  chat.created_at = clock_.now_ms();
+  auto ptr = std::make_shared<const Chat>(std::move(chat));
+  {
+    auto& s = shard(ptr->id);
+    std::lock_guard lock(s.mutex);
+    if (auto ok = persist_locked(s, ptr); !ok) return ok.error();
+  }
+  announce(ChatEventKind::created, *ptr);
+  return ptr;
+}
+
+Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_id, const UserId& user) {
+  if (!accounts_.find_user(user)) return make_error(ErrorCode::not_found, "no such user");
+  ChatPtr updated;
+  {
+    auto& s = shard(chat_id);
+    std::lock_guard lock(s.mutex);
+    auto chat = load_locked(s, chat_id);
+    if (!chat) return make_error(ErrorCode::not_found, "no such chat");
+    const Member* caller = chat->member(me);
+    if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+    if (chat->kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "direct chats have two members");
+    if (caller->role != MemberRole::admin) return make_error(ErrorCode::forbidden, "only admins add members");
+    if (chat->has_member(user)) return chat;
+    if (chat->members.size() + 1 > config_.max_group_size) {
+      return make_error(ErrorCode::group_too_large,
+                        "a group has at most " + std::to_string(config_.max_group_size) + " members");
+    }
+    Chat copy = *chat;
+    copy.members.push_back({user, MemberRole::member});
+    updated = std::make_shared<const Chat>(std::move(copy));
+    if (auto ok = persist_locked(s, updated); !ok) return ok.error();
+  }
+  announce(ChatEventKind::member_added, *updated);
+  return updated;
+}
+
+Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& chat_id, const UserId& user) {
+  ChatPtr updated;
+  {
+    auto& s = shard(chat_id);
+    std::lock_guard lock(s.mutex);
+    auto chat = load_locked(s, chat_id);
+    if (!chat) return make_error(ErrorCode::not_found, "no such chat");
+    const Member* caller = chat->member(me);
+    if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+    if (chat->kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "nobody leaves a direct chat");
+    if (me != user && caller->role != MemberRole::admin) {
+      return make_error(ErrorCode::forbidden, "only admins remove other members");
+    }
+    if (!chat->has_member(user)) return make_error(ErrorCode::not_found, "not a member of this chat");
+    Chat copy = *chat;
+    std::erase_if(copy.members, [&](const Member& m) { return m.user_id == user; });
+    // A group is never left without an admin: the longest-standing member takes over.
+    bool has_admin = std::any_of(copy.members.begin(), copy.members.end(),
+                                 [](const Member& m) { return m.role == MemberRole::admin; });
+    if (!has_admin && !copy.members.empty()) copy.members.front().role = MemberRole::admin;
+    updated = std::make_shared<const Chat>(std::move(copy));
+    if (auto ok = persist_locked(s, updated); !ok) return ok.error();
+  }
+  announce(ChatEventKind::member_removed, *updated, {user});
+  return updated;
+}
+
+std::vector<ChatPtr> ChatDirectory::chats_of(const UserId& user) {
+  std::vector<ChatPtr> out;
+  for (const auto& id : store_.chats_of_user(user)) {
+    if (auto chat = find(id); chat && chat->has_member(user)) out.push_back(std::move(chat));
+  }
+  return out;
+}
+
+std::vector<UserId> ChatDirectory::direct_contacts(const UserId& user) {
+  std::vector<UserId> out;
+  for (const auto& chat : chats_of(user)) {
+    if (chat->kind != ChatKind::direct) continue;
+    for (const auto& m : chat->members) {
+      if (m.user_id != user) out.push_back(m.user_id);
+    }
+  }
+  return out;
+}
+
+bool ChatDirectory::shares_chat(const UserId& a, const UserId& b) {
+  if (a == b) return true;
+  for (const auto& chat : chats_of(a)) {
+    if (chat->has_member(b)) return true;
+  }
+  return false;
+}
+
+ChatView ChatDirectory::view(const Chat& chat, const UserId* for_user) {
+  ChatView v;
+  v.chat_id = chat.id;
+  v.kind = chat.kind;
+  v.name = chat.name;
+  v.created_at = chat.created_at;
+  v.members.reserve(chat.members.size());
+  for (const auto& m : chat.members) v.members.push_back({m.user_id, accounts_.display_name(m.user_id), m.role});
+  v.last_seq = log_.last_seq(chat.id);
+  if (for_user) v.read_seq = store_.read_marker(chat.id, *for_user);
+  return v;
+}
+
+void ChatDirectory::announce(ChatEventKind kind, const Chat& chat, const std::vector<UserId>& extra_recipients) {
+  auto event = std::make_shared<const Event>(ChatEvent{kind, view(chat)});
+  std::vector<UserId> recipients;
+  recipients.reserve(chat.members.size() + extra_recipients.size());
+  for (const auto& m : chat.members) recipients.push_back(m.user_id);
+  recipients.insert(recipients.end(), extra_recipients.begin(), extra_recipients.end());
+  sink_.deliver(recipients, event);
+}
+
+}  // namespace parley

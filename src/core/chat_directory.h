@@ -1,0 +1,72 @@
+#pragma once
+// ChatDirectory: chats and their members. Owns the in-memory cache of chats
+// (immutable snapshots, replaced on every membership change) that the send
+// and fan-out paths read without touching storage.
+// Thread-safe: changes to one chat are serialised by its cache shard's mutex.
+
+#include <array>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/accounts.h"
+#include "core/config.h"
+#include "core/ports.h"
+
+namespace parley {
+
+using ChatPtr = std::shared_ptr<const Chat>;
+
+class ChatDirectory {
+ public:
+  ChatDirectory(ChatStore& store, MessageLog& log, Accounts& accounts, Credentials& credentials, EventSink& sink,
+                Clock& clock, const CoreConfig& config);
+
+  struct Opened {
+    ChatPtr chat;
+    bool created = false;
+  };
+  // The one direct chat of the pair, created on first use.
+  Result<Opened> open_direct(const UserId& me, const UserId& peer);
+  // `member_ids` may or may not name the creator, who becomes the admin.
+  Result<ChatPtr> create_group(const UserId& me, const std::string& name, const std::vector<UserId>& member_ids);
+  // Admins only. Adding a member twice changes nothing.
+  Result<ChatPtr> add_member(const UserId& me, const ChatId& chat_id, const UserId& user);
+  // Admins, or anyone removing themselves (leaving).
+  Result<ChatPtr> remove_member(const UserId& me, const ChatId& chat_id, const UserId& user);
+
+  ChatPtr find(const ChatId& chat_id);
+  // The chat if `me` is a member: not_found / forbidden otherwise.
+  Result<ChatPtr> find_for_member(const UserId& me, const ChatId& chat_id);
+  std::vector<ChatPtr> chats_of(const UserId& user);
+  // Users sharing a direct chat with `user`: who sees its presence changes.
+  std::vector<UserId> direct_contacts(const UserId& user);
+  bool shares_chat(const UserId& a, const UserId& b);
+
+  // The chat as clients see it; read_seq is filled only when `for_user` is set.
+  ChatView view(const Chat& chat, const UserId* for_user = nullptr);
+
+ private:
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<ChatId, ChatPtr> chats;
+  };
+  Shard& shard(const ChatId& id);
+  ChatPtr load_locked(Shard& shard, const ChatId& id);
+  Status persist_locked(Shard& shard, const ChatPtr& chat);
+  void announce(ChatEventKind kind, const Chat& chat, const std::vector<UserId>& extra_recipients = {});
+
+  ChatStore& store_;
+  MessageLog& log_;
+  Accounts& accounts_;
+  Credentials& credentials_;
+  EventSink& sink_;
+  Clock& clock_;
+  const CoreConfig& config_;
+  std::mutex direct_mutex_;  // makes find-or-create of a direct chat atomic
+  std::array<Shard, 64> shards_;
+};
+
+}  // namespace parley

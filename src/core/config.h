@@ -1,0 +1,26 @@
+#pragma once
+// Limits and timings of the core, one typed struct handed to constructors.
+
+#include <cstddef>
+
+#include "core/model.h"
+
+namespace parley {
+
+struct CoreConfig {
+  std::size_t max_text_bytes = 4096;
+  std::size_t max_group_size = 1024;  // every member, the creator included
+  std::size_t max_client_msg_id_bytes = 128;
+  std::size_t max_name_bytes = 200;
+  TimeMs presence_timeout_ms = 30'000;
+  TimeMs push_retry_initial_ms = 1'000;
+  TimeMs push_retry_max_ms = 300'000;
+  TimeMs push_give_up_after_ms = 24 * 3'600'000;
+  std::size_t push_max_in_flight = 64;
+  // Sends waiting for the commit thread; past this, sends fail with
+  // `overloaded` instead of letting memory grow.
+  std::size_t max_pending_sends = 100'000;
+  std::size_t max_commit_batch = 4'096;
+};
+
+}  // namespace parley

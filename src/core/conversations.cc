@@ -1,0 +1,76 @@
+#include "core/conversations.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace parley {
+
+Conversations::Conversations(ChatDirectory& chats, ChatStore& chat_store, MessageLog& log, EventSink& sink)
+    : chats_(chats), chat_store_(chat_store), log_(log), sink_(sink) {}
+
+std::mutex& Conversations::marker_mutex(const ChatId& chat, const UserId& user) {
+  auto h = std::hash<std::string>{}(chat) ^ (std::hash<std::string>{}(user) * 31);
+  return marker_mutexes_[h % marker_mutexes_.size()];
+}
+
+Result<std::vector<Message>> Conversations::history(const UserId& me, const ChatId& chat_id,
+                                                     const HistoryQuery& query) {
+  if (query.before && query.after) return make_error(ErrorCode::invalid_request, "use either before or after");
+  if (query.limit == 0 || query.limit > kMaxHistoryLimit) {
+    return make_error(ErrorCode::invalid_request, "limit must be 1 to 200");
+  }
+  auto chat = chats_.find_for_member(me, chat_id);
+  if (!chat) return chat.error();
+  if (query.after) return log_.read_after(chat_id, *query.after, query.limit);
+  // before=0 would mean "newest" to the store; nothing is older than seq 1.
+  if (query.before && *query.before <= 1) return std::vector<Message>{};
+  return log_.read_before(chat_id, query.before.value_or(0), query.limit);
+}
+
+Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& chat_id, Seq seq) {
+  auto chat = chats_.find_for_member(reader.user_id, chat_id);
+  if (!chat) return chat.error();
+  Seq marker;
+  {
+    std::lock_guard lock(marker_mutex(chat_id, reader.user_id));
+    Seq current = chat_store_.read_marker(chat_id, reader.user_id);
+    marker = std::min(seq, log_.last_seq(chat_id));
+    if (marker <= current) return current;
+    if (auto ok = chat_store_.set_read_marker(chat_id, reader.user_id, marker); !ok) return ok.error();
+  }
+  std::vector<UserId> members;
+  for (const auto& m : (*chat)->members) members.push_back(m.user_id);
+  sink_.deliver(members, std::make_shared<const Event>(ReceiptEvent{chat_id, reader.user_id, marker}),
+                reader.device_id);
+  return marker;
+}
+
+Status Conversations::typing(const AuthContext& typist, const ChatId& chat_id) {
+  auto chat = chats_.find_for_member(typist.user_id, chat_id);
+  if (!chat) return chat.error();
+  std::vector<UserId> others;
+  for (const auto& m : (*chat)->members) {
+    if (m.user_id != typist.user_id) others.push_back(m.user_id);
+  }
+  sink_.deliver(others, std::make_shared<const Event>(TypingEvent{chat_id, typist.user_id}));
+  return Ok{};
+}
+
+std::vector<ChatView> Conversations::list_chats(const UserId& me) {
+  std::vector<ChatView> out;
+  for (const auto& chat : chats_.chats_of(me)) out.push_back(chats_.view(*chat, &me));
+  return out;
+}
+
+std::vector<ChatId> Conversations::resume_chats(const UserId& user) {
+  std::vector<ChatId> out;
+  for (const auto& chat : chats_.chats_of(user)) out.push_back(chat->id);
+  return out;
+}
+
+std::vector<Message> Conversations::backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to,
+                                            std::size_t limit) {
+  return log_.read_offset_range(chat_id, after, up_to, limit);
+}
+
+}  // namespace parley

@@ -1,0 +1,52 @@
+#pragma once
+// Conversations: what members do in a chat besides sending — read history,
+// mark messages read, say they are typing — and the backlog a reconnecting
+// device is owed. Thread-safe.
+
+#include <array>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "core/accounts.h"
+#include "core/chat_directory.h"
+#include "core/config.h"
+#include "core/ports.h"
+
+namespace parley {
+
+struct HistoryQuery {
+  std::optional<Seq> before;  // exclusive; newest first
+  std::optional<Seq> after;   // exclusive; oldest first
+  std::size_t limit = 50;
+};
+
+class Conversations {
+ public:
+  static constexpr std::size_t kMaxHistoryLimit = 200;
+
+  Conversations(ChatDirectory& chats, ChatStore& chat_store, MessageLog& log, EventSink& sink);
+
+  Result<std::vector<Message>> history(const UserId& me, const ChatId& chat_id, const HistoryQuery& query);
+  // Moves the reader's marker forward (never back, never past the last
+  // message) and tells the other members and the reader's other devices.
+  Result<Seq> mark_read(const AuthContext& reader, const ChatId& chat_id, Seq seq);
+  Status typing(const AuthContext& typist, const ChatId& chat_id);
+  std::vector<ChatView> list_chats(const UserId& me);
+
+  // The chats whose messages a device of `user` is owed on resume.
+  std::vector<ChatId> resume_chats(const UserId& user);
+  // Messages of a chat with after < offset <= up_to, in seq order.
+  std::vector<Message> backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to, std::size_t limit);
+
+ private:
+  std::mutex& marker_mutex(const ChatId& chat, const UserId& user);
+
+  ChatDirectory& chats_;
+  ChatStore& chat_store_;
+  MessageLog& log_;
+  EventSink& sink_;
+  std::array<std::mutex, 32> marker_mutexes_;
+};
+
+}  // namespace parley

@@ -1,0 +1,44 @@
+#pragma once
+// Core: the domain services wired to the ports they need, started and
+// stopped together. Adapters outlive it.
+
+#include "core/accounts.h"
+#include "core/chat_directory.h"
+#include "core/config.h"
+#include "core/conversations.h"
+#include "core/message_pipeline.h"
+#include "core/ports.h"
+#include "core/presence.h"
+#include "core/push_dispatcher.h"
+
+namespace parley {
+
+struct CorePorts {
+  AccountStore& accounts;
+  ChatStore& chats;
+  MessageLog& messages;
+  PushJobStore& push_jobs;
+  Credentials& credentials;
+  Clock& clock;
+  EventSink& sink;
+  PushSender& push_sender;
+};
+
+class Core {
+ public:
+  Core(const CoreConfig& config, const CorePorts& ports);
+
+  void start();
+  // Drains the send pipeline, then stops push delivery.
+  void stop();
+
+  const CoreConfig config;
+  Accounts accounts;
+  ChatDirectory chats;
+  PushDispatcher push;
+  MessagePipeline pipeline;
+  Presence presence;
+  Conversations conversations;
+};
+
+}  // namespace parley

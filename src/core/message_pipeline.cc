@@ -1,0 +1,201 @@
+#include "core/message_pipeline.h"
+
+#include <unordered_set>
+
+#include "core/text.h"
+
+namespace parley {
+namespace {
+
+constexpr std::size_t kPreviewChars = 100;
+
+std::string dedup_key(const ChatId& chat, const UserId& sender, const std::string& client_msg_id) {
+  std::string key;
+  key.reserve(chat.size() + sender.size() + client_msg_id.size() + 2);
+  key.append(chat).push_back('\0');
+  key.append(sender).push_back('\0');
+  key.append(client_msg_id);
+  return key;
+}
+
+}  // namespace
+
+MessagePipeline::MessagePipeline(MessageLog& log, ChatDirectory& chats, Accounts& accounts, EventSink& sink,
+                                 PushDispatcher& push, Clock& clock, const CoreConfig& config)
+    : log_(log), chats_(chats), accounts_(accounts), sink_(sink), push_(push), clock_(clock), config_(config) {}
+
+MessagePipeline::~MessagePipeline() { stop(); }
+
+void MessagePipeline::start() {
+  std::lock_guard lock(mutex_);
+  if (running_) return;
+  last_offset_ = log_.last_offset();
+  committed_offset_.store(last_offset_, std::memory_order_release);
+  running_ = true;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void MessagePipeline::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_) return;
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  std::lock_guard lock(mutex_);
+  running_ = false;
+}
+
+Status MessagePipeline::validate(const SendRequest& r) {
+  if (r.client_msg_id.empty() || r.client_msg_id.size() > config_.max_client_msg_id_bytes ||
+      !is_valid_utf8(r.client_msg_id)) {
+    return make_error(ErrorCode::invalid_request, "client_msg_id must be 1 to 128 bytes of UTF-8");
+  }
+  if (r.text.empty()) return make_error(ErrorCode::empty_text, "text must not be empty");
+  if (r.text.size() > config_.max_text_bytes) {
+    return make_error(ErrorCode::text_too_long,
+                      "text is longer than " + std::to_string(config_.max_text_bytes) + " bytes");
+  }
+  if (!is_valid_utf8(r.text)) return make_error(ErrorCode::invalid_utf8, "text is not valid UTF-8");
+  auto chat = chats_.find_for_member(r.sender.user_id, r.chat_id);
+  if (!chat) return chat.error();
+  return Ok{};
+}
+
+void MessagePipeline::submit(SendRequest request, SendCallback done) {
+  if (auto ok = validate(request); !ok) {
+    done(ok.error());
+    return;
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (!running_ || stopping_) {
+      done(make_error(ErrorCode::overloaded, "the server is shutting down"));
+      return;
+    }
+    if (queue_.size() >= config_.max_pending_sends) {
+      done(make_error(ErrorCode::overloaded, "too many messages waiting to be stored; retry shortly"));
+      return;
+    }
+    queue_.push_back({std::move(request), std::move(done)});
+  }
+  wake_.notify_one();
+}
+
+void MessagePipeline::run() {
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [&] { return !queue_.empty() || stopping_; });
+      if (queue_.empty() && stopping_) return;
+      if (queue_.size() <= config_.max_commit_batch) {
+        batch.swap(queue_);
+      } else {
+        auto split = queue_.begin() + static_cast<std::ptrdiff_t>(config_.max_commit_batch);
+        batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(split));
+        queue_.erase(queue_.begin(), split);
+      }
+    }
+    commit(batch);
+    batch.clear();
+  }
+}
+
+Seq MessagePipeline::next_seq(const ChatId& chat) {
+  auto it = last_seq_.find(chat);
+  if (it == last_seq_.end()) it = last_seq_.emplace(chat, log_.last_seq(chat)).first;
+  return ++it->second;
+}
+
+void MessagePipeline::commit(std::vector<Pending>& batch) {
+  std::vector<Message> fresh;
+  fresh.reserve(batch.size());
+  // For each request: index into `fresh`, or -1 with `earlier` set for a resend.
+  struct Outcome {
+    std::ptrdiff_t fresh_index = -1;
+    std::optional<Message> earlier;
+  };
+  std::vector<Outcome> outcomes(batch.size());
+  std::unordered_map<std::string, std::size_t> in_batch;  // dedup key -> index into fresh
+  TimeMs now = clock_.now_ms();
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& r = batch[i].request;
+    auto key = dedup_key(r.chat_id, r.sender.user_id, r.client_msg_id);
+    if (auto it = in_batch.find(key); it != in_batch.end()) {
+      outcomes[i].fresh_index = static_cast<std::ptrdiff_t>(it->second);
+      outcomes[i].earlier = fresh[it->second];  // resent before the first was durable
+      continue;
+    }
+    if (auto stored = log_.find_by_client_msg_id(r.chat_id, r.sender.user_id, r.client_msg_id)) {
+      outcomes[i].earlier = std::move(*stored);
+      continue;
+    }
+    Message m;
+    m.chat_id = r.chat_id;
+    m.seq = next_seq(r.chat_id);
+    m.sender_id = r.sender.user_id;
+    m.sender_device_id = r.sender.device_id;
+    m.client_msg_id = r.client_msg_id;
+    m.text = std::move(r.text);
+    m.ts = now;
+    m.offset = ++last_offset_;
+    in_batch.emplace(std::move(key), fresh.size());
+    outcomes[i].fresh_index = static_cast<std::ptrdiff_t>(fresh.size());
+    fresh.push_back(std::move(m));
+  }
+
+  if (!fresh.empty()) {
+    if (auto ok = log_.append(fresh); !ok) {
+      // Nothing of the batch is durable: forget what was assigned so the
+      // next batch continues from what the log really holds.
+      last_seq_.clear();
+      last_offset_ = log_.last_offset();
+      for (auto& p : batch) p.done(make_error(ErrorCode::internal, "the message could not be stored"));
+      return;
+    }
+    committed_offset_.store(last_offset_, std::memory_order_release);
+  }
+
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    const Outcome& o = outcomes[i];
+    const Message& m = o.earlier ? *o.earlier : fresh[static_cast<std::size_t>(o.fresh_index)];
+    batch[i].done(SendAck{m.chat_id, m.client_msg_id, m.seq, m.ts, m.offset, o.earlier.has_value()});
+  }
+  fan_out(fresh);
+}
+
+void MessagePipeline::fan_out(const std::vector<Message>& messages) {
+  std::vector<PushJob> jobs;
+  std::vector<UserId> recipients;
+  for (const auto& m : messages) {
+    // Current membership: a member removed before the commit gets nothing.
+    auto chat = chats_.find(m.chat_id);
+    if (!chat) continue;
+    recipients.clear();
+    for (const auto& member : chat->members) recipients.push_back(member.user_id);
+    sink_.deliver(recipients, std::make_shared<const Event>(MessageEvent{m}));
+    for (const auto& user : recipients) {
+      if (user == m.sender_id || sink_.has_connected_device(user)) continue;
+      auto targets = accounts_.push_targets(user);
+      if (targets->empty()) continue;
+      std::string preview = utf8_prefix(m.text, kPreviewChars);
+      for (const auto& t : *targets) {
+        PushJob job;
+        job.user_id = user;
+        job.device_id = t.device_id;
+        job.url = t.registration.url;
+        job.chat_id = m.chat_id;
+        job.seq = m.seq;
+        job.sender_id = m.sender_id;
+        job.preview = preview;
+        jobs.push_back(std::move(job));
+      }
+    }
+  }
+  push_.enqueue(std::move(jobs));
+}
+
+}  // namespace parley

@@ -1,0 +1,153 @@
+#include "core/presence.h"
+
+#include <functional>
+
+namespace parley {
+
+Presence::Presence(ChatDirectory& chats, AccountStore& accounts, EventSink& sink, Clock& clock,
+                   const CoreConfig& config)
+    : chats_(chats), accounts_(accounts), sink_(sink), clock_(clock), config_(config) {}
+
+Presence::Shard& Presence::shard(const UserId& id) { return shards_[std::hash<UserId>{}(id) % shards_.size()]; }
+
+void Presence::heartbeat(const AuthContext& device) {
+  TimeMs now = clock_.now_ms();
+  std::optional<PresenceEvent> change;
+  {
+    auto& s = shard(device.user_id);
+    std::lock_guard lock(s.mutex);
+    auto& p = s.users[device.user_id];
+    p.last_heartbeat[device.device_id] = now;
+    p.last_active_at = now;
+    if (!p.online) {
+      p.online = true;
+      change = PresenceEvent{device.user_id, true, now};
+    }
+  }
+  if (change) announce(*change);
+}
+
+void Presence::logged_out(const AuthContext& device) {
+  std::optional<PresenceEvent> change;
+  {
+    auto& s = shard(device.user_id);
+    std::lock_guard lock(s.mutex);
+    auto it = s.users.find(device.user_id);
+    if (it == s.users.end()) return;
+    auto& p = it->second;
+    p.last_heartbeat.erase(device.device_id);
+    if (p.online && p.last_heartbeat.empty()) {
+      p.online = false;
+      change = PresenceEvent{device.user_id, false, p.last_active_at};
+    }
+  }
+  unsubscribe_all(device);
+  if (change) {
+    (void)accounts_.set_last_active(change->user_id, change->last_active_at);
+    announce(*change);
+  }
+}
+
+void Presence::sweep() {
+  TimeMs cutoff = clock_.now_ms() - config_.presence_timeout_ms;
+  std::vector<PresenceEvent> changes;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (auto it = s.users.begin(); it != s.users.end();) {
+      auto& p = it->second;
+      std::erase_if(p.last_heartbeat, [&](const auto& kv) { return kv.second <= cutoff; });
+      if (p.online && p.last_heartbeat.empty()) {
+        p.online = false;
+        changes.push_back({it->first, false, p.last_active_at});
+      }
+      // Offline users need no memory: their last_active_at is stored.
+      if (!p.online) {
+        it = s.users.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  for (const auto& change : changes) {
+    (void)accounts_.set_last_active(change.user_id, change.last_active_at);
+    announce(change);
+  }
+}
+
+PresenceEvent Presence::status_of(const UserId& user) {
+  {
+    auto& s = shard(user);
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.users.find(user); it != s.users.end() && it->second.online) {
+      return {user, true, it->second.last_active_at};
+    }
+  }
+  auto stored = accounts_.find_user(user);
+  return {user, false, stored ? stored->last_active_at : 0};
+}
+
+Result<std::vector<PresenceEvent>> Presence::query(const UserId& asker, const std::vector<UserId>& users) {
+  std::vector<PresenceEvent> out;
+  out.reserve(users.size());
+  for (const auto& user : users) {
+    if (!chats_.shares_chat(asker, user)) {
+      return make_error(ErrorCode::forbidden, "presence is visible only to users who share a chat: " + user);
+    }
+  }
+  for (const auto& user : users) out.push_back(status_of(user));
+  return out;
+}
+
+Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscriber,
+                                                       const std::vector<UserId>& users) {
+  for (const auto& user : users) {
+    if (!chats_.shares_chat(subscriber.user_id, user)) {
+      return make_error(ErrorCode::forbidden, "presence is visible only to users who share a chat: " + user);
+    }
+  }
+  {
+    std::lock_guard lock(subscriptions_mutex_);
+    DeviceKey key{subscriber.user_id, subscriber.device_id};
+    for (const auto& user : users) {
+      subscribers_[user].insert(key);
+      watching_[key].insert(user);
+    }
+  }
+  std::vector<PresenceEvent> out;
+  for (const auto& user : users) out.push_back(status_of(user));
+  return out;
+}
+
+void Presence::unsubscribe_all(const AuthContext& subscriber) {
+  std::lock_guard lock(subscriptions_mutex_);
+  DeviceKey key{subscriber.user_id, subscriber.device_id};
+  auto it = watching_.find(key);
+  if (it == watching_.end()) return;
+  for (const auto& user : it->second) {
+    auto sub = subscribers_.find(user);
+    if (sub == subscribers_.end()) continue;
+    sub->second.erase(key);
+    if (sub->second.empty()) subscribers_.erase(sub);
+  }
+  watching_.erase(it);
+}
+
+void Presence::announce(const PresenceEvent& change) {
+  auto event = std::make_shared<const Event>(change);
+  auto contacts = chats_.direct_contacts(change.user_id);
+  sink_.deliver(contacts, event);
+  std::vector<DeviceKey> devices;
+  {
+    std::lock_guard lock(subscriptions_mutex_);
+    if (auto it = subscribers_.find(change.user_id); it != subscribers_.end()) {
+      devices.assign(it->second.begin(), it->second.end());
+    }
+  }
+  std::set<UserId> contact_set(contacts.begin(), contacts.end());
+  for (const auto& [user, device] : devices) {
+    // Contacts already got it on all their devices.
+    if (!contact_set.contains(user)) sink_.deliver_to_device(user, device, event);
+  }
+}
+
+}  // namespace parley

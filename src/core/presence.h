@@ -1,0 +1,66 @@
+#pragma once
+// Presence: a user is online while any of its devices heartbeats, offline
+// once none has for the presence timeout, or at once when its last device
+// logs out. Changes fan out to direct-chat contacts and to devices that
+// subscribed. Thread-safe; sweep() is driven by a periodic timer.
+
+#include <array>
+#include <map>
+#include <mutex>
+#include <set>
+#include <unordered_map>
+#include <vector>
+
+#include "core/accounts.h"
+#include "core/chat_directory.h"
+#include "core/config.h"
+#include "core/ports.h"
+
+namespace parley {
+
+class Presence {
+ public:
+  Presence(ChatDirectory& chats, AccountStore& accounts, EventSink& sink, Clock& clock, const CoreConfig& config);
+
+  void heartbeat(const AuthContext& device);
+  void logged_out(const AuthContext& device);
+  // Marks users offline whose devices all went quiet. Call about every
+  // second; cost is proportional to the number of online users.
+  void sweep();
+
+  // Current status of users who share a chat with `asker`; forbidden if any does not.
+  Result<std::vector<PresenceEvent>> query(const UserId& asker, const std::vector<UserId>& users);
+  // Same check; afterwards the device also gets every change of those users.
+  Result<std::vector<PresenceEvent>> subscribe(const AuthContext& subscriber, const std::vector<UserId>& users);
+  // The device disconnected: its subscriptions end (its heartbeats simply age).
+  void unsubscribe_all(const AuthContext& subscriber);
+
+ private:
+  struct UserPresence {
+    std::unordered_map<DeviceId, TimeMs> last_heartbeat;
+    TimeMs last_active_at = 0;
+    bool online = false;
+  };
+  struct Shard {
+    std::mutex mutex;
+    std::unordered_map<UserId, UserPresence> users;
+  };
+  using DeviceKey = std::pair<UserId, DeviceId>;
+
+  Shard& shard(const UserId& id);
+  PresenceEvent status_of(const UserId& user);
+  void announce(const PresenceEvent& change);
+
+  ChatDirectory& chats_;
+  AccountStore& accounts_;
+  EventSink& sink_;
+  Clock& clock_;
+  const CoreConfig& config_;
+  std::array<Shard, 16> shards_;
+
+  std::mutex subscriptions_mutex_;
+  std::map<UserId, std::set<DeviceKey>> subscribers_;  // watched user -> devices
+  std::map<DeviceKey, std::set<UserId>> watching_;     // device -> watched users
+};
+
+}  // namespace parley

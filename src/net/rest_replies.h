@@ -1,0 +1,24 @@
+#pragma once
+// Building HTTP replies: JSON bodies, errors in the documented shape.
+
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/json/value.hpp>
+#include <string>
+
+#include "core/result.h"
+
+namespace parley::rest {
+
+using Request = boost::beast::http::request<boost::beast::http::string_body>;
+using Response = boost::beast::http::response<boost::beast::http::string_body>;
+
+Response reply(const Request& req, boost::beast::http::status status, std::string body,
+               const char* content_type = "application/json");
+Response json_reply(const Request& req, boost::beast::http::status status, const boost::json::value& body);
+// `{"error":{"code","message"}}` with the status the code maps to.
+Response error_reply(const Request& req, const Error& error);
+Response no_content(const Request& req);
+Response method_not_allowed(const Request& req);
+
+}  // namespace parley::rest

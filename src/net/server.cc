@@ -1,0 +1,165 @@
+#include "net/server.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/url/parse.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include "net/rest_replies.h"
+#include "net/ws_session.h"
+
+namespace parley {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using asio::ip::tcp;
+using asio::use_awaitable;
+
+namespace {
+
+unsigned thread_count(const ServerConfig& config) {
+  if (config.threads > 0) return config.threads;
+  return std::max(1u, std::thread::hardware_concurrency());
+}
+
+asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream, const Error& error, unsigned version) {
+  auto res = RestApi::error_response(error, version, false);
+  beast::error_code ec;
+  co_await http::async_write(stream, res, asio::redirect_error(use_awaitable, ec));
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+// Serves one HTTP connection until it closes or upgrades to a WebSocket.
+asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, RestApi& api) {
+  beast::flat_buffer buffer;
+  beast::error_code ec;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.body_limit(context.config.max_body_bytes);
+    parser.header_limit(16 * 1024);
+    stream.expires_after(std::chrono::seconds(60));
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
+    if (ec == http::error::body_limit) {
+      co_await write_error_and_close(
+          stream, make_error(ErrorCode::payload_too_large, "body larger than " + std::to_string(context.config.max_body_bytes) + " bytes"), 11);
+      co_return;
+    }
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
+        ec == asio::error::eof) {
+      break;
+    }
+    if (ec) {
+      co_await write_error_and_close(stream, make_error(ErrorCode::invalid_request, "malformed HTTP request"), 11);
+      co_return;
+    }
+    auto request = parser.release();
+    auto url = boost::urls::parse_origin_form(request.target());
+    bool ws_path = url && url->path() == "/v1/ws";
+    if (ws_path && beast::websocket::is_upgrade(request)) {
+      stream.expires_never();
+      auto session = std::make_shared<WsSession>(std::move(stream), context);
+      WsSession::start(std::move(session), std::move(request));
+      co_return;
+    }
+    RestApi::Response response;
+    if (ws_path) {
+      response = rest::error_reply(request, make_error(ErrorCode::invalid_request, "expected a WebSocket upgrade"));
+    } else {
+      response = co_await api.handle(std::move(request));
+    }
+    bool keep_alive = response.keep_alive();
+    co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));
+    if (ec || !keep_alive) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace
+
+Server::Server(const ServerConfig& config, Core& core, LocalEventBus& bus)
+    : config_(config),
+      context_{core, bus, config_},
+      ioc_(static_cast<int>(thread_count(config))),
+      blocking_(std::max(4u, 2 * thread_count(config))),
+      api_(context_, blocking_),
+      acceptor_(ioc_) {}
+
+Server::~Server() {
+  stop(std::chrono::milliseconds(0));
+  blocking_.join();
+}
+
+void Server::listen() {
+  auto address = asio::ip::make_address(config_.host);
+  tcp::endpoint endpoint{address, config_.port};
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen(asio::socket_base::max_listen_connections);
+}
+
+std::uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
+
+void Server::run() {
+  asio::co_spawn(ioc_, accept_loop(), asio::detached);
+  asio::co_spawn(ioc_, presence_sweeper(), asio::detached);
+  unsigned n = thread_count(config_);
+  for (unsigned i = 1; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
+  ioc_.run();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
+}
+
+void Server::stop_accepting() {
+  asio::post(ioc_, [this] {
+    beast::error_code ec;
+    acceptor_.close(ec);
+  });
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+  if (grace.count() == 0) {
+    ioc_.stop();
+    return;
+  }
+  auto timer = std::make_shared<asio::steady_timer>(ioc_, grace);
+  timer->async_wait([this, timer](beast::error_code) { ioc_.stop(); });
+}
+
+asio::awaitable<void> Server::accept_loop() {
+  beast::error_code ec;
+  for (;;) {
+    tcp::socket socket = co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (!acceptor_.is_open()) co_return;
+      spdlog::warn("accept failed: {}", ec.message());
+      // Out of file descriptors: back off instead of spinning.
+      asio::steady_timer pause(ioc_, std::chrono::milliseconds(100));
+      co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve_http(beast::tcp_stream(std::move(socket)), context_, api_), asio::detached);
+  }
+}
+
+asio::awaitable<void> Server::presence_sweeper() {
+  asio::steady_timer timer(ioc_);
+  beast::error_code ec;
+  for (;;) {
+    timer.expires_after(std::chrono::milliseconds(config_.presence_sweep_ms));
+    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;
+    context_.core.presence.sweep();
+  }
+}
+
+}  // namespace parley

@@ -1,0 +1,51 @@
+#pragma once
+// Server: the listening socket, the I/O threads and the HTTP connections
+// that become WebSocket sessions. One io_context run by N threads; every
+// connection lives on its own strand.
+//
+// Life: listen() (throws if the address is unusable) -> run() on the calling
+// thread plus N-1 more -> stop() from any thread (e.g. a signal): stop
+// accepting, let writes drain for a moment, end the I/O threads.
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <memory>
+#include <thread>
+#include <vector>
+
+#include "net/net_context.h"
+#include "net/rest_api.h"
+
+namespace parley {
+
+class Server {
+ public:
+  Server(const ServerConfig& config, Core& core, LocalEventBus& bus);
+  ~Server();
+
+  void listen();
+  std::uint16_t port() const;
+  // Blocks until stop() completes.
+  void run();
+  // Stops accepting new connections. Thread-safe.
+  void stop_accepting();
+  // Ends the I/O threads; pending writes get `grace` to finish. Thread-safe.
+  void stop(std::chrono::milliseconds grace);
+
+  boost::asio::io_context& io_context() { return ioc_; }
+
+ private:
+  boost::asio::awaitable<void> accept_loop();
+  boost::asio::awaitable<void> presence_sweeper();
+
+  ServerConfig config_;
+  NetContext context_;
+  boost::asio::io_context ioc_;
+  boost::asio::thread_pool blocking_;
+  RestApi api_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace parley

@@ -1,0 +1,27 @@
+#pragma once
+// Settings of the network layer, one typed struct handed to constructors.
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace parley {
+
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  unsigned threads = 0;  // 0: one per core
+  std::int64_t heartbeat_interval_ms = 5'000;
+  std::int64_t presence_sweep_ms = 250;
+  std::size_t max_frame_bytes = 65'536;
+  std::size_t max_body_bytes = 65'536;
+  double max_frames_per_second = 50;  // burst: twice this
+  std::int64_t hello_timeout_ms = 10'000;
+  // Frames waiting for a slow device; past this the connection is closed
+  // (1008) and the device catches up from its cursor when it returns.
+  std::size_t max_queued_frames = 8'192;
+  std::size_t resume_page = 200;  // messages read per chat per step of a resume
+  std::string web_root;           // static files served at "/", if set
+};
+
+}  // namespace parley

@@ -1,0 +1,148 @@
+#include "protocol/frames.h"
+
+#include <boost/json/serialize.hpp>
+#include <charconv>
+
+#include "protocol/errors.h"
+#include "protocol/json_fields.h"
+#include "protocol/views.h"
+
+namespace parley::protocol {
+namespace json = boost::json;
+namespace {
+
+constexpr std::size_t kMaxPresenceSubscribe = 1000;
+
+ParsedFrame fail(Error e, std::optional<std::string> ref = std::nullopt) {
+  return ParsedFrame{std::nullopt, FrameError{std::move(e), std::move(ref)}};
+}
+
+template <typename T>
+ParsedFrame ok(T frame) {
+  return ParsedFrame{ClientFrame{std::move(frame)}, std::nullopt};
+}
+
+ParsedFrame parse_send(const json::object& o) {
+  // Read client_msg_id first so any later error can name the send it refers to.
+  std::optional<std::string> ref;
+  if (auto* v = o.if_contains("client_msg_id"); v && v->is_string()) ref = std::string(v->get_string());
+  auto chat = required_string(o, "chat_id");
+  if (!chat) return fail(chat.error(), ref);
+  auto id = required_string(o, "client_msg_id");
+  if (!id) return fail(id.error(), ref);
+  auto text = required_string(o, "text");
+  if (!text) return fail(text.error(), ref);
+  return ok(SendFrame{std::move(*chat), std::move(*id), std::move(*text)});
+}
+
+}  // namespace
+
+ParsedFrame parse_client_frame(std::string_view text) {
+  auto parsed = parse_object(text);
+  if (!parsed) return fail(parsed.error());
+  const json::object& o = *parsed;
+  auto type = required_string(o, "type");
+  if (!type) return fail(type.error());
+  const std::string& t = *type;
+  if (t == "send") return parse_send(o);
+  if (t == "heartbeat") return ok(HeartbeatFrame{});
+  if (t == "typing") {
+    auto chat = required_string(o, "chat_id");
+    if (!chat) return fail(chat.error());
+    return ok(TypingFrame{std::move(*chat)});
+  }
+  if (t == "read") {
+    auto chat = required_string(o, "chat_id");
+    if (!chat) return fail(chat.error());
+    auto seq = required_uint(o, "seq");
+    if (!seq) return fail(seq.error());
+    return ok(ReadFrame{std::move(*chat), *seq});
+  }
+  if (t == "presence_subscribe") {
+    auto ids = required_string_array(o, "user_ids", kMaxPresenceSubscribe);
+    if (!ids) return fail(ids.error());
+    return ok(PresenceSubscribeFrame{std::move(*ids)});
+  }
+  if (t == "hello") {
+    auto token = required_string(o, "token");
+    if (!token) return fail(token.error());
+    auto cursor = optional_string(o, "cursor");
+    if (!cursor) return fail(cursor.error());
+    HelloFrame hello{std::move(*token), std::nullopt};
+    if (*cursor) {
+      hello.cursor = decode_cursor(**cursor);
+      if (!hello.cursor) return fail(make_error(ErrorCode::invalid_request, "cursor is not one this server issued"));
+    }
+    return ok(std::move(hello));
+  }
+  return fail(make_error(ErrorCode::unknown_type, "unknown frame type: " + t.substr(0, 64)));
+}
+
+std::string encode_cursor(LogOffset offset) { return "o" + std::to_string(offset); }
+
+std::optional<LogOffset> decode_cursor(std::string_view cursor) {
+  if (cursor.size() < 2 || cursor.size() > 21 || cursor[0] != 'o') return std::nullopt;
+  LogOffset value = 0;
+  auto [end, ec] = std::from_chars(cursor.data() + 1, cursor.data() + cursor.size(), value);
+  if (ec != std::errc{} || end != cursor.data() + cursor.size()) return std::nullopt;
+  return value;
+}
+
+std::string encode_message_frame(const Message& m) {
+  json::object o = message_object(m);
+  o.emplace("type", "message");
+  o.emplace("cursor", encode_cursor(m.offset));
+  return json::serialize(o);
+}
+
+namespace {
+struct EventEncoder {
+  std::string operator()(const MessageEvent& e) const { return encode_message_frame(e.message); }
+  std::string operator()(const ReceiptEvent& e) const {
+    return json::serialize(json::object{
+        {"type", "receipt"}, {"chat_id", e.chat_id}, {"user_id", e.user_id}, {"read_seq", e.read_seq}});
+  }
+  std::string operator()(const TypingEvent& e) const {
+    return json::serialize(json::object{{"type", "typing"}, {"chat_id", e.chat_id}, {"user_id", e.user_id}});
+  }
+  std::string operator()(const PresenceEvent& e) const {
+    json::object o = presence_object(e);
+    o.emplace("type", "presence");
+    return json::serialize(o);
+  }
+  std::string operator()(const ChatEvent& e) const {
+    return json::serialize(
+        json::object{{"type", "chat"}, {"event", to_string(e.kind)}, {"chat", chat_object(e.chat)}});
+  }
+};
+}  // namespace
+
+std::string encode_event(const Event& event) { return std::visit(EventEncoder{}, event); }
+
+std::string encode_welcome(const AuthContext& who, std::int64_t heartbeat_interval_ms, LogOffset cursor) {
+  return json::serialize(json::object{{"type", "welcome"},
+                                      {"user_id", who.user_id},
+                                      {"device_id", who.device_id},
+                                      {"heartbeat_interval_ms", heartbeat_interval_ms},
+                                      {"cursor", encode_cursor(cursor)}});
+}
+
+std::string encode_synced(LogOffset cursor) {
+  return json::serialize(json::object{{"type", "synced"}, {"cursor", encode_cursor(cursor)}});
+}
+
+std::string encode_ack(const SendAck& ack) {
+  return json::serialize(json::object{{"type", "ack"},
+                                      {"client_msg_id", ack.client_msg_id},
+                                      {"chat_id", ack.chat_id},
+                                      {"seq", ack.seq},
+                                      {"ts", ack.ts}});
+}
+
+std::string encode_error_frame(const Error& error, const std::optional<std::string>& ref) {
+  json::object o{{"type", "error"}, {"code", wire_name(error.code)}, {"message", error.message}};
+  if (ref) o.emplace("ref", *ref);
+  return json::serialize(o);
+}
+
+}  // namespace parley::protocol

@@ -1,0 +1,47 @@
+#include "protocol/views.h"
+
+#include <boost/json/serialize.hpp>
+
+#include "protocol/errors.h"
+
+namespace parley::protocol {
+namespace json = boost::json;
+
+json::object message_object(const Message& m) {
+  return json::object{{"chat_id", m.chat_id},     {"seq", m.seq},
+                      {"sender_id", m.sender_id}, {"text", m.text},
+                      {"ts", m.ts},               {"client_msg_id", m.client_msg_id}};
+}
+
+json::object chat_object(const ChatView& chat) {
+  json::array members;
+  members.reserve(chat.members.size());
+  for (const auto& m : chat.members) {
+    members.push_back(
+        json::object{{"user_id", m.user_id}, {"display_name", m.display_name}, {"role", to_string(m.role)}});
+  }
+  json::object o{{"chat_id", chat.chat_id},
+                 {"kind", to_string(chat.kind)},
+                 {"name", chat.name},
+                 {"members", std::move(members)},
+                 {"last_seq", chat.last_seq},
+                 {"created_at", chat.created_at}};
+  if (chat.read_seq) o.emplace("read_seq", *chat.read_seq);
+  return o;
+}
+
+json::object presence_object(const PresenceEvent& p) {
+  return json::object{
+      {"user_id", p.user_id}, {"status", p.online ? "online" : "offline"}, {"last_active_at", p.last_active_at}};
+}
+
+json::object user_object(const User& user) {
+  return json::object{{"user_id", user.id}, {"display_name", user.display_name}};
+}
+
+std::string encode_error_body(const Error& error) {
+  return json::serialize(
+      json::object{{"error", json::object{{"code", wire_name(error.code)}, {"message", error.message}}}});
+}
+
+}  // namespace parley::protocol

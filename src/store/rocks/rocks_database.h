@@ -1,0 +1,125 @@
+#pragma once
+// RocksDatabase: the column families of RocksStore on one embedded RocksDB,
+// behind a small string-in/string-out interface so that RocksDB's headers stay
+// inside rocks_database.cc. Internal to store/rocks.
+//
+// Thread-safe: RocksDB serialises writers itself and reads see a consistent
+// snapshot per call.
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "core/result.h"
+
+namespace parley::rocks {
+
+// One column family per index, so each gets its own tuning (bloom filters on
+// the point-lookup ones) and its keys never mix with another index's.
+enum class Column : int {
+  users,         // user id -> User
+  emails,        // email -> user id
+  devices,       // device id -> Device
+  tokens,        // token digest -> device id
+  user_devices,  // user|device -> ""
+  chats,         // chat id -> Chat
+  user_chats,    // user|chat -> ""
+  direct,        // min user|max user -> chat id
+  read_markers,  // chat|user -> be64 seq
+  messages,      // chat|be64 seq -> Message
+  client_ids,    // chat|sender|client_msg_id -> be64 seq
+  offsets,       // chat|be64 offset -> be64 seq
+  push_jobs,     // be64 id -> PushJob
+  meta,          // name -> value; "last_offset" merges by max
+};
+inline constexpr int kColumnCount = static_cast<int>(Column::meta) + 1;
+
+// Writes applied together, all or nothing.
+class WriteSet {
+ public:
+  enum class Kind { put, erase, merge_max_u64 };
+  struct Op {
+    Kind kind;
+    Column column;
+    std::string key;
+    std::string value;
+  };
+
+  void put(Column column, std::string key, std::string value) {
+    ops_.push_back({Kind::put, column, std::move(key), std::move(value)});
+  }
+  void erase(Column column, std::string key) { ops_.push_back({Kind::erase, column, std::move(key), {}}); }
+  // Keeps the larger of the stored and the given big-endian u64 (meta only),
+  // so concurrent batches never move the value backwards without a lock.
+  void merge_max_u64(Column column, std::string key, std::string be64) {
+    ops_.push_back({Kind::merge_max_u64, column, std::move(key), std::move(be64)});
+  }
+  const std::vector<Op>& ops() const { return ops_; }
+  bool empty() const { return ops_.empty(); }
+
+ private:
+  std::vector<Op> ops_;
+};
+
+enum class Durability {
+  synced,    // fsync'd before returning: survives power loss
+  wal_only,  // in the OS page cache: survives a process crash only
+};
+
+enum class Direction { forward, backward };
+
+class RocksDatabase {
+ public:
+  // Opens or creates the database in `dir`. Throws std::runtime_error with
+  // the directory and RocksDB's reason on failure (start-up only).
+  static std::unique_ptr<RocksDatabase> open(const std::string& dir);
+  ~RocksDatabase();
+  RocksDatabase(const RocksDatabase&) = delete;
+  RocksDatabase& operator=(const RocksDatabase&) = delete;
+
+  // nullopt when absent; an error for I/O failure or corruption.
+  Result<std::optional<std::string>> get(Column column, std::string_view key);
+  // One result per key, in order; nullopt for absent keys or failed reads.
+  std::vector<std::optional<std::string>> multi_get(Column column, const std::vector<std::string>& keys);
+  Status write(const WriteSet& writes, Durability durability);
+
+  // Visits the entries with lower <= key < upper (empty upper: no bound) in
+  // the given direction until `visit` returns false.
+  using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
+  Status scan(Column column, std::string_view lower, std::string_view upper, Direction direction, const Visitor& visit);
+
+ private:
+  struct Engine;
+  explicit RocksDatabase(std::unique_ptr<Engine> engine);
+  std::unique_ptr<Engine> engine_;
+};
+
+// Reads and decodes one record: nullopt when absent, an error when the read
+// fails or the bytes do not decode (RocksDB checksums its blocks, so that means
+// a record of an unknown format version).
+template <typename T>
+Result<std::optional<T>> load(RocksDatabase& db, Column column, std::string_view key,
+                              std::optional<T> (*decode)(std::string_view)) {
+  auto bytes = db.get(column, key);
+  if (!bytes) return bytes.error();
+  if (!bytes->has_value()) return std::optional<T>();
+  std::optional<T> record = decode(**bytes);
+  if (!record) return make_error(ErrorCode::internal, "store: undecodable record");
+  return record;
+}
+
+// As load, for port methods without an error channel: failures read as absent.
+template <typename T>
+std::optional<T> load_or_absent(RocksDatabase& db, Column column, std::string_view key,
+                                std::optional<T> (*decode)(std::string_view)) {
+  auto record = load(db, column, key, decode);
+  if (!record) return std::nullopt;
+  return std::move(*record);
+}
+
+}  // namespace parley::rocks

@@ -1,0 +1,126 @@
+// RocksStore's MessageLog. Layout (see record_codec.h):
+//   messages   chat|be64 seq     -> Message   one chat's messages are contiguous, in seq order
+//   client_ids chat|sender|cmid  -> be64 seq  idempotency of resent messages
+//   offsets    chat|be64 offset  -> be64 seq  a chat's messages in commit-log order
+//   meta       "last_offset"     -> be64      merged by max
+//
+// Range reads that hit an I/O error return the prefix read so far: the ports
+// have no error channel there, and a short page only makes the client ask again.
+#include <algorithm>
+#include <limits>
+
+#include "store/rocks/record_codec.h"
+#include "store/rocks/rocks_database.h"
+#include "store/rocks/rocks_store.h"
+
+namespace parley {
+
+using rocks::Column;
+using rocks::Direction;
+using rocks::Durability;
+using rocks::WriteSet;
+
+namespace {
+
+constexpr std::string_view kLastOffsetKey = "last_offset";
+constexpr std::uint64_t kMaxNumber = std::numeric_limits<std::uint64_t>::max();
+
+// Decodes up to `limit` messages of a range scan of the messages column.
+std::vector<Message> scan_messages(rocks::RocksDatabase& db, std::string_view lower, std::string_view upper,
+                                   Direction direction, std::size_t limit) {
+  std::vector<Message> out;
+  if (limit == 0) return out;
+  (void)db.scan(Column::messages, lower, upper, direction, [&](std::string_view, std::string_view value) {
+    if (auto message = rocks::decode_message(value)) out.push_back(std::move(*message));
+    return out.size() < limit;
+  });
+  return out;
+}
+
+}  // namespace
+
+Seq RocksStore::last_seq(const ChatId& chat) {
+  // Derived from the data rather than a counter, so it is right after a crash.
+  const std::string prefix = rocks::id_prefix(chat);
+  Seq last = 0;
+  (void)db_->scan(Column::messages, prefix, rocks::prefix_end(prefix), Direction::backward,
+                  [&](std::string_view key, std::string_view) {
+                    last = rocks::seq_key_number(key).value_or(0);
+                    return false;
+                  });
+  return last;
+}
+
+LogOffset RocksStore::last_offset() {
+  auto value = db_->get(Column::meta, kLastOffsetKey);
+  if (!value || !value->has_value()) return 0;
+  return rocks::decode_u64(**value).value_or(0);
+}
+
+std::optional<Message> RocksStore::find_by_client_msg_id(const ChatId& chat, const UserId& sender,
+                                                         const std::string& client_msg_id) {
+  if (client_msg_id.empty()) return std::nullopt;  // never indexed
+  auto seq = db_->get(Column::client_ids, rocks::client_msg_key(chat, sender, client_msg_id));
+  if (!seq || !seq->has_value()) return std::nullopt;
+  auto number = rocks::decode_u64(**seq);
+  if (!number) return std::nullopt;
+  return find(chat, *number);
+}
+
+Status RocksStore::append(const std::vector<Message>& batch) {
+  if (batch.empty()) return Ok{};
+  WriteSet writes;
+  LogOffset newest = 0;
+  for (const Message& m : batch) {
+    writes.put(Column::messages, rocks::seq_key(m.chat_id, m.seq), rocks::encode_message(m));
+    // A message without a client id has no idempotency key to find it by.
+    if (!m.client_msg_id.empty()) {
+      writes.put(Column::client_ids, rocks::client_msg_key(m.chat_id, m.sender_id, m.client_msg_id),
+                 rocks::encode_u64(m.seq));
+    }
+    writes.put(Column::offsets, rocks::seq_key(m.chat_id, m.offset), rocks::encode_u64(m.seq));
+    newest = std::max(newest, m.offset);
+  }
+  writes.merge_max_u64(Column::meta, std::string(kLastOffsetKey), rocks::encode_u64(newest));
+  // One batch, one fsync: the whole group commits or none of it does.
+  return db_->write(writes, Durability::synced);
+}
+
+std::optional<Message> RocksStore::find(const ChatId& chat, Seq seq) {
+  return rocks::load_or_absent(*db_, Column::messages, rocks::seq_key(chat, seq), rocks::decode_message);
+}
+
+std::vector<Message> RocksStore::read_before(const ChatId& chat, Seq before, std::size_t limit) {
+  const std::string prefix = rocks::id_prefix(chat);
+  const std::string upper = before == 0 ? rocks::prefix_end(prefix) : rocks::seq_key(chat, before);
+  return scan_messages(*db_, prefix, upper, Direction::backward, limit);
+}
+
+std::vector<Message> RocksStore::read_after(const ChatId& chat, Seq after, std::size_t limit) {
+  if (after == kMaxNumber) return {};
+  const std::string prefix = rocks::id_prefix(chat);
+  return scan_messages(*db_, rocks::seq_key(chat, after + 1), rocks::prefix_end(prefix), Direction::forward, limit);
+}
+
+std::vector<Message> RocksStore::read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
+                                                   std::size_t limit) {
+  if (after >= up_to || limit == 0) return {};
+  const std::string prefix = rocks::id_prefix(chat);
+  const std::string upper = up_to == kMaxNumber ? rocks::prefix_end(prefix) : rocks::seq_key(chat, up_to + 1);
+  std::vector<std::string> message_keys;
+  (void)db_->scan(Column::offsets, rocks::seq_key(chat, after + 1), upper, Direction::forward,
+                  [&](std::string_view, std::string_view value) {
+                    if (auto seq = rocks::decode_u64(value)) message_keys.push_back(rocks::seq_key(chat, *seq));
+                    return message_keys.size() < limit;
+                  });
+  // Offsets grow with seq inside a chat, so offset order is seq order.
+  std::vector<Message> out;
+  out.reserve(message_keys.size());
+  for (auto& bytes : db_->multi_get(Column::messages, message_keys)) {
+    if (!bytes) continue;
+    if (auto message = rocks::decode_message(*bytes)) out.push_back(std::move(*message));
+  }
+  return out;
+}
+
+}  // namespace parley
