@@ -1,0 +1,132 @@
+// Accounts and ChatDirectory against in-memory fakes.
+
+#include "unit/core_fixture.h"
+
+namespace parley::testing {
+namespace {
+
+using AccountsTest = CoreTest;
+using ChatsTest = CoreTest;
+
+TEST_F(AccountsTest, SignupRejectsBadInputAndChangesNothing) {
+  EXPECT_EQ(core->accounts.signup("no-at-sign", "password1", "A").error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->accounts.signup("a@example.org", "short", "A").error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->accounts.signup("a@example.org", "password1", "").error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->accounts.signup("a@example.org", "password1", "\xff").error().code, ErrorCode::invalid_request);
+  EXPECT_FALSE(store.find_user_by_email("a@example.org"));
+}
+
+TEST_F(AccountsTest, EmailIsUniqueRegardlessOfCase) {
+  ASSERT_TRUE(core->accounts.signup("Ann@Example.org", "password1", "Ann").ok());
+  auto again = core->accounts.signup("ann@example.ORG", "password2", "Other");
+  ASSERT_FALSE(again.ok());
+  EXPECT_EQ(again.error().code, ErrorCode::email_taken);
+}
+
+TEST_F(AccountsTest, LoginCreatesADeviceWhoseTokenAuthenticates) {
+  auto user = make_user("ann");
+  auto first = core->accounts.login("ANN@example.org", "password-ann", "phone");
+  auto second = core->accounts.login("ann@example.org", "password-ann", "laptop");
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_NE(first->device_id, second->device_id);
+  auto who = core->accounts.authenticate(first->token);
+  ASSERT_TRUE(who.ok());
+  EXPECT_EQ(who->user_id, user);
+  EXPECT_EQ(who->device_id, first->device_id);
+}
+
+TEST_F(AccountsTest, WrongPasswordAndUnknownEmailAreTheSameError) {
+  make_user("ann");
+  EXPECT_EQ(core->accounts.login("ann@example.org", "nope-nope", "x").error().code, ErrorCode::bad_credentials);
+  EXPECT_EQ(core->accounts.login("bob@example.org", "nope-nope", "x").error().code, ErrorCode::bad_credentials);
+}
+
+TEST_F(AccountsTest, LogoutRevokesOnlyThatDevicesToken) {
+  make_user("ann");
+  auto a = core->accounts.login("ann@example.org", "password-ann", "phone");
+  auto b = core->accounts.login("ann@example.org", "password-ann", "laptop");
+  ASSERT_TRUE(core->accounts.logout({a->user_id, a->device_id}).ok());
+  EXPECT_EQ(core->accounts.authenticate(a->token).error().code, ErrorCode::unauthorized);
+  EXPECT_TRUE(core->accounts.authenticate(b->token).ok());
+  EXPECT_EQ(core->accounts.authenticate("").error().code, ErrorCode::unauthorized);
+}
+
+TEST_F(AccountsTest, PushTargetsFollowRegistrationsAndLogout) {
+  make_user("ann");
+  auto who = login("ann");
+  EXPECT_TRUE(core->accounts.push_targets(who.user_id)->empty());
+  ASSERT_TRUE(core->accounts.set_push(who, {"webhook", "http://127.0.0.1:9/x"}).ok());
+  ASSERT_EQ(core->accounts.push_targets(who.user_id)->size(), 1u);
+  ASSERT_TRUE(core->accounts.logout(who).ok());
+  EXPECT_TRUE(core->accounts.push_targets(who.user_id)->empty());
+}
+
+TEST_F(ChatsTest, DirectChatIsOnePerPairWhoeverOpensIt) {
+  auto a = make_user("ann"), b = make_user("bob");
+  auto first = core->chats.open_direct(a, b);
+  auto second = core->chats.open_direct(b, a);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_TRUE(first->created);
+  EXPECT_FALSE(second->created);
+  EXPECT_EQ(first->chat->id, second->chat->id);
+  EXPECT_EQ(sink.events_of<ChatEvent>().size(), 1u);
+}
+
+TEST_F(ChatsTest, DirectChatNeedsAnotherExistingUser) {
+  auto a = make_user("ann");
+  EXPECT_EQ(core->chats.open_direct(a, a).error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->chats.open_direct(a, "nobody").error().code, ErrorCode::not_found);
+}
+
+TEST_F(ChatsTest, GroupSizeCountsTheCreator) {
+  config.max_group_size = 3;
+  rebuild();
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cat"), d = make_user("dan");
+  EXPECT_TRUE(core->chats.create_group(a, "three", {b, c}).ok());
+  auto too_big = core->chats.create_group(a, "four", {b, c, d});
+  ASSERT_FALSE(too_big.ok());
+  EXPECT_EQ(too_big.error().code, ErrorCode::group_too_large);
+  EXPECT_EQ(core->chats.chats_of(d).size(), 0u);
+}
+
+TEST_F(ChatsTest, OnlyAdminsAddAndAnyoneMayLeave) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cat");
+  auto group = core->chats.create_group(a, "g", {b});
+  ASSERT_TRUE(group.ok());
+  auto id = (*group)->id;
+  EXPECT_EQ(core->chats.add_member(b, id, c).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(core->chats.add_member(c, id, c).error().code, ErrorCode::forbidden);
+  ASSERT_TRUE(core->chats.add_member(a, id, c).ok());
+  EXPECT_EQ(core->chats.remove_member(b, id, c).error().code, ErrorCode::forbidden);
+  ASSERT_TRUE(core->chats.remove_member(c, id, c).ok());
+  EXPECT_FALSE(core->chats.find(id)->has_member(c));
+  EXPECT_EQ(core->chats.remove_member(a, id, c).error().code, ErrorCode::not_found);
+}
+
+TEST_F(ChatsTest, RemovalIsAnnouncedToTheRemovedMemberToo) {
+  auto a = make_user("ann"), b = make_user("bob");
+  auto group = core->chats.create_group(a, "g", {b});
+  sink.clear();
+  ASSERT_TRUE(core->chats.remove_member(a, (*group)->id, b).ok());
+  auto events = sink.deliveries_of<ChatEvent>();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].event.kind, ChatEventKind::member_removed);
+  EXPECT_NE(std::find(events[0].users.begin(), events[0].users.end(), b), events[0].users.end());
+}
+
+TEST_F(ChatsTest, TheLastAdminLeavingPromotesTheNextMember) {
+  auto a = make_user("ann"), b = make_user("bob");
+  auto group = core->chats.create_group(a, "g", {b});
+  ASSERT_TRUE(core->chats.remove_member(a, (*group)->id, a).ok());
+  EXPECT_EQ(core->chats.find((*group)->id)->member(b)->role, MemberRole::admin);
+}
+
+TEST_F(ChatsTest, DirectChatsRefuseMembershipChanges) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cat");
+  auto id = direct(a, b);
+  EXPECT_EQ(core->chats.add_member(a, id, c).error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->chats.remove_member(a, id, a).error().code, ErrorCode::invalid_request);
+}
+
+}  // namespace
+}  // namespace parley::testing

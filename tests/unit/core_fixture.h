@@ -1,0 +1,75 @@
+#pragma once
+// A Core wired to in-memory fakes, with helpers to make users and chats.
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <memory>
+
+#include "core/core.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_credentials.h"
+#include "fakes/memory_store.h"
+#include "fakes/recording_event_sink.h"
+#include "fakes/recording_push_sender.h"
+
+namespace parley::testing {
+
+class CoreTest : public ::testing::Test {
+ protected:
+  CoreTest() { rebuild(); }
+  ~CoreTest() override {
+    if (core) core->stop();
+  }
+
+  // Replaces the core (as after a restart), keeping the store.
+  void rebuild() {
+    if (core) core->stop();
+    core.reset();
+    core = std::make_unique<Core>(config, CorePorts{store, store, store, store, credentials, clock, sink, push_sender});
+    core->start();
+  }
+
+  UserId make_user(const std::string& name) {
+    auto id = core->accounts.signup(name + "@example.org", "password-" + name, name);
+    EXPECT_TRUE(id.ok());
+    return id.ok() ? *id : UserId{};
+  }
+
+  AuthContext login(const std::string& name) {
+    auto r = core->accounts.login(name + "@example.org", "password-" + name, "test");
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? AuthContext{r->user_id, r->device_id} : AuthContext{};
+  }
+
+  ChatId direct(const UserId& a, const UserId& b) {
+    auto r = core->chats.open_direct(a, b);
+    EXPECT_TRUE(r.ok());
+    return r.ok() ? r->chat->id : ChatId{};
+  }
+
+  // Submits and waits (with a generous deadline) for the pipeline's answer.
+  Result<SendAck> send(const AuthContext& who, const ChatId& chat, const std::string& client_msg_id,
+                       const std::string& text) {
+    auto promise = std::make_shared<std::promise<Result<SendAck>>>();
+    auto future = promise->get_future();
+    core->pipeline.submit(SendRequest{who, chat, client_msg_id, text},
+                          [promise](Result<SendAck> r) { promise->set_value(std::move(r)); });
+    if (future.wait_for(std::chrono::seconds(30)) != std::future_status::ready) {
+      ADD_FAILURE() << "send was never answered";
+      return make_error(ErrorCode::internal, "timeout");
+    }
+    return future.get();
+  }
+
+  CoreConfig config;
+  MemoryStore store;
+  FakeCredentials credentials;
+  FakeClock clock;
+  RecordingEventSink sink;
+  RecordingPushSender push_sender;
+  std::unique_ptr<Core> core;
+};
+
+}  // namespace parley::testing

@@ -1,0 +1,184 @@
+// MessagePipeline: seq assignment, idempotency, validation, fan-out, push jobs.
+
+#include <set>
+#include <thread>
+
+#include "unit/core_fixture.h"
+
+namespace parley::testing {
+namespace {
+
+using PipelineTest = CoreTest;
+
+TEST_F(PipelineTest, SeqStartsAtOneAndIsGapFreeUnderConcurrentSenders) {
+  auto a = make_user("ann"), b = make_user("bob");
+  auto chat = direct(a, b);
+  auto wa = login("ann"), wb = login("bob");
+  constexpr int kPerSender = 200;
+  std::vector<std::thread> senders;
+  std::mutex mutex;
+  std::vector<Seq> seqs;
+  for (int t = 0; t < 4; ++t) {
+    senders.emplace_back([&, t] {
+      for (int i = 0; i < kPerSender; ++i) {
+        auto r = send(t % 2 ? wa : wb, chat, "t" + std::to_string(t) + "-" + std::to_string(i), "hi");
+        ASSERT_TRUE(r.ok());
+        std::lock_guard lock(mutex);
+        seqs.push_back(r->seq);
+      }
+    });
+  }
+  for (auto& s : senders) s.join();
+  std::sort(seqs.begin(), seqs.end());
+  ASSERT_EQ(seqs.size(), 4u * kPerSender);
+  for (std::size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
+  EXPECT_EQ(store.last_seq(chat), seqs.size());
+}
+
+TEST_F(PipelineTest, SameClientMsgIdGivesSameSeqAndOneDelivery) {
+  auto a = make_user("ann"), b = make_user("bob");
+  auto chat = direct(a, b);
+  auto who = login("ann");
+  sink.clear();
+  auto first = send(who, chat, "m1", "hello");
+  auto again = send(who, chat, "m1", "hello");
+  ASSERT_TRUE(first.ok() && again.ok());
+  EXPECT_EQ(first->seq, again->seq);
+  EXPECT_EQ(first->ts, again->ts);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(sink.events_of<MessageEvent>().size(), 1u);
+  EXPECT_EQ(store.last_seq(chat), 1u);
+}
+
+TEST_F(PipelineTest, ResendInTheSameBatchIsStillOneMessage) {
+  auto a = make_user("ann"), b = make_user("bob");
+  auto chat = direct(a, b);
+  auto who = login("ann");
+  std::vector<std::future<Result<SendAck>>> futures;
+  for (int i = 0; i < 50; ++i) {
+    auto promise = std::make_shared<std::promise<Result<SendAck>>>();
+    futures.push_back(promise->get_future());
+    core->pipeline.submit(SendRequest{who, chat, "same", "x"}, [promise](Result<SendAck> r) {
+      promise->set_value(std::move(r));
+    });
+  }
+  for (auto& f : futures) {
+    auto r = f.get();
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->seq, 1u);
+  }
+  EXPECT_EQ(store.last_seq(chat), 1u);
+}
+
+TEST_F(PipelineTest, ClientMsgIdIsScopedToSenderAndChat) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cat");
+  auto ab = direct(a, b), ac = direct(a, c);
+  auto wa = login("ann"), wb = login("bob");
+  EXPECT_EQ(send(wa, ab, "x", "1")->seq, 1u);
+  EXPECT_EQ(send(wb, ab, "x", "2")->seq, 2u);
+  EXPECT_EQ(send(wa, ac, "x", "3")->seq, 1u);
+}
+
+TEST_F(PipelineTest, BadSendsAreRejectedAndStoreNothing) {
+  config.max_text_bytes = 10;
+  rebuild();
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cat");
+  auto chat = direct(a, b);
+  auto wa = login("ann"), wc = login("cat");
+  EXPECT_EQ(send(wa, chat, "m", "").error().code, ErrorCode::empty_text);
+  EXPECT_EQ(send(wa, chat, "m", "01234567890").error().code, ErrorCode::text_too_long);
+  EXPECT_EQ(send(wa, chat, "m", "\xc3\x28").error().code, ErrorCode::invalid_utf8);
+  EXPECT_EQ(send(wa, chat, "", "ok").error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(send(wc, chat, "m", "ok").error().code, ErrorCode::forbidden);
+  EXPECT_EQ(send(wa, "no-such-chat", "m", "ok").error().code, ErrorCode::not_found);
+  EXPECT_EQ(store.last_seq(chat), 0u);
+  EXPECT_EQ(store.last_offset(), 0u);
+  EXPECT_EQ(send(wa, chat, "m", "0123456789")->seq, 1u);
+}
+
+TEST_F(PipelineTest, FanOutGoesToEveryMemberAndAckComesFirst) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cat");
+  auto group = core->chats.create_group(a, "g", {b, c});
+  auto wa = login("ann");
+  sink.clear();
+  auto ack = send(wa, (*group)->id, "m1", "hello all");
+  ASSERT_TRUE(ack.ok());
+  auto events = sink.deliveries_of<MessageEvent>();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::set<UserId>(events[0].users.begin(), events[0].users.end()), (std::set<UserId>{a, b, c}));
+  EXPECT_EQ(events[0].event.message.seq, ack->seq);
+  EXPECT_EQ(events[0].event.message.offset, ack->offset);
+  EXPECT_EQ(core->pipeline.committed_offset(), ack->offset);
+}
+
+TEST_F(PipelineTest, RemovedMemberGetsNothingMore) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cat");
+  auto group = core->chats.create_group(a, "g", {b, c});
+  ASSERT_TRUE(core->chats.remove_member(a, (*group)->id, c).ok());
+  sink.clear();
+  ASSERT_TRUE(send(login("ann"), (*group)->id, "m1", "secret").ok());
+  auto events = sink.deliveries_of<MessageEvent>();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(std::count(events[0].users.begin(), events[0].users.end(), c), 0);
+  EXPECT_EQ(core->conversations.history(c, (*group)->id, {}).error().code, ErrorCode::forbidden);
+}
+
+TEST_F(PipelineTest, OfflineRecipientsWithPushGetOneJobPerDevice) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cat");
+  auto group = core->chats.create_group(a, "g", {b, c});
+  auto wa = login("ann");
+  auto b1 = login("bob"), b2 = login("bob"), c1 = login("cat");
+  ASSERT_TRUE(core->accounts.set_push(b1, {"webhook", "http://127.0.0.1:1/b1"}).ok());
+  ASSERT_TRUE(core->accounts.set_push(b2, {"webhook", "http://127.0.0.1:1/b2"}).ok());
+  ASSERT_TRUE(core->accounts.set_push(c1, {"webhook", "http://127.0.0.1:1/c1"}).ok());
+  ASSERT_TRUE(core->accounts.set_push(wa, {"webhook", "http://127.0.0.1:1/a"}).ok());
+  sink.set_connected(c, true);  // cat is online: no push
+  std::string text(150, 'x');
+  ASSERT_TRUE(send(wa, (*group)->id, "m1", text).ok());
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (push_sender.sent_count() < 2 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto jobs = push_sender.sent();
+  ASSERT_EQ(jobs.size(), 2u);
+  std::set<DeviceId> devices;
+  for (const auto& j : jobs) {
+    EXPECT_EQ(j.user_id, b);
+    EXPECT_EQ(j.sender_id, a);
+    EXPECT_EQ(j.seq, 1u);
+    EXPECT_EQ(j.preview.size(), 100u);
+    devices.insert(j.device_id);
+  }
+  EXPECT_EQ(devices, (std::set<DeviceId>{b1.device_id, b2.device_id}));
+}
+
+TEST_F(PipelineTest, SeqContinuesAfterRestart) {
+  auto a = make_user("ann"), b = make_user("bob");
+  auto chat = direct(a, b);
+  auto wa = login("ann");
+  for (int i = 1; i <= 3; ++i) ASSERT_EQ(send(wa, chat, "m" + std::to_string(i), "x")->seq, Seq(i));
+  auto offset = core->pipeline.committed_offset();
+  rebuild();
+  EXPECT_EQ(core->pipeline.committed_offset(), offset);
+  EXPECT_EQ(send(wa, chat, "m4", "x")->seq, 4u);
+  EXPECT_EQ(send(wa, chat, "m1", "x")->seq, 1u);  // dedup survives the restart
+}
+
+TEST_F(PipelineTest, StopAnswersEverythingAlreadySubmitted) {
+  auto a = make_user("ann"), b = make_user("bob");
+  auto chat = direct(a, b);
+  auto wa = login("ann");
+  std::atomic<int> acked{0};
+  for (int i = 0; i < 500; ++i) {
+    core->pipeline.submit(SendRequest{wa, chat, "m" + std::to_string(i), "x"}, [&](Result<SendAck> r) {
+      if (r.ok()) ++acked;
+    });
+  }
+  core->pipeline.stop();
+  EXPECT_EQ(acked.load(), 500);
+  EXPECT_EQ(store.last_seq(chat), 500u);
+  EXPECT_EQ(send(wa, chat, "late", "x").error().code, ErrorCode::overloaded);
+}
+
+}  // namespace
+}  // namespace parley::testing
