@@ -66,6 +66,8 @@ std::string SodiumCredentials::digest_token(const std::string& token) {
   return to_hex(digest);
 }
 
-std::string SodiumCredentials::new_id() { return to_hex(random_bytes<16>()); }
+std::string SodiumCredentials::new_id() {
+  return to_hex(random_bytes<16>());
+}
 
 }  // namespace parley

@@ -22,7 +22,9 @@ bool expect_version(ByteReader& in, std::uint8_t version) {
 
 }  // namespace
 
-void ByteWriter::u8(std::uint8_t v) { out_.push_back(static_cast<char>(v)); }
+void ByteWriter::u8(std::uint8_t v) {
+  out_.push_back(static_cast<char>(v));
+}
 
 void ByteWriter::u32(std::uint32_t v) {
   for (int shift = 24; shift >= 0; shift -= 8) out_.push_back(static_cast<char>((v >> shift) & 0xff));
@@ -263,7 +265,9 @@ std::string pair_key(std::string_view first, std::string_view second) {
   return out.take();
 }
 
-std::string direct_key(std::string_view a, std::string_view b) { return a <= b ? pair_key(a, b) : pair_key(b, a); }
+std::string direct_key(std::string_view a, std::string_view b) {
+  return a <= b ? pair_key(a, b) : pair_key(b, a);
+}
 
 std::string seq_key(std::string_view chat, std::uint64_t seq_or_offset) {
   ByteWriter out;

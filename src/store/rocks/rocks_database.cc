@@ -73,7 +73,9 @@ rocksdb::ColumnFamilyOptions column_options(Column column, const std::shared_ptr
 }
 
 // An empty string_view may carry a null pointer, which Slice must not.
-rocksdb::Slice slice(std::string_view s) { return s.empty() ? rocksdb::Slice() : rocksdb::Slice(s.data(), s.size()); }
+rocksdb::Slice slice(std::string_view s) {
+  return s.empty() ? rocksdb::Slice() : rocksdb::Slice(s.data(), s.size());
+}
 
 Error engine_error(const rocksdb::Status& status) {
   return make_error(ErrorCode::internal, "rocksdb: " + status.ToString());

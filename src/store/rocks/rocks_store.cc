@@ -156,7 +156,9 @@ std::optional<ChatId> RocksStore::find_direct_chat(const UserId& a, const UserId
   return std::move(**chat);
 }
 
-std::vector<ChatId> RocksStore::chats_of_user(const UserId& id) { return index_entries(*db_, Column::user_chats, id); }
+std::vector<ChatId> RocksStore::chats_of_user(const UserId& id) {
+  return index_entries(*db_, Column::user_chats, id);
+}
 
 Seq RocksStore::read_marker(const ChatId& chat, const UserId& user) {
   auto seq = db_->get(Column::read_markers, rocks::pair_key(chat, user));

@@ -1,0 +1,266 @@
+#include "fakes/memory_store.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace parley {
+namespace {
+
+std::optional<std::pair<UserId, UserId>> direct_pair(const Chat& chat) {
+  if (chat.kind != ChatKind::direct || chat.members.size() != 2) return std::nullopt;
+  const UserId& a = chat.members[0].user_id;
+  const UserId& b = chat.members[1].user_id;
+  return a <= b ? std::pair{a, b} : std::pair{b, a};
+}
+
+}  // namespace
+
+// ---- AccountStore -------------------------------------------------------------
+
+Status MemoryStore::create_user(const User& user) {
+  std::lock_guard lock(mutex_);
+  if (emails_.contains(user.email)) return make_error(ErrorCode::email_taken, "email is already registered");
+  users_[user.id] = user;
+  emails_[user.email] = user.id;
+  return Ok{};
+}
+
+std::optional<User> MemoryStore::find_user(const UserId& id) {
+  std::lock_guard lock(mutex_);
+  auto it = users_.find(id);
+  if (it == users_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<User> MemoryStore::find_user_by_email(const std::string& email) {
+  std::lock_guard lock(mutex_);
+  auto id = emails_.find(email);
+  if (id == emails_.end()) return std::nullopt;
+  auto it = users_.find(id->second);
+  if (it == users_.end()) return std::nullopt;
+  return it->second;
+}
+
+Status MemoryStore::set_last_active(const UserId& id, TimeMs at) {
+  std::lock_guard lock(mutex_);
+  auto it = users_.find(id);
+  if (it == users_.end()) return make_error(ErrorCode::not_found, "no such user");
+  it->second.last_active_at = at;
+  return Ok{};
+}
+
+Status MemoryStore::put_device(const Device& device) {
+  std::lock_guard lock(mutex_);
+  if (auto old = devices_.find(device.id); old != devices_.end()) {
+    if (!old->second.token_digest.empty() && old->second.token_digest != device.token_digest) {
+      tokens_.erase(old->second.token_digest);
+    }
+    if (old->second.user_id != device.user_id) user_devices_[old->second.user_id].erase(device.id);
+  }
+  if (!device.token_digest.empty()) tokens_[device.token_digest] = device.id;
+  user_devices_[device.user_id].insert(device.id);
+  devices_[device.id] = device;
+  return Ok{};
+}
+
+std::optional<Device> MemoryStore::find_device_locked(const DeviceId& id) const {
+  auto it = devices_.find(id);
+  if (it == devices_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<Device> MemoryStore::find_device(const DeviceId& id) {
+  std::lock_guard lock(mutex_);
+  return find_device_locked(id);
+}
+
+std::optional<Device> MemoryStore::find_device_by_token(const std::string& token_digest) {
+  if (token_digest.empty()) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto id = tokens_.find(token_digest);
+  if (id == tokens_.end()) return std::nullopt;
+  auto device = find_device_locked(id->second);
+  if (!device || device->token_digest != token_digest) return std::nullopt;
+  return device;
+}
+
+std::vector<Device> MemoryStore::devices_of_user(const UserId& id) {
+  std::lock_guard lock(mutex_);
+  std::vector<Device> out;
+  auto ids = user_devices_.find(id);
+  if (ids == user_devices_.end()) return out;
+  for (const DeviceId& device_id : ids->second) {
+    if (auto device = find_device_locked(device_id)) out.push_back(std::move(*device));
+  }
+  return out;
+}
+
+// ---- ChatStore ------------------------------------------------------------------
+
+Status MemoryStore::put_chat(const Chat& chat) {
+  std::lock_guard lock(mutex_);
+  std::set<UserId> members;
+  for (const Member& m : chat.members) {
+    members.insert(m.user_id);
+    user_chats_[m.user_id].insert(chat.id);
+  }
+  std::optional<std::pair<UserId, UserId>> old_direct;
+  if (auto old = chats_.find(chat.id); old != chats_.end()) {
+    for (const Member& m : old->second.members) {
+      if (!members.contains(m.user_id)) user_chats_[m.user_id].erase(chat.id);
+    }
+    old_direct = direct_pair(old->second);
+  }
+  auto new_direct = direct_pair(chat);
+  if (old_direct && old_direct != new_direct) direct_.erase(*old_direct);
+  if (new_direct) direct_[*new_direct] = chat.id;
+  chats_[chat.id] = chat;
+  return Ok{};
+}
+
+std::optional<Chat> MemoryStore::find_chat(const ChatId& id) {
+  std::lock_guard lock(mutex_);
+  auto it = chats_.find(id);
+  if (it == chats_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<ChatId> MemoryStore::find_direct_chat(const UserId& a, const UserId& b) {
+  std::lock_guard lock(mutex_);
+  auto it = direct_.find(a <= b ? UserPair{a, b} : UserPair{b, a});
+  if (it == direct_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<ChatId> MemoryStore::chats_of_user(const UserId& id) {
+  std::lock_guard lock(mutex_);
+  auto it = user_chats_.find(id);
+  if (it == user_chats_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+Seq MemoryStore::read_marker(const ChatId& chat, const UserId& user) {
+  std::lock_guard lock(mutex_);
+  auto it = read_markers_.find({chat, user});
+  return it == read_markers_.end() ? 0 : it->second;
+}
+
+Status MemoryStore::set_read_marker(const ChatId& chat, const UserId& user, Seq seq) {
+  std::lock_guard lock(mutex_);
+  read_markers_[{chat, user}] = seq;
+  return Ok{};
+}
+
+// ---- MessageLog -------------------------------------------------------------------
+
+Seq MemoryStore::last_seq(const ChatId& chat) {
+  std::lock_guard lock(mutex_);
+  auto it = messages_.find(chat);
+  if (it == messages_.end() || it->second.empty()) return 0;
+  return it->second.rbegin()->first;
+}
+
+LogOffset MemoryStore::last_offset() {
+  std::lock_guard lock(mutex_);
+  return last_offset_;
+}
+
+std::optional<Message> MemoryStore::find_by_client_msg_id(const ChatId& chat, const UserId& sender,
+                                                          const std::string& client_msg_id) {
+  if (client_msg_id.empty()) return std::nullopt;
+  std::lock_guard lock(mutex_);
+  auto it = client_ids_.find({chat, sender, client_msg_id});
+  if (it == client_ids_.end()) return std::nullopt;
+  return find_locked(chat, it->second);
+}
+
+Status MemoryStore::append(const std::vector<Message>& batch) {
+  if (batch.empty()) return Ok{};
+  std::lock_guard lock(mutex_);
+  for (const Message& m : batch) {
+    messages_[m.chat_id][m.seq] = m;
+    if (!m.client_msg_id.empty()) client_ids_[{m.chat_id, m.sender_id, m.client_msg_id}] = m.seq;
+    offsets_[m.chat_id][m.offset] = m.seq;
+    last_offset_ = std::max(last_offset_, m.offset);
+  }
+  ++append_count_;
+  return Ok{};
+}
+
+std::optional<Message> MemoryStore::find_locked(const ChatId& chat, Seq seq) const {
+  auto log = messages_.find(chat);
+  if (log == messages_.end()) return std::nullopt;
+  auto it = log->second.find(seq);
+  if (it == log->second.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<Message> MemoryStore::find(const ChatId& chat, Seq seq) {
+  std::lock_guard lock(mutex_);
+  return find_locked(chat, seq);
+}
+
+std::vector<Message> MemoryStore::read_before(const ChatId& chat, Seq before, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<Message> out;
+  auto log = messages_.find(chat);
+  if (log == messages_.end()) return out;
+  auto end = before == 0 ? log->second.end() : log->second.lower_bound(before);
+  for (auto it = std::make_reverse_iterator(end); it != log->second.rend() && out.size() < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+std::vector<Message> MemoryStore::read_after(const ChatId& chat, Seq after, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<Message> out;
+  auto log = messages_.find(chat);
+  if (log == messages_.end()) return out;
+  for (auto it = log->second.upper_bound(after); it != log->second.end() && out.size() < limit; ++it) {
+    out.push_back(it->second);
+  }
+  return out;
+}
+
+std::vector<Message> MemoryStore::read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
+                                                    std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<Message> out;
+  auto offsets = offsets_.find(chat);
+  if (after >= up_to || offsets == offsets_.end()) return out;
+  for (auto it = offsets->second.upper_bound(after);
+       it != offsets->second.end() && it->first <= up_to && out.size() < limit; ++it) {
+    if (auto message = find_locked(chat, it->second)) out.push_back(std::move(*message));
+  }
+  return out;
+}
+
+// ---- PushJobStore -----------------------------------------------------------------
+
+Status MemoryStore::put_push_jobs(const std::vector<PushJob>& jobs) {
+  std::lock_guard lock(mutex_);
+  for (const PushJob& job : jobs) push_jobs_[job.id] = job;
+  return Ok{};
+}
+
+Status MemoryStore::delete_push_job(std::uint64_t id) {
+  std::lock_guard lock(mutex_);
+  push_jobs_.erase(id);
+  return Ok{};
+}
+
+std::vector<PushJob> MemoryStore::load_push_jobs() {
+  std::lock_guard lock(mutex_);
+  std::vector<PushJob> out;
+  out.reserve(push_jobs_.size());
+  for (const auto& [id, job] : push_jobs_) out.push_back(job);
+  return out;
+}
+
+std::size_t MemoryStore::append_count() const {
+  std::lock_guard lock(mutex_);
+  return append_count_;
+}
+
+}  // namespace parley

@@ -1,0 +1,85 @@
+#pragma once
+// MemoryStore: every storage port in memory, for fast core tests. Behaves
+// like RocksStore in everything a caller can observe: the same error codes,
+// the same orders (ids in byte order, messages by seq), the same indexes. The
+// store contract tests run against both to keep it so.
+//
+// Thread-safe: one mutex guards everything. Nothing is durable.
+
+#include <map>
+#include <mutex>
+#include <set>
+#include <tuple>
+#include <utility>
+
+#include "core/ports.h"
+
+namespace parley {
+
+class MemoryStore final : public AccountStore, public ChatStore, public MessageLog, public PushJobStore {
+ public:
+  // AccountStore
+  Status create_user(const User& user) override;
+  std::optional<User> find_user(const UserId& id) override;
+  std::optional<User> find_user_by_email(const std::string& email) override;
+  Status set_last_active(const UserId& id, TimeMs at) override;
+  Status put_device(const Device& device) override;
+  std::optional<Device> find_device(const DeviceId& id) override;
+  std::optional<Device> find_device_by_token(const std::string& token_digest) override;
+  std::vector<Device> devices_of_user(const UserId& id) override;
+
+  // ChatStore
+  Status put_chat(const Chat& chat) override;
+  std::optional<Chat> find_chat(const ChatId& id) override;
+  std::optional<ChatId> find_direct_chat(const UserId& a, const UserId& b) override;
+  std::vector<ChatId> chats_of_user(const UserId& id) override;
+  Seq read_marker(const ChatId& chat, const UserId& user) override;
+  Status set_read_marker(const ChatId& chat, const UserId& user, Seq seq) override;
+
+  // MessageLog
+  Seq last_seq(const ChatId& chat) override;
+  LogOffset last_offset() override;
+  std::optional<Message> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
+                                               const std::string& client_msg_id) override;
+  Status append(const std::vector<Message>& batch) override;
+  std::optional<Message> find(const ChatId& chat, Seq seq) override;
+  std::vector<Message> read_before(const ChatId& chat, Seq before, std::size_t limit) override;
+  std::vector<Message> read_after(const ChatId& chat, Seq after, std::size_t limit) override;
+  std::vector<Message> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
+                                         std::size_t limit) override;
+
+  // PushJobStore
+  Status put_push_jobs(const std::vector<PushJob>& jobs) override;
+  Status delete_push_job(std::uint64_t id) override;
+  std::vector<PushJob> load_push_jobs() override;
+
+  // For tests: how many append() calls (group commits) succeeded.
+  std::size_t append_count() const;
+
+ private:
+  using UserPair = std::pair<UserId, UserId>;  // (min, max)
+
+  std::optional<Device> find_device_locked(const DeviceId& id) const;
+  std::optional<Message> find_locked(const ChatId& chat, Seq seq) const;
+
+  mutable std::mutex mutex_;
+  // std::string orders bytes like RocksDB's bytewise comparator (char_traits
+  // compares as unsigned char), so iteration orders match RocksStore's.
+  std::map<UserId, User> users_;
+  std::map<std::string, UserId> emails_;
+  std::map<DeviceId, Device> devices_;
+  std::map<std::string, DeviceId> tokens_;
+  std::map<UserId, std::set<DeviceId>> user_devices_;
+  std::map<ChatId, Chat> chats_;
+  std::map<UserId, std::set<ChatId>> user_chats_;
+  std::map<UserPair, ChatId> direct_;
+  std::map<std::pair<ChatId, UserId>, Seq> read_markers_;
+  std::map<ChatId, std::map<Seq, Message>> messages_;
+  std::map<std::tuple<ChatId, UserId, std::string>, Seq> client_ids_;
+  std::map<ChatId, std::map<LogOffset, Seq>> offsets_;
+  LogOffset last_offset_ = 0;
+  std::map<std::uint64_t, PushJob> push_jobs_;
+  std::size_t append_count_ = 0;
+};
+
+}  // namespace parley

@@ -1,0 +1,134 @@
+// The byte layout of RocksStore: records round-trip exactly, damaged bytes are
+// rejected rather than misread, and keys sort the way the store relies on.
+#include "store/rocks/record_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "store_contract_fixture.h"
+
+namespace parley::testing {
+namespace {
+
+using namespace parley::rocks;
+
+// Every strict prefix of a record, and the record plus a trailing byte, must
+// fail to decode.
+template <typename Decode>
+void expect_rejects_damage(const std::string& bytes, Decode decode) {
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_FALSE(decode(std::string_view(bytes).substr(0, n)).has_value()) << "prefix of " << n << " bytes";
+  }
+  EXPECT_FALSE(decode(bytes + '\0').has_value()) << "trailing byte";
+  std::string future = bytes;
+  future[0] = static_cast<char>(0x7f);  // an unknown format version
+  EXPECT_FALSE(decode(future).has_value()) << "unknown version";
+}
+
+TEST(RecordCodec, UserRoundTrips) {
+  User user = make_user("u-1", "ann@example.com");
+  user.created_at = -5;  // negative times survive the unsigned encoding
+  user.last_active_at = std::numeric_limits<TimeMs>::max();
+  auto decoded = decode_user(encode_user(user));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(fields(*decoded), fields(user));
+  expect_rejects_damage(encode_user(user), decode_user);
+}
+
+TEST(RecordCodec, DeviceRoundTripsWithAndWithoutPush) {
+  Device plain = make_device("d-1", "u-1", "");
+  Device pushed = make_device("d-2", "u-1", "digest");
+  pushed.push = PushRegistration{"webhook", "https://example.com/hook"};
+  for (const Device& d : {plain, pushed}) {
+    auto decoded = decode_device(encode_device(d));
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(fields(*decoded), fields(d));
+    expect_rejects_damage(encode_device(d), decode_device);
+  }
+}
+
+TEST(RecordCodec, ChatRoundTripsKindRolesAndMemberOrder) {
+  Chat group = make_group("c-1", {"zed", "amy", "bob"});
+  Chat direct = make_direct("dm", "amy", "zed");
+  Chat empty = make_group("c-2", {});
+  for (const Chat& chat : {group, direct, empty}) {
+    auto decoded = decode_chat(encode_chat(chat));
+    ASSERT_TRUE(decoded.has_value());
+    EXPECT_EQ(decoded->id, chat.id);
+    EXPECT_EQ(decoded->kind, chat.kind);
+    EXPECT_EQ(decoded->name, chat.name);
+    EXPECT_EQ(decoded->created_at, chat.created_at);
+    EXPECT_EQ(member_list(*decoded), member_list(chat));
+    expect_rejects_damage(encode_chat(chat), decode_chat);
+  }
+}
+
+TEST(RecordCodec, ChatWithAbsurdMemberCountIsRejected) {
+  ByteWriter out;
+  out.u8(1);
+  out.str("c");
+  out.u8(1);
+  out.str("");
+  out.i64(0);
+  out.u32(0xffffffff);
+  EXPECT_FALSE(decode_chat(out.take()).has_value());
+}
+
+TEST(RecordCodec, MessageRoundTripsBinaryText) {
+  Message m = make_message("c", std::numeric_limits<Seq>::max(), 42, "alice", "cm");
+  m.text = std::string("\0\xff\x01 text", 8);
+  auto decoded = decode_message(encode_message(m));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(fields(*decoded), fields(m));
+  expect_rejects_damage(encode_message(m), decode_message);
+}
+
+TEST(RecordCodec, PushJobRoundTrips) {
+  PushJob job = make_push_job(std::numeric_limits<std::uint64_t>::max());
+  auto decoded = decode_push_job(encode_push_job(job));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(fields(*decoded), fields(job));
+  expect_rejects_damage(encode_push_job(job), decode_push_job);
+}
+
+TEST(RecordCodec, NumbersEncodeBigEndianSoBytesSortNumerically) {
+  EXPECT_EQ(encode_u64(1), std::string("\0\0\0\0\0\0\0\x01", 8));
+  EXPECT_LT(encode_u64(255), encode_u64(256));
+  EXPECT_LT(encode_u64(0x00ff'ffff'ffff'ffff), encode_u64(0x0100'0000'0000'0000));
+  EXPECT_EQ(decode_u64(encode_u64(123456789)), std::optional<std::uint64_t>(123456789));
+  EXPECT_FALSE(decode_u64("short").has_value());
+}
+
+TEST(RecordCodec, SeqKeysOfOneChatSortBySeqAndStayInsideThePrefix) {
+  const std::string prefix = id_prefix("ab");
+  EXPECT_LT(seq_key("ab", 2), seq_key("ab", 256));
+  EXPECT_EQ(seq_key("ab", 9).substr(0, prefix.size()), prefix);
+  EXPECT_EQ(seq_key_number(seq_key("ab", 9)), std::optional<std::uint64_t>(9));
+  // Every key of "ab" lies in [prefix, prefix_end); no key of "abc" or "a" does.
+  for (const std::string& key : {seq_key("ab", 0), seq_key("ab", std::numeric_limits<Seq>::max())}) {
+    EXPECT_GE(key, prefix);
+    EXPECT_LT(key, prefix_end(prefix));
+  }
+  for (const std::string& other : {seq_key("abc", 0), seq_key("a", 1), seq_key("", 1)}) {
+    EXPECT_FALSE(other >= prefix && other < prefix_end(prefix)) << "key leaks into the range of \"ab\"";
+  }
+}
+
+TEST(RecordCodec, PrefixEndIncrementsTheLastByteThatCan) {
+  EXPECT_EQ(prefix_end("ab"), "ac");
+  EXPECT_EQ(prefix_end(std::string("a\xff", 2)), "b");
+  EXPECT_EQ(prefix_end(std::string("\xff\xff", 2)), "");
+  EXPECT_EQ(prefix_end(""), "");
+}
+
+TEST(RecordCodec, PairKeysSeparateTheirParts) {
+  EXPECT_NE(pair_key("a", "bc"), pair_key("ab", "c"));
+  EXPECT_EQ(pair_key_second(pair_key("user", "chat-1")), std::optional<std::string>("chat-1"));
+  EXPECT_EQ(direct_key("zed", "amy"), direct_key("amy", "zed"));
+  EXPECT_NE(client_msg_key("c", "alice", "m"), client_msg_key("c", "alicem", ""));
+  EXPECT_FALSE(pair_key_second("\x01").has_value());
+}
+
+}  // namespace
+}  // namespace parley::testing

@@ -1,0 +1,151 @@
+// RocksStore beyond the shared contract: durability across close, reopen and
+// kill -9, and start-up failures.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+
+#include "store_contract_fixture.h"
+
+extern char** environ;
+
+namespace parley::testing {
+namespace {
+
+constexpr const char* kCrashChildEnv = "PARLEY_STORE_CRASH_CHILD_DIR";
+
+// What the writers below store, checked after reopening.
+void write_sample(RocksStore& store) {
+  ASSERT_TRUE(store.create_user(make_user("u-1", "ann@example.com")).ok());
+  ASSERT_TRUE(store.put_device(make_device("d-1", "u-1", "digest-1")).ok());
+  ASSERT_TRUE(store.put_chat(make_direct("dm-1", "u-1", "u-2")).ok());
+  ASSERT_TRUE(store.append({make_message("dm-1", 1, 1, "u-1", "cm-1"), make_message("dm-1", 2, 2, "u-2", "")}).ok());
+  ASSERT_TRUE(store.append({make_message("dm-1", 3, 5, "u-1", "cm-3")}).ok());
+  ASSERT_TRUE(store.set_read_marker("dm-1", "u-2", 3).ok());
+  ASSERT_TRUE(store.put_push_jobs({make_push_job(7)}).ok());
+}
+
+void expect_sample(RocksStore& store) {
+  auto user = store.find_user_by_email("ann@example.com");
+  ASSERT_TRUE(user.has_value());
+  EXPECT_EQ(fields(*user), fields(make_user("u-1", "ann@example.com")));
+  Status duplicate = store.create_user(make_user("u-9", "ann@example.com"));
+  ASSERT_FALSE(duplicate.ok());
+  EXPECT_EQ(duplicate.error().code, ErrorCode::email_taken);
+
+  auto device = store.find_device_by_token("digest-1");
+  ASSERT_TRUE(device.has_value());
+  EXPECT_EQ(device->id, "d-1");
+  EXPECT_EQ(store.chats_of_user("u-2"), (std::vector<ChatId>{"dm-1"}));
+  EXPECT_EQ(store.find_direct_chat("u-2", "u-1"), std::optional<ChatId>("dm-1"));
+
+  EXPECT_EQ(store.last_seq("dm-1"), 3u);
+  EXPECT_EQ(store.last_offset(), 5u);
+  EXPECT_EQ(seqs(store.read_before("dm-1", 0, 10)), (std::vector<Seq>{3, 2, 1}));
+  EXPECT_EQ(seqs(store.read_offset_range("dm-1", 2, 5, 10)), (std::vector<Seq>{3}));
+  auto resent = store.find_by_client_msg_id("dm-1", "u-1", "cm-3");
+  ASSERT_TRUE(resent.has_value());
+  EXPECT_EQ(fields(*resent), fields(make_message("dm-1", 3, 5, "u-1", "cm-3")));
+  EXPECT_EQ(store.read_marker("dm-1", "u-2"), 3u);
+  auto jobs = store.load_push_jobs();
+  ASSERT_EQ(jobs.size(), 1u);
+  EXPECT_EQ(fields(jobs[0]), fields(make_push_job(7)));
+}
+
+TEST(RocksStore, DataSurvivesCloseAndReopen) {
+  TempDir dir;
+  {
+    auto store = RocksStore::open(dir.str());
+    write_sample(*store);
+  }
+  auto reopened = RocksStore::open(dir.str());
+  expect_sample(*reopened);
+
+  // And the reopened store keeps appending where the old one stopped.
+  ASSERT_TRUE(reopened->append({make_message("dm-1", 4, 6)}).ok());
+  EXPECT_EQ(reopened->last_seq("dm-1"), 4u);
+  EXPECT_EQ(reopened->last_offset(), 6u);
+}
+
+TEST(RocksStore, ReopenSurvivesManyMessagesAcrossFlushes) {
+  TempDir dir;
+  {
+    auto store = RocksStore::open(dir.str());
+    LogOffset offset = 0;
+    for (Seq s = 1; s <= 500; s += 50) {
+      std::vector<Message> batch;
+      for (Seq i = s; i < s + 50; ++i) batch.push_back(make_message("big", i, ++offset));
+      ASSERT_TRUE(store->append(batch).ok());
+    }
+  }
+  auto store = RocksStore::open(dir.str());
+  EXPECT_EQ(store->last_seq("big"), 500u);
+  EXPECT_EQ(store->last_offset(), 500u);
+  EXPECT_EQ(seqs(store->read_before("big", 300, 2)), (std::vector<Seq>{299, 298}));
+  EXPECT_EQ(store->read_offset_range("big", 100, 200, 1000).size(), 100u);
+}
+
+// Runs only as the child of DataSurvivesKill9: writes, then dies without
+// closing anything, the way kill -9 or a crash would end it.
+TEST(RocksStoreCrashChild, WriteThenDie) {
+  const char* dir = std::getenv(kCrashChildEnv);
+  if (dir == nullptr) GTEST_SKIP() << "runs only as the child process of DataSurvivesKill9";
+  auto store = RocksStore::open(dir);
+  write_sample(*store);
+  if (::testing::Test::HasFailure()) std::_Exit(1);
+  (void)store.release();  // never destroyed: nothing gets flushed or closed
+  ::raise(SIGKILL);
+}
+
+TEST(RocksStore, DataSurvivesKill9) {
+  TempDir dir;
+  // Built before fork: the child may only call async-signal-safe functions.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.push_back(std::string(kCrashChildEnv) + "=" + dir.str());
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::string filter = "--gtest_filter=RocksStoreCrashChild.WriteThenDie";
+  std::string self = "/proc/self/exe";
+  char* argv[] = {self.data(), filter.data(), nullptr};
+
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    execve(self.c_str(), argv, envp.data());
+    _exit(127);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with status " << WEXITSTATUS(status);
+  ASSERT_EQ(WTERMSIG(status), SIGKILL);
+
+  auto store = RocksStore::open(dir.str());
+  expect_sample(*store);
+}
+
+TEST(RocksStore, OpenOnAFileFailsWithTheReason) {
+  TempDir dir;
+  const std::string file = (dir.path() / "not-a-dir").string();
+  std::ofstream(file) << "x";
+  try {
+    RocksStore::open(file);
+    FAIL() << "open succeeded on a regular file";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
+  }
+}
+
+TEST(RocksStore, SecondOpenOfTheSameDirectoryFails) {
+  TempDir dir;
+  auto first = RocksStore::open(dir.str());
+  EXPECT_THROW(RocksStore::open(dir.str()), std::runtime_error);
+  // The first one is unaffected.
+  EXPECT_TRUE(first->append({make_message("c", 1, 1)}).ok());
+}
+
+}  // namespace
+}  // namespace parley::testing

@@ -1,0 +1,152 @@
+#pragma once
+// Shared by the store contract tests: one typed fixture that runs every test
+// against MemoryStore and RocksStore (fresh temp directory per test), plus
+// record builders and comparable views of records.
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <vector>
+
+#include "core/ports.h"
+#include "fakes/memory_store.h"
+#include "store/rocks/rocks_store.h"
+
+namespace parley::testing {
+
+// A fresh directory under the system temp dir, removed with its contents.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "parley-store-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed for " + pattern);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::string str() const { return path_.string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+template <typename S>
+std::unique_ptr<S> make_store(const TempDir& dir) {
+  if constexpr (std::is_same_v<S, RocksStore>) {
+    return RocksStore::open(dir.str());
+  } else {
+    return std::make_unique<S>();
+  }
+}
+
+template <typename S>
+class StoreContractTest : public ::testing::Test {
+ protected:
+  AccountStore& accounts() { return *store_; }
+  ChatStore& chats() { return *store_; }
+  MessageLog& log() { return *store_; }
+  PushJobStore& push_jobs() { return *store_; }
+
+  TempDir dir_;
+  std::unique_ptr<S> store_ = make_store<S>(dir_);
+};
+
+using StoreTypes = ::testing::Types<MemoryStore, RocksStore>;
+
+struct StoreTypeNames {
+  template <typename S>
+  static std::string GetName(int) {
+    return std::is_same_v<S, RocksStore> ? "Rocks" : "Memory";
+  }
+};
+
+// ---- Builders -----------------------------------------------------------------
+
+inline User make_user(const UserId& id, const std::string& email) {
+  return User{id, email, "Name of " + id, "hash-of-" + id, 1000, 0};
+}
+
+inline Device make_device(const DeviceId& id, const UserId& user, const std::string& token_digest) {
+  return Device{id, user, "phone " + id, token_digest, 2000, std::nullopt};
+}
+
+inline Chat make_group(const ChatId& id, const std::vector<UserId>& members) {
+  Chat chat{id, ChatKind::group, "group " + id, {}, 3000};
+  for (const UserId& u : members) chat.members.push_back({u, MemberRole::member});
+  if (!chat.members.empty()) chat.members.front().role = MemberRole::admin;
+  return chat;
+}
+
+inline Chat make_direct(const ChatId& id, const UserId& a, const UserId& b) {
+  return Chat{id, ChatKind::direct, "", {{a, MemberRole::member}, {b, MemberRole::member}}, 3000};
+}
+
+inline Message make_message(const ChatId& chat, Seq seq, LogOffset offset, const UserId& sender = "alice",
+                            const std::string& client_msg_id = "") {
+  return Message{chat,
+                 seq,
+                 sender,
+                 "dev-" + sender,
+                 client_msg_id,
+                 "text " + std::to_string(seq),
+                 4000 + static_cast<TimeMs>(seq),
+                 offset};
+}
+
+inline PushJob make_push_job(std::uint64_t id) {
+  return PushJob{id,       "user-" + std::to_string(id),
+                 "dev",    "https://push.example/" + std::to_string(id),
+                 "chat",   7,
+                 "sender", "preview",
+                 2,        5000,
+                 9000};
+}
+
+// ---- Comparable views (the model types have no operator==) --------------------
+
+inline auto fields(const User& u) {
+  return std::tie(u.id, u.email, u.display_name, u.password_hash, u.created_at, u.last_active_at);
+}
+inline auto fields(const Device& d) {
+  return std::make_tuple(d.id, d.user_id, d.name, d.token_digest, d.created_at, d.push.has_value(),
+                         d.push ? d.push->provider : "", d.push ? d.push->url : "");
+}
+inline auto fields(const Message& m) {
+  return std::tie(m.chat_id, m.seq, m.sender_id, m.sender_device_id, m.client_msg_id, m.text, m.ts, m.offset);
+}
+inline auto fields(const PushJob& j) {
+  return std::tie(j.id, j.user_id, j.device_id, j.url, j.chat_id, j.seq, j.sender_id, j.preview, j.attempts,
+                  j.next_attempt_at, j.give_up_at);
+}
+
+// "user:role" per member, in stored order.
+inline std::vector<std::string> member_list(const Chat& chat) {
+  std::vector<std::string> out;
+  for (const Member& m : chat.members) out.push_back(m.user_id + (m.role == MemberRole::admin ? ":admin" : ":member"));
+  return out;
+}
+
+inline std::vector<Seq> seqs(const std::vector<Message>& messages) {
+  std::vector<Seq> out;
+  for (const Message& m : messages) out.push_back(m.seq);
+  return out;
+}
+
+inline std::vector<DeviceId> device_ids(const std::vector<Device>& devices) {
+  std::vector<DeviceId> out;
+  for (const Device& d : devices) out.push_back(d.id);
+  return out;
+}
+
+}  // namespace parley::testing
