@@ -147,8 +147,11 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
     fresh.push_back(std::move(m));
   }
 
+  std::vector<PushJob> push_jobs;
+  auto deliveries = plan_deliveries(fresh, push_jobs);
+  push_.prepare(push_jobs);
   if (!fresh.empty()) {
-    if (auto ok = log_.append(fresh); !ok) {
+    if (auto ok = log_.append(fresh, push_jobs); !ok) {
       // Nothing of the batch is durable: forget what was assigned so the
       // next batch continues from what the log really holds.
       last_seq_.clear();
@@ -164,24 +167,26 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
     const Message& m = o.earlier ? *o.earlier : fresh[static_cast<std::size_t>(o.fresh_index)];
     batch[i].done(SendAck{m.chat_id, m.client_msg_id, m.seq, m.ts, m.offset, o.earlier.has_value()});
   }
-  fan_out(fresh);
+  fan_out(fresh, deliveries);
+  push_.schedule(std::move(push_jobs));
 }
 
-void MessagePipeline::fan_out(const std::vector<Message>& messages) {
-  std::vector<PushJob> jobs;
-  std::vector<UserId> recipients;
-  for (const auto& m : messages) {
+std::vector<MessagePipeline::Delivery> MessagePipeline::plan_deliveries(const std::vector<Message>& messages,
+                                                                         std::vector<PushJob>& jobs) {
+  std::vector<Delivery> deliveries(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const Message& m = messages[i];
     // Current membership: a member removed before the commit gets nothing.
     auto chat = chats_.find(m.chat_id);
     if (!chat) continue;
-    recipients.clear();
+    auto& recipients = deliveries[i].recipients;
     for (const auto& member : chat->members) recipients.push_back(member.user_id);
-    sink_.deliver(recipients, std::make_shared<const Event>(MessageEvent{m}));
+    std::string preview;
     for (const auto& user : recipients) {
       if (user == m.sender_id || sink_.has_connected_device(user)) continue;
       auto targets = accounts_.push_targets(user);
       if (targets->empty()) continue;
-      std::string preview = utf8_prefix(m.text, kPreviewChars);
+      if (preview.empty()) preview = utf8_prefix(m.text, kPreviewChars);
       for (const auto& t : *targets) {
         PushJob job;
         job.user_id = user;
@@ -195,7 +200,14 @@ void MessagePipeline::fan_out(const std::vector<Message>& messages) {
       }
     }
   }
-  push_.enqueue(std::move(jobs));
+  return deliveries;
+}
+
+void MessagePipeline::fan_out(const std::vector<Message>& messages, const std::vector<Delivery>& deliveries) {
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (deliveries[i].recipients.empty()) continue;
+    sink_.deliver(deliveries[i].recipients, std::make_shared<const Event>(MessageEvent{messages[i]}));
+  }
 }
 
 }  // namespace parley

@@ -4,8 +4,9 @@
 //
 //   any thread ──submit()──▶ pending queue ──▶ commit thread:
 //     dedup by (chat, sender, client_msg_id), next seq per chat, next log
-//     offset, ONE synced write for the whole batch (group commit), then acks,
-//     then fan-out to members' devices and push jobs for offline members.
+//     offset, ONE synced write for the whole batch and the push jobs it causes
+//     for offline members (group commit), then acks, then fan-out to members'
+//     connected devices.
 //
 // Seq and offsets are assigned only on the commit thread, so they need no
 // lock, follow commit order, and a crash can never leave a gap: a batch is
@@ -74,7 +75,14 @@ class MessagePipeline {
   Status validate(const SendRequest& request);
   void run();
   void commit(std::vector<Pending>& batch);
-  void fan_out(const std::vector<Message>& messages);
+  // Who gets each message (current members) and push jobs for the members
+  // with no connected device; computed before the write so the jobs commit
+  // atomically with the messages.
+  struct Delivery {
+    std::vector<UserId> recipients;
+  };
+  std::vector<Delivery> plan_deliveries(const std::vector<Message>& messages, std::vector<PushJob>& jobs);
+  void fan_out(const std::vector<Message>& messages, const std::vector<Delivery>& deliveries);
   Seq next_seq(const ChatId& chat);
 
   MessageLog& log_;

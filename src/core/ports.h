@@ -61,9 +61,11 @@ class MessageLog {
   // The message a sender stored earlier with this client_msg_id, if any.
   virtual std::optional<Message> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                        const std::string& client_msg_id) = 0;
-  // Writes every message with its idempotency key in ONE atomic write that is
-  // synced to stable storage before returning (this is the group commit).
-  virtual Status append(const std::vector<Message>& batch) = 0;
+  // Writes every message with its idempotency key, and the push jobs the
+  // batch causes, in ONE atomic write that is synced to stable storage before
+  // returning (this is the group commit). Either all of it is durable or none.
+  virtual Status append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) = 0;
+  Status append(const std::vector<Message>& batch) { return append(batch, {}); }
   virtual std::optional<Message> find(const ChatId& chat, Seq seq) = 0;
   // Messages with seq < before (before == 0: the newest), newest first.
   virtual std::vector<Message> read_before(const ChatId& chat, Seq before, std::size_t limit) = 0;

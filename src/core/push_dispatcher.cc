@@ -39,18 +39,26 @@ std::size_t PushDispatcher::pending() const {
 
 void PushDispatcher::enqueue(std::vector<PushJob> jobs) {
   if (jobs.empty()) return;
-  TimeMs now = clock_.now_ms();
-  {
-    std::lock_guard lock(mutex_);
-    for (auto& job : jobs) {
-      job.id = next_id_++;
-      job.attempts = 0;
-      job.next_attempt_at = now;
-      job.give_up_at = now + config_.push_give_up_after_ms;
-    }
-  }
+  prepare(jobs);
   // Stored before scheduled: a job that is attempted always survives a restart.
   if (!store_.put_push_jobs(jobs)) return;
+  schedule(std::move(jobs));
+}
+
+void PushDispatcher::prepare(std::vector<PushJob>& jobs) {
+  if (jobs.empty()) return;
+  TimeMs now = clock_.now_ms();
+  std::lock_guard lock(mutex_);
+  for (auto& job : jobs) {
+    job.id = next_id_++;
+    job.attempts = 0;
+    job.next_attempt_at = now;
+    job.give_up_at = now + config_.push_give_up_after_ms;
+  }
+}
+
+void PushDispatcher::schedule(std::vector<PushJob> jobs) {
+  if (jobs.empty()) return;
   {
     std::lock_guard lock(mutex_);
     for (auto& job : jobs) {

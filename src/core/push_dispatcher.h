@@ -29,6 +29,11 @@ class PushDispatcher {
 
   // Fills in ids and schedule, stores the jobs durably, then schedules them.
   void enqueue(std::vector<PushJob> jobs);
+  // The two halves of enqueue, for callers that store the jobs themselves
+  // in a larger atomic write: fill in ids and schedule, then, once stored,
+  // schedule them.
+  void prepare(std::vector<PushJob>& jobs);
+  void schedule(std::vector<PushJob> jobs);
 
   std::size_t pending() const;
 

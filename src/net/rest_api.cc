@@ -2,6 +2,8 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
@@ -74,8 +76,11 @@ asio::awaitable<Response> RestApi::handle(Request request) {
       co_return co_await post_message(request, *who, segments[2]);
     }
   }
-  co_return co_await asio::co_spawn(
-      blocking_, [this, &request]() -> asio::awaitable<Response> { co_return route(request); }, asio::use_awaitable);
+  // A named coroutine lambda: g++ 12 mishandles temporaries that live across
+  // a co_await, so nothing the pool uses may be one.
+  auto on_pool = [this, &request]() -> asio::awaitable<Response> { co_return route(request); };
+  auto response = co_await asio::co_spawn(blocking_, std::move(on_pool), asio::use_awaitable);
+  co_return response;
 }
 
 asio::awaitable<Response> RestApi::post_message(const Request& req, const AuthContext& who, const ChatId& chat) {
@@ -86,18 +91,27 @@ asio::awaitable<Response> RestApi::post_message(const Request& req, const AuthCo
   auto text = protocol::required_string(*body, "text");
   if (!text) co_return rest::error_reply(req, text.error());
 
+  // The commit thread answers through a timer on this connection's strand;
+  // all shared state is in one heap object, never in a temporary.
+  struct Waiter {
+    explicit Waiter(const asio::any_io_executor& executor) : wake(executor) {}
+    asio::steady_timer wake;
+    std::optional<Result<SendAck>> result;
+  };
   auto executor = co_await asio::this_coro::executor;
-  auto result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Result<SendAck>)>(
-      [this, &who, &chat, &client_msg_id, &text, executor](auto handler) {
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        ctx_.core.pipeline.submit(SendRequest{who, chat, *client_msg_id, *text},
-                                  [shared, executor](Result<SendAck> r) {
-                                    asio::post(executor, [shared, r = std::move(r)]() mutable {
-                                      (*shared)(std::move(r));
-                                    });
-                                  });
-      },
-      asio::use_awaitable);
+  auto waiter = std::make_shared<Waiter>(executor);
+  waiter->wake.expires_at(asio::steady_timer::time_point::max());
+  ctx_.core.pipeline.submit(SendRequest{who, chat, *client_msg_id, *text}, [waiter](Result<SendAck> r) {
+    asio::post(waiter->wake.get_executor(), [waiter, r = std::move(r)]() mutable {
+      waiter->result = std::move(r);
+      waiter->wake.cancel();
+    });
+  });
+  while (!waiter->result) {
+    boost::system::error_code ec;
+    co_await waiter->wake.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  const Result<SendAck>& result = *waiter->result;
   if (!result) co_return rest::error_reply(req, result.error());
   co_return rest::json_reply(req, http::status::ok, json::object{{"seq", result->seq}, {"ts", result->ts}});
 }

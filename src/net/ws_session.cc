@@ -216,6 +216,9 @@ asio::awaitable<void> WsSession::write_loop() {
 
 void WsSession::enqueue(OutboundFrame frame) {
   if (state_ == State::closing || state_ == State::awaiting_hello) return;
+  // Messages at or below the head read at hello were committed before this
+  // connection: the backlog carried them, or the device asked for live only.
+  if (state_ == State::live && frame.offset != 0 && frame.offset <= synced_up_to_) return;
   auto& target = state_ == State::syncing ? held_during_sync_ : queue_;
   if (target.size() >= ctx_.config.max_queued_frames) {
     spdlog::warn("device {} of user {} is too slow; closing", who_.device_id, who_.user_id);

@@ -9,6 +9,9 @@ Result<json::object> parse_object(std::string_view text) {
   boost::system::error_code ec;
   json::parse_options options;
   options.max_depth = 16;
+  // Invalid UTF-8 inside strings is let through so that the field's own
+  // check can name the problem (`invalid_utf8` for text, for example).
+  options.allow_invalid_utf8 = true;
   json::value v = json::parse(text, ec, {}, options);
   if (ec) return make_error(ErrorCode::invalid_json, "body is not valid JSON: " + ec.message());
   if (!v.is_object()) return make_error(ErrorCode::invalid_request, "expected a JSON object");

@@ -174,9 +174,10 @@ std::optional<Message> MemoryStore::find_by_client_msg_id(const ChatId& chat, co
   return find_locked(chat, it->second);
 }
 
-Status MemoryStore::append(const std::vector<Message>& batch) {
-  if (batch.empty()) return Ok{};
+Status MemoryStore::append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) {
+  if (batch.empty() && push_jobs.empty()) return Ok{};
   std::lock_guard lock(mutex_);
+  for (const PushJob& job : push_jobs) push_jobs_[job.id] = job;
   for (const Message& m : batch) {
     messages_[m.chat_id][m.seq] = m;
     if (!m.client_msg_id.empty()) client_ids_[{m.chat_id, m.sender_id, m.client_msg_id}] = m.seq;

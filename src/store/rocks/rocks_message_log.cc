@@ -67,9 +67,12 @@ std::optional<Message> RocksStore::find_by_client_msg_id(const ChatId& chat, con
   return find(chat, *number);
 }
 
-Status RocksStore::append(const std::vector<Message>& batch) {
-  if (batch.empty()) return Ok{};
+Status RocksStore::append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) {
+  if (batch.empty() && push_jobs.empty()) return Ok{};
   WriteSet writes;
+  for (const PushJob& job : push_jobs) {
+    writes.put(Column::push_jobs, rocks::encode_u64(job.id), rocks::encode_push_job(job));
+  }
   LogOffset newest = 0;
   for (const Message& m : batch) {
     writes.put(Column::messages, rocks::seq_key(m.chat_id, m.seq), rocks::encode_message(m));
@@ -81,7 +84,7 @@ Status RocksStore::append(const std::vector<Message>& batch) {
     writes.put(Column::offsets, rocks::seq_key(m.chat_id, m.offset), rocks::encode_u64(m.seq));
     newest = std::max(newest, m.offset);
   }
-  writes.merge_max_u64(Column::meta, std::string(kLastOffsetKey), rocks::encode_u64(newest));
+  if (!batch.empty()) writes.merge_max_u64(Column::meta, std::string(kLastOffsetKey), rocks::encode_u64(newest));
   // One batch, one fsync: the whole group commits or none of it does.
   return db_->write(writes, Durability::synced);
 }

@@ -1,0 +1,242 @@
+#include "lib/session.h"
+
+#include <algorithm>
+
+#include <boost/json.hpp>
+
+namespace parley::client {
+
+namespace json = boost::json;
+
+namespace {
+
+std::string describe(const HttpResponse& r, const std::string& what_call) {
+  std::string msg = what_call + " -> HTTP " + std::to_string(r.status);
+  if (!r.error_code().empty()) msg += " " + r.error_code();
+  if (!r.raw.empty()) msg += ": " + r.raw.substr(0, 300);
+  return msg;
+}
+
+const json::object& object_of(const HttpResponse& r, const std::string& what_call) {
+  if (!r.json.is_object()) {
+    throw ApiError(r, what_call + " (expected a JSON object body)");
+  }
+  return r.json.as_object();
+}
+
+std::string join(const std::vector<std::string>& items, char sep) {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out.push_back(sep);
+    out += url_encode(s);
+  }
+  return out;
+}
+
+}  // namespace
+
+ApiError::ApiError(HttpResponse response, const std::string& what_call)
+    : std::runtime_error(describe(response, what_call)),
+      response_(std::move(response)),
+      code_(response_.error_code()) {}
+
+ChatInfo ChatInfo::from_json(const json::object& o) {
+  ChatInfo c;
+  c.chat_id = str_field(o, "chat_id");
+  c.kind = str_field(o, "kind");
+  c.name = str_field(o, "name");
+  c.last_seq = int_field(o, "last_seq", 0);
+  c.read_seq = int_field(o, "read_seq", 0);
+  if (const auto* m = o.if_contains("members"); m && m->is_array()) {
+    for (const auto& item : m->as_array()) {
+      if (!item.is_object()) continue;
+      const auto& mo = item.as_object();
+      c.members.push_back({str_field(mo, "user_id"), str_field(mo, "display_name"), str_field(mo, "role")});
+    }
+  }
+  c.raw = o;
+  return c;
+}
+
+bool ChatInfo::has_member(const std::string& user_id) const {
+  return std::any_of(members.begin(), members.end(), [&](const MemberInfo& m) { return m.user_id == user_id; });
+}
+
+std::string ChatInfo::role_of(const std::string& user_id) const {
+  for (const auto& m : members) {
+    if (m.user_id == user_id) return m.role;
+  }
+  return {};
+}
+
+MessageInfo MessageInfo::from_json(const json::object& o) {
+  MessageInfo m;
+  m.chat_id = str_field(o, "chat_id");
+  m.seq = int_field(o, "seq");
+  m.sender_id = str_field(o, "sender_id");
+  m.text = str_field(o, "text");
+  m.ts = int_field(o, "ts");
+  m.client_msg_id = str_field(o, "client_msg_id");
+  m.cursor = str_field(o, "cursor");
+  return m;
+}
+
+PresenceInfo PresenceInfo::from_json(const json::object& o) {
+  return {str_field(o, "user_id"), str_field(o, "status"), int_field(o, "last_active_at")};
+}
+
+// ---- Client ----
+
+Client::Client(std::string host, std::uint16_t port) : host_(std::move(host)), port_(port), http_(host_, port_) {}
+
+std::string Client::signup(const std::string& email, const std::string& password, const std::string& display_name) {
+  auto r =
+      http_.post("/v1/signup", json::object{{"email", email}, {"password", password}, {"display_name", display_name}});
+  if (!r.ok()) throw ApiError(r, "signup " + email);
+  return str_field(object_of(r, "signup"), "user_id");
+}
+
+LoginResult Client::login_raw(const std::string& email, const std::string& password, const std::string& device_name) {
+  auto r =
+      http_.post("/v1/login", json::object{{"email", email}, {"password", password}, {"device_name", device_name}});
+  if (!r.ok()) throw ApiError(r, "login " + email);
+  const auto& o = object_of(r, "login");
+  return {str_field(o, "token"), str_field(o, "user_id"), str_field(o, "device_id")};
+}
+
+Session Client::login(const std::string& email, const std::string& password, const std::string& device_name) {
+  return Session(host_, port_, login_raw(email, password, device_name));
+}
+
+Session Client::resume(const LoginResult& login) {
+  return Session(host_, port_, login);
+}
+
+// ---- Session ----
+
+Session::Session(std::string host, std::uint16_t port, LoginResult login)
+    : host_(std::move(host)), port_(port), login_(std::move(login)), http_(host_, port_) {}
+
+HttpResponse Session::call(std::string_view method, std::string_view target, const std::optional<json::value>& body) {
+  return http_.request(method, target, body, login_.token);
+}
+
+HttpResponse Session::checked(std::string_view method, std::string_view target,
+                              const std::optional<json::value>& body) {
+  auto r = call(method, target, body);
+  if (!r.ok()) throw ApiError(r, std::string(method) + " " + std::string(target));
+  return r;
+}
+
+json::object Session::me() {
+  return object_of(checked("GET", "/v1/me"), "me");
+}
+
+UserRef Session::find_user_by_email(const std::string& email) {
+  auto r = checked("GET", "/v1/users?email=" + url_encode(email));
+  const auto& o = object_of(r, "users");
+  return {str_field(o, "user_id"), str_field(o, "display_name")};
+}
+
+ChatInfo Session::create_direct(const std::string& peer_id) {
+  auto r = checked("POST", "/v1/chats", json::object{{"kind", "direct"}, {"peer_id", peer_id}});
+  ChatInfo c = ChatInfo::from_json(object_of(r, "create_direct"));
+  c.http_status = r.status;
+  return c;
+}
+
+ChatInfo Session::create_group(const std::string& name, const std::vector<std::string>& member_ids) {
+  json::array ids;
+  for (const auto& id : member_ids) ids.emplace_back(id);
+  auto r = checked("POST", "/v1/chats", json::object{{"kind", "group"}, {"name", name}, {"member_ids", ids}});
+  ChatInfo c = ChatInfo::from_json(object_of(r, "create_group"));
+  c.http_status = r.status;
+  return c;
+}
+
+std::vector<ChatInfo> Session::list_chats() {
+  auto r = checked("GET", "/v1/chats");
+  std::vector<ChatInfo> out;
+  const auto* chats = object_of(r, "list_chats").if_contains("chats");
+  if (chats == nullptr || !chats->is_array()) throw ApiError(r, "list_chats (no chats array)");
+  for (const auto& c : chats->as_array()) {
+    if (c.is_object()) out.push_back(ChatInfo::from_json(c.as_object()));
+  }
+  return out;
+}
+
+std::optional<ChatInfo> Session::find_chat(const std::string& chat_id) {
+  for (auto& c : list_chats()) {
+    if (c.chat_id == chat_id) return c;
+  }
+  return std::nullopt;
+}
+
+void Session::add_member(const std::string& chat_id, const std::string& user_id) {
+  checked("POST", "/v1/chats/" + url_encode(chat_id) + "/members", json::object{{"user_id", user_id}});
+}
+
+void Session::remove_member(const std::string& chat_id, const std::string& user_id) {
+  checked("DELETE", "/v1/chats/" + url_encode(chat_id) + "/members/" + url_encode(user_id));
+}
+
+std::vector<MessageInfo> Session::history(const std::string& chat_id, const HistoryQuery& q) {
+  std::string target = "/v1/chats/" + url_encode(chat_id) + "/messages";
+  char sep = '?';
+  auto param = [&](const char* name, std::int64_t v) {
+    target += sep;
+    target += name;
+    target += '=';
+    target += std::to_string(v);
+    sep = '&';
+  };
+  if (q.before) param("before", *q.before);
+  if (q.after) param("after", *q.after);
+  if (q.limit) param("limit", *q.limit);
+  auto r = checked("GET", target);
+  const auto* msgs = object_of(r, "history").if_contains("messages");
+  if (msgs == nullptr || !msgs->is_array()) throw ApiError(r, "history (no messages array)");
+  std::vector<MessageInfo> out;
+  for (const auto& m : msgs->as_array()) {
+    if (m.is_object()) out.push_back(MessageInfo::from_json(m.as_object()));
+  }
+  return out;
+}
+
+SendResult Session::send(const std::string& chat_id, const std::string& client_msg_id, const std::string& text) {
+  auto r = checked("POST", "/v1/chats/" + url_encode(chat_id) + "/messages",
+                   json::object{{"client_msg_id", client_msg_id}, {"text", text}});
+  const auto& o = object_of(r, "send");
+  return {int_field(o, "seq"), int_field(o, "ts")};
+}
+
+std::vector<PresenceInfo> Session::presence(const std::vector<std::string>& user_ids) {
+  auto r = checked("GET", "/v1/presence?user_ids=" + join(user_ids, ','));
+  const auto* list = object_of(r, "presence").if_contains("presence");
+  if (list == nullptr || !list->is_array()) throw ApiError(r, "presence (no presence array)");
+  std::vector<PresenceInfo> out;
+  for (const auto& p : list->as_array()) {
+    if (p.is_object()) out.push_back(PresenceInfo::from_json(p.as_object()));
+  }
+  return out;
+}
+
+void Session::set_push(const std::string& url, const std::string& provider) {
+  checked("PUT", "/v1/devices/current/push", json::object{{"provider", provider}, {"url", url}});
+}
+
+void Session::delete_push() {
+  checked("DELETE", "/v1/devices/current/push");
+}
+
+void Session::logout() {
+  checked("POST", "/v1/logout");
+}
+
+std::unique_ptr<WsConnection> Session::connect_ws(const std::optional<std::string>& cursor) {
+  auto ws = WsConnection::connect(host_, port_);
+  ws->hello(login_.token, cursor);
+  return ws;
+}
+
+}  // namespace parley::client

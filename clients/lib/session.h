@@ -1,0 +1,182 @@
+#pragma once
+// Typed convenience layer over Parley's REST API and WebSocket hello.
+//
+//   Client c(host, port);
+//   std::string uid = c.signup("a@x.org", "pw", "Alice");
+//   Session alice = c.login("a@x.org", "pw", "phone");   // one device
+//   ChatInfo chat = alice.create_direct(bob_id);
+//   auto ws = alice.connect_ws();                         // hello done
+//
+// Every REST method throws ApiError (status + server error code) when the
+// server answers with a non-2xx status, and HttpError on transport failure.
+// Use http()/call() for raw access when a test wants the response itself.
+// A Client or Session is NOT thread-safe (it owns one HttpClient); use one per
+// thread. Each login() is a new device.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
+
+#include "lib/http_client.h"
+#include "lib/ws_connection.h"
+
+namespace parley::client {
+
+class ApiError : public std::runtime_error {
+ public:
+  explicit ApiError(HttpResponse response, const std::string& what_call);
+  int status() const { return response_.status; }
+  const std::string& code() const { return code_; }
+  const HttpResponse& response() const { return response_; }
+
+ private:
+  HttpResponse response_;
+  std::string code_;
+};
+
+struct LoginResult {
+  std::string token;
+  std::string user_id;
+  std::string device_id;
+};
+
+struct UserRef {
+  std::string user_id;
+  std::string display_name;
+};
+
+struct MemberInfo {
+  std::string user_id;
+  std::string display_name;
+  std::string role;  // "admin" | "member"
+};
+
+struct ChatInfo {
+  std::string chat_id;
+  std::string kind;  // "direct" | "group"
+  std::string name;
+  std::vector<MemberInfo> members;
+  std::int64_t last_seq = 0;
+  std::int64_t read_seq = 0;
+  int http_status = 0;  // 201 created, 200 existing (create_* only)
+  boost::json::object raw;
+
+  static ChatInfo from_json(const boost::json::object& o);
+  bool has_member(const std::string& user_id) const;
+  std::string role_of(const std::string& user_id) const;  // "" when not a member
+};
+
+struct MessageInfo {
+  std::string chat_id;
+  std::int64_t seq = 0;
+  std::string sender_id;
+  std::string text;
+  std::int64_t ts = 0;
+  std::string client_msg_id;
+  std::string cursor;
+
+  static MessageInfo from_json(const boost::json::object& o);
+};
+
+struct PresenceInfo {
+  std::string user_id;
+  std::string status;  // "online" | "offline"
+  std::int64_t last_active_at = 0;
+
+  static PresenceInfo from_json(const boost::json::object& o);
+};
+
+struct SendResult {
+  std::int64_t seq = 0;
+  std::int64_t ts = 0;
+};
+
+// Designated initializers read well: history(chat, {.after = 10, .limit = 5}).
+struct HistoryQuery {
+  std::optional<std::int64_t> before = std::nullopt;  // exclusive; newest first
+  std::optional<std::int64_t> after = std::nullopt;   // exclusive; oldest first
+  std::optional<int> limit = std::nullopt;            // server default 50, max 200
+};
+
+class Session;
+
+class Client {
+ public:
+  Client(std::string host, std::uint16_t port);
+
+  // POST /v1/signup → user_id.
+  std::string signup(const std::string& email, const std::string& password, const std::string& display_name);
+  // POST /v1/login → a new device of that user.
+  LoginResult login_raw(const std::string& email, const std::string& password,
+                        const std::string& device_name = "device");
+  Session login(const std::string& email, const std::string& password, const std::string& device_name = "device");
+  // A session from an existing token (e.g. after a server restart).
+  Session resume(const LoginResult& login);
+
+  HttpClient& http() { return http_; }
+  const std::string& host() const { return host_; }
+  std::uint16_t port() const { return port_; }
+
+ private:
+  std::string host_;
+  std::uint16_t port_;
+  HttpClient http_;
+};
+
+class Session {
+ public:
+  Session(std::string host, std::uint16_t port, LoginResult login);
+
+  const std::string& token() const { return login_.token; }
+  const std::string& user_id() const { return login_.user_id; }
+  const std::string& device_id() const { return login_.device_id; }
+  const LoginResult& login() const { return login_; }
+
+  boost::json::object me();
+  UserRef find_user_by_email(const std::string& email);
+
+  ChatInfo create_direct(const std::string& peer_id);
+  ChatInfo create_group(const std::string& name, const std::vector<std::string>& member_ids);
+  std::vector<ChatInfo> list_chats();
+  // The chat from list_chats(), or nullopt when I am not a member.
+  std::optional<ChatInfo> find_chat(const std::string& chat_id);
+  void add_member(const std::string& chat_id, const std::string& user_id);
+  void remove_member(const std::string& chat_id, const std::string& user_id);
+  void leave(const std::string& chat_id) { remove_member(chat_id, user_id()); }
+
+  std::vector<MessageInfo> history(const std::string& chat_id, const HistoryQuery& q = {});
+  SendResult send(const std::string& chat_id, const std::string& client_msg_id, const std::string& text);
+
+  std::vector<PresenceInfo> presence(const std::vector<std::string>& user_ids);
+  void set_push(const std::string& url, const std::string& provider = "webhook");
+  void delete_push();
+  void logout();
+
+  // Connects to /v1/ws and says hello (optionally with a resume cursor);
+  // throws WsError when the server does not answer with welcome. The welcome
+  // frame is ws->welcome(); with a cursor, call ws->collect_backlog().
+  std::unique_ptr<WsConnection> connect_ws(const std::optional<std::string>& cursor = std::nullopt);
+
+  // Raw authenticated request (no throw on error statuses).
+  HttpResponse call(std::string_view method, std::string_view target,
+                    const std::optional<boost::json::value>& body = std::nullopt);
+  HttpClient& http() { return http_; }
+
+ private:
+  // call() that throws ApiError unless the status is 2xx.
+  HttpResponse checked(std::string_view method, std::string_view target,
+                       const std::optional<boost::json::value>& body = std::nullopt);
+
+  std::string host_;
+  std::uint16_t port_;
+  LoginResult login_;
+  HttpClient http_;
+};
+
+}  // namespace parley::client

@@ -1,0 +1,106 @@
+#pragma once
+// Base fixture of the integration tests: one fresh parleyd per test, plus
+// helpers to make users, devices and WebSocket connections.
+//
+// Subclasses pick server flags by overriding server_flags(). All waits are
+// polls with deadlines (kWait); nothing sleeps a fixed time to assert.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "lib/session.h"
+#include "lib/ws_connection.h"
+#include "server_process.h"
+
+namespace parley::testing {
+
+namespace json = boost::json;
+using client::ApiError;
+using client::ChatInfo;
+using client::Client;
+using client::HttpResponse;
+using client::MessageInfo;
+using client::Session;
+using client::WsConnection;
+
+// Generous: the machine is shared; a test only waits this long when it fails.
+inline constexpr Ms kWait{10000};
+
+struct TestUser {
+  std::string email;
+  std::string password;
+  std::string display_name;
+  std::string user_id;
+};
+
+class ParleyTest : public ::testing::Test {
+ protected:
+  // Flags beyond --listen/--data-dir. The default lifts the frame rate limit
+  // so that bursts in tests are not throttled.
+  virtual std::vector<std::string> server_flags() const {
+    return {"--max-frames-per-second", "100000", "--threads", "2"};
+  }
+
+  void SetUp() override;
+  void TearDown() override;
+
+  ServerProcess& server() { return *server_; }
+  // A new unauthenticated client for the server's current port.
+  Client client() const { return server_->client(); }
+
+  // Signs up a user with a unique email.
+  TestUser make_user(const std::string& name);
+  // Logs in (a new device) on the server's current port.
+  Session login(const TestUser& user, const std::string& device_name = "device");
+  // make_user + login.
+  Session new_session(const std::string& name);
+  // Another device of the user behind `s`.
+  Session another_device(const Session& s, const std::string& device_name = "device2");
+  // The same device again after a restart (new port, same token).
+  Session resume(const Session& s);
+  const TestUser& user_of(const Session& s) const { return users_.at(s.user_id()); }
+
+  // Connects `s` to /v1/ws, says hello; fails the test when that fails.
+  std::unique_ptr<WsConnection> connect(Session& s, const std::optional<std::string>& cursor = std::nullopt);
+  // A raw WebSocket to the server, no hello.
+  std::unique_ptr<WsConnection> raw_ws();
+
+  // A unique client_msg_id.
+  static std::string cmid(const std::string& prefix = "m");
+
+  std::unique_ptr<ServerProcess> server_;
+  std::map<std::string, TestUser> users_;
+};
+
+// Expects the next error frame on `ws` to carry `code` (and `ref`, if given).
+void expect_error_frame(WsConnection& ws, const std::string& code,
+                        const std::optional<std::string>& ref = std::nullopt);
+// Expects `r` to be an error response with this status and error code.
+::testing::AssertionResult is_error(const HttpResponse& r, int status, const std::string& code);
+
+// Sequence numbers of `messages`, in the given order.
+std::vector<std::int64_t> seqs_of(const std::vector<MessageInfo>& messages);
+std::vector<std::int64_t> seqs_of(const std::vector<json::object>& frames);
+// 1..n
+std::vector<std::int64_t> range_seq(std::int64_t from, std::int64_t to);
+
+}  // namespace parley::testing
+
+// Runs `stmt`, expecting it to throw ApiError with this HTTP status and code.
+#define EXPECT_API_ERROR(stmt, status_, code_)                                       \
+  do {                                                                               \
+    try {                                                                            \
+      stmt;                                                                          \
+      ADD_FAILURE() << #stmt " succeeded; expected " << (status_) << " " << (code_); \
+    } catch (const ::parley::client::ApiError& e_) {                                 \
+      EXPECT_EQ(e_.status(), (status_)) << e_.what();                                \
+      EXPECT_EQ(e_.code(), (code_)) << e_.what();                                    \
+    }                                                                                \
+  } while (0)
