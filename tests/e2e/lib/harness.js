@@ -1,0 +1,206 @@
+// Test harness: each scenario gets its own parleyd and browser; helpers drive
+// the web app the way a person would (labels, roles, keyboard). Waiting is
+// always polling against a deadline, never a fixed sleep.
+
+import { test } from 'node:test';
+import { isDeepStrictEqual, inspect } from 'node:util';
+import { mkdir, writeFile, access } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { Parleyd, REPO } from './server.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+export const ARTIFACTS = join(here, '..', 'artifacts');
+export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const PASSWORD = 'correct horse battery';
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+  });
+}
+
+/** Polls `fn` until it returns a truthy value; throws with the last value after `timeout`. */
+export async function poll(fn, { timeout = 15000, interval = 100, message = 'condition' } = {}) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last) return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${message}; last value: ${inspect(last)}`);
+    await new Promise((r) => setTimeout(r, interval));
+  }
+}
+
+/** Polls until `fn()` deep-equals `expected`. */
+export async function pollEqual(fn, expected, { timeout = 15000, message = 'value' } = {}) {
+  let last;
+  try {
+    await poll(async () => isDeepStrictEqual((last = await fn()), expected), { timeout, message });
+  } catch {
+    throw new Error(`timed out after ${timeout} ms waiting for ${message}\n  expected: ${inspect(expected)}\n  actual:   ${inspect(last)}`);
+  }
+}
+
+export class Harness {
+  constructor(name, server, browser) {
+    this.name = name;
+    this.server = server;
+    this.browser = browser;
+    this.pages = [];
+    this.pageErrors = [];
+    this.seq = 0;
+  }
+
+  /** A fresh browser profile (context): a new device once logged in. */
+  async newPage({ storageState, viewport = { width: 1200, height: 780 }, permissions, initScript } = {}) {
+    const context = await this.browser.newContext({ baseURL: this.server.url, storageState, viewport, permissions, locale: 'en-GB', timezoneId: 'Europe/Berlin' });
+    context.setDefaultTimeout(15000);
+    if (initScript) await context.addInitScript(initScript);
+    const page = await context.newPage();
+    const label = `page${++this.seq}`;
+    page.on('pageerror', (e) => this.pageErrors.push(`${label}: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED/.test(m.text())) this.pageErrors.push(`${label} console: ${m.text()}`);
+    });
+    this.pages.push({ page, label });
+    return page;
+  }
+
+  user(name) {
+    const slug = name.toLowerCase().split(' ')[0];
+    return { name, email: `${slug}@example.org`, password: PASSWORD }; // each scenario has its own server
+  }
+
+  async shot(page, file) {
+    await mkdir(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, file) });
+  }
+
+  /** docs/screenshot.png is written when missing, or when PARLEY_UPDATE_SCREENSHOT=1. */
+  async docsShot(page) {
+    const target = join(REPO, 'docs', 'screenshot.png');
+    let exists = true;
+    try {
+      await access(target);
+    } catch {
+      exists = false;
+    }
+    if (exists && process.env.PARLEY_UPDATE_SCREENSHOT !== '1') return;
+    await page.screenshot({ path: target });
+  }
+
+  async captureFailure() {
+    await mkdir(ARTIFACTS, { recursive: true });
+    const slug = this.name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+    for (const { page, label } of this.pages) {
+      try {
+        if (!page.isClosed()) await page.screenshot({ path: join(ARTIFACTS, `failure-${slug}-${label}.png`) });
+      } catch {
+        // the page may be gone
+      }
+    }
+    await writeFile(join(ARTIFACTS, `failure-${slug}-parleyd.log`), this.server.log.join('\n'));
+  }
+}
+
+/** Declares a scenario with its own parleyd and browser. */
+export function scenario(name, fn, { serverArgs = [], timeout = 180000 } = {}) {
+  test(name, { timeout }, async () => {
+    const server = await new Parleyd({ args: serverArgs }).start();
+    const browser = await launchBrowser();
+    const h = new Harness(name, server, browser);
+    try {
+      await fn(h);
+      if (h.pageErrors.length) throw new Error(`errors in the pages:\n${h.pageErrors.join('\n')}`);
+    } catch (e) {
+      await h.captureFailure();
+      e.message += `\n--- parleyd log (tail) ---\n${server.tail(25)}`;
+      throw e;
+    } finally {
+      await browser.close().catch(() => {});
+      await server.stop();
+    }
+  });
+}
+
+// ---- driving the app ----
+
+export function composer(page) {
+  return page.getByRole('textbox', { name: 'Message', exact: true });
+}
+
+export async function waitLive(page, timeout = 20000) {
+  await page.locator('[data-testid=connection][data-status=live]').waitFor({ state: 'attached', timeout });
+}
+
+export async function signup(page, user) {
+  await page.goto('/');
+  await page.getByRole('button', { name: 'Create an account' }).click();
+  await page.getByLabel('Display name').fill(user.name);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByTestId('app-view').waitFor();
+  await waitLive(page);
+}
+
+export async function login(page, user) {
+  await page.goto('/');
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByTestId('app-view').waitFor();
+  await waitLive(page);
+}
+
+export function chatItem(page, title) {
+  return page.getByTestId('chat-item').filter({ has: page.getByTestId('chat-name').getByText(title, { exact: true }) });
+}
+
+export async function openChat(page, title) {
+  await chatItem(page, title).click();
+  await page.getByTestId('chat-title').getByText(title, { exact: true }).waitFor();
+}
+
+export async function startDirectChat(page, email, peerName) {
+  await page.getByRole('button', { name: 'New chat' }).click();
+  await page.getByLabel('Email address').fill(email);
+  await page.getByRole('button', { name: 'Start chat' }).click();
+  await page.getByTestId('chat-title').getByText(peerName, { exact: true }).waitFor();
+}
+
+export async function send(page, text) {
+  const box = composer(page);
+  await box.fill(text);
+  await box.press('Enter');
+}
+
+/** The texts of the open chat's messages, in display order. */
+export function texts(page) {
+  return page.getByTestId('message-text').allTextContents();
+}
+
+export function message(page, text) {
+  return page.getByTestId('message').filter({ has: page.getByTestId('message-text').getByText(text, { exact: true }) });
+}
+
+export async function messageState(page, text) {
+  return message(page, text).getAttribute('data-state', { timeout: 2000 });
+}
+
+export async function waitState(page, text, state, timeout = 15000) {
+  await pollEqual(() => messageState(page, text), state, { timeout, message: `"${text}" to be ${state}` });
+}
+
+export async function currentChatId(page) {
+  return page.evaluate(() => window.parley.store.openChatId);
+}

@@ -1,0 +1,134 @@
+// REST client for parleyd's /v1 API (docs/protocol.md). Every failure becomes an
+// ApiError carrying the server's error `code` and human `message`.
+
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = status; // 0 when the server could not be reached
+    this.code = code;
+  }
+}
+
+export class Api {
+  /**
+   * @param {object} options
+   * @param {() => string|null} options.getToken  the bearer token, if logged in
+   * @param {(err: ApiError) => void} [options.onUnauthorized]  a request with a token got 401
+   */
+  constructor({ base = '', getToken, onUnauthorized } = {}) {
+    this.base = base;
+    this.getToken = getToken ?? (() => null);
+    this.onUnauthorized = onUnauthorized;
+  }
+
+  async request(method, path, body, { timeoutMs = 15000 } = {}) {
+    const headers = { Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const token = this.getToken();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), timeoutMs);
+    let res;
+    let text;
+    try {
+      res = await fetch(this.base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        signal: abort.signal,
+      });
+      text = await res.text();
+    } catch {
+      throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
+    } finally {
+      clearTimeout(timer);
+    }
+    let data = null;
+    if (text) {
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = null;
+      }
+    }
+    if (!res.ok) {
+      const err = data?.error ?? {};
+      const e = new ApiError(res.status, err.code ?? `http_${res.status}`, err.message ?? `Request failed (HTTP ${res.status})`);
+      if (res.status === 401 && token) this.onUnauthorized?.(e);
+      throw e;
+    }
+    return data;
+  }
+
+  // ---- accounts ----
+  signup(email, password, displayName) {
+    return this.request('POST', '/v1/signup', { email, password, display_name: displayName });
+  }
+  login(email, password, deviceName) {
+    return this.request('POST', '/v1/login', { email, password, device_name: deviceName });
+  }
+  logout() {
+    return this.request('POST', '/v1/logout');
+  }
+  me() {
+    return this.request('GET', '/v1/me');
+  }
+  findUserByEmail(email) {
+    return this.request('GET', `/v1/users?email=${encodeURIComponent(email)}`);
+  }
+
+  // ---- chats ----
+  async listChats() {
+    return (await this.request('GET', '/v1/chats')).chats ?? [];
+  }
+  getChat(chatId) {
+    return this.request('GET', `/v1/chats/${encodeURIComponent(chatId)}`);
+  }
+  createDirectChat(peerId) {
+    return this.request('POST', '/v1/chats', { kind: 'direct', peer_id: peerId });
+  }
+  createGroup(name, memberIds) {
+    return this.request('POST', '/v1/chats', { kind: 'group', name, member_ids: memberIds });
+  }
+  addMember(chatId, userId) {
+    return this.request('POST', `/v1/chats/${encodeURIComponent(chatId)}/members`, { user_id: userId });
+  }
+  removeMember(chatId, userId) {
+    return this.request('DELETE', `/v1/chats/${encodeURIComponent(chatId)}/members/${encodeURIComponent(userId)}`);
+  }
+
+  /** Messages of a chat: `{before}` or nothing gives newest first, `{after}` oldest first. */
+  async history(chatId, { before, after, limit = 50 } = {}) {
+    const params = new URLSearchParams({ limit: String(limit) });
+    if (before !== undefined) params.set('before', String(before));
+    if (after !== undefined) params.set('after', String(after));
+    const data = await this.request('GET', `/v1/chats/${encodeURIComponent(chatId)}/messages?${params}`);
+    return data.messages ?? [];
+  }
+
+  // ---- presence ----
+  async presence(userIds) {
+    if (userIds.length === 0) return [];
+    const data = await this.request('GET', `/v1/presence?user_ids=${userIds.map(encodeURIComponent).join(',')}`);
+    return data.presence ?? [];
+  }
+
+  async healthy() {
+    try {
+      await this.request('GET', '/healthz', undefined, { timeoutMs: 4000 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/** A short, human name for this browser, shown as the device name. */
+export function describeDevice() {
+  const ua = navigator.userAgent;
+  const browser = /Edg\//.test(ua) ? 'Edge' : /Firefox\//.test(ua) ? 'Firefox' : /Chrom(e|ium)\//.test(ua) ? 'Chromium' : /Safari\//.test(ua) ? 'Safari' : 'Browser';
+  const os = /Android/.test(ua) ? 'Android' : /iPhone|iPad/.test(ua) ? 'iOS' : /Mac OS X/.test(ua) ? 'macOS' : /Windows/.test(ua) ? 'Windows' : /Linux/.test(ua) ? 'Linux' : 'web';
+  return `${browser} on ${os}`;
+}

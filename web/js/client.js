@@ -1,0 +1,589 @@
+// The app's controller: turns server frames and REST answers into store
+// updates, and user actions into requests. Owns the rules that keep what is
+// displayed exact:
+//   - a message is kept once per (chat_id, seq); an outbox entry disappears as
+//     soon as its ack, or any message with its client_msg_id, is seen;
+//   - a loaded chat's messages form a contiguous window ending at last_seq;
+//     any hole (a seq gap in live traffic, missed frames) is filled with
+//     GET /v1/chats/{id}/messages?after=.
+
+import { Api, ApiError, describeDevice } from './api.js';
+import { Connection, Outbox } from './connection.js';
+import { utf8Length } from './ui/format.js';
+
+export const MAX_TEXT_BYTES = 4096; // parleyd's default --max-text-bytes
+export const TYPING_SHOW_MS = 5000;
+export const TYPING_SEND_EVERY_MS = 3000;
+const PAGE = 50;
+const READ_DELAY_MS = 250;
+
+export class Client {
+  /**
+   * @param {import('./store.js').Store} store
+   * @param {object} hooks
+   * @param {(state, message) => void} [hooks.onIncoming]  a live message from someone else arrived
+   */
+  constructor(store, hooks = {}) {
+    this.store = store;
+    this.hooks = hooks;
+    this.api = new Api({ getToken: () => store.session?.token ?? null, onUnauthorized: () => this.sessionEnded() });
+    this.conn = null;
+    this.outbox = null;
+    this.gapRuns = new Map(); // chat_id → running fillGaps promise
+    this.gapAgain = new Set();
+    this.forgotten = new Set(); // chats left or dismissed: later `chat` events about them are ignored
+    this.pendingReads = new Map(); // chat_id → seq not yet sent to the server
+    this.readTimer = null;
+    this.lastTypingSent = new Map();
+    this.timers = [];
+    this.refreshRun = null;
+    this.refreshAgain = false;
+  }
+
+  // ---- session ----
+
+  async signup(email, password, displayName) {
+    await this.api.signup(email, password, displayName);
+    await this.login(email, password);
+  }
+
+  async login(email, password) {
+    const res = await this.api.login(email, password, describeDevice());
+    const session = { token: res.token, user_id: res.user_id, device_id: res.device_id, email, display_name: email };
+    // A new login is a new device: nothing of a previous session may leak into it.
+    this.store.clearSession();
+    this.store.session = session;
+    try {
+      const me = await this.api.me();
+      session.display_name = me.display_name;
+      session.email = me.email;
+    } catch {
+      // the name shows once /v1/me answers on the next start
+    }
+    this.store.setSession(session);
+  }
+
+  async logout() {
+    try {
+      await this.api.logout();
+    } catch {
+      // the token is forgotten here anyway
+    }
+    this.stop();
+    this.store.clearSession();
+  }
+
+  sessionEnded() {
+    if (!this.store.session) return;
+    this.stop();
+    this.store.clearSession();
+    this.store.emit('notice', 'Your session has ended. Please log in again.');
+  }
+
+  start() {
+    const { store } = this;
+    this.outbox = new Outbox(store.outboxStorage(), () => store.emit('messages'));
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    this.conn = new Connection({
+      url: `${scheme}://${location.host}/v1/ws`,
+      getToken: () => store.session?.token,
+      cursor: store.cursorStorage(),
+      outbox: this.outbox,
+      onFrame: (frame) => this.handleFrame(frame),
+      onStatus: (conn) => {
+        store.connection = { status: conn.status, retryAt: conn.retryAt };
+        store.emit('connection');
+      },
+      onUnauthorized: () => this.sessionEnded(),
+    });
+    this.conn.start();
+    this.refreshChats();
+    this.api.me().then((me) => {
+      if (!store.session) return;
+      store.setSession({ ...store.session, display_name: me.display_name, email: me.email });
+    }, () => {});
+    // "last seen 5 min ago" ages without any event.
+    this.timers.push(setInterval(() => store.emit('presence'), 30000));
+  }
+
+  stop() {
+    this.conn?.stop();
+    this.conn = null;
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+    clearTimeout(this.readTimer);
+    this.readTimer = null;
+    this.pendingReads.clear();
+    this.forgotten.clear();
+  }
+
+  // ---- frames ----
+
+  handleFrame(frame) {
+    switch (frame.type) {
+      case 'welcome':
+        return this.onWelcome();
+      case 'message':
+        return this.ingest([frame], { live: true });
+      case 'ack':
+        return this.onAck(frame);
+      case 'receipt':
+        return this.onReceipt(frame);
+      case 'typing':
+        return this.onTyping(frame);
+      case 'presence':
+        return this.onPresence(frame);
+      case 'chat':
+        return this.onChatEvent(frame);
+      case 'error':
+        return this.onErrorFrame(frame);
+      default:
+        return undefined; // synced, and frames this version does not know
+    }
+  }
+
+  onWelcome() {
+    const peers = this.store.directPeers();
+    if (peers.length) this.conn.send({ type: 'presence_subscribe', user_ids: peers });
+    this.flushReads();
+    // Chat events are not replayed on resume, and a first connection gets no
+    // backlog: the list (membership, last_seq, read_seq) is fetched again.
+    this.refreshChats();
+  }
+
+  onAck(frame) {
+    // Writing a message means having read the conversation up to it.
+    this.markRead(frame.chat_id, frame.seq);
+    const entry = this.outbox.take(frame.client_msg_id);
+    if (entry) {
+      this.ingest([{ chat_id: frame.chat_id, seq: frame.seq, sender_id: this.store.me, text: entry.text, ts: frame.ts, client_msg_id: entry.client_msg_id }]);
+    }
+  }
+
+  onReceipt({ chat_id: chatId, user_id: userId, read_seq: readSeq }) {
+    const state = this.store.chat(chatId);
+    if (!state) return;
+    if (userId === this.store.me) {
+      if (readSeq > state.read_seq) state.read_seq = readSeq;
+      if (readSeq > state.reported_read) state.reported_read = readSeq;
+      this.store.emit('chats');
+    } else {
+      this.store.setReceipt(chatId, userId, readSeq);
+      this.store.emit('messages', chatId);
+    }
+  }
+
+  onTyping({ chat_id: chatId, user_id: userId }) {
+    const state = this.store.chat(chatId);
+    if (!state || userId === this.store.me) return;
+    state.typing.set(userId, Date.now() + TYPING_SHOW_MS);
+    this.store.emit('typing', chatId);
+    setTimeout(() => this.store.emit('typing', chatId), TYPING_SHOW_MS + 50);
+  }
+
+  onPresence({ user_id: userId, status, last_active_at: lastActiveAt }) {
+    this.store.presence.set(userId, { status, last_active_at: lastActiveAt, at: Date.now() });
+    this.store.emit('presence', userId);
+  }
+
+  onChatEvent({ event, chat }) {
+    if (!chat?.chat_id) return;
+    if (this.forgotten.has(chat.chat_id)) {
+      // Left or dismissed: only being added again brings it back.
+      if (!chat.members?.some((m) => m.user_id === this.store.me)) return;
+      this.forgotten.delete(chat.chat_id);
+    }
+    const known = this.store.chats.get(chat.chat_id);
+    const wasRemoved = known?.removed ?? true;
+    const state = this.store.upsertChat(chat);
+    if (wasRemoved && !state.removed) {
+      // New to us (created, or we were added, maybe again): start from a fresh window.
+      state.messages.clear();
+      state.loaded = false;
+      state.hasOlder = true;
+      this.adoptPeer(state);
+      if (state.last_seq > 0) this.loadPreviews([state]);
+      if (this.store.openChatId === state.id) this.loadNewest(state.id);
+    }
+    if (state.removed) state.typing.clear();
+    this.store.emit('chats', event);
+    this.store.emit('messages', state.id);
+  }
+
+  onErrorFrame(frame) {
+    if (frame.code === 'rate_limited' && !frame.ref) {
+      // The dropped frame is not named: resend every unacknowledged message at the next tick.
+      for (const entry of this.outbox.pending()) entry.sent_at = 0;
+      return;
+    }
+    if (frame.ref && this.outbox.get(frame.ref)) {
+      if (frame.code === 'overloaded' || frame.code === 'rate_limited') {
+        this.outbox.get(frame.ref).sent_at = 0; // resent at the next heartbeat tick
+      } else {
+        this.outbox.fail(frame.ref, { code: frame.code, message: describeSendError(frame) });
+      }
+      return;
+    }
+    console.warn('parleyd:', frame.code, frame.message);
+  }
+
+  // ---- messages ----
+
+  /** Adds messages (live frames, acks or history) to their chats, once each. */
+  ingest(messages, { live = false } = {}) {
+    const { store } = this;
+    const touched = new Set();
+    for (const m of messages) {
+      const state = store.chat(m.chat_id);
+      if (!state) {
+        this.refreshChats(); // a chat we have not heard of: its history will come with it
+        continue;
+      }
+      if (m.sender_id === store.me && m.client_msg_id && this.outbox?.get(m.client_msg_id)?.chat_id === m.chat_id) {
+        this.outbox.take(m.client_msg_id); // stored on the server: no longer pending
+      }
+      if (state.messages.has(m.seq)) continue;
+      state.messages.set(m.seq, m);
+      if (m.seq > state.last_seq) state.last_seq = m.seq;
+      if (!state.preview || m.seq >= state.preview.seq) state.preview = m;
+      if (m.sender_id === store.me && m.seq > state.read_seq) state.read_seq = m.seq;
+      state.typing.delete(m.sender_id);
+      touched.add(state.id);
+      if (live && m.sender_id !== store.me) this.hooks.onIncoming?.(state, m);
+    }
+    for (const chatId of touched) {
+      const state = store.chat(chatId);
+      if (state.loaded && state.firstGapAfter() !== null) this.fillGaps(chatId);
+      store.emit('messages', chatId);
+    }
+    if (touched.size) store.emit('chats');
+  }
+
+  /** Fetches the holes of a loaded chat's window, and its tail up to last_seq. */
+  fillGaps(chatId) {
+    if (this.gapRuns.has(chatId)) {
+      this.gapAgain.add(chatId);
+      return this.gapRuns.get(chatId);
+    }
+    const run = (async () => {
+      for (let round = 0; round < 100; round++) {
+        const state = this.store.chat(chatId);
+        if (!state || !state.loaded || state.removed) return;
+        let after = state.firstGapAfter();
+        if (after === null) {
+          const newest = state.newestSeq();
+          if (state.last_seq <= newest) return;
+          after = newest;
+        }
+        const page = await this.api.history(chatId, { after, limit: 200 });
+        if (page.length === 0) return;
+        this.ingest(page);
+      }
+    })()
+      .catch(() => {})
+      .finally(() => {
+        this.gapRuns.delete(chatId);
+        if (this.gapAgain.delete(chatId)) this.fillGaps(chatId);
+      });
+    this.gapRuns.set(chatId, run);
+    return run;
+  }
+
+  openChat(chatId) {
+    this.store.openChatId = chatId;
+    this.store.emit('open', chatId);
+    const state = this.store.chat(chatId);
+    if (state && !state.loaded && !state.removed) this.loadNewest(chatId);
+  }
+
+  closeChat() {
+    this.store.openChatId = null;
+    this.store.emit('open', null);
+  }
+
+  async loadNewest(chatId) {
+    const state = this.store.chat(chatId);
+    if (!state || state.loading) return;
+    state.loading = true;
+    state.loadError = null;
+    this.store.emit('messages', chatId);
+    try {
+      const page = await this.api.history(chatId, { limit: PAGE }); // newest first
+      if (page.length) {
+        const oldest = page[page.length - 1].seq;
+        for (const seq of [...state.messages.keys()]) if (seq < oldest) state.messages.delete(seq);
+        state.hasOlder = oldest > 1;
+      } else {
+        state.hasOlder = false;
+      }
+      state.loaded = true;
+      this.ingest(page);
+      this.fillGaps(chatId);
+    } catch (e) {
+      state.loadError = e.message;
+    } finally {
+      state.loading = false;
+      this.store.emit('messages', chatId);
+    }
+  }
+
+  async loadOlder(chatId) {
+    const state = this.store.chat(chatId);
+    if (!state || !state.loaded || !state.hasOlder || state.loadingOlder) return;
+    const oldest = state.oldestSeq();
+    if (oldest <= 1) {
+      state.hasOlder = false;
+      return;
+    }
+    state.loadingOlder = true;
+    this.store.emit('messages', chatId);
+    try {
+      const page = await this.api.history(chatId, { before: oldest, limit: PAGE });
+      state.hasOlder = page.length > 0 && page[page.length - 1].seq > 1;
+      this.ingest(page);
+    } catch (e) {
+      state.loadError = e.message;
+    } finally {
+      state.loadingOlder = false;
+      this.store.emit('messages', chatId);
+    }
+  }
+
+  /** Queues a message; returns an error text instead when it cannot be sent. */
+  sendText(chatId, text) {
+    const problem = checkText(text);
+    if (problem) return problem;
+    const state = this.store.chat(chatId);
+    if (!state || state.removed) return 'You are not a member of this chat.';
+    const entry = this.outbox.add(chatId, text);
+    this.conn?.sendEntry(entry);
+    // The message ends our "is typing" on the other side: the next keystroke says it again.
+    this.lastTypingSent.delete(chatId);
+    return null;
+  }
+
+  retrySend(clientMsgId) {
+    const entry = this.outbox.retry(clientMsgId);
+    if (entry) this.conn?.sendEntry(entry);
+  }
+
+  discardSend(clientMsgId) {
+    this.outbox.take(clientMsgId);
+  }
+
+  /** Moves our read marker: at once for display, and on the server once per new seq. */
+  markRead(chatId, seq) {
+    const state = this.store.chat(chatId);
+    if (!state || state.removed) return;
+    if (seq > state.read_seq) {
+      state.read_seq = seq;
+      this.store.emit('chats');
+    }
+    if (seq <= state.reported_read) return;
+    state.reported_read = seq;
+    // Throttled: the first read goes out at once, a burst after it (acks, a fast
+    // scroll) becomes one frame per chat at the end of the window.
+    this.pendingReads.set(chatId, seq);
+    if (!this.readTimer) this.readWindow();
+  }
+
+  readWindow() {
+    this.flushReads();
+    this.readTimer = setTimeout(() => {
+      this.readTimer = null;
+      if (this.pendingReads.size && this.conn?.isLive) this.readWindow();
+    }, READ_DELAY_MS);
+  }
+
+  /** Sends the pending read markers; those that cannot go now wait for the next welcome. */
+  flushReads() {
+    for (const [chatId, seq] of this.pendingReads) {
+      if (this.conn?.send({ type: 'read', chat_id: chatId, seq })) this.pendingReads.delete(chatId);
+    }
+  }
+
+  /** Called on input in the composer: tells the others at most every few seconds. */
+  typing(chatId) {
+    const now = Date.now();
+    if (now - (this.lastTypingSent.get(chatId) ?? 0) < TYPING_SEND_EVERY_MS) return;
+    if (this.conn?.send({ type: 'typing', chat_id: chatId })) this.lastTypingSent.set(chatId, now);
+  }
+
+  // ---- chats ----
+
+  /** Fetches the chat list; chats absent from it are ones we were removed from. */
+  refreshChats() {
+    if (this.refreshRun) {
+      this.refreshAgain = true;
+      return this.refreshRun;
+    }
+    this.refreshRun = (async () => {
+      const { store } = this;
+      const list = await this.api.listChats();
+      if (!store.session) return;
+      const ids = new Set();
+      for (const info of list) {
+        const before = store.chats.get(info.chat_id);
+        const state = store.upsertChat(info);
+        if (before?.removed) state.removed = false;
+        ids.add(info.chat_id);
+      }
+      for (const state of store.chats.values()) if (!ids.has(state.id)) state.removed = true;
+      store.chatsLoaded = true;
+      store.emit('chats');
+      this.loadPresence(store.directPeers());
+      await this.loadPreviews([...store.chats.values()]);
+      for (const state of store.chats.values()) if (state.loaded) this.fillGaps(state.id);
+      if (store.openChatId && !store.chat(store.openChatId)?.loaded) this.openChat(store.openChatId);
+    })()
+      .catch((e) => {
+        if (!(e instanceof ApiError) || e.status !== 401) this.store.emit('chats');
+      })
+      .finally(() => {
+        this.refreshRun = null;
+        if (this.refreshAgain) {
+          this.refreshAgain = false;
+          this.refreshChats();
+        }
+      });
+    return this.refreshRun;
+  }
+
+  /** The newest message of each chat, for previews and ordering. */
+  async loadPreviews(states) {
+    const todo = states.filter((s) => !s.removed && s.last_seq > (s.preview?.seq ?? 0));
+    const worker = async () => {
+      for (let s = todo.shift(); s; s = todo.shift()) {
+        try {
+          const [newest] = await this.api.history(s.id, { limit: 1 });
+          if (newest && (!s.preview || newest.seq > s.preview.seq)) s.preview = newest;
+        } catch {
+          // previews are cosmetic
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
+    this.store.emit('chats');
+  }
+
+  async loadPresence(userIds) {
+    if (!userIds.length) return;
+    const asked = Date.now();
+    try {
+      for (const p of await this.api.presence(userIds)) {
+        const known = this.store.presence.get(p.user_id);
+        if (known && known.at > asked) continue; // a live frame is newer
+        this.store.presence.set(p.user_id, { status: p.status, last_active_at: p.last_active_at, at: asked });
+      }
+      this.store.emit('presence');
+    } catch {
+      // frames keep presence current once subscribed
+    }
+  }
+
+  adoptPeer(state) {
+    const peer = this.store.peerOf(state);
+    if (!peer) return;
+    this.conn?.send({ type: 'presence_subscribe', user_ids: [peer] });
+    this.loadPresence([peer]);
+  }
+
+  /** Adds a chat object from a REST answer (the `chat` event may come before or after). */
+  adopt(info) {
+    const known = this.store.chats.get(info.chat_id);
+    const state = this.store.upsertChat(info);
+    if (!known || known.removed !== state.removed) this.adoptPeer(state);
+    this.store.emit('chats');
+    return state;
+  }
+
+  async findUser(email) {
+    try {
+      return await this.api.findUserByEmail(email.trim());
+    } catch (e) {
+      if (e.code === 'not_found') throw new ApiError(404, 'not_found', `Nobody has signed up with ${email.trim()}.`);
+      throw e;
+    }
+  }
+
+  async startDirectChat(email) {
+    const user = await this.findUser(email);
+    if (user.user_id === this.store.me) throw new ApiError(400, 'invalid_request', 'That is your own address: enter someone else’s.');
+    return this.adopt(await this.api.createDirectChat(user.user_id)).id;
+  }
+
+  /** Creates a group; `emails` may name unknown users, reported all at once. */
+  async createGroup(name, emails) {
+    const ids = [];
+    const unknown = [];
+    for (const email of emails) {
+      try {
+        const user = await this.api.findUserByEmail(email);
+        if (user.user_id !== this.store.me && !ids.includes(user.user_id)) ids.push(user.user_id);
+      } catch (e) {
+        if (e.code !== 'not_found') throw e;
+        unknown.push(email);
+      }
+    }
+    if (unknown.length) {
+      const e = new ApiError(404, 'not_found', `Nobody has signed up with ${unknown.join(', ')}.`);
+      e.field = 'members';
+      throw e;
+    }
+    return this.adopt(await this.api.createGroup(name, ids)).id;
+  }
+
+  async addMember(chatId, email) {
+    const user = await this.findUser(email);
+    this.adopt(await this.api.addMember(chatId, user.user_id));
+  }
+
+  async removeMember(chatId, userId) {
+    await this.api.removeMember(chatId, userId);
+    const state = this.store.chat(chatId);
+    if (state) {
+      const info = { ...state.info, members: state.info.members.filter((m) => m.user_id !== userId) };
+      delete info.read_seq;
+      this.store.upsertChat(info);
+      this.store.emit('chats');
+      this.store.emit('messages', chatId);
+    }
+  }
+
+  async leaveGroup(chatId) {
+    await this.api.removeMember(chatId, this.store.me);
+    this.forgetChat(chatId);
+  }
+
+  /** Drops a chat we are no longer in from the list. */
+  forgetChat(chatId) {
+    this.forgotten.add(chatId);
+    this.store.chats.delete(chatId);
+    if (this.store.openChatId === chatId) this.closeChat();
+    this.store.emit('chats');
+  }
+}
+
+/** Why a text cannot be sent, or null. */
+export function checkText(text) {
+  if (!text.trim()) return 'Type a message first.';
+  const bytes = utf8Length(text);
+  if (bytes > MAX_TEXT_BYTES) {
+    return `This message is too long: ${bytes.toLocaleString()} bytes, the limit is ${MAX_TEXT_BYTES.toLocaleString()}. Shorten it by ${(bytes - MAX_TEXT_BYTES).toLocaleString()} bytes or split it.`;
+  }
+  return null;
+}
+
+function describeSendError({ code, message }) {
+  switch (code) {
+    case 'text_too_long':
+      return 'Too long for this server.';
+    case 'forbidden':
+      return 'You are no longer a member of this chat.';
+    case 'invalid_utf8':
+    case 'empty_text':
+      return 'The server refused this text.';
+    default:
+      return message || code;
+  }
+}

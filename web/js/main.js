@@ -1,0 +1,70 @@
+// Entry point: chooses between the log-in screen and the app, and wires the
+// client's hooks to notifications and the screen-reader announcer.
+
+import { Store } from './store.js';
+import { Client } from './client.js';
+import { AuthView } from './ui/auth-view.js';
+import { AppView } from './ui/app-view.js';
+import { notifyIfHidden } from './notify.js';
+
+const root = document.getElementById('app');
+const announcer = document.getElementById('announcer');
+const store = new Store();
+const client = new Client(store, { onIncoming });
+let view = null;
+let notice = '';
+
+function onIncoming(state, message) {
+  const sender = store.userName(message.sender_id);
+  const title = store.title(state);
+  const where = state.info.kind === 'group' ? ` in ${title}` : '';
+  if (document.visibilityState === 'visible') {
+    const open = store.openChatId === state.id;
+    announce(open ? `${sender}: ${message.text}` : `New message from ${sender}${where}`);
+    return;
+  }
+  notifyIfHidden({
+    title: state.info.kind === 'group' ? `${sender} in ${title}` : sender,
+    body: message.text.length > 140 ? `${message.text.slice(0, 140)}…` : message.text,
+    tag: state.id,
+    onClick: () => {
+      location.hash = `#/chat/${encodeURIComponent(state.id)}`;
+    },
+  });
+}
+
+function announce(text) {
+  // A fresh node per announcement so that repeated texts are read too.
+  announcer.replaceChildren(document.createTextNode(text));
+}
+
+function render() {
+  if (store.session && !(view instanceof AppView)) {
+    view?.destroy();
+    if (!location.hash.startsWith('#/')) history.replaceState(null, '', location.pathname);
+    view = new AppView(root, store, client);
+    client.start();
+  } else if (!store.session && !(view instanceof AuthView)) {
+    view?.destroy();
+    client.stop();
+    if (location.hash.startsWith('#/')) history.replaceState(null, '', location.pathname);
+    view = new AuthView(root, client, { notice });
+    notice = '';
+  }
+}
+
+store.subscribe((topic, detail) => {
+  if (topic === 'notice') {
+    notice = detail;
+    if (view instanceof AuthView) {
+      view.notice = detail;
+      view.render();
+    }
+  }
+  if (topic === 'session') render();
+});
+
+render();
+
+// For tests and debugging in the console.
+window.parley = { store, client };

@@ -1,0 +1,220 @@
+// Application state: the session, chats with their loaded messages, presence,
+// typing and read receipts, and the connection status. Components subscribe to
+// change notifications; nothing here talks to the network.
+//
+// What is persisted (localStorage, keys "parley.*", cleared at logout):
+//   parley.session   {token, user_id, device_id, email, display_name}
+//   parley.cursor    the newest resume cursor processed by this device
+//   parley.outbox    sends not yet acknowledged (connection.js)
+//   parley.receipts  other members' read markers seen in receipts (the REST API
+//                    only gives our own read_seq, so these keep "read" ticks across reloads)
+
+const PREFIX = 'parley.';
+
+export class Store {
+  constructor(storage = window.localStorage) {
+    this.storage = storage;
+    this.listeners = new Set();
+    this.session = this.read('session');
+    this.resetData();
+  }
+
+  resetData() {
+    /** @type {Map<string, ChatState>} */
+    this.chats = new Map();
+    this.users = new Map(); // user_id → display_name, from every chat object seen
+    this.presence = new Map(); // user_id → {status, last_active_at}
+    this.connection = { status: 'stopped', retryAt: 0 };
+    this.openChatId = null;
+    this.chatsLoaded = false;
+    this.receipts = this.read('receipts') ?? {};
+  }
+
+  // ---- persistence ----
+  read(key) {
+    try {
+      const raw = this.storage.getItem(PREFIX + key);
+      return raw === null ? null : JSON.parse(raw);
+    } catch {
+      return null;
+    }
+  }
+
+  write(key, value) {
+    try {
+      if (value === null || value === undefined) this.storage.removeItem(PREFIX + key);
+      else this.storage.setItem(PREFIX + key, JSON.stringify(value));
+    } catch {
+      // storage full or unavailable: the app still works for this page's life
+    }
+  }
+
+  setSession(session) {
+    this.session = session;
+    this.write('session', session);
+    this.emit('session');
+  }
+
+  /** Forgets everything about the logged-in user (logout, or a revoked token). */
+  clearSession() {
+    for (const key of ['session', 'cursor', 'outbox', 'receipts']) this.write(key, null);
+    this.session = null;
+    this.resetData();
+    this.emit('session');
+  }
+
+  cursorStorage() {
+    return { get: () => this.read('cursor'), set: (c) => this.write('cursor', c) };
+  }
+
+  outboxStorage() {
+    return { load: () => this.read('outbox'), save: (entries) => this.write('outbox', entries) };
+  }
+
+  // ---- notifications ----
+  subscribe(fn) {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  /** topic: 'session' | 'connection' | 'chats' | 'messages' | 'presence' | 'typing' | 'open'; detail: usually a chat_id */
+  emit(topic, detail) {
+    for (const fn of this.listeners) fn(topic, detail);
+  }
+
+  // ---- chats ----
+  get me() {
+    return this.session?.user_id ?? null;
+  }
+
+  chat(chatId) {
+    return this.chats.get(chatId) ?? null;
+  }
+
+  /** Inserts or updates a chat from a server chat object; returns its state. */
+  upsertChat(info) {
+    for (const m of info.members ?? []) this.users.set(m.user_id, m.display_name);
+    let state = this.chats.get(info.chat_id);
+    if (!state) {
+      state = new ChatState(info, this.receipts[info.chat_id]);
+      this.chats.set(info.chat_id, state);
+    } else {
+      state.info = info;
+    }
+    state.last_seq = Math.max(state.last_seq, info.last_seq ?? 0);
+    if (typeof info.read_seq === 'number') {
+      state.read_seq = Math.max(state.read_seq, info.read_seq);
+      state.reported_read = Math.max(state.reported_read, info.read_seq);
+    }
+    state.removed = Boolean(this.me) && !(info.members ?? []).some((m) => m.user_id === this.me);
+    return state;
+  }
+
+  setReceipt(chatId, userId, readSeq) {
+    const state = this.chat(chatId);
+    if (!state) return;
+    if ((state.receipts.get(userId) ?? 0) >= readSeq) return;
+    state.receipts.set(userId, readSeq);
+    this.receipts[chatId] = Object.fromEntries(state.receipts);
+    this.write('receipts', this.receipts);
+  }
+
+  userName(userId) {
+    if (userId === this.me) return this.session?.display_name ?? 'You';
+    return this.users.get(userId) ?? 'Former member';
+  }
+
+  /** The other member of a direct chat. */
+  peerOf(state) {
+    if (state.info.kind !== 'direct') return null;
+    return state.info.members.find((m) => m.user_id !== this.me)?.user_id ?? null;
+  }
+
+  title(state) {
+    if (state.info.kind === 'group') return state.info.name || 'Unnamed group';
+    const peer = this.peerOf(state);
+    return peer ? this.userName(peer) : 'Direct chat';
+  }
+
+  isAdmin(state) {
+    return state.info.members.some((m) => m.user_id === this.me && m.role === 'admin');
+  }
+
+  /** Chats, newest activity first. */
+  sortedChats() {
+    return [...this.chats.values()].sort((a, b) => b.activity() - a.activity() || a.id.localeCompare(b.id));
+  }
+
+  directPeers() {
+    const peers = new Set();
+    for (const state of this.chats.values()) {
+      const peer = this.peerOf(state);
+      if (peer && !state.removed) peers.add(peer);
+    }
+    return [...peers];
+  }
+
+  /** Typists of a chat whose typing frame is still fresh. */
+  typists(state, now = Date.now()) {
+    const out = [];
+    for (const [userId, until] of state.typing) if (until > now) out.push(userId);
+    return out;
+  }
+}
+
+export class ChatState {
+  constructor(info, receipts) {
+    this.id = info.chat_id;
+    this.info = info;
+    this.last_seq = 0;
+    this.read_seq = 0; // our read marker as displayed (own messages count as read)
+    this.reported_read = 0; // the highest marker the server has from us
+    /** @type {Map<number, object>} seq → message; the one place a message is kept: dedupe by (chat_id, seq) */
+    this.messages = new Map();
+    this.loaded = false; // newest page fetched: `messages` is a contiguous window up to last_seq
+    this.hasOlder = true;
+    this.loadingOlder = false;
+    this.preview = null; // newest message known
+    this.receipts = new Map(Object.entries(receipts ?? {}));
+    this.typing = new Map(); // user_id → ms until which "is typing" shows
+    this.removed = false;
+  }
+
+  unread() {
+    return this.removed ? 0 : Math.max(0, this.last_seq - this.read_seq);
+  }
+
+  activity() {
+    return this.preview?.ts ?? this.info.created_at ?? 0;
+  }
+
+  /** Highest read_seq reported by any other member. */
+  othersReadSeq(me) {
+    let max = 0;
+    for (const [userId, seq] of this.receipts) if (userId !== me && seq > max) max = seq;
+    return max;
+  }
+
+  sortedMessages() {
+    return [...this.messages.values()].sort((a, b) => a.seq - b.seq);
+  }
+
+  oldestSeq() {
+    let min = Infinity;
+    for (const seq of this.messages.keys()) if (seq < min) min = seq;
+    return min === Infinity ? 0 : min;
+  }
+
+  newestSeq() {
+    let max = 0;
+    for (const seq of this.messages.keys()) if (seq > max) max = seq;
+    return max;
+  }
+
+  /** The seq after which the first hole of the window starts, or null if contiguous. */
+  firstGapAfter() {
+    const seqs = [...this.messages.keys()].sort((a, b) => a - b);
+    for (let i = 1; i < seqs.length; i++) if (seqs[i] !== seqs[i - 1] + 1) return seqs[i - 1];
+    return null;
+  }
+}

@@ -1,0 +1,357 @@
+// One open chat: header with presence or members, the message history with
+// scroll-back paging, typing indicator and the composer.
+
+import { h, reconcile, setChildren, batched } from './dom.js';
+import { avatar } from './avatar.js';
+import { icon } from './icons.js';
+import { formatDay, formatFull, formatPresence, formatTime, hueOf, plural, startOfDay, utf8Length } from './format.js';
+import { MAX_TEXT_BYTES, checkText } from '../client.js';
+
+const NEAR_BOTTOM_PX = 80;
+const LOAD_OLDER_PX = 150;
+
+export class ChatView {
+  /**
+   * @param {object} o
+   * @param {Map<string,string>} o.drafts  unsent composer text per chat
+   * @param {(chatId: string) => void} o.onMembers  opens the members dialog
+   */
+  constructor(store, client, chatId, { drafts, onMembers }) {
+    Object.assign(this, { store, client, chatId, drafts, onMembers });
+    this.pinned = true; // follow new messages while the user is at the bottom
+    this.lastNewest = 0;
+    this.build();
+    this.scheduleRead = batched(() => this.updateRead());
+    this.onVisibility = () => this.updateRead();
+    document.addEventListener('visibilitychange', this.onVisibility);
+    this.render();
+  }
+
+  destroy() {
+    document.removeEventListener('visibilitychange', this.onVisibility);
+    this.el.remove();
+  }
+
+  get state() {
+    return this.store.chat(this.chatId);
+  }
+
+  build() {
+    this.titleEl = h('h2', { id: 'chat-title', class: 'chat-title', 'data-testid': 'chat-title' });
+    this.subtitleEl = h('p', { class: 'chat-subtitle', 'data-testid': 'chat-subtitle' });
+    this.avatarSlot = h('span', { class: 'avatar-slot' });
+    this.membersBtn = h('button', { type: 'button', class: 'btn icon-btn', 'aria-label': 'Group members', title: 'Group members', on: { click: () => this.onMembers(this.chatId) } }, icon('users'));
+    const back = h('a', { href: '#/', class: 'btn icon-btn back', 'aria-label': 'Back to chats', title: 'Back to chats' }, icon('back'));
+    this.header = h('header', { class: 'chat-head' }, back, this.avatarSlot,
+      h('div', { class: 'chat-head-text' }, this.titleEl, this.subtitleEl), this.membersBtn);
+
+    this.olderBtn = h('button', { type: 'button', class: 'btn subtle small', on: { click: () => this.client.loadOlder(this.chatId) } }, 'Load older messages');
+    this.olderBox = h('div', { class: 'older' }, this.olderBtn);
+    this.list = h('ol', { class: 'message-list', 'data-testid': 'message-list' });
+    this.statusEl = h('div', { class: 'messages-status' });
+    this.scroller = h('div', { class: 'messages', tabindex: '0', role: 'region', 'aria-label': 'Conversation history', on: { scroll: () => this.onScroll() } },
+      this.olderBox, this.statusEl, this.list);
+    this.jumpBtn = h('button', { type: 'button', class: 'jump', hidden: true, on: { click: () => this.scrollToBottom(true) } }, icon('down', { size: 16 }), ' New messages');
+
+    this.typingEl = h('div', { class: 'typing', 'aria-live': 'polite', 'data-testid': 'typing' });
+
+    this.input = h('textarea', {
+      id: 'composer-input',
+      rows: '1',
+      placeholder: 'Write a message…',
+      'aria-describedby': 'composer-hint composer-error',
+      on: { keydown: (e) => this.onKey(e), input: () => this.onInput() },
+    });
+    this.input.value = this.drafts.get(this.chatId) ?? '';
+    this.sendBtn = h('button', { type: 'submit', class: 'btn primary send', 'aria-label': 'Send', title: 'Send (Enter)' }, icon('send'));
+    this.counter = h('span', { class: 'counter', 'aria-hidden': 'true' });
+    this.composerError = h('p', { id: 'composer-error', class: 'composer-error', role: 'alert' });
+    this.composer = h('form', { class: 'composer', on: { submit: (e) => { e.preventDefault(); this.send(); } } },
+      h('label', { for: 'composer-input', class: 'sr-only' }, 'Message'),
+      h('div', { class: 'composer-row' }, this.input, this.sendBtn),
+      h('div', { class: 'composer-foot' },
+        h('p', { id: 'composer-hint', class: 'composer-hint' }, 'Enter to send · Shift+Enter for a new line'),
+        this.counter),
+      this.composerError);
+
+    this.removedBanner = h('div', { class: 'removed-banner', role: 'status' },
+      h('p', {}, 'You are no longer a member of this group.'),
+      h('button', { type: 'button', class: 'btn subtle', on: { click: () => this.client.forgetChat(this.chatId) } }, 'Remove from list'));
+
+    this.el = h('section', { class: 'chat', 'aria-labelledby': 'chat-title', 'data-testid': 'chat-view' },
+      this.header,
+      h('div', { class: 'messages-wrap' }, this.scroller, this.jumpBtn),
+      this.typingEl,
+      this.composer,
+      this.removedBanner);
+    this.updateLimit();
+    queueMicrotask(() => this.resizeInput());
+  }
+
+  focusComposer() {
+    if (!this.state?.removed) this.input.focus();
+  }
+
+  render() {
+    this.renderHeader();
+    this.renderMessages();
+    this.renderTyping();
+  }
+
+  renderHeader() {
+    const { store } = this;
+    const s = this.state;
+    if (!s) return;
+    const title = store.title(s);
+    this.titleEl.textContent = title;
+    document.title = `${title} · Parley`;
+    const peer = store.peerOf(s);
+    const presence = peer ? store.presence.get(peer) : null;
+    setChildren(this.avatarSlot, avatar(peer ?? s.id, title, { presence, group: s.info.kind === 'group' }));
+    if (s.info.kind === 'group') {
+      const names = s.info.members.map((m) => (m.user_id === store.me ? 'you' : m.display_name));
+      this.subtitleEl.textContent = `${plural(s.info.members.length, 'member')}: ${names.join(', ')}`;
+      this.subtitleEl.classList.remove('online');
+    } else {
+      this.subtitleEl.textContent = formatPresence(presence);
+      this.subtitleEl.classList.toggle('online', presence?.status === 'online');
+    }
+    this.membersBtn.hidden = s.info.kind !== 'group' || s.removed;
+    this.composer.hidden = s.removed;
+    this.removedBanner.hidden = !s.removed;
+  }
+
+  items() {
+    const { store } = this;
+    const s = this.state;
+    const me = store.me;
+    const group = s.info.kind === 'group';
+    const othersRead = s.othersReadSeq(me);
+    const out = [];
+    let lastDay = null;
+    let lastSender = null;
+    const push = (m, pending) => {
+      const ts = pending ? m.created_at : m.ts;
+      const day = startOfDay(ts);
+      if (day !== lastDay) {
+        out.push({ kind: 'day', key: `d:${day}`, ts });
+        lastDay = day;
+        lastSender = null;
+      }
+      const sender = pending ? me : m.sender_id;
+      const mine = sender === me;
+      let state = 'received';
+      if (mine) state = pending ? m.state : m.seq <= othersRead ? 'read' : 'sent';
+      out.push({
+        kind: 'msg',
+        key: mine && m.client_msg_id ? `c:${m.client_msg_id}` : `s:${m.seq}`,
+        m,
+        ts,
+        mine,
+        state,
+        senderName: group && !mine && sender !== lastSender ? store.userName(sender) : null,
+        sender,
+        first: sender !== lastSender,
+      });
+      lastSender = sender;
+    };
+    for (const m of s.sortedMessages()) push(m, false);
+    for (const e of this.client.outbox?.forChat(this.chatId) ?? []) push(e, true);
+    return out;
+  }
+
+  renderMessages() {
+    const s = this.state;
+    if (!s) return;
+    const before = this.pinned ? null : this.anchor();
+    const items = this.items();
+    reconcile(this.list, items, {
+      key: (item) => item.key,
+      create: (item) => (item.kind === 'day' ? h('li', { class: 'day-sep', role: 'presentation' }) : h('li', { class: 'msg' })),
+      update: () => {},
+    });
+    const byKey = new Map(items.map((i) => [i.key, i]));
+    for (const li of this.list.children) {
+      const item = byKey.get(li.dataset.key);
+      if (item.kind === 'day') this.fillDay(li, item);
+      else this.fillMessage(li, item);
+    }
+    this.olderBox.hidden = !s.loaded || !s.hasOlder;
+    this.olderBtn.disabled = s.loadingOlder;
+    this.olderBtn.textContent = s.loadingOlder ? 'Loading…' : 'Load older messages';
+    let status = '';
+    if (s.loadError) status = `Could not load messages: ${s.loadError}`;
+    else if (!s.loaded && !s.removed) status = 'Loading messages…';
+    else if (!items.length) status = s.info.kind === 'group' ? 'No messages yet. Say hello to the group!' : 'No messages yet. Say hello!';
+    this.statusEl.textContent = status;
+    this.statusEl.hidden = !status;
+
+    const newest = s.newestSeq();
+    const grew = newest > this.lastNewest;
+    this.lastNewest = newest;
+    if (this.pinned) this.scrollToBottom(false);
+    else if (before) this.restore(before);
+    if (grew && !this.pinned) this.jumpBtn.hidden = false;
+    // Fill the viewport so that there is something to scroll back through.
+    if (s.loaded && s.hasOlder && !s.loadingOlder && this.scroller.scrollHeight <= this.scroller.clientHeight + LOAD_OLDER_PX) {
+      this.client.loadOlder(this.chatId);
+    }
+    this.scheduleRead();
+  }
+
+  fillDay(li, item) {
+    const text = formatDay(item.ts);
+    if (li.textContent !== text) setChildren(li, h('span', {}, text));
+  }
+
+  fillMessage(li, item) {
+    const { m } = item;
+    const error = item.state === 'failed' ? m.error?.message ?? 'not sent' : '';
+    const sig = [item.state, m.seq ?? '', item.senderName ?? '', item.first, error, m.text.length].join('|');
+    if (li._sig === sig) return;
+    li._sig = sig;
+    li.className = `msg ${item.mine ? 'mine' : 'theirs'}${item.first ? ' first' : ''}`;
+    li.dataset.state = item.state;
+    if (m.seq) li.dataset.seq = String(m.seq);
+    else delete li.dataset.seq;
+    if (m.client_msg_id) li.dataset.clientMsgId = m.client_msg_id;
+    li.setAttribute('data-testid', 'message');
+    const who = item.mine ? 'You' : this.store.userName(item.sender);
+    const stateLabel = { pending: 'Sending', sent: 'Sent', read: 'Read', failed: 'Not sent' }[item.state];
+    const stateIcon = { pending: 'clock', sent: 'check', read: 'checks', failed: 'alert' }[item.state];
+    setChildren(li,
+      h('div', { class: 'bubble' },
+        item.senderName ? h('div', { class: 'sender', style: `--hue: ${hueOf(item.sender)}` }, item.senderName) : null,
+        h('span', { class: 'sr-only' }, `${who}: `),
+        h('div', { class: 'text', 'data-testid': 'message-text' }, m.text),
+        h('div', { class: 'meta' },
+          h('time', { datetime: new Date(item.ts).toISOString(), title: formatFull(item.ts) }, formatTime(item.ts)),
+          stateLabel ? h('span', { class: `tick ${item.state}`, role: 'img', 'aria-label': stateLabel, title: stateLabel, 'data-testid': 'message-state' }, icon(stateIcon, { size: 14 })) : null)),
+      item.state === 'failed'
+        ? h('div', { class: 'msg-failed' },
+          h('span', {}, `Not sent: ${error}`),
+          h('button', { type: 'button', class: 'link', on: { click: () => this.client.retrySend(m.client_msg_id) } }, 'Retry'),
+          h('button', { type: 'button', class: 'link', on: { click: () => this.client.discardSend(m.client_msg_id) } }, 'Delete'))
+        : null);
+  }
+
+  renderTyping() {
+    const s = this.state;
+    if (!s) return;
+    const names = this.store.typists(s).map((id) => this.store.userName(id));
+    let text = '';
+    if (names.length === 1) text = `${names[0]} is typing…`;
+    else if (names.length === 2) text = `${names[0]} and ${names[1]} are typing…`;
+    else if (names.length > 2) text = 'Several people are typing…';
+    if (this.typingEl.textContent !== text) this.typingEl.textContent = text;
+    this.typingEl.classList.toggle('active', Boolean(text));
+  }
+
+  // ---- scrolling and reading ----
+
+  isNearBottom() {
+    const el = this.scroller;
+    return el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  scrollToBottom(smooth) {
+    this.scroller.scrollTo({ top: this.scroller.scrollHeight, behavior: smooth ? 'smooth' : 'instant' });
+    this.pinned = true;
+    this.jumpBtn.hidden = true;
+  }
+
+  /** The first message in view and its position, to keep it still while content above changes. */
+  anchor() {
+    const top = this.scroller.getBoundingClientRect().top;
+    for (const li of this.list.children) {
+      const r = li.getBoundingClientRect();
+      if (r.bottom > top) return { li, offset: r.top - top };
+    }
+    return null;
+  }
+
+  restore({ li, offset }) {
+    if (!li.isConnected) return;
+    const top = this.scroller.getBoundingClientRect().top;
+    this.scroller.scrollTop += li.getBoundingClientRect().top - top - offset;
+  }
+
+  onScroll() {
+    this.pinned = this.isNearBottom();
+    if (this.pinned) this.jumpBtn.hidden = true;
+    const s = this.state;
+    if (s?.loaded && s.hasOlder && !s.loadingOlder && this.scroller.scrollTop < LOAD_OLDER_PX) this.client.loadOlder(this.chatId);
+    this.scheduleRead();
+  }
+
+  /** Sends `read` for the newest message that is actually on screen. */
+  updateRead() {
+    const s = this.state;
+    if (!s || !s.loaded || s.removed || document.visibilityState !== 'visible') return;
+    const view = this.scroller.getBoundingClientRect();
+    if (view.height === 0) return; // the pane is hidden (phone layout)
+    const msgs = this.list.querySelectorAll('li.msg[data-seq]');
+    for (let i = msgs.length - 1; i >= 0; i--) {
+      const r = msgs[i].getBoundingClientRect();
+      if (r.top < view.bottom - 4 && r.bottom > view.top) {
+        this.client.markRead(this.chatId, Number(msgs[i].dataset.seq));
+        return;
+      }
+    }
+  }
+
+  // ---- composer ----
+
+  onKey(e) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && !e.isComposing) {
+      e.preventDefault();
+      this.send();
+    }
+  }
+
+  onInput() {
+    const text = this.input.value;
+    if (text) this.drafts.set(this.chatId, text);
+    else this.drafts.delete(this.chatId);
+    this.resizeInput();
+    this.updateLimit();
+    if (text.trim()) this.client.typing(this.chatId);
+  }
+
+  resizeInput() {
+    this.input.style.height = 'auto';
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 200)}px`;
+  }
+
+  updateLimit() {
+    const bytes = utf8Length(this.input.value);
+    const over = bytes > MAX_TEXT_BYTES;
+    this.counter.textContent = bytes > MAX_TEXT_BYTES * 0.8 ? `${bytes.toLocaleString()} / ${MAX_TEXT_BYTES.toLocaleString()} bytes` : '';
+    this.counter.classList.toggle('over', over);
+    this.sendBtn.setAttribute('aria-disabled', String(over));
+    this.input.setAttribute('aria-invalid', String(over));
+    const message = over ? checkText(this.input.value) : '';
+    if (over || this.composerError.dataset.kind === 'limit') {
+      this.composerError.textContent = message;
+      this.composerError.dataset.kind = over ? 'limit' : '';
+    }
+  }
+
+  send() {
+    if (!this.input.value.trim()) return;
+    const problem = this.client.sendText(this.chatId, this.input.value);
+    if (problem) {
+      this.composerError.textContent = problem;
+      this.composerError.dataset.kind = 'limit';
+      this.input.focus();
+      return;
+    }
+    this.input.value = '';
+    this.drafts.delete(this.chatId);
+    this.composerError.textContent = '';
+    this.resizeInput();
+    this.updateLimit();
+    this.pinned = true;
+    this.renderMessages();
+  }
+}
