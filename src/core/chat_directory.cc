@@ -194,7 +194,9 @@ ChatView ChatDirectory::view(const Chat& chat, const UserId* for_user) {
   v.created_at = chat.created_at;
   v.members.reserve(chat.members.size());
   for (const auto& m : chat.members) v.members.push_back({m.user_id, accounts_.display_name(m.user_id), m.role});
-  v.last_seq = log_.last_seq(chat.id);
+  auto newest = log_.read_before(chat.id, 0, 1);
+  if (!newest.empty()) v.last_message = std::move(newest.front());
+  v.last_seq = v.last_message ? v.last_message->seq : 0;
   if (for_user) v.read_seq = store_.read_marker(chat.id, *for_user);
   return v;
 }

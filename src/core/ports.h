@@ -122,6 +122,7 @@ struct ChatView {
   std::vector<MemberView> members;
   Seq last_seq = 0;
   std::optional<Seq> read_seq;  // set only when the view is for one user
+  std::optional<Message> last_message;
   TimeMs created_at = 0;
 };
 

@@ -108,9 +108,10 @@ Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscr
   {
     std::lock_guard lock(subscriptions_mutex_);
     DeviceKey key{subscriber.user_id, subscriber.device_id};
-    for (const auto& user : users) {
+    std::set<UserId> distinct(users.begin(), users.end());
+    for (const auto& user : distinct) {
       subscribers_[user].insert(key);
-      watching_[key].insert(user);
+      ++watching_[key][user];
     }
   }
   std::vector<PresenceEvent> out;
@@ -118,12 +119,29 @@ Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscr
   return out;
 }
 
+void Presence::unsubscribe(const AuthContext& subscriber, const std::vector<UserId>& users) {
+  std::lock_guard lock(subscriptions_mutex_);
+  DeviceKey key{subscriber.user_id, subscriber.device_id};
+  auto it = watching_.find(key);
+  if (it == watching_.end()) return;
+  for (const auto& user : std::set<UserId>(users.begin(), users.end())) {
+    auto count = it->second.find(user);
+    if (count == it->second.end() || --count->second > 0) continue;
+    it->second.erase(count);
+    auto sub = subscribers_.find(user);
+    if (sub == subscribers_.end()) continue;
+    sub->second.erase(key);
+    if (sub->second.empty()) subscribers_.erase(sub);
+  }
+  if (it->second.empty()) watching_.erase(it);
+}
+
 void Presence::unsubscribe_all(const AuthContext& subscriber) {
   std::lock_guard lock(subscriptions_mutex_);
   DeviceKey key{subscriber.user_id, subscriber.device_id};
   auto it = watching_.find(key);
   if (it == watching_.end()) return;
-  for (const auto& user : it->second) {
+  for (const auto& [user, count] : it->second) {
     auto sub = subscribers_.find(user);
     if (sub == subscribers_.end()) continue;
     sub->second.erase(key);

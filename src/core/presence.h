@@ -31,8 +31,12 @@ class Presence {
   // Current status of users who share a chat with `asker`; forbidden if any does not.
   Result<std::vector<PresenceEvent>> query(const UserId& asker, const std::vector<UserId>& users);
   // Same check; afterwards the device also gets every change of those users.
+  // Subscriptions are counted per device and watched user, so that two
+  // connections of one device (two tabs) can each subscribe and leave.
   Result<std::vector<PresenceEvent>> subscribe(const AuthContext& subscriber, const std::vector<UserId>& users);
-  // The device disconnected: its subscriptions end (its heartbeats simply age).
+  // Drops one subscription of the device to each user (a connection closed).
+  void unsubscribe(const AuthContext& subscriber, const std::vector<UserId>& users);
+  // Drops every subscription of the device (it logged out).
   void unsubscribe_all(const AuthContext& subscriber);
 
  private:
@@ -60,7 +64,7 @@ class Presence {
 
   std::mutex subscriptions_mutex_;
   std::map<UserId, std::set<DeviceKey>> subscribers_;  // watched user -> devices
-  std::map<DeviceKey, std::set<UserId>> watching_;     // device -> watched users
+  std::map<DeviceKey, std::map<UserId, int>> watching_;  // device -> watched user -> subscriptions
 };
 
 }  // namespace parley

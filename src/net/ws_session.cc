@@ -90,7 +90,7 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
   queue_drained_.cancel();
   if (attached_) {
     ctx_.bus.detach(*this);
-    ctx_.core.presence.unsubscribe_all(who_);
+    ctx_.core.presence.unsubscribe(who_, {presence_watched_.begin(), presence_watched_.end()});
   }
 }
 
@@ -125,7 +125,8 @@ asio::awaitable<bool> WsSession::handle_hello(const std::string& text) {
   LogOffset head = ctx_.core.pipeline.committed_offset();
   synced_up_to_ = head;
   LogOffset resume_from = hello->cursor ? std::min(*hello->cursor, head) : head;
-  send_text(protocol::encode_welcome(who_, ctx_.config.heartbeat_interval_ms, resume_from));
+  send_text(protocol::encode_welcome(
+      who_, {ctx_.config.heartbeat_interval_ms, ctx_.core.config.max_text_bytes}, resume_from));
   if (hello->cursor) {
     co_await replay_backlog(resume_from, head);
     if (state_ == State::closing) co_return false;
@@ -253,11 +254,17 @@ void WsSession::close_with(std::uint16_t code, const char* reason) {
 }
 
 void WsSession::handle_frame(const std::string& text) {
-  if (!rate_.try_take()) {
-    send_text(protocol::encode_error_frame(make_error(ErrorCode::rate_limited, "too many frames; slow down")));
+  bool allowed = rate_.try_take();
+  auto parsed = protocol::parse_client_frame(text);
+  if (!allowed) {
+    // Name the dropped send so the client knows what to resend.
+    std::optional<std::string> ref;
+    if (parsed.frame) {
+      if (auto* send = std::get_if<protocol::SendFrame>(&*parsed.frame)) ref = send->client_msg_id;
+    }
+    send_text(protocol::encode_error_frame(make_error(ErrorCode::rate_limited, "too many frames; slow down"), ref));
     return;
   }
-  auto parsed = protocol::parse_client_frame(text);
   if (parsed.error) {
     send_text(protocol::encode_error_frame(parsed.error->error, parsed.error->ref));
     return;
@@ -290,7 +297,16 @@ void WsSession::handle(const protocol::ClientFrame& frame) {
   } else if (auto* typing = std::get_if<protocol::TypingFrame>(&frame)) {
     if (auto r = core.conversations.typing(who_, typing->chat_id); !r) send_text(protocol::encode_error_frame(r.error()));
   } else if (auto* sub = std::get_if<protocol::PresenceSubscribeFrame>(&frame)) {
-    auto r = core.presence.subscribe(who_, sub->user_ids);
+    // One subscription per connection and user, however often it asks.
+    std::vector<UserId> fresh;
+    for (const auto& user : sub->user_ids) {
+      if (!presence_watched_.contains(user)) fresh.push_back(user);
+    }
+    auto r = fresh.empty() ? core.presence.query(who_.user_id, sub->user_ids) : core.presence.subscribe(who_, fresh);
+    if (r && !fresh.empty()) {
+      presence_watched_.insert(fresh.begin(), fresh.end());
+      r = core.presence.query(who_.user_id, sub->user_ids);
+    }
     if (!r) {
       send_text(protocol::encode_error_frame(r.error()));
     } else {

@@ -15,6 +15,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <deque>
+#include <set>
 #include <memory>
 #include <optional>
 
@@ -66,6 +67,7 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   boost::asio::steady_timer hello_timer_;
   boost::asio::steady_timer queue_drained_;
   TokenBucket rate_;
+  std::set<UserId> presence_watched_;  // users this connection subscribed to
 };
 
 }  // namespace parley

@@ -119,11 +119,12 @@ struct EventEncoder {
 
 std::string encode_event(const Event& event) { return std::visit(EventEncoder{}, event); }
 
-std::string encode_welcome(const AuthContext& who, std::int64_t heartbeat_interval_ms, LogOffset cursor) {
+std::string encode_welcome(const AuthContext& who, const WelcomeLimits& limits, LogOffset cursor) {
   return json::serialize(json::object{{"type", "welcome"},
                                       {"user_id", who.user_id},
                                       {"device_id", who.device_id},
-                                      {"heartbeat_interval_ms", heartbeat_interval_ms},
+                                      {"heartbeat_interval_ms", limits.heartbeat_interval_ms},
+                                      {"max_text_bytes", limits.max_text_bytes},
                                       {"cursor", encode_cursor(cursor)}});
 }
 

@@ -56,7 +56,11 @@ std::string encode_cursor(LogOffset offset);
 std::optional<LogOffset> decode_cursor(std::string_view cursor);
 
 std::string encode_event(const Event& event);
-std::string encode_welcome(const AuthContext& who, std::int64_t heartbeat_interval_ms, LogOffset cursor);
+struct WelcomeLimits {
+  std::int64_t heartbeat_interval_ms = 0;
+  std::size_t max_text_bytes = 0;
+};
+std::string encode_welcome(const AuthContext& who, const WelcomeLimits& limits, LogOffset cursor);
 std::string encode_synced(LogOffset cursor);
 std::string encode_ack(const SendAck& ack);
 std::string encode_error_frame(const Error& error, const std::optional<std::string>& ref = std::nullopt);

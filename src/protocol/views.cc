@@ -27,6 +27,7 @@ json::object chat_object(const ChatView& chat) {
                  {"last_seq", chat.last_seq},
                  {"created_at", chat.created_at}};
   if (chat.read_seq) o.emplace("read_seq", *chat.read_seq);
+  o.emplace("last_message", chat.last_message ? json::value(message_object(*chat.last_message)) : json::value(nullptr));
   return o;
 }
 

@@ -5,6 +5,7 @@
 namespace parley::testing {
 namespace {
 
+using client::int_field;
 using client::str_field;
 
 class ChatsTest : public ParleyTest {};
@@ -37,6 +38,22 @@ TEST_F(ChatsTest, DirectChatIsOnePerPairWhoeverCreatesIt) {
     ASSERT_EQ(chats[0].members.size(), 2u);
     for (const auto& m : chats[0].members) EXPECT_FALSE(m.display_name.empty());
   }
+}
+
+TEST_F(ChatsTest, ChatListCarriesTheLastMessage) {
+  Session alice = new_session("alice");
+  Session bob = new_session("bob");
+  ChatInfo chat = alice.create_direct(bob.user_id());
+  EXPECT_TRUE(bob.list_chats()[0].raw.at("last_message").is_null());
+  alice.send(chat.chat_id, cmid(), "first");
+  alice.send(chat.chat_id, cmid(), "second");
+  auto chats = bob.list_chats();
+  ASSERT_EQ(chats.size(), 1u);
+  EXPECT_EQ(chats[0].last_seq, 2);
+  const auto& last = chats[0].raw.at("last_message").as_object();
+  EXPECT_EQ(str_field(last, "text"), "second");
+  EXPECT_EQ(int_field(last, "seq"), 2);
+  EXPECT_EQ(str_field(last, "sender_id"), alice.user_id());
 }
 
 TEST_F(ChatsTest, ConcurrentDirectCreatesYieldOneChat) {

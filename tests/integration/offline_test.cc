@@ -30,6 +30,7 @@ TEST_F(OfflineTest, WelcomeCarriesTheContractFields) {
   EXPECT_EQ(str_field(w, "user_id"), bob.user_id());
   EXPECT_EQ(str_field(w, "device_id"), bob.device_id());
   EXPECT_GT(int_field(w, "heartbeat_interval_ms"), 0);
+  EXPECT_EQ(int_field(w, "max_text_bytes"), 4096);  // the server's default limit, for clients to enforce
   EXPECT_FALSE(str_field(w, "cursor").empty());
 }
 

@@ -91,6 +91,22 @@ TEST_F(PresenceTest, StrangersAreForbiddenAndSubscribersAreTold) {
   EXPECT_EQ(sink.deliveries_of<PresenceEvent>().size(), 1u);  // only the contact fan-out call
 }
 
+TEST_F(PresenceTest, SubscriptionsOfTwoConnectionsOfOneDeviceAreCounted) {
+  auto b = make_user("bob"), c = make_user("cat");
+  ASSERT_TRUE(core->chats.create_group(b, "g", {c}).ok());
+  auto wb = login("bob"), wc = login("cat");
+  ASSERT_TRUE(core->presence.subscribe(wb, {c}).ok());  // first tab
+  ASSERT_TRUE(core->presence.subscribe(wb, {c, c}).ok());  // second tab
+  core->presence.unsubscribe(wb, {c});  // the first tab closes
+  sink.clear();
+  core->presence.heartbeat(wc);
+  EXPECT_EQ(sink.deliveries_of<PresenceEvent>().size(), 2u);  // contacts, then the device still subscribed
+  core->presence.unsubscribe(wb, {c});  // the second tab closes
+  sink.clear();
+  core->presence.logged_out(wc);
+  EXPECT_EQ(sink.deliveries_of<PresenceEvent>().size(), 1u);
+}
+
 TEST_F(PushTest, FailedPushesAreRetriedWithBackoffAndSurviveRestart) {
   config.push_retry_initial_ms = 1000;
   push_sender.set_outcome(RecordingPushSender::Outcome::failed);
