@@ -11,7 +11,8 @@ import { Api, ApiError, describeDevice } from './api.js';
 import { Connection, Outbox } from './connection.js';
 import { utf8Length } from './ui/format.js';
 
-export const MAX_TEXT_BYTES = 4096; // parleyd's default --max-text-bytes
+// parleyd's default --max-text-bytes until the server's `welcome` says otherwise.
+export let MAX_TEXT_BYTES = 4096;
 export const TYPING_SHOW_MS = 5000;
 export const TYPING_SEND_EVERY_MS = 3000;
 const PAGE = 50;
@@ -122,6 +123,7 @@ export class Client {
   handleFrame(frame) {
     switch (frame.type) {
       case 'welcome':
+        if (Number.isInteger(frame.max_text_bytes) && frame.max_text_bytes > 0) MAX_TEXT_BYTES = frame.max_text_bytes;
         return this.onWelcome();
       case 'message':
         return this.ingest([frame], { live: true });
@@ -449,7 +451,8 @@ export class Client {
     return this.refreshRun;
   }
 
-  /** The newest message of each chat, for previews and ordering. */
+  /** The newest message of each chat, for previews and ordering (chat objects
+   *  carry it; this fills in any chat whose preview is still behind). */
   async loadPreviews(states) {
     const todo = states.filter((s) => !s.removed && s.last_seq > (s.preview?.seq ?? 0));
     const worker = async () => {

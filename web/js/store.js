@@ -102,6 +102,8 @@ export class Store {
       state.info = info;
     }
     state.last_seq = Math.max(state.last_seq, info.last_seq ?? 0);
+    const newest = info.last_message;
+    if (newest && (!state.preview || newest.seq > state.preview.seq)) state.preview = newest;
     if (typeof info.read_seq === 'number') {
       state.read_seq = Math.max(state.read_seq, info.read_seq);
       state.reported_read = Math.max(state.reported_read, info.read_seq);
