@@ -6,6 +6,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <thread>
 
 #include "core/core.h"
 #include "fakes/fake_clock.h"
@@ -15,6 +16,17 @@
 #include "fakes/recording_push_sender.h"
 
 namespace parley::testing {
+
+// Polls `pred` until it holds or the deadline passes; never a timing assertion.
+template <typename Pred>
+bool eventually(Pred pred, std::chrono::seconds timeout = std::chrono::seconds(10)) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
 
 class CoreTest : public ::testing::Test {
  protected:

@@ -12,16 +12,6 @@ using PresenceTest = CoreTest;
 using PushTest = CoreTest;
 using ConversationsTest = CoreTest;
 
-template <typename Pred>
-bool eventually(Pred pred, std::chrono::seconds timeout = std::chrono::seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
-}
-
 TEST_F(PresenceTest, HeartbeatMakesOnlineAndSilenceMakesOfflineAfterTheTimeout) {
   auto a = make_user("ann"), b = make_user("bob");
   direct(a, b);
