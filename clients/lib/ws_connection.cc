@@ -58,6 +58,7 @@ struct WsConnection::Impl : std::enable_shared_from_this<Impl> {
   bool closed = false;
   int close_code = 0;
   std::string close_detail;
+  bool keep_history = true;  // set before the I/O thread starts
 
   template <class Initiate>
   beast::error_code run_blocking(Initiate&& initiate) {
@@ -110,7 +111,7 @@ struct WsConnection::Impl : std::enable_shared_from_this<Impl> {
           last_cursor = std::string(c->as_string());
         }
       }
-      all_frames.push_back(frame);
+      if (keep_history) all_frames.push_back(frame);
       frames.push_back(std::move(frame));
     }
     cv.notify_all();
@@ -228,6 +229,7 @@ WsConnection::WsConnection(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) 
 
 std::unique_ptr<WsConnection> WsConnection::connect(const std::string& host, std::uint16_t port, WsOptions options) {
   auto impl = std::make_shared<Impl>();
+  impl->keep_history = options.keep_history;
   auto& ws = impl->ws;
   const std::string where = host + ":" + std::to_string(port);
   tcp::resolver resolver(impl->ioc);

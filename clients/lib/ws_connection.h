@@ -42,6 +42,9 @@ struct WsOptions {
   Ms connect_timeout{5000};
   // Largest incoming message accepted; bigger ones fail the connection.
   std::uint64_t max_incoming_bytes = std::uint64_t{64} << 20;
+  // Keep every received frame for history(). Long-lived connections (the
+  // CLI's watch) turn this off so memory does not grow with traffic.
+  bool keep_history = true;
 };
 
 struct Ack {
@@ -89,7 +92,8 @@ class WsConnection {
   // Removes and returns every queued frame without waiting.
   std::vector<boost::json::value> take_all();
   std::size_t queued() const;
-  // Every text frame received so far, in order (kept even after being popped).
+  // Every text frame received so far, in order (kept even after being popped;
+  // empty when WsOptions::keep_history is false).
   std::vector<boost::json::value> history() const;
 
   // --- lifecycle ---

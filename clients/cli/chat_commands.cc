@@ -1,0 +1,163 @@
+// chats, dm, group, send, history: one REST exchange each (plus the chat
+// list, to resolve a CHAT argument and to name senders).
+#include <algorithm>
+#include <random>
+#include <thread>
+
+#include <boost/json.hpp>
+
+#include "cli/chat_roster.h"
+#include "cli/commands.h"
+#include "cli/event_text.h"
+#include "cli/terminal.h"
+
+namespace parley::cli {
+
+namespace json = boost::json;
+
+namespace {
+
+ChatRoster load_roster(CommandContext& ctx, client::Session& session) {
+  ChatRoster roster(ctx.login().user_id);
+  roster.reset(session.list_chats());
+  return roster;
+}
+
+std::string user_id_by_email(client::Session& session, const std::string& email) {
+  try {
+    return session.find_user_by_email(email).user_id;
+  } catch (const client::ApiError& e) {
+    if (e.status() == 404) throw CliError(kExitServerError, "not_found", "no user with the e-mail " + email, 404);
+    throw;
+  }
+}
+
+// The chat after dm/group: its id for people and scripts, or the chat object.
+void print_created(CommandContext& ctx, const client::ChatInfo& chat) {
+  if (ctx.out().json()) {
+    json::object o = chat.raw;
+    o["created"] = chat.http_status == 201;
+    ctx.out().object(o);
+  } else {
+    ctx.out().line(chat.chat_id);
+  }
+}
+
+}  // namespace
+
+std::string new_client_msg_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  char buf[33];
+  std::snprintf(buf, sizeof buf, "%016llx%016llx", static_cast<unsigned long long>(rng()),
+                static_cast<unsigned long long>(rng()));
+  return buf;
+}
+
+int run_chats(CommandContext& ctx) {
+  client::Session session = ctx.session();
+  ChatRoster roster = load_roster(ctx, session);
+  std::vector<client::ChatInfo> chats = roster.chats();
+  std::stable_sort(chats.begin(), chats.end(),
+                   [](const auto& a, const auto& b) { return last_activity(a) > last_activity(b); });
+  for (const auto& chat : chats) {
+    if (ctx.out().json()) {
+      ctx.out().object(chat.raw);
+    } else {
+      ctx.out().line(chat_row_text(roster, chat));
+    }
+  }
+  if (chats.empty() && !ctx.out().json()) ctx.out().line("No chats yet. Start one with: parley dm EMAIL");
+  return kExitOk;
+}
+
+int run_dm(CommandContext& ctx, const std::string& email) {
+  client::Session session = ctx.session();
+  const std::string peer = user_id_by_email(session, email);
+  if (peer == session.user_id()) throw usage_error("that is your own e-mail: a direct chat needs someone else");
+  print_created(ctx, session.create_direct(peer));
+  return kExitOk;
+}
+
+int run_group(CommandContext& ctx, const GroupArgs& args) {
+  client::Session session = ctx.session();
+  std::vector<std::string> member_ids;
+  for (const auto& email : args.emails) {
+    const std::string id = user_id_by_email(session, email);
+    // The creator is a member anyway; list nobody twice.
+    if (id != session.user_id() && std::find(member_ids.begin(), member_ids.end(), id) == member_ids.end()) {
+      member_ids.push_back(id);
+    }
+  }
+  print_created(ctx, session.create_group(args.name, member_ids));
+  return kExitOk;
+}
+
+int run_send(CommandContext& ctx, const SendArgs& args) {
+  client::Session session = ctx.session();
+  const ChatRoster roster = load_roster(ctx, session);
+  const std::string chat_id = resolve_chat(session, roster, args.chat);
+  const std::string text = args.text.empty() || args.text == "-" ? read_all_stdin() : args.text;
+  if (text.empty()) throw usage_error("nothing to send: the text is empty");
+
+  // Resending the same client_msg_id is idempotent, so a lost answer or an
+  // `overloaded` refusal is simply retried: the message is stored at most once.
+  const std::string cmid = new_client_msg_id();
+  client::SendResult sent;
+  for (int attempt = 1;; ++attempt) {
+    try {
+      sent = session.send(chat_id, cmid, text);
+      break;
+    } catch (const client::HttpError&) {
+      if (attempt == 3) throw;
+    } catch (const client::ApiError& e) {
+      if (e.status() != 503 || attempt == 3) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(250 * attempt * attempt));
+  }
+  if (ctx.out().json()) {
+    ctx.out().object({{"chat_id", chat_id}, {"seq", sent.seq}, {"ts", sent.ts}, {"client_msg_id", cmid}});
+  } else {
+    ctx.out().line(std::to_string(sent.seq));
+  }
+  return kExitOk;
+}
+
+int run_history(CommandContext& ctx, const HistoryArgs& args) {
+  client::Session session = ctx.session();
+  const ChatRoster roster = load_roster(ctx, session);
+  const std::string chat_id = resolve_chat(session, roster, args.chat);
+
+  std::string target = "/v1/chats/" + client::url_encode(chat_id) + "/messages";
+  char sep = '?';
+  auto param = [&](const char* name, std::int64_t value) {
+    target += sep + std::string(name) + "=" + std::to_string(value);
+    sep = '&';
+  };
+  if (args.before) param("before", *args.before);
+  if (args.after) param("after", *args.after);
+  if (args.limit) param("limit", *args.limit);
+  client::HttpResponse r = session.call("GET", target);
+  if (!r.ok()) throw client::ApiError(r, "GET " + target);
+  const json::value* list = r.json.is_object() ? r.json.as_object().if_contains("messages") : nullptr;
+  if (list == nullptr || !list->is_array()) throw client::ApiError(r, "history (no messages array)");
+
+  // Oldest first, whichever way the server paged.
+  std::vector<json::object> messages;
+  for (const auto& m : list->as_array()) {
+    if (m.is_object()) messages.push_back(m.as_object());
+  }
+  std::sort(messages.begin(), messages.end(), [](const json::object& a, const json::object& b) {
+    return client::int_field(a, "seq") < client::int_field(b, "seq");
+  });
+  for (const auto& m : messages) {
+    if (ctx.out().json()) {
+      ctx.out().object(m);
+    } else {
+      ctx.out().line(message_text(roster, client::MessageInfo::from_json(m), {.with_seq = true}));
+    }
+  }
+  if (messages.empty() && !ctx.out().json()) ctx.out().line("(no messages)");
+  return kExitOk;
+}
+
+}  // namespace parley::cli

@@ -1,0 +1,72 @@
+#pragma once
+// The `parley` subcommands. Each run_* function performs one command against
+// the context's server and returns the process exit code; failures are thrown
+// as CliError (or as client-library exceptions, which main() maps with
+// api_failure()/connect_failure()).
+//
+//   account_commands.cc  signup, login, logout, whoami
+//   chat_commands.cc     chats, dm, group, send, history
+//   watch_command.cc     watch (every chat, live, resumable)
+//   chat_command.cc      chat (one conversation, interactive)
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/cli_context.h"
+
+namespace parley::cli {
+
+struct SignupArgs {
+  std::string email;
+  std::string display_name;             // empty: the part of the e-mail before '@'
+  std::optional<std::string> password;  // nullopt: prompt, or the first line of stdin
+};
+
+struct LoginArgs {
+  std::string email;
+  std::optional<std::string> password;
+  std::string device_name;  // empty: "parley CLI on HOSTNAME"
+};
+
+struct GroupArgs {
+  std::string name;
+  std::vector<std::string> emails;
+};
+
+struct SendArgs {
+  std::string chat;
+  std::string text;  // empty or "-": read stdin
+};
+
+struct HistoryArgs {
+  std::string chat;
+  std::optional<std::int64_t> before;
+  std::optional<std::int64_t> after;
+  std::optional<int> limit;
+};
+
+struct ChatArgs {
+  std::string chat;
+  int history = 20;  // recent messages shown before the live conversation
+};
+
+int run_signup(CommandContext& ctx, const SignupArgs& args);
+int run_login(CommandContext& ctx, const LoginArgs& args);
+int run_logout(CommandContext& ctx);
+int run_whoami(CommandContext& ctx);
+
+int run_chats(CommandContext& ctx);
+int run_dm(CommandContext& ctx, const std::string& email);
+int run_group(CommandContext& ctx, const GroupArgs& args);
+int run_send(CommandContext& ctx, const SendArgs& args);
+int run_history(CommandContext& ctx, const HistoryArgs& args);
+
+int run_watch(CommandContext& ctx);
+int run_chat(CommandContext& ctx, const ChatArgs& args);
+
+// A fresh random client_msg_id (128 bits, hex).
+std::string new_client_msg_id();
+
+}  // namespace parley::cli

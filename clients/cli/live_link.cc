@@ -1,0 +1,145 @@
+#include "cli/live_link.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <thread>
+
+#include <boost/json.hpp>
+
+namespace parley::cli {
+
+namespace json = boost::json;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr int kCloseUnauthorized = 4401;
+
+// A connection attempt that failed for a reason worth retrying.
+class LinkDown : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+std::string seconds_text(Ms d) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(d.count()) / 1000.0);
+  return buf;
+}
+
+CliError token_refused() {
+  return not_logged_in("the server refused the stored login (WebSocket closed with 4401); run `parley login`");
+}
+
+}  // namespace
+
+LiveLink::LiveLink(LiveLinkConfig config, CursorSource cursor)
+    : config_(std::move(config)), cursor_(std::move(cursor)) {}
+
+LiveLink::~LiveLink() {
+  close();
+}
+
+json::object LiveLink::open() {
+  try {
+    return attempt();
+  } catch (const LinkDown& e) {
+    throw connect_failure(config_.server.url(), e.what());
+  }
+}
+
+json::object LiveLink::attempt() {
+  client::WsOptions options;
+  options.connect_timeout = Ms(5000);
+  options.keep_history = false;  // a watch may run for days
+  std::unique_ptr<client::WsConnection> ws;
+  try {
+    ws = client::WsConnection::connect(config_.server.host, config_.server.port, options);
+  } catch (const client::WsError& e) {
+    throw LinkDown(e.what());
+  }
+  json::object welcome;
+  try {
+    welcome = ws->hello(config_.token, cursor_(), Ms(10000));
+  } catch (const client::WsError& e) {
+    if (ws->wait_closed(Ms(2000)) == kCloseUnauthorized) throw token_refused();
+    throw LinkDown(e.what());
+  }
+  const std::int64_t interval = client::int_field(welcome, "heartbeat_interval_ms", 5000);
+  heartbeat_ = Ms(std::clamp<std::int64_t>(interval, 100, 600'000));
+  ws->start_heartbeat(heartbeat_);
+  ws_ = std::move(ws);
+  last_heard_ = Clock::now();
+  probe_sent_ = false;
+  failures_ = 0;
+  return welcome;
+}
+
+LiveEvent LiveLink::down(const std::string& why) {
+  if (ws_) ws_->abort();
+  ws_.reset();
+  // Equal jitter: half of the exponential delay is fixed, half is random.
+  const double exp = std::min(30.0, static_cast<double>(failures_++));
+  const auto ceiling = std::min<double>(static_cast<double>(config_.max_backoff.count()),
+                                        static_cast<double>(config_.first_backoff.count()) * std::pow(2.0, exp));
+  std::uniform_real_distribution<double> jitter(0.0, ceiling / 2);
+  const Ms delay(static_cast<std::int64_t>(ceiling / 2 + jitter(rng_)));
+  retry_at_ = Clock::now() + delay;
+  return {LiveEvent::Kind::lost, {}, why + "; reconnecting in " + seconds_text(delay)};
+}
+
+LiveEvent LiveLink::next(Ms timeout) {
+  const auto now = Clock::now();
+  if (!ws_) {
+    if (now < retry_at_) {
+      std::this_thread::sleep_for(std::min<Clock::duration>(timeout, retry_at_ - now));
+      return {};
+    }
+    try {
+      return {LiveEvent::Kind::connected, attempt(), {}};
+    } catch (const LinkDown& e) {
+      return down(std::string("cannot reconnect: ") + e.what());
+    }
+  }
+  if (auto frame = ws_->next(timeout)) {
+    last_heard_ = Clock::now();
+    probe_sent_ = false;
+    if (!frame->is_object()) return {};
+    json::object& o = frame->as_object();
+    if (client::str_field(o, "type") == "presence" && client::str_field(o, "user_id") == config_.user_id) return {};
+    return {LiveEvent::Kind::frame, std::move(o), {}};
+  }
+  if (!ws_->is_open()) {
+    const int code = ws_->wait_closed(Ms(0)).value_or(client::kCloseAbnormal);
+    if (code == kCloseUnauthorized) {
+      ws_.reset();
+      throw token_refused();
+    }
+    std::string detail = ws_->close_detail();
+    return down("connection closed (code " + std::to_string(code) + (detail.empty() ? "" : ": " + detail) + ")");
+  }
+  const auto silent = Clock::now() - last_heard_;
+  if (silent > 4 * heartbeat_)
+    return down("no answer from the server for " + seconds_text(std::chrono::duration_cast<Ms>(silent)));
+  if (silent > 2 * heartbeat_ && !probe_sent_) {
+    ws_->send(json::object{{"type", "presence_subscribe"}, {"user_ids", json::array{json::value(config_.user_id)}}});
+    probe_sent_ = true;
+  }
+  return {};
+}
+
+bool LiveLink::send(const json::value& frame) {
+  if (!ws_ || !ws_->is_open()) return false;
+  ws_->send(frame);
+  return true;
+}
+
+void LiveLink::close() {
+  if (!ws_) return;
+  ws_->stop_heartbeat();
+  ws_->close(1000);
+  ws_.reset();
+}
+
+}  // namespace parley::cli

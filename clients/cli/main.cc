@@ -1,0 +1,144 @@
+// parley: the command-line client of parleyd. Parses the command line with
+// CLI11, builds the CommandContext and runs one command; every failure ends
+// here as one message on stderr and an exit code (see ExitCode).
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <iostream>
+
+#include "cli/commands.h"
+
+namespace {
+
+using namespace parley::cli;
+using Action = std::function<int(CommandContext&)>;
+
+constexpr const char* kFooter =
+    "CHAT is a chat id, a group's name, or the other member's display name or e-mail in a direct chat.\n"
+    "Exit codes: 0 ok, 1 the server refused (its error code is printed), 2 usage, 3 not logged in,\n"
+    "4 cannot connect. The login is kept in $XDG_CONFIG_HOME/parley (default ~/.config/parley).";
+
+CLI::App* command(CLI::App& app, const char* name, const char* description, Action& action, Action run) {
+  CLI::App* sub = app.add_subcommand(name, description);
+  sub->fallthrough();  // --server and --json also after the subcommand
+  sub->callback([&action, run = std::move(run)] { action = run; });
+  return sub;
+}
+
+int run(CommandContext& ctx, const Action& action) {
+  try {
+    return action(ctx);
+  } catch (const parley::client::ApiError& e) {
+    throw api_failure(e);
+  } catch (const parley::client::HttpError& e) {
+    throw connect_failure(ctx.server().url(), e.what());
+  } catch (const parley::client::WsError& e) {
+    throw connect_failure(ctx.server().url(), e.what());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"parley — the command-line client of the Parley chat server"};
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  GlobalOptions global;
+  app.add_option("--server", global.server,
+                 "parleyd URL (default: the stored login's, else " + std::string(kDefaultServer) + ")")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last one given wins
+  app.add_flag("--json", global.json, "machine-readable output: one JSON object per line");
+  Action action;
+
+  SignupArgs signup;
+  std::string signup_password;
+  auto* s = command(app, "signup", "create an account", action, [&](CommandContext& c) {
+    if (!signup_password.empty()) signup.password = signup_password;
+    return run_signup(c, signup);
+  });
+  s->add_option("email", signup.email, "e-mail address")->required();
+  s->add_option("--name", signup.display_name, "display name (default: the part of the e-mail before @)");
+  s->add_option("--password", signup_password, "password (default: prompt, or the first line of stdin)");
+
+  LoginArgs login;
+  std::string login_password;
+  auto* l = command(app, "login", "log in as a new device and store the login", action, [&](CommandContext& c) {
+    if (!login_password.empty()) login.password = login_password;
+    return run_login(c, login);
+  });
+  l->add_option("email", login.email, "e-mail address")->required();
+  l->add_option("--password", login_password, "password (default: prompt, or the first line of stdin)");
+  l->add_option("--device", login.device_name, "device name (default: \"parley CLI on HOSTNAME\")");
+
+  command(app, "logout", "log this device out and forget the stored login", action, run_logout);
+  command(app, "whoami", "show the stored login", action, run_whoami);
+  command(app, "chats", "list your chats, newest activity first", action, run_chats);
+
+  std::string dm_email;
+  auto* d = command(app, "dm", "open (or create) the direct chat with someone; prints its id", action,
+                    [&](CommandContext& c) { return run_dm(c, dm_email); });
+  d->add_option("email", dm_email, "the other person's e-mail")->required();
+
+  GroupArgs group;
+  auto* g = command(app, "group", "create a group with you as admin; prints its id", action,
+                    [&](CommandContext& c) { return run_group(c, group); });
+  g->add_option("name", group.name, "group name")->required();
+  g->add_option("emails", group.emails, "members' e-mails")->required();
+
+  SendArgs send;
+  std::vector<std::string> send_words;
+  auto* sn = command(app, "send", "send a message; prints its seq", action, [&](CommandContext& c) {
+    for (const auto& w : send_words) send.text += (send.text.empty() ? "" : " ") + w;
+    return run_send(c, send);
+  });
+  sn->add_option("chat", send.chat, "CHAT")->required();
+  sn->add_option("text", send_words, "the text (words are joined by spaces); omitted or -: read stdin");
+
+  HistoryArgs history;
+  std::int64_t before = 0;
+  std::int64_t after = 0;
+  int limit = 0;
+  CLI::App* h = nullptr;
+  h = command(app, "history", "show a chat's messages, oldest first", action, [&](CommandContext& c) {
+    // Only what was given on the command line goes to the server.
+    if (h->count("--before") > 0) history.before = before;
+    if (h->count("--after") > 0) history.after = after;
+    if (h->count("--limit") > 0) history.limit = limit;
+    return run_history(c, history);
+  });
+  h->add_option("chat", history.chat, "CHAT")->required();
+  auto* before_opt =
+      h->add_option("--before", before, "the newest messages before this seq")->check(CLI::PositiveNumber);
+  h->add_option("--after", after, "the oldest messages after this seq")
+      ->check(CLI::NonNegativeNumber)
+      ->excludes(before_opt);
+  h->add_option("--limit", limit, "how many messages (1-200; the server's default is 50)")->check(CLI::Range(1, 200));
+
+  command(app, "watch", "print live messages and events of every chat until interrupted", action, run_watch);
+
+  ChatArgs chat;
+  auto* ch = command(app, "chat", "chat interactively: lines typed are sent; /quit or Ctrl-D leaves", action,
+                     [&](CommandContext& c) { return run_chat(c, chat); });
+  ch->add_option("chat", chat.chat, "CHAT")->required();
+  ch->add_option("--history", chat.history, "recent messages to show first")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 200));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? kExitOk : kExitUsage;
+  }
+
+  Output out(global.json);
+  try {
+    CommandContext ctx(global, LoginStore(LoginStore::default_dir()), out);
+    return run(ctx, action);
+  } catch (const CliError& e) {
+    out.error(e.code(), e.what(), e.exit_code(), e.http_status());
+    return e.exit_code();
+  } catch (const std::exception& e) {
+    out.error("internal", e.what(), kExitServerError);
+    return kExitServerError;
+  }
+}
