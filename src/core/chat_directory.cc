@@ -7,6 +7,14 @@
 #include "core/text.h"
 
 namespace parley {
+namespace {
+
+Error group_too_large(const CoreConfig& config) {
+  return make_error(ErrorCode::group_too_large,
+                    "a group has at most " + std::to_string(config.max_group_size) + " members");
+}
+
+}  // namespace
 
 ChatDirectory::ChatDirectory(ChatStore& store, MessageLog& log, Accounts& accounts, Credentials& credentials,
                              EventSink& sink, Clock& clock, const CoreConfig& config)
@@ -86,8 +94,7 @@ Result<ChatPtr> ChatDirectory::create_group(const UserId& me, const std::string&
     chat.members.push_back({id, MemberRole::member});
   }
   if (chat.members.size() > config_.max_group_size) {
-    return make_error(ErrorCode::group_too_large,
-                      "a group has at most " + std::to_string(config_.max_group_size) + " members");
+    return group_too_large(config_);
   }
   for (const auto& m : chat.members) {
     if (!accounts_.find_user(m.user_id)) return make_error(ErrorCode::not_found, "no such user: " + m.user_id);
@@ -120,8 +127,7 @@ Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_i
     if (caller->role != MemberRole::admin) return make_error(ErrorCode::forbidden, "only admins add members");
     if (chat->has_member(user)) return chat;
     if (chat->members.size() + 1 > config_.max_group_size) {
-      return make_error(ErrorCode::group_too_large,
-                        "a group has at most " + std::to_string(config_.max_group_size) + " members");
+      return group_too_large(config_);
     }
     Chat copy = *chat;
     copy.members.push_back({user, MemberRole::member});

@@ -136,13 +136,9 @@ Response RestApi::route(const Request& req) {
     if (method != http::verb::post) return method_not_allowed();
     auto body = protocol::parse_object(req.body());
     if (!body) return rest::error_reply(req, body.error());
-    auto email = protocol::required_string(*body, "email");
-    if (!email) return rest::error_reply(req, email.error());
-    auto password = protocol::required_string(*body, "password");
-    if (!password) return rest::error_reply(req, password.error());
-    auto name = protocol::required_string(*body, "display_name");
-    if (!name) return rest::error_reply(req, name.error());
-    auto user = core.accounts.signup(*email, *password, *name);
+    auto fields = protocol::required_strings(*body, {"email", "password", "display_name"});
+    if (!fields) return rest::error_reply(req, fields.error());
+    auto user = core.accounts.signup((*fields)[0], (*fields)[1], (*fields)[2]);
     if (!user) return rest::error_reply(req, user.error());
     return rest::json_reply(req, http::status::created, {{"user_id", *user}});
   }
@@ -150,13 +146,11 @@ Response RestApi::route(const Request& req) {
     if (method != http::verb::post) return method_not_allowed();
     auto body = protocol::parse_object(req.body());
     if (!body) return rest::error_reply(req, body.error());
-    auto email = protocol::required_string(*body, "email");
-    if (!email) return rest::error_reply(req, email.error());
-    auto password = protocol::required_string(*body, "password");
-    if (!password) return rest::error_reply(req, password.error());
+    auto fields = protocol::required_strings(*body, {"email", "password"});
+    if (!fields) return rest::error_reply(req, fields.error());
     auto device = protocol::optional_string(*body, "device_name");
     if (!device) return rest::error_reply(req, device.error());
-    auto login = core.accounts.login(*email, *password, device->value_or(""));
+    auto login = core.accounts.login((*fields)[0], (*fields)[1], device->value_or(""));
     if (!login) return rest::error_reply(req, login.error());
     return rest::json_reply(req, http::status::ok,
                          {{"token", login->token}, {"user_id", login->user_id}, {"device_id", login->device_id}});

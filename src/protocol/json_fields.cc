@@ -25,6 +25,18 @@ Result<std::string> required_string(const json::object& o, std::string_view name
   return std::string(v->get_string());
 }
 
+Result<std::vector<std::string>> required_strings(const json::object& o,
+                                                  std::initializer_list<std::string_view> names) {
+  std::vector<std::string> out;
+  out.reserve(names.size());
+  for (auto name : names) {
+    auto value = required_string(o, name);
+    if (!value) return value.error();
+    out.push_back(std::move(*value));
+  }
+  return out;
+}
+
 Result<std::optional<std::string>> optional_string(const json::object& o, std::string_view name) {
   auto* v = o.if_contains(name);
   if (!v || v->is_null()) return std::optional<std::string>{};
