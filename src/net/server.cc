@@ -89,7 +89,7 @@ Server::Server(const ServerConfig& config, Core& core, LocalEventBus& bus)
       ioc_(static_cast<int>(thread_count(config))),
       blocking_(std::max(4u, 2 * thread_count(config))),
       api_(context_, blocking_),
-      acceptor_(ioc_) {}
+      acceptor_(asio::make_strand(ioc_)) {}
 
 Server::~Server() {
   stop(std::chrono::milliseconds(0));
@@ -108,7 +108,8 @@ void Server::listen() {
 std::uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
 
 void Server::run() {
-  asio::co_spawn(ioc_, accept_loop(), asio::detached);
+  // The accept loop and stop_accepting() share the acceptor's strand.
+  asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
   asio::co_spawn(ioc_, presence_sweeper(), asio::detached);
   unsigned n = thread_count(config_);
   for (unsigned i = 1; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
@@ -118,7 +119,7 @@ void Server::run() {
 }
 
 void Server::stop_accepting() {
-  asio::post(ioc_, [this] {
+  asio::post(acceptor_.get_executor(), [this] {
     beast::error_code ec;
     acceptor_.close(ec);
   });

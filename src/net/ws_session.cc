@@ -61,7 +61,12 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
       [](websocket::response_type& res) { res.set(http::field::server, "parleyd"); }));
 
   beast::error_code ec;
-  co_await ws_.async_accept(upgrade, asio::redirect_error(use_awaitable, ec));
+  {
+    // Scoped so the request's headers are freed once the handshake is done,
+    // not kept for the life of the connection.
+    auto request = std::move(upgrade);
+    co_await ws_.async_accept(request, asio::redirect_error(use_awaitable, ec));
+  }
   if (ec) co_return;
 
   asio::co_spawn(ws_.get_executor(), [self] { return self->write_loop(); }, asio::detached);

@@ -1,0 +1,244 @@
+#include "bench_report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include <boost/json.hpp>
+
+namespace parley::bench {
+namespace json = boost::json;
+
+LatencySummary LatencySummary::of(const LatencyHistogram& h) {
+  LatencySummary s;
+  s.count = h.count();
+  s.p50_ms = h.quantile(0.50) / 1000;
+  s.p90_ms = h.quantile(0.90) / 1000;
+  s.p99_ms = h.quantile(0.99) / 1000;
+  s.p999_ms = h.quantile(0.999) / 1000;
+  s.max_ms = static_cast<double>(h.max()) / 1000;
+  return s;
+}
+
+namespace {
+
+std::string fixed(double v, int digits = 2) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+double round_to(double v, double unit) {
+  return static_cast<double>(static_cast<long long>(v / unit + 0.5)) * unit;
+}
+
+// Boost.JSON 1.81 always prints doubles in exponent form ("5E3"); this
+// writer prints them plainly ("5000", "0.866") and everything else as usual.
+void write_plain(std::string& out, const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::object: {
+      out += '{';
+      bool first = true;
+      for (const auto& [key, item] : v.get_object()) {
+        if (!first) out += ',';
+        first = false;
+        out += json::serialize(json::string(key));
+        out += ':';
+        write_plain(out, item);
+      }
+      out += '}';
+      break;
+    }
+    case json::kind::array: {
+      out += '[';
+      bool first = true;
+      for (const auto& item : v.get_array()) {
+        if (!first) out += ',';
+        first = false;
+        write_plain(out, item);
+      }
+      out += ']';
+      break;
+    }
+    case json::kind::double_: {
+      double d = v.get_double();
+      if (!std::isfinite(d)) {
+        out += "null";
+      } else {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%.12g", d);
+        out += buf;
+      }
+      break;
+    }
+    default:
+      out += json::serialize(v);
+  }
+}
+
+json::object to_json(const LatencySummary& s) {
+  return {{"count", s.count},
+          {"p50", round_to(s.p50_ms, 0.001)},
+          {"p90", round_to(s.p90_ms, 0.001)},
+          {"p99", round_to(s.p99_ms, 0.001)},
+          {"p999", round_to(s.p999_ms, 0.001)},
+          {"max", round_to(s.max_ms, 0.001)}};
+}
+
+double idle_bytes_per_connection(const BenchReport& r) {
+  if (r.idle_connections <= 0 || r.server_rss_before_idle_kib <= 0 || r.server_rss_after_idle_kib <= 0) return 0;
+  return static_cast<double>(r.server_rss_after_idle_kib - r.server_rss_before_idle_kib) * 1024.0 / r.idle_connections;
+}
+
+void write_resources(std::ostringstream& out, const BenchReport& r) {
+  if (!r.connections_only) {
+    out << "  cpu         bench " << fixed(r.bench_cpu_cores) << " cores";
+    if (r.server_pid > 0) {
+      out << ", parleyd " << fixed(r.server_cpu_cores) << " cores";
+      if (r.server_cpu_cores > 0) {
+        out << " (" << fixed(r.delivered_per_s / r.server_cpu_cores, 0) << " deliveries per parleyd core-second)";
+      }
+    }
+    out << " over the window\n";
+    if (!r.server_threads.empty()) {
+      out << "  threads     parleyd, busiest first:";
+      for (std::size_t i = 0; i < r.server_threads.size() && i < 8; ++i) {
+        out << " " << r.server_threads[i].tid << "/" << r.server_threads[i].name << " "
+            << fixed(r.server_threads[i].cores * 100, 0) << "%";
+      }
+      out << "\n";
+    }
+  }
+  if (r.server_pid > 0) {
+    out << "  memory      parleyd VmRSS ";
+    if (r.idle_connections > 0) {
+      out << r.server_rss_before_idle_kib << " KiB before the idle connections, " << r.server_rss_after_idle_kib
+          << " KiB after (" << fixed(idle_bytes_per_connection(r), 0) << " bytes per idle connection), ";
+    }
+    out << r.server_rss_end_kib << " KiB at the end\n";
+  }
+}
+
+}  // namespace
+
+std::string format_text(const BenchReport& r) {
+  std::ostringstream out;
+  out << "parley-bench run " << r.run_id << ": mode " << r.mode;
+  if (r.mode == "group") out << " (groups of " << r.group_size << ")";
+  out << ", " << r.users << " users, " << r.connections << " load connections, " << r.idle_connections
+      << " idle connections, " << r.threads << " threads\n";
+  out << "  setup       accounts " << fixed(r.accounts_s) << " s, chats " << fixed(r.chats_s) << " s, connect "
+      << fixed(r.connect_s) << " s, idle connect " << fixed(r.idle_connect_s) << " s, connect failures "
+      << r.connect_failures << "\n";
+  if (r.connections_dropped > 0) {
+    out << "  dropped     " << r.connections_dropped << " connections:";
+    for (const auto& [reason, n] : r.close_reasons) out << " [" << reason << "] x" << n;
+    out << "\n";
+  }
+  if (r.connections_only) {
+    out << "  connections only: held " << fixed(r.duration_s, 1) << " s, no messages\n";
+    write_resources(out, r);
+    return out.str();
+  }
+  out << "  load        target " << fixed(r.rate_target, 0) << " msg/s for " << fixed(r.duration_s, 1) << " s after "
+      << fixed(r.warmup_s, 1) << " s warm-up; drain " << fixed(r.drain_s) << " s\n";
+  out << "  sent        " << r.sent << " (" << r.sent_measured << " in the window, " << fixed(r.send_rate, 1)
+      << " msg/s)\n";
+  out << "  acked       " << r.acked << ", errors " << r.errors << ", unanswered " << r.unanswered << "\n";
+  if (!r.error_codes.empty()) {
+    out << "  error codes";
+    for (const auto& [code, n] : r.error_codes) out << " " << code << " x" << n;
+    out << "\n";
+    if (r.error_codes.count("rate_limited")) {
+      out << "  hint        start parleyd with --max-frames-per-second 0 (unlimited) for benchmarks\n";
+    }
+  }
+  out << "  deliveries  expected " << r.expected << ", delivered " << r.delivered << ", lost " << r.lost
+      << ", duplicates " << r.duplicates << " (out of order " << r.out_of_order << ", seq mismatch " << r.seq_mismatch
+      << ", extra " << r.extra << ", unknown " << r.unknown << ")\n";
+  out << "  throughput  " << fixed(r.delivered_per_s, 1) << " deliveries/s over the load window\n";
+  auto line = [&](const char* name, const LatencySummary& s) {
+    out << "  " << name << "p50 " << fixed(s.p50_ms, 3) << "  p90 " << fixed(s.p90_ms, 3) << "  p99 "
+        << fixed(s.p99_ms, 3) << "  p999 " << fixed(s.p999_ms, 3) << "  max " << fixed(s.max_ms, 3) << " ms  (n "
+        << s.count << ")\n";
+  };
+  line("latency     ", r.latency);
+  line("ack         ", r.ack_latency);
+  line("send lag    ", r.send_lag);
+  write_resources(out, r);
+  out << "  result      " << (r.ok() ? "OK" : "FAILED (lost, duplicate or inconsistent deliveries)") << "\n";
+  return out.str();
+}
+
+std::string format_json(const BenchReport& r) {
+  json::object errors;
+  for (const auto& [code, n] : r.error_codes) errors[code] = n;
+  json::object closes;
+  for (const auto& [reason, n] : r.close_reasons) closes[reason] = n;
+  json::object o{
+      {"run_id", r.run_id},
+      {"mode", r.mode},
+      {"users", r.users},
+      {"group_size", r.mode == "group" ? r.group_size : 2},
+      {"connections", r.connections},
+      {"idle_connections", r.idle_connections},
+      {"threads", r.threads},
+      {"connections_only", r.connections_only},
+      {"rate_target", r.rate_target},
+      {"duration_s", r.duration_s},
+      {"warmup_s", r.warmup_s},
+      {"setup_s", json::object{{"accounts", round_to(r.accounts_s, 0.001)},
+                               {"chats", round_to(r.chats_s, 0.001)},
+                               {"connect", round_to(r.connect_s, 0.001)},
+                               {"idle_connect", round_to(r.idle_connect_s, 0.001)}}},
+      {"connect_failures", r.connect_failures},
+      {"connections_dropped", r.connections_dropped},
+      {"close_reasons", std::move(closes)},
+      {"sent", r.sent},
+      {"sent_measured", r.sent_measured},
+      {"send_rate", round_to(r.send_rate, 0.1)},
+      {"acked", r.acked},
+      {"errors", r.errors},
+      {"error_codes", std::move(errors)},
+      {"unanswered", r.unanswered},
+      {"expected_deliveries", r.expected},
+      {"delivered", r.delivered},
+      {"lost", r.lost},
+      {"duplicates", r.duplicates},
+      {"out_of_order", r.out_of_order},
+      {"seq_mismatch", r.seq_mismatch},
+      {"extra_deliveries", r.extra},
+      {"unknown_messages", r.unknown},
+      {"drain_s", round_to(r.drain_s, 0.001)},
+      {"delivered_per_s", round_to(r.delivered_per_s, 0.1)},
+      {"latency_ms", to_json(r.latency)},
+      {"ack_latency_ms", to_json(r.ack_latency)},
+      {"send_lag_ms", to_json(r.send_lag)},
+      {"ok", r.ok()},
+  };
+  o["bench_cpu_cores"] = round_to(r.bench_cpu_cores, 0.001);
+  o["machine_cpu_cores"] = round_to(r.machine_cpu_cores, 0.001);
+  o["machine_cores"] = r.machine_cores;
+  if (r.server_pid > 0) {
+    json::array threads;
+    for (std::size_t i = 0; i < r.server_threads.size() && i < 8; ++i) {
+      threads.push_back(json::object{{"tid", r.server_threads[i].tid},
+                                     {"name", r.server_threads[i].name},
+                                     {"cores", round_to(r.server_threads[i].cores, 0.001)}});
+    }
+    o["server"] = json::object{
+        {"pid", r.server_pid},
+        {"cpu_cores", round_to(r.server_cpu_cores, 0.001)},
+        {"threads", std::move(threads)},
+        {"rss_before_idle_kib", r.server_rss_before_idle_kib},
+        {"rss_after_idle_kib", r.server_rss_after_idle_kib},
+        {"rss_end_kib", r.server_rss_end_kib},
+        {"idle_bytes_per_connection", round_to(idle_bytes_per_connection(r), 1)},
+    };
+  }
+  std::string out;
+  write_plain(out, o);
+  return out + "\n";
+}
+
+}  // namespace parley::bench

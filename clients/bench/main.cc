@@ -1,0 +1,245 @@
+// parley-bench: a load generator for parleyd over real WebSockets. Parses
+// the command line, sets up accounts over REST, drives the load through
+// LoadRunner and prints one report. Exit code 0 when nothing was lost or
+// duplicated, 1 when something was, 2 when the run could not be set up.
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <optional>
+#include <thread>
+
+#include "account_setup.h"
+#include "bench_config.h"
+#include "bench_report.h"
+#include "proc_sampler.h"
+#include "ws_load.h"
+
+namespace {
+
+using parley::bench::BenchConfig;
+using parley::bench::ChatMode;
+
+// Every connection needs a descriptor; the soft limit is often 1024.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+std::uint64_t open_file_limit() {
+  rlimit limit{};
+  return getrlimit(RLIMIT_NOFILE, &limit) == 0 ? static_cast<std::uint64_t>(limit.rlim_cur) : 0;
+}
+
+bool split_server(const std::string& server, BenchConfig& config) {
+  auto colon = server.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  config.host = server.substr(0, colon);
+  try {
+    auto port = std::stoul(server.substr(colon + 1));
+    if (port == 0 || port > 65535) return false;
+    config.port = static_cast<std::uint16_t>(port);
+  } catch (const std::exception&) {
+    return false;
+  }
+  return true;
+}
+
+// Progress goes to stderr so that stdout holds only the report (--json).
+void progress(const std::string& line) {
+  std::cerr << "parley-bench: " << line << std::endl;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"parley-bench — load generator for parleyd over real WebSockets"};
+  BenchConfig config;
+  std::string server = "127.0.0.1:8080";
+  std::string mode = "direct";
+  app.add_option("--server", server, "parleyd HOST:PORT")->capture_default_str();
+  app.add_option("--users", config.users, "load users; each opens one WebSocket and sends")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--rate", config.rate, "messages per second, all senders together (open loop)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--duration", config.duration_s, "seconds of measured load")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--mode", mode, "direct: pairs (i, i+1); group: groups of --group-size")
+      ->check(CLI::IsMember({"direct", "group"}))
+      ->capture_default_str();
+  app.add_option("--group-size", config.group_size, "members per group in group mode")
+      ->capture_default_str()
+      ->check(CLI::Range(2, 1'000'000));
+  app.add_option("--warmup", config.warmup_s, "seconds of load before the measurement (not in the latencies)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--drain", config.drain_s,
+                 "after the load, wait for outstanding acks and deliveries until none came for this many seconds")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--drain-max", config.drain_max_s, "longest drain in all, seconds")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--threads", config.threads, "I/O threads of the load generator")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 256));
+  app.add_flag("--connections-only", config.connections_only,
+               "open the connections, hold them for --duration seconds, send nothing");
+  app.add_option("--idle-connections", config.idle_connections,
+                 "extra WebSockets (over a few chat-less devices) that only heartbeat")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10'000'000));
+  app.add_option("--idle-devices", config.idle_devices, "devices the idle connections share (0: up to 100)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--settle", config.settle_s,
+                 "--connections-only: seconds to wait after each phase (time to read the server's RSS)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--text-bytes", config.text_bytes, "bytes of text per message")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--setup-concurrency", config.setup_concurrency, "parallel HTTP clients for signup/login/chats")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--connect-concurrency", config.connect_concurrency, "WebSocket handshakes in flight at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100'000));
+  app.add_flag("--json", config.json, "print the report as one JSON object");
+  int server_pid = 0;
+  app.add_option("--server-pid", server_pid,
+                 "pid of a local parleyd: report its VmRSS around the idle connections and its CPU per thread")
+      ->check(CLI::PositiveNumber);
+  CLI11_PARSE(app, argc, argv);
+  config.mode = mode == "group" ? ChatMode::group : ChatMode::direct;
+  if (!split_server(server, config)) {
+    std::cerr << "--server must be HOST:PORT, got " << server << "\n";
+    return 2;
+  }
+
+  raise_open_file_limit();
+  const std::uint64_t needed = static_cast<std::uint64_t>(config.users + config.idle_connections) + 64;
+  if (open_file_limit() < needed) {
+    std::cerr << "parley-bench: open-file limit " << open_file_limit() << " is below the " << needed
+              << " this run needs; raise it (ulimit -n)\n";
+    return 2;
+  }
+
+  parley::bench::BenchReport report;
+  report.mode = config.mode == ChatMode::direct ? "direct" : "group";
+  report.users = config.users;
+  report.group_size = config.group_size;
+  report.threads = config.threads;
+  report.machine_cores = static_cast<int>(std::thread::hardware_concurrency());
+  report.connections_only = config.connections_only;
+  report.rate_target = config.connections_only ? 0 : config.rate;
+  report.duration_s = config.duration_s;
+  report.warmup_s = config.connections_only ? 0 : config.warmup_s;
+
+  parley::bench::BenchPlan plan;
+  try {
+    parley::bench::check_server(config);
+    progress("setting up " + std::to_string(config.users) + " users" +
+             (config.idle_connections > 0 ? " and the idle devices" : ""));
+    plan = parley::bench::set_up_accounts(config);
+  } catch (const std::exception& e) {
+    std::cerr << "parley-bench: setup failed: " << e.what() << "\n";
+    return 2;
+  }
+  report.run_id = plan.run_id;
+  report.accounts_s = plan.timings.accounts_s;
+  report.chats_s = plan.timings.chats_s;
+  progress("run " + plan.run_id + ": accounts " + std::to_string(plan.timings.accounts_s) + " s, " +
+           std::to_string(plan.chats.size()) + " chats " + std::to_string(plan.timings.chats_s) + " s");
+
+  std::optional<parley::bench::ProcSampler> server_proc;
+  if (server_pid > 0) {
+    server_proc.emplace(server_pid);
+    if (!server_proc->rss_kib()) {
+      std::cerr << "parley-bench: cannot read /proc/" << server_pid << "/status\n";
+      return 2;
+    }
+    report.server_pid = server_pid;
+  }
+  auto server_rss = [&]() -> std::int64_t { return server_proc ? server_proc->rss_kib().value_or(0) : 0; };
+
+  int exit_code = 0;
+  {
+    parley::bench::LoadRunner runner(config, plan);
+    auto load = runner.open_load_connections();
+    report.connections = load.opened;
+    report.connect_s = load.seconds;
+    report.connect_failures = load.failed;
+    progress("phase load-connections-open: " + std::to_string(load.opened) + " open, " + std::to_string(load.failed) +
+             " failed in " + std::to_string(load.seconds) + " s" +
+             (load.first_error.empty() ? "" : " (first error: " + load.first_error + ")"));
+    if (load.failed > 0) exit_code = 2;
+
+    if (config.idle_connections > 0 && exit_code == 0) {
+      if (config.connections_only) runner.hold(config.settle_s);
+      report.server_rss_before_idle_kib = server_rss();
+      progress("phase idle-opening");
+      auto idle = runner.open_idle_connections(config.idle_connections);
+      report.idle_connections = idle.opened;
+      report.idle_connect_s = idle.seconds;
+      report.connect_failures += idle.failed;
+      progress("phase idle-connections-open: " + std::to_string(idle.opened) + " open, " + std::to_string(idle.failed) +
+               " failed in " + std::to_string(idle.seconds) + " s" +
+               (idle.first_error.empty() ? "" : " (first error: " + idle.first_error + ")"));
+      if (idle.failed > 0) exit_code = 2;
+      if (config.connections_only) runner.hold(config.settle_s);
+      report.server_rss_after_idle_kib = server_rss();
+    }
+
+    if (exit_code == 0) {
+      if (config.connections_only) {
+        progress("phase hold: " + std::to_string(config.duration_s) + " s");
+        runner.hold(config.duration_s);
+      } else {
+        progress("phase load: " + std::to_string(config.rate) + " msg/s for " + std::to_string(config.warmup_s) +
+                 " + " + std::to_string(config.duration_s) + " s");
+        parley::bench::ProcSampler self(static_cast<int>(getpid()));
+        parley::bench::CpuSnapshot self_start, server_start;
+        runner.run_load(
+            [&] {
+              self_start = self.cpu();
+              if (server_proc) server_start = server_proc->cpu();
+            },
+            [&] {
+              auto self_end = self.cpu();
+              double wall = self_end.taken_at_s - self_start.taken_at_s;
+              if (wall > 0) {
+                report.bench_cpu_cores = (self_end.process_cpu_s - self_start.process_cpu_s) / wall;
+                report.machine_cpu_cores = (self_end.machine_busy_s - self_start.machine_busy_s) / wall;
+              }
+              if (server_proc) {
+                auto server_end = server_proc->cpu();
+                wall = server_end.taken_at_s - server_start.taken_at_s;
+                if (wall > 0) {
+                  report.server_cpu_cores = (server_end.process_cpu_s - server_start.process_cpu_s) / wall;
+                }
+                report.server_threads = parley::bench::ProcSampler::usage_between(server_start, server_end);
+              }
+            });
+      }
+      report.server_rss_end_kib = server_rss();
+      progress("phase closing");
+    }
+    runner.close_all();
+    runner.fill_report(report);
+  }
+
+  std::cout << (config.json ? parley::bench::format_json(report) : parley::bench::format_text(report));
+  if (exit_code != 0) return exit_code;
+  if (report.connections_dropped > 0) return 1;
+  return report.ok() ? 0 : 1;
+}

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Runs the benchmark scenarios of docs/benchmarks.md, each REPEATS times,
+# every run against a fresh parleyd (temp --data-dir, free port,
+# --max-frames-per-second 0), and appends one JSON report per run to
+# OUTDIR/<scenario>.jsonl. Summarize with summarize.py OUTDIR.
+#
+#   clients/bench/run_suite.sh build-bench/src/app/parleyd \
+#       build-bench/clients/bench/parley-bench /tmp/bench-results 3 [SCENARIO...]
+set -euo pipefail
+
+parleyd=$(realpath "$1")
+bench=$(realpath "$2")
+out=$3
+repeats=${4:-3}
+shift $(( $# < 4 ? $# : 4 ))
+mkdir -p "$out"
+
+declare -A scenarios=(
+  [direct-1k]="--users 100 --rate 1000 --duration 15 --warmup 2"
+  [direct-5k]="--users 100 --rate 5000 --duration 15 --warmup 2"
+  [direct-10k]="--users 100 --rate 10000 --duration 15 --warmup 2"
+  [direct-15k]="--users 100 --rate 15000 --duration 15 --warmup 2"
+  [direct-20k]="--users 100 --rate 20000 --duration 15 --warmup 2"
+  [group50-200]="--users 200 --mode group --group-size 50 --rate 200 --duration 15 --warmup 2"
+  [group50-500]="--users 200 --mode group --group-size 50 --rate 500 --duration 15 --warmup 2"
+  [group50-1000]="--users 200 --mode group --group-size 50 --rate 1000 --duration 15 --warmup 2"
+  [group50-2000]="--users 200 --mode group --group-size 50 --rate 2000 --duration 15 --warmup 2"
+  [idle-10k]="--users 2 --connections-only --idle-connections 10000 --duration 10 --settle 5"
+)
+order=(direct-1k direct-5k direct-10k direct-15k direct-20k group50-200 group50-500 group50-1000 group50-2000 idle-10k)
+if (( $# > 0 )); then order=("$@"); fi
+
+# The machine may be shared: before each run, wait (at most QUIET_WAIT
+# seconds) until the other processes use less than QUIET_CORES cores.
+QUIET_CORES=${QUIET_CORES:-0.3}
+QUIET_WAIT=${QUIET_WAIT:-600}
+busy_jiffies() { awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; }
+wait_quiet() {
+  local deadline=$(( SECONDS + QUIET_WAIT )) a b hz
+  hz=$(getconf CLK_TCK)
+  while (( SECONDS < deadline )); do
+    a=$(busy_jiffies); sleep 2; b=$(busy_jiffies)
+    awk -v d=$(( b - a )) -v hz="$hz" -v max="$QUIET_CORES" 'BEGIN{exit !(d / hz / 2 < max)}' && return
+  done
+  echo "machine still busy after ${QUIET_WAIT}s; running anyway" >&2
+}
+
+free_port() {
+  local port
+  while :; do
+    port=$(( 20000 + RANDOM % 30000 ))
+    ss -ltn "( sport = :$port )" | grep -q LISTEN || { echo "$port"; return; }
+  done
+}
+
+run_once() {
+  local name=$1 args=$2 data port pid rc
+  wait_quiet
+  data=$(mktemp -d /tmp/parley-bench-data.XXXXXX)
+  port=$(free_port)
+  "$parleyd" --listen "127.0.0.1:$port" --data-dir "$data" --max-frames-per-second 0 \
+    2>"$out/$name.parleyd.log" &
+  pid=$!
+  for _ in $(seq 100); do
+    curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  rc=0
+  # shellcheck disable=SC2086
+  "$bench" --server "127.0.0.1:$port" --server-pid "$pid" --json $args \
+    >>"$out/$name.jsonl" 2>>"$out/$name.bench.log" || rc=$?
+  kill -TERM "$pid"
+  wait "$pid" || true
+  grep -E " (warning|error|critical) " "$out/$name.parleyd.log" | tail -5 >>"$out/$name.server-warnings.log" || true
+  rm -rf "$data"
+  echo "$name: exit $rc, load $(cut -d' ' -f1 /proc/loadavg)"
+}
+
+for name in "${order[@]}"; do
+  for _ in $(seq "$repeats"); do run_once "$name" "${scenarios[$name]}"; done
+done
