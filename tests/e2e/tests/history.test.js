@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import {
-  scenario, signup, openChat, send, texts, message, waitState, chatItem, poll, pollEqual,
+  scenario, signup, startDirectChat, openChat, send, texts, message, waitState, chatItem, poll, pollEqual,
 } from '../lib/harness.js';
 
 scenario('scroll-back paging shows a long history exactly once, in order', async (h) => {
@@ -13,10 +13,7 @@ scenario('scroll-back paging shows a long history exactly once, in order', async
   const b = await h.newPage();
   await signup(a, ann);
   await signup(b, bob);
-  await b.getByRole('button', { name: 'New chat' }).click();
-  await b.getByLabel('Email address').fill(ann.email);
-  await b.getByRole('button', { name: 'Start chat' }).click();
-  await b.getByTestId('chat-title').getByText(ann.name).waitFor();
+  await startDirectChat(b, ann.email, ann.name);
 
   // Bob's client sends 130 messages in batches. The server runs without a
   // frame-rate limit here: a rate-limited send is resent later and so takes a
@@ -58,9 +55,7 @@ scenario('a missed live message (seq gap) is fetched from history', async (h) =>
   const b = await h.newPage();
   await signup(a, ann);
   await signup(b, bob);
-  await b.getByRole('button', { name: 'New chat' }).click();
-  await b.getByLabel('Email address').fill(ann.email);
-  await b.getByRole('button', { name: 'Start chat' }).click();
+  await startDirectChat(b, ann.email, ann.name);
   await send(b, 'First');
   await openChat(a, bob.name);
   await message(a, 'First').waitFor();
@@ -101,9 +96,7 @@ scenario('a message in a hidden tab raises a notification once allowed', async (
   const b = await h.newPage();
   await signup(a, ann);
   await signup(b, bob);
-  await b.getByRole('button', { name: 'New chat' }).click();
-  await b.getByLabel('Email address').fill(ann.email);
-  await b.getByRole('button', { name: 'Start chat' }).click();
+  await startDirectChat(b, ann.email, ann.name);
   await send(b, 'Hello Ann');
   await openChat(a, bob.name);
   await message(a, 'Hello Ann').waitFor();
