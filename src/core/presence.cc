@@ -99,7 +99,8 @@ Result<std::vector<PresenceEvent>> Presence::query(const UserId& asker, const st
 }
 
 Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscriber,
-                                                       const std::vector<UserId>& users) {
+                                                       const std::vector<UserId>& users,
+                                                       std::set<UserId>& connection_watches) {
   for (const auto& user : users) {
     if (!chats_.shares_chat(subscriber.user_id, user)) {
       return make_error(ErrorCode::forbidden, "presence is visible only to users who share a chat: " + user);
@@ -108,8 +109,8 @@ Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscr
   {
     std::lock_guard lock(subscriptions_mutex_);
     DeviceKey key{subscriber.user_id, subscriber.device_id};
-    std::set<UserId> distinct(users.begin(), users.end());
-    for (const auto& user : distinct) {
+    for (const auto& user : users) {
+      if (!connection_watches.insert(user).second) continue;
       subscribers_[user].insert(key);
       ++watching_[key][user];
     }

@@ -30,10 +30,13 @@ class Presence {
 
   // Current status of users who share a chat with `asker`; forbidden if any does not.
   Result<std::vector<PresenceEvent>> query(const UserId& asker, const std::vector<UserId>& users);
-  // Same check; afterwards the device also gets every change of those users.
-  // Subscriptions are counted per device and watched user, so that two
-  // connections of one device (two tabs) can each subscribe and leave.
-  Result<std::vector<PresenceEvent>> subscribe(const AuthContext& subscriber, const std::vector<UserId>& users);
+  // Same check and answer; afterwards the device also gets every change of
+  // those users. `connection_watches` is the calling connection's own set:
+  // a user it already watches is not counted again. Subscriptions are
+  // counted per device and watched user, so that two connections of one
+  // device (two tabs) can each subscribe and leave.
+  Result<std::vector<PresenceEvent>> subscribe(const AuthContext& subscriber, const std::vector<UserId>& users,
+                                               std::set<UserId>& connection_watches);
   // Drops one subscription of the device to each user (a connection closed).
   void unsubscribe(const AuthContext& subscriber, const std::vector<UserId>& users);
   // Drops every subscription of the device (it logged out).

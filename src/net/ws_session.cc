@@ -302,16 +302,7 @@ void WsSession::handle(const protocol::ClientFrame& frame) {
   } else if (auto* typing = std::get_if<protocol::TypingFrame>(&frame)) {
     if (auto r = core.conversations.typing(who_, typing->chat_id); !r) send_text(protocol::encode_error_frame(r.error()));
   } else if (auto* sub = std::get_if<protocol::PresenceSubscribeFrame>(&frame)) {
-    // One subscription per connection and user, however often it asks.
-    std::vector<UserId> fresh;
-    for (const auto& user : sub->user_ids) {
-      if (!presence_watched_.contains(user)) fresh.push_back(user);
-    }
-    auto r = fresh.empty() ? core.presence.query(who_.user_id, sub->user_ids) : core.presence.subscribe(who_, fresh);
-    if (r && !fresh.empty()) {
-      presence_watched_.insert(fresh.begin(), fresh.end());
-      r = core.presence.query(who_.user_id, sub->user_ids);
-    }
+    auto r = core.presence.subscribe(who_, sub->user_ids, presence_watched_);
     if (!r) {
       send_text(protocol::encode_error_frame(r.error()));
     } else {

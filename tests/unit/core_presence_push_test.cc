@@ -66,8 +66,10 @@ TEST_F(PresenceTest, StrangersAreForbiddenAndSubscribersAreTold) {
   auto group = core->chats.create_group(b, "g", {c});
   auto wa = login("ann"), wb = login("bob"), wc = login("cat");
   EXPECT_EQ(core->presence.query(a, {b}).error().code, ErrorCode::forbidden);
-  EXPECT_EQ(core->presence.subscribe(wa, {b}).error().code, ErrorCode::forbidden);
-  auto now = core->presence.subscribe(wb, {c});
+  std::set<UserId> a_watches, b_watches;
+  EXPECT_EQ(core->presence.subscribe(wa, {b}, a_watches).error().code, ErrorCode::forbidden);
+  EXPECT_TRUE(a_watches.empty());
+  auto now = core->presence.subscribe(wb, {c}, b_watches);
   ASSERT_TRUE(now.ok());
   EXPECT_FALSE((*now)[0].online);
   sink.clear();
@@ -85,8 +87,10 @@ TEST_F(PresenceTest, SubscriptionsOfTwoConnectionsOfOneDeviceAreCounted) {
   auto b = make_user("bob"), c = make_user("cat");
   ASSERT_TRUE(core->chats.create_group(b, "g", {c}).ok());
   auto wb = login("bob"), wc = login("cat");
-  ASSERT_TRUE(core->presence.subscribe(wb, {c}).ok());  // first tab
-  ASSERT_TRUE(core->presence.subscribe(wb, {c, c}).ok());  // second tab
+  std::set<UserId> first_tab, second_tab;
+  ASSERT_TRUE(core->presence.subscribe(wb, {c}, first_tab).ok());
+  ASSERT_TRUE(core->presence.subscribe(wb, {c, c}, second_tab).ok());
+  ASSERT_TRUE(core->presence.subscribe(wb, {c}, second_tab).ok());  // asking again counts nothing new
   core->presence.unsubscribe(wb, {c});  // the first tab closes
   sink.clear();
   core->presence.heartbeat(wc);
