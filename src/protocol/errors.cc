@@ -1,5 +1,7 @@
 #include "protocol/errors.h"
 
+#include "core/text.h"
+
 namespace parley::protocol {
 
 const char* wire_name(ErrorCode code) {
@@ -23,6 +25,8 @@ const char* wire_name(ErrorCode code) {
   }
   return "internal";
 }
+
+std::string wire_message(const Error& error) { return utf8_sanitize(error.message, kMaxErrorMessageBytes); }
 
 int http_status(ErrorCode code) {
   switch (code) {

@@ -3,6 +3,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
+#include "core/text.h"
 #include "protocol/errors.h"
 #include "protocol/json_fields.h"
 #include "protocol/views.h"
@@ -75,7 +76,7 @@ ParsedFrame parse_client_frame(std::string_view text) {
     }
     return ok(std::move(hello));
   }
-  return fail(make_error(ErrorCode::unknown_type, "unknown frame type: " + t.substr(0, 64)));
+  return fail(make_error(ErrorCode::unknown_type, "unknown frame type: " + utf8_sanitize(t, 64)));
 }
 
 std::string encode_cursor(LogOffset offset) { return "o" + std::to_string(offset); }
@@ -141,8 +142,9 @@ std::string encode_ack(const SendAck& ack) {
 }
 
 std::string encode_error_frame(const Error& error, const std::optional<std::string>& ref) {
-  json::object o{{"type", "error"}, {"code", wire_name(error.code)}, {"message", error.message}};
-  if (ref) o.emplace("ref", *ref);
+  json::object o{{"type", "error"}, {"code", wire_name(error.code)}, {"message", wire_message(error)}};
+  // A ref no send could carry (too long, not UTF-8) names nothing: leave it out.
+  if (ref && ref->size() <= kMaxErrorRefBytes && is_valid_utf8(*ref)) o.emplace("ref", *ref);
   return json::serialize(o);
 }
 

@@ -42,7 +42,7 @@ json::object user_object(const User& user) {
 
 std::string encode_error_body(const Error& error) {
   return json::serialize(
-      json::object{{"error", json::object{{"code", wire_name(error.code)}, {"message", error.message}}}});
+      json::object{{"error", json::object{{"code", wire_name(error.code)}, {"message", wire_message(error)}}}});
 }
 
 }  // namespace parley::protocol

@@ -55,6 +55,31 @@ TEST_F(BadWsInputTest, MalformedJsonGetsErrorFrameSocketStaysOpen) {
   expect_unchanged_and_alive();
 }
 
+// Error frames quote client input only as valid UTF-8: a frame the client
+// library (a conforming WebSocket peer) could not accept would close the socket.
+TEST_F(BadWsInputTest, ErrorFramesStayValidUtf8WhenTheyQuoteInput) {
+  // The type is cut to fit the message: the cut must fall between characters.
+  for (std::size_t pad : {62u, 63u, 64u, 65u}) {
+    ws_->send(json::object{{"type", std::string(pad, 'a') + "\xC3\xA9\xE2\x82\xAC\xF0\x9F\x92\xAC"}});
+    expect_error_frame(*ws_, "unknown_type");
+  }
+  // A long id of multi-byte characters, quoted in the error message.
+  std::string long_id;
+  while (long_id.size() < 600) long_id += "\xE2\x82\xAC";
+  ws_->send(json::object{{"type", "presence_subscribe"}, {"user_ids", json::array{json::value(long_id)}}});
+  auto err = ws_->next_of_type("error", kWait);
+  ASSERT_TRUE(err.has_value()) << "open=" << ws_->is_open();
+  EXPECT_LE(str_field(*err, "message").size(), 256u);
+  // An oversized client_msg_id is rejected without being echoed back.
+  std::string huge_id(3000, 'x');
+  ws_->send(send_frame(huge_id, "hi"));
+  auto rejected = ws_->next_of_type("error", kWait);
+  ASSERT_TRUE(rejected.has_value());
+  EXPECT_EQ(str_field(*rejected, "code"), "invalid_request");
+  EXPECT_FALSE(rejected->contains("ref")) << "a ref no send could carry is not echoed";
+  expect_unchanged_and_alive();
+}
+
 TEST_F(BadWsInputTest, UnknownTypeGetsUnknownType) {
   ws_->send(json::object{{"type", "teleport"}, {"chat_id", chat_}});
   expect_error_frame(*ws_, "unknown_type");
