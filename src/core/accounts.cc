@@ -39,7 +39,9 @@ Result<UserId> Accounts::signup(const std::string& email_in, const std::string& 
   if (display_name.empty() || display_name.size() > config_.max_name_bytes || !is_valid_utf8(display_name)) {
     return make_error(ErrorCode::invalid_request, "display_name must be 1 to 200 bytes of UTF-8");
   }
-  if (store_.find_user_by_email(email)) return make_error(ErrorCode::email_taken, "that email is already registered");
+  auto existing = store_.find_user_by_email(email);
+  if (!existing) return existing.error();
+  if (existing->has_value()) return make_error(ErrorCode::email_taken, "that email is already registered");
   User user;
   user.id = credentials_.new_id();
   user.email = email;
@@ -55,7 +57,9 @@ Result<LoginResult> Accounts::login(const std::string& email, const std::string&
   if (device_name.size() > config_.max_name_bytes || !is_valid_utf8(device_name)) {
     return make_error(ErrorCode::invalid_request, "device_name must be at most 200 bytes of UTF-8");
   }
-  auto user = store_.find_user_by_email(ascii_lower(email));
+  auto found = store_.find_user_by_email(ascii_lower(email));
+  if (!found) return found.error();
+  auto& user = *found;
   if (!user) {
     std::call_once(dummy_hash_once_, [&] { dummy_hash_ = credentials_.hash_password("parley-dummy-password"); });
     credentials_.verify_password(dummy_hash_, password);
@@ -79,7 +83,9 @@ Result<LoginResult> Accounts::login(const std::string& email, const std::string&
 }
 
 Status Accounts::logout(const AuthContext& who) {
-  auto device = store_.find_device(who.device_id);
+  auto found = store_.find_device(who.device_id);
+  if (!found) return found.error();
+  auto& device = *found;
   if (!device || device->user_id != who.user_id) return make_error(ErrorCode::unauthorized, "unknown device");
   device->token_digest.clear();
   device->push.reset();
@@ -90,35 +96,40 @@ Status Accounts::logout(const AuthContext& who) {
 
 Result<AuthContext> Accounts::authenticate(const std::string& token) {
   if (token.empty() || token.size() > 256) return make_error(ErrorCode::unauthorized, "missing or invalid token");
-  auto device = store_.find_device_by_token(credentials_.digest_token(token));
+  auto found = store_.find_device_by_token(credentials_.digest_token(token));
+  if (!found) return found.error();
+  const auto& device = *found;
   if (!device || device->token_digest.empty()) return make_error(ErrorCode::unauthorized, "missing or invalid token");
   return AuthContext{device->user_id, device->id};
 }
 
-std::optional<User> Accounts::find_user(const UserId& id) {
+Result<std::optional<User>> Accounts::find_user(const UserId& id) {
   if (id.empty()) return std::nullopt;
   return store_.find_user(id);
 }
 
-std::optional<User> Accounts::find_user_by_email(const std::string& email) {
+Result<std::optional<User>> Accounts::find_user_by_email(const std::string& email) {
   return store_.find_user_by_email(ascii_lower(email));
 }
 
-std::string Accounts::display_name(const UserId& id) {
+Result<std::string> Accounts::display_name(const UserId& id) {
   auto& s = shard(id);
   {
     std::lock_guard lock(s.mutex);
     if (auto it = s.display_names.find(id); it != s.display_names.end()) return it->second;
   }
   auto user = store_.find_user(id);
-  if (!user) return {};
+  if (!user) return user.error();
+  if (!user->has_value()) return std::string();
   std::lock_guard lock(s.mutex);
-  s.display_names.emplace(id, user->display_name);
-  return user->display_name;
+  s.display_names.emplace(id, (*user)->display_name);
+  return (*user)->display_name;
 }
 
 Status Accounts::set_push(const AuthContext& who, const PushRegistration& registration) {
-  auto device = store_.find_device(who.device_id);
+  auto found = store_.find_device(who.device_id);
+  if (!found) return found.error();
+  auto& device = *found;
   if (!device || device->user_id != who.user_id) return make_error(ErrorCode::unauthorized, "unknown device");
   device->push = registration;
   if (auto ok = store_.put_device(*device); !ok) return ok;
@@ -127,7 +138,9 @@ Status Accounts::set_push(const AuthContext& who, const PushRegistration& regist
 }
 
 Status Accounts::clear_push(const AuthContext& who) {
-  auto device = store_.find_device(who.device_id);
+  auto found = store_.find_device(who.device_id);
+  if (!found) return found.error();
+  auto& device = *found;
   if (!device || device->user_id != who.user_id) return make_error(ErrorCode::unauthorized, "unknown device");
   device->push.reset();
   if (auto ok = store_.put_device(*device); !ok) return ok;
@@ -135,7 +148,7 @@ Status Accounts::clear_push(const AuthContext& who) {
   return Ok{};
 }
 
-std::shared_ptr<const std::vector<PushTarget>> Accounts::push_targets(const UserId& user) {
+Result<std::shared_ptr<const std::vector<PushTarget>>> Accounts::push_targets(const UserId& user) {
   auto& s = shard(user);
   std::uint64_t generation;
   {
@@ -143,14 +156,16 @@ std::shared_ptr<const std::vector<PushTarget>> Accounts::push_targets(const User
     if (auto it = s.push_targets.find(user); it != s.push_targets.end()) return it->second;
     generation = s.push_generation;
   }
+  auto devices = store_.devices_of_user(user);
+  if (!devices) return devices.error();
   auto targets = std::make_shared<std::vector<PushTarget>>();
-  for (auto& device : store_.devices_of_user(user)) {
+  for (auto& device : *devices) {
     if (device.push && !device.token_digest.empty()) targets->push_back({device.id, *device.push});
   }
   std::lock_guard lock(s.mutex);
   // Cache only if no registration changed while we read the store.
   if (s.push_generation == generation) s.push_targets[user] = targets;
-  return targets;
+  return std::shared_ptr<const std::vector<PushTarget>>(std::move(targets));
 }
 
 void Accounts::forget_push_targets(const UserId& id) {

@@ -45,16 +45,17 @@ class Accounts {
   Status logout(const AuthContext& who);
   Result<AuthContext> authenticate(const std::string& token);
 
-  std::optional<User> find_user(const UserId& id);
-  std::optional<User> find_user_by_email(const std::string& email);
-  // Cached: display names never change once signed up.
-  std::string display_name(const UserId& id);
+  // nullopt: no such user. An error: the store could not answer.
+  Result<std::optional<User>> find_user(const UserId& id);
+  Result<std::optional<User>> find_user_by_email(const std::string& email);
+  // Cached: display names never change once signed up. Empty for an unknown user.
+  Result<std::string> display_name(const UserId& id);
 
   Status set_push(const AuthContext& who, const PushRegistration& registration);
   Status clear_push(const AuthContext& who);
   // Devices of the user that registered for push. Cached; hot on the
   // fan-out path for offline recipients.
-  std::shared_ptr<const std::vector<PushTarget>> push_targets(const UserId& user);
+  Result<std::shared_ptr<const std::vector<PushTarget>>> push_targets(const UserId& user);
 
  private:
   struct CacheShard {

@@ -30,11 +30,12 @@ ChatDirectory::Shard& ChatDirectory::shard(const ChatId& id) {
   return shards_[std::hash<ChatId>{}(id) % shards_.size()];
 }
 
-ChatPtr ChatDirectory::load_locked(Shard& s, const ChatId& id) {
+Result<ChatPtr> ChatDirectory::load_locked(Shard& s, const ChatId& id) {
   if (auto it = s.chats.find(id); it != s.chats.end()) return it->second;
   auto stored = store_.find_chat(id);
-  if (!stored) return nullptr;
-  auto chat = std::make_shared<const Chat>(std::move(*stored));
+  if (!stored) return stored.error();
+  if (!stored->has_value()) return ChatPtr();
+  auto chat = std::make_shared<const Chat>(std::move(**stored));
   s.chats.emplace(id, chat);
   return chat;
 }
@@ -45,8 +46,8 @@ Status ChatDirectory::persist_locked(Shard& s, const ChatPtr& chat) {
   return Ok{};
 }
 
-ChatPtr ChatDirectory::find(const ChatId& chat_id) {
-  if (chat_id.empty()) return nullptr;
+Result<ChatPtr> ChatDirectory::find(const ChatId& chat_id) {
+  if (chat_id.empty()) return ChatPtr();
   auto& s = shard(chat_id);
   std::lock_guard lock(s.mutex);
   return load_locked(s, chat_id);
@@ -54,17 +55,24 @@ ChatPtr ChatDirectory::find(const ChatId& chat_id) {
 
 Result<ChatPtr> ChatDirectory::find_for_member(const UserId& me, const ChatId& chat_id) {
   auto chat = find(chat_id);
-  if (!chat) return make_error(ErrorCode::not_found, "no such chat");
-  if (!chat->has_member(me)) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+  if (!chat) return chat.error();
+  if (!*chat) return make_error(ErrorCode::not_found, "no such chat");
+  if (!(*chat)->has_member(me)) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
   return chat;
 }
 
 Result<ChatDirectory::Opened> ChatDirectory::open_direct(const UserId& me, const UserId& peer) {
   if (peer == me) return make_error(ErrorCode::invalid_request, "a direct chat needs another user");
-  if (!accounts_.find_user(peer)) return make_error(ErrorCode::not_found, "no such user");
+  auto peer_user = accounts_.find_user(peer);
+  if (!peer_user) return peer_user.error();
+  if (!*peer_user) return make_error(ErrorCode::not_found, "no such user");
   std::lock_guard direct_lock(direct_mutex_);
-  if (auto existing = store_.find_direct_chat(me, peer)) {
-    if (auto chat = find(*existing)) return Opened{chat, false};
+  auto existing = store_.find_direct_chat(me, peer);
+  if (!existing) return existing.error();
+  if (*existing) {
+    auto chat = find(**existing);
+    if (!chat) return chat.error();
+    if (*chat) return Opened{*chat, false};
   }
   Chat chat;
   chat.id = credentials_.new_id();
@@ -97,7 +105,9 @@ Result<ChatPtr> ChatDirectory::create_group(const UserId& me, const std::string&
     return group_too_large(config_);
   }
   for (const auto& m : chat.members) {
-    if (!accounts_.find_user(m.user_id)) return make_error(ErrorCode::not_found, "no such user: " + m.user_id);
+    auto user = accounts_.find_user(m.user_id);
+    if (!user) return user.error();
+    if (!*user) return make_error(ErrorCode::not_found, "no such user: " + m.user_id);
   }
   chat.id = credentials_.new_id();
   chat.kind = ChatKind::group;
@@ -114,12 +124,16 @@ Result<ChatPtr> ChatDirectory::create_group(const UserId& me, const std::string&
 }
 
 Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_id, const UserId& user) {
-  if (!accounts_.find_user(user)) return make_error(ErrorCode::not_found, "no such user");
+  auto added = accounts_.find_user(user);
+  if (!added) return added.error();
+  if (!*added) return make_error(ErrorCode::not_found, "no such user");
   ChatPtr updated;
   {
     auto& s = shard(chat_id);
     std::lock_guard lock(s.mutex);
-    auto chat = load_locked(s, chat_id);
+    auto loaded = load_locked(s, chat_id);
+    if (!loaded) return loaded.error();
+    const ChatPtr& chat = *loaded;
     if (!chat) return make_error(ErrorCode::not_found, "no such chat");
     const Member* caller = chat->member(me);
     if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
@@ -143,7 +157,9 @@ Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& cha
   {
     auto& s = shard(chat_id);
     std::lock_guard lock(s.mutex);
-    auto chat = load_locked(s, chat_id);
+    auto loaded = load_locked(s, chat_id);
+    if (!loaded) return loaded.error();
+    const ChatPtr& chat = *loaded;
     if (!chat) return make_error(ErrorCode::not_found, "no such chat");
     const Member* caller = chat->member(me);
     if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
@@ -165,17 +181,23 @@ Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& cha
   return updated;
 }
 
-std::vector<ChatPtr> ChatDirectory::chats_of(const UserId& user) {
+Result<std::vector<ChatPtr>> ChatDirectory::chats_of(const UserId& user) {
+  auto ids = store_.chats_of_user(user);
+  if (!ids) return ids.error();
   std::vector<ChatPtr> out;
-  for (const auto& id : store_.chats_of_user(user)) {
-    if (auto chat = find(id); chat && chat->has_member(user)) out.push_back(std::move(chat));
+  for (const auto& id : *ids) {
+    auto chat = find(id);
+    if (!chat) return chat.error();
+    if (*chat && (*chat)->has_member(user)) out.push_back(std::move(*chat));
   }
   return out;
 }
 
-std::vector<UserId> ChatDirectory::direct_contacts(const UserId& user) {
+Result<std::vector<UserId>> ChatDirectory::direct_contacts(const UserId& user) {
+  auto chats = chats_of(user);
+  if (!chats) return chats.error();
   std::vector<UserId> out;
-  for (const auto& chat : chats_of(user)) {
+  for (const auto& chat : *chats) {
     if (chat->kind != ChatKind::direct) continue;
     for (const auto& m : chat->members) {
       if (m.user_id != user) out.push_back(m.user_id);
@@ -184,31 +206,47 @@ std::vector<UserId> ChatDirectory::direct_contacts(const UserId& user) {
   return out;
 }
 
-bool ChatDirectory::shares_chat(const UserId& a, const UserId& b) {
+Result<bool> ChatDirectory::shares_chat(const UserId& a, const UserId& b) {
   if (a == b) return true;
-  for (const auto& chat : chats_of(a)) {
+  auto chats = chats_of(a);
+  if (!chats) return chats.error();
+  for (const auto& chat : *chats) {
     if (chat->has_member(b)) return true;
   }
   return false;
 }
 
-ChatView ChatDirectory::view(const Chat& chat, const UserId* for_user) {
+Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
   ChatView v;
   v.chat_id = chat.id;
   v.kind = chat.kind;
   v.name = chat.name;
   v.created_at = chat.created_at;
   v.members.reserve(chat.members.size());
-  for (const auto& m : chat.members) v.members.push_back({m.user_id, accounts_.display_name(m.user_id), m.role});
+  for (const auto& m : chat.members) {
+    auto name = accounts_.display_name(m.user_id);
+    if (!name) return name.error();
+    v.members.push_back({m.user_id, std::move(*name), m.role});
+  }
   auto newest = log_.read_before(chat.id, 0, 1);
-  if (!newest.empty()) v.last_message = std::move(newest.front());
+  if (!newest) return newest.error();
+  if (!newest->empty()) v.last_message = std::move(newest->front());
   v.last_seq = v.last_message ? v.last_message->seq : 0;
-  if (for_user) v.read_seq = store_.read_marker(chat.id, *for_user);
+  if (for_user) {
+    auto marker = store_.read_marker(chat.id, *for_user);
+    if (!marker) return marker.error();
+    v.read_seq = *marker;
+  }
   return v;
 }
 
 void ChatDirectory::announce(ChatEventKind kind, const Chat& chat, const std::vector<UserId>& extra_recipients) {
-  auto event = std::make_shared<const Event>(ChatEvent{kind, view(chat)});
+  // The change is already durable; an event with a view we could not read
+  // (wrong last_seq, missing names) would mislead, so none is sent. Members
+  // see the change in their chat list.
+  auto chat_view = view(chat);
+  if (!chat_view) return;
+  auto event = std::make_shared<const Event>(ChatEvent{kind, std::move(*chat_view)});
   std::vector<UserId> recipients;
   recipients.reserve(chat.members.size() + extra_recipients.size());
   for (const auto& m : chat.members) recipients.push_back(m.user_id);

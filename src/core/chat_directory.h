@@ -37,16 +37,17 @@ class ChatDirectory {
   // Admins, or anyone removing themselves (leaving).
   Result<ChatPtr> remove_member(const UserId& me, const ChatId& chat_id, const UserId& user);
 
-  ChatPtr find(const ChatId& chat_id);
+  // nullptr when there is no such chat; an error when the store could not answer.
+  Result<ChatPtr> find(const ChatId& chat_id);
   // The chat if `me` is a member: not_found / forbidden otherwise.
   Result<ChatPtr> find_for_member(const UserId& me, const ChatId& chat_id);
-  std::vector<ChatPtr> chats_of(const UserId& user);
+  Result<std::vector<ChatPtr>> chats_of(const UserId& user);
   // Users sharing a direct chat with `user`: who sees its presence changes.
-  std::vector<UserId> direct_contacts(const UserId& user);
-  bool shares_chat(const UserId& a, const UserId& b);
+  Result<std::vector<UserId>> direct_contacts(const UserId& user);
+  Result<bool> shares_chat(const UserId& a, const UserId& b);
 
   // The chat as clients see it; read_seq is filled only when `for_user` is set.
-  ChatView view(const Chat& chat, const UserId* for_user = nullptr);
+  Result<ChatView> view(const Chat& chat, const UserId* for_user = nullptr);
 
  private:
   struct Shard {
@@ -54,7 +55,7 @@ class ChatDirectory {
     std::unordered_map<ChatId, ChatPtr> chats;
   };
   Shard& shard(const ChatId& id);
-  ChatPtr load_locked(Shard& shard, const ChatId& id);
+  Result<ChatPtr> load_locked(Shard& shard, const ChatId& id);
   Status persist_locked(Shard& shard, const ChatPtr& chat);
   void announce(ChatEventKind kind, const Chat& chat, const std::vector<UserId>& extra_recipients = {});
 

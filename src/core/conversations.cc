@@ -33,9 +33,12 @@ Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& ch
   Seq marker;
   {
     std::lock_guard lock(marker_mutex(chat_id, reader.user_id));
-    Seq current = chat_store_.read_marker(chat_id, reader.user_id);
-    marker = std::min(seq, log_.last_seq(chat_id));
-    if (marker <= current) return current;
+    auto current = chat_store_.read_marker(chat_id, reader.user_id);
+    if (!current) return current.error();
+    auto last = log_.last_seq(chat_id);
+    if (!last) return last.error();
+    marker = std::min(seq, *last);
+    if (marker <= *current) return *current;
     if (auto ok = chat_store_.set_read_marker(chat_id, reader.user_id, marker); !ok) return ok.error();
   }
   std::vector<UserId> members;
@@ -56,20 +59,30 @@ Status Conversations::typing(const AuthContext& typist, const ChatId& chat_id) {
   return Ok{};
 }
 
-std::vector<ChatView> Conversations::list_chats(const UserId& me) {
+Result<std::vector<ChatView>> Conversations::list_chats(const UserId& me) {
+  auto chats = chats_.chats_of(me);
+  if (!chats) return chats.error();
   std::vector<ChatView> out;
-  for (const auto& chat : chats_.chats_of(me)) out.push_back(chats_.view(*chat, &me));
+  out.reserve(chats->size());
+  for (const auto& chat : *chats) {
+    auto view = chats_.view(*chat, &me);
+    if (!view) return view.error();
+    out.push_back(std::move(*view));
+  }
   return out;
 }
 
-std::vector<ChatId> Conversations::resume_chats(const UserId& user) {
+Result<std::vector<ChatId>> Conversations::resume_chats(const UserId& user) {
+  auto chats = chats_.chats_of(user);
+  if (!chats) return chats.error();
   std::vector<ChatId> out;
-  for (const auto& chat : chats_.chats_of(user)) out.push_back(chat->id);
+  out.reserve(chats->size());
+  for (const auto& chat : *chats) out.push_back(chat->id);
   return out;
 }
 
-std::vector<Message> Conversations::backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to,
-                                            std::size_t limit) {
+Result<std::vector<Message>> Conversations::backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to,
+                                                    std::size_t limit) {
   return log_.read_offset_range(chat_id, after, up_to, limit);
 }
 

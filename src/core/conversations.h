@@ -32,12 +32,13 @@ class Conversations {
   // message) and tells the other members and the reader's other devices.
   Result<Seq> mark_read(const AuthContext& reader, const ChatId& chat_id, Seq seq);
   Status typing(const AuthContext& typist, const ChatId& chat_id);
-  std::vector<ChatView> list_chats(const UserId& me);
+  Result<std::vector<ChatView>> list_chats(const UserId& me);
 
   // The chats whose messages a device of `user` is owed on resume.
-  std::vector<ChatId> resume_chats(const UserId& user);
-  // Messages of a chat with after < offset <= up_to, in seq order.
-  std::vector<Message> backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to, std::size_t limit);
+  Result<std::vector<ChatId>> resume_chats(const UserId& user);
+  // Messages of a chat with after < offset <= up_to, in seq order. An error
+  // means the page could not be read: the caller must not skip past it.
+  Result<std::vector<Message>> backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to, std::size_t limit);
 
  private:
   std::mutex& marker_mutex(const ChatId& chat, const UserId& user);

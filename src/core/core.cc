@@ -13,7 +13,12 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
 
 void Core::start() {
   push.start();
-  pipeline.start();
+  try {
+    pipeline.start();
+  } catch (...) {
+    push.stop();
+    throw;
+  }
 }
 
 void Core::stop() {

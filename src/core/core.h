@@ -28,6 +28,7 @@ class Core {
  public:
   Core(const CoreConfig& config, const CorePorts& ports);
 
+  // Throws std::runtime_error when the store cannot be read (start-up only).
   void start();
   // Drains the send pipeline, then stops push delivery.
   void stop();

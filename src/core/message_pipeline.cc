@@ -1,5 +1,6 @@
 #include "core/message_pipeline.h"
 
+#include <stdexcept>
 #include <unordered_set>
 
 #include "core/text.h"
@@ -18,6 +19,13 @@ std::string dedup_key(const ChatId& chat, const UserId& sender, const std::strin
   return key;
 }
 
+// What a sender sees when the store failed: its code (unavailable may heal,
+// so the client retries) but not the engine's words.
+Error store_failure(const Error& cause) {
+  ErrorCode code = cause.code == ErrorCode::unavailable ? ErrorCode::unavailable : ErrorCode::internal;
+  return make_error(code, "the message could not be stored; retry");
+}
+
 }  // namespace
 
 MessagePipeline::MessagePipeline(MessageLog& log, ChatDirectory& chats, Accounts& accounts, EventSink& sink,
@@ -29,8 +37,10 @@ MessagePipeline::~MessagePipeline() { stop(); }
 void MessagePipeline::start() {
   std::lock_guard lock(mutex_);
   if (running_) return;
-  last_offset_ = log_.last_offset();
-  committed_offset_.store(last_offset_, std::memory_order_release);
+  auto last = log_.last_offset();
+  if (!last) throw std::runtime_error("cannot read the message log's head: " + last.error().message);
+  last_offset_ = *last;
+  committed_offset_.store(*last, std::memory_order_release);
   running_ = true;
   stopping_ = false;
   thread_ = std::thread([this] { run(); });
@@ -104,19 +114,36 @@ void MessagePipeline::run() {
   }
 }
 
-Seq MessagePipeline::next_seq(const ChatId& chat) {
+Result<Seq> MessagePipeline::next_seq(const ChatId& chat) {
   auto it = last_seq_.find(chat);
-  if (it == last_seq_.end()) it = last_seq_.emplace(chat, log_.last_seq(chat)).first;
+  if (it == last_seq_.end()) {
+    auto last = log_.last_seq(chat);
+    if (!last) return last.error();
+    it = last_seq_.emplace(chat, *last).first;
+  }
   return ++it->second;
 }
 
+void MessagePipeline::fail_batch(std::vector<Pending>& batch, const Error& error) {
+  last_seq_.clear();
+  last_offset_.reset();
+  for (auto& p : batch) p.done(store_failure(error));
+}
+
 void MessagePipeline::commit(std::vector<Pending>& batch) {
+  if (!last_offset_) {
+    auto last = log_.last_offset();
+    if (!last) return fail_batch(batch, last.error());
+    last_offset_ = *last;
+  }
   std::vector<Message> fresh;
   fresh.reserve(batch.size());
-  // For each request: index into `fresh`, or -1 with `earlier` set for a resend.
+  // For each request: index into `fresh`, or -1 with `earlier` set for a
+  // resend, or `failed` when a read it needed failed.
   struct Outcome {
     std::ptrdiff_t fresh_index = -1;
     std::optional<Message> earlier;
+    std::optional<Error> failed;
   };
   std::vector<Outcome> outcomes(batch.size());
   std::unordered_map<std::string, std::size_t> in_batch;  // dedup key -> index into fresh
@@ -129,19 +156,29 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
       outcomes[i].earlier = fresh[it->second];  // resent before the first was durable
       continue;
     }
-    if (auto stored = log_.find_by_client_msg_id(r.chat_id, r.sender.user_id, r.client_msg_id)) {
-      outcomes[i].earlier = std::move(*stored);
+    auto stored = log_.find_by_client_msg_id(r.chat_id, r.sender.user_id, r.client_msg_id);
+    if (!stored) {
+      outcomes[i].failed = store_failure(stored.error());
+      continue;
+    }
+    if (*stored) {
+      outcomes[i].earlier = std::move(**stored);
+      continue;
+    }
+    auto seq = next_seq(r.chat_id);
+    if (!seq) {
+      outcomes[i].failed = store_failure(seq.error());
       continue;
     }
     Message m;
     m.chat_id = r.chat_id;
-    m.seq = next_seq(r.chat_id);
+    m.seq = *seq;
     m.sender_id = r.sender.user_id;
     m.sender_device_id = r.sender.device_id;
     m.client_msg_id = r.client_msg_id;
     m.text = std::move(r.text);
     m.ts = now;
-    m.offset = ++last_offset_;
+    m.offset = ++*last_offset_;
     in_batch.emplace(std::move(key), fresh.size());
     outcomes[i].fresh_index = static_cast<std::ptrdiff_t>(fresh.size());
     fresh.push_back(std::move(m));
@@ -149,42 +186,43 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
 
   std::vector<PushJob> push_jobs;
   auto deliveries = plan_deliveries(fresh, push_jobs);
+  if (!deliveries) return fail_batch(batch, deliveries.error());
   push_.prepare(push_jobs);
   if (!fresh.empty()) {
-    if (auto ok = log_.append(fresh, push_jobs); !ok) {
-      // Nothing of the batch is durable: forget what was assigned so the
-      // next batch continues from what the log really holds.
-      last_seq_.clear();
-      last_offset_ = log_.last_offset();
-      for (auto& p : batch) p.done(make_error(ErrorCode::internal, "the message could not be stored"));
-      return;
-    }
-    committed_offset_.store(last_offset_, std::memory_order_release);
+    if (auto ok = log_.append(fresh, push_jobs); !ok) return fail_batch(batch, ok.error());
+    committed_offset_.store(*last_offset_, std::memory_order_release);
   }
 
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const Outcome& o = outcomes[i];
+    if (o.failed) {
+      batch[i].done(*o.failed);
+      continue;
+    }
     const Message& m = o.earlier ? *o.earlier : fresh[static_cast<std::size_t>(o.fresh_index)];
     batch[i].done(SendAck{m.chat_id, m.client_msg_id, m.seq, m.ts, m.offset, o.earlier.has_value()});
   }
-  fan_out(fresh, deliveries);
+  fan_out(fresh, *deliveries);
   push_.schedule(std::move(push_jobs));
 }
 
-std::vector<MessagePipeline::Delivery> MessagePipeline::plan_deliveries(const std::vector<Message>& messages,
-                                                                         std::vector<PushJob>& jobs) {
+Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::plan_deliveries(
+    const std::vector<Message>& messages, std::vector<PushJob>& jobs) {
   std::vector<Delivery> deliveries(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const Message& m = messages[i];
     // Current membership: a member removed before the commit gets nothing.
     auto chat = chats_.find(m.chat_id);
-    if (!chat) continue;
+    if (!chat) return chat.error();
+    if (!*chat) continue;
     auto& recipients = deliveries[i].recipients;
-    for (const auto& member : chat->members) recipients.push_back(member.user_id);
+    for (const auto& member : (*chat)->members) recipients.push_back(member.user_id);
     std::string preview;
     for (const auto& user : recipients) {
       if (user == m.sender_id || sink_.has_connected_device(user)) continue;
-      auto targets = accounts_.push_targets(user);
+      auto found = accounts_.push_targets(user);
+      if (!found) return found.error();
+      const auto& targets = *found;
       if (targets->empty()) continue;
       if (preview.empty()) preview = utf8_prefix(m.text, kPreviewChars);
       for (const auto& t : *targets) {

@@ -18,6 +18,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -57,6 +58,7 @@ class MessagePipeline {
                   Clock& clock, const CoreConfig& config);
   ~MessagePipeline();
 
+  // Reads the log's head. Throws std::runtime_error when it cannot (start-up only).
   void start();
   // Commits and acknowledges everything already submitted, then stops.
   void stop();
@@ -81,9 +83,13 @@ class MessagePipeline {
   struct Delivery {
     std::vector<UserId> recipients;
   };
-  std::vector<Delivery> plan_deliveries(const std::vector<Message>& messages, std::vector<PushJob>& jobs);
+  Result<std::vector<Delivery>> plan_deliveries(const std::vector<Message>& messages, std::vector<PushJob>& jobs);
   void fan_out(const std::vector<Message>& messages, const std::vector<Delivery>& deliveries);
-  Seq next_seq(const ChatId& chat);
+  // Never from a failed read: an error leaves the chat's counter unknown.
+  Result<Seq> next_seq(const ChatId& chat);
+  // Nothing of the batch is durable: answer every send with `error` and
+  // forget what was assigned so the next batch re-reads the log.
+  void fail_batch(std::vector<Pending>& batch, const Error& error);
 
   MessageLog& log_;
   ChatDirectory& chats_;
@@ -102,7 +108,7 @@ class MessagePipeline {
 
   // Commit thread only.
   std::unordered_map<ChatId, Seq> last_seq_;
-  LogOffset last_offset_ = 0;
+  std::optional<LogOffset> last_offset_;  // nullopt: unknown until read again
   std::atomic<LogOffset> committed_offset_{0};
 };
 

@@ -5,6 +5,14 @@
 // Store ports are called from many threads at once and must be thread-safe.
 // The core serialises conflicting writes itself (per chat, per user), so an
 // adapter needs no locking beyond what its engine gives.
+//
+// Every read can fail, and says so in its type: a lookup answers
+// Result<std::optional<T>> (nullopt: the record does not exist), a scan or a
+// counter Result<...>. A failed engine read or a record that does not decode
+// is an error, never "absent", "0" or a skipped record: the core must not
+// assign a seq, accept a resend as new or answer "not found" from a read that
+// did not happen. Engine failures that may heal (I/O, no space, no file
+// descriptors) carry ErrorCode::unavailable; corruption carries internal.
 
 #include <functional>
 #include <memory>
@@ -24,15 +32,17 @@ class AccountStore {
   virtual ~AccountStore() = default;
   // Durable. Fails with email_taken when a user already has that email.
   virtual Status create_user(const User& user) = 0;
-  virtual std::optional<User> find_user(const UserId& id) = 0;
-  virtual std::optional<User> find_user_by_email(const std::string& email) = 0;
+  virtual Result<std::optional<User>> find_user(const UserId& id) = 0;
+  virtual Result<std::optional<User>> find_user_by_email(const std::string& email) = 0;
   virtual Status set_last_active(const UserId& id, TimeMs at) = 0;
   // Creates or replaces a device and keeps the token index in step: an empty
   // token_digest means the device is logged out and no token finds it.
   virtual Status put_device(const Device& device) = 0;
-  virtual std::optional<Device> find_device(const DeviceId& id) = 0;
-  virtual std::optional<Device> find_device_by_token(const std::string& token_digest) = 0;
-  virtual std::vector<Device> devices_of_user(const UserId& id) = 0;
+  virtual Result<std::optional<Device>> find_device(const DeviceId& id) = 0;
+  // nullopt also for an empty digest (logged-out devices have no token).
+  virtual Result<std::optional<Device>> find_device_by_token(const std::string& token_digest) = 0;
+  // In device id order.
+  virtual Result<std::vector<Device>> devices_of_user(const UserId& id) = 0;
 };
 
 class ChatStore {
@@ -41,11 +51,12 @@ class ChatStore {
   // Durable. Creates or replaces the chat, keeps the user -> chats index and,
   // for a direct chat, the pair -> chat index in step with its members.
   virtual Status put_chat(const Chat& chat) = 0;
-  virtual std::optional<Chat> find_chat(const ChatId& id) = 0;
-  virtual std::optional<ChatId> find_direct_chat(const UserId& a, const UserId& b) = 0;
-  virtual std::vector<ChatId> chats_of_user(const UserId& id) = 0;
+  virtual Result<std::optional<Chat>> find_chat(const ChatId& id) = 0;
+  virtual Result<std::optional<ChatId>> find_direct_chat(const UserId& a, const UserId& b) = 0;
+  // In chat id order.
+  virtual Result<std::vector<ChatId>> chats_of_user(const UserId& id) = 0;
   // 0 when the user has read nothing.
-  virtual Seq read_marker(const ChatId& chat, const UserId& user) = 0;
+  virtual Result<Seq> read_marker(const ChatId& chat, const UserId& user) = 0;
   // Survives a crash of the process; may be lost with the machine's power.
   virtual Status set_read_marker(const ChatId& chat, const UserId& user, Seq seq) = 0;
 };
@@ -55,25 +66,25 @@ class MessageLog {
  public:
   virtual ~MessageLog() = default;
   // Highest durable seq of the chat, 0 when it has none.
-  virtual Seq last_seq(const ChatId& chat) = 0;
+  virtual Result<Seq> last_seq(const ChatId& chat) = 0;
   // Highest durable offset of the whole log, 0 when empty.
-  virtual LogOffset last_offset() = 0;
+  virtual Result<LogOffset> last_offset() = 0;
   // The message a sender stored earlier with this client_msg_id, if any.
-  virtual std::optional<Message> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
-                                                       const std::string& client_msg_id) = 0;
+  virtual Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
+                                                               const std::string& client_msg_id) = 0;
   // Writes every message with its idempotency key, and the push jobs the
   // batch causes, in ONE atomic write that is synced to stable storage before
   // returning (this is the group commit). Either all of it is durable or none.
   virtual Status append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) = 0;
   Status append(const std::vector<Message>& batch) { return append(batch, {}); }
-  virtual std::optional<Message> find(const ChatId& chat, Seq seq) = 0;
+  virtual Result<std::optional<Message>> find(const ChatId& chat, Seq seq) = 0;
   // Messages with seq < before (before == 0: the newest), newest first.
-  virtual std::vector<Message> read_before(const ChatId& chat, Seq before, std::size_t limit) = 0;
+  virtual Result<std::vector<Message>> read_before(const ChatId& chat, Seq before, std::size_t limit) = 0;
   // Messages with seq > after, oldest first.
-  virtual std::vector<Message> read_after(const ChatId& chat, Seq after, std::size_t limit) = 0;
+  virtual Result<std::vector<Message>> read_after(const ChatId& chat, Seq after, std::size_t limit) = 0;
   // Messages of the chat with after < offset <= up_to, in seq order.
-  virtual std::vector<Message> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
-                                                 std::size_t limit) = 0;
+  virtual Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
+                                                         std::size_t limit) = 0;
 };
 
 class PushJobStore {
@@ -82,7 +93,7 @@ class PushJobStore {
   // Durable; creates or replaces by id.
   virtual Status put_push_jobs(const std::vector<PushJob>& jobs) = 0;
   virtual Status delete_push_job(std::uint64_t id) = 0;
-  virtual std::vector<PushJob> load_push_jobs() = 0;
+  virtual Result<std::vector<PushJob>> load_push_jobs() = 0;
 };
 
 class Clock {

@@ -74,38 +74,52 @@ void Presence::sweep() {
   }
 }
 
-PresenceEvent Presence::status_of(const UserId& user) {
+Result<PresenceEvent> Presence::status_of(const UserId& user) {
   {
     auto& s = shard(user);
     std::lock_guard lock(s.mutex);
     if (auto it = s.users.find(user); it != s.users.end() && it->second.online) {
-      return {user, true, it->second.last_active_at};
+      return PresenceEvent{user, true, it->second.last_active_at};
     }
   }
   auto stored = accounts_.find_user(user);
-  return {user, false, stored ? stored->last_active_at : 0};
+  if (!stored) return stored.error();
+  return PresenceEvent{user, false, *stored ? (*stored)->last_active_at : 0};
 }
 
-Result<std::vector<PresenceEvent>> Presence::query(const UserId& asker, const std::vector<UserId>& users) {
-  std::vector<PresenceEvent> out;
-  out.reserve(users.size());
+Status Presence::authorise(const UserId& asker, const std::vector<UserId>& users) {
   for (const auto& user : users) {
-    if (!chats_.shares_chat(asker, user)) {
+    auto shared = chats_.shares_chat(asker, user);
+    if (!shared) return shared.error();
+    if (!*shared) {
       return make_error(ErrorCode::forbidden, "presence is visible only to users who share a chat: " + user);
     }
   }
-  for (const auto& user : users) out.push_back(status_of(user));
+  return Ok{};
+}
+
+Result<std::vector<PresenceEvent>> Presence::statuses(const std::vector<UserId>& users) {
+  std::vector<PresenceEvent> out;
+  out.reserve(users.size());
+  for (const auto& user : users) {
+    auto status = status_of(user);
+    if (!status) return status.error();
+    out.push_back(std::move(*status));
+  }
   return out;
+}
+
+Result<std::vector<PresenceEvent>> Presence::query(const UserId& asker, const std::vector<UserId>& users) {
+  if (auto ok = authorise(asker, users); !ok) return ok.error();
+  return statuses(users);
 }
 
 Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscriber,
                                                        const std::vector<UserId>& users,
                                                        std::set<UserId>& connection_watches) {
-  for (const auto& user : users) {
-    if (!chats_.shares_chat(subscriber.user_id, user)) {
-      return make_error(ErrorCode::forbidden, "presence is visible only to users who share a chat: " + user);
-    }
-  }
+  if (auto ok = authorise(subscriber.user_id, users); !ok) return ok.error();
+  // Watch before reading the status, so that no change falls in between.
+  std::vector<UserId> added;
   {
     std::lock_guard lock(subscriptions_mutex_);
     DeviceKey key{subscriber.user_id, subscriber.device_id};
@@ -113,10 +127,15 @@ Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscr
       if (!connection_watches.insert(user).second) continue;
       subscribers_[user].insert(key);
       ++watching_[key][user];
+      added.push_back(user);
     }
   }
-  std::vector<PresenceEvent> out;
-  for (const auto& user : users) out.push_back(status_of(user));
+  auto out = statuses(users);
+  if (!out) {
+    // A failed subscribe leaves no subscription behind.
+    unsubscribe(subscriber, added);
+    for (const auto& user : added) connection_watches.erase(user);
+  }
   return out;
 }
 
@@ -153,7 +172,10 @@ void Presence::unsubscribe_all(const AuthContext& subscriber) {
 
 void Presence::announce(const PresenceEvent& change) {
   auto event = std::make_shared<const Event>(change);
-  auto contacts = chats_.direct_contacts(change.user_id);
+  // Contacts we cannot read miss this change, never a wrong one; a presence
+  // query still answers from the stored state.
+  auto found = chats_.direct_contacts(change.user_id);
+  std::vector<UserId> contacts = found ? std::move(*found) : std::vector<UserId>{};
   sink_.deliver(contacts, event);
   std::vector<DeviceKey> devices;
   {

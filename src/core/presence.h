@@ -55,7 +55,10 @@ class Presence {
   using DeviceKey = std::pair<UserId, DeviceId>;
 
   Shard& shard(const UserId& id);
-  PresenceEvent status_of(const UserId& user);
+  Result<PresenceEvent> status_of(const UserId& user);
+  // forbidden unless `asker` shares a chat with every one of `users`.
+  Status authorise(const UserId& asker, const std::vector<UserId>& users);
+  Result<std::vector<PresenceEvent>> statuses(const std::vector<UserId>& users);
   void announce(const PresenceEvent& change);
 
   ChatDirectory& chats_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 namespace parley {
 
@@ -13,7 +14,10 @@ PushDispatcher::~PushDispatcher() { stop(); }
 void PushDispatcher::start() {
   std::lock_guard lock(mutex_);
   if (running_) return;
-  for (auto& job : store_.load_push_jobs()) {
+  auto stored = store_.load_push_jobs();
+  // Starting with an empty queue would silently drop the stored jobs.
+  if (!stored) throw std::runtime_error("cannot load the push jobs: " + stored.error().message);
+  for (auto& job : *stored) {
     next_id_ = std::max(next_id_, job.id + 1);
     schedule_.emplace(job.next_attempt_at, job.id);
     jobs_.emplace(job.id, std::move(job));

@@ -22,7 +22,8 @@ class PushDispatcher {
   PushDispatcher(PushJobStore& store, PushSender& sender, Clock& clock, const CoreConfig& config);
   ~PushDispatcher();
 
-  // Loads jobs left from a previous run and starts sending.
+  // Loads jobs left from a previous run and starts sending. Throws
+  // std::runtime_error when they cannot be read (start-up only).
   void start();
   // Stops scheduling; jobs in flight are abandoned and stay stored.
   void stop();

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <variant>
 
@@ -27,6 +28,7 @@ enum class ErrorCode {
   payload_too_large,
   rate_limited,
   overloaded,
+  unavailable,  // the store cannot be read or written right now; retrying may succeed
   internal,
 };
 
@@ -40,6 +42,11 @@ class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}    // NOLINT(google-explicit-constructor)
+  // Anything T is built from (`return std::nullopt;` for a Result<std::optional<X>>).
+  template <typename U>
+    requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
+             !std::is_same_v<std::remove_cvref_t<U>, Error> && !std::is_same_v<std::remove_cvref_t<U>, Result>)
+  Result(U&& value) : v_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }

@@ -171,7 +171,9 @@ Response RestApi::route(const Request& req) {
   }
   if (seg.size() == 2 && seg[1] == "me") {
     if (method != http::verb::get) return method_not_allowed();
-    auto user = core.accounts.find_user(who->user_id);
+    auto found = core.accounts.find_user(who->user_id);
+    if (!found) return rest::error_reply(req, found.error());
+    const auto& user = *found;
     if (!user) return rest::error_reply(req, make_error(ErrorCode::unauthorized, "account no longer exists"));
     json::object o = protocol::user_object(*user);
     o.emplace("email", user->email);
@@ -183,8 +185,9 @@ Response RestApi::route(const Request& req) {
     auto it = params.find("email");
     if (it == params.end()) return rest::error_reply(req, make_error(ErrorCode::invalid_request, "missing parameter: email"));
     auto user = core.accounts.find_user_by_email((*it).value);
-    if (!user) return rest::error_reply(req, make_error(ErrorCode::not_found, "no user with that email"));
-    return rest::json_reply(req, http::status::ok, protocol::user_object(*user));
+    if (!user) return rest::error_reply(req, user.error());
+    if (!*user) return rest::error_reply(req, make_error(ErrorCode::not_found, "no user with that email"));
+    return rest::json_reply(req, http::status::ok, protocol::user_object(**user));
   }
   if (seg.size() == 2 && seg[1] == "presence") {
     if (method != http::verb::get) return method_not_allowed();

@@ -38,8 +38,10 @@ Response RestApi::route_chats(const Request& req, const AuthContext& who, const 
   auto method = req.method();
   if (seg.size() == 2) {
     if (method == http::verb::get) {
+      auto views = core.conversations.list_chats(who.user_id);
+      if (!views) return rest::error_reply(req, views.error());
       json::array chats;
-      for (const auto& view : core.conversations.list_chats(who.user_id)) chats.push_back(protocol::chat_object(view));
+      for (const auto& view : *views) chats.push_back(protocol::chat_object(view));
       return rest::json_reply(req, http::status::ok, {{"chats", std::move(chats)}});
     }
     if (method != http::verb::post) return rest::method_not_allowed(req);
@@ -52,8 +54,10 @@ Response RestApi::route_chats(const Request& req, const AuthContext& who, const 
       if (!peer) return rest::error_reply(req, peer.error());
       auto opened = core.chats.open_direct(who.user_id, *peer);
       if (!opened) return rest::error_reply(req, opened.error());
+      auto view = core.chats.view(*opened->chat, &who.user_id);
+      if (!view) return rest::error_reply(req, view.error());
       return rest::json_reply(req, opened->created ? http::status::created : http::status::ok,
-                              protocol::chat_object(core.chats.view(*opened->chat, &who.user_id)));
+                              protocol::chat_object(*view));
     }
     if (*kind == "group") {
       auto name = protocol::required_string(*body, "name");
@@ -62,7 +66,9 @@ Response RestApi::route_chats(const Request& req, const AuthContext& who, const 
       if (!members) return rest::error_reply(req, members.error());
       auto chat = core.chats.create_group(who.user_id, *name, *members);
       if (!chat) return rest::error_reply(req, chat.error());
-      return rest::json_reply(req, http::status::created, protocol::chat_object(core.chats.view(**chat, &who.user_id)));
+      auto view = core.chats.view(**chat, &who.user_id);
+      if (!view) return rest::error_reply(req, view.error());
+      return rest::json_reply(req, http::status::created, protocol::chat_object(*view));
     }
     return rest::error_reply(req, make_error(ErrorCode::invalid_request, "kind must be direct or group"));
   }
@@ -72,7 +78,9 @@ Response RestApi::route_chats(const Request& req, const AuthContext& who, const 
     if (method != http::verb::get) return rest::method_not_allowed(req);
     auto chat = core.chats.find_for_member(who.user_id, chat_id);
     if (!chat) return rest::error_reply(req, chat.error());
-    return rest::json_reply(req, http::status::ok, protocol::chat_object(core.chats.view(**chat, &who.user_id)));
+    auto view = core.chats.view(**chat, &who.user_id);
+    if (!view) return rest::error_reply(req, view.error());
+    return rest::json_reply(req, http::status::ok, protocol::chat_object(*view));
   }
   if (seg[3] == "members" && seg.size() == 4) {
     if (method != http::verb::post) return rest::method_not_allowed(req);
@@ -82,7 +90,9 @@ Response RestApi::route_chats(const Request& req, const AuthContext& who, const 
     if (!user) return rest::error_reply(req, user.error());
     auto chat = core.chats.add_member(who.user_id, chat_id, *user);
     if (!chat) return rest::error_reply(req, chat.error());
-    return rest::json_reply(req, http::status::ok, protocol::chat_object(core.chats.view(**chat, &who.user_id)));
+    auto view = core.chats.view(**chat, &who.user_id);
+    if (!view) return rest::error_reply(req, view.error());
+    return rest::json_reply(req, http::status::ok, protocol::chat_object(*view));
   }
   if (seg[3] == "members" && seg.size() == 5) {
     if (method != http::verb::delete_) return rest::method_not_allowed(req);

@@ -116,7 +116,11 @@ asio::awaitable<bool> WsSession::handle_hello(const std::string& text) {
   }
   auto who = ctx_.core.accounts.authenticate(hello->token);
   if (!who) {
-    close_with(kCloseUnauthorized, "invalid token");
+    if (who.error().code == ErrorCode::unauthorized) {
+      close_with(kCloseUnauthorized, "invalid token");
+    } else {
+      close_with(static_cast<std::uint16_t>(websocket::close_code::internal_error), "server error; retry");
+    }
     co_return false;
   }
   hello_timer_.cancel();
@@ -159,10 +163,19 @@ asio::awaitable<void> WsSession::replay_backlog(LogOffset after, LogOffset up_to
     std::size_t next = 0;
     bool exhausted = false;
   };
+  // A page that cannot be read must not be skipped: close, and the device
+  // resumes from its cursor, which never passed it.
+  auto store_failed = [&] {
+    close_with(static_cast<std::uint16_t>(websocket::close_code::internal_error), "store unavailable; resume later");
+  };
   std::vector<Source> sources;
-  for (auto& chat : conversations.resume_chats(who_.user_id)) {
+  auto chats = conversations.resume_chats(who_.user_id);
+  if (!chats) co_return store_failed();
+  for (auto& chat : *chats) {
     Source s{std::move(chat), {}, 0, false};
-    s.page = conversations.backlog(s.chat, after, up_to, page);
+    auto first = conversations.backlog(s.chat, after, up_to, page);
+    if (!first) co_return store_failed();
+    s.page = std::move(*first);
     s.exhausted = s.page.size() < page;
     if (!s.page.empty()) sources.push_back(std::move(s));
   }
@@ -180,7 +193,9 @@ asio::awaitable<void> WsSession::replay_backlog(LogOffset after, LogOffset up_to
     send_text(protocol::encode_message_frame(m));
     if (s.next == s.page.size()) {
       if (s.exhausted) continue;
-      s.page = conversations.backlog(s.chat, last, up_to, page);
+      auto next = conversations.backlog(s.chat, last, up_to, page);
+      if (!next) co_return store_failed();
+      s.page = std::move(*next);
       s.next = 0;
       s.exhausted = s.page.size() < page;
       if (s.page.empty()) continue;

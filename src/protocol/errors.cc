@@ -21,6 +21,7 @@ const char* wire_name(ErrorCode code) {
     case ErrorCode::payload_too_large: return "payload_too_large";
     case ErrorCode::rate_limited: return "rate_limited";
     case ErrorCode::overloaded: return "overloaded";
+    case ErrorCode::unavailable: return "unavailable";
     case ErrorCode::internal: return "internal";
   }
   return "internal";
@@ -37,7 +38,8 @@ int http_status(ErrorCode code) {
     case ErrorCode::email_taken: return 409;
     case ErrorCode::payload_too_large: return 413;
     case ErrorCode::rate_limited: return 429;
-    case ErrorCode::overloaded: return 503;
+    case ErrorCode::overloaded:
+    case ErrorCode::unavailable: return 503;
     case ErrorCode::internal: return 500;
     default: return 400;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <sstream>
 
 namespace parley {
 namespace {
@@ -25,19 +26,19 @@ Status MemoryStore::create_user(const User& user) {
   return Ok{};
 }
 
-std::optional<User> MemoryStore::find_user(const UserId& id) {
+Result<std::optional<User>> MemoryStore::find_user(const UserId& id) {
   std::lock_guard lock(mutex_);
   auto it = users_.find(id);
   if (it == users_.end()) return std::nullopt;
   return it->second;
 }
 
-std::optional<User> MemoryStore::find_user_by_email(const std::string& email) {
+Result<std::optional<User>> MemoryStore::find_user_by_email(const std::string& email) {
   std::lock_guard lock(mutex_);
   auto id = emails_.find(email);
   if (id == emails_.end()) return std::nullopt;
   auto it = users_.find(id->second);
-  if (it == users_.end()) return std::nullopt;
+  if (it == users_.end()) return make_error(ErrorCode::internal, "store: index emails names a missing record");
   return it->second;
 }
 
@@ -69,12 +70,12 @@ std::optional<Device> MemoryStore::find_device_locked(const DeviceId& id) const 
   return it->second;
 }
 
-std::optional<Device> MemoryStore::find_device(const DeviceId& id) {
+Result<std::optional<Device>> MemoryStore::find_device(const DeviceId& id) {
   std::lock_guard lock(mutex_);
   return find_device_locked(id);
 }
 
-std::optional<Device> MemoryStore::find_device_by_token(const std::string& token_digest) {
+Result<std::optional<Device>> MemoryStore::find_device_by_token(const std::string& token_digest) {
   if (token_digest.empty()) return std::nullopt;
   std::lock_guard lock(mutex_);
   auto id = tokens_.find(token_digest);
@@ -84,7 +85,7 @@ std::optional<Device> MemoryStore::find_device_by_token(const std::string& token
   return device;
 }
 
-std::vector<Device> MemoryStore::devices_of_user(const UserId& id) {
+Result<std::vector<Device>> MemoryStore::devices_of_user(const UserId& id) {
   std::lock_guard lock(mutex_);
   std::vector<Device> out;
   auto ids = user_devices_.find(id);
@@ -118,28 +119,28 @@ Status MemoryStore::put_chat(const Chat& chat) {
   return Ok{};
 }
 
-std::optional<Chat> MemoryStore::find_chat(const ChatId& id) {
+Result<std::optional<Chat>> MemoryStore::find_chat(const ChatId& id) {
   std::lock_guard lock(mutex_);
   auto it = chats_.find(id);
   if (it == chats_.end()) return std::nullopt;
   return it->second;
 }
 
-std::optional<ChatId> MemoryStore::find_direct_chat(const UserId& a, const UserId& b) {
+Result<std::optional<ChatId>> MemoryStore::find_direct_chat(const UserId& a, const UserId& b) {
   std::lock_guard lock(mutex_);
   auto it = direct_.find(a <= b ? UserPair{a, b} : UserPair{b, a});
   if (it == direct_.end()) return std::nullopt;
   return it->second;
 }
 
-std::vector<ChatId> MemoryStore::chats_of_user(const UserId& id) {
+Result<std::vector<ChatId>> MemoryStore::chats_of_user(const UserId& id) {
   std::lock_guard lock(mutex_);
   auto it = user_chats_.find(id);
-  if (it == user_chats_.end()) return {};
-  return {it->second.begin(), it->second.end()};
+  if (it == user_chats_.end()) return std::vector<ChatId>{};
+  return std::vector<ChatId>(it->second.begin(), it->second.end());
 }
 
-Seq MemoryStore::read_marker(const ChatId& chat, const UserId& user) {
+Result<Seq> MemoryStore::read_marker(const ChatId& chat, const UserId& user) {
   std::lock_guard lock(mutex_);
   auto it = read_markers_.find({chat, user});
   return it == read_markers_.end() ? 0 : it->second;
@@ -153,20 +154,20 @@ Status MemoryStore::set_read_marker(const ChatId& chat, const UserId& user, Seq 
 
 // ---- MessageLog -------------------------------------------------------------------
 
-Seq MemoryStore::last_seq(const ChatId& chat) {
+Result<Seq> MemoryStore::last_seq(const ChatId& chat) {
   std::lock_guard lock(mutex_);
   auto it = messages_.find(chat);
   if (it == messages_.end() || it->second.empty()) return 0;
   return it->second.rbegin()->first;
 }
 
-LogOffset MemoryStore::last_offset() {
+Result<LogOffset> MemoryStore::last_offset() {
   std::lock_guard lock(mutex_);
   return last_offset_;
 }
 
-std::optional<Message> MemoryStore::find_by_client_msg_id(const ChatId& chat, const UserId& sender,
-                                                          const std::string& client_msg_id) {
+Result<std::optional<Message>> MemoryStore::find_by_client_msg_id(const ChatId& chat, const UserId& sender,
+                                                                  const std::string& client_msg_id) {
   if (client_msg_id.empty()) return std::nullopt;
   std::lock_guard lock(mutex_);
   auto it = client_ids_.find({chat, sender, client_msg_id});
@@ -196,12 +197,12 @@ std::optional<Message> MemoryStore::find_locked(const ChatId& chat, Seq seq) con
   return it->second;
 }
 
-std::optional<Message> MemoryStore::find(const ChatId& chat, Seq seq) {
+Result<std::optional<Message>> MemoryStore::find(const ChatId& chat, Seq seq) {
   std::lock_guard lock(mutex_);
   return find_locked(chat, seq);
 }
 
-std::vector<Message> MemoryStore::read_before(const ChatId& chat, Seq before, std::size_t limit) {
+Result<std::vector<Message>> MemoryStore::read_before(const ChatId& chat, Seq before, std::size_t limit) {
   std::lock_guard lock(mutex_);
   std::vector<Message> out;
   auto log = messages_.find(chat);
@@ -213,7 +214,7 @@ std::vector<Message> MemoryStore::read_before(const ChatId& chat, Seq before, st
   return out;
 }
 
-std::vector<Message> MemoryStore::read_after(const ChatId& chat, Seq after, std::size_t limit) {
+Result<std::vector<Message>> MemoryStore::read_after(const ChatId& chat, Seq after, std::size_t limit) {
   std::lock_guard lock(mutex_);
   std::vector<Message> out;
   auto log = messages_.find(chat);
@@ -224,8 +225,8 @@ std::vector<Message> MemoryStore::read_after(const ChatId& chat, Seq after, std:
   return out;
 }
 
-std::vector<Message> MemoryStore::read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
-                                                    std::size_t limit) {
+Result<std::vector<Message>> MemoryStore::read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
+                                                            std::size_t limit) {
   std::lock_guard lock(mutex_);
   std::vector<Message> out;
   auto offsets = offsets_.find(chat);
@@ -251,7 +252,7 @@ Status MemoryStore::delete_push_job(std::uint64_t id) {
   return Ok{};
 }
 
-std::vector<PushJob> MemoryStore::load_push_jobs() {
+Result<std::vector<PushJob>> MemoryStore::load_push_jobs() {
   std::lock_guard lock(mutex_);
   std::vector<PushJob> out;
   out.reserve(push_jobs_.size());
@@ -262,6 +263,36 @@ std::vector<PushJob> MemoryStore::load_push_jobs() {
 std::size_t MemoryStore::append_count() const {
   std::lock_guard lock(mutex_);
   return append_count_;
+}
+
+std::string MemoryStore::dump() const {
+  std::lock_guard lock(mutex_);
+  std::ostringstream out;
+  for (const auto& [id, u] : users_) {
+    out << "user " << id << ' ' << u.email << ' ' << u.display_name << ' ' << u.last_active_at << '\n';
+  }
+  for (const auto& [id, d] : devices_) {
+    out << "device " << id << ' ' << d.user_id << ' ' << d.name << ' ' << d.token_digest << ' '
+        << (d.push ? d.push->url : "-") << '\n';
+  }
+  for (const auto& [id, c] : chats_) {
+    out << "chat " << id << ' ' << to_string(c.kind) << ' ' << c.name;
+    for (const Member& m : c.members) out << ' ' << m.user_id << ':' << to_string(m.role);
+    out << '\n';
+  }
+  for (const auto& [key, seq] : read_markers_) out << "marker " << key.first << ' ' << key.second << ' ' << seq << '\n';
+  for (const auto& [chat, log] : messages_) {
+    for (const auto& [seq, m] : log) {
+      out << "message " << chat << ' ' << seq << ' ' << m.offset << ' ' << m.sender_id << ' ' << m.client_msg_id
+          << ' ' << m.text << '\n';
+    }
+  }
+  out << "last_offset " << last_offset_ << '\n';
+  for (const auto& [id, job] : push_jobs_) {
+    out << "push_job " << id << ' ' << job.user_id << ' ' << job.chat_id << ' ' << job.seq << ' ' << job.attempts
+        << '\n';
+  }
+  return out.str();
 }
 
 }  // namespace parley

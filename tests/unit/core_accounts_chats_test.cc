@@ -13,7 +13,7 @@ TEST_F(AccountsTest, SignupRejectsBadInputAndChangesNothing) {
   EXPECT_EQ(core->accounts.signup("a@example.org", "short", "A").error().code, ErrorCode::invalid_request);
   EXPECT_EQ(core->accounts.signup("a@example.org", "password1", "").error().code, ErrorCode::invalid_request);
   EXPECT_EQ(core->accounts.signup("a@example.org", "password1", "\xff").error().code, ErrorCode::invalid_request);
-  EXPECT_FALSE(store.find_user_by_email("a@example.org"));
+  EXPECT_FALSE(store.find_user_by_email("a@example.org")->has_value());
 }
 
 TEST_F(AccountsTest, EmailIsUniqueRegardlessOfCase) {
@@ -54,11 +54,11 @@ TEST_F(AccountsTest, LogoutRevokesOnlyThatDevicesToken) {
 TEST_F(AccountsTest, PushTargetsFollowRegistrationsAndLogout) {
   make_user("ann");
   auto who = login("ann");
-  EXPECT_TRUE(core->accounts.push_targets(who.user_id)->empty());
+  EXPECT_TRUE((*core->accounts.push_targets(who.user_id))->empty());
   ASSERT_TRUE(core->accounts.set_push(who, {"webhook", "http://127.0.0.1:9/x"}).ok());
-  ASSERT_EQ(core->accounts.push_targets(who.user_id)->size(), 1u);
+  ASSERT_EQ((*core->accounts.push_targets(who.user_id))->size(), 1u);
   ASSERT_TRUE(core->accounts.logout(who).ok());
-  EXPECT_TRUE(core->accounts.push_targets(who.user_id)->empty());
+  EXPECT_TRUE((*core->accounts.push_targets(who.user_id))->empty());
 }
 
 TEST_F(ChatsTest, DirectChatIsOnePerPairWhoeverOpensIt) {
@@ -86,7 +86,7 @@ TEST_F(ChatsTest, GroupSizeCountsTheCreator) {
   auto too_big = core->chats.create_group(a, "four", {b, c, d});
   ASSERT_FALSE(too_big.ok());
   EXPECT_EQ(too_big.error().code, ErrorCode::group_too_large);
-  EXPECT_EQ(core->chats.chats_of(d).size(), 0u);
+  EXPECT_EQ(core->chats.chats_of(d)->size(), 0u);
 }
 
 TEST_F(ChatsTest, OnlyAdminsAddAndAnyoneMayLeave) {
@@ -99,7 +99,7 @@ TEST_F(ChatsTest, OnlyAdminsAddAndAnyoneMayLeave) {
   ASSERT_TRUE(core->chats.add_member(a, id, c).ok());
   EXPECT_EQ(core->chats.remove_member(b, id, c).error().code, ErrorCode::forbidden);
   ASSERT_TRUE(core->chats.remove_member(c, id, c).ok());
-  EXPECT_FALSE(core->chats.find(id)->has_member(c));
+  EXPECT_FALSE((*core->chats.find(id))->has_member(c));
   EXPECT_EQ(core->chats.remove_member(a, id, c).error().code, ErrorCode::not_found);
 }
 
@@ -118,7 +118,7 @@ TEST_F(ChatsTest, TheLastAdminLeavingPromotesTheNextMember) {
   auto a = make_user("ann"), b = make_user("bob");
   auto group = core->chats.create_group(a, "g", {b});
   ASSERT_TRUE(core->chats.remove_member(a, (*group)->id, a).ok());
-  EXPECT_EQ(core->chats.find((*group)->id)->member(b)->role, MemberRole::admin);
+  EXPECT_EQ((*core->chats.find((*group)->id))->member(b)->role, MemberRole::admin);
 }
 
 TEST_F(ChatsTest, DirectChatsRefuseMembershipChanges) {

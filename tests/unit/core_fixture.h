@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_credentials.h"
+#include "fakes/faulty_store.h"
 #include "fakes/memory_store.h"
 #include "fakes/recording_event_sink.h"
 #include "fakes/recording_push_sender.h"
@@ -39,7 +40,7 @@ class CoreTest : public ::testing::Test {
   void rebuild() {
     if (core) core->stop();
     core.reset();
-    core = std::make_unique<Core>(config, CorePorts{store, store, store, store, credentials, clock, sink, push_sender});
+    core = std::make_unique<Core>(config, CorePorts{faults, faults, faults, faults, credentials, clock, sink, push_sender});
     core->start();
   }
 
@@ -77,6 +78,8 @@ class CoreTest : public ::testing::Test {
 
   CoreConfig config;
   MemoryStore store;
+  // What the core sees: `store`, failing wherever a test says so.
+  FaultyStore faults{store};
   FakeCredentials credentials;
   FakeClock clock;
   RecordingEventSink sink;

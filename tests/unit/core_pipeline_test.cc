@@ -32,7 +32,7 @@ TEST_F(PipelineTest, SeqStartsAtOneAndIsGapFreeUnderConcurrentSenders) {
   std::sort(seqs.begin(), seqs.end());
   ASSERT_EQ(seqs.size(), 4u * kPerSender);
   for (std::size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], i + 1);
-  EXPECT_EQ(store.last_seq(chat), seqs.size());
+  EXPECT_EQ(*store.last_seq(chat), seqs.size());
 }
 
 TEST_F(PipelineTest, SameClientMsgIdGivesSameSeqAndOneDelivery) {
@@ -48,7 +48,7 @@ TEST_F(PipelineTest, SameClientMsgIdGivesSameSeqAndOneDelivery) {
   EXPECT_EQ(first->ts, again->ts);
   EXPECT_TRUE(again->duplicate);
   EXPECT_EQ(sink.events_of<MessageEvent>().size(), 1u);
-  EXPECT_EQ(store.last_seq(chat), 1u);
+  EXPECT_EQ(*store.last_seq(chat), 1u);
 }
 
 TEST_F(PipelineTest, ResendInTheSameBatchIsStillOneMessage) {
@@ -68,7 +68,7 @@ TEST_F(PipelineTest, ResendInTheSameBatchIsStillOneMessage) {
     ASSERT_TRUE(r.ok());
     EXPECT_EQ(r->seq, 1u);
   }
-  EXPECT_EQ(store.last_seq(chat), 1u);
+  EXPECT_EQ(*store.last_seq(chat), 1u);
 }
 
 TEST_F(PipelineTest, ClientMsgIdIsScopedToSenderAndChat) {
@@ -92,8 +92,8 @@ TEST_F(PipelineTest, BadSendsAreRejectedAndStoreNothing) {
   EXPECT_EQ(send(wa, chat, "", "ok").error().code, ErrorCode::invalid_request);
   EXPECT_EQ(send(wc, chat, "m", "ok").error().code, ErrorCode::forbidden);
   EXPECT_EQ(send(wa, "no-such-chat", "m", "ok").error().code, ErrorCode::not_found);
-  EXPECT_EQ(store.last_seq(chat), 0u);
-  EXPECT_EQ(store.last_offset(), 0u);
+  EXPECT_EQ(*store.last_seq(chat), 0u);
+  EXPECT_EQ(*store.last_offset(), 0u);
   EXPECT_EQ(send(wa, chat, "m", "0123456789")->seq, 1u);
 }
 
@@ -177,7 +177,7 @@ TEST_F(PipelineTest, StopAnswersEverythingAlreadySubmitted) {
   }
   core->pipeline.stop();
   EXPECT_EQ(acked.load(), 500);
-  EXPECT_EQ(store.last_seq(chat), 500u);
+  EXPECT_EQ(*store.last_seq(chat), 500u);
   EXPECT_EQ(send(wa, chat, "late", "x").error().code, ErrorCode::overloaded);
 }
 

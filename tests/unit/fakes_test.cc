@@ -6,6 +6,8 @@
 
 #include "fakes/fake_clock.h"
 #include "fakes/fake_credentials.h"
+#include "fakes/faulty_store.h"
+#include "fakes/memory_store.h"
 #include "fakes/recording_event_sink.h"
 #include "fakes/recording_push_sender.h"
 
@@ -129,6 +131,42 @@ TEST(RecordingPushSender, CallbackMaySendAgain) {
   };
   sender.send(job(1), retry);
   EXPECT_EQ(sender.sent_count(), 3u);
+}
+
+TEST(FaultyStore, FailsOnlyWhatItIsToldAndNeverReachesTheInnerStoreThen) {
+  MemoryStore inner;
+  FaultyStore store(inner);
+  User ann{"u-1", "ann@example.org", "Ann", "hash", 1, 0};
+  store.fail(StoreMethod::create_user);
+  auto failed = store.create_user(ann);
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().code, ErrorCode::unavailable);
+  EXPECT_FALSE(inner.find_user("u-1")->has_value());
+
+  store.heal(StoreMethod::create_user);
+  ASSERT_TRUE(store.create_user(ann).ok());
+  store.fail(StoreMethod::find_user, ErrorCode::internal);
+  EXPECT_EQ(store.find_user("u-1").error().code, ErrorCode::internal);
+  EXPECT_TRUE(store.find_user_by_email("ann@example.org")->has_value());  // other methods unaffected
+  store.heal_all();
+  EXPECT_TRUE(store.find_user("u-1")->has_value());
+  EXPECT_EQ(store.calls(StoreMethod::find_user), 2u);
+  EXPECT_EQ(store.calls(StoreMethod::create_user), 2u);
+}
+
+TEST(FaultyStore, HooksRunBeforeForwardedCallsOnly) {
+  MemoryStore inner;
+  FaultyStore store(inner);
+  int runs = 0;
+  store.set_hook(StoreMethod::last_seq, [&] { ++runs; });
+  EXPECT_EQ(*store.last_seq("c"), 0u);
+  store.fail(StoreMethod::last_seq);
+  EXPECT_FALSE(store.last_seq("c").ok());
+  EXPECT_EQ(runs, 1);
+  store.heal_all();
+  store.set_hook(StoreMethod::last_seq, {});
+  EXPECT_TRUE(store.last_seq("c").ok());
+  EXPECT_EQ(runs, 1);
 }
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <cstdlib>
 #include <fstream>
 
+#include "store/rocks/record_codec.h"
+#include "store/rocks/rocks_database.h"
 #include "store_contract_fixture.h"
 
 extern char** environ;
@@ -28,28 +30,28 @@ void write_sample(RocksStore& store) {
 }
 
 void expect_sample(RocksStore& store) {
-  auto user = store.find_user_by_email("ann@example.com");
+  auto user = must(store.find_user_by_email("ann@example.com"));
   ASSERT_TRUE(user.has_value());
   EXPECT_EQ(fields(*user), fields(make_user("u-1", "ann@example.com")));
   Status duplicate = store.create_user(make_user("u-9", "ann@example.com"));
   ASSERT_FALSE(duplicate.ok());
   EXPECT_EQ(duplicate.error().code, ErrorCode::email_taken);
 
-  auto device = store.find_device_by_token("digest-1");
+  auto device = must(store.find_device_by_token("digest-1"));
   ASSERT_TRUE(device.has_value());
   EXPECT_EQ(device->id, "d-1");
-  EXPECT_EQ(store.chats_of_user("u-2"), (std::vector<ChatId>{"dm-1"}));
-  EXPECT_EQ(store.find_direct_chat("u-2", "u-1"), std::optional<ChatId>("dm-1"));
+  EXPECT_EQ(must(store.chats_of_user("u-2")), (std::vector<ChatId>{"dm-1"}));
+  EXPECT_EQ(must(store.find_direct_chat("u-2", "u-1")), std::optional<ChatId>("dm-1"));
 
-  EXPECT_EQ(store.last_seq("dm-1"), 3u);
-  EXPECT_EQ(store.last_offset(), 5u);
-  EXPECT_EQ(seqs(store.read_before("dm-1", 0, 10)), (std::vector<Seq>{3, 2, 1}));
-  EXPECT_EQ(seqs(store.read_offset_range("dm-1", 2, 5, 10)), (std::vector<Seq>{3}));
-  auto resent = store.find_by_client_msg_id("dm-1", "u-1", "cm-3");
+  EXPECT_EQ(must(store.last_seq("dm-1")), 3u);
+  EXPECT_EQ(must(store.last_offset()), 5u);
+  EXPECT_EQ(seqs(must(store.read_before("dm-1", 0, 10))), (std::vector<Seq>{3, 2, 1}));
+  EXPECT_EQ(seqs(must(store.read_offset_range("dm-1", 2, 5, 10))), (std::vector<Seq>{3}));
+  auto resent = must(store.find_by_client_msg_id("dm-1", "u-1", "cm-3"));
   ASSERT_TRUE(resent.has_value());
   EXPECT_EQ(fields(*resent), fields(make_message("dm-1", 3, 5, "u-1", "cm-3")));
-  EXPECT_EQ(store.read_marker("dm-1", "u-2"), 3u);
-  auto jobs = store.load_push_jobs();
+  EXPECT_EQ(must(store.read_marker("dm-1", "u-2")), 3u);
+  auto jobs = must(store.load_push_jobs());
   ASSERT_EQ(jobs.size(), 1u);
   EXPECT_EQ(fields(jobs[0]), fields(make_push_job(7)));
 }
@@ -65,8 +67,8 @@ TEST(RocksStore, DataSurvivesCloseAndReopen) {
 
   // And the reopened store keeps appending where the old one stopped.
   ASSERT_TRUE(reopened->append({make_message("dm-1", 4, 6)}).ok());
-  EXPECT_EQ(reopened->last_seq("dm-1"), 4u);
-  EXPECT_EQ(reopened->last_offset(), 6u);
+  EXPECT_EQ(must(reopened->last_seq("dm-1")), 4u);
+  EXPECT_EQ(must(reopened->last_offset()), 6u);
 }
 
 TEST(RocksStore, ReopenSurvivesManyMessagesAcrossFlushes) {
@@ -81,10 +83,10 @@ TEST(RocksStore, ReopenSurvivesManyMessagesAcrossFlushes) {
     }
   }
   auto store = RocksStore::open(dir.str());
-  EXPECT_EQ(store->last_seq("big"), 500u);
-  EXPECT_EQ(store->last_offset(), 500u);
-  EXPECT_EQ(seqs(store->read_before("big", 300, 2)), (std::vector<Seq>{299, 298}));
-  EXPECT_EQ(store->read_offset_range("big", 100, 200, 1000).size(), 100u);
+  EXPECT_EQ(must(store->last_seq("big")), 500u);
+  EXPECT_EQ(must(store->last_offset()), 500u);
+  EXPECT_EQ(seqs(must(store->read_before("big", 300, 2))), (std::vector<Seq>{299, 298}));
+  EXPECT_EQ(must(store->read_offset_range("big", 100, 200, 1000)).size(), 100u);
 }
 
 // Runs only as the child of DataSurvivesKill9: writes, then dies without
@@ -137,6 +139,61 @@ TEST(RocksStore, OpenOnAFileFailsWithTheReason) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find(file), std::string::npos) << e.what();
   }
+}
+
+// A record that does not decode (a damaged or future format) is an error for
+// every read that meets it: never "absent", never skipped from a page.
+TEST(RocksStore, UndecodableRecordsAreErrorsNeverSkipped) {
+  TempDir dir;
+  {
+    auto store = RocksStore::open(dir.str());
+    write_sample(*store);
+    ASSERT_TRUE(store->append({make_message("dm-1", 4, 6, "u-1", "cm-4")}).ok());
+  }
+  {
+    using rocks::Column;
+    auto db = rocks::RocksDatabase::open(dir.str());
+    rocks::WriteSet garbage;
+    const std::string junk = "\xff\xfe not a record";
+    garbage.put(Column::messages, rocks::seq_key("dm-1", 2), junk);
+    garbage.put(Column::users, "u-1", junk);
+    garbage.put(Column::devices, "d-1", junk);
+    garbage.put(Column::chats, "dm-1", junk);
+    garbage.put(Column::read_markers, rocks::pair_key("dm-1", "u-2"), junk);
+    garbage.put(Column::push_jobs, rocks::encode_u64(7), junk);
+    garbage.put(Column::client_ids, rocks::client_msg_key("dm-1", "u-1", "cm-4"), junk);
+    garbage.put(Column::meta, "last_offset", junk);
+    // An offset entry naming a message that is not there.
+    garbage.put(Column::offsets, rocks::seq_key("dm-1", 9), rocks::encode_u64(99));
+    ASSERT_TRUE(db->write(garbage, rocks::Durability::synced).ok());
+  }
+  auto store = RocksStore::open(dir.str());
+  auto expect_error = [](const auto& result, const char* what) {
+    EXPECT_FALSE(result.ok()) << what << " hid an undecodable record";
+    if (!result.ok()) {
+      EXPECT_EQ(result.error().code, ErrorCode::internal) << what;
+    }
+  };
+  expect_error(store->find("dm-1", 2), "find");
+  expect_error(store->read_before("dm-1", 0, 10), "read_before");
+  expect_error(store->read_after("dm-1", 0, 10), "read_after");
+  expect_error(store->read_offset_range("dm-1", 0, 5, 10), "read_offset_range (bad message)");
+  expect_error(store->read_offset_range("dm-1", 5, 9, 10), "read_offset_range (dangling offset)");
+  expect_error(store->find_by_client_msg_id("dm-1", "u-1", "cm-4"), "find_by_client_msg_id");
+  expect_error(store->last_offset(), "last_offset");
+  expect_error(store->find_user("u-1"), "find_user");
+  expect_error(store->find_user_by_email("ann@example.com"), "find_user_by_email");
+  expect_error(store->find_device("d-1"), "find_device");
+  expect_error(store->find_device_by_token("digest-1"), "find_device_by_token");
+  expect_error(store->devices_of_user("u-1"), "devices_of_user");
+  expect_error(store->find_chat("dm-1"), "find_chat");
+  expect_error(store->read_marker("dm-1", "u-2"), "read_marker");
+  expect_error(store->load_push_jobs(), "load_push_jobs");
+  // Records around the damage still read.
+  EXPECT_EQ(seqs(must(store->read_after("dm-1", 2, 10))), (std::vector<Seq>{3, 4}));
+  EXPECT_EQ(must(store->last_seq("dm-1")), 4u);
+  // A write that must read the damaged record first fails instead of overwriting blindly.
+  EXPECT_FALSE(store->set_last_active("u-1", 5).ok());
 }
 
 TEST(RocksStore, SecondOpenOfTheSameDirectoryFails) {

@@ -22,17 +22,17 @@ TYPED_TEST(AccountStoreContract, CreatedUserIsFoundByIdAndEmail) {
   ann.last_active_at = 1234;
   ASSERT_TRUE(this->accounts().create_user(ann).ok());
 
-  auto by_id = this->accounts().find_user("u-ann");
+  auto by_id = must(this->accounts().find_user("u-ann"));
   ASSERT_TRUE(by_id.has_value());
   EXPECT_EQ(fields(*by_id), fields(ann));
-  auto by_email = this->accounts().find_user_by_email("ann@example.com");
+  auto by_email = must(this->accounts().find_user_by_email("ann@example.com"));
   ASSERT_TRUE(by_email.has_value());
   EXPECT_EQ(fields(*by_email), fields(ann));
 }
 
 TYPED_TEST(AccountStoreContract, UnknownUserIsAbsent) {
-  EXPECT_FALSE(this->accounts().find_user("nobody").has_value());
-  EXPECT_FALSE(this->accounts().find_user_by_email("nobody@example.com").has_value());
+  EXPECT_FALSE(must(this->accounts().find_user("nobody")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_user_by_email("nobody@example.com")).has_value());
 }
 
 TYPED_TEST(AccountStoreContract, DuplicateEmailIsRejectedAndFirstUserKept) {
@@ -41,8 +41,8 @@ TYPED_TEST(AccountStoreContract, DuplicateEmailIsRejectedAndFirstUserKept) {
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.error().code, ErrorCode::email_taken);
 
-  EXPECT_FALSE(this->accounts().find_user("u-2").has_value());
-  auto owner = this->accounts().find_user_by_email("same@example.com");
+  EXPECT_FALSE(must(this->accounts().find_user("u-2")).has_value());
+  auto owner = must(this->accounts().find_user_by_email("same@example.com"));
   ASSERT_TRUE(owner.has_value());
   EXPECT_EQ(owner->id, "u-1");
 }
@@ -50,8 +50,8 @@ TYPED_TEST(AccountStoreContract, DuplicateEmailIsRejectedAndFirstUserKept) {
 TYPED_TEST(AccountStoreContract, EmailIsMatchedExactlyAsStored) {
   // Lower-casing is the core's job; the store must not second-guess it.
   ASSERT_TRUE(this->accounts().create_user(make_user("u-1", "Mixed@Example.com")).ok());
-  EXPECT_TRUE(this->accounts().find_user_by_email("Mixed@Example.com").has_value());
-  EXPECT_FALSE(this->accounts().find_user_by_email("mixed@example.com").has_value());
+  EXPECT_TRUE(must(this->accounts().find_user_by_email("Mixed@Example.com")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_user_by_email("mixed@example.com")).has_value());
   EXPECT_TRUE(this->accounts().create_user(make_user("u-2", "mixed@example.com")).ok());
 }
 
@@ -80,7 +80,7 @@ TYPED_TEST(AccountStoreContract, SetLastActiveUpdatesOnlyThatField) {
   ASSERT_TRUE(this->accounts().create_user(bob).ok());
   ASSERT_TRUE(this->accounts().set_last_active("u-bob", 777).ok());
   bob.last_active_at = 777;
-  auto stored = this->accounts().find_user("u-bob");
+  auto stored = must(this->accounts().find_user("u-bob"));
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(fields(*stored), fields(bob));
 }
@@ -100,13 +100,13 @@ TYPED_TEST(AccountStoreContract, DeviceRoundTripsWithAndWithoutPush) {
   ASSERT_TRUE(this->accounts().put_device(plain).ok());
   ASSERT_TRUE(this->accounts().put_device(pushed).ok());
 
-  auto a = this->accounts().find_device("d-1");
-  auto b = this->accounts().find_device("d-2");
+  auto a = must(this->accounts().find_device("d-1"));
+  auto b = must(this->accounts().find_device("d-2"));
   ASSERT_TRUE(a.has_value());
   ASSERT_TRUE(b.has_value());
   EXPECT_EQ(fields(*a), fields(plain));
   EXPECT_EQ(fields(*b), fields(pushed));
-  EXPECT_FALSE(this->accounts().find_device("d-3").has_value());
+  EXPECT_FALSE(must(this->accounts().find_device("d-3")).has_value());
 }
 
 TYPED_TEST(AccountStoreContract, DevicesOfUserListsOnlyThatUserInIdOrder) {
@@ -115,9 +115,9 @@ TYPED_TEST(AccountStoreContract, DevicesOfUserListsOnlyThatUserInIdOrder) {
   ASSERT_TRUE(this->accounts().put_device(make_device("d-a", "u", "t2")).ok());
   ASSERT_TRUE(this->accounts().put_device(make_device("d-c", "u1", "t3")).ok());
 
-  EXPECT_EQ(device_ids(this->accounts().devices_of_user("u")), (std::vector<DeviceId>{"d-a", "d-b"}));
-  EXPECT_EQ(device_ids(this->accounts().devices_of_user("u1")), (std::vector<DeviceId>{"d-c"}));
-  EXPECT_TRUE(this->accounts().devices_of_user("nobody").empty());
+  EXPECT_EQ(device_ids(must(this->accounts().devices_of_user("u"))), (std::vector<DeviceId>{"d-a", "d-b"}));
+  EXPECT_EQ(device_ids(must(this->accounts().devices_of_user("u1"))), (std::vector<DeviceId>{"d-c"}));
+  EXPECT_TRUE(must(this->accounts().devices_of_user("nobody")).empty());
 }
 
 TYPED_TEST(AccountStoreContract, ReplacingDeviceDoesNotDuplicateIt) {
@@ -125,10 +125,10 @@ TYPED_TEST(AccountStoreContract, ReplacingDeviceDoesNotDuplicateIt) {
   ASSERT_TRUE(this->accounts().put_device(d).ok());
   d.name = "renamed";
   ASSERT_TRUE(this->accounts().put_device(d).ok());
-  auto devices = this->accounts().devices_of_user("u-1");
+  auto devices = must(this->accounts().devices_of_user("u-1"));
   ASSERT_EQ(devices.size(), 1u);
   EXPECT_EQ(devices[0].name, "renamed");
-  auto by_token = this->accounts().find_device_by_token("t1");
+  auto by_token = must(this->accounts().find_device_by_token("t1"));
   ASSERT_TRUE(by_token.has_value());
   EXPECT_EQ(by_token->name, "renamed");
 }
@@ -136,11 +136,11 @@ TYPED_TEST(AccountStoreContract, ReplacingDeviceDoesNotDuplicateIt) {
 TYPED_TEST(AccountStoreContract, TokenDigestFindsItsDevice) {
   ASSERT_TRUE(this->accounts().put_device(make_device("d-1", "u-1", "digest-1")).ok());
   ASSERT_TRUE(this->accounts().put_device(make_device("d-2", "u-1", "digest-2")).ok());
-  auto found = this->accounts().find_device_by_token("digest-2");
+  auto found = must(this->accounts().find_device_by_token("digest-2"));
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->id, "d-2");
-  EXPECT_FALSE(this->accounts().find_device_by_token("digest-3").has_value());
-  EXPECT_FALSE(this->accounts().find_device_by_token("").has_value());
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("digest-3")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("")).has_value());
 }
 
 TYPED_TEST(AccountStoreContract, LogoutRetiresTheTokenButKeepsTheDevice) {
@@ -149,12 +149,12 @@ TYPED_TEST(AccountStoreContract, LogoutRetiresTheTokenButKeepsTheDevice) {
   d.token_digest.clear();
   ASSERT_TRUE(this->accounts().put_device(d).ok());
 
-  EXPECT_FALSE(this->accounts().find_device_by_token("digest-1").has_value());
-  EXPECT_FALSE(this->accounts().find_device_by_token("").has_value());
-  auto kept = this->accounts().find_device("d-1");
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("digest-1")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("")).has_value());
+  auto kept = must(this->accounts().find_device("d-1"));
   ASSERT_TRUE(kept.has_value());
   EXPECT_TRUE(kept->token_digest.empty());
-  EXPECT_EQ(this->accounts().devices_of_user("u-1").size(), 1u);
+  EXPECT_EQ(must(this->accounts().devices_of_user("u-1")).size(), 1u);
 }
 
 TYPED_TEST(AccountStoreContract, NewTokenReplacesTheOldOne) {
@@ -162,8 +162,8 @@ TYPED_TEST(AccountStoreContract, NewTokenReplacesTheOldOne) {
   ASSERT_TRUE(this->accounts().put_device(d).ok());
   d.token_digest = "new";
   ASSERT_TRUE(this->accounts().put_device(d).ok());
-  EXPECT_FALSE(this->accounts().find_device_by_token("old").has_value());
-  auto found = this->accounts().find_device_by_token("new");
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("old")).has_value());
+  auto found = must(this->accounts().find_device_by_token("new"));
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->id, "d-1");
 }
@@ -175,15 +175,15 @@ TYPED_TEST(AccountStoreContract, LoginAfterLogoutIndexesTheNewToken) {
   ASSERT_TRUE(this->accounts().put_device(d).ok());
   d.token_digest = "second";
   ASSERT_TRUE(this->accounts().put_device(d).ok());
-  EXPECT_FALSE(this->accounts().find_device_by_token("first").has_value());
-  EXPECT_TRUE(this->accounts().find_device_by_token("second").has_value());
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("first")).has_value());
+  EXPECT_TRUE(must(this->accounts().find_device_by_token("second")).has_value());
 }
 
 TYPED_TEST(AccountStoreContract, DeviceMovedToAnotherUserLeavesTheOldList) {
   ASSERT_TRUE(this->accounts().put_device(make_device("d-1", "u-1", "t")).ok());
   ASSERT_TRUE(this->accounts().put_device(make_device("d-1", "u-2", "t")).ok());
-  EXPECT_TRUE(this->accounts().devices_of_user("u-1").empty());
-  EXPECT_EQ(device_ids(this->accounts().devices_of_user("u-2")), (std::vector<DeviceId>{"d-1"}));
+  EXPECT_TRUE(must(this->accounts().devices_of_user("u-1")).empty());
+  EXPECT_EQ(device_ids(must(this->accounts().devices_of_user("u-2"))), (std::vector<DeviceId>{"d-1"}));
 }
 
 // ---- Chats ----------------------------------------------------------------------
@@ -193,27 +193,27 @@ TYPED_TEST(ChatStoreContract, ChatRoundTrips) {
   chat.name = "Weekend plans";
   ASSERT_TRUE(this->chats().put_chat(chat).ok());
 
-  auto stored = this->chats().find_chat("c-1");
+  auto stored = must(this->chats().find_chat("c-1"));
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(stored->id, "c-1");
   EXPECT_EQ(stored->kind, ChatKind::group);
   EXPECT_EQ(stored->name, "Weekend plans");
   EXPECT_EQ(stored->created_at, chat.created_at);
   EXPECT_EQ(member_list(*stored), (std::vector<std::string>{"ann:admin", "bob:member", "cat:member"}));
-  EXPECT_FALSE(this->chats().find_chat("c-2").has_value());
+  EXPECT_FALSE(must(this->chats().find_chat("c-2")).has_value());
 }
 
 TYPED_TEST(ChatStoreContract, ChatsOfUserFollowMembershipChanges) {
   Chat chat = make_group("c-1", {"ann", "bob"});
   ASSERT_TRUE(this->chats().put_chat(chat).ok());
-  EXPECT_EQ(this->chats().chats_of_user("bob"), (std::vector<ChatId>{"c-1"}));
+  EXPECT_EQ(must(this->chats().chats_of_user("bob")), (std::vector<ChatId>{"c-1"}));
 
   chat.members = {{"ann", MemberRole::admin}, {"cat", MemberRole::member}};  // bob out, cat in
   ASSERT_TRUE(this->chats().put_chat(chat).ok());
-  EXPECT_EQ(this->chats().chats_of_user("ann"), (std::vector<ChatId>{"c-1"}));
-  EXPECT_TRUE(this->chats().chats_of_user("bob").empty());
-  EXPECT_EQ(this->chats().chats_of_user("cat"), (std::vector<ChatId>{"c-1"}));
-  auto stored = this->chats().find_chat("c-1");
+  EXPECT_EQ(must(this->chats().chats_of_user("ann")), (std::vector<ChatId>{"c-1"}));
+  EXPECT_TRUE(must(this->chats().chats_of_user("bob")).empty());
+  EXPECT_EQ(must(this->chats().chats_of_user("cat")), (std::vector<ChatId>{"c-1"}));
+  auto stored = must(this->chats().find_chat("c-1"));
   ASSERT_TRUE(stored.has_value());
   EXPECT_EQ(member_list(*stored), (std::vector<std::string>{"ann:admin", "cat:member"}));
 }
@@ -222,48 +222,48 @@ TYPED_TEST(ChatStoreContract, ChatsOfUserAreInIdOrderAndSeparatePerUser) {
   ASSERT_TRUE(this->chats().put_chat(make_group("c-3", {"ab"})).ok());
   ASSERT_TRUE(this->chats().put_chat(make_group("c-1", {"ab", "abc"})).ok());
   ASSERT_TRUE(this->chats().put_chat(make_group("c-2", {"abc"})).ok());
-  EXPECT_EQ(this->chats().chats_of_user("ab"), (std::vector<ChatId>{"c-1", "c-3"}));
-  EXPECT_EQ(this->chats().chats_of_user("abc"), (std::vector<ChatId>{"c-1", "c-2"}));
-  EXPECT_TRUE(this->chats().chats_of_user("a").empty());
+  EXPECT_EQ(must(this->chats().chats_of_user("ab")), (std::vector<ChatId>{"c-1", "c-3"}));
+  EXPECT_EQ(must(this->chats().chats_of_user("abc")), (std::vector<ChatId>{"c-1", "c-2"}));
+  EXPECT_TRUE(must(this->chats().chats_of_user("a")).empty());
 }
 
 TYPED_TEST(ChatStoreContract, DirectChatIsFoundFromEitherSide) {
   ASSERT_TRUE(this->chats().put_chat(make_direct("dm-1", "zed", "amy")).ok());
-  EXPECT_EQ(this->chats().find_direct_chat("amy", "zed"), std::optional<ChatId>("dm-1"));
-  EXPECT_EQ(this->chats().find_direct_chat("zed", "amy"), std::optional<ChatId>("dm-1"));
-  EXPECT_FALSE(this->chats().find_direct_chat("amy", "bob").has_value());
-  EXPECT_EQ(this->chats().chats_of_user("amy"), (std::vector<ChatId>{"dm-1"}));
-  EXPECT_EQ(this->chats().chats_of_user("zed"), (std::vector<ChatId>{"dm-1"}));
+  EXPECT_EQ(must(this->chats().find_direct_chat("amy", "zed")), std::optional<ChatId>("dm-1"));
+  EXPECT_EQ(must(this->chats().find_direct_chat("zed", "amy")), std::optional<ChatId>("dm-1"));
+  EXPECT_FALSE(must(this->chats().find_direct_chat("amy", "bob")).has_value());
+  EXPECT_EQ(must(this->chats().chats_of_user("amy")), (std::vector<ChatId>{"dm-1"}));
+  EXPECT_EQ(must(this->chats().chats_of_user("zed")), (std::vector<ChatId>{"dm-1"}));
 }
 
 TYPED_TEST(ChatStoreContract, DirectPairsWithSharedPrefixesStaySeparate) {
   // ("a","bc") and ("ab","c") concatenate to the same bytes.
   ASSERT_TRUE(this->chats().put_chat(make_direct("dm-1", "a", "bc")).ok());
   ASSERT_TRUE(this->chats().put_chat(make_direct("dm-2", "ab", "c")).ok());
-  EXPECT_EQ(this->chats().find_direct_chat("bc", "a"), std::optional<ChatId>("dm-1"));
-  EXPECT_EQ(this->chats().find_direct_chat("c", "ab"), std::optional<ChatId>("dm-2"));
+  EXPECT_EQ(must(this->chats().find_direct_chat("bc", "a")), std::optional<ChatId>("dm-1"));
+  EXPECT_EQ(must(this->chats().find_direct_chat("c", "ab")), std::optional<ChatId>("dm-2"));
 }
 
 TYPED_TEST(ChatStoreContract, GroupOfTwoIsNotADirectChat) {
   ASSERT_TRUE(this->chats().put_chat(make_group("g-1", {"amy", "bob"})).ok());
-  EXPECT_FALSE(this->chats().find_direct_chat("amy", "bob").has_value());
+  EXPECT_FALSE(must(this->chats().find_direct_chat("amy", "bob")).has_value());
 }
 
 TYPED_TEST(ChatStoreContract, ReadMarkerStartsAtZeroAndKeepsTheLastValue) {
-  EXPECT_EQ(this->chats().read_marker("c-1", "ann"), 0u);
+  EXPECT_EQ(must(this->chats().read_marker("c-1", "ann")), 0u);
   ASSERT_TRUE(this->chats().set_read_marker("c-1", "ann", 5).ok());
   ASSERT_TRUE(this->chats().set_read_marker("c-1", "ann", 9).ok());
-  EXPECT_EQ(this->chats().read_marker("c-1", "ann"), 9u);
-  EXPECT_EQ(this->chats().read_marker("c-1", "bob"), 0u);
-  EXPECT_EQ(this->chats().read_marker("c-2", "ann"), 0u);
+  EXPECT_EQ(must(this->chats().read_marker("c-1", "ann")), 9u);
+  EXPECT_EQ(must(this->chats().read_marker("c-1", "bob")), 0u);
+  EXPECT_EQ(must(this->chats().read_marker("c-2", "ann")), 0u);
 }
 
 TYPED_TEST(ChatStoreContract, ReadMarkersOfPrefixedIdsStaySeparate) {
   // (chat "ab", user "c") and (chat "a", user "bc") share their concatenation.
   ASSERT_TRUE(this->chats().set_read_marker("ab", "c", 3).ok());
   ASSERT_TRUE(this->chats().set_read_marker("a", "bc", 4).ok());
-  EXPECT_EQ(this->chats().read_marker("ab", "c"), 3u);
-  EXPECT_EQ(this->chats().read_marker("a", "bc"), 4u);
+  EXPECT_EQ(must(this->chats().read_marker("ab", "c")), 3u);
+  EXPECT_EQ(must(this->chats().read_marker("a", "bc")), 4u);
 }
 
 }  // namespace

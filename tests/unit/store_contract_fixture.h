@@ -41,6 +41,14 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The value of a read that must succeed; a failure fails the test (gtest
+// reports the exception) with the store's message.
+template <typename T>
+T must(Result<T> result) {
+  if (!result.ok()) throw std::runtime_error("store read failed: " + result.error().message);
+  return std::move(result).value();
+}
+
 template <typename S>
 std::unique_ptr<S> make_store(const TempDir& dir) {
   if constexpr (std::is_same_v<S, RocksStore>) {

@@ -77,11 +77,25 @@ rocksdb::Slice slice(std::string_view s) {
   return s.empty() ? rocksdb::Slice() : rocksdb::Slice(s.data(), s.size());
 }
 
+// I/O trouble (no space, no descriptors, a busy or timed-out engine) may
+// heal and is worth a retry; anything else (corruption, a bad argument) is a fault.
 Error engine_error(const rocksdb::Status& status) {
-  return make_error(ErrorCode::internal, "rocksdb: " + status.ToString());
+  bool may_heal = status.IsIOError() || status.IsNoSpace() || status.IsBusy() || status.IsTimedOut() ||
+                  status.IsTryAgain() || status.IsIncomplete();
+  return make_error(may_heal ? ErrorCode::unavailable : ErrorCode::internal, "rocksdb: " + status.ToString());
 }
 
 }  // namespace
+
+Error undecodable(Column column) {
+  return make_error(ErrorCode::internal,
+                    std::string("store: undecodable record in ") + kColumnNames[static_cast<int>(column)]);
+}
+
+Error dangling_index(Column index) {
+  return make_error(ErrorCode::internal,
+                    std::string("store: index ") + kColumnNames[static_cast<int>(index)] + " names a missing record");
+}
 
 struct RocksDatabase::Engine {
   rocksdb::DB* db = nullptr;
@@ -131,7 +145,8 @@ Result<std::optional<std::string>> RocksDatabase::get(Column column, std::string
   return std::optional<std::string>(std::move(value));
 }
 
-std::vector<std::optional<std::string>> RocksDatabase::multi_get(Column column, const std::vector<std::string>& keys) {
+Result<std::vector<std::optional<std::string>>> RocksDatabase::multi_get(Column column,
+                                                                         const std::vector<std::string>& keys) {
   std::vector<rocksdb::ColumnFamilyHandle*> handles(keys.size(), engine_->handle(column));
   std::vector<rocksdb::Slice> slices;
   slices.reserve(keys.size());
@@ -140,7 +155,11 @@ std::vector<std::optional<std::string>> RocksDatabase::multi_get(Column column, 
   std::vector<rocksdb::Status> statuses = engine_->db->MultiGet(rocksdb::ReadOptions(), handles, slices, &values);
   std::vector<std::optional<std::string>> out(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    if (statuses[i].ok()) out[i] = std::move(values[i]);
+    if (statuses[i].ok()) {
+      out[i] = std::move(values[i]);
+    } else if (!statuses[i].IsNotFound()) {
+      return engine_error(statuses[i]);
+    }
   }
   return out;
 }

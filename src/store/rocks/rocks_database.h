@@ -84,8 +84,8 @@ class RocksDatabase {
 
   // nullopt when absent; an error for I/O failure or corruption.
   Result<std::optional<std::string>> get(Column column, std::string_view key);
-  // One result per key, in order; nullopt for absent keys or failed reads.
-  std::vector<std::optional<std::string>> multi_get(Column column, const std::vector<std::string>& keys);
+  // One result per key, in order, nullopt for absent keys; an error if any read failed.
+  Result<std::vector<std::optional<std::string>>> multi_get(Column column, const std::vector<std::string>& keys);
   Status write(const WriteSet& writes, Durability durability);
 
   // Visits the entries with lower <= key < upper (empty upper: no bound) in
@@ -99,6 +99,8 @@ class RocksDatabase {
   std::unique_ptr<Engine> engine_;
 };
 
+Error undecodable(Column column);
+
 // Reads and decodes one record: nullopt when absent, an error when the read
 // fails or the bytes do not decode (RocksDB checksums its blocks, so that means
 // a record of an unknown format version).
@@ -109,17 +111,11 @@ Result<std::optional<T>> load(RocksDatabase& db, Column column, std::string_view
   if (!bytes) return bytes.error();
   if (!bytes->has_value()) return std::optional<T>();
   std::optional<T> record = decode(**bytes);
-  if (!record) return make_error(ErrorCode::internal, "store: undecodable record");
+  if (!record) return undecodable(column);
   return record;
 }
 
-// As load, for port methods without an error channel: failures read as absent.
-template <typename T>
-std::optional<T> load_or_absent(RocksDatabase& db, Column column, std::string_view key,
-                                std::optional<T> (*decode)(std::string_view)) {
-  auto record = load(db, column, key, decode);
-  if (!record) return std::nullopt;
-  return std::move(*record);
-}
+// The error for an index entry that names a record which is not there.
+Error dangling_index(Column index);
 
 }  // namespace parley::rocks

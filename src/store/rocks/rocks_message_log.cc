@@ -4,8 +4,8 @@
 //   offsets    chat|be64 offset  -> be64 seq  a chat's messages in commit-log order
 //   meta       "last_offset"     -> be64      merged by max
 //
-// Range reads that hit an I/O error return the prefix read so far: the ports
-// have no error channel there, and a short page only makes the client ask again.
+// A read that fails, or meets a record or index entry that does not decode or
+// names a missing message, is an error: never a shorter page, never 0.
 #include <algorithm>
 #include <limits>
 
@@ -26,45 +26,63 @@ constexpr std::string_view kLastOffsetKey = "last_offset";
 constexpr std::uint64_t kMaxNumber = std::numeric_limits<std::uint64_t>::max();
 
 // Decodes up to `limit` messages of a range scan of the messages column.
-std::vector<Message> scan_messages(rocks::RocksDatabase& db, std::string_view lower, std::string_view upper,
-                                   Direction direction, std::size_t limit) {
+Result<std::vector<Message>> scan_messages(rocks::RocksDatabase& db, std::string_view lower, std::string_view upper,
+                                           Direction direction, std::size_t limit) {
   std::vector<Message> out;
   if (limit == 0) return out;
-  (void)db.scan(Column::messages, lower, upper, direction, [&](std::string_view, std::string_view value) {
-    if (auto message = rocks::decode_message(value)) out.push_back(std::move(*message));
+  bool undecodable = false;
+  auto ok = db.scan(Column::messages, lower, upper, direction, [&](std::string_view, std::string_view value) {
+    auto message = rocks::decode_message(value);
+    if (!message) {
+      undecodable = true;
+      return false;
+    }
+    out.push_back(std::move(*message));
     return out.size() < limit;
   });
+  if (!ok) return ok.error();
+  if (undecodable) return rocks::undecodable(Column::messages);
   return out;
 }
 
 }  // namespace
 
-Seq RocksStore::last_seq(const ChatId& chat) {
+Result<Seq> RocksStore::last_seq(const ChatId& chat) {
   // Derived from the data rather than a counter, so it is right after a crash.
   const std::string prefix = rocks::id_prefix(chat);
-  Seq last = 0;
-  (void)db_->scan(Column::messages, prefix, rocks::prefix_end(prefix), Direction::backward,
-                  [&](std::string_view key, std::string_view) {
-                    last = rocks::seq_key_number(key).value_or(0);
-                    return false;
-                  });
-  return last;
+  std::optional<Seq> last = Seq{0};
+  auto ok = db_->scan(Column::messages, prefix, rocks::prefix_end(prefix), Direction::backward,
+                      [&](std::string_view key, std::string_view) {
+                        last = rocks::seq_key_number(key);
+                        return false;
+                      });
+  if (!ok) return ok.error();
+  if (!last) return rocks::undecodable(Column::messages);
+  return *last;
 }
 
-LogOffset RocksStore::last_offset() {
+Result<LogOffset> RocksStore::last_offset() {
   auto value = db_->get(Column::meta, kLastOffsetKey);
-  if (!value || !value->has_value()) return 0;
-  return rocks::decode_u64(**value).value_or(0);
+  if (!value) return value.error();
+  if (!value->has_value()) return LogOffset{0};
+  auto offset = rocks::decode_u64(**value);
+  if (!offset) return rocks::undecodable(Column::meta);
+  return *offset;
 }
 
-std::optional<Message> RocksStore::find_by_client_msg_id(const ChatId& chat, const UserId& sender,
-                                                         const std::string& client_msg_id) {
+Result<std::optional<Message>> RocksStore::find_by_client_msg_id(const ChatId& chat, const UserId& sender,
+                                                                 const std::string& client_msg_id) {
   if (client_msg_id.empty()) return std::nullopt;  // never indexed
   auto seq = db_->get(Column::client_ids, rocks::client_msg_key(chat, sender, client_msg_id));
-  if (!seq || !seq->has_value()) return std::nullopt;
+  if (!seq) return seq.error();
+  if (!seq->has_value()) return std::nullopt;
   auto number = rocks::decode_u64(**seq);
-  if (!number) return std::nullopt;
-  return find(chat, *number);
+  if (!number) return rocks::undecodable(Column::client_ids);
+  auto message = find(chat, *number);
+  // Written in the same batch as the message: a miss is damage, and reading
+  // it as "new" would store the resend twice.
+  if (message && !message->has_value()) return rocks::dangling_index(Column::client_ids);
+  return message;
 }
 
 Status RocksStore::append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) {
@@ -89,39 +107,51 @@ Status RocksStore::append(const std::vector<Message>& batch, const std::vector<P
   return db_->write(writes, Durability::synced);
 }
 
-std::optional<Message> RocksStore::find(const ChatId& chat, Seq seq) {
-  return rocks::load_or_absent(*db_, Column::messages, rocks::seq_key(chat, seq), rocks::decode_message);
+Result<std::optional<Message>> RocksStore::find(const ChatId& chat, Seq seq) {
+  return rocks::load(*db_, Column::messages, rocks::seq_key(chat, seq), rocks::decode_message);
 }
 
-std::vector<Message> RocksStore::read_before(const ChatId& chat, Seq before, std::size_t limit) {
+Result<std::vector<Message>> RocksStore::read_before(const ChatId& chat, Seq before, std::size_t limit) {
   const std::string prefix = rocks::id_prefix(chat);
   const std::string upper = before == 0 ? rocks::prefix_end(prefix) : rocks::seq_key(chat, before);
   return scan_messages(*db_, prefix, upper, Direction::backward, limit);
 }
 
-std::vector<Message> RocksStore::read_after(const ChatId& chat, Seq after, std::size_t limit) {
-  if (after == kMaxNumber) return {};
+Result<std::vector<Message>> RocksStore::read_after(const ChatId& chat, Seq after, std::size_t limit) {
+  if (after == kMaxNumber) return std::vector<Message>{};
   const std::string prefix = rocks::id_prefix(chat);
   return scan_messages(*db_, rocks::seq_key(chat, after + 1), rocks::prefix_end(prefix), Direction::forward, limit);
 }
 
-std::vector<Message> RocksStore::read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
-                                                   std::size_t limit) {
-  if (after >= up_to || limit == 0) return {};
+Result<std::vector<Message>> RocksStore::read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
+                                                           std::size_t limit) {
+  if (after >= up_to || limit == 0) return std::vector<Message>{};
   const std::string prefix = rocks::id_prefix(chat);
   const std::string upper = up_to == kMaxNumber ? rocks::prefix_end(prefix) : rocks::seq_key(chat, up_to + 1);
   std::vector<std::string> message_keys;
-  (void)db_->scan(Column::offsets, rocks::seq_key(chat, after + 1), upper, Direction::forward,
-                  [&](std::string_view, std::string_view value) {
-                    if (auto seq = rocks::decode_u64(value)) message_keys.push_back(rocks::seq_key(chat, *seq));
-                    return message_keys.size() < limit;
-                  });
+  bool undecodable = false;
+  auto ok = db_->scan(Column::offsets, rocks::seq_key(chat, after + 1), upper, Direction::forward,
+                      [&](std::string_view, std::string_view value) {
+                        auto seq = rocks::decode_u64(value);
+                        if (!seq) {
+                          undecodable = true;
+                          return false;
+                        }
+                        message_keys.push_back(rocks::seq_key(chat, *seq));
+                        return message_keys.size() < limit;
+                      });
+  if (!ok) return ok.error();
+  if (undecodable) return rocks::undecodable(Column::offsets);
+  auto records = db_->multi_get(Column::messages, message_keys);
+  if (!records) return records.error();
   // Offsets grow with seq inside a chat, so offset order is seq order.
   std::vector<Message> out;
-  out.reserve(message_keys.size());
-  for (auto& bytes : db_->multi_get(Column::messages, message_keys)) {
-    if (!bytes) continue;
-    if (auto message = rocks::decode_message(*bytes)) out.push_back(std::move(*message));
+  out.reserve(records->size());
+  for (auto& bytes : *records) {
+    if (!bytes) return rocks::dangling_index(Column::offsets);
+    auto message = rocks::decode_message(*bytes);
+    if (!message) return rocks::undecodable(Column::messages);
+    out.push_back(std::move(*message));
   }
   return out;
 }

@@ -23,17 +23,24 @@ std::optional<std::string> direct_index_key(const Chat& chat) {
 }
 
 // The second halves of the pair keys under `first` in an index column, in
-// byte order (user -> devices, user -> chats).
-std::vector<std::string> index_entries(rocks::RocksDatabase& db, Column column, std::string_view first) {
+// byte order (user -> devices, user -> chats). A failed scan or a key that
+// does not decode is an error, never a shorter list.
+Result<std::vector<std::string>> index_entries(rocks::RocksDatabase& db, Column column, std::string_view first) {
   std::vector<std::string> out;
+  bool undecodable = false;
   const std::string prefix = rocks::id_prefix(first);
-  // A failed scan yields the entries read so far: these methods have no error
-  // channel, and RocksDB reports I/O errors on the write path as well.
-  (void)db.scan(column, prefix, rocks::prefix_end(prefix), Direction::forward,
-                [&](std::string_view key, std::string_view) {
-                  if (auto second = rocks::pair_key_second(key)) out.push_back(std::move(*second));
-                  return true;
-                });
+  auto ok = db.scan(column, prefix, rocks::prefix_end(prefix), Direction::forward,
+                    [&](std::string_view key, std::string_view) {
+                      auto second = rocks::pair_key_second(key);
+                      if (!second) {
+                        undecodable = true;
+                        return false;
+                      }
+                      out.push_back(std::move(*second));
+                      return true;
+                    });
+  if (!ok) return ok.error();
+  if (undecodable) return rocks::undecodable(column);
   return out;
 }
 
@@ -59,14 +66,18 @@ Status RocksStore::create_user(const User& user) {
   return db_->write(writes, Durability::synced);
 }
 
-std::optional<User> RocksStore::find_user(const UserId& id) {
-  return rocks::load_or_absent(*db_, Column::users, id, rocks::decode_user);
+Result<std::optional<User>> RocksStore::find_user(const UserId& id) {
+  return rocks::load(*db_, Column::users, id, rocks::decode_user);
 }
 
-std::optional<User> RocksStore::find_user_by_email(const std::string& email) {
+Result<std::optional<User>> RocksStore::find_user_by_email(const std::string& email) {
   auto id = db_->get(Column::emails, email);
-  if (!id || !id->has_value()) return std::nullopt;
-  return find_user(**id);
+  if (!id) return id.error();
+  if (!id->has_value()) return std::nullopt;
+  auto user = find_user(**id);
+  // The index is written with the user, so a miss means damage, not "no such email".
+  if (user && !user->has_value()) return rocks::dangling_index(Column::emails);
+  return user;
 }
 
 Status RocksStore::set_last_active(const UserId& id, TimeMs at) {
@@ -95,26 +106,35 @@ Status RocksStore::put_device(const Device& device) {
   return db_->write(writes, Durability::synced);
 }
 
-std::optional<Device> RocksStore::find_device(const DeviceId& id) {
-  return rocks::load_or_absent(*db_, Column::devices, id, rocks::decode_device);
+Result<std::optional<Device>> RocksStore::find_device(const DeviceId& id) {
+  return rocks::load(*db_, Column::devices, id, rocks::decode_device);
 }
 
-std::optional<Device> RocksStore::find_device_by_token(const std::string& token_digest) {
+Result<std::optional<Device>> RocksStore::find_device_by_token(const std::string& token_digest) {
   if (token_digest.empty()) return std::nullopt;  // logged-out devices have no token
   auto id = db_->get(Column::tokens, token_digest);
-  if (!id || !id->has_value()) return std::nullopt;
+  if (!id) return id.error();
+  if (!id->has_value()) return std::nullopt;
   auto device = find_device(**id);
-  // The index is written with the device, so this only guards against a bug.
-  if (!device || device->token_digest != token_digest) return std::nullopt;
+  if (!device) return device;
+  if (!device->has_value()) return rocks::dangling_index(Column::tokens);
+  // A token the device no longer holds authenticates nobody.
+  if ((*device)->token_digest != token_digest) return std::nullopt;
   return device;
 }
 
-std::vector<Device> RocksStore::devices_of_user(const UserId& id) {
+Result<std::vector<Device>> RocksStore::devices_of_user(const UserId& id) {
+  auto ids = index_entries(*db_, Column::user_devices, id);
+  if (!ids) return ids.error();
+  auto records = db_->multi_get(Column::devices, *ids);
+  if (!records) return records.error();
   std::vector<Device> devices;
-  std::vector<std::string> ids = index_entries(*db_, Column::user_devices, id);
-  for (auto& bytes : db_->multi_get(Column::devices, ids)) {
-    if (!bytes) continue;
-    if (auto device = rocks::decode_device(*bytes)) devices.push_back(std::move(*device));
+  devices.reserve(records->size());
+  for (auto& bytes : *records) {
+    if (!bytes) return rocks::dangling_index(Column::user_devices);
+    auto device = rocks::decode_device(*bytes);
+    if (!device) return rocks::undecodable(Column::devices);
+    devices.push_back(std::move(*device));
   }
   return devices;
 }
@@ -146,24 +166,27 @@ Status RocksStore::put_chat(const Chat& chat) {
   return db_->write(writes, Durability::synced);
 }
 
-std::optional<Chat> RocksStore::find_chat(const ChatId& id) {
-  return rocks::load_or_absent(*db_, Column::chats, id, rocks::decode_chat);
+Result<std::optional<Chat>> RocksStore::find_chat(const ChatId& id) {
+  return rocks::load(*db_, Column::chats, id, rocks::decode_chat);
 }
 
-std::optional<ChatId> RocksStore::find_direct_chat(const UserId& a, const UserId& b) {
+Result<std::optional<ChatId>> RocksStore::find_direct_chat(const UserId& a, const UserId& b) {
   auto chat = db_->get(Column::direct, rocks::direct_key(a, b));
-  if (!chat || !chat->has_value()) return std::nullopt;
-  return std::move(**chat);
+  if (!chat) return chat.error();
+  return std::move(*chat);
 }
 
-std::vector<ChatId> RocksStore::chats_of_user(const UserId& id) {
+Result<std::vector<ChatId>> RocksStore::chats_of_user(const UserId& id) {
   return index_entries(*db_, Column::user_chats, id);
 }
 
-Seq RocksStore::read_marker(const ChatId& chat, const UserId& user) {
-  auto seq = db_->get(Column::read_markers, rocks::pair_key(chat, user));
-  if (!seq || !seq->has_value()) return 0;
-  return rocks::decode_u64(**seq).value_or(0);
+Result<Seq> RocksStore::read_marker(const ChatId& chat, const UserId& user) {
+  auto bytes = db_->get(Column::read_markers, rocks::pair_key(chat, user));
+  if (!bytes) return bytes.error();
+  if (!bytes->has_value()) return Seq{0};
+  auto seq = rocks::decode_u64(**bytes);
+  if (!seq) return rocks::undecodable(Column::read_markers);
+  return *seq;
 }
 
 Status RocksStore::set_read_marker(const ChatId& chat, const UserId& user, Seq seq) {
@@ -189,12 +212,20 @@ Status RocksStore::delete_push_job(std::uint64_t id) {
   return db_->write(writes, Durability::synced);
 }
 
-std::vector<PushJob> RocksStore::load_push_jobs() {
+Result<std::vector<PushJob>> RocksStore::load_push_jobs() {
   std::vector<PushJob> jobs;
-  (void)db_->scan(Column::push_jobs, {}, {}, Direction::forward, [&](std::string_view, std::string_view value) {
-    if (auto job = rocks::decode_push_job(value)) jobs.push_back(std::move(*job));
+  bool undecodable = false;
+  auto ok = db_->scan(Column::push_jobs, {}, {}, Direction::forward, [&](std::string_view, std::string_view value) {
+    auto job = rocks::decode_push_job(value);
+    if (!job) {
+      undecodable = true;
+      return false;
+    }
+    jobs.push_back(std::move(*job));
     return true;
   });
+  if (!ok) return ok.error();
+  if (undecodable) return rocks::undecodable(Column::push_jobs);
   return jobs;
 }
 

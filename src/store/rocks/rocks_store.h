@@ -29,39 +29,39 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
 
   // AccountStore
   Status create_user(const User& user) override;
-  std::optional<User> find_user(const UserId& id) override;
-  std::optional<User> find_user_by_email(const std::string& email) override;
+  Result<std::optional<User>> find_user(const UserId& id) override;
+  Result<std::optional<User>> find_user_by_email(const std::string& email) override;
   Status set_last_active(const UserId& id, TimeMs at) override;
   Status put_device(const Device& device) override;
-  std::optional<Device> find_device(const DeviceId& id) override;
-  std::optional<Device> find_device_by_token(const std::string& token_digest) override;
-  std::vector<Device> devices_of_user(const UserId& id) override;
+  Result<std::optional<Device>> find_device(const DeviceId& id) override;
+  Result<std::optional<Device>> find_device_by_token(const std::string& token_digest) override;
+  Result<std::vector<Device>> devices_of_user(const UserId& id) override;
 
   // ChatStore
   Status put_chat(const Chat& chat) override;
-  std::optional<Chat> find_chat(const ChatId& id) override;
-  std::optional<ChatId> find_direct_chat(const UserId& a, const UserId& b) override;
-  std::vector<ChatId> chats_of_user(const UserId& id) override;
-  Seq read_marker(const ChatId& chat, const UserId& user) override;
+  Result<std::optional<Chat>> find_chat(const ChatId& id) override;
+  Result<std::optional<ChatId>> find_direct_chat(const UserId& a, const UserId& b) override;
+  Result<std::vector<ChatId>> chats_of_user(const UserId& id) override;
+  Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
   Status set_read_marker(const ChatId& chat, const UserId& user, Seq seq) override;
 
   // MessageLog
-  Seq last_seq(const ChatId& chat) override;
-  LogOffset last_offset() override;
-  std::optional<Message> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
-                                               const std::string& client_msg_id) override;
+  Result<Seq> last_seq(const ChatId& chat) override;
+  Result<LogOffset> last_offset() override;
+  Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
+                                                       const std::string& client_msg_id) override;
   using MessageLog::append;
   Status append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) override;
-  std::optional<Message> find(const ChatId& chat, Seq seq) override;
-  std::vector<Message> read_before(const ChatId& chat, Seq before, std::size_t limit) override;
-  std::vector<Message> read_after(const ChatId& chat, Seq after, std::size_t limit) override;
-  std::vector<Message> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
-                                         std::size_t limit) override;
+  Result<std::optional<Message>> find(const ChatId& chat, Seq seq) override;
+  Result<std::vector<Message>> read_before(const ChatId& chat, Seq before, std::size_t limit) override;
+  Result<std::vector<Message>> read_after(const ChatId& chat, Seq after, std::size_t limit) override;
+  Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
+                                                 std::size_t limit) override;
 
   // PushJobStore
   Status put_push_jobs(const std::vector<PushJob>& jobs) override;
   Status delete_push_job(std::uint64_t id) override;
-  std::vector<PushJob> load_push_jobs() override;
+  Result<std::vector<PushJob>> load_push_jobs() override;
 
  private:
   explicit RocksStore(std::unique_ptr<rocks::RocksDatabase> db);
