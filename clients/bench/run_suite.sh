@@ -59,7 +59,7 @@ run_once() {
   data=$(mktemp -d /tmp/parley-bench-data.XXXXXX)
   port=$(free_port)
   "$parleyd" --listen "127.0.0.1:$port" --data-dir "$data" --max-frames-per-second 0 \
-    2>"$out/$name.parleyd.log" &
+    --login-address-burst 0 2>"$out/$name.parleyd.log" &
   pid=$!
   for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break

@@ -107,6 +107,34 @@ int main(int argc, char** argv) {
   app.add_option("--push-give-up-hours", push_give_up_hours, "how long a failing push is retried")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 24.0 * 30));
+  std::string push_allow_hosts;
+  app.add_option("--push-allow-hosts", push_allow_hosts,
+                 "HOST, IP or CIDR entries, comma-separated, that push webhooks may reach although they are "
+                 "loopback, private, link-local or otherwise special-use (refused by default)");
+  auto& throttle = server_config.login_throttle;
+  app.add_option("--login-account-burst", throttle.account.burst,
+                 "failed logins (and signups) per e-mail allowed at once, from any address; 0 = unlimited")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--login-account-per-minute", throttle.account.per_minute,
+                 "failed logins per e-mail allowed per minute after the burst")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 1e9));
+  app.add_option("--login-address-burst", throttle.address.burst,
+                 "login and signup attempts per client address (IPv6: per /64) allowed at once; 0 = unlimited")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1e9));
+  app.add_option("--login-address-per-minute", throttle.address.per_minute,
+                 "login and signup attempts per client address allowed per minute after the burst")
+      ->capture_default_str()
+      ->check(CLI::Range(0.001, 1e9));
+  app.add_option("--login-throttle-slots", throttle.max_tracked,
+                 "accounts and addresses tracked by each throttle table (24 bytes each; fixed memory)")
+      ->capture_default_str()
+      ->check(CLI::Range(64, 64 * 1024 * 1024));
+  std::string trusted_proxies;
+  app.add_option("--trusted-proxies", trusted_proxies,
+                 "IP or CIDR entries, comma-separated: reverse proxies whose X-Forwarded-For names the client");
   app.add_option("--web-root", web_root, "directory of the browser client served at /");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -125,6 +153,18 @@ int main(int argc, char** argv) {
   server_config.heartbeat_interval_ms = std::llround(heartbeat_interval_s * 1000);
   server_config.presence_sweep_ms = std::clamp<std::int64_t>(core_config.presence_timeout_ms / 8, 50, 1000);
   server_config.web_root = web_root;
+  auto push_allow = parley::inet::HostAllowList::parse(push_allow_hosts);
+  if (!push_allow) {
+    std::cerr << "--push-allow-hosts: " << push_allow.error().message << "\n";
+    return 2;
+  }
+  server_config.push_allow = *push_allow;
+  auto proxies = parley::inet::IpNetwork::parse_list(trusted_proxies);
+  if (!proxies) {
+    std::cerr << "--trusted-proxies: " << proxies.error().message << "\n";
+    return 2;
+  }
+  server_config.trusted_proxies = *proxies;
 
   try {
     raise_open_file_limit();
@@ -133,7 +173,7 @@ int main(int argc, char** argv) {
     parley::SodiumCredentials credentials;
     SystemClock clock;
     parley::LocalEventBus bus;
-    parley::WebhookPushSender push_sender;
+    parley::WebhookPushSender push_sender(server_config.push_allow);
     parley::Core core(core_config, parley::CorePorts{*store, *store, *store, *store, credentials, clock, bus,
                                                     push_sender});
     parley::Server server(server_config, core, bus);

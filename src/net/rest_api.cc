@@ -9,14 +9,19 @@
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
 #include <charconv>
+#include <chrono>
+#include <random>
 #include <fstream>
 #include <sstream>
 
+#include "core/text.h"
+#include "net/client_address.h"
 #include "net/rest_replies.h"
 #include "net/static_files.h"
 #include "protocol/errors.h"
 #include "protocol/json_fields.h"
 #include "protocol/views.h"
+#include "push/webhook_url.h"
 
 namespace parley {
 namespace asio = boost::asio;
@@ -36,14 +41,6 @@ std::optional<std::string> bearer_token(const Request& req) {
   return std::string(value.substr(kPrefix.size()));
 }
 
-Status validate_push_url(const std::string& url) {
-  auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed || parsed->scheme() != "http" || parsed->host().empty()) {
-    return make_error(ErrorCode::invalid_request, "url must be an absolute http:// URL");
-  }
-  return Ok{};
-}
-
 // Splits "/v1/chats/abc/members" into {"v1","chats","abc","members"}.
 std::vector<std::string> path_segments(const boost::urls::url_view& url) {
   std::vector<std::string> out;
@@ -54,7 +51,8 @@ std::vector<std::string> path_segments(const boost::urls::url_view& url) {
 
 }  // namespace
 
-RestApi::RestApi(NetContext& context, asio::thread_pool& blocking) : ctx_(context), blocking_(blocking) {}
+RestApi::RestApi(NetContext& context, asio::thread_pool& blocking)
+    : ctx_(context), blocking_(blocking), throttle_(context.config.login_throttle, std::random_device{}()) {}
 
 Response RestApi::error_response(const Error& e, unsigned version, bool keep_alive) {
   Request req{http::verb::get, "/", version};
@@ -62,7 +60,7 @@ Response RestApi::error_response(const Error& e, unsigned version, bool keep_ali
   return rest::error_reply(req, e);
 }
 
-asio::awaitable<Response> RestApi::handle(Request request) {
+asio::awaitable<Response> RestApi::handle(Request request, asio::ip::address peer) {
   auto url = boost::urls::parse_origin_form(request.target());
   if (url) {
     auto segments = path_segments(*url);
@@ -78,7 +76,9 @@ asio::awaitable<Response> RestApi::handle(Request request) {
   }
   // A named coroutine lambda: g++ 12 mishandles temporaries that live across
   // a co_await, so nothing the pool uses may be one.
-  auto on_pool = [this, &request]() -> asio::awaitable<Response> { co_return route(request); };
+  std::string client = throttle_key(
+      client_address(peer, request["X-Forwarded-For"], ctx_.config.trusted_proxies));
+  auto on_pool = [this, &request, &client]() -> asio::awaitable<Response> { co_return route(request, client); };
   auto response = co_await asio::co_spawn(blocking_, std::move(on_pool), asio::use_awaitable);
   co_return response;
 }
@@ -116,7 +116,57 @@ asio::awaitable<Response> RestApi::post_message(const Request& req, const AuthCo
   co_return rest::json_reply(req, http::status::ok, json::object{{"seq", result->seq}, {"ts", result->ts}});
 }
 
-Response RestApi::route(const Request& req) {
+namespace {
+
+TimeMs steady_now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+Response too_many_attempts(const Request& req, TimeMs retry_after_ms) {
+  auto seconds = std::max<TimeMs>(1, (retry_after_ms + 999) / 1000);
+  auto res = rest::error_reply(
+      req, make_error(ErrorCode::rate_limited, "too many attempts; retry in " + std::to_string(seconds) + " s"));
+  res.set(http::field::retry_after, std::to_string(seconds));
+  return res;
+}
+
+}  // namespace
+
+Response RestApi::signup(const Request& req, const std::string& client) {
+  auto body = protocol::parse_object(req.body());
+  if (!body) return rest::error_reply(req, body.error());
+  auto fields = protocol::required_strings(*body, {"email", "password", "display_name"});
+  if (!fields) return rest::error_reply(req, fields.error());
+  auto account = ascii_lower((*fields)[0]);
+  auto admission = throttle_.admit(client, account, steady_now_ms());
+  if (!admission.admitted) return too_many_attempts(req, admission.retry_after_ms);
+  auto user = ctx_.core.accounts.signup((*fields)[0], (*fields)[1], (*fields)[2]);
+  if (!user) return rest::error_reply(req, user.error());
+  throttle_.succeeded(account, steady_now_ms());
+  return rest::json_reply(req, http::status::created, {{"user_id", *user}});
+}
+
+Response RestApi::login(const Request& req, const std::string& client) {
+  auto body = protocol::parse_object(req.body());
+  if (!body) return rest::error_reply(req, body.error());
+  auto fields = protocol::required_strings(*body, {"email", "password"});
+  if (!fields) return rest::error_reply(req, fields.error());
+  auto device = protocol::optional_string(*body, "device_name");
+  if (!device) return rest::error_reply(req, device.error());
+  // Before any hashing: a refused guess costs the server nothing, and known
+  // and unknown e-mails are throttled alike.
+  auto account = ascii_lower((*fields)[0]);
+  auto admission = throttle_.admit(client, account, steady_now_ms());
+  if (!admission.admitted) return too_many_attempts(req, admission.retry_after_ms);
+  auto login = ctx_.core.accounts.login((*fields)[0], (*fields)[1], device->value_or(""));
+  if (!login) return rest::error_reply(req, login.error());
+  throttle_.succeeded(account, steady_now_ms());
+  return rest::json_reply(req, http::status::ok,
+                          {{"token", login->token}, {"user_id", login->user_id}, {"device_id", login->device_id}});
+}
+
+Response RestApi::route(const Request& req, const std::string& client) {
   auto& core = ctx_.core;
   auto url = boost::urls::parse_origin_form(req.target());
   if (!url) return rest::error_reply(req, make_error(ErrorCode::invalid_request, "malformed request target"));
@@ -134,26 +184,11 @@ Response RestApi::route(const Request& req) {
   // ---- unauthenticated ----
   if (seg.size() == 2 && seg[1] == "signup") {
     if (method != http::verb::post) return method_not_allowed();
-    auto body = protocol::parse_object(req.body());
-    if (!body) return rest::error_reply(req, body.error());
-    auto fields = protocol::required_strings(*body, {"email", "password", "display_name"});
-    if (!fields) return rest::error_reply(req, fields.error());
-    auto user = core.accounts.signup((*fields)[0], (*fields)[1], (*fields)[2]);
-    if (!user) return rest::error_reply(req, user.error());
-    return rest::json_reply(req, http::status::created, {{"user_id", *user}});
+    return signup(req, client);
   }
   if (seg.size() == 2 && seg[1] == "login") {
     if (method != http::verb::post) return method_not_allowed();
-    auto body = protocol::parse_object(req.body());
-    if (!body) return rest::error_reply(req, body.error());
-    auto fields = protocol::required_strings(*body, {"email", "password"});
-    if (!fields) return rest::error_reply(req, fields.error());
-    auto device = protocol::optional_string(*body, "device_name");
-    if (!device) return rest::error_reply(req, device.error());
-    auto login = core.accounts.login((*fields)[0], (*fields)[1], device->value_or(""));
-    if (!login) return rest::error_reply(req, login.error());
-    return rest::json_reply(req, http::status::ok,
-                         {{"token", login->token}, {"user_id", login->user_id}, {"device_id", login->device_id}});
+    return login(req, client);
   }
 
   // ---- authenticated ----
@@ -223,7 +258,7 @@ Response RestApi::route(const Request& req) {
     if (*provider != "webhook") return rest::error_reply(req, make_error(ErrorCode::invalid_request, "provider must be webhook"));
     auto push_url = protocol::required_string(*body, "url");
     if (!push_url) return rest::error_reply(req, push_url.error());
-    if (auto ok = validate_push_url(*push_url); !ok) return rest::error_reply(req, ok.error());
+    if (auto ok = push::check_webhook_registration(*push_url, ctx_.config.push_allow); !ok) return rest::error_reply(req, ok.error());
     if (auto ok = core.accounts.set_push(*who, PushRegistration{*provider, *push_url}); !ok) {
       return rest::error_reply(req, ok.error());
     }

@@ -5,12 +5,14 @@
 // the blocking pool, never on the I/O threads. Thread-safe.
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <string>
 #include <vector>
 
+#include "core/login_throttle.h"
 #include "net/net_context.h"
 
 namespace parley {
@@ -22,17 +24,21 @@ class RestApi {
 
   RestApi(NetContext& context, boost::asio::thread_pool& blocking);
 
-  boost::asio::awaitable<Response> handle(Request request);
+  // `peer`: the TCP peer's address (the client, or a proxy in front of it).
+  boost::asio::awaitable<Response> handle(Request request, boost::asio::ip::address peer);
   // A reply for a request that could not be read (e.g. an oversized body).
   static Response error_response(const Error& error, unsigned version, bool keep_alive);
 
  private:
-  Response route(const Request& request);  // runs on the blocking pool
+  Response route(const Request& request, const std::string& client);  // runs on the blocking pool
+  Response signup(const Request& request, const std::string& client);
+  Response login(const Request& request, const std::string& client);
   Response route_chats(const Request& request, const AuthContext& who, const std::vector<std::string>& segments);
   boost::asio::awaitable<Response> post_message(const Request& request, const AuthContext& who, const ChatId& chat);
 
   NetContext& ctx_;
   boost::asio::thread_pool& blocking_;
+  LoginThrottle throttle_;
 };
 
 }  // namespace parley

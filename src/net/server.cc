@@ -72,7 +72,9 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, 
     if (ws_path) {
       response = rest::error_reply(request, make_error(ErrorCode::invalid_request, "expected a WebSocket upgrade"));
     } else {
-      response = co_await api.handle(std::move(request));
+      beast::error_code peer_ec;
+      auto peer = stream.socket().remote_endpoint(peer_ec).address();
+      response = co_await api.handle(std::move(request), peer);
     }
     bool keep_alive = response.keep_alive();
     co_await http::async_write(stream, response, asio::redirect_error(use_awaitable, ec));

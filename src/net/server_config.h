@@ -4,6 +4,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "core/login_throttle.h"
+#include "inet/ip_network.h"
 
 namespace parley {
 
@@ -22,6 +26,13 @@ struct ServerConfig {
   std::size_t max_queued_frames = 8'192;
   std::size_t resume_page = 200;  // messages read per chat per step of a resume
   std::string web_root;           // static files served at "/", if set
+  // Hosts and networks a push webhook may reach although they are
+  // special-use (loopback, private, …); checked again at send time.
+  inet::HostAllowList push_allow;
+  // Password guessing: login and signup attempts per account and per address.
+  LoginThrottleConfig login_throttle;
+  // Reverse proxies whose X-Forwarded-For names the real client.
+  std::vector<inet::IpNetwork> trusted_proxies;
 };
 
 }  // namespace parley

@@ -11,10 +11,16 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
-#include <boost/url/parse.hpp>
 #include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "push/webhook_url.h"
 
 namespace parley {
+using push::parse_webhook_url;
+using push::refusal;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -27,24 +33,47 @@ struct WebhookPushSender::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
   std::thread thread;
 
-  asio::awaitable<bool> post(PushJob job) {
-    auto url = boost::urls::parse_absolute_uri(job.url);
-    if (!url || url->scheme() != "http") co_return false;
-    std::string host = url->host();
-    std::string port = url->has_port() ? std::string(url->port()) : "80";
-    std::string target = url->encoded_target().empty() ? "/" : std::string(url->encoded_target());
+  inet::HostAllowList allow;
 
+  asio::awaitable<bool> post(PushJob job) {
+    auto url = parse_webhook_url(job.url);
+    if (!url) {
+      spdlog::warn("push to device {} not sent: {}", job.device_id, url.error().message);
+      co_return false;
+    }
     beast::error_code ec;
-    tcp::resolver resolver(ioc);
-    auto endpoints = co_await resolver.async_resolve(host, port, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return false;
+    // Resolve once, check every address, connect only to the ones checked:
+    // a second lookup could answer differently (DNS rebinding).
+    std::vector<tcp::endpoint> endpoints;
+    std::string refused;
+    auto consider = [&](const asio::ip::address& address) {
+      if (auto why = refusal(*url, address, allow)) {
+        refused = *why;
+        return;
+      }
+      endpoints.emplace_back(address, url->port);
+    };
+    if (url->literal) {
+      consider(*url->literal);
+    } else {
+      tcp::resolver resolver(ioc);
+      auto results = co_await resolver.async_resolve(url->host, std::to_string(url->port),
+                                                     asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return false;
+      for (const auto& entry : results) consider(entry.endpoint().address());
+    }
+    if (endpoints.empty()) {
+      spdlog::warn("push to device {} refused: {} ({}); see --push-allow-hosts", job.device_id, url->host, refused);
+      co_return false;
+    }
     beast::tcp_stream stream(ioc);
     stream.expires_after(timeout);
     co_await stream.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return false;
 
-    http::request<http::string_body> req{http::verb::post, target, 11};
-    req.set(http::field::host, url->encoded_host_and_port());
+    // Redirects are not followed: a 3xx is a failed delivery like any non-2xx.
+    http::request<http::string_body> req{http::verb::post, url->target, 11};
+    req.set(http::field::host, url->host_header);
     req.set(http::field::user_agent, "parleyd-push");
     req.set(http::field::content_type, "application/json");
     req.keep_alive(false);
@@ -63,8 +92,10 @@ struct WebhookPushSender::Impl {
   }
 };
 
-WebhookPushSender::WebhookPushSender(std::chrono::milliseconds timeout) : impl_(std::make_unique<Impl>()) {
+WebhookPushSender::WebhookPushSender(inet::HostAllowList allow, std::chrono::milliseconds timeout)
+    : impl_(std::make_unique<Impl>()) {
   impl_->timeout = timeout;
+  impl_->allow = std::move(allow);
 }
 
 WebhookPushSender::~WebhookPushSender() { stop(); }

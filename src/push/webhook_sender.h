@@ -2,19 +2,24 @@
 // WebhookPushSender: delivers a push job as an HTTP POST of JSON to the
 // device's registered http:// URL. A 2xx answer is success; a refused
 // connection, a timeout or any other status is a failure the dispatcher
-// retries. Owns one I/O thread between start() and stop(); send() is
+// retries. Special-use addresses (loopback, private, metadata, …) are refused
+// unless `allow` names the host or network: every resolved address is checked
+// and only checked addresses are connected to. Redirects are not followed.
+// Owns one I/O thread between start() and stop(); send() is
 // thread-safe.
 
 #include <chrono>
 #include <memory>
 
 #include "core/ports.h"
+#include "inet/ip_network.h"
 
 namespace parley {
 
 class WebhookPushSender final : public PushSender {
  public:
-  explicit WebhookPushSender(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  explicit WebhookPushSender(inet::HostAllowList allow = {},
+                             std::chrono::milliseconds timeout = std::chrono::seconds(10));
   ~WebhookPushSender() override;
 
   void start();

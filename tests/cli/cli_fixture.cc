@@ -7,7 +7,7 @@ namespace parley::testing {
 namespace fs = std::filesystem;
 
 void CliTest::SetUp() {
-  server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--threads", "2"});
+  server_ = std::make_unique<ServerProcess>(std::vector<std::string>{"--threads", "2", "--login-address-burst", "0"});
   server_->start();
   std::string tmpl = (fs::temp_directory_path() / "parley-cli-XXXXXX").string();
   ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);

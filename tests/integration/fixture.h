@@ -43,9 +43,10 @@ struct TestUser {
 class ParleyTest : public ::testing::Test {
  protected:
   // Flags beyond --listen/--data-dir. The default lifts the frame rate limit
-  // so that bursts in tests are not throttled.
+  // and the per-address login limit (every test client is 127.0.0.1) so that
+  // bursts in tests are not throttled.
   virtual std::vector<std::string> server_flags() const {
-    return {"--max-frames-per-second", "100000", "--threads", "2"};
+    return {"--max-frames-per-second", "100000", "--threads", "2", "--login-address-burst", "0"};
   }
 
   void SetUp() override;

@@ -73,8 +73,9 @@ void PushReceiver::stop() {
   listen_fd_ = -1;
 }
 
-void PushReceiver::fail_next(int n, int status) {
+void PushReceiver::fail_next(int n, int status, const std::string& location) {
   std::lock_guard lock(mu_);
+  fail_location_ = location;
   fail_remaining_ = n;
   fail_status_ = status;
 }
@@ -85,6 +86,7 @@ void PushReceiver::accept_loop() {
     if (::poll(&p, 1, 50) <= 0) continue;
     int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
+    ++connections_;
     serve(fd);
     ::close(fd);
   }
@@ -117,18 +119,21 @@ void PushReceiver::serve(int fd) {
   if (!ec && v.is_object()) req.json = v.as_object();
 
   int status = 200;
+  std::string location;
   {
     std::lock_guard lock(mu_);
     if (fail_remaining_ > 0) {
       --fail_remaining_;
       status = fail_status_;
+      location = fail_location_;
     }
     req.answered_status = status;
     requests_.push_back(req);
   }
   const std::string reason = status == 200 ? "OK" : "Error";
   const std::string response =
-      "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+      "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Length: 0\r\nConnection: close\r\n" +
+      (location.empty() ? "" : "Location: " + location + "\r\n") + "\r\n";
   ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
 }
 

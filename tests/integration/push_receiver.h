@@ -43,9 +43,12 @@ class PushReceiver {
   std::string url(const std::string& path = "/push") const;
 
   // The next `n` requests are answered with `status` (e.g. 500) instead of 200.
-  void fail_next(int n, int status = 500);
+  // With `location`, those answers carry it as a Location header (redirects).
+  void fail_next(int n, int status = 500, const std::string& location = "");
 
   std::vector<PushRequest> requests() const;
+  // TCP connections accepted so far, whether or not a request followed.
+  int connections() const { return connections_.load(); }
   // Requests answered 2xx whose JSON satisfies `pred`.
   std::vector<boost::json::object> accepted(
       const std::function<bool(const boost::json::object&)>& pred = nullptr) const;
@@ -61,11 +64,13 @@ class PushReceiver {
   std::uint16_t port_;
   int listen_fd_ = -1;
   std::atomic<bool> stopping_{false};
+  std::atomic<int> connections_{0};
   std::thread thread_;
   mutable std::mutex mu_;
   std::vector<PushRequest> requests_;
   int fail_remaining_ = 0;
   int fail_status_ = 500;
+  std::string fail_location_;
 };
 
 }  // namespace parley::testing

@@ -14,7 +14,8 @@ class PushTest : public ParleyTest {
  protected:
   std::vector<std::string> server_flags() const override {
     auto f = ParleyTest::server_flags();
-    f.insert(f.end(), {"--push-retry-initial-ms", "200"});
+    // The receiver is on loopback, which webhooks may not reach by default.
+    f.insert(f.end(), {"--push-retry-initial-ms", "200", "--push-allow-hosts", "127.0.0.1"});
     return f;
   }
 };

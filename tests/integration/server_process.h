@@ -47,6 +47,9 @@ class ServerProcess {
   // Stops it if running (SIGTERM) and starts again on the same data dir.
   void restart();
 
+  // Flags for the next start() or restart().
+  void set_extra_flags(std::vector<std::string> flags) { extra_flags_ = std::move(flags); }
+
   bool running() const { return pid_ > 0; }
   const std::string& host() const { return host_; }
   std::uint16_t port() const { return port_; }

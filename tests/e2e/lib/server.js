@@ -49,6 +49,8 @@ export class Parleyd {
       '--presence-timeout', '2',
       '--heartbeat-interval', '1',
       '--threads', '2',
+      // Every test browser signs up from 127.0.0.1.
+      '--login-address-burst', '0',
       ...this.extraArgs,
     ];
     const proc = spawn(PARLEYD, args, { stdio: ['ignore', 'pipe', 'pipe'] });
