@@ -1,19 +1,26 @@
 #pragma once
 // RestApi: the HTTP endpoints under /v1, /healthz and the static web client.
-// Decodes requests, calls the core, encodes replies; no domain logic here.
-// Handlers that may block (password hashing, synced metadata writes) run on
-// the blocking pool, never on the I/O threads. Thread-safe.
+// A route table maps (method, path pattern) to one short handler per
+// endpoint; a known path with another method is 405 with Allow. Handlers
+// decode their body with a typed parser from protocol/, call the core and
+// encode the reply; no domain logic here. Handlers that may block (password
+// hashing, synced metadata writes) run on the blocking pool, never on the I/O
+// threads; sends wait for their commit without holding a pool thread.
+// Thread-safe; the table is built in the constructor and read-only after.
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/login_throttle.h"
 #include "net/net_context.h"
+#include "net/route_table.h"
+#include "protocol/bodies.h"
 
 namespace parley {
 
@@ -28,17 +35,67 @@ class RestApi {
   boost::asio::awaitable<Response> handle(Request request, boost::asio::ip::address peer);
   // A reply for a request that could not be read (e.g. an oversized body).
   static Response error_response(const Error& error, unsigned version, bool keep_alive);
+  // "METHOD /pattern" for every route.
+  std::vector<std::string> routes() const { return routes_.describe(); }
 
  private:
-  Response route(const Request& request, const std::string& client);  // runs on the blocking pool
-  Response signup(const Request& request, const std::string& client);
-  Response login(const Request& request, const std::string& client);
-  Response route_chats(const Request& request, const AuthContext& who, const std::vector<std::string>& segments);
-  boost::asio::awaitable<Response> post_message(const Request& request, const AuthContext& who, const ChatId& chat);
+  // What a handler is given. `who` is set on routes that need a token.
+  struct Call {
+    const Request& req;
+    const AuthContext* who;
+    const PathParams& path;
+    const protocol::QueryParams& query;
+    const std::string& client;  // throttle key of the client address
+  };
+  using Handler = Response (RestApi::*)(const Call&);
+  using AsyncHandler = boost::asio::awaitable<Response> (RestApi::*)(const Call&);
+  struct Endpoint {
+    bool needs_token = true;
+    Handler run = nullptr;             // on the blocking pool
+    AsyncHandler run_async = nullptr;  // on the connection's strand
+  };
+
+  // The route of a request, or the reply when there is none (400, 404, 405);
+  // neither: a static file.
+  struct Dispatch {
+    std::optional<Response> reply;
+    const Endpoint* endpoint = nullptr;
+    PathParams path;
+    protocol::QueryParams query;
+    std::string client;
+  };
+  Dispatch dispatch(const Request& request, const boost::asio::ip::address& peer) const;
+  Result<AuthContext> authenticate(const Request& request);
+
+  void add_routes();
+  void add(const char* method, const char* pattern, Endpoint endpoint);
+  // Authenticates (when the route needs it), then runs a pool handler.
+  Response run_on_pool(const Endpoint& endpoint, const Request& req, const PathParams& path,
+                       const protocol::QueryParams& query, const std::string& client);
+
+  // Accounts and devices (rest_api.cc).
+  Response healthz(const Call& call);
+  Response signup(const Call& call);
+  Response login(const Call& call);
+  Response logout(const Call& call);
+  Response me(const Call& call);
+  Response find_user(const Call& call);
+  Response presence(const Call& call);
+  Response set_push(const Call& call);
+  Response clear_push(const Call& call);
+  // Chats and messages (rest_chats.cc).
+  Response list_chats(const Call& call);
+  Response create_chat(const Call& call);
+  Response get_chat(const Call& call);
+  Response add_member(const Call& call);
+  Response remove_member(const Call& call);
+  Response history(const Call& call);
+  boost::asio::awaitable<Response> post_message(const Call& call);
 
   NetContext& ctx_;
   boost::asio::thread_pool& blocking_;
   LoginThrottle throttle_;
+  RouteTable<Endpoint> routes_;
 };
 
 }  // namespace parley

@@ -35,9 +35,11 @@ Response no_content(const Request& req) {
   return res;
 }
 
-Response method_not_allowed(const Request& req) {
-  return reply(req, http::status::method_not_allowed,
-               protocol::encode_error_body(make_error(ErrorCode::invalid_request, "method not allowed")));
+Response method_not_allowed(const Request& req, const std::string& allow) {
+  auto res = reply(req, http::status::method_not_allowed,
+                   protocol::encode_error_body(make_error(ErrorCode::invalid_request, "method not allowed")));
+  res.set(http::field::allow, allow);
+  return res;
 }
 
 }  // namespace parley::rest

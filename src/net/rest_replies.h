@@ -19,6 +19,7 @@ Response json_reply(const Request& req, boost::beast::http::status status, const
 // `{"error":{"code","message"}}` with the status the code maps to.
 Response error_reply(const Request& req, const Error& error);
 Response no_content(const Request& req);
-Response method_not_allowed(const Request& req);
+// 405 with `Allow: <allow>` (e.g. "GET, POST"): the path exists, the method does not.
+Response method_not_allowed(const Request& req, const std::string& allow);
 
 }  // namespace parley::rest

@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/text.h"
+#include "protocol/bodies.h"
 #include "protocol/errors.h"
 #include "protocol/json_fields.h"
 #include "protocol/views.h"
@@ -29,11 +30,10 @@ ParsedFrame parse_send(const json::object& o) {
   if (auto* v = o.if_contains("client_msg_id"); v && v->is_string()) ref = std::string(v->get_string());
   auto chat = required_string(o, "chat_id");
   if (!chat) return fail(chat.error(), ref);
-  auto id = required_string(o, "client_msg_id");
-  if (!id) return fail(id.error(), ref);
-  auto text = required_string(o, "text");
-  if (!text) return fail(text.error(), ref);
-  return ok(SendFrame{std::move(*chat), std::move(*id), std::move(*text)});
+  // The same fields, checked the same way, as POST /v1/chats/{id}/messages.
+  auto body = parse_send_body(o);
+  if (!body) return fail(body.error(), ref);
+  return ok(SendFrame{std::move(*chat), std::move(body->client_msg_id), std::move(body->text)});
 }
 
 }  // namespace

@@ -1,0 +1,152 @@
+#include "protocol/bodies.h"
+
+#include <charconv>
+
+#include "protocol/json_fields.h"
+
+namespace parley::protocol {
+namespace json = boost::json;
+namespace {
+
+// Group members named in one request; the group size limit is the core's.
+constexpr std::size_t kMaxMemberIds = 100'000;
+
+Error bad(std::string message) { return make_error(ErrorCode::invalid_request, std::move(message)); }
+
+}  // namespace
+
+Result<SignupBody> parse_signup_body(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  auto fields = required_strings(*o, {"email", "password", "display_name"});
+  if (!fields) return fields.error();
+  return SignupBody{std::move((*fields)[0]), std::move((*fields)[1]), std::move((*fields)[2])};
+}
+
+Result<LoginBody> parse_login_body(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  auto fields = required_strings(*o, {"email", "password"});
+  if (!fields) return fields.error();
+  auto device = optional_string(*o, "device_name");
+  if (!device) return device.error();
+  return LoginBody{std::move((*fields)[0]), std::move((*fields)[1]), device->value_or("")};
+}
+
+Result<SendBody> parse_send_body(const json::object& o) {
+  auto id = required_string(o, "client_msg_id");
+  if (!id) return id.error();
+  auto text = required_string(o, "text");
+  if (!text) return text.error();
+  return SendBody{std::move(*id), std::move(*text)};
+}
+
+Result<SendBody> parse_send_body(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  return parse_send_body(*o);
+}
+
+Result<CreateChatBody> parse_create_chat_body(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  auto kind = required_string(*o, "kind");
+  if (!kind) return kind.error();
+  if (*kind == "direct") {
+    auto peer = required_string(*o, "peer_id");
+    if (!peer) return peer.error();
+    return CreateChatBody{DirectChatBody{std::move(*peer)}};
+  }
+  if (*kind == "group") {
+    auto name = required_string(*o, "name");
+    if (!name) return name.error();
+    auto members = required_string_array(*o, "member_ids", kMaxMemberIds);
+    if (!members) return members.error();
+    return CreateChatBody{GroupChatBody{std::move(*name), std::move(*members)}};
+  }
+  return bad("kind must be direct or group");
+}
+
+Result<AddMemberBody> parse_add_member_body(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  auto user = required_string(*o, "user_id");
+  if (!user) return user.error();
+  return AddMemberBody{std::move(*user)};
+}
+
+Result<PushRegistrationBody> parse_push_registration_body(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  auto provider = required_string(*o, "provider");
+  if (!provider) return provider.error();
+  if (*provider != "webhook") return bad("provider must be webhook");
+  auto url = required_string(*o, "url");
+  if (!url) return url.error();
+  return PushRegistrationBody{std::move(*provider), std::move(*url)};
+}
+
+Result<std::optional<std::string>> QueryParams::get(std::string_view name) const {
+  std::optional<std::string> found;
+  for (const auto& [n, v] : values_) {
+    if (n != name) continue;
+    if (found) return bad("parameter " + std::string(name) + " given more than once");
+    found = v;
+  }
+  return found;
+}
+
+Result<std::string> QueryParams::required(std::string_view name) const {
+  auto value = get(name);
+  if (!value) return value.error();
+  if (!*value) return bad("missing parameter: " + std::string(name));
+  return std::move(**value);
+}
+
+Result<std::optional<std::uint64_t>> QueryParams::uint(std::string_view name, std::uint64_t max) const {
+  auto value = get(name);
+  if (!value) return value.error();
+  if (!*value) return std::optional<std::uint64_t>{};
+  const std::string& s = **value;
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc{} || end != s.data() + s.size() || v > max) {
+    return bad(std::string(name) + " must be an integer from 0 to " + std::to_string(max));
+  }
+  return std::optional<std::uint64_t>{v};
+}
+
+Result<HistoryParams> parse_history_params(const QueryParams& query) {
+  constexpr std::uint64_t kMax = std::numeric_limits<std::int64_t>::max();
+  HistoryParams out;
+  auto before = query.uint("before", kMax);
+  if (!before) return before.error();
+  auto after = query.uint("after", kMax);
+  if (!after) return after.error();
+  auto limit = query.uint("limit", kMax);
+  if (!limit) return limit.error();
+  out.before = *before;
+  out.after = *after;
+  // Out-of-range limits are the core's to judge (and name).
+  if (*limit) out.limit = static_cast<std::size_t>(std::min<std::uint64_t>(**limit, 1'000'000));
+  return out;
+}
+
+Result<std::vector<UserId>> parse_user_ids_param(const QueryParams& query, std::size_t max_ids) {
+  auto list = query.required("user_ids");
+  if (!list) return list.error();
+  std::vector<UserId> ids;
+  for (std::size_t start = 0; start <= list->size();) {
+    auto comma = list->find(',', start);
+    if (comma == std::string::npos) comma = list->size();
+    if (comma > start) ids.push_back(list->substr(start, comma - start));
+    if (ids.size() > max_ids) break;
+    start = comma + 1;
+  }
+  if (ids.empty() || ids.size() > max_ids) {
+    return bad("user_ids must name 1 to " + std::to_string(max_ids) + " users");
+  }
+  return ids;
+}
+
+}  // namespace parley::protocol
