@@ -151,7 +151,7 @@ int main(int argc, char** argv) {
   core_config.push_retry_initial_ms = push_retry_initial_ms;
   core_config.push_give_up_after_ms = std::llround(push_give_up_hours * 3'600'000);
   server_config.heartbeat_interval_ms = std::llround(heartbeat_interval_s * 1000);
-  server_config.presence_sweep_ms = std::clamp<std::int64_t>(core_config.presence_timeout_ms / 8, 50, 1000);
+  core_config.presence_sweep_ms = std::clamp<std::int64_t>(core_config.presence_timeout_ms / 8, 50, 1000);
   server_config.web_root = web_root;
   auto push_allow = parley::inet::HostAllowList::parse(push_allow_hosts);
   if (!push_allow) {

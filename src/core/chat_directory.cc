@@ -30,27 +30,32 @@ ChatDirectory::Shard& ChatDirectory::shard(const ChatId& id) {
   return shards_[std::hash<ChatId>{}(id) % shards_.size()];
 }
 
-Result<ChatPtr> ChatDirectory::load_locked(Shard& s, const ChatId& id) {
-  if (auto it = s.chats.find(id); it != s.chats.end()) return it->second;
-  auto stored = store_.find_chat(id);
-  if (!stored) return stored.error();
-  if (!stored->has_value()) return ChatPtr();
-  auto chat = std::make_shared<const Chat>(std::move(**stored));
-  s.chats.emplace(id, chat);
-  return chat;
-}
-
-Status ChatDirectory::persist_locked(Shard& s, const ChatPtr& chat) {
-  if (auto ok = store_.put_chat(*chat); !ok) return ok;
-  s.chats[chat->id] = chat;
-  return Ok{};
-}
-
 Result<ChatPtr> ChatDirectory::find(const ChatId& chat_id) {
   if (chat_id.empty()) return ChatPtr();
   auto& s = shard(chat_id);
+  {
+    std::lock_guard lock(s.mutex);
+    if (auto it = s.chats.find(chat_id); it != s.chats.end()) return it->second;
+  }
+  // Read without the shard's lock, so other chats of the shard never wait
+  // for this read.
+  auto stored = store_.find_chat(chat_id);
+  if (!stored) return stored.error();
+  if (!stored->has_value()) return ChatPtr();
+  auto chat = std::make_shared<const Chat>(std::move(**stored));
   std::lock_guard lock(s.mutex);
-  return load_locked(s, chat_id);
+  // A writer may have installed a newer version meanwhile: keep the cached one.
+  return s.chats.emplace(chat_id, std::move(chat)).first->second;
+}
+
+Status ChatDirectory::persist(const ChatPtr& chat) {
+  // The caller holds the chat's turn (or the chat is new), so no other
+  // writer can interleave; no lock is held during the synced write.
+  if (auto ok = store_.put_chat(*chat); !ok) return ok;
+  auto& s = shard(chat->id);
+  std::lock_guard lock(s.mutex);
+  s.chats[chat->id] = chat;  // replaces whatever a reader cached before the write
+  return Ok{};
 }
 
 Result<ChatPtr> ChatDirectory::find_for_member(const UserId& me, const ChatId& chat_id) {
@@ -66,7 +71,8 @@ Result<ChatDirectory::Opened> ChatDirectory::open_direct(const UserId& me, const
   auto peer_user = accounts_.find_user(peer);
   if (!peer_user) return peer_user.error();
   if (!*peer_user) return make_error(ErrorCode::not_found, "no such user");
-  std::lock_guard direct_lock(direct_mutex_);
+  // One find-or-create per pair at a time; other pairs proceed.
+  auto turn = direct_pairs_.acquire(me < peer ? me + '\0' + peer : peer + '\0' + me);
   auto existing = store_.find_direct_chat(me, peer);
   if (!existing) return existing.error();
   if (*existing) {
@@ -80,11 +86,7 @@ Result<ChatDirectory::Opened> ChatDirectory::open_direct(const UserId& me, const
   chat.members = {{me, MemberRole::member}, {peer, MemberRole::member}};
   chat.created_at = clock_.now_ms();
   auto ptr = std::make_shared<const Chat>(std::move(chat));
-  {
-    auto& s = shard(ptr->id);
-    std::lock_guard lock(s.mutex);
-    if (auto ok = persist_locked(s, ptr); !ok) return ok.error();
-  }
+  if (auto ok = persist(ptr); !ok) return ok.error();
   announce(ChatEventKind::created, *ptr);
   return Opened{ptr, true};
 }
@@ -114,11 +116,7 @@ Result<ChatPtr> ChatDirectory::create_group(const UserId& me, const std::string&
   chat.name = name;
   chat.created_at = clock_.now_ms();
   auto ptr = std::make_shared<const Chat>(std::move(chat));
-  {
-    auto& s = shard(ptr->id);
-    std::lock_guard lock(s.mutex);
-    if (auto ok = persist_locked(s, ptr); !ok) return ok.error();
-  }
+  if (auto ok = persist(ptr); !ok) return ok.error();
   announce(ChatEventKind::created, *ptr);
   return ptr;
 }
@@ -129,9 +127,9 @@ Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_i
   if (!*added) return make_error(ErrorCode::not_found, "no such user");
   ChatPtr updated;
   {
-    auto& s = shard(chat_id);
-    std::lock_guard lock(s.mutex);
-    auto loaded = load_locked(s, chat_id);
+    // One change per chat at a time: the version read here is the one replaced.
+    auto turn = chat_writers_.acquire(chat_id);
+    auto loaded = find(chat_id);
     if (!loaded) return loaded.error();
     const ChatPtr& chat = *loaded;
     if (!chat) return make_error(ErrorCode::not_found, "no such chat");
@@ -146,7 +144,7 @@ Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_i
     Chat copy = *chat;
     copy.members.push_back({user, MemberRole::member});
     updated = std::make_shared<const Chat>(std::move(copy));
-    if (auto ok = persist_locked(s, updated); !ok) return ok.error();
+    if (auto ok = persist(updated); !ok) return ok.error();
   }
   announce(ChatEventKind::member_added, *updated);
   return updated;
@@ -155,9 +153,8 @@ Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_i
 Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& chat_id, const UserId& user) {
   ChatPtr updated;
   {
-    auto& s = shard(chat_id);
-    std::lock_guard lock(s.mutex);
-    auto loaded = load_locked(s, chat_id);
+    auto turn = chat_writers_.acquire(chat_id);
+    auto loaded = find(chat_id);
     if (!loaded) return loaded.error();
     const ChatPtr& chat = *loaded;
     if (!chat) return make_error(ErrorCode::not_found, "no such chat");
@@ -175,7 +172,7 @@ Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& cha
                                  [](const Member& m) { return m.role == MemberRole::admin; });
     if (!has_admin && !copy.members.empty()) copy.members.front().role = MemberRole::admin;
     updated = std::make_shared<const Chat>(std::move(copy));
-    if (auto ok = persist_locked(s, updated); !ok) return ok.error();
+    if (auto ok = persist(updated); !ok) return ok.error();
   }
   announce(ChatEventKind::member_removed, *updated, {user});
   return updated;

@@ -2,7 +2,9 @@
 // ChatDirectory: chats and their members. Owns the in-memory cache of chats
 // (immutable snapshots, replaced on every membership change) that the send
 // and fan-out paths read without touching storage.
-// Thread-safe: changes to one chat are serialised by its cache shard's mutex.
+// Thread-safe. Changes to one chat take turns (KeyedSerializer), and so do
+// find-or-create calls for one user pair; the cache shard mutexes are held for
+// map operations only, never across a store read or a synced write.
 
 #include <array>
 #include <memory>
@@ -13,6 +15,7 @@
 
 #include "core/accounts.h"
 #include "core/config.h"
+#include "core/keyed_serializer.h"
 #include "core/ports.h"
 
 namespace parley {
@@ -55,8 +58,8 @@ class ChatDirectory {
     std::unordered_map<ChatId, ChatPtr> chats;
   };
   Shard& shard(const ChatId& id);
-  Result<ChatPtr> load_locked(Shard& shard, const ChatId& id);
-  Status persist_locked(Shard& shard, const ChatPtr& chat);
+  // Writes the chat, then caches it. Call holding the chat's turn, or for a new chat.
+  Status persist(const ChatPtr& chat);
   void announce(ChatEventKind kind, const Chat& chat, const std::vector<UserId>& extra_recipients = {});
 
   ChatStore& store_;
@@ -66,7 +69,8 @@ class ChatDirectory {
   EventSink& sink_;
   Clock& clock_;
   const CoreConfig& config_;
-  std::mutex direct_mutex_;  // makes find-or-create of a direct chat atomic
+  KeyedSerializer chat_writers_;  // by chat id
+  KeyedSerializer direct_pairs_;  // by user pair: makes find-or-create of a direct chat atomic
   std::array<Shard, 64> shards_;
 };
 

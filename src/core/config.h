@@ -13,6 +13,11 @@ struct CoreConfig {
   std::size_t max_client_msg_id_bytes = 128;
   std::size_t max_name_bytes = 200;
   TimeMs presence_timeout_ms = 30'000;
+  // How often the presence thread looks for users gone quiet; 0: never by
+  // itself (tests call Presence::sweep()).
+  TimeMs presence_sweep_ms = 250;
+  TimeMs last_active_retry_initial_ms = 100;
+  TimeMs last_active_retry_max_ms = 5'000;
   TimeMs push_retry_initial_ms = 1'000;
   TimeMs push_retry_max_ms = 300'000;
   TimeMs push_give_up_after_ms = 24 * 3'600'000;

@@ -8,11 +8,6 @@ namespace parley {
 Conversations::Conversations(ChatDirectory& chats, ChatStore& chat_store, MessageLog& log, EventSink& sink)
     : chats_(chats), chat_store_(chat_store), log_(log), sink_(sink) {}
 
-std::mutex& Conversations::marker_mutex(const ChatId& chat, const UserId& user) {
-  auto h = std::hash<std::string>{}(chat) ^ (std::hash<std::string>{}(user) * 31);
-  return marker_mutexes_[h % marker_mutexes_.size()];
-}
-
 Result<std::vector<Message>> Conversations::history(const UserId& me, const ChatId& chat_id,
                                                      const HistoryQuery& query) {
   if (query.before && query.after) return make_error(ErrorCode::invalid_request, "use either before or after");
@@ -32,7 +27,7 @@ Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& ch
   if (!chat) return chat.error();
   Seq marker;
   {
-    std::lock_guard lock(marker_mutex(chat_id, reader.user_id));
+    auto turn = marker_writers_.acquire(chat_id + '\0' + reader.user_id);
     auto current = chat_store_.read_marker(chat_id, reader.user_id);
     if (!current) return current.error();
     auto last = log_.last_seq(chat_id);

@@ -3,14 +3,13 @@
 // mark messages read, say they are typing — and the backlog a reconnecting
 // device is owed. Thread-safe.
 
-#include <array>
-#include <mutex>
 #include <optional>
 #include <vector>
 
 #include "core/accounts.h"
 #include "core/chat_directory.h"
 #include "core/config.h"
+#include "core/keyed_serializer.h"
 #include "core/ports.h"
 
 namespace parley {
@@ -41,13 +40,11 @@ class Conversations {
   Result<std::vector<Message>> backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to, std::size_t limit);
 
  private:
-  std::mutex& marker_mutex(const ChatId& chat, const UserId& user);
-
   ChatDirectory& chats_;
   ChatStore& chat_store_;
   MessageLog& log_;
   EventSink& sink_;
-  std::array<std::mutex, 32> marker_mutexes_;
+  KeyedSerializer marker_writers_;  // by chat and reader: markers never move back
 };
 
 }  // namespace parley

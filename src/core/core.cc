@@ -8,7 +8,8 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
       chats(p.chats, p.messages, accounts, p.credentials, p.sink, p.clock, config),
       push(p.push_jobs, p.push_sender, p.clock, config),
       pipeline(p.messages, chats, accounts, p.sink, push, p.clock, config),
-      presence(chats, p.accounts, p.sink, p.clock, config),
+      last_active(p.accounts, config),
+      presence(chats, p.accounts, last_active, p.sink, p.clock, config),
       conversations(chats, p.chats, p.messages, p.sink) {}
 
 void Core::start() {
@@ -19,11 +20,15 @@ void Core::start() {
     push.stop();
     throw;
   }
+  last_active.start();
+  presence.start();
 }
 
 void Core::stop() {
+  presence.stop();
   pipeline.stop();
   push.stop();
+  last_active.stop();
 }
 
 }  // namespace parley

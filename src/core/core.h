@@ -6,6 +6,7 @@
 #include "core/chat_directory.h"
 #include "core/config.h"
 #include "core/conversations.h"
+#include "core/last_active_writer.h"
 #include "core/message_pipeline.h"
 #include "core/ports.h"
 #include "core/presence.h"
@@ -30,7 +31,8 @@ class Core {
 
   // Throws std::runtime_error when the store cannot be read (start-up only).
   void start();
-  // Drains the send pipeline, then stops push delivery.
+  // Stops sweeping presence, drains the send pipeline, stops push delivery,
+  // then stores the last pending last_active_at values.
   void stop();
 
   const CoreConfig config;
@@ -38,6 +40,7 @@ class Core {
   ChatDirectory chats;
   PushDispatcher push;
   MessagePipeline pipeline;
+  LastActiveWriter last_active;
   Presence presence;
   Conversations conversations;
 };

@@ -27,6 +27,12 @@ struct User {
   TimeMs last_active_at = 0;  // last heartbeat seen before going offline
 };
 
+// A user's last heartbeat before going offline, to be stored.
+struct LastActive {
+  UserId user_id;
+  TimeMs at = 0;
+};
+
 struct PushRegistration {
   std::string provider;  // "webhook"
   std::string url;

@@ -34,7 +34,9 @@ class AccountStore {
   virtual Status create_user(const User& user) = 0;
   virtual Result<std::optional<User>> find_user(const UserId& id) = 0;
   virtual Result<std::optional<User>> find_user_by_email(const std::string& email) = 0;
-  virtual Status set_last_active(const UserId& id, TimeMs at) = 0;
+  // Durable, in one write for all of them: all or nothing. Users that do not
+  // exist are skipped (users are never deleted, so only a bug names one).
+  virtual Status set_last_active(const std::vector<LastActive>& updates) = 0;
   // Creates or replaces a device and keeps the token index in step: an empty
   // token_digest means the device is logged out and no token finds it.
   virtual Status put_device(const Device& device) = 0;

@@ -1,12 +1,44 @@
 #include "core/presence.h"
 
+#include <chrono>
 #include <functional>
 
 namespace parley {
 
-Presence::Presence(ChatDirectory& chats, AccountStore& accounts, EventSink& sink, Clock& clock,
-                   const CoreConfig& config)
-    : chats_(chats), accounts_(accounts), sink_(sink), clock_(clock), config_(config) {}
+Presence::Presence(ChatDirectory& chats, AccountStore& accounts, LastActiveWriter& last_active, EventSink& sink,
+                   Clock& clock, const CoreConfig& config)
+    : chats_(chats), accounts_(accounts), last_active_(last_active), sink_(sink), clock_(clock), config_(config) {}
+
+Presence::~Presence() { stop(); }
+
+void Presence::start() {
+  if (config_.presence_sweep_ms <= 0 || sweeper_.joinable()) return;
+  {
+    std::lock_guard lock(sweeper_mutex_);
+    sweeper_stopping_ = false;
+  }
+  sweeper_ = std::thread([this] { run_sweeper(); });
+}
+
+void Presence::stop() {
+  if (!sweeper_.joinable()) return;
+  {
+    std::lock_guard lock(sweeper_mutex_);
+    sweeper_stopping_ = true;
+  }
+  sweeper_wake_.notify_all();
+  sweeper_.join();
+}
+
+void Presence::run_sweeper() {
+  const auto interval = std::chrono::milliseconds(config_.presence_sweep_ms);
+  std::unique_lock lock(sweeper_mutex_);
+  while (!sweeper_wake_.wait_for(lock, interval, [&] { return sweeper_stopping_; })) {
+    lock.unlock();
+    sweep();
+    lock.lock();
+  }
+}
 
 Presence::Shard& Presence::shard(const UserId& id) { return shards_[std::hash<UserId>{}(id) % shards_.size()]; }
 
@@ -43,7 +75,7 @@ void Presence::logged_out(const AuthContext& device) {
   }
   unsubscribe_all(device);
   if (change) {
-    (void)accounts_.set_last_active(change->user_id, change->last_active_at);
+    last_active_.record({{change->user_id, change->last_active_at}});
     announce(*change);
   }
 }
@@ -60,7 +92,8 @@ void Presence::sweep() {
         p.online = false;
         changes.push_back({it->first, false, p.last_active_at});
       }
-      // Offline users need no memory: their last_active_at is stored.
+      // Offline users need no memory: their last_active_at is stored (or
+      // pending in the LastActiveWriter, which status_of asks first).
       if (!p.online) {
         it = s.users.erase(it);
       } else {
@@ -68,10 +101,11 @@ void Presence::sweep() {
       }
     }
   }
-  for (const auto& change : changes) {
-    (void)accounts_.set_last_active(change.user_id, change.last_active_at);
-    announce(change);
-  }
+  std::vector<LastActive> gone;
+  gone.reserve(changes.size());
+  for (const auto& change : changes) gone.push_back({change.user_id, change.last_active_at});
+  last_active_.record(gone);  // one write for all of them, on the writer's thread
+  for (const auto& change : changes) announce(change);
 }
 
 Result<PresenceEvent> Presence::status_of(const UserId& user) {
@@ -82,6 +116,7 @@ Result<PresenceEvent> Presence::status_of(const UserId& user) {
       return PresenceEvent{user, true, it->second.last_active_at};
     }
   }
+  if (auto pending = last_active_.pending(user)) return PresenceEvent{user, false, *pending};
   auto stored = accounts_.find_user(user);
   if (!stored) return stored.error();
   return PresenceEvent{user, false, *stored ? (*stored)->last_active_at : 0};

@@ -2,30 +2,42 @@
 // Presence: a user is online while any of its devices heartbeats, offline
 // once none has for the presence timeout, or at once when its last device
 // logs out. Changes fan out to direct-chat contacts and to devices that
-// subscribed. Thread-safe; sweep() is driven by a periodic timer.
+// subscribed. Thread-safe. Between start() and stop() it owns the presence
+// thread, which sweeps every `presence_sweep_ms`; last_active_at is stored
+// through the LastActiveWriter, never on the caller's thread.
 
 #include <array>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "core/accounts.h"
 #include "core/chat_directory.h"
 #include "core/config.h"
+#include "core/last_active_writer.h"
 #include "core/ports.h"
 
 namespace parley {
 
 class Presence {
  public:
-  Presence(ChatDirectory& chats, AccountStore& accounts, EventSink& sink, Clock& clock, const CoreConfig& config);
+  Presence(ChatDirectory& chats, AccountStore& accounts, LastActiveWriter& last_active, EventSink& sink,
+           Clock& clock, const CoreConfig& config);
+  ~Presence();
+
+  // Starts the presence thread (unless presence_sweep_ms is 0).
+  void start();
+  void stop();
 
   void heartbeat(const AuthContext& device);
   void logged_out(const AuthContext& device);
-  // Marks users offline whose devices all went quiet. Call about every
-  // second; cost is proportional to the number of online users.
+  // Marks users offline whose devices all went quiet. Runs on the presence
+  // thread; cost is proportional to the number of online users. No store
+  // writes: last_active_at goes to the LastActiveWriter.
   void sweep();
 
   // Current status of users who share a chat with `asker`; forbidden if any does not.
@@ -61,8 +73,11 @@ class Presence {
   Result<std::vector<PresenceEvent>> statuses(const std::vector<UserId>& users);
   void announce(const PresenceEvent& change);
 
+  void run_sweeper();
+
   ChatDirectory& chats_;
   AccountStore& accounts_;
+  LastActiveWriter& last_active_;
   EventSink& sink_;
   Clock& clock_;
   const CoreConfig& config_;
@@ -71,6 +86,11 @@ class Presence {
   std::mutex subscriptions_mutex_;
   std::map<UserId, std::set<DeviceKey>> subscribers_;  // watched user -> devices
   std::map<DeviceKey, std::map<UserId, int>> watching_;  // device -> watched user -> subscriptions
+
+  std::mutex sweeper_mutex_;
+  std::condition_variable sweeper_wake_;
+  bool sweeper_stopping_ = false;
+  std::thread sweeper_;
 };
 
 }  // namespace parley

@@ -112,7 +112,6 @@ std::uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
 void Server::run() {
   // The accept loop and stop_accepting() share the acceptor's strand.
   asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
-  asio::co_spawn(ioc_, presence_sweeper(), asio::detached);
   unsigned n = thread_count(config_);
   for (unsigned i = 1; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
   ioc_.run();
@@ -151,17 +150,6 @@ asio::awaitable<void> Server::accept_loop() {
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
     asio::co_spawn(executor, serve_http(beast::tcp_stream(std::move(socket)), context_, api_), asio::detached);
-  }
-}
-
-asio::awaitable<void> Server::presence_sweeper() {
-  asio::steady_timer timer(ioc_);
-  beast::error_code ec;
-  for (;;) {
-    timer.expires_after(std::chrono::milliseconds(config_.presence_sweep_ms));
-    co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return;
-    context_.core.presence.sweep();
   }
 }
 

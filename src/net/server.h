@@ -37,7 +37,6 @@ class Server {
 
  private:
   boost::asio::awaitable<void> accept_loop();
-  boost::asio::awaitable<void> presence_sweeper();
 
   ServerConfig config_;
   NetContext context_;

@@ -16,7 +16,6 @@ struct ServerConfig {
   std::uint16_t port = 8080;
   unsigned threads = 0;  // 0: one per core
   std::int64_t heartbeat_interval_ms = 5'000;
-  std::int64_t presence_sweep_ms = 250;
   std::size_t max_frame_bytes = 65'536;
   std::size_t max_body_bytes = 65'536;
   double max_frames_per_second = 50;  // burst: twice this

@@ -89,9 +89,9 @@ Result<std::optional<User>> FaultyStore::find_user_by_email(const std::string& e
   PARLEY_FAULT_POINT(find_user_by_email);
   return accounts_.find_user_by_email(email);
 }
-Status FaultyStore::set_last_active(const UserId& id, TimeMs at) {
+Status FaultyStore::set_last_active(const std::vector<LastActive>& updates) {
   PARLEY_FAULT_POINT(set_last_active);
-  return accounts_.set_last_active(id, at);
+  return accounts_.set_last_active(updates);
 }
 Status FaultyStore::put_device(const Device& device) {
   PARLEY_FAULT_POINT(put_device);

@@ -42,11 +42,11 @@ Result<std::optional<User>> MemoryStore::find_user_by_email(const std::string& e
   return it->second;
 }
 
-Status MemoryStore::set_last_active(const UserId& id, TimeMs at) {
+Status MemoryStore::set_last_active(const std::vector<LastActive>& updates) {
   std::lock_guard lock(mutex_);
-  auto it = users_.find(id);
-  if (it == users_.end()) return make_error(ErrorCode::not_found, "no such user");
-  it->second.last_active_at = at;
+  for (const LastActive& update : updates) {
+    if (auto it = users_.find(update.user_id); it != users_.end()) it->second.last_active_at = update.at;
+  }
   return Ok{};
 }
 

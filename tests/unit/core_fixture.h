@@ -31,7 +31,10 @@ bool eventually(Pred pred, std::chrono::seconds timeout = std::chrono::seconds(1
 
 class CoreTest : public ::testing::Test {
  protected:
-  CoreTest() { rebuild(); }
+  CoreTest() {
+    config.presence_sweep_ms = 0;  // tests sweep when they choose
+    rebuild();
+  }
   ~CoreTest() override {
     if (core) core->stop();
   }

@@ -193,7 +193,7 @@ TEST(RocksStore, UndecodableRecordsAreErrorsNeverSkipped) {
   EXPECT_EQ(seqs(must(store->read_after("dm-1", 2, 10))), (std::vector<Seq>{3, 4}));
   EXPECT_EQ(must(store->last_seq("dm-1")), 4u);
   // A write that must read the damaged record first fails instead of overwriting blindly.
-  EXPECT_FALSE(store->set_last_active("u-1", 5).ok());
+  EXPECT_FALSE(store->set_last_active({{"u-1", 5}}).ok());
 }
 
 TEST(RocksStore, SecondOpenOfTheSameDirectoryFails) {

@@ -75,20 +75,28 @@ TYPED_TEST(AccountStoreContract, ConcurrentSignupsWithOneEmailAdmitExactlyOne) {
   EXPECT_EQ(rejected.load(), kThreads - 1);
 }
 
-TYPED_TEST(AccountStoreContract, SetLastActiveUpdatesOnlyThatField) {
+TYPED_TEST(AccountStoreContract, SetLastActiveUpdatesOnlyThatFieldOfEveryUserGiven) {
   User bob = make_user("u-bob", "bob@example.com");
-  ASSERT_TRUE(this->accounts().create_user(bob).ok());
-  ASSERT_TRUE(this->accounts().set_last_active("u-bob", 777).ok());
+  User cat = make_user("u-cat", "cat@example.com");
+  User dan = make_user("u-dan", "dan@example.com");
+  for (const User& u : {bob, cat, dan}) ASSERT_TRUE(this->accounts().create_user(u).ok());
+  ASSERT_TRUE(this->accounts().set_last_active({{"u-bob", 777}, {"u-cat", 888}}).ok());
   bob.last_active_at = 777;
-  auto stored = must(this->accounts().find_user("u-bob"));
-  ASSERT_TRUE(stored.has_value());
-  EXPECT_EQ(fields(*stored), fields(bob));
+  cat.last_active_at = 888;
+  for (const User& u : {bob, cat, dan}) {
+    auto stored = must(this->accounts().find_user(u.id));
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(fields(*stored), fields(u));
+  }
+  EXPECT_TRUE(this->accounts().set_last_active({}).ok());
 }
 
-TYPED_TEST(AccountStoreContract, SetLastActiveOfUnknownUserIsNotFound) {
-  Status s = this->accounts().set_last_active("ghost", 1);
-  ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, ErrorCode::not_found);
+TYPED_TEST(AccountStoreContract, SetLastActiveSkipsUnknownUsers) {
+  User bob = make_user("u-bob", "bob@example.com");
+  ASSERT_TRUE(this->accounts().create_user(bob).ok());
+  ASSERT_TRUE(this->accounts().set_last_active({{"ghost", 1}, {"u-bob", 5}}).ok());
+  EXPECT_FALSE(must(this->accounts().find_user("ghost")).has_value());
+  EXPECT_EQ(must(this->accounts().find_user("u-bob"))->last_active_at, 5);
 }
 
 // ---- Devices ------------------------------------------------------------------

@@ -56,7 +56,7 @@ RocksStore::~RocksStore() = default;
 // ---- AccountStore -------------------------------------------------------------
 
 Status RocksStore::create_user(const User& user) {
-  std::lock_guard lock(email_claim_mutex_);
+  auto turn = email_claims_.acquire(user.email);
   auto owner = db_->get(Column::emails, user.email);
   if (!owner) return owner.error();
   if (owner->has_value()) return make_error(ErrorCode::email_taken, "email is already registered");
@@ -80,13 +80,25 @@ Result<std::optional<User>> RocksStore::find_user_by_email(const std::string& em
   return user;
 }
 
-Status RocksStore::set_last_active(const UserId& id, TimeMs at) {
-  auto user = rocks::load(*db_, Column::users, id, rocks::decode_user);
-  if (!user) return user.error();
-  if (!user->has_value()) return make_error(ErrorCode::not_found, "no such user");
-  (*user)->last_active_at = at;
+Status RocksStore::set_last_active(const std::vector<LastActive>& updates) {
+  if (updates.empty()) return Ok{};
+  // Users are written only here and at signup (a new id), and the core has
+  // one writer of last_active, so reading then writing needs no lock.
+  std::vector<std::string> ids;
+  ids.reserve(updates.size());
+  for (const LastActive& update : updates) ids.push_back(update.user_id);
+  auto records = db_->multi_get(Column::users, ids);
+  if (!records) return records.error();
   WriteSet writes;
-  writes.put(Column::users, id, rocks::encode_user(**user));
+  for (std::size_t i = 0; i < updates.size(); ++i) {
+    const auto& bytes = (*records)[i];
+    if (!bytes) continue;
+    auto user = rocks::decode_user(*bytes);
+    if (!user) return rocks::undecodable(Column::users);
+    user->last_active_at = updates[i].at;
+    writes.put(Column::users, updates[i].user_id, rocks::encode_user(*user));
+  }
+  if (writes.empty()) return Ok{};
   return db_->write(writes, Durability::synced);
 }
 

@@ -7,9 +7,9 @@
 // before returning. Owns the database: destroying it closes the files.
 
 #include <memory>
-#include <mutex>
 #include <string>
 
+#include "core/keyed_serializer.h"
 #include "core/ports.h"
 
 namespace parley {
@@ -31,7 +31,7 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Status create_user(const User& user) override;
   Result<std::optional<User>> find_user(const UserId& id) override;
   Result<std::optional<User>> find_user_by_email(const std::string& email) override;
-  Status set_last_active(const UserId& id, TimeMs at) override;
+  Status set_last_active(const std::vector<LastActive>& updates) override;
   Status put_device(const Device& device) override;
   Result<std::optional<Device>> find_device(const DeviceId& id) override;
   Result<std::optional<Device>> find_device_by_token(const std::string& token_digest) override;
@@ -67,9 +67,10 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   explicit RocksStore(std::unique_ptr<rocks::RocksDatabase> db);
 
   std::unique_ptr<rocks::RocksDatabase> db_;
-  // Makes "is this email free? then claim it" atomic. Only signup takes it;
-  // everything else relies on RocksDB's own thread safety.
-  std::mutex email_claim_mutex_;
+  // Makes "is this email free? then claim it" atomic per email, without a
+  // lock held across the synced write. Only signup takes a turn; everything
+  // else relies on RocksDB's own thread safety.
+  KeyedSerializer email_claims_;
 };
 
 }  // namespace parley
