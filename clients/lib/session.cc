@@ -155,21 +155,29 @@ ChatInfo Session::create_group(const std::string& name, const std::vector<std::s
 }
 
 std::vector<ChatInfo> Session::list_chats() {
-  auto r = checked("GET", "/v1/chats");
+  // Every page, in the server's stable order; a server without paging
+  // answers everything at once and no `next`.
   std::vector<ChatInfo> out;
-  const auto* chats = object_of(r, "list_chats").if_contains("chats");
-  if (chats == nullptr || !chats->is_array()) throw ApiError(r, "list_chats (no chats array)");
-  for (const auto& c : chats->as_array()) {
-    if (c.is_object()) out.push_back(ChatInfo::from_json(c.as_object()));
+  std::string target = "/v1/chats?limit=" + std::to_string(kChatPageLimit);
+  for (;;) {
+    auto r = checked("GET", target);
+    const auto& body = object_of(r, "list_chats");
+    const auto* chats = body.if_contains("chats");
+    if (chats == nullptr || !chats->is_array()) throw ApiError(r, "list_chats (no chats array)");
+    for (const auto& c : chats->as_array()) {
+      if (c.is_object()) out.push_back(ChatInfo::from_json(c.as_object()));
+    }
+    const auto* next = body.if_contains("next");
+    if (next == nullptr || !next->is_string()) return out;
+    target = "/v1/chats?limit=" + std::to_string(kChatPageLimit) + "&after=" + url_encode(std::string(next->get_string()));
   }
-  return out;
 }
 
 std::optional<ChatInfo> Session::find_chat(const std::string& chat_id) {
-  for (auto& c : list_chats()) {
-    if (c.chat_id == chat_id) return c;
-  }
-  return std::nullopt;
+  auto r = call("GET", "/v1/chats/" + url_encode(chat_id));
+  if (r.status == 403 || r.status == 404) return std::nullopt;
+  if (!r.ok()) throw ApiError(r, "find_chat");
+  return ChatInfo::from_json(object_of(r, "find_chat"));
 }
 
 void Session::add_member(const std::string& chat_id, const std::string& user_id) {

@@ -143,8 +143,10 @@ class Session {
 
   ChatInfo create_direct(const std::string& peer_id);
   ChatInfo create_group(const std::string& name, const std::vector<std::string>& member_ids);
+  // Every chat I am in, fetched page by page (GET /v1/chats?limit=&after=).
   std::vector<ChatInfo> list_chats();
-  // The chat from list_chats(), or nullopt when I am not a member.
+  static constexpr int kChatPageLimit = 500;
+  // The chat (GET /v1/chats/{id}), or nullopt when I am not a member.
   std::optional<ChatInfo> find_chat(const std::string& chat_id);
   void add_member(const std::string& chat_id, const std::string& user_id);
   void remove_member(const std::string& chat_id, const std::string& user_id);

@@ -4,6 +4,7 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "net/rest_api.h"
@@ -18,6 +19,11 @@ using Response = RestApi::Response;
 
 namespace {
 
+// Without `limit` (older clients), one page this big: whole for almost every
+// account, bounded for the rest.
+constexpr std::size_t kDefaultChatPage = 200;
+constexpr std::size_t kMaxChatPage = 1000;
+
 Response chat_reply(const RestApi::Request& req, http::status status, const Result<ChatView>& view) {
   if (!view) return rest::error_reply(req, view.error());
   return rest::json_reply(req, status, protocol::chat_object(*view));
@@ -25,12 +31,31 @@ Response chat_reply(const RestApi::Request& req, http::status status, const Resu
 
 }  // namespace
 
+// Pages in chat id order: stable while chats get messages, so paging never
+// repeats or skips one; clients sort by activity themselves.
 Response RestApi::list_chats(const Call& call) {
-  auto views = ctx_.core.conversations.list_chats(call.who->user_id);
-  if (!views) return rest::error_reply(call.req, views.error());
-  json::array chats;
-  for (const auto& view : *views) chats.push_back(protocol::chat_object(view));
-  return rest::json_reply(call.req, http::status::ok, {{"chats", std::move(chats)}});
+  auto page = protocol::parse_page_params(call.query, kDefaultChatPage, kMaxChatPage);
+  if (!page) return rest::error_reply(call.req, page.error());
+  const UserId& me = call.who->user_id;
+  auto found = ctx_.core.chats.chats_of(me);
+  if (!found) return rest::error_reply(call.req, found.error());
+  auto& chats = *found;
+  std::sort(chats.begin(), chats.end(), [](const ChatPtr& a, const ChatPtr& b) { return a->id < b->id; });
+  auto it = chats.begin();
+  if (page->after) {
+    it = std::upper_bound(chats.begin(), chats.end(), *page->after,
+                          [](const std::string& after, const ChatPtr& c) { return after < c->id; });
+  }
+  json::array out;
+  auto end = it + static_cast<std::ptrdiff_t>(std::min(page->limit, static_cast<std::size_t>(chats.end() - it)));
+  out.reserve(static_cast<std::size_t>(end - it));
+  for (auto c = it; c != end; ++c) {
+    auto view = ctx_.core.chats.view(**c, &me);
+    if (!view) return rest::error_reply(call.req, view.error());
+    out.push_back(protocol::chat_object(*view));
+  }
+  json::value next = end != chats.end() ? json::value((*(end - 1))->id) : json::value(nullptr);
+  return rest::json_reply(call.req, http::status::ok, {{"chats", std::move(out)}, {"next", std::move(next)}});
 }
 
 Response RestApi::create_chat(const Call& call) {

@@ -132,6 +132,26 @@ Result<HistoryParams> parse_history_params(const QueryParams& query) {
   return out;
 }
 
+Result<PageParams> parse_page_params(const QueryParams& query, std::size_t default_limit, std::size_t max_limit) {
+  PageParams out;
+  auto limit = query.uint("limit", max_limit);
+  if (!limit) return limit.error();
+  if (*limit && **limit == 0) return bad("limit must be an integer from 1 to " + std::to_string(max_limit));
+  out.limit = *limit ? static_cast<std::size_t>(**limit) : default_limit;
+  auto after = query.get("after");
+  if (!after) return after.error();
+  if (*after) {
+    const std::string& cursor = **after;
+    if (cursor.empty() || cursor.size() > 128 ||
+        cursor.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+            std::string::npos) {
+      return bad("after must be the next cursor of a previous page");
+    }
+    out.after = cursor;
+  }
+  return out;
+}
+
 Result<std::vector<UserId>> parse_user_ids_param(const QueryParams& query, std::size_t max_ids) {
   auto list = query.required("user_ids");
   if (!list) return list.error();

@@ -79,6 +79,13 @@ struct HistoryParams {
   std::optional<std::size_t> limit;
 };
 Result<HistoryParams> parse_history_params(const QueryParams& query);
+// `limit` (1 to `max_limit`; `default_limit` when absent) and `after`, the
+// `next` cursor of the previous page (1 to 128 bytes of [A-Za-z0-9_-]).
+struct PageParams {
+  std::optional<std::string> after;
+  std::size_t limit = 0;
+};
+Result<PageParams> parse_page_params(const QueryParams& query, std::size_t default_limit, std::size_t max_limit);
 // `user_ids=a,b,c`: 1 to `max_ids` ids.
 Result<std::vector<UserId>> parse_user_ids_param(const QueryParams& query, std::size_t max_ids);
 

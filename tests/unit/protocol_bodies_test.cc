@@ -144,5 +144,24 @@ TEST(QueryParams, IntegersDuplicatesAndLists) {
   EXPECT_TRUE(fails_with(parse_user_ids_param(query({{"user_ids", many}}), 10), ErrorCode::invalid_request));
 }
 
+TEST(PageParams, DefaultsBoundsAndCursors) {
+  auto none = parse_page_params(QueryParams(), 200, 1000);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->limit, 200u);
+  EXPECT_FALSE(none->after);
+  auto page = parse_page_params(query({{"limit", "1000"}, {"after", "0a1b_c-D"}}), 200, 1000);
+  ASSERT_TRUE(page);
+  EXPECT_EQ(page->limit, 1000u);
+  EXPECT_EQ(page->after, "0a1b_c-D");
+  for (auto bad : std::vector<std::vector<std::pair<std::string, std::string>>>{
+           {{"limit", "0"}}, {{"limit", "1001"}}, {{"limit", "-5"}}, {{"limit", ""}}, {{"limit", "1"}, {"limit", "2"}},
+           {{"after", ""}}, {{"after", std::string(129, 'a')}}, {{"after", "a/b"}}, {{"after", std::string("a\0b", 3)}},
+           {{"after", "\xC3\x28"}}, {{"after", "a"}, {"after", "b"}}}) {
+    auto r = parse_page_params(QueryParams(bad), 200, 1000);
+    EXPECT_TRUE(fails_with(r, ErrorCode::invalid_request)) << bad.front().first << "=" << bad.front().second;
+  }
+  EXPECT_TRUE(parse_page_params(query({{"after", std::string(128, 'a')}}), 200, 1000));
+}
+
 }  // namespace
 }  // namespace parley::protocol

@@ -10,6 +10,9 @@ export class ApiError extends Error {
   }
 }
 
+// Chats per page of GET /v1/chats (the server's maximum is 1000).
+const CHAT_PAGE = 500;
+
 export class Api {
   /**
    * @param {object} options
@@ -80,8 +83,17 @@ export class Api {
   }
 
   // ---- chats ----
+  /** Every chat, page by page: one big account must not mean one huge answer. */
   async listChats() {
-    return (await this.request('GET', '/v1/chats')).chats ?? [];
+    const chats = [];
+    let after = null;
+    for (;;) {
+      const query = `limit=${CHAT_PAGE}` + (after ? `&after=${encodeURIComponent(after)}` : '');
+      const page = await this.request('GET', `/v1/chats?${query}`);
+      chats.push(...(page.chats ?? []));
+      if (typeof page.next !== 'string') return chats;
+      after = page.next;
+    }
   }
   getChat(chatId) {
     return this.request('GET', `/v1/chats/${encodeURIComponent(chatId)}`);
