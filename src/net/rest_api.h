@@ -35,8 +35,6 @@ class RestApi {
   boost::asio::awaitable<Response> handle(Request request, boost::asio::ip::address peer);
   // A reply for a request that could not be read (e.g. an oversized body).
   static Response error_response(const Error& error, unsigned version, bool keep_alive);
-  // "METHOD /pattern" for every route.
-  std::vector<std::string> routes() const { return routes_.describe(); }
 
  private:
   // What a handler is given. `who` is set on routes that need a token.
