@@ -135,6 +135,41 @@ int main(int argc, char** argv) {
   std::string trusted_proxies;
   app.add_option("--trusted-proxies", trusted_proxies,
                  "IP or CIDR entries, comma-separated: reverse proxies whose X-Forwarded-For names the client");
+  // Bounds on what one connection, or all of them, may make the server hold.
+  app.add_option("--max-queued-frames", server_config.max_queued_frames,
+                 "frames waiting for one slow device; past this it is closed (1008) and resumes later")
+      ->capture_default_str()
+      ->check(CLI::Range(64, 1'000'000));
+  app.add_option("--max-queued-bytes", server_config.max_queued_bytes, "the same bound in bytes")
+      ->capture_default_str()
+      ->check(CLI::Range(std::size_t{1} << 16, std::size_t{1} << 32));
+  app.add_option("--write-stall-timeout-ms", server_config.write_stall_timeout_ms,
+                 "a device that takes no bytes for this long is dropped")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600'000));
+  app.add_option("--frame-timeout-ms", server_config.frame_timeout_ms,
+                 "once a frame starts to arrive, all of it must arrive within this")
+      ->capture_default_str()
+      ->check(CLI::Range(100, 600'000));
+  app.add_option("--max-unacked-sends", server_config.max_unacked_sends,
+                 "sends of one connection waiting for their ack; past this, overloaded")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--max-pending-sends", core_config.max_pending_sends,
+                 "sends of all connections waiting to be stored; past this, overloaded")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10'000'000));
+  app.add_option("--max-connections", server_config.max_connections,
+                 "client connections open at once (default: the open-file limit minus --fd-reserve)")
+      ->check(CLI::Range(1, 10'000'000));
+  app.add_option("--fd-reserve", server_config.fd_reserve,
+                 "descriptors kept for the store and outgoing pushes, never given to clients")
+      ->capture_default_str()
+      ->check(CLI::Range(32, 1'000'000));
+  app.add_option("--resume-budget", server_config.resume_budget,
+                 "messages one resuming connection reads ahead across its chats")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
   app.add_option("--web-root", web_root, "directory of the browser client served at /");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);

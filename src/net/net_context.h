@@ -5,12 +5,18 @@
 #include "core/core.h"
 #include "net/server_config.h"
 
+namespace boost::asio {
+class thread_pool;
+}
+
 namespace parley {
 
 struct NetContext {
   Core& core;
   LocalEventBus& bus;
   const ServerConfig& config;
+  // Store work of connections (resume pages) runs here, not on I/O threads.
+  boost::asio::thread_pool& blocking;
 };
 
 }  // namespace parley

@@ -24,6 +24,30 @@ using asio::use_awaitable;
 
 namespace {
 
+// A warning logged at most once per second, with the count of the ones
+// suppressed in between. Used from one strand.
+class ThrottledLog {
+ public:
+  void warn(const std::string& message) {
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(1)) {
+      ++suppressed_;
+      return;
+    }
+    if (suppressed_ > 0) {
+      spdlog::warn("{} ({} more like it in the last second)", message, suppressed_);
+    } else {
+      spdlog::warn("{}", message);
+    }
+    last_ = now;
+    suppressed_ = 0;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point last_{};
+  std::size_t suppressed_ = 0;
+};
+
 unsigned thread_count(const ServerConfig& config) {
   if (config.threads > 0) return config.threads;
   return std::max(1u, std::thread::hardware_concurrency());
@@ -37,7 +61,8 @@ asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream, const Err
 }
 
 // Serves one HTTP connection until it closes or upgrades to a WebSocket.
-asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, RestApi& api) {
+asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, RestApi& api,
+                                 ConnectionLimit::Slot slot) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (;;) {
@@ -64,7 +89,7 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, 
     bool ws_path = url && url->path() == "/v1/ws";
     if (ws_path && beast::websocket::is_upgrade(request)) {
       stream.expires_never();
-      auto session = std::make_shared<WsSession>(std::move(stream), context);
+      auto session = std::make_shared<WsSession>(std::move(stream), context, std::move(slot));
       WsSession::start(std::move(session), std::move(request));
       co_return;
     }
@@ -87,9 +112,10 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, 
 
 Server::Server(const ServerConfig& config, Core& core, LocalEventBus& bus)
     : config_(config),
-      context_{core, bus, config_},
-      ioc_(static_cast<int>(thread_count(config))),
       blocking_(std::max(4u, 2 * thread_count(config))),
+      context_{core, bus, config_, blocking_},
+      connections_(connection_limit_for(config.max_connections, config.fd_reserve)),
+      ioc_(static_cast<int>(thread_count(config))),
       api_(context_, blocking_),
       acceptor_(asio::make_strand(ioc_)) {}
 
@@ -137,19 +163,32 @@ void Server::stop(std::chrono::milliseconds grace) {
 
 asio::awaitable<void> Server::accept_loop() {
   beast::error_code ec;
+  // Under a flood of refusals, one line per second says how many there were.
+  ThrottledLog refusals;
+  ThrottledLog failures;
+  spdlog::info("accepting up to {} connections ({} descriptors kept in reserve)", connections_.max(),
+               config_.fd_reserve);
   for (;;) {
     tcp::socket socket = co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (!acceptor_.is_open()) co_return;
-      spdlog::warn("accept failed: {}", ec.message());
-      // Out of file descriptors: back off instead of spinning.
+      failures.warn("accept failed: " + ec.message());
+      // Out of file descriptors: back off instead of spinning; the pending
+      // connections wait in the listen backlog.
       asio::steady_timer pause(ioc_, std::chrono::milliseconds(100));
       co_await pause.async_wait(asio::redirect_error(use_awaitable, ec));
       continue;
     }
+    auto slot = connections_.try_take();
+    if (!slot) {
+      refusals.warn("connection limit reached (" + std::to_string(connections_.max()) + " open); refusing new ones");
+      socket.close(ec);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve_http(beast::tcp_stream(std::move(socket)), context_, api_), asio::detached);
+    asio::co_spawn(executor, serve_http(beast::tcp_stream(std::move(socket)), context_, api_, std::move(*slot)),
+                   asio::detached);
   }
 }
 

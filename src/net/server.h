@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "net/connection_limit.h"
 #include "net/net_context.h"
 #include "net/rest_api.h"
 
@@ -26,6 +27,7 @@ class Server {
 
   void listen();
   std::uint16_t port() const;
+  const ConnectionLimit& connections() const { return connections_; }
   // Blocks until stop() completes.
   void run();
   // Stops accepting new connections. Thread-safe.
@@ -39,9 +41,10 @@ class Server {
   boost::asio::awaitable<void> accept_loop();
 
   ServerConfig config_;
-  NetContext context_;
-  boost::asio::io_context ioc_;
   boost::asio::thread_pool blocking_;
+  NetContext context_;
+  ConnectionLimit connections_;  // outlives every connection (declared before ioc_)
+  boost::asio::io_context ioc_;
   RestApi api_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;

@@ -23,7 +23,22 @@ struct ServerConfig {
   // Frames waiting for a slow device; past this the connection is closed
   // (1008) and the device catches up from its cursor when it returns.
   std::size_t max_queued_frames = 8'192;
-  std::size_t resume_page = 200;  // messages read per chat per step of a resume
+  // The same bound in bytes, so that a few huge frames cannot do what many
+  // small ones may not. Replies to the device itself count too.
+  std::size_t max_queued_bytes = 16u << 20;
+  // A write that the device does not take within this is a device that does
+  // not read: the connection is dropped.
+  std::int64_t write_stall_timeout_ms = 20'000;
+  // Once a frame has started to arrive, all of it must arrive within this.
+  std::int64_t frame_timeout_ms = 10'000;
+  // Sends of one connection waiting for their ack; past this, `overloaded`.
+  std::size_t max_unacked_sends = 1'024;
+  // Client connections open at once; 0: the descriptor limit minus fd_reserve.
+  std::size_t max_connections = 0;
+  // Descriptors kept for the store and outgoing pushes, never for clients.
+  std::size_t fd_reserve = 256;
+  std::size_t resume_page = 200;     // messages per page of a resume
+  std::size_t resume_budget = 1'024;  // messages a resume reads ahead across all chats
   std::string web_root;           // static files served at "/", if set
   // Hosts and networks a push webhook may reach although they are
   // special-use (loopback, private, …); checked again at send time.

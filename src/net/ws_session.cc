@@ -4,10 +4,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
-#include <queue>
 
 #include <spdlog/spdlog.h>
 
@@ -20,13 +20,23 @@ using asio::use_awaitable;
 
 namespace {
 constexpr std::uint16_t kCloseUnauthorized = 4401;
-}
+constexpr auto kClosePolicy = static_cast<std::uint16_t>(websocket::close_code::policy_error);
+constexpr auto kCloseInternal = static_cast<std::uint16_t>(websocket::close_code::internal_error);
+// A peer that does not answer our close frame is dropped after this.
+constexpr std::chrono::seconds kCloseGrace{5};
+// Read buffers above this are released once a frame has been handled, so an
+// idle connection keeps only a small one.
+constexpr std::size_t kIdleBufferBytes = 16384;
 
-WsSession::WsSession(beast::tcp_stream&& stream, NetContext& context)
-    : ws_(std::move(stream)),
+std::size_t frame_bytes(const OutboundFrame& frame) { return frame.text ? frame.text->size() : 0; }
+}  // namespace
+
+WsSession::WsSession(beast::tcp_stream&& stream, NetContext& context, ConnectionLimit::Slot slot)
+    : slot_(std::move(slot)),
+      ws_(std::move(stream)),
       ctx_(context),
       wake_writer_(ws_.get_executor()),
-      hello_timer_(ws_.get_executor()),
+      watchdog_(ws_.get_executor()),
       queue_drained_(ws_.get_executor()),
       rate_(context.config.max_frames_per_second, context.config.max_frames_per_second * 2) {}
 
@@ -69,81 +79,156 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
   }
   if (ec) co_return;
 
+  watchdog_armed_ = true;
+  watchdog_.expires_after(std::chrono::milliseconds(ctx_.config.hello_timeout_ms));
   asio::co_spawn(ws_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
-  asio::co_spawn(ws_.get_executor(), [self] { return self->hello_deadline(); }, asio::detached);
+  asio::co_spawn(ws_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
 
-  beast::flat_buffer buffer;
-  while (state_ != State::closing) {
-    co_await ws_.async_read(buffer, asio::redirect_error(use_awaitable, ec));
-    if (ec) break;  // peer closed, or Beast closed it (1009 for an oversized frame)
-    if (!ws_.got_text()) {
-      close_with(static_cast<std::uint16_t>(websocket::close_code::unknown_data), "text frames only");
-      break;
-    }
-    std::string text = beast::buffers_to_string(buffer.data());
-    buffer.consume(buffer.size());
-    if (buffer.capacity() > 16384) buffer.shrink_to_fit();  // idle connections stay small
-    if (state_ == State::awaiting_hello) {
-      if (!co_await handle_hello(text)) break;
-    } else if (state_ != State::closing) {
-      handle_frame(text);
-    }
-  }
+  co_await read_loop();
+
   state_ = State::closing;
-  hello_timer_.cancel();
-  wake_writer_.cancel();
-  queue_drained_.cancel();
+  resume_.reset();
+  queue_.clear();
+  held_during_sync_.clear();
+  queued_bytes_ = 0;
+  stop_timers();
+  finished_ = true;
+  watchdog_.cancel();
   if (attached_) {
     ctx_.bus.detach(*this);
     ctx_.core.presence.unsubscribe(who_, {presence_watched_.begin(), presence_watched_.end()});
   }
 }
 
-asio::awaitable<void> WsSession::hello_deadline() {
-  auto self = shared_from_this();
-  hello_timer_.expires_after(std::chrono::milliseconds(ctx_.config.hello_timeout_ms));
+asio::awaitable<void> WsSession::read_loop() {
+  beast::flat_buffer buffer;
   beast::error_code ec;
-  co_await hello_timer_.async_wait(asio::redirect_error(use_awaitable, ec));
-  if (!ec && state_ == State::awaiting_hello) close_with(kCloseUnauthorized, "no hello");
+  // Frames are read as their bytes arrive, so that the watchdog knows when
+  // a frame has started and can bound the time the rest may take.
+  for (;;) {
+    std::size_t got =
+        co_await ws_.async_read_some(buffer, ctx_.config.max_frame_bytes, asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return;  // peer closed, or Beast closed it (1009 for an oversized frame)
+    if (!ws_.is_message_done()) {
+      if (got > 0 && !message_started_) {
+        message_started_ = Clock::now();
+        arm_watchdog();
+      }
+      continue;
+    }
+    message_started_.reset();
+    bool text_frame = ws_.got_text();
+    std::string text = beast::buffers_to_string(buffer.data());
+    buffer.consume(buffer.size());
+    if (buffer.capacity() > kIdleBufferBytes) buffer.shrink_to_fit();
+    if (state_ == State::closing) continue;  // discard until the close handshake ends
+    if (!text_frame) {
+      close_with(static_cast<std::uint16_t>(websocket::close_code::unknown_data), "text frames only");
+      continue;
+    }
+    if (state_ == State::awaiting_hello) {
+      if (!handle_hello(text)) continue;
+      if (resume_) asio::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->replay(); },
+                                  asio::detached);
+    } else {
+      handle_frame(text);
+    }
+  }
 }
 
-asio::awaitable<bool> WsSession::handle_hello(const std::string& text) {
+bool WsSession::handle_hello(const std::string& text) {
   auto parsed = protocol::parse_client_frame(text);
   auto* hello = parsed.frame ? std::get_if<protocol::HelloFrame>(&*parsed.frame) : nullptr;
   if (!hello) {
     close_with(kCloseUnauthorized, "the first frame must be hello");
-    co_return false;
+    return false;
   }
   auto who = ctx_.core.accounts.authenticate(hello->token);
   if (!who) {
     if (who.error().code == ErrorCode::unauthorized) {
       close_with(kCloseUnauthorized, "invalid token");
     } else {
-      close_with(static_cast<std::uint16_t>(websocket::close_code::internal_error), "server error; retry");
+      close_with(kCloseInternal, "server error; retry");
     }
-    co_return false;
+    return false;
   }
-  hello_timer_.cancel();
   who_ = *who;
   state_ = State::syncing;
-  // Attach before reading the committed offset: every message above it is
-  // then certain to arrive live, and everything at or below it is in the log.
+  // The hello deadline is met: the watchdog sleeps until something is pending.
+  watchdog_armed_ = false;
+  watchdog_.expires_at(asio::steady_timer::time_point::max());
+  // Attach before the resume reads the committed head: see ResumeReader.
   ctx_.bus.attach(shared_from_this());
   attached_ = true;
   ctx_.core.presence.heartbeat(who_);
-  LogOffset head = ctx_.core.pipeline.committed_offset();
-  synced_up_to_ = head;
-  LogOffset resume_from = hello->cursor ? std::min(*hello->cursor, head) : head;
-  send_text(protocol::encode_welcome(
-      who_, {ctx_.config.heartbeat_interval_ms, ctx_.core.config.max_text_bytes}, resume_from));
-  if (hello->cursor) {
-    co_await replay_backlog(resume_from, head);
-    if (state_ == State::closing) co_return false;
-    send_text(protocol::encode_synced(head));
+  // Without a cursor the device wants live frames only: its resume is empty.
+  auto reader = ResumeReader::open(
+      ctx_.core.conversations, who_.user_id, hello->cursor.value_or(~LogOffset{0}),
+      [this] { return ctx_.core.pipeline.committed_offset(); },
+      ResumeLimits{ctx_.config.resume_page, ctx_.config.resume_budget});
+  if (!reader) {
+    spdlog::error("resume of device {} failed: {}", who_.device_id, reader.error().message);
+    close_with(kCloseInternal, "try again");
+    return false;
   }
+  synced_up_to_ = reader->head();
+  send_text(protocol::encode_welcome(
+      who_, {ctx_.config.heartbeat_interval_ms, ctx_.core.config.max_text_bytes}, reader->start()));
+  if (hello->cursor) {
+    resume_ = std::make_shared<ResumeReader>(std::move(*reader));
+  } else {
+    go_live();
+  }
+  spdlog::debug("device {} of user {} connected", who_.device_id, who_.user_id);
+  return true;
+}
+
+// Store reads run on the blocking pool; only the replay touches the reader,
+// so it may do so from there. The coroutine resumes on this session's strand
+// (posted there explicitly: the pool thread must not run session code).
+asio::awaitable<std::optional<Result<std::vector<Message>>>> WsSession::read_page_off_strand() {
+  using Page = std::optional<Result<std::vector<Message>>>;
+  return asio::async_initiate<decltype(use_awaitable), void(Page)>(
+      [this](auto handler) {
+        asio::post(ctx_.blocking, [handler = std::move(handler), reader = resume_, strand = ws_.get_executor()]() mutable {
+          Page page = reader->next_page();
+          asio::post(strand, [handler = std::move(handler), page = std::move(page)]() mutable {
+            std::move(handler)(std::move(page));
+          });
+        });
+      },
+      use_awaitable);
+}
+
+asio::awaitable<void> WsSession::replay() {
+  auto self = shared_from_this();
+  const std::size_t page_frames = std::max<std::size_t>(ctx_.config.resume_page, 2);
+  while (state_ == State::syncing && !resume_->done()) {
+    auto page = co_await read_page_off_strand();
+    if (state_ != State::syncing) co_return;
+    if (!*page) {
+      spdlog::error("resume of device {} failed: {}", who_.device_id, page->error().message);
+      close_with(kCloseInternal, "try again");
+      co_return;
+    }
+    for (const auto& m : **page) send_text(protocol::encode_message_frame(m));
+    // The next page is read only once this one has mostly gone out.
+    co_await wait_for_queue_below(page_frames / 2);
+  }
+  if (state_ != State::syncing) co_return;
+  send_text(protocol::encode_synced(synced_up_to_));
+  go_live();
+}
+
+void WsSession::go_live() {
+  resume_.reset();
   state_ = State::live;
   for (auto& frame : held_during_sync_) {
-    if (frame.offset == 0 || frame.offset > synced_up_to_) queue_.push_back(std::move(frame));
+    if (frame.offset != 0 && frame.offset <= synced_up_to_) {
+      queued_bytes_ -= frame_bytes(frame);
+    } else {
+      queue_.push_back(std::move(frame));
+    }
   }
   held_during_sync_.clear();
   wake_writer_.cancel();
@@ -166,7 +251,7 @@ asio::awaitable<void> WsSession::replay_backlog(LogOffset after, LogOffset up_to
   // A page that cannot be read must not be skipped: close, and the device
   // resumes from its cursor, which never passed it.
   auto store_failed = [&] {
-    close_with(static_cast<std::uint16_t>(websocket::close_code::internal_error), "store unavailable; resume later");
+    close_with(kCloseInternal, "store unavailable; resume later");
   };
   std::vector<Source> sources;
   auto chats = conversations.resume_chats(who_.user_id);
@@ -224,53 +309,140 @@ asio::awaitable<void> WsSession::write_loop() {
       continue;
     }
     auto text = std::move(queue_.front().text);  // owned here while the write is in flight
+    queued_bytes_ -= text->size();
     queue_.pop_front();
+    write_started_ = Clock::now();
+    arm_watchdog();
     co_await ws_.async_write(asio::buffer(*text), asio::redirect_error(use_awaitable, ec));
+    write_started_.reset();
     queue_drained_.cancel();
     if (ec) {
       state_ = State::closing;
       queue_.clear();
+      queued_bytes_ = 0;
       break;
     }
   }
 }
 
+void WsSession::arm_watchdog() {
+  if (watchdog_armed_ || state_ == State::closing) return;
+  watchdog_armed_ = true;
+  auto interval = std::min(ctx_.config.write_stall_timeout_ms, ctx_.config.frame_timeout_ms) / 4;
+  watchdog_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(interval, 10)));
+}
+
+// Sleeps while nothing is pending, so idle connections cost no wake-ups.
+asio::awaitable<void> WsSession::watchdog() {
+  auto self = shared_from_this();
+  const auto hello_timeout = std::chrono::milliseconds(ctx_.config.hello_timeout_ms);
+  const auto stall_timeout = std::chrono::milliseconds(ctx_.config.write_stall_timeout_ms);
+  const auto frame_timeout = std::chrono::milliseconds(ctx_.config.frame_timeout_ms);
+  const auto interval =
+      std::chrono::milliseconds(std::max<std::int64_t>(std::min(stall_timeout, frame_timeout).count() / 4, 10));
+  for (;;) {
+    beast::error_code ec;
+    co_await watchdog_.async_wait(asio::redirect_error(use_awaitable, ec));
+    if (finished_ || !beast::get_lowest_layer(ws_).socket().is_open()) co_return;
+    if (ec) continue;  // re-armed with a new deadline
+    auto now = Clock::now();
+    if (state_ == State::closing) {
+      abort("did not finish the closing handshake");
+      co_return;
+    }
+    if (state_ == State::awaiting_hello && now - created_at_ >= hello_timeout) {
+      close_with(kCloseUnauthorized, "no hello");
+      continue;
+    }
+    if (write_started_ && now - *write_started_ >= stall_timeout) {
+      abort("does not read");
+      co_return;
+    }
+    if (message_started_ && now - *message_started_ >= frame_timeout) {
+      close_with(kClosePolicy, "frame took too long to arrive");
+      continue;
+    }
+    if (state_ == State::awaiting_hello || write_started_ || message_started_) {
+      watchdog_.expires_after(interval);
+    } else {
+      watchdog_armed_ = false;
+      watchdog_.expires_at(asio::steady_timer::time_point::max());
+    }
+  }
+}
+
+bool WsSession::admit(std::deque<OutboundFrame>& target, OutboundFrame&& frame) {
+  std::size_t frames = queue_.size() + held_during_sync_.size();
+  std::size_t bytes = queued_bytes_ + frame_bytes(frame);
+  if (frames >= ctx_.config.max_queued_frames || bytes > ctx_.config.max_queued_bytes) {
+    spdlog::warn("device {} of user {} is too slow ({} frames, {} bytes waiting); closing", who_.device_id,
+                 who_.user_id, frames, bytes);
+    close_with(kClosePolicy, "too slow; resume from your cursor");
+    return false;
+  }
+  queued_bytes_ = bytes;
+  target.push_back(std::move(frame));
+  return true;
+}
+
 void WsSession::enqueue(OutboundFrame frame) {
   if (state_ == State::closing || state_ == State::awaiting_hello) return;
-  // Messages at or below the head read at hello were committed before this
-  // connection: the backlog carried them, or the device asked for live only.
-  if (state_ == State::live && frame.offset != 0 && frame.offset <= synced_up_to_) return;
-  auto& target = state_ == State::syncing ? held_during_sync_ : queue_;
-  if (target.size() >= ctx_.config.max_queued_frames) {
-    spdlog::warn("device {} of user {} is too slow; closing", who_.device_id, who_.user_id);
-    close_with(static_cast<std::uint16_t>(websocket::close_code::policy_error), "too slow; resume from your cursor");
+  if (state_ == State::syncing) {
+    admit(held_during_sync_, std::move(frame));
     return;
   }
-  target.push_back(std::move(frame));
-  if (state_ == State::live) wake_writer_.cancel();
+  // Messages at or below the head read at hello were committed before this
+  // connection: the backlog carried them, or the device asked for live only.
+  if (frame.offset != 0 && frame.offset <= synced_up_to_) return;
+  if (admit(queue_, std::move(frame))) wake_writer_.cancel();
 }
 
 void WsSession::send_text(std::string text) {
   if (state_ == State::closing) return;
-  queue_.push_back(OutboundFrame{std::make_shared<const std::string>(std::move(text)), 0});
+  if (admit(queue_, OutboundFrame{std::make_shared<const std::string>(std::move(text)), 0})) wake_writer_.cancel();
+}
+
+void WsSession::stop_timers() {
   wake_writer_.cancel();
+  queue_drained_.cancel();
 }
 
 void WsSession::close_with(std::uint16_t code, const char* reason) {
   if (state_ == State::closing) return;
   state_ = State::closing;
+  resume_.reset();
   queue_.clear();
   held_during_sync_.clear();
-  hello_timer_.cancel();
-  queue_drained_.cancel();
-  wake_writer_.cancel();
+  queued_bytes_ = 0;
+  stop_timers();
+  // The watchdog drops the peer if the closing handshake does not end in time.
+  watchdog_armed_ = true;
+  watchdog_.expires_after(kCloseGrace);
   asio::co_spawn(
       ws_.get_executor(),
       [self = shared_from_this(), code, reason]() -> asio::awaitable<void> {
         beast::error_code ec;
-        co_await self->ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason), asio::redirect_error(use_awaitable, ec));
+        co_await self->ws_.async_close(websocket::close_reason(static_cast<websocket::close_code>(code), reason),
+                                       asio::redirect_error(use_awaitable, ec));
       },
       asio::detached);
+}
+
+void WsSession::abort(const char* why) {
+  spdlog::warn("device {} of user {} {}; dropping the connection", who_.device_id, who_.user_id, why);
+  state_ = State::closing;
+  resume_.reset();
+  queue_.clear();
+  held_during_sync_.clear();
+  queued_bytes_ = 0;
+  stop_timers();
+  watchdog_.cancel();
+  // Reset rather than close: the unsent bytes are discarded at once instead
+  // of waiting in the kernel for a peer that does not read.
+  beast::error_code ignored;
+  auto& socket = beast::get_lowest_layer(ws_).socket();
+  socket.set_option(asio::socket_base::linger(true, 0), ignored);
+  socket.close(ignored);
 }
 
 void WsSession::handle_frame(const std::string& text) {
@@ -292,22 +464,33 @@ void WsSession::handle_frame(const std::string& text) {
   handle(*parsed.frame);
 }
 
+void WsSession::submit_send(const protocol::SendFrame& send) {
+  if (unacked_sends_ >= ctx_.config.max_unacked_sends) {
+    send_text(protocol::encode_error_frame(
+        make_error(ErrorCode::overloaded, "too many sends waiting for their ack; wait for acks, then resend"),
+        send.client_msg_id));
+    return;
+  }
+  ++unacked_sends_;
+  SendRequest request{who_, send.chat_id, send.client_msg_id, send.text};
+  std::weak_ptr<WsSession> weak = shared_from_this();
+  ctx_.core.pipeline.submit(std::move(request), [weak, ref = send.client_msg_id](Result<SendAck> result) {
+    auto self = weak.lock();
+    if (!self) return;
+    std::string text = result ? protocol::encode_ack(*result) : protocol::encode_error_frame(result.error(), ref);
+    // Posted from the commit thread before the message's fan-out, so the
+    // sender sees its ack first.
+    asio::post(self->ws_.get_executor(), [self, text = std::move(text)]() mutable {
+      --self->unacked_sends_;
+      self->send_text(std::move(text));
+    });
+  });
+}
+
 void WsSession::handle(const protocol::ClientFrame& frame) {
   auto& core = ctx_.core;
   if (auto* send = std::get_if<protocol::SendFrame>(&frame)) {
-    auto ref = send->client_msg_id;
-    SendRequest request{who_, send->chat_id, send->client_msg_id, send->text};
-    std::weak_ptr<WsSession> weak = shared_from_this();
-    core.pipeline.submit(std::move(request), [weak, ref](Result<SendAck> result) {
-      auto self = weak.lock();
-      if (!self) return;
-      std::string text = result ? protocol::encode_ack(*result) : protocol::encode_error_frame(result.error(), ref);
-      // Posted from the commit thread before the message's fan-out, so
-      // the sender sees its ack first.
-      asio::post(self->ws_.get_executor(), [self, text = std::move(text)]() mutable {
-        self->send_text(std::move(text));
-      });
-    });
+    submit_send(*send);
   } else if (std::holds_alternative<protocol::HeartbeatFrame>(frame)) {
     core.presence.heartbeat(who_);
   } else if (auto* read = std::get_if<protocol::ReadFrame>(&frame)) {

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -105,6 +106,10 @@ void ServerProcess::start() {
     if (null_fd >= 0) ::dup2(null_fd, STDIN_FILENO);
     // Do not leak the test's sockets (e.g. a push receiver's listener).
     ::close_range(3, ~0U, 0);
+    if (open_file_limit_ > 0) {
+      rlimit limit{open_file_limit_, open_file_limit_};
+      ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }
@@ -194,6 +199,16 @@ std::string ServerProcess::log_tail(std::size_t lines) const {
   std::string out;
   for (const auto& l : tail) out += l + "\n";
   return out;
+}
+
+long ServerProcess::rss_kib() const {
+  if (pid_ <= 0) return -1;
+  std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stol(line.substr(6));
+  }
+  return -1;
 }
 
 }  // namespace parley::testing

@@ -49,12 +49,19 @@ class ServerProcess {
 
   // Flags for the next start() or restart().
   void set_extra_flags(std::vector<std::string> flags) { extra_flags_ = std::move(flags); }
+  // Starts parleyd with this open-file limit (soft and hard), as a machine
+  // with few descriptors would. 0: inherit the test's.
+  void set_open_file_limit(unsigned long limit) { open_file_limit_ = limit; }
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
+  // Resident memory of the running parleyd, in KiB (VmRSS), or -1.
+  long rss_kib() const;
   const std::string& host() const { return host_; }
   std::uint16_t port() const { return port_; }
   const std::string& data_dir() const { return data_dir_; }
   std::string log_tail(std::size_t lines = 60) const;
+  const std::string& log_path() const { return log_path_; }
 
   client::Client client() const { return client::Client(host_, port_); }
   client::HttpClient http() const { return client::HttpClient(host_, port_); }
@@ -71,6 +78,7 @@ class ServerProcess {
   std::string host_ = "127.0.0.1";
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;
+  unsigned long open_file_limit_ = 0;
 };
 
 }  // namespace parley::testing

@@ -118,6 +118,9 @@ std::unique_ptr<RocksDatabase> RocksDatabase::open(const std::string& dir) {
   options.max_background_jobs = 2;
   options.db_write_buffer_size = kMemtableBudgetBytes;
   options.keep_log_file_num = 5;
+  // A bounded number of table files open at once, so that the store fits in
+  // the descriptors the server keeps in reserve for it (--fd-reserve).
+  options.max_open_files = 128;
 
   auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
