@@ -232,62 +232,6 @@ void WsSession::go_live() {
   }
   held_during_sync_.clear();
   wake_writer_.cancel();
-  spdlog::debug("device {} of user {} connected", who_.device_id, who_.user_id);
-  co_return true;
-}
-
-asio::awaitable<void> WsSession::replay_backlog(LogOffset after, LogOffset up_to) {
-  if (after >= up_to) co_return;
-  auto& conversations = ctx_.core.conversations;
-  const std::size_t page = ctx_.config.resume_page;
-  // Merge the chats by log offset so that the cursor of every replayed
-  // message is a correct resume point, whatever chat it belongs to.
-  struct Source {
-    ChatId chat;
-    std::vector<Message> page;
-    std::size_t next = 0;
-    bool exhausted = false;
-  };
-  // A page that cannot be read must not be skipped: close, and the device
-  // resumes from its cursor, which never passed it.
-  auto store_failed = [&] {
-    close_with(kCloseInternal, "store unavailable; resume later");
-  };
-  std::vector<Source> sources;
-  auto chats = conversations.resume_chats(who_.user_id);
-  if (!chats) co_return store_failed();
-  for (auto& chat : *chats) {
-    Source s{std::move(chat), {}, 0, false};
-    auto first = conversations.backlog(s.chat, after, up_to, page);
-    if (!first) co_return store_failed();
-    s.page = std::move(*first);
-    s.exhausted = s.page.size() < page;
-    if (!s.page.empty()) sources.push_back(std::move(s));
-  }
-  auto later = [&](std::size_t a, std::size_t b) {
-    return sources[a].page[sources[a].next].offset > sources[b].page[sources[b].next].offset;
-  };
-  std::priority_queue<std::size_t, std::vector<std::size_t>, decltype(later)> heap(later);
-  for (std::size_t i = 0; i < sources.size(); ++i) heap.push(i);
-  while (!heap.empty() && state_ != State::closing) {
-    std::size_t i = heap.top();
-    heap.pop();
-    Source& s = sources[i];
-    const Message& m = s.page[s.next++];
-    LogOffset last = m.offset;
-    send_text(protocol::encode_message_frame(m));
-    if (s.next == s.page.size()) {
-      if (s.exhausted) continue;
-      auto next = conversations.backlog(s.chat, last, up_to, page);
-      if (!next) co_return store_failed();
-      s.page = std::move(*next);
-      s.next = 0;
-      s.exhausted = s.page.size() < page;
-      if (s.page.empty()) continue;
-    }
-    heap.push(i);
-    if (queue_.size() >= page) co_await wait_for_queue_below(page / 2);
-  }
 }
 
 asio::awaitable<void> WsSession::wait_for_queue_below(std::size_t frames) {
