@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -55,6 +56,18 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
     return false;
   }
   return true;
+}
+
+
+// Written to a temporary name and renamed, so a reader never sees half a port.
+void write_port_file(const std::string& path, std::uint16_t port) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << port << '\n';
+    if (!out) throw std::runtime_error("cannot write --port-file " + path);
+  }
+  std::filesystem::rename(temporary, path);
 }
 
 }  // namespace
@@ -170,6 +183,9 @@ int main(int argc, char** argv) {
                  "messages one resuming connection reads ahead across its chats")
       ->capture_default_str()
       ->check(CLI::Range(1, 1'000'000));
+  std::string port_file;
+  app.add_option("--port-file", port_file,
+                 "write the port actually bound here once listening (useful with --listen HOST:0)");
   app.add_option("--web-root", web_root, "directory of the browser client served at /");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -229,6 +245,7 @@ int main(int argc, char** argv) {
       });
     });
 
+    if (!port_file.empty()) write_port_file(port_file, server.port());
     spdlog::info("parleyd listening on {}:{} with data in {}", server_config.host, server.port(), data_dir);
     server.run();
     if (drain.joinable()) drain.join();

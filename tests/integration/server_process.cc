@@ -60,6 +60,7 @@ ServerProcess::ServerProcess(std::vector<std::string> extra_flags) : extra_flags
   root_dir_ = tmpl;
   data_dir_ = root_dir_ + "/data";
   log_path_ = root_dir_ + "/parleyd.log";
+  port_file_ = root_dir_ + "/port";
   std::filesystem::create_directories(data_dir_);
 }
 
@@ -76,8 +77,11 @@ ServerProcess::~ServerProcess() {
 
 void ServerProcess::start() {
   if (running()) throw std::runtime_error("parleyd already running");
-  port_ = free_port();
-  std::vector<std::string> args = {PARLEYD_PATH, "--listen", host_ + ":" + std::to_string(port_), "--data-dir",
+  // Port 0: parleyd binds a free port itself and writes it to the port file,
+  // so no other process can take the port between choosing and binding it.
+  port_ = 0;
+  std::filesystem::remove(port_file_);
+  std::vector<std::string> args = {PARLEYD_PATH, "--listen", host_ + ":0", "--port-file", port_file_, "--data-dir",
                                    data_dir_};
   args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
   std::vector<char*> argv;
@@ -119,8 +123,7 @@ void ServerProcess::start() {
 
 void ServerProcess::wait_healthy() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  client::HttpClient http(host_, port_, Ms(1000));
-  http.set_keep_alive(false);
+  std::optional<client::HttpClient> http;
   for (;;) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -128,8 +131,17 @@ void ServerProcess::wait_healthy() {
       throw std::runtime_error("parleyd exited during start-up (status " + std::to_string(status) + "):\n" +
                                log_tail());
     }
+    if (!http) {
+      std::ifstream in(port_file_);
+      unsigned port = 0;
+      if (in >> port && port > 0 && port < 65536) {
+        port_ = static_cast<std::uint16_t>(port);
+        http.emplace(host_, port_, Ms(1000));
+        http->set_keep_alive(false);
+      }
+    }
     try {
-      if (http.get("/healthz").status == 200) return;
+      if (http && http->get("/healthz").status == 200) return;
     } catch (const client::HttpError&) {
       // Not listening yet.
     }

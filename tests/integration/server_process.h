@@ -24,6 +24,8 @@ namespace parley::testing {
 using Ms = std::chrono::milliseconds;
 
 // A port that was free a moment ago on 127.0.0.1 (bind :0, read, close).
+// Only for listeners of the tests' own (a webhook receiver's target that must
+// refuse); parleyd binds port 0 itself.
 std::uint16_t free_port();
 
 // Polls `pred` every `interval` until it is true or `timeout` passed.
@@ -75,6 +77,7 @@ class ServerProcess {
   std::string root_dir_;
   std::string data_dir_;
   std::string log_path_;
+  std::string port_file_;  // parleyd writes the port it bound here
   std::string host_ = "127.0.0.1";
   std::uint16_t port_ = 0;
   pid_t pid_ = -1;
