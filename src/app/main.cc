@@ -117,6 +117,10 @@ int main(int argc, char** argv) {
                  "first retry delay of a failed push; doubles up to 5 minutes")
       ->capture_default_str()
       ->check(CLI::Range(10, 3'600'000));
+  app.add_option("--push-coalesce-ms", core_config.push_coalesce_ms,
+                 "messages for one offline device within this window share one push (with a count)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 60'000));
   app.add_option("--push-give-up-hours", push_give_up_hours, "how long a failing push is retried")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 24.0 * 30));

@@ -7,7 +7,8 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
       accounts(p.accounts, p.credentials, p.clock, config),
       chats(p.chats, p.messages, accounts, p.credentials, p.sink, p.clock, config),
       push(p.push_jobs, p.push_sender, p.clock, config),
-      pipeline(p.messages, chats, accounts, p.sink, push, p.clock, config),
+      push_planner(p.messages, p.push_jobs, chats, accounts, p.sink, push, config),
+      pipeline(p.messages, chats, p.sink, push_planner, p.clock, config),
       last_active(p.accounts, config),
       presence(chats, p.accounts, last_active, p.sink, p.clock, config),
       conversations(chats, p.chats, p.messages, p.sink) {}
@@ -15,8 +16,10 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
 void Core::start() {
   push.start();
   try {
+    push_planner.start();
     pipeline.start();
   } catch (...) {
+    push_planner.stop();
     push.stop();
     throw;
   }
@@ -27,6 +30,7 @@ void Core::start() {
 void Core::stop() {
   presence.stop();
   pipeline.stop();
+  push_planner.stop();  // plans what the pipeline committed last
   push.stop();
   last_active.stop();
 }

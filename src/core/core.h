@@ -11,6 +11,7 @@
 #include "core/ports.h"
 #include "core/presence.h"
 #include "core/push_dispatcher.h"
+#include "core/push_planner.h"
 
 namespace parley {
 
@@ -39,6 +40,7 @@ class Core {
   Accounts accounts;
   ChatDirectory chats;
   PushDispatcher push;
+  PushPlanner push_planner;
   MessagePipeline pipeline;
   LastActiveWriter last_active;
   Presence presence;

@@ -8,8 +8,6 @@
 namespace parley {
 namespace {
 
-constexpr std::size_t kPreviewChars = 100;
-
 std::string dedup_key(const ChatId& chat, const UserId& sender, const std::string& client_msg_id) {
   std::string key;
   key.reserve(chat.size() + sender.size() + client_msg_id.size() + 2);
@@ -28,9 +26,9 @@ Error store_failure(const Error& cause) {
 
 }  // namespace
 
-MessagePipeline::MessagePipeline(MessageLog& log, ChatDirectory& chats, Accounts& accounts, EventSink& sink,
-                                 PushDispatcher& push, Clock& clock, const CoreConfig& config)
-    : log_(log), chats_(chats), accounts_(accounts), sink_(sink), push_(push), clock_(clock), config_(config) {}
+MessagePipeline::MessagePipeline(MessageLog& log, ChatDirectory& chats, EventSink& sink, PushPlanner& push_planner,
+                                 Clock& clock, const CoreConfig& config)
+    : log_(log), chats_(chats), sink_(sink), push_planner_(push_planner), clock_(clock), config_(config) {}
 
 MessagePipeline::~MessagePipeline() { stop(); }
 
@@ -184,12 +182,10 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
     fresh.push_back(std::move(m));
   }
 
-  std::vector<PushJob> push_jobs;
-  auto deliveries = plan_deliveries(fresh, push_jobs);
+  auto deliveries = recipients_of(fresh);
   if (!deliveries) return fail_batch(batch, deliveries.error());
-  push_.prepare(push_jobs);
   if (!fresh.empty()) {
-    if (auto ok = log_.append(fresh, push_jobs); !ok) return fail_batch(batch, ok.error());
+    if (auto ok = log_.append(fresh); !ok) return fail_batch(batch, ok.error());
     committed_offset_.store(*last_offset_, std::memory_order_release);
   }
 
@@ -203,42 +199,36 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
     batch[i].done(SendAck{m.chat_id, m.client_msg_id, m.seq, m.ts, m.offset, o.earlier.has_value()});
   }
   fan_out(fresh, *deliveries);
-  push_.schedule(std::move(push_jobs));
+  // Push planning happens on its own thread; this only notes who was offline.
+  if (!fresh.empty()) push_planner_.committed(*last_offset_, offline_at_commit(fresh, *deliveries));
 }
 
-Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::plan_deliveries(
-    const std::vector<Message>& messages, std::vector<PushJob>& jobs) {
+Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(
+    const std::vector<Message>& messages) {
   std::vector<Delivery> deliveries(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    const Message& m = messages[i];
-    // Current membership: a member removed before the commit gets nothing.
-    auto chat = chats_.find(m.chat_id);
+    // Current membership (cached: the send was validated against it): a
+    // member removed before the commit gets nothing.
+    auto chat = chats_.find(messages[i].chat_id);
     if (!chat) return chat.error();
     if (!*chat) continue;
-    auto& recipients = deliveries[i].recipients;
-    for (const auto& member : (*chat)->members) recipients.push_back(member.user_id);
-    std::string preview;
-    for (const auto& user : recipients) {
-      if (user == m.sender_id || sink_.has_connected_device(user)) continue;
-      auto found = accounts_.push_targets(user);
-      if (!found) return found.error();
-      const auto& targets = *found;
-      if (targets->empty()) continue;
-      if (preview.empty()) preview = utf8_prefix(m.text, kPreviewChars);
-      for (const auto& t : *targets) {
-        PushJob job;
-        job.user_id = user;
-        job.device_id = t.device_id;
-        job.url = t.registration.url;
-        job.chat_id = m.chat_id;
-        job.seq = m.seq;
-        job.sender_id = m.sender_id;
-        job.preview = preview;
-        jobs.push_back(std::move(job));
-      }
-    }
+    for (const auto& member : (*chat)->members) deliveries[i].recipients.push_back(member.user_id);
   }
   return deliveries;
+}
+
+std::vector<OfflineAtCommit> MessagePipeline::offline_at_commit(const std::vector<Message>& messages,
+                                                                const std::vector<Delivery>& deliveries) {
+  std::vector<OfflineAtCommit> out;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    OfflineAtCommit note{messages[i].offset, {}};
+    for (const auto& user : deliveries[i].recipients) {
+      // An in-memory lookup in the connection registry, no store access.
+      if (user != messages[i].sender_id && !sink_.has_connected_device(user)) note.users.push_back(user);
+    }
+    out.push_back(std::move(note));
+  }
+  return out;
 }
 
 void MessagePipeline::fan_out(const std::vector<Message>& messages, const std::vector<Delivery>& deliveries) {

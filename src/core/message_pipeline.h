@@ -4,9 +4,10 @@
 //
 //   any thread ──submit()──▶ pending queue ──▶ commit thread:
 //     dedup by (chat, sender, client_msg_id), next seq per chat, next log
-//     offset, ONE synced write for the whole batch and the push jobs it causes
-//     for offline members (group commit), then acks, then fan-out to members'
-//     connected devices.
+//     offset, ONE synced write for the whole batch (group commit), then acks,
+//     then fan-out to members' connected devices, then the committed offset
+//     goes to the PushPlanner, which plans pushes on its own thread: no push
+//     work (push targets, job writes) ever delays a commit or an ack.
 //
 // Seq and offsets are assigned only on the commit thread, so they need no
 // lock, follow commit order, and a crash can never leave a gap: a batch is
@@ -28,7 +29,7 @@
 #include "core/chat_directory.h"
 #include "core/config.h"
 #include "core/ports.h"
-#include "core/push_dispatcher.h"
+#include "core/push_planner.h"
 
 namespace parley {
 
@@ -54,8 +55,8 @@ using SendCallback = std::function<void(Result<SendAck>)>;
 
 class MessagePipeline {
  public:
-  MessagePipeline(MessageLog& log, ChatDirectory& chats, Accounts& accounts, EventSink& sink, PushDispatcher& push,
-                  Clock& clock, const CoreConfig& config);
+  MessagePipeline(MessageLog& log, ChatDirectory& chats, EventSink& sink, PushPlanner& push_planner, Clock& clock,
+                  const CoreConfig& config);
   ~MessagePipeline();
 
   // Reads the log's head. Throws std::runtime_error when it cannot (start-up only).
@@ -77,14 +78,15 @@ class MessagePipeline {
   Status validate(const SendRequest& request);
   void run();
   void commit(std::vector<Pending>& batch);
-  // Who gets each message (current members) and push jobs for the members
-  // with no connected device; computed before the write so the jobs commit
-  // atomically with the messages.
+  // Who gets each message: the chat's current members.
   struct Delivery {
     std::vector<UserId> recipients;
   };
-  Result<std::vector<Delivery>> plan_deliveries(const std::vector<Message>& messages, std::vector<PushJob>& jobs);
+  Result<std::vector<Delivery>> recipients_of(const std::vector<Message>& messages);
   void fan_out(const std::vector<Message>& messages, const std::vector<Delivery>& deliveries);
+  // Who got no live delivery, for the push planner.
+  std::vector<OfflineAtCommit> offline_at_commit(const std::vector<Message>& messages,
+                                                 const std::vector<Delivery>& deliveries);
   // Never from a failed read: an error leaves the chat's counter unknown.
   Result<Seq> next_seq(const ChatId& chat);
   // Nothing of the batch is durable: answer every send with `error` and
@@ -93,9 +95,8 @@ class MessagePipeline {
 
   MessageLog& log_;
   ChatDirectory& chats_;
-  Accounts& accounts_;
   EventSink& sink_;
-  PushDispatcher& push_;
+  PushPlanner& push_planner_;
   Clock& clock_;
   const CoreConfig& config_;
 

@@ -74,11 +74,10 @@ class MessageLog {
   // The message a sender stored earlier with this client_msg_id, if any.
   virtual Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                                const std::string& client_msg_id) = 0;
-  // Writes every message with its idempotency key, and the push jobs the
-  // batch causes, in ONE atomic write that is synced to stable storage before
-  // returning (this is the group commit). Either all of it is durable or none.
-  virtual Status append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) = 0;
-  Status append(const std::vector<Message>& batch) { return append(batch, {}); }
+  // Writes every message with its idempotency key and offset indexes in ONE
+  // atomic write that is synced to stable storage before returning (this is
+  // the group commit). Either all of it is durable or none.
+  virtual Status append(const std::vector<Message>& batch) = 0;
   virtual Result<std::optional<Message>> find(const ChatId& chat, Seq seq) = 0;
   // Messages with seq < before (before == 0: the newest), newest first.
   virtual Result<std::vector<Message>> read_before(const ChatId& chat, Seq before, std::size_t limit) = 0;
@@ -87,6 +86,9 @@ class MessageLog {
   // Messages of the chat with after < offset <= up_to, in seq order.
   virtual Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                          std::size_t limit) = 0;
+  // Messages of every chat with after < offset <= up_to, in offset (commit)
+  // order. Messages stored before this index existed are not found.
+  virtual Result<std::vector<Message>> read_log(LogOffset after, LogOffset up_to, std::size_t limit) = 0;
 };
 
 class PushJobStore {
@@ -96,6 +98,13 @@ class PushJobStore {
   virtual Status put_push_jobs(const std::vector<PushJob>& jobs) = 0;
   virtual Status delete_push_job(std::uint64_t id) = 0;
   virtual Result<std::vector<PushJob>> load_push_jobs() = 0;
+  // How far the message log has been planned for pushes: every message with
+  // offset <= this has its jobs stored. nullopt before the first plan.
+  virtual Result<std::optional<LogOffset>> push_planned_offset() = 0;
+  // Durable, ONE atomic write: stores the jobs and moves the planned offset to
+  // `planned_up_to` (never backwards). A crash leaves both or neither, so no
+  // message is planned twice or skipped.
+  virtual Status put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) = 0;
 };
 
 class Clock {

@@ -123,7 +123,8 @@ std::string WebhookPushSender::body_of(const PushJob& job) {
                                                     {"chat_id", job.chat_id},
                                                     {"seq", job.seq},
                                                     {"sender_id", job.sender_id},
-                                                    {"preview", job.preview}});
+                                                    {"preview", job.preview},
+                                                    {"count", job.count}});
 }
 
 }  // namespace parley

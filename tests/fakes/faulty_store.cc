@@ -26,9 +26,12 @@ const char* to_string(StoreMethod method) {
     case StoreMethod::read_before: return "read_before";
     case StoreMethod::read_after: return "read_after";
     case StoreMethod::read_offset_range: return "read_offset_range";
+    case StoreMethod::read_log: return "read_log";
     case StoreMethod::put_push_jobs: return "put_push_jobs";
     case StoreMethod::delete_push_job: return "delete_push_job";
     case StoreMethod::load_push_jobs: return "load_push_jobs";
+    case StoreMethod::push_planned_offset: return "push_planned_offset";
+    case StoreMethod::put_planned_push_jobs: return "put_planned_push_jobs";
   }
   return "?";
 }
@@ -148,9 +151,9 @@ Result<std::optional<Message>> FaultyStore::find_by_client_msg_id(const ChatId& 
   PARLEY_FAULT_POINT(find_by_client_msg_id);
   return log_.find_by_client_msg_id(chat, sender, client_msg_id);
 }
-Status FaultyStore::append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) {
+Status FaultyStore::append(const std::vector<Message>& batch) {
   PARLEY_FAULT_POINT(append);
-  return log_.append(batch, push_jobs);
+  return log_.append(batch);
 }
 Result<std::optional<Message>> FaultyStore::find(const ChatId& chat, Seq seq) {
   PARLEY_FAULT_POINT(find);
@@ -169,6 +172,10 @@ Result<std::vector<Message>> FaultyStore::read_offset_range(const ChatId& chat, 
   PARLEY_FAULT_POINT(read_offset_range);
   return log_.read_offset_range(chat, after, up_to, limit);
 }
+Result<std::vector<Message>> FaultyStore::read_log(LogOffset after, LogOffset up_to, std::size_t limit) {
+  PARLEY_FAULT_POINT(read_log);
+  return log_.read_log(after, up_to, limit);
+}
 
 Status FaultyStore::put_push_jobs(const std::vector<PushJob>& jobs) {
   PARLEY_FAULT_POINT(put_push_jobs);
@@ -181,6 +188,14 @@ Status FaultyStore::delete_push_job(std::uint64_t id) {
 Result<std::vector<PushJob>> FaultyStore::load_push_jobs() {
   PARLEY_FAULT_POINT(load_push_jobs);
   return push_jobs_.load_push_jobs();
+}
+Result<std::optional<LogOffset>> FaultyStore::push_planned_offset() {
+  PARLEY_FAULT_POINT(push_planned_offset);
+  return push_jobs_.push_planned_offset();
+}
+Status FaultyStore::put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) {
+  PARLEY_FAULT_POINT(put_planned_push_jobs);
+  return push_jobs_.put_planned_push_jobs(jobs, planned_up_to);
 }
 
 #undef PARLEY_FAULT_POINT

@@ -45,12 +45,15 @@ enum class StoreMethod {
   read_before,
   read_after,
   read_offset_range,
+  read_log,
   // PushJobStore
   put_push_jobs,
   delete_push_job,
   load_push_jobs,
+  push_planned_offset,
+  put_planned_push_jobs,
 };
-inline constexpr std::size_t kStoreMethodCount = static_cast<std::size_t>(StoreMethod::load_push_jobs) + 1;
+inline constexpr std::size_t kStoreMethodCount = static_cast<std::size_t>(StoreMethod::put_planned_push_jobs) + 1;
 const char* to_string(StoreMethod method);
 
 class FaultyStore final : public AccountStore, public ChatStore, public MessageLog, public PushJobStore {
@@ -91,18 +94,20 @@ class FaultyStore final : public AccountStore, public ChatStore, public MessageL
   Result<LogOffset> last_offset() override;
   Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                        const std::string& client_msg_id) override;
-  using MessageLog::append;
-  Status append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) override;
+  Status append(const std::vector<Message>& batch) override;
   Result<std::optional<Message>> find(const ChatId& chat, Seq seq) override;
   Result<std::vector<Message>> read_before(const ChatId& chat, Seq before, std::size_t limit) override;
   Result<std::vector<Message>> read_after(const ChatId& chat, Seq after, std::size_t limit) override;
   Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                  std::size_t limit) override;
+  Result<std::vector<Message>> read_log(LogOffset after, LogOffset up_to, std::size_t limit) override;
 
   // PushJobStore
   Status put_push_jobs(const std::vector<PushJob>& jobs) override;
   Status delete_push_job(std::uint64_t id) override;
   Result<std::vector<PushJob>> load_push_jobs() override;
+  Result<std::optional<LogOffset>> push_planned_offset() override;
+  Status put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) override;
 
  private:
   // The injected error if `method` is failing; otherwise runs its hook.

@@ -175,11 +175,11 @@ Result<std::optional<Message>> MemoryStore::find_by_client_msg_id(const ChatId& 
   return find_locked(chat, it->second);
 }
 
-Status MemoryStore::append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) {
-  if (batch.empty() && push_jobs.empty()) return Ok{};
+Status MemoryStore::append(const std::vector<Message>& batch) {
+  if (batch.empty()) return Ok{};
   std::lock_guard lock(mutex_);
-  for (const PushJob& job : push_jobs) push_jobs_[job.id] = job;
   for (const Message& m : batch) {
+    log_[m.offset] = {m.chat_id, m.seq};
     messages_[m.chat_id][m.seq] = m;
     if (!m.client_msg_id.empty()) client_ids_[{m.chat_id, m.sender_id, m.client_msg_id}] = m.seq;
     offsets_[m.chat_id][m.offset] = m.seq;
@@ -238,6 +238,18 @@ Result<std::vector<Message>> MemoryStore::read_offset_range(const ChatId& chat, 
   return out;
 }
 
+Result<std::vector<Message>> MemoryStore::read_log(LogOffset after, LogOffset up_to, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<Message> out;
+  if (after >= up_to) return out;
+  for (auto it = log_.upper_bound(after); it != log_.end() && it->first <= up_to && out.size() < limit; ++it) {
+    auto message = find_locked(it->second.first, it->second.second);
+    if (!message) return make_error(ErrorCode::internal, "store: index log names a missing record");
+    out.push_back(std::move(*message));
+  }
+  return out;
+}
+
 // ---- PushJobStore -----------------------------------------------------------------
 
 Status MemoryStore::put_push_jobs(const std::vector<PushJob>& jobs) {
@@ -258,6 +270,18 @@ Result<std::vector<PushJob>> MemoryStore::load_push_jobs() {
   out.reserve(push_jobs_.size());
   for (const auto& [id, job] : push_jobs_) out.push_back(job);
   return out;
+}
+
+Result<std::optional<LogOffset>> MemoryStore::push_planned_offset() {
+  std::lock_guard lock(mutex_);
+  return push_planned_;
+}
+
+Status MemoryStore::put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) {
+  std::lock_guard lock(mutex_);
+  for (const PushJob& job : jobs) push_jobs_[job.id] = job;
+  push_planned_ = std::max(push_planned_.value_or(0), planned_up_to);
+  return Ok{};
 }
 
 std::size_t MemoryStore::append_count() const {
@@ -288,9 +312,10 @@ std::string MemoryStore::dump() const {
     }
   }
   out << "last_offset " << last_offset_ << '\n';
+  out << "push_planned " << (push_planned_ ? std::to_string(*push_planned_) : "-") << '\n';
   for (const auto& [id, job] : push_jobs_) {
-    out << "push_job " << id << ' ' << job.user_id << ' ' << job.chat_id << ' ' << job.seq << ' ' << job.attempts
-        << '\n';
+    out << "push_job " << id << ' ' << job.user_id << ' ' << job.device_id << ' ' << job.chat_id << ' ' << job.seq
+        << ' ' << job.count << ' ' << job.attempts << '\n';
   }
   return out.str();
 }

@@ -41,18 +41,20 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   Result<LogOffset> last_offset() override;
   Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                        const std::string& client_msg_id) override;
-  using MessageLog::append;
-  Status append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) override;
+  Status append(const std::vector<Message>& batch) override;
   Result<std::optional<Message>> find(const ChatId& chat, Seq seq) override;
   Result<std::vector<Message>> read_before(const ChatId& chat, Seq before, std::size_t limit) override;
   Result<std::vector<Message>> read_after(const ChatId& chat, Seq after, std::size_t limit) override;
   Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                  std::size_t limit) override;
+  Result<std::vector<Message>> read_log(LogOffset after, LogOffset up_to, std::size_t limit) override;
 
   // PushJobStore
   Status put_push_jobs(const std::vector<PushJob>& jobs) override;
   Status delete_push_job(std::uint64_t id) override;
   Result<std::vector<PushJob>> load_push_jobs() override;
+  Result<std::optional<LogOffset>> push_planned_offset() override;
+  Status put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) override;
 
   // For tests: how many append() calls (group commits) succeeded.
   std::size_t append_count() const;
@@ -81,7 +83,9 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   std::map<ChatId, std::map<Seq, Message>> messages_;
   std::map<std::tuple<ChatId, UserId, std::string>, Seq> client_ids_;
   std::map<ChatId, std::map<LogOffset, Seq>> offsets_;
+  std::map<LogOffset, std::pair<ChatId, Seq>> log_;
   LogOffset last_offset_ = 0;
+  std::optional<LogOffset> push_planned_;
   std::map<std::uint64_t, PushJob> push_jobs_;
   std::size_t append_count_ = 0;
 };

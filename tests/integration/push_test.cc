@@ -198,5 +198,67 @@ TEST_F(PushTest, PendingPushSurvivesKillNine) {
   ASSERT_TRUE(post) << "push of an acked message lost by kill -9";
 }
 
+// A long coalescing window, so that a burst of sends falls inside one window.
+class PushCoalescingTest : public PushTest {
+ protected:
+  std::vector<std::string> server_flags() const override {
+    auto f = PushTest::server_flags();
+    f.insert(f.end(), {"--push-coalesce-ms", "2000"});
+    return f;
+  }
+};
+
+TEST_F(PushCoalescingTest, GroupMessagesToManyOfflineMembersPushEachOnceCoalesced) {
+  PushReceiver receiver;
+  receiver.start();
+  Session alice = new_session("alice");
+  alice.set_push(receiver.url("/alice"));  // the sender: never pushed her own messages
+  constexpr int kMembers = 40;
+  std::vector<Session> members;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kMembers; ++i) {
+    members.push_back(new_session("member" + std::to_string(i)));
+    members.back().set_push(receiver.url("/m" + std::to_string(i)));
+    ids.push_back(members.back().user_id());
+  }
+  ChatInfo group = alice.create_group("everyone", ids);
+  auto a = connect(alice);
+
+  // One message: one push per member.
+  auto first = a->send_and_wait(group.chat_id, cmid(), "hello everyone");
+  ASSERT_TRUE(first.ok());
+  for (const auto& m : members) {
+    ASSERT_TRUE(receiver.wait_for(push_for(m.device_id(), first.ack->seq))) << "no push for " << m.user_id();
+  }
+
+  // A burst: every send is acked before any push for it is even planned
+  // (the acks never wait for push work), and each member gets ONE push
+  // standing for the whole burst.
+  constexpr int kBurst = 5;
+  std::int64_t last_seq = 0;
+  for (int i = 0; i < kBurst; ++i) {
+    auto sent = a->send_and_wait(group.chat_id, cmid(), "burst " + std::to_string(i));
+    ASSERT_TRUE(sent.ok());
+    last_seq = sent.ack->seq;
+  }
+  auto after_first = [&](const json::object& o) { return int_field(o, "seq") > first.ack->seq; };
+  EXPECT_TRUE(receiver.accepted(after_first).empty()) << "a push was sent before the burst's acks";
+  for (const auto& m : members) {
+    ASSERT_TRUE(receiver.wait_for(push_for(m.device_id(), last_seq))) << "no push for " << m.user_id();
+  }
+  for (const auto& m : members) {
+    auto pushes = receiver.accepted([&](const json::object& o) {
+      return str_field(o, "device_id") == m.device_id() && int_field(o, "seq") > first.ack->seq;
+    });
+    ASSERT_EQ(pushes.size(), 1u) << m.user_id() << " got the burst in several pushes";
+    EXPECT_EQ(int_field(pushes[0], "count"), kBurst);
+    EXPECT_EQ(str_field(pushes[0], "preview"), "burst " + std::to_string(kBurst - 1));
+    auto all = receiver.accepted([&](const json::object& o) { return str_field(o, "device_id") == m.device_id(); });
+    EXPECT_EQ(all.size(), 2u) << m.user_id() << ": pushed twice for one message";
+  }
+  EXPECT_TRUE(receiver.accepted([&](const json::object& o) { return str_field(o, "user_id") == alice.user_id(); })
+                  .empty());
+}
+
 }  // namespace
 }  // namespace parley::testing

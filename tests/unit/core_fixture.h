@@ -33,6 +33,7 @@ class CoreTest : public ::testing::Test {
  protected:
   CoreTest() {
     config.presence_sweep_ms = 0;  // tests sweep when they choose
+    config.push_coalesce_ms = 0;   // plan pushes at once unless a test wants coalescing
     rebuild();
   }
   ~CoreTest() override {

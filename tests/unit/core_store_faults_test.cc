@@ -25,7 +25,12 @@ class StoreFaultTest : public CoreTest {
   }
 
   // Fails `method` and remembers the store and the events so far.
+  // Push planning trails the commits on its own thread: lets it catch up.
+  void settle() {
+    ASSERT_TRUE(eventually([&] { return core->push_planner.planned_offset() == core->pipeline.committed_offset(); }));
+  }
   void inject(StoreMethod method) {
+    settle();
     faults.fail(method);
     before = store.dump();
     sink.clear();
@@ -265,15 +270,35 @@ TEST_F(StoreFaultTest, DeviceLookupFailuresAreNeverUnauthorized) {
   EXPECT_TRUE(core->accounts.authenticate(token->token).ok());
 }
 
-TEST_F(StoreFaultTest, DevicesOfUserFailureFailsTheSendThatNeedsPushTargets) {
-  rebuild();  // no cached push targets
+TEST_F(StoreFaultTest, PushPlanningFailuresNeverFailASendNorLoseItsPush) {
+  config.push_retry_initial_ms = 5;
+  config.push_retry_max_ms = 20;
+  settle();  // message 1 is planned before bob registers: no push for it
+  ASSERT_TRUE(core->accounts.set_push(wb, {"webhook", "http://127.0.0.1:9/b"}).ok());
+  for (StoreMethod method : {StoreMethod::devices_of_user, StoreMethod::read_log, StoreMethod::put_planned_push_jobs}) {
+    SCOPED_TRACE(to_string(method));
+    rebuild();  // no cached push targets
+    const std::size_t pushed = push_sender.sent_count();
+    const LogOffset planned = core->push_planner.planned_offset();
+    faults.fail(method);
+    auto sent = send(wa, chat, std::string("for-") + to_string(method), "x");  // bob has no connected device
+    ASSERT_TRUE(sent.ok());  // planning is not on the commit path
+    ASSERT_TRUE(eventually([&] { return faults.calls(method) >= 2; }));  // retried
+    EXPECT_EQ(core->push_planner.planned_offset(), planned);
+    EXPECT_EQ(push_sender.sent_count(), pushed);
+    faults.heal_all();
+    ASSERT_TRUE(eventually([&] { return push_sender.sent_count() == pushed + 1; }));
+    EXPECT_EQ(push_sender.sent().back().seq, sent->seq);
+    EXPECT_EQ(core->push_planner.planned_offset(), sent->offset);
+  }
+  EXPECT_EQ(*store.push_planned_offset(), std::optional<LogOffset>(*store.last_offset()));
+}
+
+TEST_F(StoreFaultTest, PushTargetsFailureIsAnError) {
+  rebuild();
   inject(StoreMethod::devices_of_user);
-  expect_unavailable(send(wa, chat, "m2", "second"));  // bob has no connected device
   expect_unavailable(core->accounts.push_targets(bob));
   expect_unchanged();
-
-  faults.heal_all();
-  EXPECT_EQ(send(wa, chat, "m2", "second")->seq, 2u);
 }
 
 TEST_F(StoreFaultTest, AccountWritesThatFailChangeNothing) {
@@ -291,11 +316,14 @@ TEST_F(StoreFaultTest, AccountWritesThatFailChangeNothing) {
 
 // ---- PushJobStore --------------------------------------------------------------
 
-TEST_F(StoreFaultTest, LoadPushJobsFailureStopsStartInsteadOfDroppingJobs) {
-  faults.fail(StoreMethod::load_push_jobs);
-  EXPECT_THROW(rebuild(), std::runtime_error);
-  faults.heal_all();
-  EXPECT_NO_THROW(rebuild());
+TEST_F(StoreFaultTest, StartFailsLoudlyRatherThanDropOrReplanPushes) {
+  for (StoreMethod method : {StoreMethod::load_push_jobs, StoreMethod::push_planned_offset}) {
+    SCOPED_TRACE(to_string(method));
+    faults.fail(method);
+    EXPECT_THROW(rebuild(), std::runtime_error);
+    faults.heal_all();
+    EXPECT_NO_THROW(rebuild());
+  }
 }
 
 }  // namespace

@@ -9,37 +9,10 @@
 #include <thread>
 
 #include "unit/core_fixture.h"
+#include "unit/held_call.h"
 
 namespace parley::testing {
 namespace {
-
-constexpr auto kDeadline = std::chrono::seconds(10);
-
-// A hook that holds the first call of a store method until `release` is
-// fulfilled (or the deadline passes) and lets every later call through.
-class HoldFirstCall {
- public:
-  std::function<void()> hook() {
-    return [this] {
-      if (calls_.fetch_add(1) != 0) return;
-      entered_.set_value();
-      released_in_time_ = release_.get_future().wait_for(kDeadline) == std::future_status::ready;
-    };
-  }
-  // Blocks until the first call is being held.
-  bool wait_entered() { return entered_future_.wait_for(kDeadline) == std::future_status::ready; }
-  void release() { release_.set_value(); }
-  // False if the held call gave up waiting: whatever should have released it
-  // was itself blocked behind the held call.
-  bool released_in_time() const { return released_in_time_; }
-
- private:
-  std::atomic<int> calls_{0};
-  std::promise<void> entered_;
-  std::future<void> entered_future_ = entered_.get_future();
-  std::promise<void> release_;
-  std::atomic<bool> released_in_time_{false};
-};
 
 using StoreIoLockTest = CoreTest;
 

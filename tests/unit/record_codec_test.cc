@@ -92,6 +92,21 @@ TEST(RecordCodec, PushJobRoundTrips) {
   expect_rejects_damage(encode_push_job(job), decode_push_job);
 }
 
+TEST(RecordCodec, PushJobsStoredBeforeCoalescingCountOneMessage) {
+  PushJob job = make_push_job(9);
+  std::string v2 = encode_push_job(job);
+  // Version 1 had no count: the same bytes without the trailing u32.
+  std::string v1 = v2.substr(0, v2.size() - 4);
+  v1[0] = 1;
+  auto decoded = decode_push_job(v1);
+  ASSERT_TRUE(decoded.has_value());
+  job.count = 1;
+  EXPECT_EQ(fields(*decoded), fields(job));
+  std::string zero = v2;
+  zero.replace(zero.size() - 4, 4, std::string(4, '\0'));
+  EXPECT_FALSE(decode_push_job(zero).has_value()) << "a job covers at least one message";
+}
+
 TEST(RecordCodec, NumbersEncodeBigEndianSoBytesSortNumerically) {
   EXPECT_EQ(encode_u64(1), std::string("\0\0\0\0\0\0\0\x01", 8));
   EXPECT_LT(encode_u64(255), encode_u64(256));

@@ -10,7 +10,8 @@ constexpr std::uint8_t kUserV1 = 1;
 constexpr std::uint8_t kDeviceV1 = 1;
 constexpr std::uint8_t kChatV1 = 1;
 constexpr std::uint8_t kMessageV1 = 1;
-constexpr std::uint8_t kPushJobV1 = 1;
+constexpr std::uint8_t kPushJobV1 = 1;  // read only: before coalescing, a job covered one message
+constexpr std::uint8_t kPushJobV2 = 2;  // adds the count of messages covered
 
 // Guards against a corrupt member count allocating gigabytes.
 constexpr std::uint32_t kMaxMembers = 1u << 20;
@@ -198,7 +199,7 @@ std::optional<Message> decode_message(std::string_view bytes) {
 
 std::string encode_push_job(const PushJob& job) {
   ByteWriter out;
-  out.u8(kPushJobV1);
+  out.u8(kPushJobV2);
   out.u64(job.id);
   out.str(job.user_id);
   out.str(job.device_id);
@@ -210,17 +211,23 @@ std::string encode_push_job(const PushJob& job) {
   out.u32(job.attempts);
   out.i64(job.next_attempt_at);
   out.i64(job.give_up_at);
+  out.u32(job.count);
   return out.take();
 }
 
 std::optional<PushJob> decode_push_job(std::string_view bytes) {
   ByteReader in(bytes);
   PushJob job;
-  if (!expect_version(in, kPushJobV1) || !in.u64(job.id) || !in.str(job.user_id) || !in.str(job.device_id) ||
-      !in.str(job.url) || !in.str(job.chat_id) || !in.u64(job.seq) || !in.str(job.sender_id) || !in.str(job.preview) ||
-      !in.u32(job.attempts) || !in.i64(job.next_attempt_at) || !in.i64(job.give_up_at) || !in.done()) {
+  std::uint8_t version = 0;
+  if (!in.u8(version) || (version != kPushJobV1 && version != kPushJobV2) || !in.u64(job.id) ||
+      !in.str(job.user_id) || !in.str(job.device_id) || !in.str(job.url) || !in.str(job.chat_id) || !in.u64(job.seq) ||
+      !in.str(job.sender_id) || !in.str(job.preview) || !in.u32(job.attempts) || !in.i64(job.next_attempt_at) ||
+      !in.i64(job.give_up_at)) {
     return std::nullopt;
   }
+  job.count = 1;
+  if (version == kPushJobV2 && (!in.u32(job.count) || job.count == 0)) return std::nullopt;
+  if (!in.done()) return std::nullopt;
   return job;
 }
 

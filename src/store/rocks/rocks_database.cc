@@ -28,7 +28,7 @@ constexpr double kBloomBitsPerKey = 10;  // ~1% false positives
 
 constexpr std::array<const char*, kColumnCount> kColumnNames = {
     "users",  "emails",       "devices",  "tokens",     "user_devices", "chats",     "user_chats",
-    "direct", "read_markers", "messages", "client_ids", "offsets",      "push_jobs", "meta",
+    "direct", "read_markers", "messages", "client_ids", "offsets",      "log",       "push_jobs", "meta",
 };
 
 // Columns read mostly by exact key, often for keys that do not exist (a new

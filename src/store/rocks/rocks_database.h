@@ -34,6 +34,7 @@ enum class Column : int {
   messages,      // chat|be64 seq -> Message
   client_ids,    // chat|sender|client_msg_id -> be64 seq
   offsets,       // chat|be64 offset -> be64 seq
+  log,           // be64 offset -> chat|be64 seq (the messages key): the whole log in commit order
   push_jobs,     // be64 id -> PushJob
   meta,          // name -> value; "last_offset" merges by max
 };

@@ -2,6 +2,7 @@
 //   messages   chat|be64 seq     -> Message   one chat's messages are contiguous, in seq order
 //   client_ids chat|sender|cmid  -> be64 seq  idempotency of resent messages
 //   offsets    chat|be64 offset  -> be64 seq  a chat's messages in commit-log order
+//   log        be64 offset       -> chat|be64 seq  the whole log in commit order
 //   meta       "last_offset"     -> be64      merged by max
 //
 // A read that fails, or meets a record or index entry that does not decode or
@@ -45,6 +46,23 @@ Result<std::vector<Message>> scan_messages(rocks::RocksDatabase& db, std::string
   return out;
 }
 
+// The messages under `keys` (read from `index`), in order. A key with no
+// message is damage in the index, never a message to skip.
+Result<std::vector<Message>> messages_at(rocks::RocksDatabase& db, const std::vector<std::string>& keys,
+                                         Column index) {
+  auto records = db.multi_get(Column::messages, keys);
+  if (!records) return records.error();
+  std::vector<Message> out;
+  out.reserve(records->size());
+  for (auto& bytes : *records) {
+    if (!bytes) return rocks::dangling_index(index);
+    auto message = rocks::decode_message(*bytes);
+    if (!message) return rocks::undecodable(Column::messages);
+    out.push_back(std::move(*message));
+  }
+  return out;
+}
+
 }  // namespace
 
 Result<Seq> RocksStore::last_seq(const ChatId& chat) {
@@ -85,12 +103,9 @@ Result<std::optional<Message>> RocksStore::find_by_client_msg_id(const ChatId& c
   return message;
 }
 
-Status RocksStore::append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) {
-  if (batch.empty() && push_jobs.empty()) return Ok{};
+Status RocksStore::append(const std::vector<Message>& batch) {
+  if (batch.empty()) return Ok{};
   WriteSet writes;
-  for (const PushJob& job : push_jobs) {
-    writes.put(Column::push_jobs, rocks::encode_u64(job.id), rocks::encode_push_job(job));
-  }
   LogOffset newest = 0;
   for (const Message& m : batch) {
     writes.put(Column::messages, rocks::seq_key(m.chat_id, m.seq), rocks::encode_message(m));
@@ -100,6 +115,7 @@ Status RocksStore::append(const std::vector<Message>& batch, const std::vector<P
                  rocks::encode_u64(m.seq));
     }
     writes.put(Column::offsets, rocks::seq_key(m.chat_id, m.offset), rocks::encode_u64(m.seq));
+    writes.put(Column::log, rocks::encode_u64(m.offset), rocks::seq_key(m.chat_id, m.seq));
     newest = std::max(newest, m.offset);
   }
   if (!batch.empty()) writes.merge_max_u64(Column::meta, std::string(kLastOffsetKey), rocks::encode_u64(newest));
@@ -142,18 +158,21 @@ Result<std::vector<Message>> RocksStore::read_offset_range(const ChatId& chat, L
                       });
   if (!ok) return ok.error();
   if (undecodable) return rocks::undecodable(Column::offsets);
-  auto records = db_->multi_get(Column::messages, message_keys);
-  if (!records) return records.error();
   // Offsets grow with seq inside a chat, so offset order is seq order.
-  std::vector<Message> out;
-  out.reserve(records->size());
-  for (auto& bytes : *records) {
-    if (!bytes) return rocks::dangling_index(Column::offsets);
-    auto message = rocks::decode_message(*bytes);
-    if (!message) return rocks::undecodable(Column::messages);
-    out.push_back(std::move(*message));
-  }
-  return out;
+  return messages_at(*db_, message_keys, Column::offsets);
+}
+
+Result<std::vector<Message>> RocksStore::read_log(LogOffset after, LogOffset up_to, std::size_t limit) {
+  if (after >= up_to || limit == 0) return std::vector<Message>{};
+  const std::string upper = up_to == kMaxNumber ? std::string() : rocks::encode_u64(up_to + 1);
+  std::vector<std::string> message_keys;
+  auto ok = db_->scan(Column::log, rocks::encode_u64(after + 1), upper, Direction::forward,
+                      [&](std::string_view, std::string_view value) {
+                        message_keys.emplace_back(value);
+                        return message_keys.size() < limit;
+                      });
+  if (!ok) return ok.error();
+  return messages_at(*db_, message_keys, Column::log);
 }
 
 }  // namespace parley

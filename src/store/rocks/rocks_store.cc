@@ -16,6 +16,9 @@ using rocks::WriteSet;
 
 namespace {
 
+// meta: how far pushes are planned (merged by max, like last_offset).
+constexpr std::string_view kPushPlannedKey = "push_planned";
+
 // The direct-chat index key, for a direct chat of exactly two members.
 std::optional<std::string> direct_index_key(const Chat& chat) {
   if (chat.kind != ChatKind::direct || chat.members.size() != 2) return std::nullopt;
@@ -239,6 +242,22 @@ Result<std::vector<PushJob>> RocksStore::load_push_jobs() {
   if (!ok) return ok.error();
   if (undecodable) return rocks::undecodable(Column::push_jobs);
   return jobs;
+}
+
+Result<std::optional<LogOffset>> RocksStore::push_planned_offset() {
+  auto value = db_->get(Column::meta, kPushPlannedKey);
+  if (!value) return value.error();
+  if (!value->has_value()) return std::nullopt;
+  auto offset = rocks::decode_u64(**value);
+  if (!offset) return rocks::undecodable(Column::meta);
+  return std::optional<LogOffset>(*offset);
+}
+
+Status RocksStore::put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) {
+  WriteSet writes;
+  for (const PushJob& job : jobs) writes.put(Column::push_jobs, rocks::encode_u64(job.id), rocks::encode_push_job(job));
+  writes.merge_max_u64(Column::meta, std::string(kPushPlannedKey), rocks::encode_u64(planned_up_to));
+  return db_->write(writes, Durability::synced);
 }
 
 }  // namespace parley

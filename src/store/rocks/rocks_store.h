@@ -50,18 +50,20 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<LogOffset> last_offset() override;
   Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                        const std::string& client_msg_id) override;
-  using MessageLog::append;
-  Status append(const std::vector<Message>& batch, const std::vector<PushJob>& push_jobs) override;
+  Status append(const std::vector<Message>& batch) override;
   Result<std::optional<Message>> find(const ChatId& chat, Seq seq) override;
   Result<std::vector<Message>> read_before(const ChatId& chat, Seq before, std::size_t limit) override;
   Result<std::vector<Message>> read_after(const ChatId& chat, Seq after, std::size_t limit) override;
   Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                  std::size_t limit) override;
+  Result<std::vector<Message>> read_log(LogOffset after, LogOffset up_to, std::size_t limit) override;
 
   // PushJobStore
   Status put_push_jobs(const std::vector<PushJob>& jobs) override;
   Status delete_push_job(std::uint64_t id) override;
   Result<std::vector<PushJob>> load_push_jobs() override;
+  Result<std::optional<LogOffset>> push_planned_offset() override;
+  Status put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) override;
 
  private:
   explicit RocksStore(std::unique_ptr<rocks::RocksDatabase> db);
