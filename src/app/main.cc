@@ -101,6 +101,10 @@ int main(int argc, char** argv) {
   app.add_option("--max-group-size", core_config.max_group_size, "most members of a group, creator included")
       ->capture_default_str()
       ->check(CLI::Range(2, 1'000'000));
+  app.add_option("--max-presence-users", core_config.max_presence_users,
+                 "users one presence query or presence_subscribe may name")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100'000));
   app.add_option("--max-frames-per-second", server_config.max_frames_per_second,
                  "frames per second one WebSocket may send (bursts of twice that); 0 = unlimited")
       ->capture_default_str()

@@ -24,7 +24,8 @@ ChatDirectory::ChatDirectory(ChatStore& store, MessageLog& log, Accounts& accoun
       credentials_(credentials),
       sink_(sink),
       clock_(clock),
-      config_(config) {}
+      config_(config),
+      members_(store) {}
 
 ChatDirectory::Shard& ChatDirectory::shard(const ChatId& id) {
   return shards_[std::hash<ChatId>{}(id) % shards_.size()];
@@ -52,9 +53,17 @@ Status ChatDirectory::persist(const ChatPtr& chat) {
   // The caller holds the chat's turn (or the chat is new), so no other
   // writer can interleave; no lock is held during the synced write.
   if (auto ok = store_.put_chat(*chat); !ok) return ok;
-  auto& s = shard(chat->id);
-  std::lock_guard lock(s.mutex);
-  s.chats[chat->id] = chat;  // replaces whatever a reader cached before the write
+  ChatPtr before;
+  {
+    auto& s = shard(chat->id);
+    std::lock_guard lock(s.mutex);
+    auto& slot = s.chats[chat->id];
+    before = std::move(slot);
+    slot = chat;  // replaces whatever a reader cached before the write
+  }
+  // A writer (holding the turn) read the chat through the cache, so `before`
+  // is the version this one replaces.
+  members_.changed(before.get(), *chat);
   return Ok{};
 }
 
@@ -179,10 +188,13 @@ Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& cha
 }
 
 Result<std::vector<ChatPtr>> ChatDirectory::chats_of(const UserId& user) {
-  auto ids = store_.chats_of_user(user);
+  auto ids = members_.chats_of(user);
   if (!ids) return ids.error();
+  std::vector<ChatId> order((*ids)->begin(), (*ids)->end());
+  std::sort(order.begin(), order.end());  // chat id order, as the store lists them
   std::vector<ChatPtr> out;
-  for (const auto& id : *ids) {
+  out.reserve(order.size());
+  for (const auto& id : order) {
     auto chat = find(id);
     if (!chat) return chat.error();
     if (*chat && (*chat)->has_member(user)) out.push_back(std::move(*chat));
@@ -203,15 +215,7 @@ Result<std::vector<UserId>> ChatDirectory::direct_contacts(const UserId& user) {
   return out;
 }
 
-Result<bool> ChatDirectory::shares_chat(const UserId& a, const UserId& b) {
-  if (a == b) return true;
-  auto chats = chats_of(a);
-  if (!chats) return chats.error();
-  for (const auto& chat : *chats) {
-    if (chat->has_member(b)) return true;
-  }
-  return false;
-}
+Result<bool> ChatDirectory::shares_chat(const UserId& a, const UserId& b) { return members_.share_a_chat(a, b); }
 
 Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
   ChatView v;

@@ -16,6 +16,7 @@
 #include "core/accounts.h"
 #include "core/config.h"
 #include "core/keyed_serializer.h"
+#include "core/membership_index.h"
 #include "core/ports.h"
 
 namespace parley {
@@ -69,6 +70,7 @@ class ChatDirectory {
   EventSink& sink_;
   Clock& clock_;
   const CoreConfig& config_;
+  MembershipIndex members_;       // user -> chats, for chats_of and shares_chat
   KeyedSerializer chat_writers_;  // by chat id
   KeyedSerializer direct_pairs_;  // by user pair: makes find-or-create of a direct chat atomic
   std::array<Shard, 64> shards_;

@@ -13,6 +13,8 @@ struct CoreConfig {
   std::size_t max_client_msg_id_bytes = 128;
   std::size_t max_name_bytes = 200;
   TimeMs presence_timeout_ms = 30'000;
+  // Users one presence query or subscription may name; bounds the work of one frame.
+  std::size_t max_presence_users = 1'000;
   // How often the presence thread looks for users gone quiet; 0: never by
   // itself (tests call Presence::sweep()).
   TimeMs presence_sweep_ms = 250;

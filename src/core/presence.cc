@@ -123,6 +123,10 @@ Result<PresenceEvent> Presence::status_of(const UserId& user) {
 }
 
 Status Presence::authorise(const UserId& asker, const std::vector<UserId>& users) {
+  if (users.size() > config_.max_presence_users) {
+    return make_error(ErrorCode::invalid_request,
+                      "at most " + std::to_string(config_.max_presence_users) + " users per presence request");
+  }
   for (const auto& user : users) {
     auto shared = chats_.shares_chat(asker, user);
     if (!shared) return shared.error();
