@@ -154,6 +154,8 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(64, 64 * 1024 * 1024));
   std::string trusted_proxies;
+  app.add_flag("--stats-endpoint", server_config.stats_endpoint,
+               "serve GET /v1/stats (memory, connections) to anyone who can reach the server");
   app.add_option("--trusted-proxies", trusted_proxies,
                  "IP or CIDR entries, comma-separated: reverse proxies whose X-Forwarded-For names the client");
   // Bounds on what one connection, or all of them, may make the server hold.
@@ -229,6 +231,7 @@ int main(int argc, char** argv) {
     raise_open_file_limit();
     std::filesystem::create_directories(data_dir);
     auto store = parley::RocksStore::open(data_dir);
+    server_config.store_memory = [&store] { return store->memory_usage(); };
     parley::SodiumCredentials credentials;
     SystemClock clock;
     parley::LocalEventBus bus;

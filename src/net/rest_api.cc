@@ -5,7 +5,10 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
+#include <unistd.h>
+
 #include <chrono>
+#include <fstream>
 #include <random>
 
 #include "core/text.h"
@@ -25,6 +28,14 @@ using Request = RestApi::Request;
 namespace {
 
 constexpr std::size_t kMaxPresenceIds = 1000;
+
+// Resident memory of this process (Linux: /proc/self/statm), 0 if unknown.
+std::uint64_t resident_bytes() {
+  std::ifstream statm("/proc/self/statm");
+  std::uint64_t size_pages = 0, resident_pages = 0;
+  if (!(statm >> size_pages >> resident_pages)) return 0;
+  return resident_pages * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+}
 
 std::optional<std::string> bearer_token(const Request& req) {
   auto it = req.find(http::field::authorization);
@@ -75,6 +86,7 @@ void RestApi::add(const char* method, const char* pattern, Endpoint endpoint) {
 
 void RestApi::add_routes() {
   add("GET", "/healthz", {false, &RestApi::healthz});
+  if (ctx_.config.stats_endpoint) add("GET", "/v1/stats", {false, &RestApi::stats});
   add("POST", "/v1/signup", {false, &RestApi::signup});
   add("POST", "/v1/login", {false, &RestApi::login});
   add("POST", "/v1/logout", {true, &RestApi::logout});
@@ -159,6 +171,17 @@ Response RestApi::run_on_pool(const Endpoint& endpoint, const Request& req, cons
 
 Response RestApi::healthz(const Call& call) {
   return rest::json_reply(call.req, http::status::ok, {{"status", "ok"}});
+}
+
+Response RestApi::stats(const Call& call) {
+  json::object store;
+  if (ctx_.config.store_memory) {
+    for (const auto& [name, bytes] : ctx_.config.store_memory()) store[name] = bytes;
+  }
+  return rest::json_reply(call.req, http::status::ok,
+                          {{"rss_bytes", resident_bytes()},
+                           {"ws_connections", ctx_.bus.connection_count()},
+                           {"store", std::move(store)}});
 }
 
 Response RestApi::signup(const Call& call) {

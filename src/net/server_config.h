@@ -3,7 +3,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/login_throttle.h"
@@ -47,6 +49,11 @@ struct ServerConfig {
   LoginThrottleConfig login_throttle;
   // Reverse proxies whose X-Forwarded-For names the real client.
   std::vector<inet::IpNetwork> trusted_proxies;
+  // Serve GET /v1/stats (memory and connections) to anyone who can reach
+  // the server: off by default, for operators and the soak probe.
+  bool stats_endpoint = false;
+  // What the store holds in memory, by name, in bytes; may be empty.
+  std::function<std::vector<std::pair<std::string, std::uint64_t>>()> store_memory;
 };
 
 }  // namespace parley

@@ -101,6 +101,7 @@ struct RocksDatabase::Engine {
   rocksdb::DB* db = nullptr;
   // [0] is RocksDB's mandatory default family (unused), then one per Column.
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  std::shared_ptr<rocksdb::Cache> cache;  // shared by every column family
 
   ~Engine() {
     if (!db) return;
@@ -130,6 +131,7 @@ std::unique_ptr<RocksDatabase> RocksDatabase::open(const std::string& dir) {
   }
 
   auto engine = std::make_unique<Engine>();
+  engine->cache = cache;
   rocksdb::Status status = rocksdb::DB::Open(options, dir, families, &engine->handles, &engine->db);
   if (!status.ok()) {
     throw std::runtime_error("cannot open the message store in '" + dir + "': " + status.ToString());
@@ -221,6 +223,22 @@ Status RocksDatabase::scan(Column column, std::string_view lower, std::string_vi
   }
   if (!it->status().ok()) return engine_error(it->status());
   return Ok{};
+}
+
+std::vector<std::pair<std::string, std::uint64_t>> RocksDatabase::memory_usage() const {
+  auto total = [&](const std::string& property) {
+    std::uint64_t sum = 0;
+    for (std::size_t i = 1; i < engine_->handles.size(); ++i) {
+      std::uint64_t value = 0;
+      if (engine_->db->GetIntProperty(engine_->handles[i], property, &value)) sum += value;
+    }
+    return sum;
+  };
+  return {
+      {"memtable_bytes", total(rocksdb::DB::Properties::kCurSizeAllMemTables)},
+      {"block_cache_bytes", engine_->cache->GetUsage()},
+      {"table_readers_bytes", total(rocksdb::DB::Properties::kEstimateTableReadersMem)},
+  };
 }
 
 }  // namespace parley::rocks

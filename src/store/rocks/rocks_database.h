@@ -94,6 +94,11 @@ class RocksDatabase {
   using Visitor = std::function<bool(std::string_view key, std::string_view value)>;
   Status scan(Column column, std::string_view lower, std::string_view upper, Direction direction, const Visitor& visit);
 
+  // What the engine holds in memory, in bytes, by name: memtables (capped by
+  // the memtable budget), the block cache (capped by its capacity) and table
+  // readers (indexes and filters of open table files). Any thread.
+  std::vector<std::pair<std::string, std::uint64_t>> memory_usage() const;
+
  private:
   struct Engine;
   explicit RocksDatabase(std::unique_ptr<Engine> engine);

@@ -65,6 +65,9 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<std::optional<LogOffset>> push_planned_offset() override;
   Status put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) override;
 
+  // The engine's memory by name (memtables, block cache, table readers).
+  std::vector<std::pair<std::string, std::uint64_t>> memory_usage() const;
+
  private:
   explicit RocksStore(std::unique_ptr<rocks::RocksDatabase> db);
 
