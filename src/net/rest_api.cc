@@ -29,12 +29,19 @@ namespace {
 
 constexpr std::size_t kMaxPresenceIds = 1000;
 
-// Resident memory of this process (Linux: /proc/self/statm), 0 if unknown.
-std::uint64_t resident_bytes() {
+// Resident memory of this process, all of it and the anonymous part (heap,
+// stacks: what is not the binary and libraries paged in from their files).
+// Linux /proc/self/statm; zeros if unknown.
+struct Resident {
+  std::uint64_t all = 0;
+  std::uint64_t anonymous = 0;
+};
+Resident resident_memory() {
   std::ifstream statm("/proc/self/statm");
-  std::uint64_t size_pages = 0, resident_pages = 0;
-  if (!(statm >> size_pages >> resident_pages)) return 0;
-  return resident_pages * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  std::uint64_t size = 0, resident = 0, shared = 0;
+  if (!(statm >> size >> resident >> shared) || shared > resident) return {};
+  const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  return {resident * page, (resident - shared) * page};
 }
 
 std::optional<std::string> bearer_token(const Request& req) {
@@ -178,8 +185,10 @@ Response RestApi::stats(const Call& call) {
   if (ctx_.config.store_memory) {
     for (const auto& [name, bytes] : ctx_.config.store_memory()) store[name] = bytes;
   }
+  const Resident rss = resident_memory();
   return rest::json_reply(call.req, http::status::ok,
-                          {{"rss_bytes", resident_bytes()},
+                          {{"rss_bytes", rss.all},
+                           {"rss_anon_bytes", rss.anonymous},
                            {"ws_connections", ctx_.bus.connection_count()},
                            {"store", std::move(store)}});
 }

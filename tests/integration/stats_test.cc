@@ -31,6 +31,8 @@ class StatsTest : public ParleyTest {
 TEST_F(StatsTest, ReportsResidentMemoryConnectionsAndTheStore) {
   auto before = stats();
   EXPECT_GT(number_at(before, "rss_bytes"), 1 << 20);
+  EXPECT_GT(number_at(before, "rss_anon_bytes"), 1 << 20);
+  EXPECT_LT(number_at(before, "rss_anon_bytes"), number_at(before, "rss_bytes"));
   EXPECT_EQ(number_at(before, "ws_connections"), 0);
   ASSERT_TRUE(before.contains("store") && before.at("store").is_object());
   const auto& store = before.at("store").as_object();

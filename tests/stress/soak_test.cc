@@ -37,7 +37,7 @@ struct SoakUser {
 // What parleyd reports about its memory (GET /v1/stats).
 struct MemorySample {
   double at_s = 0;
-  long rss_kib = 0;
+  long rss_kib = 0;  // anonymous resident memory
   long store_kib = 0;  // memtables + block cache + table readers
   long connections = 0;
   long heap_kib() const { return rss_kib - store_kib; }
@@ -60,7 +60,9 @@ class SoakTest : public ParleyTest {
     EXPECT_EQ(r.status, 200) << r.raw;
     if (r.status != 200 || !r.json.is_object()) return s;
     const auto& o = r.json.as_object();
-    s.rss_kib = static_cast<long>(o.at("rss_bytes").to_number<double>() / 1024);
+    // Anonymous memory only: the binary's pages that the load brings in from
+    // its file (the flush and compaction code, say) are not growth.
+    s.rss_kib = static_cast<long>(o.at("rss_anon_bytes").to_number<double>() / 1024);
     const auto& store = o.at("store").as_object();
     double store_bytes = 0;
     for (const auto& [name, value] : store) store_bytes += value.to_number<double>();
@@ -186,7 +188,15 @@ TEST_F(SoakTest, MixedLoadMemoryStaysBounded) {
   std::vector<MemorySample> late(samples.end() - 3, samples.end());
   long growth = median_heap(late) - median_heap(early);
   std::cout << "soak: heap beside the store grew " << growth << " KiB after warm-up\n";
-  EXPECT_LT(growth, 4 * 1024);
+  // The bound: RocksDB counts a memtable arena block as soon as it is
+  // allocated (4 MiB for `messages`, its 32 MiB write buffer / 8; 1 MiB for
+  // each index family a message writes: client_ids, offsets, log), while its
+  // pages become resident only as messages fill it, so "beside the store"
+  // swings by up to one block of each: 7 MiB. Anything kept per message,
+  // connection or device grows past that in a long enough run: 60 s here is
+  // 6,000 messages, 60 reconnects, 12 devices; PARLEY_SOAK_SECONDS=600 finds
+  // ~150 bytes kept per message.
+  EXPECT_LT(growth, 8 * 1024);
 }
 
 }  // namespace
