@@ -9,7 +9,7 @@ PACKAGES=(
   librocksdb-dev libsodium-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libspdlog-dev libfmt-dev
-  curl procps
+  curl procps clang-format
   chromium
 )
 

@@ -5,6 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
+# Formatting first: it takes a second and needs no build.
+scripts/lint.sh
 build_dir=build
 [ "${SANITIZE:-0}" = "1" ] && build_dir=build-asan
 scripts/build.sh "$build_dir"

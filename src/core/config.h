@@ -22,14 +22,14 @@ struct CoreConfig {
   TimeMs last_active_retry_max_ms = 5'000;
   TimeMs push_retry_initial_ms = 1'000;
   TimeMs push_retry_max_ms = 300'000;
-  TimeMs push_give_up_after_ms = 24 * 3'600'000;
+  TimeMs push_give_up_after_ms = TimeMs{24} * 3'600'000;
   std::size_t push_max_in_flight = 64;
   // Messages for one offline device committed within this window share one
   // push (with a count); also the delay before a push is planned.
   TimeMs push_coalesce_ms = 1'000;
   // Sends waiting for the commit thread; past this, sends fail with
   // `overloaded` instead of letting memory grow.
-  std::size_t max_pending_sends = 100'000;
+  std::size_t max_pending_sends = 20'000;
   std::size_t max_commit_batch = 4'096;
 };
 

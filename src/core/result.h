@@ -43,10 +43,11 @@ class [[nodiscard]] Result {
   Result(T value) : v_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}    // NOLINT(google-explicit-constructor)
   // Anything T is built from (`return std::nullopt;` for a Result<std::optional<X>>).
+  // The constraint excludes Result itself, so copies and moves are not hidden.
   template <typename U>
     requires(std::is_constructible_v<T, U &&> && !std::is_same_v<std::remove_cvref_t<U>, T> &&
              !std::is_same_v<std::remove_cvref_t<U>, Error> && !std::is_same_v<std::remove_cvref_t<U>, Result>)
-  Result(U&& value) : v_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(U&& value) : v_(std::in_place_index<0>, std::forward<U>(value)) {}  // NOLINT(google-explicit-constructor,bugprone-forwarding-reference-overload)
 
   bool ok() const { return v_.index() == 0; }
   explicit operator bool() const { return ok(); }
