@@ -72,7 +72,9 @@ void write_port_file(const std::string& path, std::uint16_t port) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"parleyd — the Parley chat server"};
   std::string listen = "127.0.0.1:8080";
   std::string data_dir = "./data";
@@ -268,4 +270,19 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+}  // namespace
+
+// Anything that escapes start-up or shutdown ends the process with a message,
+// never with std::terminate.
+int main(int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "parleyd: " << e.what() << "\n";
+  } catch (...) {
+    std::cerr << "parleyd: unknown error\n";
+  }
+  return 1;
 }

@@ -120,8 +120,13 @@ Server::Server(const ServerConfig& config, Core& core, LocalEventBus& bus)
       acceptor_(asio::make_strand(ioc_)) {}
 
 Server::~Server() {
-  stop(std::chrono::milliseconds(0));
-  blocking_.join();
+  // Stopping can only fail for want of memory; a destructor must not throw.
+  try {
+    stop(std::chrono::milliseconds(0));
+    blocking_.join();
+  } catch (const std::exception& e) {
+    spdlog::error("stopping the server: {}", e.what());
+  }
 }
 
 void Server::listen() {

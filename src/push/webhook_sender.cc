@@ -84,7 +84,7 @@ struct WebhookPushSender::Impl {
 
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024);
+    parser.body_limit(std::uint64_t{64} * 1024);
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec) co_return false;
     stream.socket().shutdown(tcp::socket::shutdown_both, ec);
@@ -112,7 +112,7 @@ void WebhookPushSender::stop() {
 }
 
 void WebhookPushSender::send(const PushJob& job, std::function<void(bool delivered)> done) {
-  asio::co_spawn(impl_->ioc, impl_->post(job), [done = std::move(done)](std::exception_ptr e, bool delivered) {
+  asio::co_spawn(impl_->ioc, impl_->post(job), [done = std::move(done)](const std::exception_ptr& e, bool delivered) {
     done(!e && delivered);
   });
 }
