@@ -11,7 +11,6 @@ case "${1:-}" in
     clang-format -i "${files[@]}"
     ;;
   --tidy)
-    clang-format --dry-run --Werror "${files[@]}"
     # clang-tidy cannot read GCC's precompiled headers: check with a copy of
     # the compile commands that includes the headers themselves instead.
     tidy_dir="${2:-build}/tidy"
@@ -26,6 +25,11 @@ PY
     run-clang-tidy -quiet -p "$tidy_dir" "$PWD/src/"
     ;;
   *)
-    clang-format --dry-run --Werror "${files[@]}"
+    unformatted=$(clang-format --dry-run --Werror "${files[@]}" 2>&1 | grep -oE '^[^:]+:[0-9]+:[0-9]+: error' | cut -d: -f1 | sort -u || true)
+    if [ -n "$unformatted" ]; then
+      echo "not formatted as .clang-format says (run scripts/lint.sh --fix):" >&2
+      echo "$unformatted" >&2
+      exit 1
+    fi
     ;;
 esac
