@@ -169,7 +169,8 @@ std::vector<ChatInfo> Session::list_chats() {
     }
     const auto* next = body.if_contains("next");
     if (next == nullptr || !next->is_string()) return out;
-    target = "/v1/chats?limit=" + std::to_string(kChatPageLimit) + "&after=" + url_encode(std::string(next->get_string()));
+    target =
+        "/v1/chats?limit=" + std::to_string(kChatPageLimit) + "&after=" + url_encode(std::string(next->get_string()));
   }
 }
 

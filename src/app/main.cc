@@ -58,7 +58,6 @@ bool split_listen(const std::string& listen, std::string& host, std::uint16_t& p
   return true;
 }
 
-
 // Written to a temporary name and renamed, so a reader never sees half a port.
 void write_port_file(const std::string& path, std::uint16_t port) {
   const std::string temporary = path + ".tmp";
@@ -117,8 +116,7 @@ int run(int argc, char** argv) {
   app.add_option("--max-body-bytes", server_config.max_body_bytes, "largest HTTP request body; larger is 413")
       ->capture_default_str()
       ->check(CLI::Range(256, 16 * 1024 * 1024));
-  app.add_option("--threads", server_config.threads, "I/O threads (default: one per core)")
-      ->check(CLI::Range(1, 1024));
+  app.add_option("--threads", server_config.threads, "I/O threads (default: one per core)")->check(CLI::Range(1, 1024));
   app.add_option("--push-retry-initial-ms", push_retry_initial_ms,
                  "first retry delay of a failed push; doubles up to 5 minutes")
       ->capture_default_str()
@@ -238,8 +236,8 @@ int run(int argc, char** argv) {
     SystemClock clock;
     parley::LocalEventBus bus;
     parley::WebhookPushSender push_sender(server_config.push_allow);
-    parley::Core core(core_config, parley::CorePorts{*store, *store, *store, *store, credentials, clock, bus,
-                                                    push_sender});
+    parley::Core core(core_config,
+                      parley::CorePorts{*store, *store, *store, *store, credentials, clock, bus, push_sender});
     parley::Server server(server_config, core, bus);
     server.listen();
     push_sender.start();

@@ -13,8 +13,8 @@ constexpr std::size_t kMaxEmailBytes = 254;
 
 Status validate_email(const std::string& email) {
   auto at = email.find('@');
-  if (email.empty() || email.size() > kMaxEmailBytes || at == std::string::npos || at == 0 ||
-      at + 1 == email.size() || email.find_first_of(" \t\r\n") != std::string::npos || !is_valid_utf8(email)) {
+  if (email.empty() || email.size() > kMaxEmailBytes || at == std::string::npos || at == 0 || at + 1 == email.size() ||
+      email.find_first_of(" \t\r\n") != std::string::npos || !is_valid_utf8(email)) {
     return make_error(ErrorCode::invalid_request, "email must look like name@example.org");
   }
   return Ok{};

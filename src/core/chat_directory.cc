@@ -215,7 +215,9 @@ Result<std::vector<UserId>> ChatDirectory::direct_contacts(const UserId& user) {
   return out;
 }
 
-Result<bool> ChatDirectory::shares_chat(const UserId& a, const UserId& b) { return members_.share_a_chat(a, b); }
+Result<bool> ChatDirectory::shares_chat(const UserId& a, const UserId& b) {
+  return members_.share_a_chat(a, b);
+}
 
 Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
   ChatView v;

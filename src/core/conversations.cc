@@ -9,7 +9,7 @@ Conversations::Conversations(ChatDirectory& chats, ChatStore& chat_store, Messag
     : chats_(chats), chat_store_(chat_store), log_(log), sink_(sink) {}
 
 Result<std::vector<Message>> Conversations::history(const UserId& me, const ChatId& chat_id,
-                                                     const HistoryQuery& query) {
+                                                    const HistoryQuery& query) {
   if (query.before && query.after) return make_error(ErrorCode::invalid_request, "use either before or after");
   if (query.limit == 0 || query.limit > kMaxHistoryLimit) {
     return make_error(ErrorCode::invalid_request, "limit must be 1 to 200");

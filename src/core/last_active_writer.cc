@@ -7,7 +7,9 @@ namespace parley {
 
 LastActiveWriter::LastActiveWriter(AccountStore& store, const CoreConfig& config) : store_(store), config_(config) {}
 
-LastActiveWriter::~LastActiveWriter() { stop(); }
+LastActiveWriter::~LastActiveWriter() {
+  stop();
+}
 
 void LastActiveWriter::start() {
   std::lock_guard lock(mutex_);

@@ -23,13 +23,13 @@
 namespace parley {
 
 struct BucketLimit {
-  double burst = 10;       // attempts allowed at once; 0: unlimited
-  double per_minute = 1;   // refill rate
+  double burst = 10;      // attempts allowed at once; 0: unlimited
+  double per_minute = 1;  // refill rate
 };
 
 struct LoginThrottleConfig {
-  BucketLimit account{10, 1};    // failed attempts per e-mail, from anywhere
-  BucketLimit address{30, 30};   // attempts per client address (IPv6: per /64)
+  BucketLimit account{10, 1};        // failed attempts per e-mail, from anywhere
+  BucketLimit address{30, 30};       // attempts per client address (IPv6: per /64)
   std::size_t max_tracked = 65'536;  // slots per table
   bool enabled = true;
 };

@@ -30,7 +30,9 @@ MessagePipeline::MessagePipeline(MessageLog& log, ChatDirectory& chats, EventSin
                                  Clock& clock, const CoreConfig& config)
     : log_(log), chats_(chats), sink_(sink), push_planner_(push_planner), clock_(clock), config_(config) {}
 
-MessagePipeline::~MessagePipeline() { stop(); }
+MessagePipeline::~MessagePipeline() {
+  stop();
+}
 
 void MessagePipeline::start() {
   std::lock_guard lock(mutex_);
@@ -203,8 +205,7 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
   if (!fresh.empty()) push_planner_.committed(*last_offset_, offline_at_commit(fresh, *deliveries));
 }
 
-Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(
-    const std::vector<Message>& messages) {
+Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(const std::vector<Message>& messages) {
   std::vector<Delivery> deliveries(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
     // Current membership (cached: the send was validated against it): a

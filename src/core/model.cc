@@ -6,16 +6,22 @@
 
 namespace parley {
 
-bool Chat::has_member(const UserId& user) const { return member(user) != nullptr; }
+bool Chat::has_member(const UserId& user) const {
+  return member(user) != nullptr;
+}
 
 const Member* Chat::member(const UserId& user) const {
   auto it = std::find_if(members.begin(), members.end(), [&](const Member& m) { return m.user_id == user; });
   return it == members.end() ? nullptr : &*it;
 }
 
-const char* to_string(ChatKind kind) { return kind == ChatKind::direct ? "direct" : "group"; }
+const char* to_string(ChatKind kind) {
+  return kind == ChatKind::direct ? "direct" : "group";
+}
 
-const char* to_string(MemberRole role) { return role == MemberRole::admin ? "admin" : "member"; }
+const char* to_string(MemberRole role) {
+  return role == MemberRole::admin ? "admin" : "member";
+}
 
 const char* to_string(ChatEventKind kind) {
   switch (kind) {

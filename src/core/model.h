@@ -85,8 +85,8 @@ struct PushJob {
   ChatId chat_id;
   Seq seq = 0;
   UserId sender_id;
-  std::string preview;        // of the newest message it covers
-  std::uint32_t count = 1;    // messages it covers (pushes to one device are coalesced)
+  std::string preview;      // of the newest message it covers
+  std::uint32_t count = 1;  // messages it covers (pushes to one device are coalesced)
   std::uint32_t attempts = 0;
   TimeMs next_attempt_at = 0;
   TimeMs give_up_at = 0;

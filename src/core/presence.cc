@@ -9,7 +9,9 @@ Presence::Presence(ChatDirectory& chats, AccountStore& accounts, LastActiveWrite
                    Clock& clock, const CoreConfig& config)
     : chats_(chats), accounts_(accounts), last_active_(last_active), sink_(sink), clock_(clock), config_(config) {}
 
-Presence::~Presence() { stop(); }
+Presence::~Presence() {
+  stop();
+}
 
 void Presence::start() {
   if (config_.presence_sweep_ms <= 0 || sweeper_.joinable()) return;
@@ -40,7 +42,9 @@ void Presence::run_sweeper() {
   }
 }
 
-Presence::Shard& Presence::shard(const UserId& id) { return shards_[std::hash<UserId>{}(id) % shards_.size()]; }
+Presence::Shard& Presence::shard(const UserId& id) {
+  return shards_[std::hash<UserId>{}(id) % shards_.size()];
+}
 
 void Presence::heartbeat(const AuthContext& device) {
   TimeMs now = clock_.now_ms();
@@ -153,8 +157,7 @@ Result<std::vector<PresenceEvent>> Presence::query(const UserId& asker, const st
   return statuses(users);
 }
 
-Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscriber,
-                                                       const std::vector<UserId>& users,
+Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscriber, const std::vector<UserId>& users,
                                                        std::set<UserId>& connection_watches) {
   if (auto ok = authorise(subscriber.user_id, users); !ok) return ok.error();
   // Watch before reading the status, so that no change falls in between.

@@ -25,8 +25,8 @@ namespace parley {
 
 class Presence {
  public:
-  Presence(ChatDirectory& chats, AccountStore& accounts, LastActiveWriter& last_active, EventSink& sink,
-           Clock& clock, const CoreConfig& config);
+  Presence(ChatDirectory& chats, AccountStore& accounts, LastActiveWriter& last_active, EventSink& sink, Clock& clock,
+           const CoreConfig& config);
   ~Presence();
 
   // Starts the presence thread (unless presence_sweep_ms is 0).
@@ -84,7 +84,7 @@ class Presence {
   std::array<Shard, 16> shards_;
 
   std::mutex subscriptions_mutex_;
-  std::map<UserId, std::set<DeviceKey>> subscribers_;  // watched user -> devices
+  std::map<UserId, std::set<DeviceKey>> subscribers_;    // watched user -> devices
   std::map<DeviceKey, std::map<UserId, int>> watching_;  // device -> watched user -> subscriptions
 
   std::mutex sweeper_mutex_;

@@ -9,7 +9,9 @@ namespace parley {
 PushDispatcher::PushDispatcher(PushJobStore& store, PushSender& sender, Clock& clock, const CoreConfig& config)
     : store_(store), sender_(sender), clock_(clock), config_(config) {}
 
-PushDispatcher::~PushDispatcher() { stop(); }
+PushDispatcher::~PushDispatcher() {
+  stop();
+}
 
 void PushDispatcher::start() {
   std::lock_guard lock(mutex_);

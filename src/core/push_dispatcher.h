@@ -49,8 +49,8 @@ class PushDispatcher {
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;
-  std::map<std::uint64_t, PushJob> jobs_;                 // every stored job by id
-  std::multimap<TimeMs, std::uint64_t> schedule_;         // due time -> id, for jobs not in flight
+  std::map<std::uint64_t, PushJob> jobs_;          // every stored job by id
+  std::multimap<TimeMs, std::uint64_t> schedule_;  // due time -> id, for jobs not in flight
   std::size_t in_flight_ = 0;
   std::uint64_t next_id_ = 1;
   bool running_ = false;

@@ -23,7 +23,9 @@ PushPlanner::PushPlanner(MessageLog& log, PushJobStore& store, ChatDirectory& ch
                          EventSink& sink, PushDispatcher& push, const CoreConfig& config)
     : log_(log), store_(store), chats_(chats), accounts_(accounts), sink_(sink), push_(push), config_(config) {}
 
-PushPlanner::~PushPlanner() { stop(); }
+PushPlanner::~PushPlanner() {
+  stop();
+}
 
 void PushPlanner::start() {
   std::lock_guard lock(mutex_);

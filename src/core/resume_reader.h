@@ -75,11 +75,10 @@ class ResumeReader {
   LogOffset start_ = 0;
   LogOffset head_ = 0;
   ResumeLimits limits_;
-  std::size_t held_ = 0;  // messages in the sources' read-ahead
+  std::size_t held_ = 0;         // messages in the sources' read-ahead
   std::vector<Source> sources_;  // chats with messages to send; stable indices
   // Sources by the offset of their next message, lowest first.
-  std::priority_queue<std::pair<LogOffset, std::size_t>, std::vector<std::pair<LogOffset, std::size_t>>,
-                      std::greater<>>
+  std::priority_queue<std::pair<LogOffset, std::size_t>, std::vector<std::pair<LogOffset, std::size_t>>, std::greater<>>
       queue_;
 };
 

@@ -58,12 +58,9 @@ constexpr Range kV4Ranges[] = {
     {"240.0.0.0/4", "reserved or broadcast"},
 };
 constexpr Range kV6Ranges[] = {
-    {"::/128", "unspecified"},
-    {"::1/128", "loopback"},
-    {"100::/64", "discard-only"},
-    {"fc00::/7", "unique local (private, cloud metadata)"},
-    {"fe80::/10", "link-local"},
-    {"fec0::/10", "site-local"},
+    {"::/128", "unspecified"},    {"::1/128", "loopback"},
+    {"100::/64", "discard-only"}, {"fc00::/7", "unique local (private, cloud metadata)"},
+    {"fe80::/10", "link-local"},  {"fec0::/10", "site-local"},
     {"ff00::/8", "multicast"},
 };
 
@@ -95,8 +92,9 @@ Result<IpNetwork> IpNetwork::parse(std::string_view text) {
     }
   }
   bool clean = address.is_v4() ? host_bits_zero(address.to_v4().to_bytes(), bits)
-                                : host_bits_zero(address.to_v6().to_bytes(), bits);
-  if (!clean) return make_error(ErrorCode::invalid_request, "address has bits set past the prefix: " + std::string(text));
+                               : host_bits_zero(address.to_v6().to_bytes(), bits);
+  if (!clean)
+    return make_error(ErrorCode::invalid_request, "address has bits set past the prefix: " + std::string(text));
   IpNetwork n;
   n.base_ = address;
   n.bits_ = bits;
@@ -131,7 +129,9 @@ bool IpNetwork::contains(const Address& address_in) const {
   return prefix_equal(address.to_v6().to_bytes(), base_.to_v6().to_bytes(), bits_);
 }
 
-std::string IpNetwork::to_string() const { return base_.to_string() + "/" + std::to_string(bits_); }
+std::string IpNetwork::to_string() const {
+  return base_.to_string() + "/" + std::to_string(bits_);
+}
 
 Address unwrap_ipv4(const Address& address) {
   if (!address.is_v6()) return address;

@@ -1,11 +1,11 @@
 #include "net/rest_api.h"
 
+#include <unistd.h>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url_view.hpp>
-#include <unistd.h>
 
 #include <chrono>
 #include <fstream>

@@ -1,10 +1,10 @@
 // The /v1/chats endpoints of RestApi.
 
+#include <algorithm>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <algorithm>
 #include <boost/json.hpp>
 
 #include "net/rest_api.h"

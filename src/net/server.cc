@@ -19,8 +19,8 @@ namespace parley {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using asio::ip::tcp;
 using asio::use_awaitable;
+using asio::ip::tcp;
 
 namespace {
 
@@ -73,7 +73,10 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, 
     co_await http::async_read(stream, buffer, parser, asio::redirect_error(use_awaitable, ec));
     if (ec == http::error::body_limit) {
       co_await write_error_and_close(
-          stream, make_error(ErrorCode::payload_too_large, "body larger than " + std::to_string(context.config.max_body_bytes) + " bytes"), 11);
+          stream,
+          make_error(ErrorCode::payload_too_large,
+                     "body larger than " + std::to_string(context.config.max_body_bytes) + " bytes"),
+          11);
       co_return;
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::connection_reset ||
@@ -138,7 +141,9 @@ void Server::listen() {
   acceptor_.listen(asio::socket_base::max_listen_connections);
 }
 
-std::uint16_t Server::port() const { return acceptor_.local_endpoint().port(); }
+std::uint16_t Server::port() const {
+  return acceptor_.local_endpoint().port();
+}
 
 void Server::run() {
   // The accept loop and stop_accepting() share the acceptor's strand.
@@ -174,7 +179,8 @@ asio::awaitable<void> Server::accept_loop() {
   spdlog::info("accepting up to {} connections ({} descriptors kept in reserve)", connections_.max(),
                config_.fd_reserve);
   for (;;) {
-    tcp::socket socket = co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::redirect_error(use_awaitable, ec));
+    tcp::socket socket =
+        co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (!acceptor_.is_open()) co_return;
       failures.warn("accept failed: " + ec.message());

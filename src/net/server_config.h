@@ -39,9 +39,9 @@ struct ServerConfig {
   std::size_t max_connections = 0;
   // Descriptors kept for the store and outgoing pushes, never for clients.
   std::size_t fd_reserve = 256;
-  std::size_t resume_page = 200;     // messages per page of a resume
+  std::size_t resume_page = 200;      // messages per page of a resume
   std::size_t resume_budget = 1'024;  // messages a resume reads ahead across all chats
-  std::string web_root;           // static files served at "/", if set
+  std::string web_root;               // static files served at "/", if set
   // Hosts and networks a push webhook may reach although they are
   // special-use (loopback, private, …); checked again at send time.
   inet::HostAllowList push_allow;

@@ -30,8 +30,7 @@ const char* content_type_of(const fs::path& path) {
 }
 
 rest::Response not_found(const rest::Request& req) {
-  return rest::reply(req, http::status::not_found,
-                     R"({"error":{"code":"not_found","message":"no such page"}})");
+  return rest::reply(req, http::status::not_found, R"({"error":{"code":"not_found","message":"no such page"}})");
 }
 
 // A decoded path segment that names an ordinary entry of its directory: not

@@ -28,7 +28,9 @@ constexpr std::chrono::seconds kCloseGrace{5};
 // idle connection keeps only a small one.
 constexpr std::size_t kIdleBufferBytes = 16384;
 
-std::size_t frame_bytes(const OutboundFrame& frame) { return frame.text ? frame.text->size() : 0; }
+std::size_t frame_bytes(const OutboundFrame& frame) {
+  return frame.text ? frame.text->size() : 0;
+}
 }  // namespace
 
 WsSession::WsSession(beast::tcp_stream&& stream, NetContext& context, ConnectionLimit::Slot slot)
@@ -63,7 +65,8 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::seconds(10);
   // Pings keep NATs open and find dead peers; three missed heartbeats is dead.
-  timeouts.idle_timeout = std::chrono::milliseconds(std::max<std::int64_t>(3 * ctx_.config.heartbeat_interval_ms, 3000));
+  timeouts.idle_timeout =
+      std::chrono::milliseconds(std::max<std::int64_t>(3 * ctx_.config.heartbeat_interval_ms, 3000));
   timeouts.keep_alive_pings = true;
   ws_.set_option(timeouts);
   ws_.read_message_max(ctx_.config.max_frame_bytes);
@@ -81,8 +84,10 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
 
   watchdog_armed_ = true;
   watchdog_.expires_after(std::chrono::milliseconds(ctx_.config.hello_timeout_ms));
-  asio::co_spawn(ws_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
-  asio::co_spawn(ws_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
+  asio::co_spawn(
+      ws_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
+  asio::co_spawn(
+      ws_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
 
   co_await read_loop();
 
@@ -128,8 +133,9 @@ asio::awaitable<void> WsSession::read_loop() {
     }
     if (state_ == State::awaiting_hello) {
       if (!handle_hello(text)) continue;
-      if (resume_) asio::co_spawn(ws_.get_executor(), [self = shared_from_this()] { return self->replay(); },
-                                  asio::detached);
+      if (resume_)
+        asio::co_spawn(
+            ws_.get_executor(), [self = shared_from_this()] { return self->replay(); }, asio::detached);
     } else {
       handle_frame(text);
     }
@@ -172,8 +178,8 @@ bool WsSession::handle_hello(const std::string& text) {
     return false;
   }
   synced_up_to_ = reader->head();
-  send_text(protocol::encode_welcome(
-      who_, {ctx_.config.heartbeat_interval_ms, ctx_.core.config.max_text_bytes}, reader->start()));
+  send_text(protocol::encode_welcome(who_, {ctx_.config.heartbeat_interval_ms, ctx_.core.config.max_text_bytes},
+                                     reader->start()));
   if (hello->cursor) {
     resume_ = std::make_shared<ResumeReader>(std::move(*reader));
   } else {
@@ -190,12 +196,13 @@ asio::awaitable<std::optional<Result<std::vector<Message>>>> WsSession::read_pag
   using Page = std::optional<Result<std::vector<Message>>>;
   return asio::async_initiate<decltype(use_awaitable), void(Page)>(
       [this](auto handler) {
-        asio::post(ctx_.blocking, [handler = std::move(handler), reader = resume_, strand = ws_.get_executor()]() mutable {
-          Page page = reader->next_page();
-          asio::post(strand, [handler = std::move(handler), page = std::move(page)]() mutable {
-            std::move(handler)(std::move(page));
-          });
-        });
+        asio::post(ctx_.blocking,
+                   [handler = std::move(handler), reader = resume_, strand = ws_.get_executor()]() mutable {
+                     Page page = reader->next_page();
+                     asio::post(strand, [handler = std::move(handler), page = std::move(page)]() mutable {
+                       std::move(handler)(std::move(page));
+                     });
+                   });
       },
       use_awaitable);
 }
@@ -442,7 +449,8 @@ void WsSession::handle(const protocol::ClientFrame& frame) {
       send_text(protocol::encode_error_frame(r.error()));
     }
   } else if (auto* typing = std::get_if<protocol::TypingFrame>(&frame)) {
-    if (auto r = core.conversations.typing(who_, typing->chat_id); !r) send_text(protocol::encode_error_frame(r.error()));
+    if (auto r = core.conversations.typing(who_, typing->chat_id); !r)
+      send_text(protocol::encode_error_frame(r.error()));
   } else if (auto* sub = std::get_if<protocol::PresenceSubscribeFrame>(&frame)) {
     auto r = core.presence.subscribe(who_, sub->user_ids, presence_watched_);
     if (!r) {

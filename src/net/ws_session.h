@@ -86,7 +86,7 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   // From hello until go_live(). Shared with a page read in flight on the
   // blocking pool, which may outlive the session's interest in it.
   std::shared_ptr<ResumeReader> resume_;
-  LogOffset synced_up_to_ = 0;          // live messages at or below this came with the backlog
+  LogOffset synced_up_to_ = 0;  // live messages at or below this came with the backlog
   std::deque<OutboundFrame> queue_;
   std::deque<OutboundFrame> held_during_sync_;
   std::size_t queued_bytes_ = 0;  // of queue_ and held_during_sync_

@@ -11,7 +11,9 @@ namespace {
 // Group members named in one request; the group size limit is the core's.
 constexpr std::size_t kMaxMemberIds = 100'000;
 
-Error bad(std::string message) { return make_error(ErrorCode::invalid_request, std::move(message)); }
+Error bad(std::string message) {
+  return make_error(ErrorCode::invalid_request, std::move(message));
+}
 
 }  // namespace
 

@@ -79,7 +79,9 @@ ParsedFrame parse_client_frame(std::string_view text) {
   return fail(make_error(ErrorCode::unknown_type, "unknown frame type: " + utf8_sanitize(t, 64)));
 }
 
-std::string encode_cursor(LogOffset offset) { return "o" + std::to_string(offset); }
+std::string encode_cursor(LogOffset offset) {
+  return "o" + std::to_string(offset);
+}
 
 std::optional<LogOffset> decode_cursor(std::string_view cursor) {
   if (cursor.size() < 2 || cursor.size() > 21 || cursor[0] != 'o') return std::nullopt;
@@ -100,8 +102,8 @@ namespace {
 struct EventEncoder {
   std::string operator()(const MessageEvent& e) const { return encode_message_frame(e.message); }
   std::string operator()(const ReceiptEvent& e) const {
-    return json::serialize(json::object{
-        {"type", "receipt"}, {"chat_id", e.chat_id}, {"user_id", e.user_id}, {"read_seq", e.read_seq}});
+    return json::serialize(
+        json::object{{"type", "receipt"}, {"chat_id", e.chat_id}, {"user_id", e.user_id}, {"read_seq", e.read_seq}});
   }
   std::string operator()(const TypingEvent& e) const {
     return json::serialize(json::object{{"type", "typing"}, {"chat_id", e.chat_id}, {"user_id", e.user_id}});
@@ -112,13 +114,14 @@ struct EventEncoder {
     return json::serialize(o);
   }
   std::string operator()(const ChatEvent& e) const {
-    return json::serialize(
-        json::object{{"type", "chat"}, {"event", to_string(e.kind)}, {"chat", chat_object(e.chat)}});
+    return json::serialize(json::object{{"type", "chat"}, {"event", to_string(e.kind)}, {"chat", chat_object(e.chat)}});
   }
 };
 }  // namespace
 
-std::string encode_event(const Event& event) { return std::visit(EventEncoder{}, event); }
+std::string encode_event(const Event& event) {
+  return std::visit(EventEncoder{}, event);
+}
 
 std::string encode_welcome(const AuthContext& who, const WelcomeLimits& limits, LogOffset cursor) {
   return json::serialize(json::object{{"type", "welcome"},

@@ -36,8 +36,7 @@ struct TypingFrame {
   ChatId chat_id;
 };
 
-using ClientFrame =
-    std::variant<HelloFrame, SendFrame, HeartbeatFrame, PresenceSubscribeFrame, ReadFrame, TypingFrame>;
+using ClientFrame = std::variant<HelloFrame, SendFrame, HeartbeatFrame, PresenceSubscribeFrame, ReadFrame, TypingFrame>;
 
 struct FrameError {
   Error error;

@@ -59,13 +59,14 @@ Result<std::vector<std::string>> required_string_array(const json::object& o, st
   if (!v->is_array()) return make_error(ErrorCode::invalid_request, std::string(name) + " must be an array of strings");
   const auto& a = v->get_array();
   if (a.size() > max_items) {
-    return make_error(ErrorCode::invalid_request, std::string(name) + " has more than " +
-                                                      std::to_string(max_items) + " items");
+    return make_error(ErrorCode::invalid_request,
+                      std::string(name) + " has more than " + std::to_string(max_items) + " items");
   }
   std::vector<std::string> out;
   out.reserve(a.size());
   for (const auto& item : a) {
-    if (!item.is_string()) return make_error(ErrorCode::invalid_request, std::string(name) + " must be an array of strings");
+    if (!item.is_string())
+      return make_error(ErrorCode::invalid_request, std::string(name) + " must be an array of strings");
     out.emplace_back(item.get_string());
   }
   return out;

@@ -8,9 +8,8 @@ namespace parley::protocol {
 namespace json = boost::json;
 
 json::object message_object(const Message& m) {
-  return json::object{{"chat_id", m.chat_id},     {"seq", m.seq},
-                      {"sender_id", m.sender_id}, {"text", m.text},
-                      {"ts", m.ts},               {"client_msg_id", m.client_msg_id}};
+  return json::object{{"chat_id", m.chat_id}, {"seq", m.seq}, {"sender_id", m.sender_id},
+                      {"text", m.text},       {"ts", m.ts},   {"client_msg_id", m.client_msg_id}};
 }
 
 json::object chat_object(const ChatView& chat) {
@@ -20,12 +19,8 @@ json::object chat_object(const ChatView& chat) {
     members.push_back(
         json::object{{"user_id", m.user_id}, {"display_name", m.display_name}, {"role", to_string(m.role)}});
   }
-  json::object o{{"chat_id", chat.chat_id},
-                 {"kind", to_string(chat.kind)},
-                 {"name", chat.name},
-                 {"members", std::move(members)},
-                 {"last_seq", chat.last_seq},
-                 {"created_at", chat.created_at}};
+  json::object o{{"chat_id", chat.chat_id},       {"kind", to_string(chat.kind)}, {"name", chat.name},
+                 {"members", std::move(members)}, {"last_seq", chat.last_seq},    {"created_at", chat.created_at}};
   if (chat.read_seq) o.emplace("read_seq", *chat.read_seq);
   o.emplace("last_message", chat.last_message ? json::value(message_object(*chat.last_message)) : json::value(nullptr));
   return o;

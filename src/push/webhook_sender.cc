@@ -24,8 +24,8 @@ using push::refusal;
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using asio::ip::tcp;
 using asio::use_awaitable;
+using asio::ip::tcp;
 
 struct WebhookPushSender::Impl {
   std::chrono::milliseconds timeout;
@@ -98,7 +98,9 @@ WebhookPushSender::WebhookPushSender(inet::HostAllowList allow, std::chrono::mil
   impl_->allow = std::move(allow);
 }
 
-WebhookPushSender::~WebhookPushSender() { stop(); }
+WebhookPushSender::~WebhookPushSender() {
+  stop();
+}
 
 void WebhookPushSender::start() {
   if (impl_->thread.joinable()) return;
@@ -112,9 +114,8 @@ void WebhookPushSender::stop() {
 }
 
 void WebhookPushSender::send(const PushJob& job, std::function<void(bool delivered)> done) {
-  asio::co_spawn(impl_->ioc, impl_->post(job), [done = std::move(done)](const std::exception_ptr& e, bool delivered) {
-    done(!e && delivered);
-  });
+  asio::co_spawn(impl_->ioc, impl_->post(job),
+                 [done = std::move(done)](const std::exception_ptr& e, bool delivered) { done(!e && delivered); });
 }
 
 std::string WebhookPushSender::body_of(const PushJob& job) {

@@ -6,7 +6,9 @@
 namespace parley::push {
 namespace {
 
-Error bad(const std::string& why) { return make_error(ErrorCode::invalid_request, "url " + why); }
+Error bad(const std::string& why) {
+  return make_error(ErrorCode::invalid_request, "url " + why);
+}
 
 bool is_localhost_name(const std::string& name) {
   constexpr std::string_view kSuffix = ".localhost";  // RFC 6761: always loopback
@@ -47,7 +49,8 @@ Result<WebhookUrl> parse_webhook_url(const std::string& text) {
       out.literal = inet::parse_numeric_host(out.host);
       break;
     }
-    default: return bad("host must be a DNS name or an IP address");
+    default:
+      return bad("host must be a DNS name or an IP address");
   }
   if (url->has_port()) {
     // port_number() wraps values past 65535; read the digits ourselves.

@@ -20,11 +20,11 @@ namespace parley::push {
 inline constexpr std::size_t kMaxWebhookUrlBytes = 2048;
 
 struct WebhookUrl {
-  std::string host;                    // decoded name, or the address without brackets
+  std::string host;                      // decoded name, or the address without brackets
   std::optional<inet::Address> literal;  // set when the host is an IP literal
   std::uint16_t port = 80;
-  std::string target;         // path and query, never empty
-  std::string host_header;    // as written, for the Host header
+  std::string target;       // path and query, never empty
+  std::string host_header;  // as written, for the Host header
 };
 
 // invalid_request with a message naming the problem.

@@ -4,34 +4,62 @@ namespace parley {
 
 const char* to_string(StoreMethod method) {
   switch (method) {
-    case StoreMethod::create_user: return "create_user";
-    case StoreMethod::find_user: return "find_user";
-    case StoreMethod::find_user_by_email: return "find_user_by_email";
-    case StoreMethod::set_last_active: return "set_last_active";
-    case StoreMethod::put_device: return "put_device";
-    case StoreMethod::find_device: return "find_device";
-    case StoreMethod::find_device_by_token: return "find_device_by_token";
-    case StoreMethod::devices_of_user: return "devices_of_user";
-    case StoreMethod::put_chat: return "put_chat";
-    case StoreMethod::find_chat: return "find_chat";
-    case StoreMethod::find_direct_chat: return "find_direct_chat";
-    case StoreMethod::chats_of_user: return "chats_of_user";
-    case StoreMethod::read_marker: return "read_marker";
-    case StoreMethod::set_read_marker: return "set_read_marker";
-    case StoreMethod::last_seq: return "last_seq";
-    case StoreMethod::last_offset: return "last_offset";
-    case StoreMethod::find_by_client_msg_id: return "find_by_client_msg_id";
-    case StoreMethod::append: return "append";
-    case StoreMethod::find: return "find";
-    case StoreMethod::read_before: return "read_before";
-    case StoreMethod::read_after: return "read_after";
-    case StoreMethod::read_offset_range: return "read_offset_range";
-    case StoreMethod::read_log: return "read_log";
-    case StoreMethod::put_push_jobs: return "put_push_jobs";
-    case StoreMethod::delete_push_job: return "delete_push_job";
-    case StoreMethod::load_push_jobs: return "load_push_jobs";
-    case StoreMethod::push_planned_offset: return "push_planned_offset";
-    case StoreMethod::put_planned_push_jobs: return "put_planned_push_jobs";
+    case StoreMethod::create_user:
+      return "create_user";
+    case StoreMethod::find_user:
+      return "find_user";
+    case StoreMethod::find_user_by_email:
+      return "find_user_by_email";
+    case StoreMethod::set_last_active:
+      return "set_last_active";
+    case StoreMethod::put_device:
+      return "put_device";
+    case StoreMethod::find_device:
+      return "find_device";
+    case StoreMethod::find_device_by_token:
+      return "find_device_by_token";
+    case StoreMethod::devices_of_user:
+      return "devices_of_user";
+    case StoreMethod::put_chat:
+      return "put_chat";
+    case StoreMethod::find_chat:
+      return "find_chat";
+    case StoreMethod::find_direct_chat:
+      return "find_direct_chat";
+    case StoreMethod::chats_of_user:
+      return "chats_of_user";
+    case StoreMethod::read_marker:
+      return "read_marker";
+    case StoreMethod::set_read_marker:
+      return "set_read_marker";
+    case StoreMethod::last_seq:
+      return "last_seq";
+    case StoreMethod::last_offset:
+      return "last_offset";
+    case StoreMethod::find_by_client_msg_id:
+      return "find_by_client_msg_id";
+    case StoreMethod::append:
+      return "append";
+    case StoreMethod::find:
+      return "find";
+    case StoreMethod::read_before:
+      return "read_before";
+    case StoreMethod::read_after:
+      return "read_after";
+    case StoreMethod::read_offset_range:
+      return "read_offset_range";
+    case StoreMethod::read_log:
+      return "read_log";
+    case StoreMethod::put_push_jobs:
+      return "put_push_jobs";
+    case StoreMethod::delete_push_job:
+      return "delete_push_job";
+    case StoreMethod::load_push_jobs:
+      return "load_push_jobs";
+    case StoreMethod::push_planned_offset:
+      return "push_planned_offset";
+    case StoreMethod::put_planned_push_jobs:
+      return "put_planned_push_jobs";
   }
   return "?";
 }

@@ -307,8 +307,8 @@ std::string MemoryStore::dump() const {
   for (const auto& [key, seq] : read_markers_) out << "marker " << key.first << ' ' << key.second << ' ' << seq << '\n';
   for (const auto& [chat, log] : messages_) {
     for (const auto& [seq, m] : log) {
-      out << "message " << chat << ' ' << seq << ' ' << m.offset << ' ' << m.sender_id << ' ' << m.client_msg_id
-          << ' ' << m.text << '\n';
+      out << "message " << chat << ' ' << seq << ' ' << m.offset << ' ' << m.sender_id << ' ' << m.client_msg_id << ' '
+          << m.text << '\n';
     }
   }
   out << "last_offset " << last_offset_ << '\n';

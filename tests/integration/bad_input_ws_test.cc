@@ -256,8 +256,7 @@ TEST_F(RateLimitTest, BurstBeyondTheRateGetsRateLimited) {
         auto r = ws->next_matching(
             [&](const json::object& o) {
               const std::string t = str_field(o, "type");
-              return (t == "ack" && str_field(o, "client_msg_id") == id) ||
-                     (t == "error" && str_field(o, "ref") == id);
+              return (t == "ack" && str_field(o, "client_msg_id") == id) || (t == "error" && str_field(o, "ref") == id);
             },
             kWait);
         if (r && str_field(*r, "type") == "ack") calm_seq = int_field(*r, "seq");

@@ -91,10 +91,10 @@ TEST_F(ChatPagesTest, OnlyMyChatsAndAfterNeedNotExist) {
 TEST_F(ChatPagesTest, BadLimitOrAfterIs400) {
   Session alice = new_session("alice");
   make_groups(alice, 2);
-  for (const std::string& query : std::vector<std::string>{"?limit=0", "?limit=1001", "?limit=-1", "?limit=abc", "?limit=", "?limit=1.5",
-                                  "?limit=99999999999999999999", "?after=", "?after=%00", "?after=a%2Fb",
-                                  "?after=%C3%28", "?after=" + std::string(200, 'a'), "?limit=2&limit=3",
-                                  "?after=a&after=b"}) {
+  for (const std::string& query :
+       std::vector<std::string>{"?limit=0", "?limit=1001", "?limit=-1", "?limit=abc", "?limit=", "?limit=1.5",
+                                "?limit=99999999999999999999", "?after=", "?after=%00", "?after=a%2Fb", "?after=%C3%28",
+                                "?after=" + std::string(200, 'a'), "?limit=2&limit=3", "?after=a&after=b"}) {
     auto r = alice.call("GET", "/v1/chats" + query);
     EXPECT_TRUE(is_error(r, 400, "invalid_request")) << query.substr(0, 40) << " " << r.raw;
   }

@@ -1,11 +1,11 @@
 // At the open-file limit the server keeps descriptors for its store, keeps
 // serving the connections it has, refuses new ones (logging that once a
 // second, not once per refusal) and takes new ones again when room returns.
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include <fstream>
 

@@ -15,12 +15,18 @@ constexpr int kAddressBurst = 12;
 class LoginThrottleTest : public ParleyTest {
  protected:
   std::vector<std::string> server_flags() const override {
-    return {"--threads", "2",
-            "--login-account-burst", std::to_string(kAccountBurst),
-            "--login-account-per-minute", "1",
-            "--login-address-burst", std::to_string(kAddressBurst),
-            "--login-address-per-minute", "1",
-            "--trusted-proxies", "127.0.0.1"};
+    return {"--threads",
+            "2",
+            "--login-account-burst",
+            std::to_string(kAccountBurst),
+            "--login-account-per-minute",
+            "1",
+            "--login-address-burst",
+            std::to_string(kAddressBurst),
+            "--login-address-per-minute",
+            "1",
+            "--trusted-proxies",
+            "127.0.0.1"};
   }
 
   HttpResponse post_from(const std::string& address, const std::string& path, const json::object& body) {

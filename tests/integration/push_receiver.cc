@@ -131,9 +131,9 @@ void PushReceiver::serve(int fd) {
     requests_.push_back(req);
   }
   const std::string reason = status == 200 ? "OK" : "Error";
-  const std::string response =
-      "HTTP/1.1 " + std::to_string(status) + " " + reason + "\r\nContent-Length: 0\r\nConnection: close\r\n" +
-      (location.empty() ? "" : "Location: " + location + "\r\n") + "\r\n";
+  const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
+                               "\r\nContent-Length: 0\r\nConnection: close\r\n" +
+                               (location.empty() ? "" : "Location: " + location + "\r\n") + "\r\n";
   ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
 }
 

@@ -256,8 +256,8 @@ TEST_F(PushCoalescingTest, GroupMessagesToManyOfflineMembersPushEachOnceCoalesce
     auto all = receiver.accepted([&](const json::object& o) { return str_field(o, "device_id") == m.device_id(); });
     EXPECT_EQ(all.size(), 2u) << m.user_id() << ": pushed twice for one message";
   }
-  EXPECT_TRUE(receiver.accepted([&](const json::object& o) { return str_field(o, "user_id") == alice.user_id(); })
-                  .empty());
+  EXPECT_TRUE(
+      receiver.accepted([&](const json::object& o) { return str_field(o, "user_id") == alice.user_id(); }).empty());
 }
 
 }  // namespace

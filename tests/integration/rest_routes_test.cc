@@ -58,8 +58,8 @@ TEST_F(RestRoutesTest, UnknownPathsAre404AndKnownOnesStillNeedATokenFirst) {
   EXPECT_TRUE(is_error(raw("GET", "/v1/nope"), 404, "not_found"));
   EXPECT_TRUE(is_error(raw("GET", "/v1/me"), 401, "unauthorized"));
   EXPECT_TRUE(is_error(raw("GET", "/v1/chats/x"), 401, "unauthorized"));
-  EXPECT_TRUE(is_error(raw("POST", "/v1/chats/x/messages", "", R"({"client_msg_id":"m","text":"t"})"), 401,
-                       "unauthorized"));
+  EXPECT_TRUE(
+      is_error(raw("POST", "/v1/chats/x/messages", "", R"({"client_msg_id":"m","text":"t"})"), 401, "unauthorized"));
   EXPECT_TRUE(is_error(raw("GET", "/v1/me", "not-a-token"), 401, "unauthorized"));
   EXPECT_EQ(raw("GET", "/v1/me/", alice.token()).status, 200) << "a trailing slash is the same path";
 }
@@ -77,7 +77,8 @@ TEST_F(RestRoutesTest, HostilePathAndQueryParameters) {
   EXPECT_TRUE(is_error(raw("GET", "/v1/users?email=a@b.c&email=d@e.f", t), 400, "invalid_request"));
   EXPECT_TRUE(is_error(raw("GET", "/v1/presence?user_ids=", t), 400, "invalid_request"));
   // Path parameters are opaque ids: encoded slashes, dots, NUL, invalid UTF-8 and long ones find nothing.
-  for (const std::string& id : std::vector<std::string>{"%2e%2e", "..%2F..%2Fetc", "%00", "%C3%28", std::string(5000, 'a'), "a%2Fb"}) {
+  for (const std::string& id :
+       std::vector<std::string>{"%2e%2e", "..%2F..%2Fetc", "%00", "%C3%28", std::string(5000, 'a'), "a%2Fb"}) {
     auto r = raw("GET", "/v1/chats/" + id + "/messages", t);
     EXPECT_TRUE(r.status == 404 || r.status == 403 || r.status == 400) << id.substr(0, 40) << " " << r.status;
     r = raw("POST", "/v1/chats/" + id + "/messages", t, R"({"client_msg_id":"m","text":"t"})");

@@ -81,8 +81,8 @@ void ServerProcess::start() {
   // so no other process can take the port between choosing and binding it.
   port_ = 0;
   std::filesystem::remove(port_file_);
-  std::vector<std::string> args = {PARLEYD_PATH, "--listen", host_ + ":0", "--port-file", port_file_, "--data-dir",
-                                   data_dir_};
+  std::vector<std::string> args = {PARLEYD_PATH, "--listen",   host_ + ":0", "--port-file",
+                                   port_file_,   "--data-dir", data_dir_};
   args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());

@@ -76,8 +76,8 @@ TEST_F(StaticFilesTest, ServesFilesOfTheWebRoot) {
 }
 
 TEST_F(StaticFilesTest, RefusesAbsoluteAndDoubledSlashes) {
-  for (const char* target : {"//etc/passwd", "///etc/passwd", "//proc/self/environ", "/assets//app.js",
-                             "//" /* doubled root */}) {
+  for (const char* target :
+       {"//etc/passwd", "///etc/passwd", "//proc/self/environ", "/assets//app.js", "//" /* doubled root */}) {
     expect_refused(target);
   }
 }

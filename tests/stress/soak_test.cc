@@ -37,7 +37,7 @@ struct SoakUser {
 // What parleyd reports about its memory (GET /v1/stats).
 struct MemorySample {
   double at_s = 0;
-  long rss_kib = 0;  // anonymous resident memory
+  long rss_kib = 0;    // anonymous resident memory
   long store_kib = 0;  // memtables + block cache + table readers
   long connections = 0;
   long heap_kib() const { return rss_kib - store_kib; }

@@ -44,7 +44,8 @@ class CoreTest : public ::testing::Test {
   void rebuild() {
     if (core) core->stop();
     core.reset();
-    core = std::make_unique<Core>(config, CorePorts{faults, faults, faults, faults, credentials, clock, sink, push_sender});
+    core = std::make_unique<Core>(config,
+                                  CorePorts{faults, faults, faults, faults, credentials, clock, sink, push_sender});
     core->start();
   }
 

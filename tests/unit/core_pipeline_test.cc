@@ -59,9 +59,8 @@ TEST_F(PipelineTest, ResendInTheSameBatchIsStillOneMessage) {
   for (int i = 0; i < 50; ++i) {
     auto promise = std::make_shared<std::promise<Result<SendAck>>>();
     futures.push_back(promise->get_future());
-    core->pipeline.submit(SendRequest{who, chat, "same", "x"}, [promise](Result<SendAck> r) {
-      promise->set_value(std::move(r));
-    });
+    core->pipeline.submit(SendRequest{who, chat, "same", "x"},
+                          [promise](Result<SendAck> r) { promise->set_value(std::move(r)); });
   }
   for (auto& f : futures) {
     auto r = f.get();

@@ -95,11 +95,11 @@ TEST_F(PresenceTest, SubscriptionsOfTwoConnectionsOfOneDeviceAreCounted) {
   ASSERT_TRUE(core->presence.subscribe(wb, {c}, first_tab).ok());
   ASSERT_TRUE(core->presence.subscribe(wb, {c, c}, second_tab).ok());
   ASSERT_TRUE(core->presence.subscribe(wb, {c}, second_tab).ok());  // asking again counts nothing new
-  core->presence.unsubscribe(wb, {c});  // the first tab closes
+  core->presence.unsubscribe(wb, {c});                              // the first tab closes
   sink.clear();
   core->presence.heartbeat(wc);
   EXPECT_EQ(sink.deliveries_of<PresenceEvent>().size(), 2u);  // contacts, then the device still subscribed
-  core->presence.unsubscribe(wb, {c});  // the second tab closes
+  core->presence.unsubscribe(wb, {c});                        // the second tab closes
   sink.clear();
   core->presence.logged_out(wc);
   EXPECT_EQ(sink.deliveries_of<PresenceEvent>().size(), 1u);

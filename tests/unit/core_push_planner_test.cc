@@ -61,7 +61,7 @@ TEST_F(PushPlannerTest, MessagesWithinTheWindowBecomeOnePushPerDeviceWithACount)
   push_sender.set_outcome(RecordingPushSender::Outcome::held);  // sent jobs stay stored
   for (int i = 1; i <= 3; ++i) ASSERT_TRUE(send(wa, chat, "m" + std::to_string(i), "text " + std::to_string(i)).ok());
   EXPECT_EQ(push_sender.sent_count(), 0u);  // still inside the window
-  core->stop();  // plans what is committed; the jobs are stored
+  core->stop();                             // plans what is committed; the jobs are stored
   auto jobs = *store.load_push_jobs();
   ASSERT_EQ(jobs.size(), 2u);
   for (const auto& job : jobs) {
@@ -117,8 +117,8 @@ TEST_F(PushPlannerTest, AStoreWithoutAMarkerIsPlannedUpToItsHead) {
   MemoryStore fresh;
   FaultyStore fresh_faults(fresh);
   ASSERT_TRUE(fresh.append({Message{"c", 1, "u", "d", "old", "old", 1, 7}}).ok());
-  Core old_data(config, CorePorts{fresh_faults, fresh_faults, fresh_faults, fresh_faults, credentials, clock, sink,
-                                  push_sender});
+  Core old_data(
+      config, CorePorts{fresh_faults, fresh_faults, fresh_faults, fresh_faults, credentials, clock, sink, push_sender});
   old_data.start();
   EXPECT_EQ(*fresh.push_planned_offset(), std::optional<LogOffset>(7));
   old_data.stop();

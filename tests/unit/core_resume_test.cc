@@ -27,8 +27,7 @@ class ResumeReaderTest : public CoreTest {
 
   ResumeReader open(LogOffset cursor, ResumeLimits limits, std::optional<LogOffset> head = std::nullopt) {
     auto reader = ResumeReader::open(
-        core->conversations, ann_, cursor,
-        [&] { return head.value_or(core->pipeline.committed_offset()); }, limits);
+        core->conversations, ann_, cursor, [&] { return head.value_or(core->pipeline.committed_offset()); }, limits);
     EXPECT_TRUE(reader.ok());
     return std::move(*reader);
   }

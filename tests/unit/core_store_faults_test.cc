@@ -258,8 +258,7 @@ TEST_F(StoreFaultTest, DeviceLookupFailuresAreNeverUnauthorized) {
 
   inject(StoreMethod::find_device);
   EXPECT_EQ(core->accounts.logout(tablet).error().code, ErrorCode::unavailable);
-  EXPECT_EQ(core->accounts.set_push(tablet, {"webhook", "http://127.0.0.1:9/b"}).error().code,
-            ErrorCode::unavailable);
+  EXPECT_EQ(core->accounts.set_push(tablet, {"webhook", "http://127.0.0.1:9/b"}).error().code, ErrorCode::unavailable);
   EXPECT_EQ(core->accounts.clear_push(tablet).error().code, ErrorCode::unavailable);
   faults.heal_all();
   faults.fail(StoreMethod::find_device_by_token);
@@ -282,8 +281,8 @@ TEST_F(StoreFaultTest, PushPlanningFailuresNeverFailASendNorLoseItsPush) {
     const LogOffset planned = core->push_planner.planned_offset();
     faults.fail(method);
     auto sent = send(wa, chat, std::string("for-") + to_string(method), "x");  // bob has no connected device
-    ASSERT_TRUE(sent.ok());  // planning is not on the commit path
-    ASSERT_TRUE(eventually([&] { return faults.calls(method) >= 2; }));  // retried
+    ASSERT_TRUE(sent.ok());                                                    // planning is not on the commit path
+    ASSERT_TRUE(eventually([&] { return faults.calls(method) >= 2; }));        // retried
     EXPECT_EQ(core->push_planner.planned_offset(), planned);
     EXPECT_EQ(push_sender.sent_count(), pushed);
     faults.heal_all();

@@ -153,10 +153,17 @@ TEST(PageParams, DefaultsBoundsAndCursors) {
   ASSERT_TRUE(page);
   EXPECT_EQ(page->limit, 1000u);
   EXPECT_EQ(page->after, "0a1b_c-D");
-  for (auto bad : std::vector<std::vector<std::pair<std::string, std::string>>>{
-           {{"limit", "0"}}, {{"limit", "1001"}}, {{"limit", "-5"}}, {{"limit", ""}}, {{"limit", "1"}, {"limit", "2"}},
-           {{"after", ""}}, {{"after", std::string(129, 'a')}}, {{"after", "a/b"}}, {{"after", std::string("a\0b", 3)}},
-           {{"after", "\xC3\x28"}}, {{"after", "a"}, {"after", "b"}}}) {
+  for (auto bad : std::vector<std::vector<std::pair<std::string, std::string>>>{{{"limit", "0"}},
+                                                                                {{"limit", "1001"}},
+                                                                                {{"limit", "-5"}},
+                                                                                {{"limit", ""}},
+                                                                                {{"limit", "1"}, {"limit", "2"}},
+                                                                                {{"after", ""}},
+                                                                                {{"after", std::string(129, 'a')}},
+                                                                                {{"after", "a/b"}},
+                                                                                {{"after", std::string("a\0b", 3)}},
+                                                                                {{"after", "\xC3\x28"}},
+                                                                                {{"after", "a"}, {"after", "b"}}}) {
     auto r = parse_page_params(QueryParams(bad), 200, 1000);
     EXPECT_TRUE(fails_with(r, ErrorCode::invalid_request)) << bad.front().first << "=" << bad.front().second;
   }

@@ -15,10 +15,14 @@ namespace {
 TEST(Utf8Sanitize, KeepsValidTextAndReplacesEveryIllFormedByte) {
   EXPECT_EQ(utf8_sanitize("plain", 100), "plain");
   EXPECT_EQ(utf8_sanitize("caf\xC3\xA9", 100), "caf\xC3\xA9");
-  EXPECT_EQ(utf8_sanitize("a\xFF" "b", 100), "a\xEF\xBF\xBD" "b");
-  EXPECT_EQ(utf8_sanitize("\xC3\x28", 100), "\xEF\xBF\xBD(");               // broken pair
+  EXPECT_EQ(utf8_sanitize("a\xFF"
+                          "b",
+                          100),
+            "a\xEF\xBF\xBD"
+            "b");
+  EXPECT_EQ(utf8_sanitize("\xC3\x28", 100), "\xEF\xBF\xBD(");                             // broken pair
   EXPECT_EQ(utf8_sanitize("\xED\xA0\x80", 100), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // surrogate
-  EXPECT_EQ(utf8_sanitize("\xC0\xAF", 100), "\xEF\xBF\xBD\xEF\xBF\xBD");    // overlong "/"
+  EXPECT_EQ(utf8_sanitize("\xC0\xAF", 100), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong "/"
 }
 
 TEST(Utf8Sanitize, CutsBetweenCharactersWithinTheLimit) {
@@ -65,9 +69,8 @@ TEST(ErrorFrames, BoundTheMessageAndDropRefsNoSendCouldCarry) {
   auto o = boost::json::parse(frame).as_object();
   EXPECT_LE(o.at("message").as_string().size(), kMaxErrorMessageBytes);
   EXPECT_FALSE(o.contains("ref"));
-  EXPECT_FALSE(boost::json::parse(encode_error_frame(long_message, std::string("bad\xFF")))
-                   .as_object()
-                   .contains("ref"));
+  EXPECT_FALSE(
+      boost::json::parse(encode_error_frame(long_message, std::string("bad\xFF"))).as_object().contains("ref"));
   auto kept = boost::json::parse(encode_error_frame(long_message, std::string("m-1"))).as_object();
   EXPECT_EQ(kept.at("ref").as_string(), "m-1");
   auto body = encode_error_body(make_error(ErrorCode::not_found, "no such user: \xC3"));

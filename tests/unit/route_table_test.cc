@@ -8,7 +8,9 @@ namespace {
 
 using Table = RouteTable<int>;
 
-std::vector<std::string> segs(std::initializer_list<const char*> parts) { return {parts.begin(), parts.end()}; }
+std::vector<std::string> segs(std::initializer_list<const char*> parts) {
+  return {parts.begin(), parts.end()};
+}
 
 Table sample() {
   Table t;

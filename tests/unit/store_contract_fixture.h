@@ -134,8 +134,8 @@ inline auto fields(const Message& m) {
   return std::tie(m.chat_id, m.seq, m.sender_id, m.sender_device_id, m.client_msg_id, m.text, m.ts, m.offset);
 }
 inline auto fields(const PushJob& j) {
-  return std::tie(j.id, j.user_id, j.device_id, j.url, j.chat_id, j.seq, j.sender_id, j.preview, j.count,
-                  j.attempts, j.next_attempt_at, j.give_up_at);
+  return std::tie(j.id, j.user_id, j.device_id, j.url, j.chat_id, j.seq, j.sender_id, j.preview, j.count, j.attempts,
+                  j.next_attempt_at, j.give_up_at);
 }
 
 // "user:role" per member, in stored order.

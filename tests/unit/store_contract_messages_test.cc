@@ -116,7 +116,8 @@ TYPED_TEST(MessageLogContract, ReadOffsetRangeKeepsToTheChatAndTheRange) {
   ASSERT_TRUE(this->log().append({make_message("a", 3, 5), make_message("b", 3, 6), make_message("a", 4, 7)}).ok());
 
   EXPECT_EQ(seqs(must(this->log().read_offset_range("a", 0, 7, 10))), (std::vector<Seq>{1, 2, 3, 4}));
-  EXPECT_EQ(seqs(must(this->log().read_offset_range("a", 1, 5, 10))), (std::vector<Seq>{2, 3}));  // after < offset <= up_to
+  EXPECT_EQ(seqs(must(this->log().read_offset_range("a", 1, 5, 10))),
+            (std::vector<Seq>{2, 3}));  // after < offset <= up_to
   EXPECT_EQ(seqs(must(this->log().read_offset_range("a", 2, 4, 10))), (std::vector<Seq>{2}));
   EXPECT_EQ(seqs(must(this->log().read_offset_range("b", 0, 6, 2))), (std::vector<Seq>{1, 2}));
   EXPECT_EQ(seqs(must(this->log().read_offset_range("b", 3, kMax, 10))), (std::vector<Seq>{2, 3}));
@@ -226,7 +227,7 @@ TYPED_TEST(MessageLogContract, ReadLogIsEveryChatInOffsetOrder) {
   for (const auto& m : all) offsets.push_back(m.offset);
   EXPECT_EQ(offsets, (std::vector<LogOffset>{1, 2, 3, 4, 5}));
   EXPECT_EQ(fields(all[3]), fields(make_message("c", 1, 4)));
-  EXPECT_EQ(must(this->log().read_log(1, 3, 100)).size(), 2u);      // after is exclusive, up_to inclusive
+  EXPECT_EQ(must(this->log().read_log(1, 3, 100)).size(), 2u);       // after is exclusive, up_to inclusive
   EXPECT_EQ(must(this->log().read_log(0, 5, 2)).back().offset, 2u);  // limit
   EXPECT_TRUE(must(this->log().read_log(5, 9, 100)).empty());
   EXPECT_TRUE(must(this->log().read_log(3, 3, 100)).empty());

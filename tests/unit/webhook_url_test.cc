@@ -14,19 +14,48 @@ using inet::Address;
 using inet::HostAllowList;
 using inet::IpNetwork;
 
-Address addr(const char* text) { return boost::asio::ip::make_address(text); }
+Address addr(const char* text) {
+  return boost::asio::ip::make_address(text);
+}
 
-HostAllowList allow(const char* list) { return HostAllowList::parse(list).value(); }
+HostAllowList allow(const char* list) {
+  return HostAllowList::parse(list).value();
+}
 
 TEST(SpecialUseAddress, ForbiddenRangesAreNamed) {
   const char* forbidden[] = {
-      "127.0.0.1",        "127.255.255.254", "10.1.2.3",       "172.16.0.1",      "172.31.255.255",
-      "192.168.0.1",      "169.254.169.254", "100.64.0.1",     "100.100.100.200", "192.0.0.192",
-      "0.0.0.0",          "0.1.2.3",         "224.0.0.1",      "239.255.255.250", "255.255.255.255",
-      "240.0.0.1",        "198.18.0.1",      "::",             "::1",             "fc00::1",
-      "fd00:ec2::254",    "fe80::1",         "fec0::1",        "ff02::1",         "::ffff:127.0.0.1",
-      "::ffff:10.0.0.1",  "::ffff:169.254.169.254", "::127.0.0.1", "64:ff9b::7f00:1", "2002:7f00:1::1",
-      "2002:a9fe:a9fe::", "100::1",
+      "127.0.0.1",
+      "127.255.255.254",
+      "10.1.2.3",
+      "172.16.0.1",
+      "172.31.255.255",
+      "192.168.0.1",
+      "169.254.169.254",
+      "100.64.0.1",
+      "100.100.100.200",
+      "192.0.0.192",
+      "0.0.0.0",
+      "0.1.2.3",
+      "224.0.0.1",
+      "239.255.255.250",
+      "255.255.255.255",
+      "240.0.0.1",
+      "198.18.0.1",
+      "::",
+      "::1",
+      "fc00::1",
+      "fd00:ec2::254",
+      "fe80::1",
+      "fec0::1",
+      "ff02::1",
+      "::ffff:127.0.0.1",
+      "::ffff:10.0.0.1",
+      "::ffff:169.254.169.254",
+      "::127.0.0.1",
+      "64:ff9b::7f00:1",
+      "2002:7f00:1::1",
+      "2002:a9fe:a9fe::",
+      "100::1",
   };
   for (const char* a : forbidden) EXPECT_TRUE(inet::special_use(addr(a)).has_value()) << a;
   EXPECT_EQ(inet::special_use(addr("127.0.0.1")).value(), "loopback");
@@ -34,9 +63,9 @@ TEST(SpecialUseAddress, ForbiddenRangesAreNamed) {
 }
 
 TEST(SpecialUseAddress, PublicAddressesPass) {
-  const char* public_addresses[] = {"8.8.8.8",     "93.184.216.34", "172.32.0.1",  "100.128.0.1", "169.255.0.1",
-                                    "11.0.0.1",    "2001:4860:4860::8888", "2a00:1450::1", "::ffff:8.8.8.8",
-                                    "64:ff9b::808:808", "2002:808:808::1"};
+  const char* public_addresses[] = {"8.8.8.8",        "93.184.216.34",    "172.32.0.1",           "100.128.0.1",
+                                    "169.255.0.1",    "11.0.0.1",         "2001:4860:4860::8888", "2a00:1450::1",
+                                    "::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"};
   for (const char* a : public_addresses) EXPECT_FALSE(inet::special_use(addr(a)).has_value()) << a;
 }
 

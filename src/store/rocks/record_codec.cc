@@ -219,8 +219,8 @@ std::optional<PushJob> decode_push_job(std::string_view bytes) {
   ByteReader in(bytes);
   PushJob job;
   std::uint8_t version = 0;
-  if (!in.u8(version) || (version != kPushJobV1 && version != kPushJobV2) || !in.u64(job.id) ||
-      !in.str(job.user_id) || !in.str(job.device_id) || !in.str(job.url) || !in.str(job.chat_id) || !in.u64(job.seq) ||
+  if (!in.u8(version) || (version != kPushJobV1 && version != kPushJobV2) || !in.u64(job.id) || !in.str(job.user_id) ||
+      !in.str(job.device_id) || !in.str(job.url) || !in.str(job.chat_id) || !in.u64(job.seq) ||
       !in.str(job.sender_id) || !in.str(job.preview) || !in.u32(job.attempts) || !in.i64(job.next_attempt_at) ||
       !in.i64(job.give_up_at)) {
     return std::nullopt;

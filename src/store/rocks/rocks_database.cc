@@ -27,8 +27,8 @@ constexpr std::size_t kIndexWriteBuffer = std::size_t{8} << 20;
 constexpr double kBloomBitsPerKey = 10;  // ~1% false positives
 
 constexpr std::array<const char*, kColumnCount> kColumnNames = {
-    "users",  "emails",       "devices",  "tokens",     "user_devices", "chats",     "user_chats",
-    "direct", "read_markers", "messages", "client_ids", "offsets",      "log",       "push_jobs", "meta",
+    "users",        "emails",   "devices",    "tokens",  "user_devices", "chats",     "user_chats", "direct",
+    "read_markers", "messages", "client_ids", "offsets", "log",          "push_jobs", "meta",
 };
 
 // Columns read mostly by exact key, often for keys that do not exist (a new

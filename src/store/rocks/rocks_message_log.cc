@@ -48,8 +48,7 @@ Result<std::vector<Message>> scan_messages(rocks::RocksDatabase& db, std::string
 
 // The messages under `keys` (read from `index`), in order. A key with no
 // message is damage in the index, never a message to skip.
-Result<std::vector<Message>> messages_at(rocks::RocksDatabase& db, const std::vector<std::string>& keys,
-                                         Column index) {
+Result<std::vector<Message>> messages_at(rocks::RocksDatabase& db, const std::vector<std::string>& keys, Column index) {
   auto records = db.multi_get(Column::messages, keys);
   if (!records) return records.error();
   std::vector<Message> out;
