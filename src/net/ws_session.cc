@@ -91,12 +91,7 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
 
   co_await read_loop();
 
-  state_ = State::closing;
-  resume_.reset();
-  queue_.clear();
-  held_during_sync_.clear();
-  queued_bytes_ = 0;
-  stop_timers();
+  enter_closing();
   finished_ = true;
   watchdog_.cancel();
   if (attached_) {
@@ -268,9 +263,7 @@ asio::awaitable<void> WsSession::write_loop() {
     write_started_.reset();
     queue_drained_.cancel();
     if (ec) {
-      state_ = State::closing;
-      queue_.clear();
-      queued_bytes_ = 0;
+      enter_closing();
       break;
     }
   }
@@ -353,19 +346,19 @@ void WsSession::send_text(std::string text) {
   if (admit(queue_, OutboundFrame{std::make_shared<const std::string>(std::move(text)), 0})) wake_writer_.cancel();
 }
 
-void WsSession::stop_timers() {
+void WsSession::enter_closing() {
+  state_ = State::closing;
+  resume_.reset();
+  queue_.clear();
+  held_during_sync_.clear();
+  queued_bytes_ = 0;
   wake_writer_.cancel();
   queue_drained_.cancel();
 }
 
 void WsSession::close_with(std::uint16_t code, const char* reason) {
   if (state_ == State::closing) return;
-  state_ = State::closing;
-  resume_.reset();
-  queue_.clear();
-  held_during_sync_.clear();
-  queued_bytes_ = 0;
-  stop_timers();
+  enter_closing();
   // The watchdog drops the peer if the closing handshake does not end in time.
   watchdog_armed_ = true;
   watchdog_.expires_after(kCloseGrace);
@@ -381,12 +374,7 @@ void WsSession::close_with(std::uint16_t code, const char* reason) {
 
 void WsSession::abort(const char* why) {
   spdlog::warn("device {} of user {} {}; dropping the connection", who_.device_id, who_.user_id, why);
-  state_ = State::closing;
-  resume_.reset();
-  queue_.clear();
-  held_during_sync_.clear();
-  queued_bytes_ = 0;
-  stop_timers();
+  enter_closing();
   watchdog_.cancel();
   // Reset rather than close: the unsent bytes are discarded at once instead
   // of waiting in the kernel for a peer that does not read.

@@ -75,7 +75,9 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   // Drops the connection at once, without a closing handshake (the peer is
   // not reading, so a close frame could never be written).
   void abort(const char* why);
-  void stop_timers();
+  // Drops everything queued or owed and wakes the writer and the replay so
+  // they see the session is closing. Every way a session ends goes through here.
+  void enter_closing();
 
   ConnectionLimit::Slot slot_;  // this connection's place under the limit
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
