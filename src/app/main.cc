@@ -231,7 +231,7 @@ int run(int argc, char** argv) {
     raise_open_file_limit();
     std::filesystem::create_directories(data_dir);
     auto store = parley::RocksStore::open(data_dir);
-    server_config.store_memory = [&store] { return store->memory_usage(); };
+    server_config.store_stats = [&store] { return store->stats(); };
     parley::SodiumCredentials credentials;
     SystemClock clock;
     parley::LocalEventBus bus;

@@ -182,8 +182,8 @@ Response RestApi::healthz(const Call& call) {
 
 Response RestApi::stats(const Call& call) {
   json::object store;
-  if (ctx_.config.store_memory) {
-    for (const auto& [name, bytes] : ctx_.config.store_memory()) store[name] = bytes;
+  if (ctx_.config.store_stats) {
+    for (const auto& [name, value] : ctx_.config.store_stats()) store[name] = value;
   }
   const Resident rss = resident_memory();
   return rest::json_reply(call.req, http::status::ok,

@@ -52,8 +52,9 @@ struct ServerConfig {
   // Serve GET /v1/stats (memory and connections) to anyone who can reach
   // the server: off by default, for operators and the soak probe.
   bool stats_endpoint = false;
-  // What the store holds in memory, by name, in bytes; may be empty.
-  std::function<std::vector<std::pair<std::string, std::uint64_t>>()> store_memory;
+  // What the store reports, by name: bytes it holds in memory, how often it
+  // healed itself; may be empty.
+  std::function<std::vector<std::pair<std::string, std::uint64_t>>()> store_stats;
 };
 
 }  // namespace parley

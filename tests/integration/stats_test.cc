@@ -39,6 +39,7 @@ TEST_F(StatsTest, ReportsResidentMemoryConnectionsAndTheStore) {
   for (const char* name : {"memtable_bytes", "block_cache_bytes", "table_readers_bytes"}) {
     EXPECT_GE(number_at(store, name), 0) << name;
   }
+  EXPECT_EQ(number_at(store, "reopens"), 0);  // a healthy store was never reopened
   // The RSS figure is parleyd's own: it matches /proc/PID/status.
   EXPECT_NEAR(number_at(before, "rss_bytes") / 1024, server().rss_kib(), 4096);
 

@@ -1,8 +1,14 @@
 // RocksStore beyond the shared contract: durability across close, reopen and
 // kill -9, and start-up failures.
+#include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include <cstdlib>
 #include <fstream>
@@ -17,6 +23,30 @@ namespace parley::testing {
 namespace {
 
 constexpr const char* kCrashChildEnv = "PARLEY_STORE_CRASH_CHILD_DIR";
+constexpr const char* kNoFilesChildEnv = "PARLEY_STORE_NO_FILES_CHILD_DIR";
+
+// Runs this test binary again with only `filter` and `env_name`=`dir` added
+// to the environment; returns its wait status.
+int run_child(const std::string& filter_test, const char* env_name, const std::string& dir) {
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) env_strings.emplace_back(*e);
+  env_strings.push_back(std::string(env_name) + "=" + dir);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::string filter = "--gtest_filter=" + filter_test;
+  std::string self = "/proc/self/exe";
+  char* argv[] = {self.data(), filter.data(), nullptr};
+  pid_t child = fork();
+  if (child < 0) return -1;
+  if (child == 0) {
+    execve(self.c_str(), argv, envp.data());
+    _exit(127);
+  }
+  int status = 0;
+  if (waitpid(child, &status, 0) != child) return -1;
+  return status;
+}
 
 // What the writers below store, checked after reopening.
 void write_sample(RocksStore& store) {
@@ -127,6 +157,76 @@ TEST(RocksStore, DataSurvivesKill9) {
 
   auto store = RocksStore::open(dir.str());
   expect_sample(*store);
+}
+
+// Runs only as the child of ResumesByItselfAfterRunningOutOfFileDescriptors:
+// its own descriptor limit is lowered, which must not touch the parent.
+TEST(RocksStoreNoFilesChild, RunOutThenRecover) {
+  const char* dir = std::getenv(kNoFilesChildEnv);
+  if (dir == nullptr)
+    GTEST_SKIP() << "runs only as the child process of ResumesByItselfAfterRunningOutOfFileDescriptors";
+  auto store = RocksStore::open(dir);
+  ASSERT_TRUE(store->append({make_message("c", 1, 1, "u", "before")}).ok());
+
+  // Use up every descriptor below a lowered limit.
+  int open_now = 0;
+  if (DIR* d = opendir("/proc/self/fd")) {
+    while (readdir(d) != nullptr) ++open_now;
+    closedir(d);
+  }
+  rlimit limit{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &limit), 0);
+  limit.rlim_cur = static_cast<rlim_t>(open_now + 64);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &limit), 0);
+  std::vector<int> hogs;
+  for (int fd; (fd = ::open("/dev/null", O_RDONLY)) >= 0;) hogs.push_back(fd);
+
+  // Big messages fill the memtable, so RocksDB must open a new WAL file: it cannot.
+  const std::string big(1 << 20, 'x');
+  Seq seq = 2;
+  bool failed = false;
+  for (; seq < 200 && !failed; ++seq) {
+    Message m = make_message("c", seq, seq, "u", "big-" + std::to_string(seq));
+    m.text = big;
+    failed = !store->append({m}).ok();
+  }
+  ASSERT_TRUE(failed) << "no write failed while out of descriptors";
+  const Seq last_acked = seq - 2;  // the failed one took seq - 1
+
+  for (int fd : hogs) ::close(fd);
+  // The store resumes by itself: a later write succeeds without a restart.
+  bool healed = false;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!healed && std::chrono::steady_clock::now() < deadline) {
+    healed = store->append({make_message("c", last_acked + 1, last_acked + 1, "u", "after")}).ok();
+    if (!healed) std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling for the heal
+  }
+  ASSERT_TRUE(healed) << "the store stayed failed after descriptors were freed";
+  // RocksDB does not resume from a WAL file it could not create: the store reopened it.
+  std::uint64_t reopens = 0;
+  for (const auto& [name, value] : store->stats()) {
+    if (name == "reopens") reopens = value;
+  }
+  EXPECT_GE(reopens, 1u);
+  // Nothing acknowledged was lost.
+  auto all = must(store->read_after("c", 0, 1000));
+  ASSERT_EQ(all.size(), last_acked + 1);
+  for (Seq s = 1; s <= last_acked + 1; ++s) EXPECT_EQ(all[s - 1].seq, s);
+  EXPECT_EQ(all.front().client_msg_id, "before");
+  EXPECT_EQ(all.back().client_msg_id, "after");
+  if (::testing::Test::HasFailure()) std::_Exit(1);
+}
+
+TEST(RocksStore, ResumesByItselfAfterRunningOutOfFileDescriptors) {
+  TempDir dir;
+  int status = run_child("RocksStoreNoFilesChild.RunOutThenRecover", kNoFilesChildEnv, dir.str());
+  ASSERT_TRUE(WIFEXITED(status)) << "child died with signal " << WTERMSIG(status);
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "see the child's output above";
+  // And the data is intact for a fresh open as well.
+  auto store = RocksStore::open(dir.str());
+  auto first = must(store->find("c", 1));
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->client_msg_id, "before");
 }
 
 TEST(RocksStore, OpenOnAFileFailsWithTheReason) {

@@ -8,9 +8,17 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <fcntl.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
+#include <thread>
 
 #include "store/rocks/record_codec.h"
 
@@ -101,7 +109,6 @@ struct RocksDatabase::Engine {
   rocksdb::DB* db = nullptr;
   // [0] is RocksDB's mandatory default family (unused), then one per Column.
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  std::shared_ptr<rocksdb::Cache> cache;  // shared by every column family
 
   ~Engine() {
     if (!db) return;
@@ -112,7 +119,11 @@ struct RocksDatabase::Engine {
   rocksdb::ColumnFamilyHandle* handle(Column column) const { return handles[1 + static_cast<int>(column)]; }
 };
 
-std::unique_ptr<RocksDatabase> RocksDatabase::open(const std::string& dir) {
+namespace {
+
+using Engine = RocksDatabase::Engine;
+
+Result<std::shared_ptr<Engine>> open_engine(const std::string& dir, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::DBOptions options;
   options.create_if_missing = true;
   options.create_missing_column_families = true;
@@ -123,28 +134,148 @@ std::unique_ptr<RocksDatabase> RocksDatabase::open(const std::string& dir) {
   // the descriptors the server keeps in reserve for it (--fd-reserve).
   options.max_open_files = 128;
 
-  auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
   families.emplace_back(rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions());
   for (int i = 0; i < kColumnCount; ++i) {
     families.emplace_back(kColumnNames[i], column_options(static_cast<Column>(i), cache));
   }
-
-  auto engine = std::make_unique<Engine>();
-  engine->cache = cache;
+  auto engine = std::make_shared<Engine>();
   rocksdb::Status status = rocksdb::DB::Open(options, dir, families, &engine->handles, &engine->db);
-  if (!status.ok()) {
-    throw std::runtime_error("cannot open the message store in '" + dir + "': " + status.ToString());
-  }
-  return std::unique_ptr<RocksDatabase>(new RocksDatabase(std::move(engine)));
+  if (!status.ok()) return engine_error(status);
+  return engine;
 }
 
-RocksDatabase::RocksDatabase(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
-RocksDatabase::~RocksDatabase() = default;
+// Whether what usually stops the engine is gone: a descriptor can be opened in
+// the directory and the disk has room for a full memtable budget again.
+bool environment_recovered(const std::string& dir) {
+  struct statvfs fs {};
+  if (::statvfs(dir.c_str(), &fs) != 0) return false;
+  if (static_cast<std::uint64_t>(fs.f_bavail) * fs.f_frsize < 2 * kMemtableBudgetBytes) return false;
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return false;
+  ::close(fd);
+  return true;
+}
+
+}  // namespace
+
+// Brings the engine back after a write failed on I/O. RocksDB stops taking
+// writes after such a failure until DB::Resume(), and some failures (its next
+// WAL file could not be created) it never resumes from: then, once the cause
+// is gone, the database is closed and opened again in place, which replays the
+// WAL, so every acknowledged write is kept. Calls in flight hold their own
+// reference to the old engine; calls made while it is closed answer
+// `unavailable`. Runs on its own thread, woken by a failed write.
+class RocksDatabase::Healer {
+ public:
+  explicit Healer(RocksDatabase& database) : database_(database), thread_([this] { run(); }) {}
+  ~Healer() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+  }
+  Healer(const Healer&) = delete;
+  Healer& operator=(const Healer&) = delete;
+
+  void request() {
+    {
+      std::lock_guard lock(mutex_);
+      if (requested_) return;
+      requested_ = true;
+    }
+    wake_.notify_one();
+  }
+
+ private:
+  static constexpr auto kFirstRetry = std::chrono::milliseconds(50);
+  static constexpr auto kLongestRetry = std::chrono::milliseconds(2'000);
+
+  void run() {
+    std::unique_lock lock(mutex_);
+    auto backoff = kFirstRetry;
+    while (true) {
+      wake_.wait(lock, [&] { return requested_ || stopping_; });
+      if (stopping_) return;
+      lock.unlock();
+      bool healed = attempt();
+      lock.lock();
+      if (healed) {
+        requested_ = false;
+        backoff = kFirstRetry;
+        continue;
+      }
+      if (wake_.wait_for(lock, backoff, [&] { return stopping_; })) return;
+      backoff = std::min(backoff * 2, kLongestRetry);
+    }
+  }
+
+  bool attempt() {
+    std::shared_ptr<Engine> engine = database_.engine_.load();
+    if (engine && engine->db->Resume().ok()) return true;  // OK at once when nothing is wrong
+    if (!environment_recovered(database_.dir_)) return false;
+    if (engine) {
+      database_.engine_.store(nullptr);
+      // Only one process-wide handle may hold the directory's lock: wait for
+      // the calls still using the old engine, then close it.
+      while (engine.use_count() > 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      engine.reset();
+    }
+    auto reopened = open_engine(database_.dir_, database_.cache_);
+    if (!reopened) return false;
+    database_.engine_.store(std::move(*reopened));
+    database_.reopen_count_.fetch_add(1, std::memory_order_relaxed);
+    return true;
+  }
+
+  RocksDatabase& database_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool requested_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+std::unique_ptr<RocksDatabase> RocksDatabase::open(const std::string& dir) {
+  auto cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+  auto engine = open_engine(dir, cache);
+  if (!engine) throw std::runtime_error("cannot open the message store in '" + dir + "': " + engine.error().message);
+  return std::unique_ptr<RocksDatabase>(new RocksDatabase(dir, std::move(cache), std::move(*engine)));
+}
+
+RocksDatabase::RocksDatabase(std::string dir, std::shared_ptr<rocksdb::Cache> cache, std::shared_ptr<Engine> engine)
+    : dir_(std::move(dir)), cache_(std::move(cache)), engine_(std::move(engine)) {
+  healer_ = std::make_unique<Healer>(*this);
+}
+
+RocksDatabase::~RocksDatabase() {
+  healer_.reset();  // before the engine it may be reopening
+}
+
+Result<std::shared_ptr<RocksDatabase::Engine>> RocksDatabase::engine() const {
+  std::shared_ptr<Engine> engine = engine_.load();
+  if (!engine) return make_error(ErrorCode::unavailable, "rocksdb: the store is being reopened after an I/O error");
+  return engine;
+}
+
+Status RocksDatabase::failed_write(const rocksdb::Status& status) {
+  Error error = engine_error(status);
+  // A write refused for I/O may have stopped the engine: heal it.
+  if (error.code == ErrorCode::unavailable) healer_->request();
+  return error;
+}
+
+std::uint64_t RocksDatabase::reopen_count() const {
+  return reopen_count_.load(std::memory_order_relaxed);
+}
 
 Result<std::optional<std::string>> RocksDatabase::get(Column column, std::string_view key) {
+  auto engine = this->engine();
+  if (!engine) return engine.error();
   std::string value;
-  rocksdb::Status status = engine_->db->Get(rocksdb::ReadOptions(), engine_->handle(column), slice(key), &value);
+  rocksdb::Status status = (*engine)->db->Get(rocksdb::ReadOptions(), (*engine)->handle(column), slice(key), &value);
   if (status.IsNotFound()) return std::optional<std::string>();
   if (!status.ok()) return engine_error(status);
   return std::optional<std::string>(std::move(value));
@@ -152,12 +283,14 @@ Result<std::optional<std::string>> RocksDatabase::get(Column column, std::string
 
 Result<std::vector<std::optional<std::string>>> RocksDatabase::multi_get(Column column,
                                                                          const std::vector<std::string>& keys) {
-  std::vector<rocksdb::ColumnFamilyHandle*> handles(keys.size(), engine_->handle(column));
+  auto engine = this->engine();
+  if (!engine) return engine.error();
+  std::vector<rocksdb::ColumnFamilyHandle*> handles(keys.size(), (*engine)->handle(column));
   std::vector<rocksdb::Slice> slices;
   slices.reserve(keys.size());
   for (const std::string& key : keys) slices.push_back(slice(key));
   std::vector<std::string> values;
-  std::vector<rocksdb::Status> statuses = engine_->db->MultiGet(rocksdb::ReadOptions(), handles, slices, &values);
+  std::vector<rocksdb::Status> statuses = (*engine)->db->MultiGet(rocksdb::ReadOptions(), handles, slices, &values);
   std::vector<std::optional<std::string>> out(keys.size());
   for (std::size_t i = 0; i < keys.size(); ++i) {
     if (statuses[i].ok()) {
@@ -170,9 +303,11 @@ Result<std::vector<std::optional<std::string>>> RocksDatabase::multi_get(Column 
 }
 
 Status RocksDatabase::write(const WriteSet& writes, Durability durability) {
+  auto engine = this->engine();
+  if (!engine) return engine.error();
   rocksdb::WriteBatch batch;
   for (const WriteSet::Op& op : writes.ops()) {
-    rocksdb::ColumnFamilyHandle* h = engine_->handle(op.column);
+    rocksdb::ColumnFamilyHandle* h = (*engine)->handle(op.column);
     rocksdb::Status status;
     switch (op.kind) {
       case WriteSet::Kind::put:
@@ -189,8 +324,8 @@ Status RocksDatabase::write(const WriteSet& writes, Durability durability) {
   }
   rocksdb::WriteOptions options;
   options.sync = durability == Durability::synced;
-  rocksdb::Status status = engine_->db->Write(options, &batch);
-  if (!status.ok()) return engine_error(status);
+  rocksdb::Status status = (*engine)->db->Write(options, &batch);
+  if (!status.ok()) return failed_write(status);
   return Ok{};
 }
 
@@ -203,7 +338,9 @@ Status RocksDatabase::scan(Column column, std::string_view lower, std::string_vi
   rocksdb::ReadOptions options;
   options.iterate_lower_bound = &lower_bound;
   if (!upper.empty()) options.iterate_upper_bound = &upper_bound;
-  std::unique_ptr<rocksdb::Iterator> it(engine_->db->NewIterator(options, engine_->handle(column)));
+  auto engine = this->engine();
+  if (!engine) return engine.error();
+  std::unique_ptr<rocksdb::Iterator> it((*engine)->db->NewIterator(options, (*engine)->handle(column)));
 
   if (direction == Direction::forward) {
     for (it->Seek(lower_bound); it->Valid(); it->Next()) {
@@ -226,17 +363,18 @@ Status RocksDatabase::scan(Column column, std::string_view lower, std::string_vi
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> RocksDatabase::memory_usage() const {
+  std::shared_ptr<Engine> engine = engine_.load();
   auto total = [&](const std::string& property) {
     std::uint64_t sum = 0;
-    for (std::size_t i = 1; i < engine_->handles.size(); ++i) {
+    for (std::size_t i = 1; engine && i < engine->handles.size(); ++i) {
       std::uint64_t value = 0;
-      if (engine_->db->GetIntProperty(engine_->handles[i], property, &value)) sum += value;
+      if (engine->db->GetIntProperty(engine->handles[i], property, &value)) sum += value;
     }
     return sum;
   };
   return {
       {"memtable_bytes", total(rocksdb::DB::Properties::kCurSizeAllMemTables)},
-      {"block_cache_bytes", engine_->cache->GetUsage()},
+      {"block_cache_bytes", cache_->GetUsage()},
       {"table_readers_bytes", total(rocksdb::DB::Properties::kEstimateTableReadersMem)},
   };
 }

@@ -4,8 +4,11 @@
 // inside rocks_database.cc. Internal to store/rocks.
 //
 // Thread-safe: RocksDB serialises writers itself and reads see a consistent
-// snapshot per call.
+// snapshot per call. After a write fails on I/O (no space, no descriptors) the
+// database heals itself in the background, reopening the engine in place if
+// RocksDB cannot resume; meanwhile calls answer `unavailable`.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -16,6 +19,11 @@
 #include <vector>
 
 #include "core/result.h"
+
+namespace rocksdb {
+class Cache;
+class Status;
+}  // namespace rocksdb
 
 namespace parley::rocks {
 
@@ -99,10 +107,22 @@ class RocksDatabase {
   // readers (indexes and filters of open table files). Any thread.
   std::vector<std::pair<std::string, std::uint64_t>> memory_usage() const;
 
+  // How often the engine was closed and opened again to heal (for /v1/stats and tests).
+  std::uint64_t reopen_count() const;
+
+  struct Engine;  // the open RocksDB and its handles; opaque outside the .cc
+
  private:
-  struct Engine;
-  explicit RocksDatabase(std::unique_ptr<Engine> engine);
-  std::unique_ptr<Engine> engine_;
+  class Healer;
+  RocksDatabase(std::string dir, std::shared_ptr<rocksdb::Cache> cache, std::shared_ptr<Engine> engine);
+  Result<std::shared_ptr<Engine>> engine() const;
+  Status failed_write(const rocksdb::Status& status);
+
+  const std::string dir_;
+  const std::shared_ptr<rocksdb::Cache> cache_;  // kept across reopens
+  std::atomic<std::shared_ptr<Engine>> engine_;  // null while being reopened
+  std::atomic<std::uint64_t> reopen_count_{0};
+  std::unique_ptr<Healer> healer_;
 };
 
 Error undecodable(Column column);

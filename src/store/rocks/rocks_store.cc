@@ -260,8 +260,10 @@ Status RocksStore::put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOf
   return db_->write(writes, Durability::synced);
 }
 
-std::vector<std::pair<std::string, std::uint64_t>> RocksStore::memory_usage() const {
-  return db_->memory_usage();
+std::vector<std::pair<std::string, std::uint64_t>> RocksStore::stats() const {
+  auto stats = db_->memory_usage();
+  stats.emplace_back("reopens", db_->reopen_count());
+  return stats;
 }
 
 }  // namespace parley

@@ -65,8 +65,9 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<std::optional<LogOffset>> push_planned_offset() override;
   Status put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) override;
 
-  // The engine's memory by name (memtables, block cache, table readers).
-  std::vector<std::pair<std::string, std::uint64_t>> memory_usage() const;
+  // The engine's memory by name (memtables, block cache, table readers) and
+  // `reopens`: how often it was closed and opened again to heal an I/O error.
+  std::vector<std::pair<std::string, std::uint64_t>> stats() const;
 
  private:
   explicit RocksStore(std::unique_ptr<rocks::RocksDatabase> db);
