@@ -434,7 +434,14 @@ for svc in "${SERVICES[@]}"; do
 done
 # Paths go into config files, sockets and services.env unquoted.
 [[ "$DIR" =~ ^[A-Za-z0-9._/-]+$ ]] || die "DIR may only contain letters, digits and . _ / -"
-mkdir -p "$DIR"
+for var in PARLEY_ZK_TICK_MS PARLEY_ZK_MIN_SESSION_MS PARLEY_ZK_MAX_SESSION_MS; do
+  [[ "${!var:-1}" =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive number of milliseconds"
+done
+if [ "$CMD" = up ]; then
+  mkdir -p "$DIR"
+elif [ ! -d "$DIR" ]; then
+  die "no such directory: $DIR"
+fi
 DIR=$(cd "$DIR" && pwd)
 # A Unix socket path holds at most 107 bytes.
 [ ${#DIR} -le 80 ] || die "DIR is too long for MariaDB's socket path: $DIR"
