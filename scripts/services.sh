@@ -74,7 +74,11 @@ stop_pid() {
   if live_pid "$svc" >/dev/null; then
     echo "services.sh: $svc (pid $pid) ignored TERM; killing" >&2
     kill -KILL "$pid" 2>/dev/null || true
-    while live_pid "$svc" >/dev/null; do sleep 0.1; done
+    deadline=$((SECONDS + 10))
+    while live_pid "$svc" >/dev/null; do
+      [ $SECONDS -lt $deadline ] || die "$svc (pid $pid) survived KILL"
+      sleep 0.1
+    done
   fi
   rm -f "$DIR/$svc/pid"
 }
