@@ -34,9 +34,9 @@ HashRing::HashRing(std::vector<Member> members, std::size_t virtual_nodes)
     : members_(std::move(members)), virtual_nodes_(virtual_nodes) {
   std::sort(members_.begin(), members_.end(),
             [](const Member& a, const Member& b) { return a.id != b.id ? a.id < b.id : a.url < b.url; });
-  members_.erase(std::unique(members_.begin(), members_.end(),
-                             [](const Member& a, const Member& b) { return a.id == b.id; }),
-                 members_.end());
+  members_.erase(
+      std::unique(members_.begin(), members_.end(), [](const Member& a, const Member& b) { return a.id == b.id; }),
+      members_.end());
 
   points_.reserve(members_.size() * virtual_nodes_);
   std::string key;

@@ -1,0 +1,132 @@
+#include "cluster/cluster_names.h"
+
+#include <cstdint>
+
+namespace parley::cluster {
+namespace {
+
+bool is_name_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+// Quoted for an error message without echoing control bytes or megabytes.
+std::string shown(std::string_view s) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size() && i < 80; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out += static_cast<char>(c);
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  if (s.size() > 80) out += "...";
+  return out + "\"";
+}
+
+std::optional<std::string> segment_error(std::string_view seg, std::string_view what) {
+  if (seg.empty()) return std::string(what) + " has an empty segment";
+  if (seg == "." || seg == "..") return std::string(what) + " has a \"" + std::string(seg) + "\" segment";
+  for (const char c : seg) {
+    if (!is_name_char(c)) return std::string(what) + " may only contain letters, digits, '.', '_' and '-'";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::string> node_id_error(std::string_view id) {
+  if (id.empty() || id.size() > kMaxNodeIdBytes) {
+    return "node id " + shown(id) + " must be 1 to " + std::to_string(kMaxNodeIdBytes) + " characters";
+  }
+  if (auto e = segment_error(id, "node id")) return *e + ": " + shown(id);
+  return std::nullopt;
+}
+
+std::optional<std::string> root_error(std::string_view root) {
+  if (root.empty() || root.size() > kMaxRootBytes) {
+    return "ZooKeeper root " + shown(root) + " must be 1 to " + std::to_string(kMaxRootBytes) + " characters";
+  }
+  if (root.front() != '/') return "ZooKeeper root " + shown(root) + " must be an absolute path (start with '/')";
+  if (root == "/") return std::string("ZooKeeper root must not be \"/\": give Parley its own path, e.g. /parley");
+  std::string_view rest = root.substr(1);
+  bool first = true;
+  while (true) {
+    const auto slash = rest.find('/');
+    const std::string_view seg = rest.substr(0, slash);
+    if (auto e = segment_error(seg, "ZooKeeper root")) return *e + ": " + shown(root);
+    if (first && seg == "zookeeper")
+      return "ZooKeeper root " + shown(root) + " is under /zookeeper, which the server reserves";
+    first = false;
+    if (slash == std::string_view::npos) break;
+    rest = rest.substr(slash + 1);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> advertise_url_error(std::string_view url) {
+  if (url.size() > kMaxUrlBytes) return "advertised URL is longer than " + std::to_string(kMaxUrlBytes) + " bytes";
+  for (const char c : url) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7f || c == '"' || c == '\'' || c == '\\' || c == '<' || c == '>' || c == '`') {
+      return "advertised URL " + shown(url) + " may only contain printable ASCII without spaces or quotes";
+    }
+  }
+  std::string_view rest;
+  if (url.starts_with("http://")) {
+    rest = url.substr(7);
+  } else if (url.starts_with("https://")) {
+    rest = url.substr(8);
+  } else {
+    return "advertised URL " + shown(url) + " must start with http:// or https://";
+  }
+  const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
+  if (authority.empty() || authority.front() == ':') return "advertised URL " + shown(url) + " has no host";
+  if (authority.find('@') != std::string_view::npos)
+    return "advertised URL " + shown(url) + " must not carry credentials";
+  return std::nullopt;
+}
+
+std::optional<std::string> connect_string_error(std::string_view hosts) {
+  if (hosts.empty() || hosts.size() > kMaxConnectStringBytes) {
+    return "ZooKeeper address " + shown(hosts) + " must be 1 to " + std::to_string(kMaxConnectStringBytes) +
+           " characters (host:port[,host:port...])";
+  }
+  std::string_view rest = hosts;
+  while (true) {
+    const auto comma = rest.find(',');
+    const std::string_view server = rest.substr(0, comma);
+    const auto colon = server.rfind(':');
+    const std::string_view host = colon == std::string_view::npos ? server : server.substr(0, colon);
+    const std::string_view port = colon == std::string_view::npos ? std::string_view{} : server.substr(colon + 1);
+    bool host_ok = !host.empty();
+    if (host_ok && host.front() == '[') {
+      host_ok = host.size() > 2 && host.back() == ']';
+      for (std::size_t i = 1; host_ok && i + 1 < host.size(); ++i) {
+        const char c = host[i];
+        host_ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
+      }
+    } else {
+      for (const char c : host) host_ok = host_ok && is_name_char(c);
+    }
+    std::uint32_t port_value = 0;
+    bool port_ok = !port.empty() && port.size() <= 5;
+    for (const char c : port) {
+      port_ok = port_ok && c >= '0' && c <= '9';
+      if (port_ok) port_value = port_value * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    port_ok = port_ok && port_value >= 1 && port_value <= 65535;
+    if (!host_ok || !port_ok) {
+      return "ZooKeeper address " + shown(hosts) +
+             " must be host:port[,host:port...] (no chroot: use the root setting)";
+    }
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  return std::nullopt;
+}
+
+}  // namespace parley::cluster
