@@ -171,6 +171,24 @@ class ChildNode {
   pid_t pid_ = -1;
 };
 
+// The standard trick: a second handle on the same session, closed, ends the
+// session on the server; the node's own handle then finds it expired.
+void force_expiry(const ZooKeeperMembership::SessionCredentials& session) {
+  clientid_t id{};
+  id.client_id = session.id;
+  std::copy(session.password.begin(), session.password.end(), id.passwd);
+  zhandle_t* twin = zookeeper_init(cluster_services().zookeeper().c_str(), nullptr,
+                                   static_cast<int>(kSessionTimeout.count()), &id, nullptr, 0);
+  ASSERT_NE(twin, nullptr);
+  EXPECT_TRUE(eventually([&] { return zoo_state(twin) == ZOO_CONNECTED_STATE; }));
+  zookeeper_close(twin);
+}
+
+bool has_new_session(const ZooKeeperMembership& m, std::int64_t old_id) {
+  const auto now = m.session();
+  return now && now->id != old_id && m.state() == SessionState::connected;
+}
+
 TEST(ZooKeeperMembership, ThreeNodesSeeEachOther) {
   const auto root = test_root();
   Observer seen;
@@ -218,6 +236,38 @@ TEST(ZooKeeperMembership, LeaveRemovesTheNodeAtOnce) {
   EXPECT_TRUE(ring_is(b, {"a", "c"}));
 }
 
+TEST(ZooKeeperMembership, AfterLeaveANewSessionDoesNotRegisterAgain) {
+  const auto root = test_root();
+  ZooKeeperMembership a(config_for("a", root)), b(config_for("b", root));
+  a.start();
+  b.start();
+  ASSERT_TRUE(b.leave());
+  const auto old = b.session();
+  ASSERT_TRUE(old.has_value());
+  force_expiry(*old);
+  ASSERT_TRUE(eventually([&] { return has_new_session(b, old->id); }));
+  // A node joining now: once b's new session has read it, b has passed the
+  // point where it would have registered again (registration comes first).
+  ZooKeeperMembership c(config_for("c", root));
+  c.start();
+  ASSERT_TRUE(eventually([&] { return ring_is(b, {"a", "c"}); }));
+  EXPECT_FALSE(b.registered());
+  ASSERT_TRUE(eventually([&] { return ring_is(a, {"a", "c"}); }));
+}
+
+TEST(ZooKeeperMembership, StopClosesTheSessionAndTheNodeLeavesAtOnce) {
+  const auto root = test_root();
+  ZooKeeperMembership a(config_for("a", root));
+  auto cb = config_for("b", root);
+  cb.session_timeout = 60s;  // the server's maximum: only the closed session can explain a quick exit
+  ZooKeeperMembership b(cb);
+  a.start();
+  b.start();
+  ASSERT_TRUE(eventually([&] { return ring_is(a, {"a", "b"}); }));
+  b.stop();
+  EXPECT_TRUE(eventually([&] { return ring_is(a, {"a"}); }, 30s));
+}
+
 TEST(ZooKeeperMembership, DeadProcessLeavesAfterSessionTimeoutMovingOnlyItsUsers) {
   const auto root = test_root();
   ChildNode doomed("doomed", root);  // first: forks while single-threaded
@@ -257,22 +307,10 @@ TEST(ZooKeeperMembership, ForcedSessionExpiryRegistersAgain) {
   const auto old = a.session();
   ASSERT_TRUE(old.has_value());
 
-  // The standard trick: a second handle on the same session, closed, ends
-  // the session on the server; the first handle then sees it expired.
-  clientid_t id{};
-  id.client_id = old->id;
-  std::copy(old->password.begin(), old->password.end(), id.passwd);
-  zhandle_t* twin = zookeeper_init(cluster_services().zookeeper().c_str(), nullptr,
-                                   static_cast<int>(kSessionTimeout.count()), &id, nullptr, 0);
-  ASSERT_NE(twin, nullptr);
-  EXPECT_TRUE(eventually([&] { return zoo_state(twin) == ZOO_CONNECTED_STATE; }));
-  zookeeper_close(twin);
+  force_expiry(*old);
 
   ASSERT_TRUE(eventually([&] { return seen.logged("session expired"); }));
-  ASSERT_TRUE(eventually([&] {
-    const auto now = a.session();
-    return now && now->id != old->id && a.registered() && a.state() == SessionState::connected;
-  }));
+  ASSERT_TRUE(eventually([&] { return has_new_session(a, old->id) && a.registered(); }));
   EXPECT_TRUE(eventually([&] { return ring_is(b, {"a", "b"}) && ring_is(a, {"a", "b"}); }));
 }
 
