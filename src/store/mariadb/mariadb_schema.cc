@@ -1,0 +1,163 @@
+#include "store/mariadb/mariadb_schema.h"
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace parley::mariadb {
+
+namespace {
+
+// Ids, e-mails and token digests are VARBINARY: compared byte for byte,
+// exactly as stored (a *_bin collation of VARCHAR would still ignore
+// trailing spaces), ordered like std::string. Text people read (names, URLs)
+// is utf8mb4; invalid UTF-8 there is refused by strict mode.
+constexpr const char* kTableOptions = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+
+// Version 1: accounts, devices, chats, members, direct pairs, read markers.
+std::vector<std::string> migration_1() {
+  const std::string options = kTableOptions;
+  return {
+      "CREATE TABLE IF NOT EXISTS users ("
+      " id VARBINARY(255) NOT NULL,"
+      " email VARBINARY(255) NOT NULL,"
+      " display_name MEDIUMTEXT NOT NULL,"
+      " password_hash VARBINARY(1024) NOT NULL,"
+      " created_at BIGINT NOT NULL,"
+      " last_active_at BIGINT NOT NULL,"
+      " PRIMARY KEY (id),"
+      " UNIQUE KEY email (email))" +
+          options,
+      // token_digest is NULL while logged out: NULLs never collide in a
+      // unique key and no lookup finds them.
+      "CREATE TABLE IF NOT EXISTS devices ("
+      " id VARBINARY(255) NOT NULL,"
+      " user_id VARBINARY(255) NOT NULL,"
+      " name MEDIUMTEXT NOT NULL,"
+      " token_digest VARBINARY(255) NULL,"
+      " created_at BIGINT NOT NULL,"
+      " push_provider MEDIUMTEXT NULL,"
+      " push_url MEDIUMTEXT NULL,"
+      " PRIMARY KEY (id),"
+      " UNIQUE KEY token_digest (token_digest),"
+      " KEY user_devices (user_id, id))" +
+          options,
+      "CREATE TABLE IF NOT EXISTS chats ("
+      " id VARBINARY(255) NOT NULL,"
+      " kind ENUM('direct', 'group') NOT NULL,"
+      " name MEDIUMTEXT NOT NULL,"
+      " created_at BIGINT NOT NULL,"
+      " version BIGINT UNSIGNED NOT NULL,"
+      " PRIMARY KEY (id))" +
+          options,
+      // position keeps the members in the order the chat lists them.
+      "CREATE TABLE IF NOT EXISTS chat_members ("
+      " chat_id VARBINARY(255) NOT NULL,"
+      " user_id VARBINARY(255) NOT NULL,"
+      " position INT UNSIGNED NOT NULL,"
+      " role ENUM('admin', 'member') NOT NULL,"
+      " PRIMARY KEY (chat_id, user_id),"
+      " KEY user_chats (user_id, chat_id))" +
+          options,
+      // One direct chat per pair is this primary key (user_low < user_high
+      // bytewise), not a lock in any one process.
+      "CREATE TABLE IF NOT EXISTS direct_pairs ("
+      " user_low VARBINARY(255) NOT NULL,"
+      " user_high VARBINARY(255) NOT NULL,"
+      " chat_id VARBINARY(255) NOT NULL,"
+      " PRIMARY KEY (user_low, user_high),"
+      " UNIQUE KEY chat (chat_id))" +
+          options,
+      "CREATE TABLE IF NOT EXISTS read_markers ("
+      " chat_id VARBINARY(255) NOT NULL,"
+      " user_id VARBINARY(255) NOT NULL,"
+      " seq BIGINT UNSIGNED NOT NULL,"
+      " PRIMARY KEY (chat_id, user_id))" +
+          options,
+  };
+}
+
+// Index i holds the statements that take the schema from version i to i + 1.
+std::vector<std::vector<std::string>> migrations() {
+  return {migration_1()};
+}
+
+// Seconds a starting node waits for another node's migration.
+constexpr std::int64_t kLockWaitSeconds = 60;
+
+[[noreturn]] void fail(const std::string& what, const Error& error) {
+  throw std::runtime_error("mariadb schema: " + what + ": " + error.message);
+}
+
+void must(const Status& status, const std::string& what) {
+  if (!status) fail(what, status.error());
+}
+
+}  // namespace
+
+bool is_valid_database_name(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+Result<std::uint32_t> stored_schema_version(Connection& connection) {
+  auto rows = connection.query("SELECT version FROM schema_version WHERE id = 1", {});
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::uint32_t{0};
+  const std::uint64_t version = (*rows)[0].u64(0);
+  if ((*rows)[0].bad()) return make_error(ErrorCode::internal, "mariadb: schema_version does not hold a number");
+  return static_cast<std::uint32_t>(version);
+}
+
+void ensure_schema(const ConnectionConfig& config) {
+  if (!is_valid_database_name(config.database)) {
+    throw std::runtime_error("mariadb schema: database name must be 1-64 of [A-Za-z0-9_]: '" + config.database + "'");
+  }
+  auto opened = Connection::open(config, "");
+  if (!opened) fail("connect", opened.error());
+  Connection& c = **opened;
+  const std::string quoted = "`" + config.database + "`";  // validated above: no backquote inside
+  must(c.run("CREATE DATABASE IF NOT EXISTS " + quoted + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"),
+       "create database " + config.database);
+  must(c.run("USE " + quoted), "use " + config.database);
+
+  // Server-wide and per database: two nodes starting at once take turns. The
+  // lock ends with the session if this process dies mid-migration.
+  const std::string lock_name = "parley_schema." + config.database;
+  auto locked = c.query("SELECT GET_LOCK(?, ?)", {std::string_view(lock_name), kLockWaitSeconds});
+  if (!locked) fail("lock", locked.error());
+  if (locked->empty() || locked->front().is_null(0) || locked->front().text(0) != "1") {
+    throw std::runtime_error("mariadb schema: another node held the migration lock for " +
+                             std::to_string(kLockWaitSeconds) + " s");
+  }
+  must(c.run("CREATE TABLE IF NOT EXISTS schema_version ("
+             " id TINYINT UNSIGNED NOT NULL PRIMARY KEY,"
+             " version INT UNSIGNED NOT NULL)" +
+             std::string(kTableOptions)),
+       "create schema_version");
+  auto stored = stored_schema_version(c);
+  if (!stored) fail("read schema_version", stored.error());
+  if (*stored > kSchemaVersion) {
+    throw std::runtime_error("mariadb schema: database " + config.database + " is at version " +
+                             std::to_string(*stored) + ", newer than this build's " + std::to_string(kSchemaVersion));
+  }
+  const auto steps = migrations();
+  for (std::uint32_t version = *stored; version < kSchemaVersion; ++version) {
+    for (const std::string& statement : steps[version])
+      must(c.run(statement), "migrate to " + std::to_string(version + 1));
+    // DDL commits on its own; the statements are idempotent, so a crash
+    // before this line only repeats them on the next start.
+    auto recorded = c.execute(
+        "INSERT INTO schema_version (id, version) VALUES (1, ?) ON DUPLICATE KEY UPDATE version = VALUES(version)",
+        {std::uint64_t{version + 1}});
+    if (!recorded) fail("record version " + std::to_string(version + 1), recorded.error());
+  }
+  auto unlocked = c.query("SELECT RELEASE_LOCK(?)", {std::string_view(lock_name)});
+  if (!unlocked) fail("unlock", unlocked.error());
+}
+
+}  // namespace parley::mariadb

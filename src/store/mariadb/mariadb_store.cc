@@ -1,0 +1,368 @@
+// MariaDbStore: accounts and chats as rows. The schema is in mariadb_schema.cc.
+#include "store/mariadb/mariadb_store.h"
+
+#include <algorithm>
+#include <map>
+
+#include "store/mariadb/connection_pool.h"
+#include "store/mariadb/mariadb_schema.h"
+
+namespace parley {
+
+using mariadb::Connection;
+using mariadb::Row;
+
+namespace {
+
+constexpr int kDeadlockRetries = 3;
+
+Error undecodable(const char* table) {
+  return make_error(ErrorCode::internal, std::string("mariadb: a row of ") + table + " does not decode");
+}
+
+// Runs `body` in one transaction on `c`: committed when it succeeds, rolled
+// back when it fails (the connection is discarded if even that fails).
+template <typename Body>
+Status in_transaction(Connection& c, Body&& body) {
+  if (auto begun = c.run("START TRANSACTION"); !begun) return begun;
+  Status status = body();
+  if (!status) {
+    if (!c.broken()) (void)c.run("ROLLBACK");
+    return status;
+  }
+  return c.run("COMMIT");
+}
+
+Result<std::optional<User>> one_user(Result<std::vector<Row>> rows) {
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::nullopt;
+  const Row& r = rows->front();
+  User user{r.text(0), r.text(1), r.text(2), r.text(3), r.i64(4), r.i64(5)};
+  if (r.bad()) return undecodable("users");
+  return std::optional<User>(std::move(user));
+}
+
+Result<Device> device_from(const Row& r) {
+  Device device{r.text(0), r.text(1), r.text(2), r.is_null(3) ? std::string() : r.text(3), r.i64(4), std::nullopt};
+  if (!r.is_null(5)) device.push = PushRegistration{r.text(5), r.text(6)};
+  if (r.bad()) return undecodable("devices");
+  return device;
+}
+
+Result<std::optional<Device>> one_device(Result<std::vector<Row>> rows) {
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::nullopt;
+  auto device = device_from(rows->front());
+  if (!device) return device.error();
+  return std::optional<Device>(std::move(*device));
+}
+
+std::string_view kind_name(ChatKind kind) {
+  return kind == ChatKind::direct ? "direct" : "group";
+}
+
+std::string_view role_name(MemberRole role) {
+  return role == MemberRole::admin ? "admin" : "member";
+}
+
+// The direct_pairs key of a direct chat of exactly two members: the pair in
+// byte order, so (a, b) and (b, a) are one row.
+std::optional<std::pair<UserId, UserId>> direct_pair(const Chat& chat) {
+  if (chat.kind != ChatKind::direct || chat.members.size() != 2) return std::nullopt;
+  return std::minmax(chat.members[0].user_id, chat.members[1].user_id);
+}
+
+}  // namespace
+
+std::unique_ptr<MariaDbStore> MariaDbStore::open(const MariaDbConfig& config) {
+  mariadb::ensure_schema(config.connection);
+  return std::unique_ptr<MariaDbStore>(
+      new MariaDbStore(std::make_unique<mariadb::ConnectionPool>(config.connection, config.pool_size)));
+}
+
+MariaDbStore::MariaDbStore(std::unique_ptr<mariadb::ConnectionPool> pool) : pool_(std::move(pool)) {}
+MariaDbStore::~MariaDbStore() = default;
+
+std::size_t MariaDbStore::open_connections() const {
+  return pool_->open_connections();
+}
+
+template <typename T, typename Op>
+Result<T> MariaDbStore::read(Op&& op) {
+  for (int attempt = 0;; ++attempt) {
+    auto lease = pool_->acquire();
+    if (!lease) return lease.error();
+    Result<T> result = op(**lease);
+    if (result.ok() || attempt > 0 || lease->fresh() || !(*lease)->broken()) return result;
+  }
+}
+
+template <typename T, typename Op>
+Result<T> MariaDbStore::write(Op&& op) {
+  int deadlocks = 0;
+  bool retried_lost = false;
+  for (;;) {
+    auto lease = pool_->acquire();
+    if (!lease) return lease.error();
+    Connection& c = **lease;
+    Result<T> result = op(c);
+    if (result.ok()) return result;
+    if (c.deadlocked() && ++deadlocks <= kDeadlockRetries) continue;
+    if (c.lost_before_sending() && !lease->fresh() && !retried_lost) {
+      retried_lost = true;
+      continue;
+    }
+    return result;
+  }
+}
+
+// ---- AccountStore -------------------------------------------------------------
+
+Status MariaDbStore::create_user(const User& user) {
+  return write<Ok>([&](Connection& c) -> Status {
+    auto inserted = c.execute(
+        "INSERT INTO users (id, email, display_name, password_hash, created_at, last_active_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        {user.id, user.email, user.display_name, user.password_hash, user.created_at, user.last_active_at});
+    if (inserted) return Ok{};
+    if (c.duplicate_key() == "email") return make_error(ErrorCode::email_taken, "email is already registered");
+    return inserted.error();
+  });
+}
+
+Result<std::optional<User>> MariaDbStore::find_user(const UserId& id) {
+  return read<std::optional<User>>([&](Connection& c) {
+    return one_user(
+        c.query("SELECT id, email, display_name, password_hash, created_at, last_active_at"
+                " FROM users WHERE id = ?",
+                {id}));
+  });
+}
+
+Result<std::optional<User>> MariaDbStore::find_user_by_email(const std::string& email) {
+  return read<std::optional<User>>([&](Connection& c) {
+    return one_user(
+        c.query("SELECT id, email, display_name, password_hash, created_at, last_active_at"
+                " FROM users WHERE email = ?",
+                {email}));
+  });
+}
+
+Status MariaDbStore::set_last_active(const std::vector<LastActive>& updates) {
+  if (updates.empty()) return Ok{};
+  // One transaction: all of them or none. Unknown users match no row.
+  return write<Ok>([&](Connection& c) {
+    return in_transaction(c, [&]() -> Status {
+      for (const LastActive& update : updates) {
+        auto updated = c.execute("UPDATE users SET last_active_at = ? WHERE id = ?", {update.at, update.user_id});
+        if (!updated) return updated.error();
+      }
+      return Ok{};
+    });
+  });
+}
+
+Status MariaDbStore::put_device(const Device& device) {
+  const mariadb::Param token =
+      device.token_digest.empty() ? mariadb::Param(nullptr) : mariadb::Param(std::string_view(device.token_digest));
+  const mariadb::Param provider =
+      device.push ? mariadb::Param(std::string_view(device.push->provider)) : mariadb::Param(nullptr);
+  const mariadb::Param url = device.push ? mariadb::Param(std::string_view(device.push->url)) : mariadb::Param(nullptr);
+  return write<Ok>([&](Connection& c) -> Status {
+    // Not INSERT ... ON DUPLICATE KEY UPDATE: that would also fire on the
+    // token key and overwrite another device. Update by id, else insert; a
+    // concurrent insert of the same new id makes the insert collide on the
+    // primary key, and the update then finds the row.
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto updated = c.execute(
+          "UPDATE devices SET user_id = ?, name = ?, token_digest = ?, created_at = ?, push_provider = ?,"
+          " push_url = ? WHERE id = ?",
+          {device.user_id, device.name, token, device.created_at, provider, url, device.id});
+      if (!updated) return updated.error();
+      if (*updated > 0) return Ok{};
+      auto inserted = c.execute(
+          "INSERT INTO devices (id, user_id, name, token_digest, created_at, push_provider, push_url)"
+          " VALUES (?, ?, ?, ?, ?, ?, ?)",
+          {device.id, device.user_id, device.name, token, device.created_at, provider, url});
+      if (inserted) return Ok{};
+      if (c.duplicate_key() != "PRIMARY") return inserted.error();
+    }
+    return make_error(ErrorCode::internal, "mariadb: device " + device.id + " kept changing under put_device");
+  });
+}
+
+Result<std::optional<Device>> MariaDbStore::find_device(const DeviceId& id) {
+  return read<std::optional<Device>>([&](Connection& c) {
+    return one_device(
+        c.query("SELECT id, user_id, name, token_digest, created_at, push_provider, push_url"
+                " FROM devices WHERE id = ?",
+                {id}));
+  });
+}
+
+Result<std::optional<Device>> MariaDbStore::find_device_by_token(const std::string& token_digest) {
+  if (token_digest.empty()) return std::nullopt;  // logged-out devices have no token
+  return read<std::optional<Device>>([&](Connection& c) {
+    return one_device(
+        c.query("SELECT id, user_id, name, token_digest, created_at, push_provider, push_url"
+                " FROM devices WHERE token_digest = ?",
+                {token_digest}));
+  });
+}
+
+Result<std::vector<Device>> MariaDbStore::devices_of_user(const UserId& id) {
+  return read<std::vector<Device>>([&](Connection& c) -> Result<std::vector<Device>> {
+    auto rows = c.query(
+        "SELECT id, user_id, name, token_digest, created_at, push_provider, push_url"
+        " FROM devices WHERE user_id = ? ORDER BY id",
+        {id});
+    if (!rows) return rows.error();
+    std::vector<Device> devices;
+    devices.reserve(rows->size());
+    for (const Row& row : *rows) {
+      auto device = device_from(row);
+      if (!device) return device.error();
+      devices.push_back(std::move(*device));
+    }
+    return devices;
+  });
+}
+
+// ---- ChatStore ------------------------------------------------------------------
+
+Status MariaDbStore::put_chat(const Chat& chat) {
+  return write<Ok>([&](Connection& c) { return in_transaction(c, [&] { return put_chat_locked(c, chat); }); });
+}
+
+Status MariaDbStore::put_chat_locked(Connection& c, const Chat& chat) {
+  // The row lock on the chat orders every writer of this chat, on any node.
+  auto stored = c.query("SELECT version FROM chats WHERE id = ? FOR UPDATE", {chat.id});
+  if (!stored) return stored.error();
+  const bool exists = !stored->empty();
+  std::uint64_t version = 1;
+  if (exists) {
+    version = stored->front().u64(0) + 1;
+    if (stored->front().bad()) return undecodable("chats");
+    auto updated = c.execute("UPDATE chats SET kind = ?, name = ?, created_at = ?, version = ? WHERE id = ?",
+                             {kind_name(chat.kind), chat.name, chat.created_at, version, chat.id});
+    if (!updated) return updated.error();
+  } else {
+    auto inserted = c.execute("INSERT INTO chats (id, kind, name, created_at, version) VALUES (?, ?, ?, ?, ?)",
+                              {chat.id, kind_name(chat.kind), chat.name, chat.created_at, version});
+    if (!inserted) return inserted.error();
+  }
+
+  // Members: remove who left, insert or update the rest (role, position).
+  std::map<UserId, std::pair<std::string, std::uint64_t>> before;  // user -> (role, position)
+  if (exists) {
+    auto rows = c.query("SELECT user_id, role, position FROM chat_members WHERE chat_id = ?", {chat.id});
+    if (!rows) return rows.error();
+    for (const Row& row : *rows) {
+      before[row.text(0)] = {row.text(1), row.u64(2)};
+      if (row.bad()) return undecodable("chat_members");
+    }
+  }
+  std::map<UserId, std::uint64_t> after;
+  for (std::size_t i = 0; i < chat.members.size(); ++i) after.emplace(chat.members[i].user_id, i);
+  for (const auto& [user, unused] : before) {
+    if (after.contains(user)) continue;
+    auto deleted = c.execute("DELETE FROM chat_members WHERE chat_id = ? AND user_id = ?", {chat.id, user});
+    if (!deleted) return deleted.error();
+  }
+  for (std::uint64_t position = 0; position < chat.members.size(); ++position) {
+    const Member& m = chat.members[position];
+    auto old = before.find(m.user_id);
+    if (old != before.end() && old->second == std::pair<std::string, std::uint64_t>(role_name(m.role), position)) {
+      continue;
+    }
+    auto written = c.execute(
+        "INSERT INTO chat_members (chat_id, user_id, position, role) VALUES (?, ?, ?, ?)"
+        " ON DUPLICATE KEY UPDATE position = VALUES(position), role = VALUES(role)",
+        {chat.id, m.user_id, position, role_name(m.role)});
+    if (!written) return written.error();
+  }
+
+  // The pair index follows the chat; the pair's primary key refuses a
+  // second direct chat for the same two people.
+  if (exists) {
+    auto cleared = c.execute("DELETE FROM direct_pairs WHERE chat_id = ?", {chat.id});
+    if (!cleared) return cleared.error();
+  }
+  if (auto pair = direct_pair(chat)) {
+    auto claimed = c.execute("INSERT INTO direct_pairs (user_low, user_high, chat_id) VALUES (?, ?, ?)",
+                             {pair->first, pair->second, chat.id});
+    if (!claimed) return claimed.error();
+  }
+  return Ok{};
+}
+
+Result<std::optional<Chat>> MariaDbStore::find_chat(const ChatId& id) {
+  return read<std::optional<Chat>>([&](Connection& c) -> Result<std::optional<Chat>> {
+    // One statement, so the chat and its members come from one snapshot.
+    auto rows = c.query(
+        "SELECT c.kind, c.name, c.created_at, c.version, m.user_id, m.role"
+        " FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id WHERE c.id = ? ORDER BY m.position",
+        {id});
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::nullopt;
+    const Row& first = rows->front();
+    Chat chat{id, first.text(0) == "direct" ? ChatKind::direct : ChatKind::group, first.text(1), {}, first.i64(2)};
+    (void)first.u64(3);
+    if (first.bad()) return undecodable("chats");
+    for (const Row& row : *rows) {
+      if (row.is_null(4)) continue;  // a chat without members
+      chat.members.push_back({row.text(4), row.text(5) == "admin" ? MemberRole::admin : MemberRole::member});
+      if (row.bad()) return undecodable("chat_members");
+    }
+    return std::optional<Chat>(std::move(chat));
+  });
+}
+
+Result<std::optional<ChatId>> MariaDbStore::find_direct_chat(const UserId& a, const UserId& b) {
+  const auto& [low, high] = std::minmax(a, b);
+  return read<std::optional<ChatId>>([&](Connection& c) -> Result<std::optional<ChatId>> {
+    auto rows = c.query("SELECT chat_id FROM direct_pairs WHERE user_low = ? AND user_high = ?", {low, high});
+    if (!rows) return rows.error();
+    if (rows->empty()) return std::nullopt;
+    std::string chat = rows->front().text(0);
+    if (rows->front().bad()) return undecodable("direct_pairs");
+    return std::optional<ChatId>(std::move(chat));
+  });
+}
+
+Result<std::vector<ChatId>> MariaDbStore::chats_of_user(const UserId& id) {
+  return read<std::vector<ChatId>>([&](Connection& c) -> Result<std::vector<ChatId>> {
+    auto rows = c.query("SELECT chat_id FROM chat_members WHERE user_id = ? ORDER BY chat_id", {id});
+    if (!rows) return rows.error();
+    std::vector<ChatId> chats;
+    chats.reserve(rows->size());
+    for (const Row& row : *rows) {
+      chats.push_back(row.text(0));
+      if (row.bad()) return undecodable("chat_members");
+    }
+    return chats;
+  });
+}
+
+Result<Seq> MariaDbStore::read_marker(const ChatId& chat, const UserId& user) {
+  return read<Seq>([&](Connection& c) -> Result<Seq> {
+    auto rows = c.query("SELECT seq FROM read_markers WHERE chat_id = ? AND user_id = ?", {chat, user});
+    if (!rows) return rows.error();
+    if (rows->empty()) return Seq{0};
+    const Seq seq = rows->front().u64(0);
+    if (rows->front().bad()) return undecodable("read_markers");
+    return seq;
+  });
+}
+
+Status MariaDbStore::set_read_marker(const ChatId& chat, const UserId& user, Seq seq) {
+  return write<Ok>([&](Connection& c) -> Status {
+    auto written = c.execute(
+        "INSERT INTO read_markers (chat_id, user_id, seq) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE seq = VALUES(seq)",
+        {chat, user, seq});
+    if (!written) return written.error();
+    return Ok{};
+  });
+}
+
+}  // namespace parley

@@ -1,0 +1,39 @@
+#include "scratch_database.h"
+
+#include <atomic>
+#include <iostream>
+
+#include "services.h"
+#include "store/mariadb/mariadb_connection.h"
+
+namespace parley::testing {
+
+namespace {
+std::atomic<int> g_next_database{1};
+}  // namespace
+
+MariaDbConfig mariadb_config(const std::string& database) {
+  const ClusterServices& svc = cluster_services();
+  MariaDbConfig config;
+  config.connection.host = svc.mariadb_host();
+  config.connection.port = svc.mariadb_port();
+  config.connection.user = svc.mariadb_user();
+  config.connection.password = svc.mariadb_password();
+  config.connection.database = database;
+  config.connection.connect_timeout = std::chrono::seconds(2);
+  config.connection.read_timeout = std::chrono::seconds(2);
+  config.connection.write_timeout = std::chrono::seconds(2);
+  config.pool_size = 4;
+  return config;
+}
+
+ScratchDatabase::ScratchDatabase() : name_("parley_t" + std::to_string(g_next_database++)) {}
+
+ScratchDatabase::~ScratchDatabase() {
+  auto connection = mariadb::Connection::open(mariadb_config(name_).connection, "");
+  Status dropped = connection ? (*connection)->run("DROP DATABASE IF EXISTS `" + name_ + "`") : connection.error();
+  // Leaving a database behind only costs disk in a temp dir that goes away.
+  if (!dropped) std::cerr << "could not drop " << name_ << ": " << dropped.error().message << "\n";
+}
+
+}  // namespace parley::testing
