@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <functional>
 #include <unordered_set>
+#include <utility>
 
 #include "core/text.h"
 
@@ -95,7 +96,17 @@ Result<ChatDirectory::Opened> ChatDirectory::open_direct(const UserId& me, const
   chat.members = {{me, MemberRole::member}, {peer, MemberRole::member}};
   chat.created_at = clock_.now_ms();
   auto ptr = std::make_shared<const Chat>(std::move(chat));
-  if (auto ok = persist(ptr); !ok) return ok.error();
+  if (auto ok = persist(ptr); !ok) {
+    if (ok.error().code != ErrorCode::conflict) return ok.error();
+    // Another node created the pair's chat at the same moment: that one it is.
+    auto winner = store_.find_direct_chat(me, peer);
+    if (!winner) return winner.error();
+    if (!*winner) return ok.error();
+    auto chat = find(**winner);
+    if (!chat) return chat.error();
+    if (!*chat) return ok.error();
+    return Opened{*chat, false};
+  }
   announce(ChatEventKind::created, *ptr);
   return Opened{ptr, true};
 }
@@ -130,60 +141,89 @@ Result<ChatPtr> ChatDirectory::create_group(const UserId& me, const std::string&
   return ptr;
 }
 
+Result<ChatPtr> ChatDirectory::change(const ChatId& chat_id, const Edit& edit) {
+  // Each retry means another writer committed a change to this chat, so a
+  // few suffice unless the chat is under a storm of changes.
+  constexpr int kAttempts = 8;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    // One change per chat at a time in this process: the version read here is the one replaced.
+    auto turn = chat_writers_.acquire(chat_id);
+    auto loaded = find(chat_id);
+    if (!loaded) return loaded.error();
+    const ChatPtr& chat = *loaded;
+    if (!chat) return make_error(ErrorCode::not_found, "no such chat");
+    auto edited = edit(*chat);
+    if (!edited) return edited.error();
+    if (!*edited) return chat;
+    (*edited)->version = chat->version + 1;
+    auto updated = std::make_shared<const Chat>(std::move(**edited));
+    auto ok = persist(updated);
+    if (ok) return updated;
+    if (ok.error().code != ErrorCode::conflict) return ok.error();
+    if (auto reloaded = refresh(chat_id); !reloaded) return reloaded.error();
+  }
+  return make_error(ErrorCode::conflict, "the chat kept changing; try again");
+}
+
+Status ChatDirectory::refresh(const ChatId& chat_id) {
+  auto stored = store_.find_chat(chat_id);
+  if (!stored) return stored.error();
+  if (!stored->has_value()) return Ok{};
+  auto chat = std::make_shared<const Chat>(std::move(**stored));
+  ChatPtr before;
+  {
+    auto& s = shard(chat_id);
+    std::lock_guard lock(s.mutex);
+    auto& slot = s.chats[chat_id];
+    if (slot && slot->version >= chat->version) return Ok{};  // already as new
+    before = std::exchange(slot, chat);
+  }
+  members_.changed(before.get(), *chat);
+  return Ok{};
+}
+
 Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_id, const UserId& user) {
   auto added = accounts_.find_user(user);
   if (!added) return added.error();
   if (!*added) return make_error(ErrorCode::not_found, "no such user");
-  ChatPtr updated;
-  {
-    // One change per chat at a time: the version read here is the one replaced.
-    auto turn = chat_writers_.acquire(chat_id);
-    auto loaded = find(chat_id);
-    if (!loaded) return loaded.error();
-    const ChatPtr& chat = *loaded;
-    if (!chat) return make_error(ErrorCode::not_found, "no such chat");
-    const Member* caller = chat->member(me);
+  bool changed = false;
+  auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
+    const Member* caller = chat.member(me);
     if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
-    if (chat->kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "direct chats have two members");
+    if (chat.kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "direct chats have two members");
     if (caller->role != MemberRole::admin) return make_error(ErrorCode::forbidden, "only admins add members");
-    if (chat->has_member(user)) return chat;
-    if (chat->members.size() + 1 > config_.max_group_size) {
-      return group_too_large(config_);
-    }
-    Chat copy = *chat;
+    changed = false;
+    if (chat.has_member(user)) return std::optional<Chat>();
+    if (chat.members.size() + 1 > config_.max_group_size) return group_too_large(config_);
+    Chat copy = chat;
     copy.members.push_back({user, MemberRole::member});
-    updated = std::make_shared<const Chat>(std::move(copy));
-    if (auto ok = persist(updated); !ok) return ok.error();
-  }
-  announce(ChatEventKind::member_added, *updated);
+    changed = true;
+    return std::optional<Chat>(std::move(copy));
+  });
+  if (!updated) return updated.error();
+  if (changed) announce(ChatEventKind::member_added, **updated);
   return updated;
 }
 
 Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& chat_id, const UserId& user) {
-  ChatPtr updated;
-  {
-    auto turn = chat_writers_.acquire(chat_id);
-    auto loaded = find(chat_id);
-    if (!loaded) return loaded.error();
-    const ChatPtr& chat = *loaded;
-    if (!chat) return make_error(ErrorCode::not_found, "no such chat");
-    const Member* caller = chat->member(me);
+  auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
+    const Member* caller = chat.member(me);
     if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
-    if (chat->kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "nobody leaves a direct chat");
+    if (chat.kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "nobody leaves a direct chat");
     if (me != user && caller->role != MemberRole::admin) {
       return make_error(ErrorCode::forbidden, "only admins remove other members");
     }
-    if (!chat->has_member(user)) return make_error(ErrorCode::not_found, "not a member of this chat");
-    Chat copy = *chat;
+    if (!chat.has_member(user)) return make_error(ErrorCode::not_found, "not a member of this chat");
+    Chat copy = chat;
     std::erase_if(copy.members, [&](const Member& m) { return m.user_id == user; });
     // A group is never left without an admin: the longest-standing member takes over.
     bool has_admin = std::any_of(copy.members.begin(), copy.members.end(),
                                  [](const Member& m) { return m.role == MemberRole::admin; });
     if (!has_admin && !copy.members.empty()) copy.members.front().role = MemberRole::admin;
-    updated = std::make_shared<const Chat>(std::move(copy));
-    if (auto ok = persist(updated); !ok) return ok.error();
-  }
-  announce(ChatEventKind::member_removed, *updated, {user});
+    return std::optional<Chat>(std::move(copy));
+  });
+  if (!updated) return updated.error();
+  announce(ChatEventKind::member_removed, **updated, {user});
   return updated;
 }
 

@@ -4,9 +4,12 @@
 // and fan-out paths read without touching storage.
 // Thread-safe. Changes to one chat take turns (KeyedSerializer), and so do
 // find-or-create calls for one user pair; the cache shard mutexes are held for
-// map operations only, never across a store read or a synced write.
+// map operations only, never across a store read or a synced write. Writers in
+// other processes (cluster nodes) are caught by the store's version check: a
+// change refused as `conflict` is applied again to the version that won.
 
 #include <array>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -53,7 +56,16 @@ class ChatDirectory {
   // The chat as clients see it; read_seq is filled only when `for_user` is set.
   Result<ChatView> view(const Chat& chat, const UserId* for_user = nullptr);
 
+  // Someone else (another node) changed the chat: reload it from the store
+  // and bring the cache and the membership index up to date.
+  Status refresh(const ChatId& chat_id);
+
  private:
+  // Returns the edited copy of `current`, nullopt to leave it as it is, or an error.
+  using Edit = std::function<Result<std::optional<Chat>>(const Chat& current)>;
+  // Applies `edit` to the current version and stores the result as the next
+  // version, again on the winner's version when another writer got there first.
+  Result<ChatPtr> change(const ChatId& chat_id, const Edit& edit);
   struct Shard {
     std::mutex mutex;
     std::unordered_map<ChatId, ChatPtr> chats;

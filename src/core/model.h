@@ -61,6 +61,10 @@ struct Chat {
   std::string name;
   std::vector<Member> members;
   TimeMs created_at = 0;
+  // 1 when created; every stored change adds one. The store refuses a write
+  // that does not follow on from the stored version (ErrorCode::conflict), so
+  // writers on different nodes never overwrite each other's changes.
+  std::uint64_t version = 1;
 
   bool has_member(const UserId& user) const;
   const Member* member(const UserId& user) const;

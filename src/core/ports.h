@@ -52,6 +52,10 @@ class ChatStore {
   virtual ~ChatStore() = default;
   // Durable. Creates or replaces the chat, keeps the user -> chats index and,
   // for a direct chat, the pair -> chat index in step with its members.
+  // Compare-and-set on Chat::version: version 1 creates the chat and fails with
+  // `conflict` if the id exists or, for a direct chat, the pair already has
+  // one; version v > 1 replaces the chat only if the stored version is v - 1,
+  // and fails with `conflict` otherwise (or when there is no such chat).
   virtual Status put_chat(const Chat& chat) = 0;
   virtual Result<std::optional<Chat>> find_chat(const ChatId& id) = 0;
   virtual Result<std::optional<ChatId>> find_direct_chat(const UserId& a, const UserId& b) = 0;

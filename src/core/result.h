@@ -17,6 +17,7 @@ enum class ErrorCode {
   invalid_request,  // missing or wrong-typed field, bad parameter
   unknown_type,
   email_taken,
+  conflict,  // the record changed under the caller (another writer won); re-read and retry
   bad_credentials,
   unauthorized,
   forbidden,

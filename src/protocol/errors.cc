@@ -14,6 +14,8 @@ const char* wire_name(ErrorCode code) {
       return "unknown_type";
     case ErrorCode::email_taken:
       return "email_taken";
+    case ErrorCode::conflict:
+      return "conflict";
     case ErrorCode::bad_credentials:
       return "bad_credentials";
     case ErrorCode::unauthorized:
@@ -58,6 +60,7 @@ int http_status(ErrorCode code) {
     case ErrorCode::not_found:
       return 404;
     case ErrorCode::email_taken:
+    case ErrorCode::conflict:
       return 409;
     case ErrorCode::payload_too_large:
       return 413;

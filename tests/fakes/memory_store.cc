@@ -100,6 +100,12 @@ Result<std::vector<Device>> MemoryStore::devices_of_user(const UserId& id) {
 
 Status MemoryStore::put_chat(const Chat& chat) {
   std::lock_guard lock(mutex_);
+  auto stored = chats_.find(chat.id);
+  const std::uint64_t stored_version = stored == chats_.end() ? 0 : stored->second.version;
+  if (chat.version != stored_version + 1) return make_error(ErrorCode::conflict, "chat version conflict");
+  if (auto pair = direct_pair(chat); pair && stored == chats_.end() && direct_.contains(*pair)) {
+    return make_error(ErrorCode::conflict, "the pair already has a direct chat");
+  }
   std::set<UserId> members;
   for (const Member& m : chat.members) {
     members.insert(m.user_id);

@@ -1,5 +1,7 @@
 // Accounts and ChatDirectory against in-memory fakes.
 
+#include <utility>
+
 #include "unit/core_fixture.h"
 
 namespace parley::testing {
@@ -7,6 +9,23 @@ namespace {
 
 using AccountsTest = CoreTest;
 using ChatsTest = CoreTest;
+
+// A second node: its own Core (caches, threads) on the same store.
+class TwoNodesTest : public CoreTest {
+ protected:
+  TwoNodesTest() {
+    other = std::make_unique<Core>(config, CorePorts{other_faults, other_faults, other_faults, other_faults,
+                                                     other_credentials, clock, other_sink, other_push_sender});
+    other->start();
+  }
+  ~TwoNodesTest() override { other->stop(); }
+
+  FaultyStore other_faults{store};
+  FakeCredentials other_credentials;
+  RecordingEventSink other_sink;
+  RecordingPushSender other_push_sender;
+  std::unique_ptr<Core> other;
+};
 
 TEST_F(AccountsTest, SignupRejectsBadInputAndChangesNothing) {
   EXPECT_EQ(core->accounts.signup("no-at-sign", "password1", "A").error().code, ErrorCode::invalid_request);
@@ -126,6 +145,86 @@ TEST_F(ChatsTest, DirectChatsRefuseMembershipChanges) {
   auto id = direct(a, b);
   EXPECT_EQ(core->chats.add_member(a, id, c).error().code, ErrorCode::invalid_request);
   EXPECT_EQ(core->chats.remove_member(a, id, a).error().code, ErrorCode::invalid_request);
+}
+
+TEST_F(TwoNodesTest, MembershipChangesOnBothNodesAreAllKept) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cy"), d = make_user("dee");
+  auto group = core->chats.create_group(a, "g", {b});
+  ASSERT_TRUE(group.ok());
+  const ChatId id = (*group)->id;
+  ASSERT_TRUE(other->chats.find(id).ok());  // the other node caches version 1
+
+  ASSERT_TRUE(core->chats.add_member(a, id, c).ok());
+  // The other node still holds version 1: its write conflicts, it reloads and applies its change again.
+  auto added = other->chats.add_member(a, id, d);
+  ASSERT_TRUE(added.ok()) << added.error().message;
+  EXPECT_TRUE((*added)->has_member(c));
+  EXPECT_TRUE((*added)->has_member(d));
+
+  auto stored = store.find_chat(id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->version, 3u);
+  EXPECT_EQ((*stored)->members.size(), 4u);
+  // And what it learnt reached its membership index.
+  auto shares = other->chats.shares_chat(c, d);
+  ASSERT_TRUE(shares.ok());
+  EXPECT_TRUE(*shares);
+}
+
+TEST_F(TwoNodesTest, RemovalOnOneNodeIsNotUndoneByAStaleAddOnTheOther) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cy");
+  auto group = core->chats.create_group(a, "g", {b});
+  ASSERT_TRUE(group.ok());
+  const ChatId id = (*group)->id;
+  ASSERT_TRUE(other->chats.find(id).ok());
+
+  ASSERT_TRUE(core->chats.remove_member(a, id, b).ok());
+  ASSERT_TRUE(other->chats.add_member(a, id, c).ok());
+  auto stored = store.find_chat(id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_FALSE((*stored)->has_member(b));
+  EXPECT_TRUE((*stored)->has_member(c));
+}
+
+TEST_F(TwoNodesTest, DirectChatOpenedOnBothNodesAtOnceIsOneChat) {
+  auto a = make_user("ann"), b = make_user("bob");
+  Result<ChatDirectory::Opened> first = make_error(ErrorCode::internal, "not run");
+  bool raced = false;
+  // The other node finds no chat, then, just before its write, this node creates one.
+  other_faults.set_hook(StoreMethod::put_chat, [&] {
+    if (std::exchange(raced, true)) return;
+    first = core->chats.open_direct(a, b);
+  });
+  auto second = other->chats.open_direct(b, a);
+  ASSERT_TRUE(raced);
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_TRUE(first->created);
+  EXPECT_FALSE(second->created);
+  EXPECT_EQ(first->chat->id, second->chat->id);
+  auto chats = store.chats_of_user(a);
+  ASSERT_TRUE(chats.ok());
+  EXPECT_EQ(chats->size(), 1u);
+}
+
+TEST_F(TwoNodesTest, AStormOfConflictsEndsInAConflictErrorAndChangesNothing) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cy");
+  auto group = core->chats.create_group(a, "g", {b});
+  ASSERT_TRUE(group.ok());
+  const ChatId id = (*group)->id;
+  // Every write of the other node loses to a change just made here.
+  other_faults.set_hook(StoreMethod::put_chat, [&] {
+    auto current = store.find_chat(id);
+    ASSERT_TRUE(current.ok() && current->has_value());
+    Chat bumped = **current;
+    ++bumped.version;
+    ASSERT_TRUE(store.put_chat(bumped).ok());
+  });
+  auto added = other->chats.add_member(a, id, c);
+  ASSERT_FALSE(added.ok());
+  EXPECT_EQ(added.error().code, ErrorCode::conflict);
+  auto stored = store.find_chat(id);
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_FALSE((*stored)->has_member(c));
 }
 
 }  // namespace

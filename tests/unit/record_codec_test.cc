@@ -52,16 +52,41 @@ TEST(RecordCodec, ChatRoundTripsKindRolesAndMemberOrder) {
   Chat group = make_group("c-1", {"zed", "amy", "bob"});
   Chat direct = make_direct("dm", "amy", "zed");
   Chat empty = make_group("c-2", {});
+  group.version = 7;
   for (const Chat& chat : {group, direct, empty}) {
     auto decoded = decode_chat(encode_chat(chat));
     ASSERT_TRUE(decoded.has_value());
     EXPECT_EQ(decoded->id, chat.id);
+    EXPECT_EQ(decoded->version, chat.version);
     EXPECT_EQ(decoded->kind, chat.kind);
     EXPECT_EQ(decoded->name, chat.name);
     EXPECT_EQ(decoded->created_at, chat.created_at);
     EXPECT_EQ(member_list(*decoded), member_list(chat));
     expect_rejects_damage(encode_chat(chat), decode_chat);
   }
+}
+
+TEST(RecordCodec, ChatStoredBeforeVersionsReadsAsVersionOne) {
+  ByteWriter out;
+  out.u8(1);  // the first layout: no version field
+  out.str("c-1");
+  out.u8(1);
+  out.str("old group");
+  out.i64(3000);
+  out.u32(1);
+  out.str("amy");
+  out.u8(0);
+  auto decoded = decode_chat(out.take());
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->version, 1u);
+  EXPECT_EQ(decoded->name, "old group");
+  EXPECT_EQ(member_list(*decoded), (std::vector<std::string>{"amy:admin"}));
+}
+
+TEST(RecordCodec, ChatWithVersionZeroIsRejected) {
+  Chat chat = make_group("c-1", {"amy"});
+  chat.version = 0;
+  EXPECT_FALSE(decode_chat(encode_chat(chat)).has_value());
 }
 
 TEST(RecordCodec, ChatWithAbsurdMemberCountIsRejected) {

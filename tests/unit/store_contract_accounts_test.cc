@@ -217,6 +217,7 @@ TYPED_TEST(ChatStoreContract, ChatsOfUserFollowMembershipChanges) {
   EXPECT_EQ(must(this->chats().chats_of_user("bob")), (std::vector<ChatId>{"c-1"}));
 
   chat.members = {{"ann", MemberRole::admin}, {"cat", MemberRole::member}};  // bob out, cat in
+  chat.version = 2;
   ASSERT_TRUE(this->chats().put_chat(chat).ok());
   EXPECT_EQ(must(this->chats().chats_of_user("ann")), (std::vector<ChatId>{"c-1"}));
   EXPECT_TRUE(must(this->chats().chats_of_user("bob")).empty());
@@ -272,6 +273,63 @@ TYPED_TEST(ChatStoreContract, ReadMarkersOfPrefixedIdsStaySeparate) {
   ASSERT_TRUE(this->chats().set_read_marker("a", "bc", 4).ok());
   EXPECT_EQ(must(this->chats().read_marker("ab", "c")), 3u);
   EXPECT_EQ(must(this->chats().read_marker("a", "bc")), 4u);
+}
+
+TYPED_TEST(ChatStoreContract, VersionsMustFollowOnFromTheStoredOne) {
+  Chat chat = make_group("c-1", {"ann", "bob"});
+  ASSERT_EQ(chat.version, 1u);
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  EXPECT_EQ(this->chats().put_chat(chat).error().code, ErrorCode::conflict);  // created twice
+  chat.version = 3;
+  EXPECT_EQ(this->chats().put_chat(chat).error().code, ErrorCode::conflict);  // skips one
+  chat.version = 2;
+  chat.name = "second";
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  chat.name = "stale";
+  EXPECT_EQ(this->chats().put_chat(chat).error().code, ErrorCode::conflict);  // lost the race
+  Chat missing = make_group("c-2", {"ann"});
+  missing.version = 2;
+  EXPECT_EQ(this->chats().put_chat(missing).error().code, ErrorCode::conflict);
+  EXPECT_FALSE(must(this->chats().find_chat("c-2")).has_value());
+
+  auto stored = must(this->chats().find_chat("c-1"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->version, 2u);
+  EXPECT_EQ(stored->name, "second");
+}
+
+TYPED_TEST(ChatStoreContract, ASecondDirectChatForAPairConflicts) {
+  ASSERT_TRUE(this->chats().put_chat(make_direct("dm-1", "amy", "zed")).ok());
+  auto second = this->chats().put_chat(make_direct("dm-2", "zed", "amy"));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::conflict);
+  EXPECT_EQ(must(this->chats().find_direct_chat("amy", "zed")), std::optional<ChatId>("dm-1"));
+  EXPECT_FALSE(must(this->chats().find_chat("dm-2")).has_value());
+  EXPECT_EQ(must(this->chats().chats_of_user("amy")), (std::vector<ChatId>{"dm-1"}));
+}
+
+TYPED_TEST(ChatStoreContract, ConcurrentWritersOfOneVersionAdmitExactlyOne) {
+  Chat chat = make_group("c-1", {"ann"});
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  constexpr int kWriters = 8;
+  std::atomic<int> won{0}, conflicts{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      Chat next = chat;
+      next.version = 2;
+      next.name = "writer " + std::to_string(i);
+      auto s = this->chats().put_chat(next);
+      if (s.ok()) {
+        ++won;
+      } else if (s.error().code == ErrorCode::conflict) {
+        ++conflicts;
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(conflicts.load(), kWriters - 1);
 }
 
 }  // namespace

@@ -8,7 +8,8 @@ namespace {
 // Bump a version when a record's layout changes; keep decoding the old one.
 constexpr std::uint8_t kUserV1 = 1;
 constexpr std::uint8_t kDeviceV1 = 1;
-constexpr std::uint8_t kChatV1 = 1;
+constexpr std::uint8_t kChatV1 = 1;  // read only: before versions, every stored chat counts as version 1
+constexpr std::uint8_t kChatV2 = 2;  // adds the version
 constexpr std::uint8_t kMessageV1 = 1;
 constexpr std::uint8_t kPushJobV1 = 1;  // read only: before coalescing, a job covered one message
 constexpr std::uint8_t kPushJobV2 = 2;  // adds the count of messages covered
@@ -137,7 +138,8 @@ std::optional<Device> decode_device(std::string_view bytes) {
 
 std::string encode_chat(const Chat& chat) {
   ByteWriter out;
-  out.u8(kChatV1);
+  out.u8(kChatV2);
+  out.u64(chat.version);
   out.str(chat.id);
   out.u8(chat.kind == ChatKind::direct ? 0 : 1);
   out.str(chat.name);
@@ -155,8 +157,12 @@ std::optional<Chat> decode_chat(std::string_view bytes) {
   Chat chat;
   std::uint8_t kind = 0;
   std::uint32_t count = 0;
-  if (!expect_version(in, kChatV1) || !in.str(chat.id) || !in.u8(kind) || kind > 1 || !in.str(chat.name) ||
-      !in.i64(chat.created_at) || !in.u32(count) || count > kMaxMembers) {
+  std::uint8_t format = 0;
+  if (!in.u8(format) || (format != kChatV1 && format != kChatV2)) return std::nullopt;
+  chat.version = 1;
+  if (format == kChatV2 && (!in.u64(chat.version) || chat.version == 0)) return std::nullopt;
+  if (!in.str(chat.id) || !in.u8(kind) || kind > 1 || !in.str(chat.name) || !in.i64(chat.created_at) ||
+      !in.u32(count) || count > kMaxMembers) {
     return std::nullopt;
   }
   chat.kind = kind == 0 ? ChatKind::direct : ChatKind::group;

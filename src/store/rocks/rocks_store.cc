@@ -157,10 +157,22 @@ Result<std::vector<Device>> RocksStore::devices_of_user(const UserId& id) {
 // ---- ChatStore ------------------------------------------------------------------
 
 Status RocksStore::put_chat(const Chat& chat) {
-  // The core serialises writes to one chat, so reading the previous version
-  // and writing the new one needs no lock here.
+  // Check-then-write per chat, and per pair for a new direct chat; no lock
+  // is held across the synced write.
+  auto turn = chat_writes_.acquire(chat.id);
   auto previous = rocks::load(*db_, Column::chats, chat.id, rocks::decode_chat);
   if (!previous) return previous.error();
+  const std::uint64_t stored_version = *previous ? (*previous)->version : 0;
+  if (chat.version != stored_version + 1) {
+    return make_error(ErrorCode::conflict, "chat " + chat.id + " is at version " + std::to_string(stored_version));
+  }
+  std::optional<KeyedSerializer::Turn> pair_turn;
+  if (std::optional<std::string> pair = direct_index_key(chat); pair && !*previous) {
+    pair_turn.emplace(direct_pair_claims_.acquire(*pair));
+    auto owner = db_->get(Column::direct, *pair);
+    if (!owner) return owner.error();
+    if (owner->has_value()) return make_error(ErrorCode::conflict, "the pair already has a direct chat");
+  }
   WriteSet writes;
   writes.put(Column::chats, chat.id, rocks::encode_chat(chat));
   std::set<UserId> members;

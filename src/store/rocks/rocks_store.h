@@ -74,9 +74,13 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
 
   std::unique_ptr<rocks::RocksDatabase> db_;
   // Makes "is this email free? then claim it" atomic per email, without a
-  // lock held across the synced write. Only signup takes a turn; everything
-  // else relies on RocksDB's own thread safety.
+  // lock held across the synced write. Only signup and chat writes take
+  // turns; everything else relies on RocksDB's own thread safety.
   KeyedSerializer email_claims_;
+  // put_chat's version check and write, per chat id; creating a direct chat
+  // also takes its pair's turn, always after the chat's.
+  KeyedSerializer chat_writes_;
+  KeyedSerializer direct_pair_claims_;
 };
 
 }  // namespace parley
