@@ -13,9 +13,12 @@ namespace parley::mariadb {
 
 namespace {
 
-// Refuses what does not fit instead of truncating it, and makes sure every
-// session speaks utf8mb4 whatever the server's defaults are.
-constexpr const char* kSessionSetup = "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION'";
+// Strict mode refuses what does not fit instead of truncating it. READ
+// COMMITTED takes no gap locks: writers that look for a row that does not
+// exist yet (a new chat, a new pair) do not block each other's inserts into
+// the same gap and deadlock; rows that exist are still locked by FOR UPDATE.
+constexpr const char* kSessionSetup =
+    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', SESSION tx_isolation = 'READ-COMMITTED'";
 
 // Errors that mean "the database cannot serve you right now", without
 // breaking the connection: waiting for a lock, a chosen deadlock victim, a

@@ -235,20 +235,28 @@ Status MariaDbStore::put_chat(const Chat& chat) {
 }
 
 Status MariaDbStore::put_chat_locked(Connection& c, const Chat& chat) {
-  // The row lock on the chat orders every writer of this chat, on any node.
+  // Compare-and-set on the version. The row lock (FOR UPDATE) orders every
+  // writer of this chat, on any node, until this transaction ends.
   auto stored = c.query("SELECT version FROM chats WHERE id = ? FOR UPDATE", {chat.id});
   if (!stored) return stored.error();
   const bool exists = !stored->empty();
-  std::uint64_t version = 1;
+  const std::uint64_t stored_version = exists ? stored->front().u64(0) : 0;
+  if (exists && stored->front().bad()) return undecodable("chats");
+  if (chat.version != stored_version + 1) {
+    return make_error(ErrorCode::conflict, "chat " + chat.id + " is at version " + std::to_string(stored_version));
+  }
   if (exists) {
-    version = stored->front().u64(0) + 1;
-    if (stored->front().bad()) return undecodable("chats");
-    auto updated = c.execute("UPDATE chats SET kind = ?, name = ?, created_at = ?, version = ? WHERE id = ?",
-                             {kind_name(chat.kind), chat.name, chat.created_at, version, chat.id});
+    auto updated =
+        c.execute("UPDATE chats SET kind = ?, name = ?, created_at = ?, version = ? WHERE id = ? AND version = ?",
+                  {kind_name(chat.kind), chat.name, chat.created_at, chat.version, chat.id, stored_version});
     if (!updated) return updated.error();
+    if (*updated != 1) return make_error(ErrorCode::conflict, "chat " + chat.id + " changed under the update");
   } else {
     auto inserted = c.execute("INSERT INTO chats (id, kind, name, created_at, version) VALUES (?, ?, ?, ?, ?)",
-                              {chat.id, kind_name(chat.kind), chat.name, chat.created_at, version});
+                              {chat.id, kind_name(chat.kind), chat.name, chat.created_at, chat.version});
+    // Another node created it since the SELECT.
+    if (!inserted && c.duplicate_key() == "PRIMARY")
+      return make_error(ErrorCode::conflict, "chat " + chat.id + " exists");
     if (!inserted) return inserted.error();
   }
 
@@ -291,6 +299,10 @@ Status MariaDbStore::put_chat_locked(Connection& c, const Chat& chat) {
   if (auto pair = direct_pair(chat)) {
     auto claimed = c.execute("INSERT INTO direct_pairs (user_low, user_high, chat_id) VALUES (?, ?, ?)",
                              {pair->first, pair->second, chat.id});
+    // Rolled back with everything above: the chat is not created.
+    if (!claimed && c.duplicate_key() == "PRIMARY") {
+      return make_error(ErrorCode::conflict, "the pair already has a direct chat");
+    }
     if (!claimed) return claimed.error();
   }
   return Ok{};
@@ -307,7 +319,7 @@ Result<std::optional<Chat>> MariaDbStore::find_chat(const ChatId& id) {
     if (rows->empty()) return std::nullopt;
     const Row& first = rows->front();
     Chat chat{id, first.text(0) == "direct" ? ChatKind::direct : ChatKind::group, first.text(1), {}, first.i64(2)};
-    (void)first.u64(3);
+    chat.version = first.u64(3);
     if (first.bad()) return undecodable("chats");
     for (const Row& row : *rows) {
       if (row.is_null(4)) continue;  // a chat without members
