@@ -7,6 +7,7 @@
 #include <string>
 
 #include "store/mariadb/mariadb_store.h"
+#include "unit/store_contract_fixture.h"
 
 namespace parley::testing {
 
@@ -30,9 +31,10 @@ class ScratchDatabase {
   std::string name_;
 };
 
-// For the store contract suites (store_contract_fixture.h): a fresh, empty
-// MariaDbStore per test, its database dropped afterwards.
-class ScratchMariaDbStore {
+// For the store contract suites (unit/store_contract_fixture.h): a fresh,
+// empty MariaDbStore per test, its database dropped afterwards.
+template <>
+class ScratchStore<MariaDbStore> {
  public:
   MariaDbStore& store() { return *store_; }
 

@@ -1,0 +1,356 @@
+#pragma once
+// Store contract, accounts and chats: the tests every AccountStore and
+// ChatStore adapter must pass, as gtest type-parameterized suites. A test
+// binary includes this once and instantiates the suites for its adapters,
+// each with a ScratchStore specialization (store_contract_fixture.h):
+//   INSTANTIATE_TYPED_TEST_SUITE_P(Store, AccountStoreContract, Types, Names);
+// Unit tests run it on MemoryStore and RocksStore, tests/cluster on
+// MariaDbStore. A new test must also be named in its suite's REGISTER line.
+#include <atomic>
+#include <thread>
+
+#include "store_contract_fixture.h"
+
+namespace parley::testing {
+
+template <typename S>
+class AccountStoreContract : public StoreContractTest<S> {};
+TYPED_TEST_SUITE_P(AccountStoreContract);
+
+template <typename S>
+class ChatStoreContract : public StoreContractTest<S> {};
+TYPED_TEST_SUITE_P(ChatStoreContract);
+
+// ---- Users --------------------------------------------------------------------
+
+TYPED_TEST_P(AccountStoreContract, CreatedUserIsFoundByIdAndEmail) {
+  User ann = make_user("u-ann", "ann@example.com");
+  ann.last_active_at = 1234;
+  ASSERT_TRUE(this->accounts().create_user(ann).ok());
+
+  auto by_id = must(this->accounts().find_user("u-ann"));
+  ASSERT_TRUE(by_id.has_value());
+  EXPECT_EQ(fields(*by_id), fields(ann));
+  auto by_email = must(this->accounts().find_user_by_email("ann@example.com"));
+  ASSERT_TRUE(by_email.has_value());
+  EXPECT_EQ(fields(*by_email), fields(ann));
+}
+
+TYPED_TEST_P(AccountStoreContract, UnknownUserIsAbsent) {
+  EXPECT_FALSE(must(this->accounts().find_user("nobody")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_user_by_email("nobody@example.com")).has_value());
+}
+
+TYPED_TEST_P(AccountStoreContract, DuplicateEmailIsRejectedAndFirstUserKept) {
+  ASSERT_TRUE(this->accounts().create_user(make_user("u-1", "same@example.com")).ok());
+  Status second = this->accounts().create_user(make_user("u-2", "same@example.com"));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::email_taken);
+
+  EXPECT_FALSE(must(this->accounts().find_user("u-2")).has_value());
+  auto owner = must(this->accounts().find_user_by_email("same@example.com"));
+  ASSERT_TRUE(owner.has_value());
+  EXPECT_EQ(owner->id, "u-1");
+}
+
+TYPED_TEST_P(AccountStoreContract, EmailIsMatchedExactlyAsStored) {
+  // Lower-casing is the core's job; the store must not second-guess it.
+  ASSERT_TRUE(this->accounts().create_user(make_user("u-1", "Mixed@Example.com")).ok());
+  EXPECT_TRUE(must(this->accounts().find_user_by_email("Mixed@Example.com")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_user_by_email("mixed@example.com")).has_value());
+  EXPECT_TRUE(this->accounts().create_user(make_user("u-2", "mixed@example.com")).ok());
+}
+
+TYPED_TEST_P(AccountStoreContract, ConcurrentSignupsWithOneEmailAdmitExactlyOne) {
+  constexpr int kThreads = 8;
+  std::atomic<int> admitted{0};
+  std::atomic<int> rejected{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      Status s = this->accounts().create_user(make_user("u-" + std::to_string(i), "race@example.com"));
+      if (s.ok()) {
+        ++admitted;
+      } else if (s.error().code == ErrorCode::email_taken) {
+        ++rejected;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(admitted.load(), 1);
+  EXPECT_EQ(rejected.load(), kThreads - 1);
+}
+
+TYPED_TEST_P(AccountStoreContract, SetLastActiveUpdatesOnlyThatFieldOfEveryUserGiven) {
+  User bob = make_user("u-bob", "bob@example.com");
+  User cat = make_user("u-cat", "cat@example.com");
+  User dan = make_user("u-dan", "dan@example.com");
+  for (const User& u : {bob, cat, dan}) ASSERT_TRUE(this->accounts().create_user(u).ok());
+  ASSERT_TRUE(this->accounts().set_last_active({{"u-bob", 777}, {"u-cat", 888}}).ok());
+  bob.last_active_at = 777;
+  cat.last_active_at = 888;
+  for (const User& u : {bob, cat, dan}) {
+    auto stored = must(this->accounts().find_user(u.id));
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_EQ(fields(*stored), fields(u));
+  }
+  EXPECT_TRUE(this->accounts().set_last_active({}).ok());
+}
+
+TYPED_TEST_P(AccountStoreContract, SetLastActiveSkipsUnknownUsers) {
+  User bob = make_user("u-bob", "bob@example.com");
+  ASSERT_TRUE(this->accounts().create_user(bob).ok());
+  ASSERT_TRUE(this->accounts().set_last_active({{"ghost", 1}, {"u-bob", 5}}).ok());
+  EXPECT_FALSE(must(this->accounts().find_user("ghost")).has_value());
+  EXPECT_EQ(must(this->accounts().find_user("u-bob"))->last_active_at, 5);
+}
+
+// ---- Devices ------------------------------------------------------------------
+
+TYPED_TEST_P(AccountStoreContract, DeviceRoundTripsWithAndWithoutPush) {
+  Device plain = make_device("d-1", "u-1", "digest-1");
+  Device pushed = make_device("d-2", "u-1", "digest-2");
+  pushed.push = PushRegistration{"webhook", "https://hooks.example/p"};
+  ASSERT_TRUE(this->accounts().put_device(plain).ok());
+  ASSERT_TRUE(this->accounts().put_device(pushed).ok());
+
+  auto a = must(this->accounts().find_device("d-1"));
+  auto b = must(this->accounts().find_device("d-2"));
+  ASSERT_TRUE(a.has_value());
+  ASSERT_TRUE(b.has_value());
+  EXPECT_EQ(fields(*a), fields(plain));
+  EXPECT_EQ(fields(*b), fields(pushed));
+  EXPECT_FALSE(must(this->accounts().find_device("d-3")).has_value());
+}
+
+TYPED_TEST_P(AccountStoreContract, DevicesOfUserListsOnlyThatUserInIdOrder) {
+  // "u" is a prefix of "u1": their index ranges must not overlap.
+  ASSERT_TRUE(this->accounts().put_device(make_device("d-b", "u", "t1")).ok());
+  ASSERT_TRUE(this->accounts().put_device(make_device("d-a", "u", "t2")).ok());
+  ASSERT_TRUE(this->accounts().put_device(make_device("d-c", "u1", "t3")).ok());
+
+  EXPECT_EQ(device_ids(must(this->accounts().devices_of_user("u"))), (std::vector<DeviceId>{"d-a", "d-b"}));
+  EXPECT_EQ(device_ids(must(this->accounts().devices_of_user("u1"))), (std::vector<DeviceId>{"d-c"}));
+  EXPECT_TRUE(must(this->accounts().devices_of_user("nobody")).empty());
+}
+
+TYPED_TEST_P(AccountStoreContract, ReplacingDeviceDoesNotDuplicateIt) {
+  Device d = make_device("d-1", "u-1", "t1");
+  ASSERT_TRUE(this->accounts().put_device(d).ok());
+  d.name = "renamed";
+  ASSERT_TRUE(this->accounts().put_device(d).ok());
+  auto devices = must(this->accounts().devices_of_user("u-1"));
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0].name, "renamed");
+  auto by_token = must(this->accounts().find_device_by_token("t1"));
+  ASSERT_TRUE(by_token.has_value());
+  EXPECT_EQ(by_token->name, "renamed");
+}
+
+TYPED_TEST_P(AccountStoreContract, TokenDigestFindsItsDevice) {
+  ASSERT_TRUE(this->accounts().put_device(make_device("d-1", "u-1", "digest-1")).ok());
+  ASSERT_TRUE(this->accounts().put_device(make_device("d-2", "u-1", "digest-2")).ok());
+  auto found = must(this->accounts().find_device_by_token("digest-2"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, "d-2");
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("digest-3")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("")).has_value());
+}
+
+TYPED_TEST_P(AccountStoreContract, LogoutRetiresTheTokenButKeepsTheDevice) {
+  Device d = make_device("d-1", "u-1", "digest-1");
+  ASSERT_TRUE(this->accounts().put_device(d).ok());
+  d.token_digest.clear();
+  ASSERT_TRUE(this->accounts().put_device(d).ok());
+
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("digest-1")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("")).has_value());
+  auto kept = must(this->accounts().find_device("d-1"));
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_TRUE(kept->token_digest.empty());
+  EXPECT_EQ(must(this->accounts().devices_of_user("u-1")).size(), 1u);
+}
+
+TYPED_TEST_P(AccountStoreContract, NewTokenReplacesTheOldOne) {
+  Device d = make_device("d-1", "u-1", "old");
+  ASSERT_TRUE(this->accounts().put_device(d).ok());
+  d.token_digest = "new";
+  ASSERT_TRUE(this->accounts().put_device(d).ok());
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("old")).has_value());
+  auto found = must(this->accounts().find_device_by_token("new"));
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->id, "d-1");
+}
+
+TYPED_TEST_P(AccountStoreContract, LoginAfterLogoutIndexesTheNewToken) {
+  Device d = make_device("d-1", "u-1", "first");
+  ASSERT_TRUE(this->accounts().put_device(d).ok());
+  d.token_digest = "";
+  ASSERT_TRUE(this->accounts().put_device(d).ok());
+  d.token_digest = "second";
+  ASSERT_TRUE(this->accounts().put_device(d).ok());
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("first")).has_value());
+  EXPECT_TRUE(must(this->accounts().find_device_by_token("second")).has_value());
+}
+
+TYPED_TEST_P(AccountStoreContract, DeviceMovedToAnotherUserLeavesTheOldList) {
+  ASSERT_TRUE(this->accounts().put_device(make_device("d-1", "u-1", "t")).ok());
+  ASSERT_TRUE(this->accounts().put_device(make_device("d-1", "u-2", "t")).ok());
+  EXPECT_TRUE(must(this->accounts().devices_of_user("u-1")).empty());
+  EXPECT_EQ(device_ids(must(this->accounts().devices_of_user("u-2"))), (std::vector<DeviceId>{"d-1"}));
+}
+
+// ---- Chats ----------------------------------------------------------------------
+
+TYPED_TEST_P(ChatStoreContract, ChatRoundTrips) {
+  Chat chat = make_group("c-1", {"ann", "bob", "cat"});
+  chat.name = "Weekend plans";
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+
+  auto stored = must(this->chats().find_chat("c-1"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->id, "c-1");
+  EXPECT_EQ(stored->kind, ChatKind::group);
+  EXPECT_EQ(stored->name, "Weekend plans");
+  EXPECT_EQ(stored->created_at, chat.created_at);
+  EXPECT_EQ(member_list(*stored), (std::vector<std::string>{"ann:admin", "bob:member", "cat:member"}));
+  EXPECT_FALSE(must(this->chats().find_chat("c-2")).has_value());
+}
+
+TYPED_TEST_P(ChatStoreContract, ChatsOfUserFollowMembershipChanges) {
+  Chat chat = make_group("c-1", {"ann", "bob"});
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  EXPECT_EQ(must(this->chats().chats_of_user("bob")), (std::vector<ChatId>{"c-1"}));
+
+  chat.members = {{"ann", MemberRole::admin}, {"cat", MemberRole::member}};  // bob out, cat in
+  chat.version = 2;
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  EXPECT_EQ(must(this->chats().chats_of_user("ann")), (std::vector<ChatId>{"c-1"}));
+  EXPECT_TRUE(must(this->chats().chats_of_user("bob")).empty());
+  EXPECT_EQ(must(this->chats().chats_of_user("cat")), (std::vector<ChatId>{"c-1"}));
+  auto stored = must(this->chats().find_chat("c-1"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(member_list(*stored), (std::vector<std::string>{"ann:admin", "cat:member"}));
+}
+
+TYPED_TEST_P(ChatStoreContract, ChatsOfUserAreInIdOrderAndSeparatePerUser) {
+  ASSERT_TRUE(this->chats().put_chat(make_group("c-3", {"ab"})).ok());
+  ASSERT_TRUE(this->chats().put_chat(make_group("c-1", {"ab", "abc"})).ok());
+  ASSERT_TRUE(this->chats().put_chat(make_group("c-2", {"abc"})).ok());
+  EXPECT_EQ(must(this->chats().chats_of_user("ab")), (std::vector<ChatId>{"c-1", "c-3"}));
+  EXPECT_EQ(must(this->chats().chats_of_user("abc")), (std::vector<ChatId>{"c-1", "c-2"}));
+  EXPECT_TRUE(must(this->chats().chats_of_user("a")).empty());
+}
+
+TYPED_TEST_P(ChatStoreContract, DirectChatIsFoundFromEitherSide) {
+  ASSERT_TRUE(this->chats().put_chat(make_direct("dm-1", "zed", "amy")).ok());
+  EXPECT_EQ(must(this->chats().find_direct_chat("amy", "zed")), std::optional<ChatId>("dm-1"));
+  EXPECT_EQ(must(this->chats().find_direct_chat("zed", "amy")), std::optional<ChatId>("dm-1"));
+  EXPECT_FALSE(must(this->chats().find_direct_chat("amy", "bob")).has_value());
+  EXPECT_EQ(must(this->chats().chats_of_user("amy")), (std::vector<ChatId>{"dm-1"}));
+  EXPECT_EQ(must(this->chats().chats_of_user("zed")), (std::vector<ChatId>{"dm-1"}));
+}
+
+TYPED_TEST_P(ChatStoreContract, DirectPairsWithSharedPrefixesStaySeparate) {
+  // ("a","bc") and ("ab","c") concatenate to the same bytes.
+  ASSERT_TRUE(this->chats().put_chat(make_direct("dm-1", "a", "bc")).ok());
+  ASSERT_TRUE(this->chats().put_chat(make_direct("dm-2", "ab", "c")).ok());
+  EXPECT_EQ(must(this->chats().find_direct_chat("bc", "a")), std::optional<ChatId>("dm-1"));
+  EXPECT_EQ(must(this->chats().find_direct_chat("c", "ab")), std::optional<ChatId>("dm-2"));
+}
+
+TYPED_TEST_P(ChatStoreContract, GroupOfTwoIsNotADirectChat) {
+  ASSERT_TRUE(this->chats().put_chat(make_group("g-1", {"amy", "bob"})).ok());
+  EXPECT_FALSE(must(this->chats().find_direct_chat("amy", "bob")).has_value());
+}
+
+TYPED_TEST_P(ChatStoreContract, ReadMarkerStartsAtZeroAndKeepsTheLastValue) {
+  EXPECT_EQ(must(this->chats().read_marker("c-1", "ann")), 0u);
+  ASSERT_TRUE(this->chats().set_read_marker("c-1", "ann", 5).ok());
+  ASSERT_TRUE(this->chats().set_read_marker("c-1", "ann", 9).ok());
+  EXPECT_EQ(must(this->chats().read_marker("c-1", "ann")), 9u);
+  EXPECT_EQ(must(this->chats().read_marker("c-1", "bob")), 0u);
+  EXPECT_EQ(must(this->chats().read_marker("c-2", "ann")), 0u);
+}
+
+TYPED_TEST_P(ChatStoreContract, ReadMarkersOfPrefixedIdsStaySeparate) {
+  // (chat "ab", user "c") and (chat "a", user "bc") share their concatenation.
+  ASSERT_TRUE(this->chats().set_read_marker("ab", "c", 3).ok());
+  ASSERT_TRUE(this->chats().set_read_marker("a", "bc", 4).ok());
+  EXPECT_EQ(must(this->chats().read_marker("ab", "c")), 3u);
+  EXPECT_EQ(must(this->chats().read_marker("a", "bc")), 4u);
+}
+
+TYPED_TEST_P(ChatStoreContract, VersionsMustFollowOnFromTheStoredOne) {
+  Chat chat = make_group("c-1", {"ann", "bob"});
+  ASSERT_EQ(chat.version, 1u);
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  EXPECT_EQ(this->chats().put_chat(chat).error().code, ErrorCode::conflict);  // created twice
+  chat.version = 3;
+  EXPECT_EQ(this->chats().put_chat(chat).error().code, ErrorCode::conflict);  // skips one
+  chat.version = 2;
+  chat.name = "second";
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  chat.name = "stale";
+  EXPECT_EQ(this->chats().put_chat(chat).error().code, ErrorCode::conflict);  // lost the race
+  Chat missing = make_group("c-2", {"ann"});
+  missing.version = 2;
+  EXPECT_EQ(this->chats().put_chat(missing).error().code, ErrorCode::conflict);
+  EXPECT_FALSE(must(this->chats().find_chat("c-2")).has_value());
+
+  auto stored = must(this->chats().find_chat("c-1"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->version, 2u);
+  EXPECT_EQ(stored->name, "second");
+}
+
+TYPED_TEST_P(ChatStoreContract, ASecondDirectChatForAPairConflicts) {
+  ASSERT_TRUE(this->chats().put_chat(make_direct("dm-1", "amy", "zed")).ok());
+  auto second = this->chats().put_chat(make_direct("dm-2", "zed", "amy"));
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.error().code, ErrorCode::conflict);
+  EXPECT_EQ(must(this->chats().find_direct_chat("amy", "zed")), std::optional<ChatId>("dm-1"));
+  EXPECT_FALSE(must(this->chats().find_chat("dm-2")).has_value());
+  EXPECT_EQ(must(this->chats().chats_of_user("amy")), (std::vector<ChatId>{"dm-1"}));
+}
+
+TYPED_TEST_P(ChatStoreContract, ConcurrentWritersOfOneVersionAdmitExactlyOne) {
+  Chat chat = make_group("c-1", {"ann"});
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  constexpr int kWriters = 8;
+  std::atomic<int> won{0}, conflicts{0};
+  std::vector<std::thread> writers;
+  for (int i = 0; i < kWriters; ++i) {
+    writers.emplace_back([&, i] {
+      Chat next = chat;
+      next.version = 2;
+      next.name = "writer " + std::to_string(i);
+      auto s = this->chats().put_chat(next);
+      if (s.ok()) {
+        ++won;
+      } else if (s.error().code == ErrorCode::conflict) {
+        ++conflicts;
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(won.load(), 1);
+  EXPECT_EQ(conflicts.load(), kWriters - 1);
+}
+
+REGISTER_TYPED_TEST_SUITE_P(AccountStoreContract, CreatedUserIsFoundByIdAndEmail, UnknownUserIsAbsent,
+                            DuplicateEmailIsRejectedAndFirstUserKept, EmailIsMatchedExactlyAsStored,
+                            ConcurrentSignupsWithOneEmailAdmitExactlyOne,
+                            SetLastActiveUpdatesOnlyThatFieldOfEveryUserGiven, SetLastActiveSkipsUnknownUsers,
+                            DeviceRoundTripsWithAndWithoutPush, DevicesOfUserListsOnlyThatUserInIdOrder,
+                            ReplacingDeviceDoesNotDuplicateIt, TokenDigestFindsItsDevice,
+                            LogoutRetiresTheTokenButKeepsTheDevice, NewTokenReplacesTheOldOne,
+                            LoginAfterLogoutIndexesTheNewToken, DeviceMovedToAnotherUserLeavesTheOldList);
+REGISTER_TYPED_TEST_SUITE_P(ChatStoreContract, ChatRoundTrips, ChatsOfUserFollowMembershipChanges,
+                            ChatsOfUserAreInIdOrderAndSeparatePerUser, DirectChatIsFoundFromEitherSide,
+                            DirectPairsWithSharedPrefixesStaySeparate, GroupOfTwoIsNotADirectChat,
+                            ReadMarkerStartsAtZeroAndKeepsTheLastValue, ReadMarkersOfPrefixedIdsStaySeparate,
+                            VersionsMustFollowOnFromTheStoredOne, ASecondDirectChatForAPairConflicts,
+                            ConcurrentWritersOfOneVersionAdmitExactlyOne);
+
+}  // namespace parley::testing
