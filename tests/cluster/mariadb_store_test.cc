@@ -392,6 +392,37 @@ TEST(MariaDbOutage, ServerRestartedUnderUseFailsCallsUnavailableThenRecoversInPl
   expect_healthy_again(*store, "restarted");
 }
 
+TEST(MariaDbOutage, ChatLockedByAStuckWriterFailsUnavailableWithinTheReadTimeout) {
+  ScratchDatabase db;
+  auto store = db.open_store();
+  Chat chat = make_group("c-1", {"u-1"});
+  ASSERT_TRUE(store->put_chat(chat).ok());
+
+  // Another node's transaction holds the chat's row lock and hangs.
+  auto other = mariadb::Connection::open(db.config().connection, db.name());
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  ASSERT_TRUE((*other)->run("START TRANSACTION").ok());
+  ASSERT_TRUE((*other)->query("SELECT version FROM chats WHERE id = ? FOR UPDATE", {"c-1"}).ok());
+
+  chat.version = 2;
+  chat.name = "renamed";
+  ASSERT_EQ(store->open_connections(), 1u);
+  const auto start = Clock::now();
+  Status blocked = store->put_chat(chat);
+  const auto took = Clock::now() - start;
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.error().code, ErrorCode::unavailable) << blocked.error().message;
+  // The server gave up the lock wait before the client's read timeout (2 s).
+  EXPECT_LT(took, 2s + 1s);
+  // ... and said so: the connection is still good and stays in the pool.
+  EXPECT_EQ(store->open_connections(), 1u);
+  EXPECT_EQ(must(store->find_chat("c-1"))->version, 1u);
+
+  ASSERT_TRUE((*other)->run("ROLLBACK").ok());
+  EXPECT_TRUE(store->put_chat(chat).ok());
+  EXPECT_EQ(must(store->find_chat("c-1"))->name, "renamed");
+}
+
 // True once every thread of `pid` is stopped: kill() returns before they
 // are, and a thread that has not stopped yet may still answer a query.
 bool all_threads_stopped(pid_t pid) {

@@ -54,7 +54,7 @@ void ConnectionPool::release(std::unique_ptr<Connection> connection, std::uint64
       open_ -= idle_.size();
       idle_.clear();
     }
-    if (connection->broken() || generation < generation_) {
+    if (connection->broken() || connection->in_transaction() || generation < generation_) {
       --open_;
       closing.push_back(std::move(connection));
     } else {

@@ -5,6 +5,7 @@
 #include <mysql.h>
 #include <mysqld_error.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstring>
 #include <mutex>
@@ -17,8 +18,14 @@ namespace {
 // COMMITTED takes no gap locks: writers that look for a row that does not
 // exist yet (a new chat, a new pair) do not block each other's inserts into
 // the same gap and deadlock; rows that exist are still locked by FOR UPDATE.
-constexpr const char* kSessionSetup =
-    "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', SESSION tx_isolation = 'READ-COMMITTED'";
+// A lock wait gives up before the read timeout would (the server answers
+// "lock wait timeout" and the connection stays usable).
+std::string session_setup(const ConnectionConfig& config) {
+  const auto lock_wait = std::max<std::int64_t>(1, config.read_timeout.count() - 1);
+  return "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', SESSION tx_isolation = 'READ-COMMITTED',"
+         " SESSION innodb_lock_wait_timeout = " +
+         std::to_string(lock_wait);
+}
 
 // Errors that mean "the database cannot serve you right now", without
 // breaking the connection: waiting for a lock, a chosen deadlock victim, a
@@ -100,7 +107,8 @@ Result<std::unique_ptr<Connection>> Connection::open(const ConnectionConfig& con
   // lose the session's transaction and prepared statements unnoticed.
   mysql_options(mysql, MYSQL_OPT_RECONNECT, &no);
   mysql_options(mysql, MYSQL_SET_CHARSET_NAME, "utf8mb4");
-  mysql_options(mysql, MYSQL_INIT_COMMAND, kSessionSetup);
+  const std::string setup = session_setup(config);  // copied by mysql_options
+  mysql_options(mysql, MYSQL_INIT_COMMAND, setup.c_str());
   // CLIENT_FOUND_ROWS (below): an UPDATE reports the rows it matched, not
   // only those it changed, so "0" means "no such row".
   const bool socket = config.host == "localhost";
@@ -133,6 +141,10 @@ std::optional<std::string> Connection::duplicate_key() const {
 
 bool Connection::deadlocked() const {
   return failure_.number == ER_LOCK_DEADLOCK;
+}
+
+bool Connection::in_transaction() const {
+  return (mysql_->server_status & SERVER_STATUS_IN_TRANS) != 0;
 }
 
 bool Connection::lost_before_sending() const {

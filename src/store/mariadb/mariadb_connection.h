@@ -105,6 +105,9 @@ class Connection {
   // anything (a connection that died while idle): nothing of the call, nor
   // of its unfinished transaction, was applied, so it may be run again.
   bool lost_before_sending() const;
+  // A transaction is open (one that failed and could not be rolled back):
+  // the pool closes the connection rather than lend it out mid-transaction.
+  bool in_transaction() const;
   // True once the connection is unusable (lost, out of sync): the pool
   // closes it instead of handing it out again.
   bool broken() const { return broken_; }

@@ -1,5 +1,7 @@
 #include "store/mariadb/mariadb_schema.h"
 
+#include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -117,7 +119,11 @@ void ensure_schema(const ConnectionConfig& config) {
   if (!is_valid_database_name(config.database)) {
     throw std::runtime_error("mariadb schema: database name must be 1-64 of [A-Za-z0-9_]: '" + config.database + "'");
   }
-  auto opened = Connection::open(config, "");
+  // Waiting for another node's migration (GET_LOCK) may take longer than
+  // a query may.
+  ConnectionConfig patient = config;
+  patient.read_timeout = std::max(config.read_timeout, std::chrono::seconds(kLockWaitSeconds + 10));
+  auto opened = Connection::open(patient, "");
   if (!opened) fail("connect", opened.error());
   Connection& c = **opened;
   const std::string quoted = "`" + config.database + "`";  // validated above: no backquote inside
