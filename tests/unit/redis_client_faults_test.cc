@@ -198,6 +198,63 @@ TEST(RedisClientFaults, RefusesEmptyAndSubscribeModeCommands) {
   for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(out.codes[i], ErrorCode::invalid_request) << i;
 }
 
+std::size_t occurrences(const std::string& haystack, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto at = haystack.find(needle); at != std::string::npos; at = haystack.find(needle, at + 1)) ++n;
+  return n;
+}
+
+TEST(RedisSubscriberBatching, ChannelsGoOutManyPerCommandAndOncePerChannel) {
+  FakeRedisServer server(silent);
+  RedisConfig config = config_for(server.port());
+  config.ping_interval = std::chrono::minutes(1);  // no PING (and no reset) from this silent server
+  RedisSubscriber subscriber(config, nullptr, nullptr);
+  // Before the connection: all in the first SUBSCRIBE commands, 1,000 channels each.
+  for (int i = 0; i < 2500; ++i) subscriber.subscribe("c" + std::to_string(i));
+  subscriber.subscribe("c0");  // a second reference sends nothing
+  subscriber.start();
+  const auto all_sent = [&] {
+    const std::string received = server.received();
+    for (int i = 0; i < 2500; ++i) {
+      const std::string name = "c" + std::to_string(i);
+      if (received.find("$" + std::to_string(name.size()) + "\r\n" + name + "\r\n") == std::string::npos) return false;
+    }
+    return true;
+  };
+  ASSERT_TRUE(eventually(all_sent));
+  EXPECT_EQ(occurrences(server.received(), "SUBSCRIBE"), 3u);
+  EXPECT_EQ(occurrences(server.received(), "$2\r\nc0\r\n"), 1u);
+
+  // Only the last reference unsubscribes.
+  subscriber.unsubscribe("c0");
+  subscriber.subscribe("e-marker");
+  ASSERT_TRUE(eventually([&] { return occurrences(server.received(), "e-marker") == 1; }));
+  EXPECT_EQ(occurrences(server.received(), "UNSUBSCRIBE"), 0u);
+  subscriber.unsubscribe("c0");
+  ASSERT_TRUE(eventually([&] { return occurrences(server.received(), "UNSUBSCRIBE") == 1; }));
+  subscriber.unsubscribe("c0");  // no reference left: nothing more
+  subscriber.subscribe("f-marker");
+  ASSERT_TRUE(eventually([&] { return occurrences(server.received(), "f-marker") == 1; }));
+  EXPECT_EQ(occurrences(server.received(), "UNSUBSCRIBE"), 1u);
+}
+
+TEST(RedisSubscriberFaults, ARedisThatStopsAnsweringIsNoticedByPing) {
+  // Confirms subscriptions, then never answers anything again.
+  FakeRedisServer server([](const std::string& received) -> std::string {
+    if (received.find("SUBSCRIBE") == std::string::npos) return {};
+    return "*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n";
+  });
+  RedisConfig config = config_for(server.port());
+  config.ping_interval = 50ms;
+  std::atomic<int> resubscribed{0};
+  RedisSubscriber subscriber(config, nullptr, [&] { ++resubscribed; });
+  subscriber.subscribe("c");
+  subscriber.start();
+  ASSERT_TRUE(eventually([&] { return resubscribed >= 1; }));
+  EXPECT_TRUE(eventually([&] { return server.accepted() >= 2 && resubscribed >= 2; }))
+      << "the unanswered PING did not reset the connection";
+}
+
 TEST(RedisSubscriberFaults, GarbageResetsTheConnectionAndNothingIsDelivered) {
   FakeRedisServer server(
       [](const std::string&) { return std::string("*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n:1\r\n:x\r\n"); });

@@ -39,6 +39,11 @@ void FakeRedisServer::set_responder(Responder respond) {
   respond_ = std::move(respond);
 }
 
+std::string FakeRedisServer::received() {
+  std::lock_guard lock(mutex_);
+  return log_;
+}
+
 void FakeRedisServer::run() {
   std::map<int, std::string> connections;  // fd -> bytes received since the last answer
   while (!stopping_) {
@@ -67,6 +72,7 @@ void FakeRedisServer::run() {
       std::string answer;
       {
         std::lock_guard lock(mutex_);
+        log_.append(buf, static_cast<std::size_t>(n));
         answer = respond_(received);
       }
       if (answer.empty()) continue;

@@ -29,6 +29,8 @@ class FakeRedisServer {
   int accepted() const { return accepted_.load(); }
   // Bytes received so far, over all connections.
   std::size_t received_bytes() const { return received_.load(); }
+  // Everything received so far, over all connections, in arrival order.
+  std::string received();
   void set_responder(Responder respond);
 
  private:
@@ -41,6 +43,7 @@ class FakeRedisServer {
   std::atomic<bool> stopping_{false};
   std::mutex mutex_;
   Responder respond_;
+  std::string log_;
   std::thread thread_;
 };
 
