@@ -14,7 +14,11 @@ namespace parley::redis {
 IoThread::IoThread(std::string name) : name_(std::move(name)) {}
 
 IoThread::~IoThread() {
-  stop([] {});
+  try {
+    stop([] {});
+  } catch (const std::exception& e) {
+    spdlog::error("{}: stop failed: {}", name_, e.what());
+  }
 }
 
 void IoThread::start() {

@@ -102,7 +102,7 @@ class RedisLink {
   unsigned failures_ = 0;    // attempts failed since the last connection was up
   std::minstd_rand rng_;
   std::unique_ptr<RedisReplyParser> parser_;
-  std::array<char, 64 * 1024> read_buffer_{};
+  std::array<char, std::size_t{64} * 1024> read_buffer_{};
   std::string pending_;  // queued behind the write in flight
   std::string writing_;  // the write in flight
   bool write_in_flight_ = false;

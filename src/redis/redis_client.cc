@@ -43,7 +43,7 @@ struct RedisClient::Impl final : RedisLink::Listener {
         timer(io.context()) {}
 
   // On the I/O thread from here on.
-  void enqueue(std::string bytes, Callback done) {
+  void enqueue(const std::string& bytes, Callback done) {
     if (!link.up()) {
       done(make_error(ErrorCode::unavailable, "redis is not connected (" + address() + ")"));
       return;
@@ -145,9 +145,9 @@ void RedisClient::command(const std::vector<std::string_view>& args, Callback do
   }
   // The callback must survive a refused post, so it is shared with the task.
   auto shared = std::make_shared<Callback>(std::move(done));
-  const bool posted = impl_->io.post([impl = impl_.get(), shared, refused, bytes = std::move(bytes)]() mutable {
+  const bool posted = impl_->io.post([impl = impl_.get(), shared, refused, bytes = std::move(bytes)] {
     if (refused) return (*shared)(*refused);
-    impl->enqueue(std::move(bytes), std::move(*shared));
+    impl->enqueue(bytes, std::move(*shared));
   });
   if (!posted) (*shared)(make_error(ErrorCode::unavailable, "redis client stopped"));
 }

@@ -175,7 +175,7 @@ RedisReplyParser::~RedisReplyParser() {
   redisReaderFree(as_reader(reader_));
 }
 
-Error RedisReplyParser::fail(std::string why) {
+Error RedisReplyParser::fail(const std::string& why) {
   failed_ = make_error(ErrorCode::internal, "bad reply from redis: " + why);
   return *failed_;
 }

@@ -70,7 +70,7 @@ class RedisReplyParser {
   struct Budget;  // Per-reply size accounting, shared with hiredis' callbacks.
 
  private:
-  Error fail(std::string why);
+  Error fail(const std::string& why);
 
   std::size_t max_reply_bytes_;
   std::unique_ptr<Budget> budget_;
