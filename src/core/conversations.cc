@@ -78,7 +78,11 @@ Result<std::vector<ChatId>> Conversations::resume_chats(const UserId& user) {
 
 Result<std::vector<Message>> Conversations::backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to,
                                                     std::size_t limit) {
-  return log_.read_offset_range(chat_id, after, up_to, limit);
+  auto page = log_.read_offset_range(chat_id, after, up_to, limit);
+  if (!page) return page;
+  const ShardId shard = log_.shard_of(chat_id);
+  for (Message& m : *page) m.shard = shard;
+  return page;
 }
 
 }  // namespace parley

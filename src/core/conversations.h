@@ -38,6 +38,8 @@ class Conversations {
   // Messages of a chat with after < offset <= up_to, in seq order. An error
   // means the page could not be read: the caller must not skip past it.
   Result<std::vector<Message>> backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to, std::size_t limit);
+  // The log shard of the chat's messages (what backlog's offsets count).
+  ShardId shard_of(const ChatId& chat_id) const { return log_.shard_of(chat_id); }
 
  private:
   ChatDirectory& chats_;

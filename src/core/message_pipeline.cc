@@ -179,6 +179,7 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
     m.text = std::move(r.text);
     m.ts = now;
     m.offset = ++*last_offset_;
+    m.shard = log_.shard_of(m.chat_id);
     in_batch.emplace(std::move(key), fresh.size());
     outcomes[i].fresh_index = static_cast<std::ptrdiff_t>(fresh.size());
     fresh.push_back(std::move(m));

@@ -69,6 +69,8 @@ class MessagePipeline {
 
   // Every message with offset <= this is durable and visible to readers.
   LogOffset committed_offset() const { return committed_offset_.load(std::memory_order_acquire); }
+  // The same as a position in the log (this pipeline commits to one shard).
+  LogPosition committed_position() const { return LogPosition({committed_offset()}); }
 
  private:
   struct Pending {

@@ -6,6 +6,28 @@
 
 namespace parley {
 
+void LogPosition::advance(ShardId shard, LogOffset offset) {
+  if (offset == 0) return;
+  if (shard >= offsets_.size()) offsets_.resize(std::size_t{shard} + 1, 0);
+  offsets_[shard] = std::max(offsets_[shard], offset);
+}
+
+LogPosition LogPosition::lower(const LogPosition& a, const LogPosition& b) {
+  std::vector<LogOffset> out(std::max(a.offsets_.size(), b.offsets_.size()), 0);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = std::min(a.at(static_cast<ShardId>(i)), b.at(static_cast<ShardId>(i)));
+  }
+  return LogPosition(std::move(out));
+}
+
+bool LogPosition::operator==(const LogPosition& other) const {
+  const std::size_t n = std::max(offsets_.size(), other.offsets_.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    if (at(static_cast<ShardId>(i)) != other.at(static_cast<ShardId>(i))) return false;
+  }
+  return true;
+}
+
 bool Chat::has_member(const UserId& user) const {
   return member(user) != nullptr;
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace parley {
@@ -12,10 +13,33 @@ using UserId = std::string;
 using ChatId = std::string;
 using DeviceId = std::string;
 using Seq = std::uint64_t;
-// Position in the server-wide commit log: every durable message gets the next
-// offset, in commit order. A device's resume cursor is the newest offset it
-// processed; offsets increase with seq inside every chat.
+// Position in a shard of the commit log: every durable message gets its
+// shard's next offset, in commit order; offsets increase with seq inside every
+// chat. A single node has one shard; a cluster several, each chat on one.
 using LogOffset = std::uint64_t;
+using ShardId = std::uint32_t;
+
+// Where a device is in the log: for each shard, the newest offset it has
+// processed (0: nothing). Its resume cursor.
+class LogPosition {
+ public:
+  LogPosition() = default;
+  explicit LogPosition(std::vector<LogOffset> offsets) : offsets_(std::move(offsets)) {}
+
+  // 0 for a shard it has never seen.
+  LogOffset at(ShardId shard) const { return shard < offsets_.size() ? offsets_[shard] : 0; }
+  // Moves the shard's offset forward to `offset` (never back).
+  void advance(ShardId shard, LogOffset offset);
+  // Whether the message at (shard, offset) is at or below this position.
+  bool covers(ShardId shard, LogOffset offset) const { return offset != 0 && offset <= at(shard); }
+  // Per shard, the lower of the two.
+  static LogPosition lower(const LogPosition& a, const LogPosition& b);
+  const std::vector<LogOffset>& offsets() const { return offsets_; }
+  bool operator==(const LogPosition& other) const;
+
+ private:
+  std::vector<LogOffset> offsets_;  // by shard; trailing zeros are insignificant
+};
 using TimeMs = std::int64_t;  // wall-clock milliseconds since the epoch
 
 struct User {
@@ -79,6 +103,7 @@ struct Message {
   std::string text;
   TimeMs ts = 0;
   LogOffset offset = 0;
+  ShardId shard = 0;  // where `offset` counts; not stored: the log knows each chat's shard
 };
 
 struct PushJob {

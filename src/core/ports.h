@@ -93,6 +93,9 @@ class MessageLog {
   // Messages of every chat with after < offset <= up_to, in offset (commit)
   // order. Messages stored before this index existed are not found.
   virtual Result<std::vector<Message>> read_log(LogOffset after, LogOffset up_to, std::size_t limit) = 0;
+  // The shard whose offsets count the chat's messages. A log that is not
+  // sharded has only shard 0.
+  virtual ShardId shard_of(const ChatId& /*chat*/) const { return 0; }
 };
 
 class PushJobStore {

@@ -4,21 +4,28 @@
 
 namespace parley {
 
-Result<ResumeReader> ResumeReader::open(Conversations& conversations, const UserId& user, LogOffset cursor,
-                                        const std::function<LogOffset()>& committed_head, ResumeLimits limits) {
+Result<ResumeReader> ResumeReader::open(Conversations& conversations, const UserId& user,
+                                        const std::optional<LogPosition>& cursor,
+                                        const std::function<LogPosition()>& committed_head, ResumeLimits limits) {
   limits.page = std::max<std::size_t>(limits.page, 1);
   limits.budget = std::max<std::size_t>(limits.budget, 1);
-  LogOffset head = committed_head();
-  ResumeReader reader(conversations, std::min(cursor, head), head, limits);
-  if (reader.start_ >= head) return reader;
+  LogPosition head = committed_head();
+  LogPosition start = cursor ? LogPosition::lower(*cursor, head) : head;
+  ResumeReader reader(conversations, std::move(start), std::move(head), limits);
+  if (reader.start_ == reader.head_) return reader;
   auto chats = conversations.resume_chats(user);
   if (!chats) return chats.error();
   reader.sources_.reserve(chats->size());
-  for (auto& chat : *chats) reader.sources_.push_back(Source{std::move(chat), {}, 0, false});
+  for (auto& chat : *chats) {
+    const ShardId shard = conversations.shard_of(chat);
+    if (reader.start_.at(shard) >= reader.head_.at(shard)) continue;  // nothing new on its shard
+    reader.sources_.push_back(Source{std::move(chat), shard, {}, 0, false});
+  }
   // Every chat starts with an equal share; chats with nothing to replay drop out.
   std::vector<Source> owed;
+  const std::size_t sharing = reader.sources_.size();
   for (auto& s : reader.sources_) {
-    if (auto ok = reader.refill(s, reader.start_, chats->size()); !ok) return ok.error();
+    if (auto ok = reader.refill(s, reader.start_.at(s.shard), sharing); !ok) return ok.error();
     if (!s.ahead.empty()) owed.push_back(std::move(s));
   }
   reader.sources_ = std::move(owed);
@@ -32,7 +39,7 @@ Status ResumeReader::refill(Source& s, LogOffset after, std::size_t sharing) {
   std::size_t fair = limits_.budget / std::max<std::size_t>(sharing, 1);
   std::size_t left = limits_.budget > held_ ? limits_.budget - held_ : 0;
   std::size_t limit = std::clamp<std::size_t>(std::min(fair, left), 1, limits_.page);
-  auto page = conversations_->backlog(s.chat, after, head_, limit);
+  auto page = conversations_->backlog(s.chat, after, head_.at(s.shard), limit);
   if (!page) return page.error();
   held_ -= s.ahead.size() - s.next;
   held_ += page->size();
@@ -45,7 +52,7 @@ Status ResumeReader::refill(Source& s, LogOffset after, std::size_t sharing) {
 void ResumeReader::requeue(std::size_t index) {
   Source& s = sources_[index];
   if (s.next < s.ahead.size()) {
-    queue_.emplace(s.ahead[s.next].offset, index);
+    queue_.emplace(std::pair{s.shard, s.ahead[s.next].offset}, index);
   } else {
     s.ahead = {};  // give the memory back now, not when the resume ends
   }

@@ -1,14 +1,16 @@
 #pragma once
 // ResumeReader: the messages a reconnecting device missed, merged across all
-// of its user's chats in log-offset order and read a page at a time.
+// of its user's chats in log order (by shard, then offset) and read a page at
+// a time.
 //
 // The exactly-once contract of a resume, between the reader and its
 // connection:
 //   1. the connection attaches to live delivery (live frames are held back),
-//   2. open() reads the committed head H: every message at or below H is in
-//      the log, every message above H will arrive live,
-//   3. next_page() yields the messages with cursor < offset <= H in offset
-//      order (so the cursor of each is a correct resume point),
+//   2. open() reads the committed head H (an offset per shard): every message
+//      at or below H is in the log, every message above H will arrive live,
+//   3. next_page() yields the messages with cursor < offset <= H, each shard
+//      in offset order (so the cursor advanced to each is a correct resume
+//      point),
 //   4. the connection sends `synced` with H, then releases the held frames,
 //      dropping those that covered() says the replay already carried.
 //
@@ -19,6 +21,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <queue>
 #include <utility>
 #include <vector>
@@ -37,16 +40,18 @@ struct ResumeLimits {
 class ResumeReader {
  public:
   // `committed_head` is read once, by open(), after the caller attached.
-  static Result<ResumeReader> open(Conversations& conversations, const UserId& user, LogOffset cursor,
-                                   const std::function<LogOffset()>& committed_head, ResumeLimits limits);
+  // Without a cursor the device wants live messages only: nothing is replayed.
+  static Result<ResumeReader> open(Conversations& conversations, const UserId& user,
+                                   const std::optional<LogPosition>& cursor,
+                                   const std::function<LogPosition()>& committed_head, ResumeLimits limits);
 
   // The committed head read at open: what `synced` reports.
-  LogOffset head() const { return head_; }
-  // Where the replay starts: the cursor, or the head if the cursor is ahead of it.
-  LogOffset start() const { return start_; }
-  // True when a live message at `offset` was already carried by the replay
-  // (or predates the connection): the connection must not send it again.
-  bool covered(LogOffset offset) const { return offset != 0 && offset <= head_; }
+  const LogPosition& head() const { return head_; }
+  // Where the replay starts: per shard, the cursor or the head if the cursor is ahead of it.
+  const LogPosition& start() const { return start_; }
+  // True when a live message at (shard, offset) was already carried by the
+  // replay (or predates the connection): the connection must not send it again.
+  bool covered(ShardId shard, LogOffset offset) const { return head_.covers(shard, offset); }
 
   bool done() const { return queue_.empty(); }
   // Up to `limits.page` messages in offset order; empty once done(). A read
@@ -59,12 +64,13 @@ class ResumeReader {
  private:
   struct Source {
     ChatId chat;
+    ShardId shard = 0;
     std::vector<Message> ahead;  // next messages of the chat, in offset order
     std::size_t next = 0;
     bool exhausted = false;  // nothing more in (start, head] beyond `ahead`
   };
-  ResumeReader(Conversations& conversations, LogOffset start, LogOffset head, ResumeLimits limits)
-      : conversations_(&conversations), start_(start), head_(head), limits_(limits) {}
+  ResumeReader(Conversations& conversations, LogPosition start, LogPosition head, ResumeLimits limits)
+      : conversations_(&conversations), start_(std::move(start)), head_(std::move(head)), limits_(limits) {}
   // Reads the next messages of `s` after `after`; its share of the budget.
   // `sharing`: how many chats split the read-ahead budget now.
   Status refill(Source& s, LogOffset after, std::size_t sharing);
@@ -72,14 +78,14 @@ class ResumeReader {
   void requeue(std::size_t index);
 
   Conversations* conversations_;
-  LogOffset start_ = 0;
-  LogOffset head_ = 0;
+  LogPosition start_;
+  LogPosition head_;
   ResumeLimits limits_;
   std::size_t held_ = 0;         // messages in the sources' read-ahead
   std::vector<Source> sources_;  // chats with messages to send; stable indices
-  // Sources by the offset of their next message, lowest first.
-  std::priority_queue<std::pair<LogOffset, std::size_t>, std::vector<std::pair<LogOffset, std::size_t>>, std::greater<>>
-      queue_;
+  // Sources by the (shard, offset) of their next message, lowest first.
+  using Next = std::pair<std::pair<ShardId, LogOffset>, std::size_t>;
+  std::priority_queue<Next, std::vector<Next>, std::greater<>> queue_;
 };
 
 }  // namespace parley

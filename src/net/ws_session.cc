@@ -1,5 +1,6 @@
 #include "net/ws_session.h"
 
+#include <array>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
@@ -29,7 +30,7 @@ constexpr std::chrono::seconds kCloseGrace{5};
 constexpr std::size_t kIdleBufferBytes = 16384;
 
 std::size_t frame_bytes(const OutboundFrame& frame) {
-  return frame.text ? frame.text->size() : 0;
+  return (frame.text ? frame.text->size() : 0) + frame.end.size();
 }
 }  // namespace
 
@@ -164,8 +165,7 @@ bool WsSession::handle_hello(const std::string& text) {
   ctx_.core.presence.heartbeat(who_);
   // Without a cursor the device wants live frames only: its resume is empty.
   auto reader = ResumeReader::open(
-      ctx_.core.conversations, who_.user_id, hello->cursor.value_or(~LogOffset{0}),
-      [this] { return ctx_.core.pipeline.committed_offset(); },
+      ctx_.core.conversations, who_.user_id, hello->cursor, [this] { return ctx_.core.pipeline.committed_position(); },
       ResumeLimits{ctx_.config.resume_page, ctx_.config.resume_budget});
   if (!reader) {
     spdlog::error("resume of device {} failed: {}", who_.device_id, reader.error().message);
@@ -173,6 +173,7 @@ bool WsSession::handle_hello(const std::string& text) {
     return false;
   }
   synced_up_to_ = reader->head();
+  position_ = reader->start();
   send_text(protocol::encode_welcome(who_, {ctx_.config.heartbeat_interval_ms, ctx_.core.config.max_text_bytes},
                                      reader->start()));
   if (hello->cursor) {
@@ -213,7 +214,10 @@ asio::awaitable<void> WsSession::replay() {
       close_with(kCloseInternal, "try again");
       co_return;
     }
-    for (const auto& m : **page) send_text(protocol::encode_message_frame(m));
+    for (const auto& m : **page) {
+      position_.advance(m.shard, m.offset);
+      send_text(protocol::encode_message_frame(m, position_));
+    }
     // The next page is read only once this one has mostly gone out.
     co_await wait_for_queue_below(page_frames / 2);
   }
@@ -225,12 +229,13 @@ asio::awaitable<void> WsSession::replay() {
 void WsSession::go_live() {
   resume_.reset();
   state_ = State::live;
+  position_ = synced_up_to_;
   for (auto& frame : held_during_sync_) {
-    if (frame.offset != 0 && frame.offset <= synced_up_to_) {
-      queued_bytes_ -= frame_bytes(frame);
-    } else {
-      queue_.push_back(std::move(frame));
-    }
+    queued_bytes_ -= frame_bytes(frame);
+    if (synced_up_to_.covers(frame.shard, frame.offset)) continue;
+    complete(frame);
+    queued_bytes_ += frame_bytes(frame);
+    queue_.push_back(std::move(frame));
   }
   held_during_sync_.clear();
   wake_writer_.cancel();
@@ -254,12 +259,13 @@ asio::awaitable<void> WsSession::write_loop() {
       co_await wake_writer_.async_wait(asio::redirect_error(use_awaitable, ec));
       continue;
     }
-    auto text = std::move(queue_.front().text);  // owned here while the write is in flight
-    queued_bytes_ -= text->size();
+    OutboundFrame frame = std::move(queue_.front());  // owned here while the write is in flight
+    queued_bytes_ -= frame_bytes(frame);
     queue_.pop_front();
     write_started_ = Clock::now();
     arm_watchdog();
-    co_await ws_.async_write(asio::buffer(*text), asio::redirect_error(use_awaitable, ec));
+    const std::array<asio::const_buffer, 2> bytes{asio::buffer(*frame.text), asio::buffer(frame.end)};
+    co_await ws_.async_write(bytes, asio::redirect_error(use_awaitable, ec));
     write_started_.reset();
     queue_drained_.cancel();
     if (ec) {
@@ -337,13 +343,22 @@ void WsSession::enqueue(OutboundFrame frame) {
   }
   // Messages at or below the head read at hello were committed before this
   // connection: the backlog carried them, or the device asked for live only.
-  if (frame.offset != 0 && frame.offset <= synced_up_to_) return;
+  if (synced_up_to_.covers(frame.shard, frame.offset)) return;
+  complete(frame);
   if (admit(queue_, std::move(frame))) wake_writer_.cancel();
+}
+
+void WsSession::complete(OutboundFrame& frame) {
+  if (frame.offset == 0) return;
+  position_.advance(frame.shard, frame.offset);
+  frame.end = protocol::encode_message_frame_end(position_);
 }
 
 void WsSession::send_text(std::string text) {
   if (state_ == State::closing) return;
-  if (admit(queue_, OutboundFrame{std::make_shared<const std::string>(std::move(text)), 0})) wake_writer_.cancel();
+  OutboundFrame frame;
+  frame.text = std::make_shared<const std::string>(std::move(text));
+  if (admit(queue_, std::move(frame))) wake_writer_.cancel();
 }
 
 void WsSession::enter_closing() {

@@ -66,6 +66,8 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   void submit_send(const protocol::SendFrame& send);
   // From the bus: held during a resume, dropped when the replay carried it.
   void enqueue(OutboundFrame frame);
+  // Gives a live message frame this connection's cursor, advanced to it.
+  void complete(OutboundFrame& frame);
   // A frame for this device alone (replies, replay pages).
   void send_text(std::string text);
   // Queues `frame` if the bounds allow, else closes the connection (1008).
@@ -88,7 +90,8 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   // From hello until go_live(). Shared with a page read in flight on the
   // blocking pool, which may outlive the session's interest in it.
   std::shared_ptr<ResumeReader> resume_;
-  LogOffset synced_up_to_ = 0;  // live messages at or below this came with the backlog
+  LogPosition synced_up_to_;  // live messages at or below this came with the backlog
+  LogPosition position_;      // the cursor of the newest message queued to the device
   std::deque<OutboundFrame> queue_;
   std::deque<OutboundFrame> held_during_sync_;
   std::size_t queued_bytes_ = 0;  // of queue_ and held_during_sync_

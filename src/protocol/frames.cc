@@ -79,28 +79,62 @@ ParsedFrame parse_client_frame(std::string_view text) {
   return fail(make_error(ErrorCode::unknown_type, "unknown frame type: " + utf8_sanitize(t, 64)));
 }
 
-std::string encode_cursor(LogOffset offset) {
-  return "o" + std::to_string(offset);
+std::string encode_cursor(const LogPosition& position) {
+  const auto& offsets = position.offsets();
+  std::size_t shards = offsets.size();
+  while (shards > 1 && offsets[shards - 1] == 0) --shards;  // trailing zeros say nothing
+  std::string out = "o";
+  if (shards == 0) return out + "0";
+  for (std::size_t i = 0; i < shards; ++i) {
+    if (i > 0) out += '.';
+    out += std::to_string(offsets[i]);
+  }
+  return out;
 }
 
-std::optional<LogOffset> decode_cursor(std::string_view cursor) {
-  if (cursor.size() < 2 || cursor.size() > 21 || cursor[0] != 'o') return std::nullopt;
-  LogOffset value = 0;
-  auto [end, ec] = std::from_chars(cursor.data() + 1, cursor.data() + cursor.size(), value);
-  if (ec != std::errc{} || end != cursor.data() + cursor.size()) return std::nullopt;
-  return value;
+std::optional<LogPosition> decode_cursor(std::string_view cursor) {
+  if (cursor.size() < 2 || cursor.size() > kMaxCursorBytes || cursor[0] != 'o') return std::nullopt;
+  std::vector<LogOffset> offsets;
+  const char* at = cursor.data() + 1;
+  const char* const end = cursor.data() + cursor.size();
+  for (;;) {
+    if (offsets.size() == kMaxCursorShards) return std::nullopt;
+    // from_chars takes no sign or space, so "+1", "-1", " 1" and "" fail here.
+    LogOffset value = 0;
+    auto [next, ec] = std::from_chars(at, end, value);
+    if (ec != std::errc{} || next == at) return std::nullopt;
+    offsets.push_back(value);
+    if (next == end) break;
+    if (*next != '.') return std::nullopt;
+    at = next + 1;
+  }
+  return LogPosition(std::move(offsets));
 }
 
-std::string encode_message_frame(const Message& m) {
+std::string encode_message_frame_start(const Message& m) {
   json::object o = message_object(m);
   o.emplace("type", "message");
-  o.emplace("cursor", encode_cursor(m.offset));
-  return json::serialize(o);
+  std::string out = json::serialize(o);
+  out.pop_back();  // the closing brace: the cursor comes last
+  out += R"(,"cursor":")";
+  return out;
+}
+
+std::string encode_message_frame_end(const LogPosition& cursor) {
+  return encode_cursor(cursor) + "\"}";
+}
+
+std::string encode_message_frame(const Message& m, const LogPosition& cursor) {
+  return encode_message_frame_start(m) + encode_message_frame_end(cursor);
 }
 
 namespace {
 struct EventEncoder {
-  std::string operator()(const MessageEvent& e) const { return encode_message_frame(e.message); }
+  std::string operator()(const MessageEvent& e) const {
+    LogPosition at;
+    at.advance(e.message.shard, e.message.offset);
+    return encode_message_frame(e.message, at);
+  }
   std::string operator()(const ReceiptEvent& e) const {
     return json::serialize(
         json::object{{"type", "receipt"}, {"chat_id", e.chat_id}, {"user_id", e.user_id}, {"read_seq", e.read_seq}});
@@ -123,7 +157,7 @@ std::string encode_event(const Event& event) {
   return std::visit(EventEncoder{}, event);
 }
 
-std::string encode_welcome(const AuthContext& who, const WelcomeLimits& limits, LogOffset cursor) {
+std::string encode_welcome(const AuthContext& who, const WelcomeLimits& limits, const LogPosition& cursor) {
   return json::serialize(json::object{{"type", "welcome"},
                                       {"user_id", who.user_id},
                                       {"device_id", who.device_id},
@@ -132,7 +166,7 @@ std::string encode_welcome(const AuthContext& who, const WelcomeLimits& limits, 
                                       {"cursor", encode_cursor(cursor)}});
 }
 
-std::string encode_synced(LogOffset cursor) {
+std::string encode_synced(const LogPosition& cursor) {
   return json::serialize(json::object{{"type", "synced"}, {"cursor", encode_cursor(cursor)}});
 }
 

@@ -17,7 +17,7 @@ namespace parley::protocol {
 
 struct HelloFrame {
   std::string token;
-  std::optional<LogOffset> cursor;
+  std::optional<LogPosition> cursor;
 };
 struct SendFrame {
   ChatId chat_id;
@@ -50,20 +50,29 @@ struct ParsedFrame {
 
 ParsedFrame parse_client_frame(std::string_view text);
 
-// Resume cursors are opaque to clients: "o" followed by the log offset.
-std::string encode_cursor(LogOffset offset);
-std::optional<LogOffset> decode_cursor(std::string_view cursor);
+// Resume cursors are opaque to clients: "o" followed by the offset of each log
+// shard, separated by dots ("o1041" on a single node, "o1041.17.0" on three
+// shards). Anything else, more than kMaxCursorShards shards or an offset that
+// does not fit 64 bits is refused.
+inline constexpr std::size_t kMaxCursorShards = 64;
+inline constexpr std::size_t kMaxCursorBytes = 1 + kMaxCursorShards * 21;
+std::string encode_cursor(const LogPosition& position);
+std::optional<LogPosition> decode_cursor(std::string_view cursor);
 
 std::string encode_event(const Event& event);
 struct WelcomeLimits {
   std::int64_t heartbeat_interval_ms = 0;
   std::size_t max_text_bytes = 0;
 };
-std::string encode_welcome(const AuthContext& who, const WelcomeLimits& limits, LogOffset cursor);
-std::string encode_synced(LogOffset cursor);
+std::string encode_welcome(const AuthContext& who, const WelcomeLimits& limits, const LogPosition& cursor);
+std::string encode_synced(const LogPosition& cursor);
 std::string encode_ack(const SendAck& ack);
 std::string encode_error_frame(const Error& error, const std::optional<std::string>& ref = std::nullopt);
-// A message frame as sent live and during resume.
-std::string encode_message_frame(const Message& message);
+// A message frame as sent live and during resume, with the cursor that
+// includes it. Live frames are encoded once for every recipient up to the
+// cursor's value (start), and each connection adds its own cursor (end).
+std::string encode_message_frame(const Message& message, const LogPosition& cursor);
+std::string encode_message_frame_start(const Message& message);
+std::string encode_message_frame_end(const LogPosition& cursor);
 
 }  // namespace parley::protocol

@@ -1,6 +1,7 @@
 #include "fakes/memory_store.h"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 #include <sstream>
 
@@ -324,6 +325,10 @@ std::string MemoryStore::dump() const {
         << ' ' << job.count << ' ' << job.attempts << '\n';
   }
   return out.str();
+}
+
+ShardId MemoryStore::shard_of(const ChatId& chat) const {
+  return static_cast<ShardId>(std::hash<ChatId>{}(chat) % shard_count_);
 }
 
 }  // namespace parley

@@ -48,6 +48,9 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                  std::size_t limit) override;
   Result<std::vector<Message>> read_log(LogOffset after, LogOffset up_to, std::size_t limit) override;
+  ShardId shard_of(const ChatId& chat) const override;
+  // Spreads chats over `count` shards by a hash of the chat id (1: unsharded).
+  void set_shard_count(ShardId count) { shard_count_ = count == 0 ? 1 : count; }
 
   // PushJobStore
   Status put_push_jobs(const std::vector<PushJob>& jobs) override;
@@ -88,6 +91,7 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   std::optional<LogOffset> push_planned_;
   std::map<std::uint64_t, PushJob> push_jobs_;
   std::size_t append_count_ = 0;
+  ShardId shard_count_ = 1;
 };
 
 }  // namespace parley

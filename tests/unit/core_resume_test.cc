@@ -27,7 +27,8 @@ class ResumeReaderTest : public CoreTest {
 
   ResumeReader open(LogOffset cursor, ResumeLimits limits, std::optional<LogOffset> head = std::nullopt) {
     auto reader = ResumeReader::open(
-        core->conversations, ann_, cursor, [&] { return head.value_or(core->pipeline.committed_offset()); }, limits);
+        core->conversations, ann_, LogPosition({cursor}),
+        [&] { return LogPosition({head.value_or(core->pipeline.committed_offset())}); }, limits);
     EXPECT_TRUE(reader.ok());
     return std::move(*reader);
   }
@@ -55,8 +56,8 @@ TEST_F(ResumeReaderTest, YieldsEveryMissedMessageOnceInOffsetOrder) {
   fill(7, 30);
   ResumeLimits limits{16, 32};
   auto reader = open(0, limits);
-  EXPECT_EQ(reader.start(), 0u);
-  EXPECT_EQ(reader.head(), core->pipeline.committed_offset());
+  EXPECT_EQ(reader.start().at(0), 0u);
+  EXPECT_EQ(reader.head().at(0), core->pipeline.committed_offset());
   auto all = drain(reader, limits, limits.budget + chats_.size());
   ASSERT_EQ(all.size(), 7u * 30u);
   for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].offset, i + 1) << "offset order, no gap, no repeat";
@@ -74,17 +75,18 @@ TEST_F(ResumeReaderTest, StartsAfterTheCursorAndStopsAtTheHead) {
   ASSERT_EQ(all.size(), head - cursor);
   EXPECT_EQ(all.front().offset, cursor + 1);
   EXPECT_EQ(all.back().offset, head);
-  EXPECT_TRUE(reader.covered(head));
-  EXPECT_TRUE(reader.covered(1));
-  EXPECT_FALSE(reader.covered(head + 1));
-  EXPECT_FALSE(reader.covered(0)) << "offset 0 marks frames that are not messages";
+  EXPECT_TRUE(reader.covered(0, head));
+  EXPECT_TRUE(reader.covered(0, 1));
+  EXPECT_FALSE(reader.covered(0, head + 1));
+  EXPECT_FALSE(reader.covered(0, 0)) << "offset 0 marks frames that are not messages";
+  EXPECT_FALSE(reader.covered(1, 1)) << "a shard the head does not know is all ahead";
 }
 
 TEST_F(ResumeReaderTest, ACursorAheadOfTheHeadOrNoBacklogIsDoneAtOnce) {
   fill(2, 3);
   auto head = core->pipeline.committed_offset();
   auto ahead = open(head + 1000, {});
-  EXPECT_EQ(ahead.start(), head) << "a cursor from the future resumes at the head";
+  EXPECT_EQ(ahead.start().at(0), head) << "a cursor from the future resumes at the head";
   EXPECT_TRUE(ahead.done());
   auto live_only = open(~LogOffset{0}, {});
   EXPECT_TRUE(live_only.done());
@@ -121,6 +123,78 @@ TEST_F(ResumeReaderTest, ChatsWithoutBacklogHoldNothing) {
   auto all = drain(reader, limits, 100);
   ASSERT_EQ(all.size(), 9u);
   for (const auto& m : all) EXPECT_EQ(m.chat_id, chats_.back());
+}
+
+// A sharded log (the cluster's): each shard resumes from its own offset,
+// shards are replayed one after the other in offset order, and the cursor
+// advanced through the replay is exact wherever the device stops.
+TEST_F(ResumeReaderTest, EachShardResumesFromItsOwnOffset) {
+  store.set_shard_count(2);
+  fill(8, 6);
+  std::map<ShardId, std::vector<Message>> by_shard;
+  for (const auto& chat : chats_) {
+    auto all = core->conversations.backlog(chat, 0, core->pipeline.committed_offset(), 1000);
+    ASSERT_TRUE(all.ok());
+    for (const auto& m : *all) by_shard[m.shard].push_back(m);
+  }
+  ASSERT_EQ(by_shard.size(), 2u) << "the chats landed on one shard; pick other ids";
+  for (auto& [shard, messages] : by_shard) {
+    std::sort(messages.begin(), messages.end(), [](const Message& a, const Message& b) { return a.offset < b.offset; });
+  }
+  // The device has seen the first third of shard 0 and the first half of shard 1.
+  const LogOffset head = core->pipeline.committed_offset();
+  const LogPosition cursor({by_shard[0][by_shard[0].size() / 3].offset, by_shard[1][by_shard[1].size() / 2].offset});
+  auto expected = [&](const LogPosition& from) {
+    std::vector<std::pair<ShardId, LogOffset>> out;
+    for (const auto& [shard, messages] : by_shard) {
+      for (const auto& m : messages) {
+        if (!from.covers(shard, m.offset)) out.emplace_back(shard, m.offset);
+      }
+    }
+    return out;
+  };
+  ResumeLimits limits{5, 8};
+  auto opened = ResumeReader::open(
+      core->conversations, ann_, cursor,
+      [&] {
+        return LogPosition({head, head});
+      },
+      limits);
+  ASSERT_TRUE(opened.ok());
+  auto all = drain(*opened, limits, 8 + chats_.size());
+  std::vector<std::pair<ShardId, LogOffset>> got;
+  for (const auto& m : all) got.emplace_back(m.shard, m.offset);
+  EXPECT_EQ(got, expected(cursor));
+
+  // Stopping after any message and resuming with the cursor advanced to it
+  // yields exactly the rest.
+  LogPosition position = cursor;
+  for (std::size_t stop = 0; stop < all.size(); stop += 7) {
+    position = cursor;
+    for (std::size_t i = 0; i <= stop; ++i) position.advance(all[i].shard, all[i].offset);
+    auto rest = ResumeReader::open(
+        core->conversations, ann_, position,
+        [&] {
+          return LogPosition({head, head});
+        },
+        limits);
+    ASSERT_TRUE(rest.ok());
+    auto again = drain(*rest, limits, 8 + chats_.size());
+    std::vector<std::pair<ShardId, LogOffset>> rest_got;
+    for (const auto& m : again) rest_got.emplace_back(m.shard, m.offset);
+    const std::vector<std::pair<ShardId, LogOffset>> rest_expected(got.begin() + static_cast<std::ptrdiff_t>(stop) + 1,
+                                                                   got.end());
+    EXPECT_EQ(rest_got, rest_expected);
+  }
+}
+
+TEST_F(ResumeReaderTest, WithoutACursorNothingIsReplayed) {
+  fill(3, 3);
+  auto reader = ResumeReader::open(
+      core->conversations, ann_, std::nullopt, [&] { return core->pipeline.committed_position(); }, ResumeLimits{});
+  ASSERT_TRUE(reader.ok());
+  EXPECT_TRUE(reader->done());
+  EXPECT_EQ(reader->start(), reader->head());
 }
 
 }  // namespace

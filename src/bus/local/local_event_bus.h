@@ -19,8 +19,14 @@ namespace parley {
 
 // One encoded frame, shared by every connection it goes to.
 struct OutboundFrame {
+  // The frame, shared by every recipient; for a message, all but the end of its cursor.
   std::shared_ptr<const std::string> text;
-  LogOffset offset = 0;  // the message's log offset; 0 for frames that are not messages
+  // A message's place in the log; offset 0 for frames that are not messages.
+  ShardId shard = 0;
+  LogOffset offset = 0;
+  // A message frame's end, the connection's own cursor (protocol::encode_message_frame_end),
+  // added by the connection as it queues the frame.
+  std::string end;
 };
 
 // A device connected to this process, as the bus sees it.
