@@ -5,7 +5,8 @@
 # over src/ with the build's compile_commands.json (minutes, not in CI).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mapfile -t files < <(git ls-files '*.cc' '*.h')
+# New files count before they are committed, so a check before the commit sees them.
+mapfile -t files < <(git ls-files --cached --others --exclude-standard '*.cc' '*.h')
 case "${1:-}" in
   --fix)
     clang-format -i "${files[@]}"

@@ -36,10 +36,28 @@ TEST(Cursor, HostileSpellingsAreRefused) {
     for (std::size_t i = 1; i < kMaxCursorShards + 1; ++i) s += ".1";
     return s;
   }();
-  for (const std::string& bad : std::vector<std::string>{
-           "", "o", "x1", "O1", "o-1", "o+1", "o 1", "o1 ", "o1.", "o.1", "o1..2", "o1.-2", "o1,2", "o0x10", "o1e3",
-        "o18446744073709551616", "o1.18446744073709551616", std::string("o1\0", 3), "o\xff", "o1.2.3\xe2\x80\x8b",
-        too_many_shards, "o" + std::string(kMaxCursorBytes, '1')}) {
+  for (const std::string& bad : std::vector<std::string>{"",
+                                                         "o",
+                                                         "x1",
+                                                         "O1",
+                                                         "o-1",
+                                                         "o+1",
+                                                         "o 1",
+                                                         "o1 ",
+                                                         "o1.",
+                                                         "o.1",
+                                                         "o1..2",
+                                                         "o1.-2",
+                                                         "o1,2",
+                                                         "o0x10",
+                                                         "o1e3",
+                                                         "o18446744073709551616",
+                                                         "o1.18446744073709551616",
+                                                         std::string("o1\0", 3),
+                                                         "o\xff",
+                                                         "o1.2.3\xe2\x80\x8b",
+                                                         too_many_shards,
+                                                         "o" + std::string(kMaxCursorBytes, '1')}) {
     EXPECT_FALSE(decode_cursor(bad).has_value()) << bad;
   }
   std::string max_shards = "o1";
