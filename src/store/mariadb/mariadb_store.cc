@@ -255,8 +255,9 @@ Status MariaDbStore::put_chat_locked(Connection& c, const Chat& chat) {
     auto inserted = c.execute("INSERT INTO chats (id, kind, name, created_at, version) VALUES (?, ?, ?, ?, ?)",
                               {chat.id, kind_name(chat.kind), chat.name, chat.created_at, chat.version});
     // Another node created it since the SELECT.
-    if (!inserted && c.duplicate_key() == "PRIMARY")
+    if (!inserted && c.duplicate_key() == "PRIMARY") {
       return make_error(ErrorCode::conflict, "chat " + chat.id + " exists");
+    }
     if (!inserted) return inserted.error();
   }
 
@@ -331,9 +332,10 @@ Result<std::optional<Chat>> MariaDbStore::find_chat(const ChatId& id) {
 }
 
 Result<std::optional<ChatId>> MariaDbStore::find_direct_chat(const UserId& a, const UserId& b) {
-  const auto& [low, high] = std::minmax(a, b);
+  const auto ordered = std::minmax(a, b);  // references to a and b
   return read<std::optional<ChatId>>([&](Connection& c) -> Result<std::optional<ChatId>> {
-    auto rows = c.query("SELECT chat_id FROM direct_pairs WHERE user_low = ? AND user_high = ?", {low, high});
+    auto rows = c.query("SELECT chat_id FROM direct_pairs WHERE user_low = ? AND user_high = ?",
+                        {ordered.first, ordered.second});
     if (!rows) return rows.error();
     if (rows->empty()) return std::nullopt;
     std::string chat = rows->front().text(0);
