@@ -89,6 +89,8 @@ void RedisLink::stop() {
 
 void RedisLink::reset(const std::string& why) {
   if (state_ == State::stopped) return;
+  // Lost before it was up (during AUTH): one more failed attempt.
+  if (state_ != State::up) return attempt_failed(why);
   const bool was_up = state_ == State::up;
   ++epoch_;
   close_socket();
@@ -125,22 +127,50 @@ void RedisLink::connect() {
                             [this, epoch](boost::system::error_code ec, const asio::ip::tcp::endpoint&) {
                               if (epoch != epoch_) return;
                               if (ec) return attempt_failed(ec.message());
-                              timer_.cancel();
-                              boost::system::error_code ignored;
-                              socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
-                              if (failures_ > 0) {
-                                spdlog::info("{}: connected to {}:{} again", name_, config_.host, config_.port);
-                              }
-                              failures_ = 0;
-                              state_ = State::up;
-                              parser_ = std::make_unique<RedisReplyParser>(config_.max_reply_bytes);
-                              pending_.clear();
-                              writing_.clear();
-                              write_in_flight_ = false;
-                              read();
-                              listener_.on_link_up();
+                              connected();
                             });
       });
+}
+
+void RedisLink::connected() {
+  boost::system::error_code ignored;
+  socket_.set_option(asio::ip::tcp::no_delay(true), ignored);
+  parser_ = std::make_unique<RedisReplyParser>(config_.max_reply_bytes);
+  pending_.clear();
+  writing_.clear();
+  write_in_flight_ = false;
+  read();
+  // AUTH and SELECT before anyone else may send: the connect timeout still runs.
+  handshake_replies_ = 0;
+  if (!config_.password.empty()) {
+    pending_ += config_.username.empty() ? format_command({"AUTH", config_.password})
+                                         : format_command({"AUTH", config_.username, config_.password});
+    ++handshake_replies_;
+  }
+  if (config_.database != 0) {
+    pending_ += format_command({"SELECT", std::to_string(config_.database)});
+    ++handshake_replies_;
+  }
+  if (handshake_replies_ == 0) return became_up();
+  state_ = State::handshaking;
+  write();
+}
+
+void RedisLink::handshake_reply(const RedisReply& reply) {
+  if (reply.is_error()) {
+    // The reply names no secret ("WRONGPASS invalid username-password pair").
+    attempt_failed("AUTH or SELECT refused: " + reply.str);
+    return;
+  }
+  if (--handshake_replies_ == 0) became_up();
+}
+
+void RedisLink::became_up() {
+  timer_.cancel();
+  if (failures_ > 0) spdlog::info("{}: connected to {}:{} again", name_, config_.host, config_.port);
+  failures_ = 0;
+  state_ = State::up;
+  listener_.on_link_up();
 }
 
 void RedisLink::attempt_failed(const std::string& why) {
@@ -188,7 +218,11 @@ void RedisLink::read() {
       auto reply = parser_->next();
       if (!reply) return reset(reply.error().message);
       if (!reply->has_value()) break;
-      listener_.on_link_reply(std::move(**reply));
+      if (state_ == State::handshaking) {
+        handshake_reply(**reply);
+      } else {
+        listener_.on_link_reply(std::move(**reply));
+      }
       if (epoch != epoch_) return;  // the listener reset or stopped us
     }
     read();

@@ -81,9 +81,12 @@ class RedisLink {
   void send(std::string_view bytes);
 
  private:
-  enum class State { idle, connecting, up, waiting, stopped };
+  enum class State { idle, connecting, handshaking, up, waiting, stopped };
 
   void connect();
+  void connected();
+  void handshake_reply(const RedisReply& reply);
+  void became_up();
   void attempt_failed(const std::string& why);
   void schedule_reconnect();
   void close_socket();
@@ -106,6 +109,7 @@ class RedisLink {
   std::string pending_;  // queued behind the write in flight
   std::string writing_;  // the write in flight
   bool write_in_flight_ = false;
+  int handshake_replies_ = 0;  // AUTH/SELECT replies still awaited
 };
 
 }  // namespace parley::redis

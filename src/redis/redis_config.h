@@ -12,8 +12,14 @@ namespace parley::redis {
 struct RedisConfig {
   std::string host = "127.0.0.1";
   std::uint16_t port = 6379;
+  // Sent as AUTH [username] password on every connection when not empty
+  // (username: a Redis 6+ ACL user; empty means "default"). Never logged.
+  std::string username;
+  std::string password;
+  // SELECT on every connection when not 0 (pub/sub channels ignore it).
+  int database = 0;
 
-  // One TCP connect attempt (resolving included) gives up after this.
+  // One connect attempt (resolving, TCP, AUTH and SELECT) gives up after this.
   std::chrono::milliseconds connect_timeout{2000};
   // A command not answered within this fails; since Redis answers in order,
   // the connection is then reset (everything behind it fails too).

@@ -302,6 +302,57 @@ TEST(RedisClient, RedisRestartedUnderTraffic) {
   EXPECT_EQ(other, 0);
 }
 
+TEST(RedisClient, SelectsItsDatabaseOnEveryConnection) {
+  RedisClient default_db(config());
+  RedisConfig c = config();
+  c.database = 5;
+  RedisClient db5(c);
+  default_db.start();
+  db5.start();
+  ASSERT_TRUE(eventually([&] { return default_db.connected() && db5.connected(); }));
+  ASSERT_TRUE(call(db5, {"SET", "select:k", "in-5"})->is_ok());
+  EXPECT_TRUE(call(default_db, {"GET", "select:k"})->is_nil());
+  EXPECT_EQ(*call(default_db, {"EXISTS", "select:k"}), RedisReply::of_integer(0));
+  EXPECT_EQ(*call(db5, {"GET", "select:k"}), RedisReply::of_string("in-5"));
+}
+
+TEST(RedisClient, AuthenticatesWithAPasswordAndStaysDownWithAWrongOne) {
+  // An administrator connection made before the password is set stays
+  // authenticated, and takes the password away again whatever happens.
+  RedisClient admin(config());
+  admin.start();
+  ASSERT_TRUE(eventually([&] { return admin.connected(); }));
+  ASSERT_TRUE(call(admin, {"CONFIG", "SET", "requirepass", "pw-7"})->is_ok());
+  struct Restore {
+    RedisClient& admin;
+    ~Restore() { EXPECT_TRUE(call(admin, {"CONFIG", "SET", "requirepass", ""})->is_ok()); }
+  } restore{admin};
+
+  RedisConfig right = config();
+  right.password = "pw-7";
+  RedisClient authed(right);
+  authed.start();
+  ASSERT_TRUE(eventually([&] { return authed.connected(); }));
+  EXPECT_TRUE(call(authed, {"SET", "auth:k", "v"})->is_ok());
+
+  RedisConfig wrong = config();
+  wrong.password = "not-it";
+  RedisClient refused(wrong);
+  refused.start();
+  const auto answer = call(refused, {"GET", "auth:k"});
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.error().code, ErrorCode::unavailable);
+  EXPECT_FALSE(refused.connected());
+
+  // A subscriber authenticates too.
+  Inbox inbox;
+  RedisSubscriber subscriber(
+      right, [&](std::string_view ch, std::string_view p) { inbox.add(ch, p); }, [] {});
+  subscriber.subscribe("auth:ch");
+  subscriber.start();
+  EXPECT_TRUE(publish_until_received(authed, inbox, "auth:ch", "hello"));
+}
+
 TEST(RedisClient, StopWithCommandsInFlightAnswersEachOnce) {
   auto client = std::make_unique<RedisClient>(config());
   client->start();

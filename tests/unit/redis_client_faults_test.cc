@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -48,6 +49,22 @@ std::string silent(const std::string&) {
 std::string pong_per_ping(const std::string& received) {
   std::string out;
   for (auto at = received.find("PING"); at != std::string::npos; at = received.find("PING", at + 4)) out += "+PONG\r\n";
+  return out;
+}
+
+// "+OK" for every AUTH and SELECT, "+PONG" for every PING, in the order received.
+std::string ok_to_auth_select_ping(const std::string& received) {
+  std::vector<std::pair<std::size_t, std::string>> answers;
+  for (const auto& [name, answer] : {std::pair<std::string, std::string>{"\r\nAUTH\r\n", "+OK\r\n"},
+                                     {"\r\nSELECT\r\n", "+OK\r\n"},
+                                     {"\r\nPING\r\n", "+PONG\r\n"}}) {
+    for (auto at = received.find(name); at != std::string::npos; at = received.find(name, at + 1)) {
+      answers.emplace_back(at, answer);
+    }
+  }
+  std::sort(answers.begin(), answers.end());
+  std::string out;
+  for (const auto& a : answers) out += a.second;
   return out;
 }
 
@@ -184,6 +201,43 @@ TEST(RedisClientFaults, StopAnswersEveryCommandInFlightExactlyOnce) {
     ASSERT_EQ(out.calls[i], 1) << i;
     ASSERT_EQ(out.codes[i], ErrorCode::unavailable) << i;
   }
+}
+
+TEST(RedisClientFaults, RefusedAuthKeepsTheClientDownAndItRetries) {
+  FakeRedisServer server([](const std::string& received) -> std::string {
+    if (received.find("AUTH") == std::string::npos) return {};
+    return "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+  });
+  RedisConfig config = config_for(server.port());
+  config.username = "parley";
+  config.password = std::string("s3cret\0x", 8);
+  RedisClient client(config);
+  client.start();
+  ASSERT_TRUE(eventually([&] { return server.accepted() >= 3; })) << "the client stopped trying";
+  EXPECT_FALSE(client.connected());
+  Outcomes out(1);
+  client.command({"PING"}, out.at(0));
+  ASSERT_TRUE(eventually([&] { return out.total == 1; }));
+  EXPECT_EQ(out.codes[0], ErrorCode::unavailable);
+  EXPECT_NE(server.received().find(format_command({"AUTH", "parley", config.password})), std::string::npos);
+  EXPECT_EQ(server.received().find("PING"), std::string::npos) << "a command went out before AUTH was accepted";
+}
+
+TEST(RedisClientFaults, AuthAndSelectPrecedeEveryCommand) {
+  FakeRedisServer server(ok_to_auth_select_ping);
+  RedisConfig config = config_for(server.port());
+  config.password = "pw";
+  config.database = 3;
+  RedisClient client(config);
+  client.start();
+  ASSERT_TRUE(eventually([&] { return client.connected(); }));
+  Outcomes out(1);
+  client.command({"PING"}, out.at(0));
+  ASSERT_TRUE(eventually([&] { return out.total == 1; }));
+  ASSERT_FALSE(out.codes[0].has_value());
+  EXPECT_EQ(out.replies[0], RedisReply::of_status("PONG"));
+  EXPECT_EQ(server.received(),
+            format_command({"AUTH", "pw"}) + format_command({"SELECT", "3"}) + format_command({"PING"}));
 }
 
 TEST(RedisClientFaults, RefusesEmptyAndSubscribeModeCommands) {
