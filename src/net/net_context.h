@@ -1,7 +1,7 @@
 #pragma once
 // What every connection of the network layer needs. Outlives all connections.
 
-#include "bus/local/local_event_bus.h"
+#include "bus/device_bus.h"
 #include "core/core.h"
 #include "net/server_config.h"
 
@@ -13,7 +13,7 @@ namespace parley {
 
 struct NetContext {
   Core& core;
-  LocalEventBus& bus;
+  DeviceBus& bus;  // LocalEventBus on a single node, RedisEventBus in a cluster
   const ServerConfig& config;
   // Store work of connections (resume pages) runs here, not on I/O threads.
   boost::asio::thread_pool& blocking;

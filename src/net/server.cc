@@ -113,7 +113,7 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, 
 
 }  // namespace
 
-Server::Server(const ServerConfig& config, Core& core, LocalEventBus& bus)
+Server::Server(const ServerConfig& config, Core& core, DeviceBus& bus)
     : config_(config),
       blocking_(std::max(4u, 2 * thread_count(config))),
       context_{core, bus, config_, blocking_},

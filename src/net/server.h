@@ -22,7 +22,7 @@ namespace parley {
 
 class Server {
  public:
-  Server(const ServerConfig& config, Core& core, LocalEventBus& bus);
+  Server(const ServerConfig& config, Core& core, DeviceBus& bus);
   ~Server();
 
   void listen();

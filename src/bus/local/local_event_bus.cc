@@ -2,21 +2,7 @@
 
 #include <functional>
 
-#include "protocol/frames.h"
-
 namespace parley {
-
-OutboundFrame encode_frame(const Event& event) {
-  OutboundFrame frame;
-  if (auto* m = std::get_if<MessageEvent>(&event)) {
-    frame.text = std::make_shared<const std::string>(protocol::encode_message_frame_start(m->message));
-    frame.shard = m->message.shard;
-    frame.offset = m->message.offset;
-  } else {
-    frame.text = std::make_shared<const std::string>(protocol::encode_event(event));
-  }
-  return frame;
-}
 
 LocalEventBus::Shard& LocalEventBus::shard(const UserId& user) {
   return shards_[std::hash<UserId>{}(user) % shards_.size()];
