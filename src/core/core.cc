@@ -2,13 +2,22 @@
 
 namespace parley {
 
+namespace {
+
+std::unique_ptr<LocalSequencer> local_sequencer_for(const CorePorts& p) {
+  return p.sequencer ? nullptr : std::make_unique<LocalSequencer>(p.messages);
+}
+
+}  // namespace
+
 Core::Core(const CoreConfig& cfg, const CorePorts& p)
     : config(cfg),
+      local_sequencer_(local_sequencer_for(p)),
       accounts(p.accounts, p.credentials, p.clock, config),
       chats(p.chats, p.messages, accounts, p.credentials, p.sink, p.clock, config),
       push(p.push_jobs, p.push_sender, p.clock, config),
       push_planner(p.messages, p.push_jobs, chats, accounts, p.sink, push, config),
-      pipeline(p.messages, chats, p.sink, push_planner, p.clock, config),
+      pipeline(p.sequencer ? *p.sequencer : *local_sequencer_, chats, p.sink, push_planner, p.clock, config),
       last_active(p.accounts, config),
       presence(chats, p.accounts, last_active, p.sink, p.clock, config),
       conversations(chats, p.chats, p.messages, p.sink) {}
@@ -17,6 +26,7 @@ void Core::start() {
   push.start();
   try {
     push_planner.start();
+    if (local_sequencer_) local_sequencer_->start();
     pipeline.start();
   } catch (...) {
     push_planner.stop();

@@ -2,11 +2,14 @@
 // Core: the domain services wired to the ports they need, started and
 // stopped together. Adapters outlive it.
 
+#include <memory>
+
 #include "core/accounts.h"
 #include "core/chat_directory.h"
 #include "core/config.h"
 #include "core/conversations.h"
 #include "core/last_active_writer.h"
+#include "core/local_sequencer.h"
 #include "core/message_pipeline.h"
 #include "core/ports.h"
 #include "core/presence.h"
@@ -24,6 +27,9 @@ struct CorePorts {
   Clock& clock;
   EventSink& sink;
   PushSender& push_sender;
+  // Where seq and offsets come from; none: a LocalSequencer over `messages`
+  // (the single node).
+  MessageSequencer* sequencer = nullptr;
 };
 
 class Core {
@@ -37,6 +43,13 @@ class Core {
   void stop();
 
   const CoreConfig config;
+
+ private:
+  // The single node's sequencer when the ports bring none; before the
+  // pipeline, which uses it.
+  std::unique_ptr<LocalSequencer> local_sequencer_;
+
+ public:
   Accounts accounts;
   ChatDirectory chats;
   PushDispatcher push;

@@ -1,21 +1,12 @@
 #include "core/message_pipeline.h"
 
-#include <stdexcept>
-#include <unordered_set>
+#include <algorithm>
+#include <map>
 
 #include "core/text.h"
 
 namespace parley {
 namespace {
-
-std::string dedup_key(const ChatId& chat, const UserId& sender, const std::string& client_msg_id) {
-  std::string key;
-  key.reserve(chat.size() + sender.size() + client_msg_id.size() + 2);
-  key.append(chat).push_back('\0');
-  key.append(sender).push_back('\0');
-  key.append(client_msg_id);
-  return key;
-}
 
 // What a sender sees when the store failed: its code (unavailable may heal,
 // so the client retries) but not the engine's words.
@@ -26,9 +17,9 @@ Error store_failure(const Error& cause) {
 
 }  // namespace
 
-MessagePipeline::MessagePipeline(MessageLog& log, ChatDirectory& chats, EventSink& sink, PushPlanner& push_planner,
-                                 Clock& clock, const CoreConfig& config)
-    : log_(log), chats_(chats), sink_(sink), push_planner_(push_planner), clock_(clock), config_(config) {}
+MessagePipeline::MessagePipeline(MessageSequencer& sequencer, ChatDirectory& chats, EventSink& sink,
+                                 PushPlanner& push_planner, Clock& clock, const CoreConfig& config)
+    : sequencer_(sequencer), chats_(chats), sink_(sink), push_planner_(push_planner), clock_(clock), config_(config) {}
 
 MessagePipeline::~MessagePipeline() {
   stop();
@@ -37,10 +28,6 @@ MessagePipeline::~MessagePipeline() {
 void MessagePipeline::start() {
   std::lock_guard lock(mutex_);
   if (running_) return;
-  auto last = log_.last_offset();
-  if (!last) throw std::runtime_error("cannot read the message log's head: " + last.error().message);
-  last_offset_ = *last;
-  committed_offset_.store(*last, std::memory_order_release);
   running_ = true;
   stopping_ = false;
   thread_ = std::thread([this] { run(); });
@@ -114,104 +101,59 @@ void MessagePipeline::run() {
   }
 }
 
-Result<Seq> MessagePipeline::next_seq(const ChatId& chat) {
-  auto it = last_seq_.find(chat);
-  if (it == last_seq_.end()) {
-    auto last = log_.last_seq(chat);
-    if (!last) return last.error();
-    it = last_seq_.emplace(chat, *last).first;
-  }
-  return ++it->second;
-}
-
-void MessagePipeline::fail_batch(std::vector<Pending>& batch, const Error& error) {
-  last_seq_.clear();
-  last_offset_.reset();
-  for (auto& p : batch) p.done(store_failure(error));
-}
-
 void MessagePipeline::commit(std::vector<Pending>& batch) {
-  if (!last_offset_) {
-    auto last = log_.last_offset();
-    if (!last) return fail_batch(batch, last.error());
-    last_offset_ = *last;
+  // Who gets what, from the cached chats the sends were validated against,
+  // before anything is stored: a chat that cannot be read fails the batch.
+  std::vector<ChatId> chat_ids;
+  chat_ids.reserve(batch.size());
+  for (const auto& p : batch) chat_ids.push_back(p.request.chat_id);
+  auto deliveries = recipients_of(chat_ids);
+  if (!deliveries) {
+    for (auto& p : batch) p.done(store_failure(deliveries.error()));
+    return;
   }
+  std::vector<NewMessage> requests;
+  requests.reserve(batch.size());
+  const TimeMs now = clock_.now_ms();
+  for (auto& p : batch) {
+    auto& r = p.request;
+    requests.push_back(
+        NewMessage{r.chat_id, r.sender.user_id, r.sender.device_id, r.client_msg_id, std::move(r.text), now});
+  }
+  auto outcomes = sequencer_.commit(requests);
+
   std::vector<Message> fresh;
-  fresh.reserve(batch.size());
-  // For each request: index into `fresh`, or -1 with `earlier` set for a
-  // resend, or `failed` when a read it needed failed.
-  struct Outcome {
-    std::ptrdiff_t fresh_index = -1;
-    std::optional<Message> earlier;
-    std::optional<Error> failed;
-  };
-  std::vector<Outcome> outcomes(batch.size());
-  std::unordered_map<std::string, std::size_t> in_batch;  // dedup key -> index into fresh
-  TimeMs now = clock_.now_ms();
+  std::vector<Delivery> fresh_deliveries;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    auto& r = batch[i].request;
-    auto key = dedup_key(r.chat_id, r.sender.user_id, r.client_msg_id);
-    if (auto it = in_batch.find(key); it != in_batch.end()) {
-      outcomes[i].fresh_index = static_cast<std::ptrdiff_t>(it->second);
-      outcomes[i].earlier = fresh[it->second];  // resent before the first was durable
-      continue;
+    if (outcomes[i] && !outcomes[i]->duplicate) {
+      fresh.push_back(outcomes[i]->message);
+      fresh_deliveries.push_back(std::move((*deliveries)[i]));
     }
-    auto stored = log_.find_by_client_msg_id(r.chat_id, r.sender.user_id, r.client_msg_id);
-    if (!stored) {
-      outcomes[i].failed = store_failure(stored.error());
-      continue;
-    }
-    if (*stored) {
-      outcomes[i].earlier = std::move(**stored);
-      continue;
-    }
-    auto seq = next_seq(r.chat_id);
-    if (!seq) {
-      outcomes[i].failed = store_failure(seq.error());
-      continue;
-    }
-    Message m;
-    m.chat_id = r.chat_id;
-    m.seq = *seq;
-    m.sender_id = r.sender.user_id;
-    m.sender_device_id = r.sender.device_id;
-    m.client_msg_id = r.client_msg_id;
-    m.text = std::move(r.text);
-    m.ts = now;
-    m.offset = ++*last_offset_;
-    m.shard = log_.shard_of(m.chat_id);
-    in_batch.emplace(std::move(key), fresh.size());
-    outcomes[i].fresh_index = static_cast<std::ptrdiff_t>(fresh.size());
-    fresh.push_back(std::move(m));
   }
-
-  auto deliveries = recipients_of(fresh);
-  if (!deliveries) return fail_batch(batch, deliveries.error());
-  if (!fresh.empty()) {
-    if (auto ok = log_.append(fresh); !ok) return fail_batch(batch, ok.error());
-    committed_offset_.store(*last_offset_, std::memory_order_release);
-  }
-
+  // Who is offline is noted before anyone hears of the commit, so a device
+  // connected when its sender got the ack is never pushed the message.
+  auto offline = offline_at_commit(fresh, fresh_deliveries);
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    const Outcome& o = outcomes[i];
-    if (o.failed) {
-      batch[i].done(*o.failed);
+    if (!outcomes[i]) {
+      batch[i].done(store_failure(outcomes[i].error()));
       continue;
     }
-    const Message& m = o.earlier ? *o.earlier : fresh[static_cast<std::size_t>(o.fresh_index)];
-    batch[i].done(SendAck{m.chat_id, m.client_msg_id, m.seq, m.ts, m.offset, o.earlier.has_value()});
+    const CommitOutcome& o = *outcomes[i];
+    const Message& m = o.message;
+    batch[i].done(SendAck{m.chat_id, m.client_msg_id, m.seq, m.ts, m.offset, o.duplicate});
   }
-  fan_out(fresh, *deliveries);
-  // Push planning happens on its own thread; this only notes who was offline.
-  if (!fresh.empty()) push_planner_.committed(*last_offset_, offline_at_commit(fresh, *deliveries));
+  if (fresh.empty()) return;
+  fan_out(fresh, fresh_deliveries);
+  // Push planning happens on its own thread; this only hands it the notes.
+  push_planner_.committed(sequencer_.committed_head().at(0), std::move(offline));
 }
 
-Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(const std::vector<Message>& messages) {
-  std::vector<Delivery> deliveries(messages.size());
-  for (std::size_t i = 0; i < messages.size(); ++i) {
+Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(const std::vector<ChatId>& chats) {
+  std::vector<Delivery> deliveries(chats.size());
+  for (std::size_t i = 0; i < chats.size(); ++i) {
     // Current membership (cached: the send was validated against it): a
     // member removed before the commit gets nothing.
-    auto chat = chats_.find(messages[i].chat_id);
+    auto chat = chats_.find(chats[i]);
     if (!chat) return chat.error();
     if (!*chat) continue;
     for (const auto& member : (*chat)->members) deliveries[i].recipients.push_back(member.user_id);
@@ -234,10 +176,24 @@ std::vector<OfflineAtCommit> MessagePipeline::offline_at_commit(const std::vecto
 }
 
 void MessagePipeline::fan_out(const std::vector<Message>& messages, const std::vector<Delivery>& deliveries) {
+  // Each shard's new messages are delivered in offset order, then the bus
+  // hears that the shard's batch is complete.
+  struct Range {
+    LogOffset first = 0;
+    LogOffset last = 0;
+  };
+  std::map<ShardId, Range> batches;
   for (std::size_t i = 0; i < messages.size(); ++i) {
+    const Message& m = messages[i];
+    auto [it, added] = batches.try_emplace(m.shard, Range{m.offset, m.offset});
+    if (!added) {
+      it->second.first = std::min(it->second.first, m.offset);
+      it->second.last = std::max(it->second.last, m.offset);
+    }
     if (deliveries[i].recipients.empty()) continue;
-    sink_.deliver(deliveries[i].recipients, std::make_shared<const Event>(MessageEvent{messages[i]}));
+    sink_.deliver(deliveries[i].recipients, std::make_shared<const Event>(MessageEvent{m}));
   }
+  for (const auto& [shard, range] : batches) sink_.batch_committed(shard, range.first, range.last);
 }
 
 }  // namespace parley

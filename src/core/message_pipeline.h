@@ -3,17 +3,17 @@
 // durable, acknowledged and delivered one.
 //
 //   any thread ──submit()──▶ pending queue ──▶ commit thread:
-//     dedup by (chat, sender, client_msg_id), next seq per chat, next log
-//     offset, ONE synced write for the whole batch (group commit), then acks,
-//     then fan-out to members' connected devices, then the committed offset
-//     goes to the PushPlanner, which plans pushes on its own thread: no push
-//     work (push targets, job writes) ever delays a commit or an ack.
+//     the MessageSequencer dedups by (chat, sender, client_msg_id), assigns
+//     the next seq per chat and offset per shard and makes the batch durable
+//     in one synced write per shard (group commit), then acks, then fan-out
+//     to members' connected devices, then the committed offset goes to the
+//     PushPlanner, which plans pushes on its own thread: no push work (push
+//     targets, job writes) ever delays a commit or an ack.
 //
-// Seq and offsets are assigned only on the commit thread, so they need no
-// lock, follow commit order, and a crash can never leave a gap: a batch is
-// either wholly durable or wholly absent, and nothing was acked before it.
-// Fan-out happens on the same thread in commit order, so every connection
-// sees messages in offset order and a resume cursor is exact.
+// A batch is wholly durable or wholly absent, and nothing is acked before it
+// is durable, so a crash can never leave a gap in a chat's seq. Fan-out
+// happens on the commit thread in commit order, so every connection of this
+// node sees each shard's messages in offset order and a resume cursor is exact.
 
 #include <atomic>
 #include <condition_variable>
@@ -55,11 +55,10 @@ using SendCallback = std::function<void(Result<SendAck>)>;
 
 class MessagePipeline {
  public:
-  MessagePipeline(MessageLog& log, ChatDirectory& chats, EventSink& sink, PushPlanner& push_planner, Clock& clock,
-                  const CoreConfig& config);
+  MessagePipeline(MessageSequencer& sequencer, ChatDirectory& chats, EventSink& sink, PushPlanner& push_planner,
+                  Clock& clock, const CoreConfig& config);
   ~MessagePipeline();
 
-  // Reads the log's head. Throws std::runtime_error when it cannot (start-up only).
   void start();
   // Commits and acknowledges everything already submitted, then stops.
   void stop();
@@ -67,10 +66,10 @@ class MessagePipeline {
   // Validates, then queues for the next commit. Thread-safe.
   void submit(SendRequest request, SendCallback done);
 
-  // Every message with offset <= this is durable and visible to readers.
-  LogOffset committed_offset() const { return committed_offset_.load(std::memory_order_acquire); }
-  // The same as a position in the log (this pipeline commits to one shard).
-  LogPosition committed_position() const { return LogPosition({committed_offset()}); }
+  // Per shard, every message at or below this is durable and visible to readers.
+  LogPosition committed_position() const { return sequencer_.committed_head(); }
+  // Shard 0's part of it: a single node's whole log.
+  LogOffset committed_offset() const { return committed_position().at(0); }
 
  private:
   struct Pending {
@@ -84,18 +83,13 @@ class MessagePipeline {
   struct Delivery {
     std::vector<UserId> recipients;
   };
-  Result<std::vector<Delivery>> recipients_of(const std::vector<Message>& messages);
+  Result<std::vector<Delivery>> recipients_of(const std::vector<ChatId>& chats);
   void fan_out(const std::vector<Message>& messages, const std::vector<Delivery>& deliveries);
   // Who got no live delivery, for the push planner.
   std::vector<OfflineAtCommit> offline_at_commit(const std::vector<Message>& messages,
                                                  const std::vector<Delivery>& deliveries);
-  // Never from a failed read: an error leaves the chat's counter unknown.
-  Result<Seq> next_seq(const ChatId& chat);
-  // Nothing of the batch is durable: answer every send with `error` and
-  // forget what was assigned so the next batch re-reads the log.
-  void fail_batch(std::vector<Pending>& batch, const Error& error);
 
-  MessageLog& log_;
+  MessageSequencer& sequencer_;
   ChatDirectory& chats_;
   EventSink& sink_;
   PushPlanner& push_planner_;
@@ -108,11 +102,6 @@ class MessagePipeline {
   bool running_ = false;
   bool stopping_ = false;
   std::thread thread_;
-
-  // Commit thread only.
-  std::unordered_map<ChatId, Seq> last_seq_;
-  std::optional<LogOffset> last_offset_;  // nullopt: unknown until read again
-  std::atomic<LogOffset> committed_offset_{0};
 };
 
 }  // namespace parley

@@ -90,12 +90,49 @@ class MessageLog {
   // Messages of the chat with after < offset <= up_to, in seq order.
   virtual Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                          std::size_t limit) = 0;
-  // Messages of every chat with after < offset <= up_to, in offset (commit)
-  // order. Messages stored before this index existed are not found.
-  virtual Result<std::vector<Message>> read_log(LogOffset after, LogOffset up_to, std::size_t limit) = 0;
+  // Messages of every chat of the shard with after < offset <= up_to, in
+  // offset (commit) order. Messages stored before this index existed are not found.
+  virtual Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) = 0;
   // The shard whose offsets count the chat's messages. A log that is not
   // sharded has only shard 0.
   virtual ShardId shard_of(const ChatId& /*chat*/) const { return 0; }
+};
+
+// A message to store, before it has a seq and an offset.
+struct NewMessage {
+  ChatId chat_id;
+  UserId sender_id;
+  DeviceId sender_device_id;
+  std::string client_msg_id;
+  std::string text;
+  TimeMs ts = 0;
+};
+
+struct CommitOutcome {
+  Message message;         // as stored: seq, offset and shard assigned
+  bool duplicate = false;  // stored before under the same (chat, sender, client_msg_id): `message` is that one
+};
+
+// Where seq and offsets come from: the group commit. A single node's is the
+// core's LocalSequencer over its MessageLog. A cluster's assigns them in each
+// shard's transaction, because several nodes commit to one chat.
+// Called from one thread per node (the commit thread); several nodes call
+// theirs at once.
+class MessageSequencer {
+ public:
+  virtual ~MessageSequencer() = default;
+  // For each message of the batch, in order: what was stored, or why it was
+  // not. A new message gets its chat's next seq and its shard's next offset;
+  // every new message of one shard is durable (synced), with its idempotency
+  // key, in ONE write that happens wholly or not at all, and before this
+  // returns. A message that is not stored takes no seq, so every chat stays
+  // gap-free, and offsets follow commit order on every shard. A message whose
+  // (chat, sender, client_msg_id) is stored already, or came earlier in the
+  // batch, is not stored again: its outcome is that message, `duplicate`.
+  virtual std::vector<Result<CommitOutcome>> commit(const std::vector<NewMessage>& batch) = 0;
+  // Per shard, every message at or below this is durable and readable. Read
+  // by resumes on any thread.
+  virtual LogPosition committed_head() const = 0;
 };
 
 class PushJobStore {
@@ -193,6 +230,11 @@ class EventSink {
                        const std::optional<DeviceId>& except = std::nullopt) = 0;
   virtual void deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) = 0;
   virtual bool has_connected_device(const UserId& user) = 0;
+  // After the messages of one committed batch of a shard, with offsets
+  // first..last, have all been delivered (in offset order). A bus that
+  // carries messages between nodes uses it to order them and to notice ones
+  // it lost; an in-process bus needs nothing.
+  virtual void batch_committed(ShardId /*shard*/, LogOffset /*first*/, LogOffset /*last*/) {}
 };
 
 // Sends one push notification. `done(true)` when the provider accepted it,

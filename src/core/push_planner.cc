@@ -112,7 +112,7 @@ void PushPlanner::run() {
 Status PushPlanner::plan_up_to(LogOffset head) {
   LogOffset from = planned_offset();
   while (from < head) {
-    auto page = log_.read_log(from, head, kPlanPage);
+    auto page = log_.read_log(0, from, head, kPlanPage);
     if (!page) return page.error();
     // A short page reaches the head; a full one ends at its last message.
     LogOffset up_to = page->size() < kPlanPage ? head : page->back().offset;

@@ -200,9 +200,9 @@ Result<std::vector<Message>> FaultyStore::read_offset_range(const ChatId& chat, 
   PARLEY_FAULT_POINT(read_offset_range);
   return log_.read_offset_range(chat, after, up_to, limit);
 }
-Result<std::vector<Message>> FaultyStore::read_log(LogOffset after, LogOffset up_to, std::size_t limit) {
+Result<std::vector<Message>> FaultyStore::read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) {
   PARLEY_FAULT_POINT(read_log);
-  return log_.read_log(after, up_to, limit);
+  return log_.read_log(shard, after, up_to, limit);
 }
 
 Status FaultyStore::put_push_jobs(const std::vector<PushJob>& jobs) {

@@ -100,7 +100,7 @@ class FaultyStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::vector<Message>> read_after(const ChatId& chat, Seq after, std::size_t limit) override;
   Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                  std::size_t limit) override;
-  Result<std::vector<Message>> read_log(LogOffset after, LogOffset up_to, std::size_t limit) override;
+  Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) override;
   ShardId shard_of(const ChatId& chat) const override { return log_.shard_of(chat); }
 
   // PushJobStore

@@ -245,13 +245,15 @@ Result<std::vector<Message>> MemoryStore::read_offset_range(const ChatId& chat, 
   return out;
 }
 
-Result<std::vector<Message>> MemoryStore::read_log(LogOffset after, LogOffset up_to, std::size_t limit) {
+Result<std::vector<Message>> MemoryStore::read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) {
   std::lock_guard lock(mutex_);
   std::vector<Message> out;
   if (after >= up_to) return out;
   for (auto it = log_.upper_bound(after); it != log_.end() && it->first <= up_to && out.size() < limit; ++it) {
+    if (shard_of(it->second.first) != shard) continue;
     auto message = find_locked(it->second.first, it->second.second);
     if (!message) return make_error(ErrorCode::internal, "store: index log names a missing record");
+    message->shard = shard;
     out.push_back(std::move(*message));
   }
   return out;

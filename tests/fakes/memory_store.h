@@ -47,7 +47,7 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::vector<Message>> read_after(const ChatId& chat, Seq after, std::size_t limit) override;
   Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                  std::size_t limit) override;
-  Result<std::vector<Message>> read_log(LogOffset after, LogOffset up_to, std::size_t limit) override;
+  Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) override;
   ShardId shard_of(const ChatId& chat) const override;
   // Spreads chats over `count` shards by a hash of the chat id (1: unsharded).
   void set_shard_count(ShardId count) { shard_count_ = count == 0 ? 1 : count; }

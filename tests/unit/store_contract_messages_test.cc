@@ -222,16 +222,16 @@ TYPED_TEST(PushJobStoreContract, DeleteRemovesOnlyThatJob) {
 TYPED_TEST(MessageLogContract, ReadLogIsEveryChatInOffsetOrder) {
   ASSERT_TRUE(this->log().append({make_message("b", 1, 1), make_message("a", 1, 2)}).ok());
   ASSERT_TRUE(this->log().append({make_message("a", 2, 3), make_message("c", 1, 4), make_message("b", 2, 5)}).ok());
-  auto all = must(this->log().read_log(0, kMax, 100));
+  auto all = must(this->log().read_log(0, 0, kMax, 100));
   std::vector<LogOffset> offsets;
   for (const auto& m : all) offsets.push_back(m.offset);
   EXPECT_EQ(offsets, (std::vector<LogOffset>{1, 2, 3, 4, 5}));
   EXPECT_EQ(fields(all[3]), fields(make_message("c", 1, 4)));
-  EXPECT_EQ(must(this->log().read_log(1, 3, 100)).size(), 2u);       // after is exclusive, up_to inclusive
-  EXPECT_EQ(must(this->log().read_log(0, 5, 2)).back().offset, 2u);  // limit
-  EXPECT_TRUE(must(this->log().read_log(5, 9, 100)).empty());
-  EXPECT_TRUE(must(this->log().read_log(3, 3, 100)).empty());
-  EXPECT_TRUE(must(this->log().read_log(0, 5, 0)).empty());
+  EXPECT_EQ(must(this->log().read_log(0, 1, 3, 100)).size(), 2u);       // after is exclusive, up_to inclusive
+  EXPECT_EQ(must(this->log().read_log(0, 0, 5, 2)).back().offset, 2u);  // limit
+  EXPECT_TRUE(must(this->log().read_log(0, 5, 9, 100)).empty());
+  EXPECT_TRUE(must(this->log().read_log(0, 3, 3, 100)).empty());
+  EXPECT_TRUE(must(this->log().read_log(0, 0, 5, 0)).empty());
 }
 
 TYPED_TEST(PushJobStoreContract, PlannedOffsetMovesWithItsJobsAndNeverBack) {

@@ -161,7 +161,8 @@ Result<std::vector<Message>> RocksStore::read_offset_range(const ChatId& chat, L
   return messages_at(*db_, message_keys, Column::offsets);
 }
 
-Result<std::vector<Message>> RocksStore::read_log(LogOffset after, LogOffset up_to, std::size_t limit) {
+Result<std::vector<Message>> RocksStore::read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) {
+  if (shard != 0) return std::vector<Message>();  // one shard
   if (after >= up_to || limit == 0) return std::vector<Message>{};
   const std::string upper = up_to == kMaxNumber ? std::string() : rocks::encode_u64(up_to + 1);
   std::vector<std::string> message_keys;

@@ -56,7 +56,7 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<std::vector<Message>> read_after(const ChatId& chat, Seq after, std::size_t limit) override;
   Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                  std::size_t limit) override;
-  Result<std::vector<Message>> read_log(LogOffset after, LogOffset up_to, std::size_t limit) override;
+  Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) override;
 
   // PushJobStore
   Status put_push_jobs(const std::vector<PushJob>& jobs) override;
