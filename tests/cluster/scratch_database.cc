@@ -36,4 +36,19 @@ ScratchDatabase::~ScratchDatabase() {
   if (!dropped) std::cerr << "could not drop " << name_ << ": " << dropped.error().message << "\n";
 }
 
+ScratchShards::ScratchShards(std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) databases_.push_back(std::make_unique<ScratchDatabase>());
+}
+
+std::vector<std::string> ScratchShards::names() const {
+  std::vector<std::string> out;
+  for (const auto& database : databases_) out.push_back(database->name());
+  return out;
+}
+
+MessageShardsConfig ScratchShards::config() const {
+  const MariaDbConfig server = mariadb_config("");
+  return shards_on_one_server(server.connection, names(), server.pool_size);
+}
+
 }  // namespace parley::testing

@@ -5,7 +5,9 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "store/mariadb/mariadb_message_log.h"
 #include "store/mariadb/mariadb_store.h"
 #include "unit/store_contract_fixture.h"
 
@@ -41,6 +43,34 @@ class ScratchStore<MariaDbStore> {
  private:
   ScratchDatabase database_;
   std::unique_ptr<MariaDbStore> store_ = database_.open_store();
+};
+
+// `count` fresh databases on the services' MariaDB, as the message shards of
+// one cluster (in order), dropped when destroyed. Test thread only.
+class ScratchShards {
+ public:
+  explicit ScratchShards(std::size_t count);
+  MessageShardsConfig config() const;
+  // A shard map with its own connections, as one node has (creates the
+  // schema the first time).
+  std::shared_ptr<MessageShards> open() const { return MessageShards::open(config()); }
+  std::vector<std::string> names() const;
+
+ private:
+  std::vector<std::unique_ptr<ScratchDatabase>> databases_;
+};
+
+// For the message log contract suite (unit/store_contract_messages.h): a
+// fresh log of ONE shard per test, so that the suite's offsets are those of
+// one log, as on a single node.
+template <>
+class ScratchStore<MariaDbMessageLog> {
+ public:
+  MariaDbMessageLog& store() { return *log_; }
+
+ private:
+  ScratchShards shards_{1};
+  std::unique_ptr<MariaDbMessageLog> log_ = std::make_unique<MariaDbMessageLog>(shards_.open());
 };
 
 }  // namespace parley::testing

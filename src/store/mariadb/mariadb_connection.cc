@@ -22,9 +22,15 @@ namespace {
 // "lock wait timeout" and the connection stays usable).
 std::string session_setup(const ConnectionConfig& config) {
   const auto lock_wait = std::max<std::int64_t>(1, config.read_timeout.count() - 1);
-  return "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', SESSION tx_isolation = 'READ-COMMITTED',"
-         " SESSION innodb_lock_wait_timeout = " +
-         std::to_string(lock_wait);
+  std::string setup =
+      "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', SESSION tx_isolation = 'READ-COMMITTED',"
+      " SESSION innodb_lock_wait_timeout = " +
+      std::to_string(lock_wait);
+  if (config.myrocks) {
+    setup +=
+        ", SESSION rocksdb_lock_wait_timeout = " + std::to_string(lock_wait) + ", SESSION rocksdb_deadlock_detect = ON";
+  }
+  return setup;
 }
 
 // Errors that mean "the database cannot serve you right now", without

@@ -40,6 +40,10 @@ struct ConnectionConfig {
   std::chrono::seconds connect_timeout{3};
   std::chrono::seconds read_timeout{5};
   std::chrono::seconds write_timeout{5};
+  // The database holds MyRocks tables: sessions also bound MyRocks' lock
+  // waits like InnoDB's and turn on its deadlock detection (off by default:
+  // a deadlock would otherwise last a whole lock wait). Needs the plugin.
+  bool myrocks = false;
 };
 
 // A statement parameter: bytes (bound as a binary-safe string), a signed or

@@ -84,6 +84,68 @@ std::vector<std::vector<std::string>> migrations() {
   return {migration_1()};
 }
 
+// A message shard, version 1: the messages on MyRocks (an LSM tree for an
+// append-heavy log), the shard's head (one row: the last offset committed on
+// it) and each chat's head (its last seq). Ids are VARBINARY like above;
+// the text is a BLOB, kept byte for byte as the core validated it.
+// client_msg_id is NULL for a message sent without one: NULLs never collide
+// in the unique key, and no lookup finds them. log_offset is unique: no
+// offset is ever used twice on a shard, whatever a writer does.
+std::vector<std::string> message_migration_1() {
+  const std::string options = " ENGINE=ROCKSDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  return {
+      "CREATE TABLE IF NOT EXISTS messages ("
+      " chat_id VARBINARY(255) NOT NULL,"
+      " seq BIGINT UNSIGNED NOT NULL,"
+      " sender_id VARBINARY(255) NOT NULL,"
+      " sender_device_id VARBINARY(255) NOT NULL,"
+      " client_msg_id VARBINARY(255) NULL,"
+      " text MEDIUMBLOB NOT NULL,"
+      " ts BIGINT NOT NULL,"
+      " log_offset BIGINT UNSIGNED NOT NULL,"
+      " PRIMARY KEY (chat_id, seq),"
+      " UNIQUE KEY client_msg (chat_id, sender_id, client_msg_id),"
+      " KEY chat_offset (chat_id, log_offset),"
+      " UNIQUE KEY log_offset (log_offset))" +
+          options,
+      "CREATE TABLE IF NOT EXISTS shard_head ("
+      " id TINYINT UNSIGNED NOT NULL,"
+      " last_offset BIGINT UNSIGNED NOT NULL,"
+      " PRIMARY KEY (id))" +
+          options,
+      "INSERT IGNORE INTO shard_head (id, last_offset) VALUES (1, 0)",
+      "CREATE TABLE IF NOT EXISTS chat_heads ("
+      " chat_id VARBINARY(255) NOT NULL,"
+      " last_seq BIGINT UNSIGNED NOT NULL,"
+      " PRIMARY KEY (chat_id))" +
+          options,
+  };
+}
+
+std::vector<std::vector<std::string>> message_migrations() {
+  return {message_migration_1()};
+}
+
+// One schema's bookkeeping: the table holding its version (a shard may share
+// a database with the accounts, so each schema has its own), the name of its
+// migration lock (per database), and its migrations.
+struct Schema {
+  std::string version_table;
+  std::string lock_prefix;
+  std::uint32_t version;
+  std::vector<std::vector<std::string>> steps;
+};
+
+Result<std::uint32_t> stored_version(Connection& connection, const std::string& table) {
+  const std::string sql = "SELECT version FROM " + table + " WHERE id = 1";  // table: a constant of this file
+  auto rows = connection.query(sql.c_str(), {});
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::uint32_t{0};
+  const std::uint64_t version = (*rows)[0].u64(0);
+  if ((*rows)[0].bad()) return make_error(ErrorCode::internal, "mariadb: " + table + " does not hold a number");
+  return static_cast<std::uint32_t>(version);
+}
+
 // Seconds a starting node waits for another node's migration.
 constexpr std::int64_t kLockWaitSeconds = 60;
 
@@ -107,15 +169,16 @@ bool is_valid_database_name(const std::string& name) {
 }
 
 Result<std::uint32_t> stored_schema_version(Connection& connection) {
-  auto rows = connection.query("SELECT version FROM schema_version WHERE id = 1", {});
-  if (!rows) return rows.error();
-  if (rows->empty()) return std::uint32_t{0};
-  const std::uint64_t version = (*rows)[0].u64(0);
-  if ((*rows)[0].bad()) return make_error(ErrorCode::internal, "mariadb: schema_version does not hold a number");
-  return static_cast<std::uint32_t>(version);
+  return stored_version(connection, "schema_version");
 }
 
-void ensure_schema(const ConnectionConfig& config) {
+Result<std::uint32_t> stored_message_schema_version(Connection& connection) {
+  return stored_version(connection, "message_schema_version");
+}
+
+namespace {
+
+void migrate(const ConnectionConfig& config, const Schema& schema) {
   if (!is_valid_database_name(config.database)) {
     throw std::runtime_error("mariadb schema: database name must be 1-64 of [A-Za-z0-9_]: '" + config.database + "'");
   }
@@ -133,37 +196,48 @@ void ensure_schema(const ConnectionConfig& config) {
 
   // Server-wide and per database: two nodes starting at once take turns. The
   // lock ends with the session if this process dies mid-migration.
-  const std::string lock_name = "parley_schema." + config.database;
+  const std::string lock_name = schema.lock_prefix + config.database;
   auto locked = c.query("SELECT GET_LOCK(?, ?)", {std::string_view(lock_name), kLockWaitSeconds});
   if (!locked) fail("lock", locked.error());
   if (locked->empty() || locked->front().is_null(0) || locked->front().text(0) != "1") {
     throw std::runtime_error("mariadb schema: another node held the migration lock for " +
                              std::to_string(kLockWaitSeconds) + " s");
   }
-  must(c.run("CREATE TABLE IF NOT EXISTS schema_version ("
+  must(c.run("CREATE TABLE IF NOT EXISTS " + schema.version_table +
+             " ("
              " id TINYINT UNSIGNED NOT NULL PRIMARY KEY,"
              " version INT UNSIGNED NOT NULL)" +
              std::string(kTableOptions)),
-       "create schema_version");
-  auto stored = stored_schema_version(c);
-  if (!stored) fail("read schema_version", stored.error());
-  if (*stored > kSchemaVersion) {
+       "create " + schema.version_table);
+  auto stored = stored_version(c, schema.version_table);
+  if (!stored) fail("read " + schema.version_table, stored.error());
+  if (*stored > schema.version) {
     throw std::runtime_error("mariadb schema: database " + config.database + " is at version " +
-                             std::to_string(*stored) + ", newer than this build's " + std::to_string(kSchemaVersion));
+                             std::to_string(*stored) + ", newer than this build's " + std::to_string(schema.version));
   }
-  const auto steps = migrations();
-  for (std::uint32_t version = *stored; version < kSchemaVersion; ++version) {
-    for (const std::string& statement : steps[version])
+  for (std::uint32_t version = *stored; version < schema.version; ++version) {
+    for (const std::string& statement : schema.steps[version])
       must(c.run(statement), "migrate to " + std::to_string(version + 1));
     // DDL commits on its own; the statements are idempotent, so a crash
     // before this line only repeats them on the next start.
-    auto recorded = c.execute(
-        "INSERT INTO schema_version (id, version) VALUES (1, ?) ON DUPLICATE KEY UPDATE version = VALUES(version)",
-        {std::uint64_t{version + 1}});
+    const std::string record = "INSERT INTO " + schema.version_table +
+                               " (id, version) VALUES (1, ?) ON DUPLICATE KEY UPDATE version = VALUES(version)";
+    auto recorded = c.execute(record.c_str(), {std::uint64_t{version + 1}});
     if (!recorded) fail("record version " + std::to_string(version + 1), recorded.error());
   }
   auto unlocked = c.query("SELECT RELEASE_LOCK(?)", {std::string_view(lock_name)});
   if (!unlocked) fail("unlock", unlocked.error());
+}
+
+}  // namespace
+
+void ensure_schema(const ConnectionConfig& config) {
+  migrate(config, Schema{"schema_version", "parley_schema.", kSchemaVersion, migrations()});
+}
+
+void ensure_message_schema(const ConnectionConfig& config) {
+  migrate(config,
+          Schema{"message_schema_version", "parley_message_schema.", kMessageSchemaVersion, message_migrations()});
 }
 
 }  // namespace parley::mariadb

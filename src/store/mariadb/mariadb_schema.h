@@ -13,8 +13,10 @@
 
 namespace parley::mariadb {
 
-// The version this build creates and expects.
+// The versions this build creates and expects: the accounts-and-chats
+// schema, and the schema of each message shard (mariadb_schema.cc).
 constexpr std::uint32_t kSchemaVersion = 1;
+constexpr std::uint32_t kMessageSchemaVersion = 1;
 
 // True for a database name Parley accepts: 1 to 64 of [A-Za-z0-9_]. The
 // name is an identifier in DDL (it cannot be a bound parameter), so nothing
@@ -26,8 +28,16 @@ bool is_valid_database_name(const std::string& name);
 // server unreachable, no rights, a schema newer than this build).
 void ensure_schema(const ConnectionConfig& config);
 
+// Creates the database `config.database` if missing and brings its message
+// shard schema (messages, shard_head, chat_heads on MyRocks) to
+// kMessageSchemaVersion. Same guarantees and failures as ensure_schema; its
+// version is kept apart (message_schema_version), so a shard may live in the
+// accounts database.
+void ensure_message_schema(const ConnectionConfig& config);
+
 // The schema version stored in `connection`'s database (0 before the first
 // migration). For tests and `parleyd migrate`.
 Result<std::uint32_t> stored_schema_version(Connection& connection);
+Result<std::uint32_t> stored_message_schema_version(Connection& connection);
 
 }  // namespace parley::mariadb

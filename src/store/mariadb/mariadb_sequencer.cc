@@ -1,0 +1,238 @@
+#include "store/mariadb/mariadb_sequencer.h"
+
+#include <algorithm>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <unordered_map>
+
+#include "store/mariadb/mariadb_message_log.h"
+
+namespace parley {
+
+using mariadb::Connection;
+using mariadb::Param;
+
+namespace {
+
+constexpr int kDeadlockRetries = 3;
+// Keys per lookup statement at most (power-of-two chunks, see message_shards.h).
+constexpr std::size_t kKeysPerLookup = 128;
+
+std::string dedup_key(const ChatId& chat, const UserId& sender, const std::string& client_msg_id) {
+  std::string key;
+  key.reserve(chat.size() + sender.size() + client_msg_id.size() + 2);
+  key.append(chat).push_back('\0');
+  key.append(sender).push_back('\0');
+  key.append(client_msg_id);
+  return key;
+}
+
+// What one shard's transaction decided, before it is known to have committed.
+struct ShardCommit {
+  std::vector<CommitOutcome> outcomes;  // one per index of the shard's part, in order
+  LogOffset head_before = 0;            // committed by others: seen under the lock
+  LogOffset head_after = 0;
+  bool wrote = false;
+};
+
+// The messages stored under these (chat, sender, client_msg_id) keys, by key.
+Result<std::unordered_map<std::string, Message>> stored_resends(Connection& c, ShardId shard,
+                                                                const std::vector<const NewMessage*>& keyed) {
+  std::unordered_map<std::string, Message> found;
+  std::size_t next = 0;
+  std::vector<Param> params;
+  for (std::size_t keys : mariadb::power_of_two_chunks(keyed.size(), kKeysPerLookup)) {
+    std::string sql = std::string("SELECT ") + mariadb::kMessageColumns + " FROM messages WHERE ";
+    params.clear();
+    for (std::size_t i = next; i < next + keys; ++i) {
+      sql += i == next ? "" : " OR ";
+      sql += "(chat_id = ? AND sender_id = ? AND client_msg_id = ?)";
+      params.emplace_back(std::string_view(keyed[i]->chat_id));
+      params.emplace_back(std::string_view(keyed[i]->sender_id));
+      params.emplace_back(std::string_view(keyed[i]->client_msg_id));
+    }
+    next += keys;
+    auto rows = c.query(sql.c_str(), params);
+    if (!rows) return rows.error();
+    for (const auto& row : *rows) {
+      auto message = mariadb::message_from(row, shard);
+      if (!message) return message.error();
+      found.emplace(dedup_key(message->chat_id, message->sender_id, message->client_msg_id), std::move(*message));
+    }
+  }
+  return found;
+}
+
+// Locks the heads of these chats (FOR UPDATE) and answers their last seq; a
+// chat without a head row has none yet (0).
+Result<std::map<ChatId, Seq>> lock_chat_heads(Connection& c, const std::vector<ChatId>& chats) {
+  std::map<ChatId, Seq> heads;
+  for (const ChatId& chat : chats) heads[chat] = 0;
+  std::size_t next = 0;
+  std::vector<Param> params;
+  for (std::size_t count : mariadb::power_of_two_chunks(chats.size(), kKeysPerLookup)) {
+    const std::string sql = "SELECT chat_id, last_seq FROM chat_heads WHERE chat_id IN " +
+                            mariadb::placeholder_rows(1, count) + " FOR UPDATE";
+    params.clear();
+    for (std::size_t i = next; i < next + count; ++i) params.emplace_back(std::string_view(chats[i]));
+    next += count;
+    auto rows = c.query(sql.c_str(), params);
+    if (!rows) return rows.error();
+    for (const auto& row : *rows) {
+      ChatId chat = row.text(0);
+      const Seq last = row.u64(1);
+      if (row.bad()) return make_error(ErrorCode::internal, "mariadb: a chat head does not decode");
+      heads[chat] = last;
+    }
+  }
+  return heads;
+}
+
+// The body of one shard's transaction, between START TRANSACTION and COMMIT.
+Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::vector<NewMessage>& batch,
+                                      const std::vector<std::size_t>& indexes) {
+  ShardCommit result;
+  auto head = mariadb::lock_shard_head(c);
+  if (!head) return head.error();
+  result.head_before = result.head_after = *head;
+
+  // Earlier in the batch: index into `indexes` of the first with the key.
+  std::unordered_map<std::string, std::size_t> first_with_key;
+  std::vector<const NewMessage*> keyed;
+  std::vector<ChatId> chats;
+  for (std::size_t i : indexes) {
+    const NewMessage& r = batch[i];
+    if (!r.client_msg_id.empty() &&
+        first_with_key.emplace(dedup_key(r.chat_id, r.sender_id, r.client_msg_id), i).second) {
+      keyed.push_back(&r);
+    }
+    chats.push_back(r.chat_id);
+  }
+  std::sort(chats.begin(), chats.end());
+  chats.erase(std::unique(chats.begin(), chats.end()), chats.end());
+  auto stored = stored_resends(c, shard, keyed);
+  if (!stored) return stored.error();
+  auto last_seq = lock_chat_heads(c, chats);
+  if (!last_seq) return last_seq.error();
+
+  std::vector<Message> fresh;
+  std::unordered_map<std::size_t, std::size_t> fresh_of_index;  // batch index -> into `fresh`
+  for (std::size_t i : indexes) {
+    const NewMessage& r = batch[i];
+    if (!r.client_msg_id.empty()) {
+      const std::string key = dedup_key(r.chat_id, r.sender_id, r.client_msg_id);
+      if (auto it = stored->find(key); it != stored->end()) {
+        result.outcomes.push_back(CommitOutcome{it->second, true});
+        continue;
+      }
+      if (const std::size_t first = first_with_key.at(key); first != i) {
+        // Resent before the first was stored: the same message.
+        result.outcomes.push_back(CommitOutcome{fresh[fresh_of_index.at(first)], true});
+        continue;
+      }
+    }
+    Message m{r.chat_id, ++(*last_seq)[r.chat_id], r.sender_id, r.sender_device_id, r.client_msg_id, r.text,
+              r.ts,      ++result.head_after,      shard};
+    fresh_of_index.emplace(i, fresh.size());
+    result.outcomes.push_back(CommitOutcome{m, false});
+    fresh.push_back(std::move(m));
+  }
+  if (fresh.empty()) return result;  // only resends: nothing to write
+
+  std::vector<std::pair<ChatId, Seq>> chat_heads(last_seq->begin(), last_seq->end());
+  if (auto done = mariadb::insert_messages(c, fresh); !done) return done.error();
+  if (auto done = mariadb::raise_chat_heads(c, chat_heads); !done) return done.error();
+  if (auto done = mariadb::raise_shard_head(c, result.head_after); !done) return done.error();
+  result.wrote = true;
+  return result;
+}
+
+}  // namespace
+
+MariaDbSequencer::MariaDbSequencer(std::shared_ptr<MessageShards> shards)
+    : shards_(std::move(shards)), committed_(shards_->count()) {}
+
+void MariaDbSequencer::start() {
+  if (auto read = refresh_committed_head(); !read) {
+    throw std::runtime_error("cannot read the message shards' heads: " + read.error().message);
+  }
+}
+
+Status MariaDbSequencer::refresh_committed_head() {
+  MariaDbMessageLog log(shards_);
+  for (ShardId shard = 0; shard < shards_->count(); ++shard) {
+    auto head = log.shard_head(shard);
+    if (!head) return head.error();
+    advance(shard, *head);
+  }
+  return Ok{};
+}
+
+LogPosition MariaDbSequencer::committed_head() const {
+  std::vector<LogOffset> offsets;
+  offsets.reserve(committed_.size());
+  for (const auto& offset : committed_) offsets.push_back(offset.load(std::memory_order_acquire));
+  return LogPosition(std::move(offsets));
+}
+
+void MariaDbSequencer::advance(ShardId shard, LogOffset offset) {
+  auto& committed = committed_[shard];
+  LogOffset seen = committed.load(std::memory_order_relaxed);
+  while (seen < offset && !committed.compare_exchange_weak(seen, offset, std::memory_order_release)) {
+  }
+}
+
+std::vector<Result<CommitOutcome>> MariaDbSequencer::commit(const std::vector<NewMessage>& batch) {
+  std::vector<Result<CommitOutcome>> outcomes(batch.size(),
+                                              Result<CommitOutcome>(make_error(ErrorCode::internal, "not committed")));
+  std::map<ShardId, std::vector<std::size_t>> by_shard;
+  for (std::size_t i = 0; i < batch.size(); ++i) by_shard[shards_->shard_of(batch[i].chat_id)].push_back(i);
+  // Shards one after another: each transaction is short, and a node holds
+  // one shard's head lock at a time, so nodes never wait on each other in a
+  // cycle.
+  for (const auto& [shard, indexes] : by_shard) commit_shard(shard, batch, indexes, outcomes);
+  return outcomes;
+}
+
+void MariaDbSequencer::commit_shard(ShardId shard, const std::vector<NewMessage>& batch,
+                                    const std::vector<std::size_t>& indexes,
+                                    std::vector<Result<CommitOutcome>>& outcomes) {
+  auto fail_all = [&](const Error& error) {
+    for (std::size_t i : indexes) outcomes[i] = error;
+  };
+  int deadlocks = 0;
+  bool retried_lost = false;
+  for (;;) {
+    auto lease = shards_->pool(shard).acquire();
+    if (!lease) return fail_all(lease.error());
+    Connection& c = **lease;
+    Result<ShardCommit> done = [&]() -> Result<ShardCommit> {
+      if (auto begun = c.run("START TRANSACTION"); !begun) return begun.error();
+      auto body = assign_and_insert(c, shard, batch, indexes);
+      if (!body) {
+        if (!c.broken()) (void)c.run("ROLLBACK");
+        return body;
+      }
+      // Only resends: nothing was written, nothing to make durable.
+      if (auto ended = c.run(body->wrote ? "COMMIT" : "ROLLBACK"); !ended) return ended.error();
+      return body;
+    }();
+    if (done) {
+      // Seen under the lock: committed by others before this transaction.
+      advance(shard, done->head_before);
+      if (done->wrote) advance(shard, done->head_after);
+      for (std::size_t k = 0; k < indexes.size(); ++k) outcomes[indexes[k]] = std::move(done->outcomes[k]);
+      return;
+    }
+    // Run again only when nothing of it can have been applied.
+    if (c.deadlocked() && ++deadlocks <= kDeadlockRetries) continue;
+    if (c.lost_before_sending() && !lease->fresh() && !retried_lost) {
+      retried_lost = true;
+      continue;
+    }
+    return fail_all(done.error());
+  }
+}
+
+}  // namespace parley

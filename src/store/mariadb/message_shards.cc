@@ -1,0 +1,156 @@
+#include "store/mariadb/message_shards.h"
+
+#include <stdexcept>
+
+#include "store/mariadb/mariadb_schema.h"
+
+namespace parley {
+
+std::uint64_t shard_hash(std::string_view bytes) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;  // FNV-1a 64 prime
+  }
+  // fmix64 (MurmurHash3)
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
+  return h;
+}
+
+MessageShardsConfig shards_on_one_server(const mariadb::ConnectionConfig& server,
+                                         const std::vector<std::string>& databases, std::size_t pool_size) {
+  MessageShardsConfig config;
+  config.pool_size = pool_size;
+  for (const std::string& database : databases) {
+    mariadb::ConnectionConfig shard = server;
+    shard.database = database;
+    config.shards.push_back(std::move(shard));
+  }
+  return config;
+}
+
+std::shared_ptr<MessageShards> MessageShards::open(const MessageShardsConfig& config) {
+  if (config.shards.empty()) throw std::runtime_error("message shards: the shard map is empty");
+  std::vector<std::unique_ptr<mariadb::ConnectionPool>> pools;
+  for (mariadb::ConnectionConfig shard : config.shards) {
+    shard.myrocks = true;
+    mariadb::ensure_message_schema(shard);
+    pools.push_back(std::make_unique<mariadb::ConnectionPool>(shard, config.pool_size));
+  }
+  return std::shared_ptr<MessageShards>(new MessageShards(std::move(pools)));
+}
+
+namespace mariadb {
+
+Result<Message> message_from(const Row& r, ShardId shard) {
+  Message m;
+  m.chat_id = r.text(0);
+  m.seq = r.u64(1);
+  m.sender_id = r.text(2);
+  m.sender_device_id = r.text(3);
+  if (!r.is_null(4)) m.client_msg_id = r.text(4);
+  m.text = r.text(5);
+  m.ts = r.i64(6);
+  m.offset = r.u64(7);
+  m.shard = shard;
+  if (r.bad()) return make_error(ErrorCode::internal, "mariadb: a row of messages does not decode");
+  return m;
+}
+
+std::vector<std::size_t> power_of_two_chunks(std::size_t n, std::size_t largest) {
+  std::vector<std::size_t> chunks;
+  for (std::size_t size = largest; size > 0 && n > 0; size /= 2) {
+    while (n >= size) {
+      chunks.push_back(size);
+      n -= size;
+    }
+  }
+  return chunks;
+}
+
+std::string placeholder_rows(std::size_t rows, std::size_t columns) {
+  std::string group = "(";
+  for (std::size_t c = 0; c < columns; ++c) group += c == 0 ? "?" : ", ?";
+  group += ")";
+  std::string out;
+  out.reserve(rows * (group.size() + 2));
+  for (std::size_t r = 0; r < rows; ++r) {
+    if (r > 0) out += ", ";
+    out += group;
+  }
+  return out;
+}
+
+namespace {
+// Rows per multi-row statement at most: 256 messages are 2,048 parameters.
+constexpr std::size_t kRowsPerStatement = 256;
+}  // namespace
+
+Result<LogOffset> lock_shard_head(Connection& c) {
+  auto rows = c.query("SELECT last_offset FROM shard_head WHERE id = 1 FOR UPDATE", {});
+  if (!rows) return rows.error();
+  // The migration creates the row: without it the shard is not ours.
+  if (rows->empty()) return make_error(ErrorCode::internal, "mariadb: the shard has no head row");
+  const LogOffset head = rows->front().u64(0);
+  if (rows->front().bad()) return make_error(ErrorCode::internal, "mariadb: the shard head does not decode");
+  return head;
+}
+
+Status insert_messages(Connection& c, const std::vector<Message>& messages) {
+  std::size_t next = 0;
+  std::vector<Param> params;
+  for (std::size_t rows : power_of_two_chunks(messages.size(), kRowsPerStatement)) {
+    const std::string sql =
+        std::string("INSERT INTO messages (") + kMessageColumns + ") VALUES " + placeholder_rows(rows, 8);
+    params.clear();
+    for (std::size_t i = next; i < next + rows; ++i) {
+      const Message& m = messages[i];
+      params.emplace_back(std::string_view(m.chat_id));
+      params.emplace_back(std::uint64_t{m.seq});
+      params.emplace_back(std::string_view(m.sender_id));
+      params.emplace_back(std::string_view(m.sender_device_id));
+      if (m.client_msg_id.empty()) {
+        params.emplace_back(nullptr);
+      } else {
+        params.emplace_back(std::string_view(m.client_msg_id));
+      }
+      params.emplace_back(std::string_view(m.text));
+      params.emplace_back(std::int64_t{m.ts});
+      params.emplace_back(std::uint64_t{m.offset});
+    }
+    next += rows;
+    if (auto done = c.query(sql.c_str(), params); !done) return done.error();
+  }
+  return Ok{};
+}
+
+Status raise_chat_heads(Connection& c, const std::vector<std::pair<ChatId, Seq>>& heads) {
+  std::size_t next = 0;
+  std::vector<Param> params;
+  for (std::size_t rows : power_of_two_chunks(heads.size(), kRowsPerStatement)) {
+    const std::string sql = "INSERT INTO chat_heads (chat_id, last_seq) VALUES " + placeholder_rows(rows, 2) +
+                            " ON DUPLICATE KEY UPDATE last_seq = GREATEST(last_seq, VALUES(last_seq))";
+    params.clear();
+    for (std::size_t i = next; i < next + rows; ++i) {
+      params.emplace_back(std::string_view(heads[i].first));
+      params.emplace_back(std::uint64_t{heads[i].second});
+    }
+    next += rows;
+    if (auto done = c.query(sql.c_str(), params); !done) return done.error();
+  }
+  return Ok{};
+}
+
+Status raise_shard_head(Connection& c, LogOffset offset) {
+  auto done = c.execute("UPDATE shard_head SET last_offset = GREATEST(last_offset, ?) WHERE id = 1", {offset});
+  if (!done) return done.error();
+  return Ok{};
+}
+
+}  // namespace mariadb
+
+}  // namespace parley
