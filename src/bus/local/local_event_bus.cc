@@ -62,6 +62,16 @@ void LocalEventBus::deliver_to_device(const UserId& user, const DeviceId& device
   }
 }
 
+void LocalEventBus::deliver_frame(const UserId& user, const OutboundFrame& frame, const std::optional<DeviceId>& only,
+                                  const std::optional<DeviceId>& except) {
+  std::vector<std::shared_ptr<DeviceConnection>> targets;
+  collect(user, targets);
+  for (const auto& c : targets) {
+    if ((only && c->device_id() != *only) || (except && c->device_id() == *except)) continue;
+    c->push(frame);
+  }
+}
+
 bool LocalEventBus::has_connected_device(const UserId& user) {
   auto& s = shard(user);
   std::lock_guard lock(s.mutex);

@@ -29,6 +29,12 @@ class LocalEventBus final : public DeviceBus {
   void deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) override;
   bool has_connected_device(const UserId& user) override;
 
+  // Hands a frame encoded elsewhere (by a bus that carries events between
+  // nodes) to the user's connections here: all of them, only the device
+  // `only`, or all but `except`.
+  void deliver_frame(const UserId& user, const OutboundFrame& frame, const std::optional<DeviceId>& only,
+                     const std::optional<DeviceId>& except);
+
  private:
   struct Shard {
     std::mutex mutex;
