@@ -1,6 +1,7 @@
 #pragma once
-// The accounts-and-chats schema on MariaDB (InnoDB), created and migrated by
-// Parley itself. `schema_version` holds the version applied; each migration
+// The accounts-and-chats schema on MariaDB (InnoDB) and the message shard
+// schema (MyRocks), created and migrated by Parley itself. `schema_version`
+// (`message_schema_version`) holds the version applied; each migration
 // is a list of idempotent statements applied in order under a named server
 // lock (GET_LOCK), so a second start changes nothing and nodes that start
 // at once take turns instead of failing.
