@@ -228,6 +228,21 @@ TEST(RedisEventBus, AMessageReachesAUserConnectedToAnotherNodeOnce) {
   EXPECT_EQ(alice->closed, 0);
   b->detach(*bob_phone);
 
+  // A message of a shard the bus does not know (a configuration mismatch)
+  // reaches its own node's users only: it cannot be ordered across nodes.
+  Message stray;
+  stray.chat_id = "chat";
+  stray.seq = 99;
+  stray.offset = 1;
+  stray.shard = 5;
+  a->deliver(both, std::make_shared<const Event>(MessageEvent{stray}));
+  ASSERT_TRUE(eventually([&] { return alice->messages().size() == 5; }));
+  EXPECT_EQ(alice->messages().back(), (std::pair<ShardId, LogOffset>{5, 1}));
+  cluster.commit(*a, shard, "chat", 1);  // published after the stray one: it would have come first
+  ASSERT_TRUE(eventually([&] { return has_exactly_in_order(*bob, shard, 5); })) << describe(*bob);
+  EXPECT_EQ(bob->messages().size(), 5u);
+  EXPECT_EQ(bob->other_frames().size(), 1u);  // the typing frame only
+
   EXPECT_EQ(a->stats().malformed + b->stats().malformed, 0u);
   EXPECT_EQ(b->stats().repairs, 0u);
   // Nobody connected anywhere: no subscriber for that user.

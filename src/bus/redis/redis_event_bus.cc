@@ -7,6 +7,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include <spdlog/spdlog.h>
+
 #include "bus/redis/envelope.h"
 #include "protocol/frames.h"
 #include "redis/redis_client.h"
@@ -113,6 +115,15 @@ void RedisEventBus::deliver(std::span<const UserId> users, const EventPtr& event
     if (!recipients.empty()) hold(m->message.shard, m->message, recipients);
     const std::string payload = bus::encode({origin_, bus::MessageEnvelope{m->message, target}});
     for (const auto& user : users) publish(bus::user_channel(user), payload);
+    return;
+  }
+  if (m != nullptr) {
+    // Not committed, or a shard this bus was not configured with (the shard
+    // map and --shard count disagree): no order can be given across nodes.
+    // Its own node's users still get it; the others resume from the store.
+    spdlog::error("RedisEventBus: message at shard {} offset {} is not published (shard count {})", m->message.shard,
+                  m->message.offset, config_.shard_count);
+    local_.deliver(users, event, except);
     return;
   }
   OutboundFrame frame = encode_frame(*event);
