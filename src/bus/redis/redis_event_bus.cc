@@ -250,16 +250,18 @@ void RedisEventBus::deliver_locally(const bus::HeldMessage& held) {
 
 void RedisEventBus::repair_loop() {
   const auto poll = std::max(std::chrono::milliseconds(5), config_.order.gap_wait / 4);
-  bool resync_due = false;
+  auto last_head_poll = SteadyClock::now();
   std::unique_lock lock(repair_mutex_);
   while (!stopping_) {
     repair_wake_.wait_for(lock, poll, [&] { return stopping_ || resync_requested_; });
     if (stopping_) break;
-    resync_due = resync_due || std::exchange(resync_requested_, false);
+    const bool resync = std::exchange(resync_requested_, false);
     lock.unlock();
-    if (resync_due) {
-      resync_due = false;
-      resync_heads();
+    const auto now = SteadyClock::now();
+    const bool poll_due = config_.head_poll_interval.count() > 0 && now - last_head_poll >= config_.head_poll_interval;
+    if (resync || poll_due) {
+      last_head_poll = now;
+      read_heads(resync);
     }
     for (auto& slot : shards_) {
       std::unique_lock shard_lock(slot->mutex);
@@ -271,7 +273,7 @@ void RedisEventBus::repair_loop() {
   }
 }
 
-void RedisEventBus::resync_heads() {
+void RedisEventBus::read_heads(bool force) {
   for (ShardId shard = 0; shard < shards_.size(); ++shard) {
     auto head = sources_.committed_head(shard);  // store I/O: no lock held
     if (!head) {
@@ -281,7 +283,11 @@ void RedisEventBus::resync_heads() {
       continue;
     }
     std::lock_guard lock(shards_[shard]->mutex);
-    shards_[shard]->order.force_repair_to(*head);
+    if (force) {
+      shards_[shard]->order.force_repair_to(*head);
+    } else {
+      shards_[shard]->order.learn_head(*head, SteadyClock::now());
+    }
   }
 }
 

@@ -50,6 +50,10 @@ struct RedisEventBusConfig {
   ShardId shard_count = 1;
   // Per shard: how long a hole may stay open, how much may be held.
   bus::ShardOrderLimits order;
+  // How often every shard's committed head is read (0: never). A batch whose
+  // node could not publish it at all (its Redis connection was down) leaves no
+  // trace in pub/sub; on a shard that then goes quiet only the head shows it.
+  std::chrono::milliseconds head_poll_interval{1000};
   // Messages read from the store per repair read.
   std::size_t repair_page = 1'000;
   // has_connected_device() asks Redis (PUBSUB NUMSUB) for at most this long.
@@ -132,7 +136,9 @@ class RedisEventBus final : public DeviceBus {
   void flush(ShardSlot& slot, std::unique_lock<std::mutex>& lock);
   void deliver_locally(const bus::HeldMessage& held);
   void repair_loop();
-  void resync_heads();
+  // Reads every shard's head: `force` repairs up to it at once (after a
+  // reconnect), otherwise only what has not arrived after the wait.
+  void read_heads(bool force);
   void repair(ShardSlot& slot, const bus::RepairRange& range);
   ShardSlot* slot_of(ShardId shard);
 
