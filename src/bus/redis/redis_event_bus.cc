@@ -148,7 +148,7 @@ void RedisEventBus::batch_committed(ShardId shard, LogOffset first, LogOffset la
 }
 
 void RedisEventBus::publish(const std::string& channel, const std::string& payload) {
-  client_->publish(channel, payload, [this](Result<long long> receivers) {
+  client_->publish(channel, payload, [this](const Result<long long>& receivers) {
     if (!receivers) publish_failures_.fetch_add(1, std::memory_order_relaxed);
   });
 }
@@ -158,7 +158,7 @@ bool RedisEventBus::has_connected_device(const UserId& user) {
   auto answer = std::make_shared<std::promise<bool>>();
   auto future = answer->get_future();
   const std::string channel = bus::user_channel(user);
-  client_->command({"PUBSUB", "NUMSUB", channel}, [answer](Result<redis::RedisReply> reply) {
+  client_->command({"PUBSUB", "NUMSUB", channel}, [answer](const Result<redis::RedisReply>& reply) {
     // [channel, count]
     answer->set_value(reply && reply->type == redis::RedisReply::Type::array && reply->elements.size() == 2 &&
                       reply->elements[1].type == redis::RedisReply::Type::integer && reply->elements[1].integer > 0);
