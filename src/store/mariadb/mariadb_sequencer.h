@@ -20,6 +20,8 @@
 // answered unavailable, and the client's resend (same client_msg_id) finds
 // the stored message if the COMMIT did land, so nothing is stored twice.
 //
+// The transactions of a batch's shards run in parallel (one short-lived
+// thread per shard beyond the first), each on its own pooled connection.
 // commit() is called by one thread at a time (the node's commit thread);
 // committed_head() and refresh_committed_head() from any thread.
 
