@@ -34,8 +34,9 @@ namespace parley {
 std::uint64_t shard_hash(std::string_view bytes);
 
 struct MessageShardsConfig {
-  // In shard order: shard i is shards[i]. At least one. `myrocks` is set on
-  // each by open(); every database name must be a plain identifier.
+  // In shard order: shard i is shards[i]. At least one; each may be its own
+  // server (parse_mariadb_url reads one from a URL). `myrocks` is set on each
+  // by open(); every database name must be a plain identifier.
   std::vector<mariadb::ConnectionConfig> shards;
   std::size_t pool_size = 4;  // connections per shard at most; opened on demand
 };
