@@ -1,5 +1,6 @@
 // MariaDbSequencer when things break: a node killed in the middle of its
-// commits, and MariaDB restarted while a node commits. Afterwards every chat
+// commits, a COMMIT whose answer is lost, and MariaDB restarted while a node
+// commits. Afterwards every chat
 // must be gap-free, every acknowledged message stored, nothing stored twice.
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,6 +18,7 @@
 
 #include <gtest/gtest.h>
 
+#include "commit_cutting_proxy.h"
 #include "message_log_checks.h"
 #include "scratch_database.h"
 #include "services.h"
@@ -98,6 +100,43 @@ TEST(MariaDbSequencerFaults, NodeKilledMidCommitLeavesNoGapAndLosesNoAck) {
   for (int c = 0; c < 4; ++c) {
     EXPECT_EQ(stored.at("after-0-" + std::to_string(c)).seq, must(log.last_seq("chat-" + std::to_string(c))));
   }
+}
+
+// The connection is lost after the server committed but before the node
+// heard it: the node answers unavailable (it cannot know), and the client's
+// resend is answered with the stored messages, not stored again.
+TEST(MariaDbSequencerFaults, CommitWhoseAnswerIsLostIsUnavailableAndTheResendIsNotStoredTwice) {
+  ScratchShards shards(1);
+  MariaDbMessageLog log(shards.open());
+  CommitCuttingProxy proxy(cluster_services().mariadb_port());
+  MessageShardsConfig through_proxy = shards.config();
+  through_proxy.shards[0].host = "127.0.0.1";
+  through_proxy.shards[0].port = proxy.port();
+  MariaDbSequencer node(MessageShards::open(through_proxy));
+  node.start();
+  committed(node.commit({new_message("c", "a")}));
+
+  proxy.arm(true);
+  const std::vector<NewMessage> batch = {new_message("c", "b"), new_message("c", "d")};
+  const auto lost = node.commit(batch);
+  proxy.arm(false);
+  EXPECT_EQ(proxy.cut(), 1);
+  ASSERT_EQ(lost.size(), 2u);
+  for (const auto& o : lost) {
+    ASSERT_FALSE(o.ok());
+    EXPECT_EQ(o.error().code, ErrorCode::unavailable) << o.error().message;
+  }
+  EXPECT_EQ(node.committed_head().at(0), 1u) << "an unknown outcome does not move the head";
+  EXPECT_EQ(must(log.last_seq("c")), 3u) << "the COMMIT did land";
+
+  const auto resent = committed(node.commit(batch));
+  ASSERT_EQ(resent.size(), 2u);
+  EXPECT_TRUE(resent[0].duplicate);
+  EXPECT_EQ(resent[0].message.seq, 2u);
+  EXPECT_TRUE(resent[1].duplicate);
+  EXPECT_EQ(resent[1].message.seq, 3u);
+  EXPECT_EQ(node.committed_head().at(0), 3u) << "seen under the lock";
+  EXPECT_EQ(check_shards(log).size(), 3u);
 }
 
 TEST(MariaDbSequencerFaults, MariaDbRestartedWhileCommittingAnswersUnavailableThenRecovers) {
