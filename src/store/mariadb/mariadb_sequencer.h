@@ -12,7 +12,8 @@
 //   UPDATE shard_head SET last_offset = ...
 //   COMMIT   -- synced: rocksdb_flush_log_at_trx_commit = 1
 //
-// A transaction that did not commit took no seq and no offset. Its messages
+// A message without a client_msg_id is never a resend (the pipeline refuses
+// one anyway). A transaction that did not commit took no seq and no offset. Its messages
 // are answered with its error (unavailable while MariaDB is down or busy);
 // it is run again by itself only when it certainly did not apply (a deadlock
 // victim, a connection found dead before anything was sent). When the
