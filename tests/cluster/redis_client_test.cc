@@ -18,6 +18,7 @@
 #include <utility>
 #include <vector>
 
+#include "poll_until.h"
 #include "redis/redis_client.h"
 #include "redis/redis_subscriber.h"
 #include "services.h"
@@ -31,12 +32,7 @@ using parley::testing::ClusterServices;
 
 template <typename Pred>
 bool eventually(Pred pred, std::chrono::seconds timeout = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
+  return parley::testing::poll_until(pred, timeout, 10ms);
 }
 
 RedisConfig config() {

@@ -21,6 +21,7 @@
 #include "bus/redis/envelope.h"
 #include "bus/redis/redis_event_bus.h"
 #include "fakes/memory_store.h"
+#include "poll_until.h"
 #include "redis/redis_client.h"
 #include "services.h"
 
@@ -33,12 +34,7 @@ using parley::testing::ClusterServices;
 
 template <typename Pred>
 bool eventually(Pred pred, std::chrono::seconds timeout = 30s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
+  return parley::testing::poll_until(pred, timeout, 5ms);
 }
 
 redis::RedisConfig redis_config() {

@@ -21,6 +21,7 @@
 
 #include <gtest/gtest.h>
 
+#include "poll_until.h"
 #include "services.h"
 
 namespace parley::testing {
@@ -96,12 +97,7 @@ bool refused(std::uint16_t port) {
 // Polls `pred` every 50 ms until true or kWait passed.
 template <typename Pred>
 bool eventually(Pred pred) {
-  const auto deadline = std::chrono::steady_clock::now() + kWait;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
+  return poll_until(pred, kWait, 50ms);
 }
 
 struct MysqlCloser {

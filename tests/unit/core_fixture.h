@@ -15,18 +15,14 @@
 #include "fakes/memory_store.h"
 #include "fakes/recording_event_sink.h"
 #include "fakes/recording_push_sender.h"
+#include "poll_until.h"
 
 namespace parley::testing {
 
 // Polls `pred` until it holds or the deadline passes; never a timing assertion.
 template <typename Pred>
 bool eventually(Pred pred, std::chrono::seconds timeout = std::chrono::seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  return true;
+  return poll_until(pred, timeout, std::chrono::milliseconds(2));
 }
 
 class CoreTest : public ::testing::Test {

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "poll_until.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -25,12 +27,7 @@ using testing::FakeRedisServer;
 
 template <typename Pred>
 bool eventually(Pred pred, std::chrono::seconds timeout = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
+  return parley::testing::poll_until(pred, timeout, 5ms);
 }
 
 RedisConfig config_for(std::uint16_t port) {

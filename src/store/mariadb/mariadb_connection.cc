@@ -71,8 +71,9 @@ std::string Row::text(std::size_t i) const {
   return *cells_[i];
 }
 
-std::int64_t Row::i64(std::size_t i) const {
-  std::int64_t value = 0;
+template <typename Number>
+Number Row::number(std::size_t i) const {
+  Number value = 0;
   if (is_null(i)) {
     bad_ = true;
     return 0;
@@ -83,16 +84,12 @@ std::int64_t Row::i64(std::size_t i) const {
   return value;
 }
 
+std::int64_t Row::i64(std::size_t i) const {
+  return number<std::int64_t>(i);
+}
+
 std::uint64_t Row::u64(std::size_t i) const {
-  std::uint64_t value = 0;
-  if (is_null(i)) {
-    bad_ = true;
-    return 0;
-  }
-  const std::string& s = *cells_[i];
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value);
-  if (ec != std::errc() || end != s.data() + s.size()) bad_ = true;
-  return value;
+  return number<std::uint64_t>(i);
 }
 
 Result<std::unique_ptr<Connection>> Connection::open(const ConnectionConfig& config, const std::string& database) {

@@ -63,6 +63,9 @@ class Row {
   bool bad() const { return bad_; }
 
  private:
+  // The cell as a whole decimal number; NULL or anything else marks the row bad.
+  template <typename Number>
+  Number number(std::size_t i) const;
   std::vector<std::optional<std::string>> cells_;
   mutable bool bad_ = false;
 };
