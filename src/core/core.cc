@@ -8,18 +8,23 @@ std::unique_ptr<LocalSequencer> local_sequencer_for(const CorePorts& p) {
   return p.sequencer ? nullptr : std::make_unique<LocalSequencer>(p.messages);
 }
 
+std::unique_ptr<LocalPresenceRegistry> local_presence_for(const CorePorts& p, const CoreConfig& config) {
+  return p.presence ? nullptr : std::make_unique<LocalPresenceRegistry>(config.presence_timeout_ms);
+}
+
 }  // namespace
 
 Core::Core(const CoreConfig& cfg, const CorePorts& p)
     : config(cfg),
       local_sequencer_(local_sequencer_for(p)),
+      local_presence_(local_presence_for(p, cfg)),
       accounts(p.accounts, p.credentials, p.clock, config),
       chats(p.chats, p.messages, accounts, p.credentials, p.sink, p.clock, config),
       push(p.push_jobs, p.push_sender, p.clock, config),
       push_planner(p.messages, p.push_jobs, chats, accounts, p.sink, push, config),
       pipeline(p.sequencer ? *p.sequencer : *local_sequencer_, chats, p.sink, push_planner, p.clock, config),
       last_active(p.accounts, config),
-      presence(chats, p.accounts, last_active, p.sink, p.clock, config),
+      presence(p.presence ? *p.presence : *local_presence_, chats, p.accounts, last_active, p.sink, p.clock, config),
       conversations(chats, p.chats, p.messages, p.sink) {}
 
 void Core::start() {

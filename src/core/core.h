@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/conversations.h"
 #include "core/last_active_writer.h"
+#include "core/local_presence_registry.h"
 #include "core/local_sequencer.h"
 #include "core/message_pipeline.h"
 #include "core/ports.h"
@@ -30,6 +31,10 @@ struct CorePorts {
   // Where seq and offsets come from; none: a LocalSequencer over `messages`
   // (the single node).
   MessageSequencer* sequencer = nullptr;
+  // Where heartbeats are kept and who is online is decided; none: a
+  // LocalPresenceRegistry in this process (the single node). Started before
+  // the core and stopped after it by its owner.
+  PresenceRegistry* presence = nullptr;
 };
 
 class Core {
@@ -48,6 +53,8 @@ class Core {
   // The single node's sequencer when the ports bring none; before the
   // pipeline, which uses it.
   std::unique_ptr<LocalSequencer> local_sequencer_;
+  // The single node's presence registry when the ports bring none; before presence.
+  std::unique_ptr<LocalPresenceRegistry> local_presence_;
 
  public:
   Accounts accounts;

@@ -237,6 +237,74 @@ class EventSink {
   virtual void batch_committed(ShardId /*shard*/, LogOffset /*first*/, LogOffset /*last*/) {}
 };
 
+// ---- Presence ----------------------------------------------------------------
+
+// What a registry knows of one user now.
+struct PresenceStatus {
+  bool online = false;
+  // The user's latest heartbeat as the registry knows it; 0: unknown (an
+  // offline user the registry keeps nothing of: the core asks the store).
+  TimeMs last_active_at = 0;
+};
+
+// A change of a user's presence that reached this node.
+struct PresenceChange {
+  PresenceEvent event;
+  // True: this registry decided it (exactly one registry in the cluster
+  // decides each transition), so the core announces it to the user's
+  // contacts (through the EventSink, which reaches every node) and to its
+  // own subscribers, and stores last_active_at when it is an offline. False:
+  // another node decided it and the core hands it to its own subscribers only.
+  bool decided_here = false;
+};
+
+// Where device heartbeats are kept and who is online is decided: in process
+// memory on a single node (the core's LocalPresenceRegistry), in a shared
+// store in a cluster, so that a user is online while any of its devices
+// heartbeats on ANY node, and offline once none has for the presence timeout
+// or when its last device logs out.
+//
+// Time: `now` is the core's clock (ms since the epoch). The nodes of a
+// cluster must agree on it well within the timeout (NTP does).
+//
+// Threads: every method may be called from any thread. heartbeat() is on the
+// hot path (I/O threads, every few seconds per device): it never blocks,
+// never does I/O. collect() is called by one thread at a time (the core's
+// presence thread).
+class PresenceRegistry {
+ public:
+  virtual ~PresenceRegistry() = default;
+
+  // The device heartbeated at `now`. The transition to online when this call
+  // decided it; nullopt when the user was online already, or when the
+  // registry decides later (a shared registry: collect() returns it).
+  virtual std::optional<PresenceEvent> heartbeat(const UserId& user, const DeviceId& device, TimeMs now) = 0;
+  // The device logged out: it no longer keeps the user online. The
+  // transition to offline (last_active_at: the user's latest heartbeat) when
+  // this call decided it; nullopt otherwise (as for heartbeat).
+  virtual std::optional<PresenceEvent> logged_out(const UserId& user, const DeviceId& device, TimeMs now) = 0;
+  // The changes that reached this node since the previous call, oldest
+  // first: offline for users none of whose devices heartbeated after
+  // `now - timeout` (decided here), changes a shared registry decided
+  // asynchronously, and changes of watched users decided on other nodes.
+  // Each user's changes come in the order they were decided. The core calls
+  // it every sweep interval and soon after `wake`. Never blocks for long.
+  virtual std::vector<PresenceChange> collect(TimeMs now) = 0;
+  // The status of each user, in order, in one batch. May wait for a shared
+  // store (bounded); fails `unavailable` when it cannot be read.
+  virtual Result<std::vector<PresenceStatus>> status(std::span<const UserId> users) = 0;
+  // The core wants changes of `user` decided on other nodes (its devices
+  // subscribed). Counted: each watch() is undone by one unwatch(). Called
+  // under the core's subscription lock (to keep their order): never block.
+  virtual void watch(const UserId& /*user*/) {}
+  virtual void unwatch(const UserId& /*user*/) {}
+  // `wake` asks the core to call collect() soon (something arrived). Called
+  // on any thread, never under the registry's own locks; an empty function
+  // detaches it, and once set_wake returns the previous one is no longer
+  // being called.
+  virtual void set_wake(std::function<void()> /*wake*/) {}
+};
+
 // Sends one push notification. `done(true)` when the provider accepted it,
 // `done(false)` for a failure worth retrying. May call `done` on any thread.
 class PushSender {

@@ -1,13 +1,19 @@
 #include "core/presence.h"
 
+#include <algorithm>
 #include <chrono>
-#include <functional>
 
 namespace parley {
 
-Presence::Presence(ChatDirectory& chats, AccountStore& accounts, LastActiveWriter& last_active, EventSink& sink,
-                   Clock& clock, const CoreConfig& config)
-    : chats_(chats), accounts_(accounts), last_active_(last_active), sink_(sink), clock_(clock), config_(config) {}
+Presence::Presence(PresenceRegistry& registry, ChatDirectory& chats, AccountStore& accounts,
+                   LastActiveWriter& last_active, EventSink& sink, Clock& clock, const CoreConfig& config)
+    : registry_(registry),
+      chats_(chats),
+      accounts_(accounts),
+      last_active_(last_active),
+      sink_(sink),
+      clock_(clock),
+      config_(config) {}
 
 Presence::~Presence() {
   stop();
@@ -18,12 +24,15 @@ void Presence::start() {
   {
     std::lock_guard lock(sweeper_mutex_);
     sweeper_stopping_ = false;
+    sweeper_woken_ = false;
   }
   sweeper_ = std::thread([this] { run_sweeper(); });
+  registry_.set_wake([this] { wake(); });
 }
 
 void Presence::stop() {
   if (!sweeper_.joinable()) return;
+  registry_.set_wake({});  // no wake reaches this object after it returns
   {
     std::lock_guard lock(sweeper_mutex_);
     sweeper_stopping_ = true;
@@ -32,51 +41,33 @@ void Presence::stop() {
   sweeper_.join();
 }
 
+void Presence::wake() {
+  {
+    std::lock_guard lock(sweeper_mutex_);
+    sweeper_woken_ = true;
+  }
+  sweeper_wake_.notify_all();
+}
+
 void Presence::run_sweeper() {
   const auto interval = std::chrono::milliseconds(config_.presence_sweep_ms);
   std::unique_lock lock(sweeper_mutex_);
-  while (!sweeper_wake_.wait_for(lock, interval, [&] { return sweeper_stopping_; })) {
+  while (true) {
+    sweeper_wake_.wait_for(lock, interval, [&] { return sweeper_stopping_ || sweeper_woken_; });
+    if (sweeper_stopping_) return;
+    sweeper_woken_ = false;
     lock.unlock();
     sweep();
     lock.lock();
   }
 }
 
-Presence::Shard& Presence::shard(const UserId& id) {
-  return shards_[std::hash<UserId>{}(id) % shards_.size()];
-}
-
 void Presence::heartbeat(const AuthContext& device) {
-  TimeMs now = clock_.now_ms();
-  std::optional<PresenceEvent> change;
-  {
-    auto& s = shard(device.user_id);
-    std::lock_guard lock(s.mutex);
-    auto& p = s.users[device.user_id];
-    p.last_heartbeat[device.device_id] = now;
-    p.last_active_at = now;
-    if (!p.online) {
-      p.online = true;
-      change = PresenceEvent{device.user_id, true, now};
-    }
-  }
-  if (change) announce(*change);
+  if (auto change = registry_.heartbeat(device.user_id, device.device_id, clock_.now_ms())) announce(*change);
 }
 
 void Presence::logged_out(const AuthContext& device) {
-  std::optional<PresenceEvent> change;
-  {
-    auto& s = shard(device.user_id);
-    std::lock_guard lock(s.mutex);
-    auto it = s.users.find(device.user_id);
-    if (it == s.users.end()) return;
-    auto& p = it->second;
-    p.last_heartbeat.erase(device.device_id);
-    if (p.online && p.last_heartbeat.empty()) {
-      p.online = false;
-      change = PresenceEvent{device.user_id, false, p.last_active_at};
-    }
-  }
+  auto change = registry_.logged_out(device.user_id, device.device_id, clock_.now_ms());
   unsubscribe_all(device);
   if (change) {
     last_active_.record({{change->user_id, change->last_active_at}});
@@ -85,45 +76,39 @@ void Presence::logged_out(const AuthContext& device) {
 }
 
 void Presence::sweep() {
-  TimeMs cutoff = clock_.now_ms() - config_.presence_timeout_ms;
-  std::vector<PresenceEvent> changes;
-  for (auto& s : shards_) {
-    std::lock_guard lock(s.mutex);
-    for (auto it = s.users.begin(); it != s.users.end();) {
-      auto& p = it->second;
-      std::erase_if(p.last_heartbeat, [&](const auto& kv) { return kv.second <= cutoff; });
-      if (p.online && p.last_heartbeat.empty()) {
-        p.online = false;
-        changes.push_back({it->first, false, p.last_active_at});
-      }
-      // Offline users need no memory: their last_active_at is stored (or
-      // pending in the LastActiveWriter, which status_of asks first).
-      if (!p.online) {
-        it = s.users.erase(it);
-      } else {
-        ++it;
-      }
-    }
-  }
+  auto changes = registry_.collect(clock_.now_ms());
+  if (changes.empty()) return;
   std::vector<LastActive> gone;
-  gone.reserve(changes.size());
-  for (const auto& change : changes) gone.push_back({change.user_id, change.last_active_at});
-  last_active_.record(gone);  // one write for all of them, on the writer's thread
-  for (const auto& change : changes) announce(change);
+  for (const auto& change : changes) {
+    if (change.decided_here && !change.event.online)
+      gone.push_back({change.event.user_id, change.event.last_active_at});
+  }
+  if (!gone.empty()) last_active_.record(gone);  // one write for all of them, on the writer's thread
+  for (auto& change : changes) {
+    if (change.decided_here) {
+      announce(change.event);
+      continue;
+    }
+    heard(std::move(change.event));
+  }
 }
 
-Result<PresenceEvent> Presence::status_of(const UserId& user) {
-  {
-    auto& s = shard(user);
-    std::lock_guard lock(s.mutex);
-    if (auto it = s.users.find(user); it != s.users.end() && it->second.online) {
-      return PresenceEvent{user, true, it->second.last_active_at};
-    }
+void Presence::heard(PresenceEvent change) {
+  if (subscribed_devices(change.user_id).empty()) return;  // nobody here asked (any more)
+  if (!change.online && change.last_active_at == 0) {
+    // The deciding node did not know it (its registry lost its state): what
+    // the store has is the best answer.
+    if (auto stored = stored_last_active(change.user_id)) change.last_active_at = *stored;
   }
-  if (auto pending = last_active_.pending(user)) return PresenceEvent{user, false, *pending};
+  auto found = chats_.direct_contacts(change.user_id);
+  deliver_to_subscribers(std::make_shared<const Event>(std::move(change)), found ? *found : std::vector<UserId>{});
+}
+
+Result<TimeMs> Presence::stored_last_active(const UserId& user) {
+  if (auto pending = last_active_.pending(user)) return *pending;
   auto stored = accounts_.find_user(user);
   if (!stored) return stored.error();
-  return PresenceEvent{user, false, *stored ? (*stored)->last_active_at : 0};
+  return *stored ? (*stored)->last_active_at : 0;
 }
 
 Status Presence::authorise(const UserId& asker, const std::vector<UserId>& users) {
@@ -142,12 +127,27 @@ Status Presence::authorise(const UserId& asker, const std::vector<UserId>& users
 }
 
 Result<std::vector<PresenceEvent>> Presence::statuses(const std::vector<UserId>& users) {
+  auto known = registry_.status(users);
+  if (!known) return known.error();
+  if (known->size() != users.size()) {
+    return make_error(ErrorCode::internal, "presence registry answered for the wrong number of users");
+  }
   std::vector<PresenceEvent> out;
   out.reserve(users.size());
-  for (const auto& user : users) {
-    auto status = status_of(user);
-    if (!status) return status.error();
-    out.push_back(std::move(*status));
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    const auto& status = (*known)[i];
+    TimeMs last_active = status.last_active_at;
+    if (!status.online) {
+      // A value recorded here and not yet stored may be newer than the registry's.
+      if (auto pending = last_active_.pending(users[i])) {
+        last_active = std::max(last_active, *pending);
+      } else if (last_active == 0) {
+        auto stored = stored_last_active(users[i]);
+        if (!stored) return stored.error();
+        last_active = *stored;
+      }
+    }
+    out.push_back({users[i], status.online, last_active});
   }
   return out;
 }
@@ -167,7 +167,10 @@ Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscr
     DeviceKey key{subscriber.user_id, subscriber.device_id};
     for (const auto& user : users) {
       if (!connection_watches.insert(user).second) continue;
-      subscribers_[user].insert(key);
+      auto& devices = subscribers_[user];
+      // The registry is told under this lock, so watch and unwatch reach it in order.
+      if (devices.empty()) registry_.watch(user);
+      devices.insert(key);
       ++watching_[key][user];
       added.push_back(user);
     }
@@ -181,6 +184,15 @@ Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscr
   return out;
 }
 
+void Presence::drop_subscriber(const UserId& user, const DeviceKey& key) {
+  auto sub = subscribers_.find(user);
+  if (sub == subscribers_.end()) return;
+  sub->second.erase(key);
+  if (!sub->second.empty()) return;
+  subscribers_.erase(sub);
+  registry_.unwatch(user);
+}
+
 void Presence::unsubscribe(const AuthContext& subscriber, const std::vector<UserId>& users) {
   std::lock_guard lock(subscriptions_mutex_);
   DeviceKey key{subscriber.user_id, subscriber.device_id};
@@ -190,10 +202,7 @@ void Presence::unsubscribe(const AuthContext& subscriber, const std::vector<User
     auto count = it->second.find(user);
     if (count == it->second.end() || --count->second > 0) continue;
     it->second.erase(count);
-    auto sub = subscribers_.find(user);
-    if (sub == subscribers_.end()) continue;
-    sub->second.erase(key);
-    if (sub->second.empty()) subscribers_.erase(sub);
+    drop_subscriber(user, key);
   }
   if (it->second.empty()) watching_.erase(it);
 }
@@ -203,33 +212,34 @@ void Presence::unsubscribe_all(const AuthContext& subscriber) {
   DeviceKey key{subscriber.user_id, subscriber.device_id};
   auto it = watching_.find(key);
   if (it == watching_.end()) return;
-  for (const auto& [user, count] : it->second) {
-    auto sub = subscribers_.find(user);
-    if (sub == subscribers_.end()) continue;
-    sub->second.erase(key);
-    if (sub->second.empty()) subscribers_.erase(sub);
-  }
+  for (const auto& [user, count] : it->second) drop_subscriber(user, key);
   watching_.erase(it);
 }
 
 void Presence::announce(const PresenceEvent& change) {
   auto event = std::make_shared<const Event>(change);
   // Contacts we cannot read miss this change, never a wrong one; a presence
-  // query still answers from the stored state.
+  // query still answers from the registry.
   auto found = chats_.direct_contacts(change.user_id);
   std::vector<UserId> contacts = found ? std::move(*found) : std::vector<UserId>{};
   sink_.deliver(contacts, event);
-  std::vector<DeviceKey> devices;
-  {
-    std::lock_guard lock(subscriptions_mutex_);
-    if (auto it = subscribers_.find(change.user_id); it != subscribers_.end()) {
-      devices.assign(it->second.begin(), it->second.end());
-    }
-  }
+  deliver_to_subscribers(event, contacts);
+}
+
+std::vector<Presence::DeviceKey> Presence::subscribed_devices(const UserId& user) {
+  std::lock_guard lock(subscriptions_mutex_);
+  auto it = subscribers_.find(user);
+  if (it == subscribers_.end()) return {};
+  return {it->second.begin(), it->second.end()};
+}
+
+void Presence::deliver_to_subscribers(const EventPtr& event, const std::vector<UserId>& contacts) {
+  const auto devices = subscribed_devices(std::get<PresenceEvent>(*event).user_id);
+  if (devices.empty()) return;
   std::set<UserId> contact_set(contacts.begin(), contacts.end());
-  for (const auto& [user, device] : devices) {
+  for (const auto& [subscriber, device] : devices) {
     // Contacts already got it on all their devices.
-    if (!contact_set.contains(user)) sink_.deliver_to_device(user, device, event);
+    if (!contact_set.contains(subscriber)) sink_.deliver_to_device(subscriber, device, event);
   }
 }
 

@@ -1,18 +1,24 @@
 #pragma once
 // Presence: a user is online while any of its devices heartbeats, offline
 // once none has for the presence timeout, or at once when its last device
-// logs out. Changes fan out to direct-chat contacts and to devices that
-// subscribed. Thread-safe. Between start() and stop() it owns the presence
-// thread, which sweeps every `presence_sweep_ms`; last_active_at is stored
-// through the LastActiveWriter, never on the caller's thread.
+// logs out. Where heartbeats are kept and who is online is decided is the
+// PresenceRegistry port: in memory on a single node, shared in a cluster.
+// Each transition is decided by one registry in the cluster; that node
+// announces it to the user's direct-chat contacts through the EventSink
+// (which reaches every node) and stores last_active_at. Subscriptions of
+// devices (presence_subscribe) stay on the node of the device, which watches
+// the users they name in its registry and so hears changes decided anywhere.
+//
+// Thread-safe. Between start() and stop() it owns the presence thread, which
+// calls sweep() every `presence_sweep_ms` and when the registry wakes it;
+// last_active_at is stored through the LastActiveWriter, never on the
+// caller's thread.
 
-#include <array>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
 #include <thread>
-#include <unordered_map>
 #include <vector>
 
 #include "core/accounts.h"
@@ -25,19 +31,20 @@ namespace parley {
 
 class Presence {
  public:
-  Presence(ChatDirectory& chats, AccountStore& accounts, LastActiveWriter& last_active, EventSink& sink, Clock& clock,
-           const CoreConfig& config);
+  Presence(PresenceRegistry& registry, ChatDirectory& chats, AccountStore& accounts, LastActiveWriter& last_active,
+           EventSink& sink, Clock& clock, const CoreConfig& config);
   ~Presence();
 
-  // Starts the presence thread (unless presence_sweep_ms is 0).
+  // Starts the presence thread (unless presence_sweep_ms is 0) and lets the
+  // registry wake it.
   void start();
   void stop();
 
   void heartbeat(const AuthContext& device);
   void logged_out(const AuthContext& device);
-  // Marks users offline whose devices all went quiet. Runs on the presence
-  // thread; cost is proportional to the number of online users. No store
-  // writes: last_active_at goes to the LastActiveWriter.
+  // Takes what the registry collected (users gone quiet, changes decided
+  // asynchronously or on other nodes) and hands it on. Runs on the presence
+  // thread; no store writes: last_active_at goes to the LastActiveWriter.
   void sweep();
 
   // Current status of users who share a chat with `asker`; forbidden if any does not.
@@ -55,33 +62,34 @@ class Presence {
   void unsubscribe_all(const AuthContext& subscriber);
 
  private:
-  struct UserPresence {
-    std::unordered_map<DeviceId, TimeMs> last_heartbeat;
-    TimeMs last_active_at = 0;
-    bool online = false;
-  };
-  struct Shard {
-    std::mutex mutex;
-    std::unordered_map<UserId, UserPresence> users;
-  };
   using DeviceKey = std::pair<UserId, DeviceId>;
 
-  Shard& shard(const UserId& id);
-  Result<PresenceEvent> status_of(const UserId& user);
   // forbidden unless `asker` shares a chat with every one of `users`.
   Status authorise(const UserId& asker, const std::vector<UserId>& users);
   Result<std::vector<PresenceEvent>> statuses(const std::vector<UserId>& users);
+  // The stored (or still pending) last_active_at of a user the registry knows nothing of.
+  Result<TimeMs> stored_last_active(const UserId& user);
+  // A transition decided here: to the contacts and this node's subscribers.
   void announce(const PresenceEvent& change);
+  // A change decided on another node: to this node's subscribers.
+  void heard(PresenceEvent change);
+  std::vector<DeviceKey> subscribed_devices(const UserId& user);
+  // To this node's subscribers of the user, except the user's contacts (they
+  // got it on all their devices from the node that decided it).
+  void deliver_to_subscribers(const EventPtr& event, const std::vector<UserId>& contacts);
+  // With subscriptions_mutex_ held: drops the device's subscription to `user`.
+  void drop_subscriber(const UserId& user, const DeviceKey& key);
 
   void run_sweeper();
+  void wake();
 
+  PresenceRegistry& registry_;
   ChatDirectory& chats_;
   AccountStore& accounts_;
   LastActiveWriter& last_active_;
   EventSink& sink_;
   Clock& clock_;
   const CoreConfig& config_;
-  std::array<Shard, 16> shards_;
 
   std::mutex subscriptions_mutex_;
   std::map<UserId, std::set<DeviceKey>> subscribers_;    // watched user -> devices
@@ -90,6 +98,7 @@ class Presence {
   std::mutex sweeper_mutex_;
   std::condition_variable sweeper_wake_;
   bool sweeper_stopping_ = false;
+  bool sweeper_woken_ = false;
   std::thread sweeper_;
 };
 

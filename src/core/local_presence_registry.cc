@@ -1,0 +1,71 @@
+#include "core/local_presence_registry.h"
+
+#include <functional>
+
+namespace parley {
+
+LocalPresenceRegistry::Shard& LocalPresenceRegistry::shard(const UserId& id) {
+  return shards_[std::hash<UserId>{}(id) % shards_.size()];
+}
+
+std::optional<PresenceEvent> LocalPresenceRegistry::heartbeat(const UserId& user, const DeviceId& device, TimeMs now) {
+  auto& s = shard(user);
+  std::lock_guard lock(s.mutex);
+  auto& p = s.users[user];
+  p.last_heartbeat[device] = now;
+  p.last_active_at = now;
+  if (p.online) return std::nullopt;
+  p.online = true;
+  return PresenceEvent{user, true, now};
+}
+
+std::optional<PresenceEvent> LocalPresenceRegistry::logged_out(const UserId& user, const DeviceId& device,
+                                                               TimeMs /*now*/) {
+  auto& s = shard(user);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(user);
+  if (it == s.users.end()) return std::nullopt;
+  auto& p = it->second;
+  p.last_heartbeat.erase(device);
+  if (!p.online || !p.last_heartbeat.empty()) return std::nullopt;
+  p.online = false;
+  return PresenceEvent{user, false, p.last_active_at};
+}
+
+std::vector<PresenceChange> LocalPresenceRegistry::collect(TimeMs now) {
+  const TimeMs cutoff = now - timeout_ms_;
+  std::vector<PresenceChange> changes;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (auto it = s.users.begin(); it != s.users.end();) {
+      auto& p = it->second;
+      std::erase_if(p.last_heartbeat, [&](const auto& kv) { return kv.second <= cutoff; });
+      if (p.online && p.last_heartbeat.empty()) {
+        p.online = false;
+        changes.push_back({{it->first, false, p.last_active_at}, true});
+      }
+      // Offline users need no memory: the core stores their last_active_at.
+      if (!p.online) {
+        it = s.users.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+  return changes;
+}
+
+Result<std::vector<PresenceStatus>> LocalPresenceRegistry::status(std::span<const UserId> users) {
+  std::vector<PresenceStatus> out;
+  out.reserve(users.size());
+  for (const auto& user : users) {
+    auto& s = shard(user);
+    std::lock_guard lock(s.mutex);
+    auto it = s.users.find(user);
+    out.push_back(it == s.users.end() ? PresenceStatus{}
+                                      : PresenceStatus{it->second.online, it->second.last_active_at});
+  }
+  return out;
+}
+
+}  // namespace parley
