@@ -298,10 +298,10 @@ class PresenceRegistry {
   // under the core's subscription lock (to keep their order): never block.
   virtual void watch(const UserId& /*user*/) {}
   virtual void unwatch(const UserId& /*user*/) {}
-  // `wake` asks the core to call collect() soon (something arrived). Called
-  // on any thread, never under the registry's own locks; an empty function
-  // detaches it, and once set_wake returns the previous one is no longer
-  // being called.
+  // `wake` asks the core to call collect() soon (something arrived). The
+  // registry may call it on any thread; it is cheap and never calls back into
+  // the registry. An empty function detaches it: once set_wake returns, the
+  // previous one is no longer being called.
   virtual void set_wake(std::function<void()> /*wake*/) {}
 };
 
