@@ -302,7 +302,7 @@ class PresenceRegistry {
   // registry may call it on any thread; it is cheap and never calls back into
   // the registry. An empty function detaches it: once set_wake returns, the
   // previous one is no longer being called.
-  virtual void set_wake(std::function<void()> /*wake*/) {}
+  virtual void set_wake(const std::function<void()>& /*wake*/) {}
 };
 
 // Sends one push notification. `done(true)` when the provider accepted it,

@@ -49,9 +49,9 @@ class HearingRegistry final : public PresenceRegistry {
     std::lock_guard lock(mutex_);
     --watches_[user];
   }
-  void set_wake(std::function<void()> wake) override {
+  void set_wake(const std::function<void()>& wake) override {
     std::lock_guard lock(mutex_);
-    wake_ = std::move(wake);
+    wake_ = wake;
   }
 
   // Another node decided this; wakes the core like a registry that heard it.

@@ -89,9 +89,9 @@ RedisPresenceRegistry::Shard& RedisPresenceRegistry::shard(const UserId& user) {
   return shards_[std::hash<UserId>{}(user) % shards_.size()];
 }
 
-void RedisPresenceRegistry::set_wake(std::function<void()> wake) {
+void RedisPresenceRegistry::set_wake(const std::function<void()>& wake) {
   std::lock_guard lock(wake_mutex_);
-  wake_ = std::move(wake);
+  wake_ = wake;
 }
 
 void RedisPresenceRegistry::wake() {

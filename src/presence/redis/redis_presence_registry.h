@@ -95,7 +95,7 @@ class RedisPresenceRegistry final : public PresenceRegistry {
   Result<std::vector<PresenceStatus>> status(std::span<const UserId> users) override;
   void watch(const UserId& user) override;
   void unwatch(const UserId& user) override;
-  void set_wake(std::function<void()> wake) override;
+  void set_wake(const std::function<void()>& wake) override;
 
   // Both connections up (for /healthz).
   bool connected() const;
