@@ -27,6 +27,16 @@ struct CoreConfig {
   // Messages for one offline device committed within this window share one
   // push (with a count); also the delay before a push is planned.
   TimeMs push_coalesce_ms = 1'000;
+  // A node's claim on a push job it is sending lasts this long; when the node
+  // dies, another takes the job over after it. Longer than the push sender's
+  // timeout and the clock skew between nodes.
+  TimeMs push_lease_ms = 60'000;
+  // How often the planner reads the heads of its shards (other nodes commit
+  // to them too) and asks which shards it owns.
+  TimeMs push_head_poll_ms = 1'000;
+  // How often the planner reloads its shards' stored jobs, to take over one
+  // whose node planned it and died before sending it.
+  TimeMs push_rescan_ms = 60'000;
   // Sends waiting for the commit thread; past this, sends fail with
   // `overloaded` instead of letting memory grow.
   std::size_t max_pending_sends = 20'000;

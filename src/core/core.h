@@ -35,6 +35,9 @@ struct CorePorts {
   // LocalPresenceRegistry in this process (the single node). Started before
   // the core and stopped after it by its owner.
   PresenceRegistry* presence = nullptr;
+  // Which log shards this node plans and sends pushes for; none: every shard
+  // of a single node's log (SingleNodePushPlacement).
+  PushPlacement* push_placement = nullptr;
 };
 
 class Core {
@@ -55,6 +58,8 @@ class Core {
   std::unique_ptr<LocalSequencer> local_sequencer_;
   // The single node's presence registry when the ports bring none; before presence.
   std::unique_ptr<LocalPresenceRegistry> local_presence_;
+  SingleNodePushPlacement single_node_placement_;
+  PushPlacement& push_placement_;
 
  public:
   Accounts accounts;

@@ -145,7 +145,7 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
   if (fresh.empty()) return;
   fan_out(fresh, fresh_deliveries);
   // Push planning happens on its own thread; this only hands it the notes.
-  push_planner_.committed(sequencer_.committed_head().at(0), std::move(offline));
+  push_planner_.committed(sequencer_.committed_head(), std::move(offline));
 }
 
 Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(const std::vector<ChatId>& chats) {
@@ -163,12 +163,26 @@ Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(co
 
 std::vector<OfflineAtCommit> MessagePipeline::offline_at_commit(const std::vector<Message>& messages,
                                                                 const std::vector<Delivery>& deliveries) {
-  std::vector<OfflineAtCommit> out;
+  // One question for the whole batch, each recipient once: a bus that asks
+  // another process (Redis) makes one round trip per batch, not per recipient.
+  std::vector<UserId> ask;
+  std::unordered_map<UserId, std::size_t> index;
+  std::vector<std::vector<std::size_t>> asked(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    OfflineAtCommit note{messages[i].offset, {}};
     for (const auto& user : deliveries[i].recipients) {
-      // An in-memory lookup in the connection registry, no store access.
-      if (user != messages[i].sender_id && !sink_.has_connected_device(user)) note.users.push_back(user);
+      if (user == messages[i].sender_id) continue;
+      auto [it, fresh] = index.try_emplace(user, ask.size());
+      if (fresh) ask.push_back(user);
+      asked[i].push_back(it->second);
+    }
+  }
+  const std::vector<bool> connected = ask.empty() ? std::vector<bool>{} : sink_.connected_users(ask);
+  std::vector<OfflineAtCommit> out;
+  out.reserve(messages.size());
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    OfflineAtCommit note{messages[i].shard, messages[i].offset, {}};
+    for (std::size_t k : asked[i]) {
+      if (k >= connected.size() || !connected[k]) note.users.push_back(ask[k]);
     }
     out.push_back(std::move(note));
   }

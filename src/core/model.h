@@ -107,7 +107,8 @@ struct Message {
 };
 
 struct PushJob {
-  std::uint64_t id = 0;
+  std::uint64_t id = 0;  // given by the PushJobStore; the provider's idempotency key
+  ShardId shard = 0;     // of the messages it was planned from
   UserId user_id;
   DeviceId device_id;
   std::string url;
@@ -119,6 +120,19 @@ struct PushJob {
   std::uint32_t attempts = 0;
   TimeMs next_attempt_at = 0;
   TimeMs give_up_at = 0;
+};
+
+// What claiming a push job before sending it found.
+enum class PushClaimState {
+  claimed,  // this owner holds it now: send it
+  held,     // another owner's lease runs until `held_until`
+  gone,     // no such job (sent and deleted, or given up)
+};
+struct PushClaim {
+  std::uint64_t id = 0;
+  PushClaimState state = PushClaimState::gone;
+  TimeMs held_until = 0;  // held only
+  PushJob job;            // claimed only: the job as stored (attempts, give-up time)
 };
 
 const char* to_string(ChatKind kind);

@@ -93,6 +93,12 @@ class MessageLog {
   // Messages of every chat of the shard with after < offset <= up_to, in
   // offset (commit) order. Messages stored before this index existed are not found.
   virtual Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) = 0;
+  // The last offset committed on the shard, 0 when it has none. A log that is
+  // not sharded has only shard 0 (any other shard is empty).
+  virtual Result<LogOffset> shard_head(ShardId shard) {
+    if (shard != 0) return LogOffset{0};
+    return last_offset();
+  }
   // The shard whose offsets count the chat's messages. A log that is not
   // sharded has only shard 0.
   virtual ShardId shard_of(const ChatId& /*chat*/) const { return 0; }
@@ -135,20 +141,54 @@ class MessageSequencer {
   virtual LogPosition committed_head() const = 0;
 };
 
+// The durable queue of push jobs, planned per log shard. Several nodes may
+// share one store (a cluster): planning a shard's range is a compare-and-set
+// on the shard's planned offset, and sending a job needs a claim, so no range
+// is planned twice and no job is sent by two nodes at once.
 class PushJobStore {
  public:
   virtual ~PushJobStore() = default;
-  // Durable; creates or replaces by id.
-  virtual Status put_push_jobs(const std::vector<PushJob>& jobs) = 0;
+  // How far the shard's messages have been planned: every message with offset
+  // <= this has its jobs stored. nullopt before the shard's first plan.
+  virtual Result<std::optional<LogOffset>> push_planned_offset(ShardId shard) = 0;
+  // Durable, ONE atomic write, a compare-and-set: if the shard's planned offset
+  // is `from` (nullopt: the shard was never planned), stores the jobs, giving
+  // each a fresh id (unique in the store, never reused) and `shard`, and moves
+  // the planned offset to `up_to`. Fails with `conflict`, storing nothing, when
+  // the planned offset is not `from` (another planner got there first), and
+  // with invalid_request when up_to < from. A crash leaves all or nothing, so
+  // no message is planned twice or skipped.
+  virtual Status put_planned_push_jobs(std::vector<PushJob>& jobs, ShardId shard, std::optional<LogOffset> from,
+                                       LogOffset up_to) = 0;
+  // The shard's stored jobs (sent or not, claimed or not), in id order.
+  virtual Result<std::vector<PushJob>> load_push_jobs(ShardId shard) = 0;
+  // Claims each job for `owner` until `lease_until`, if no other owner holds a
+  // lease on it beyond `now` (an owner may renew its own claim). Atomic per
+  // job: of several owners claiming one job at once, one gets it. Answers one
+  // PushClaim per id, in order.
+  virtual Result<std::vector<PushClaim>> claim_push_jobs(const std::vector<std::uint64_t>& ids,
+                                                         const std::string& owner, TimeMs now, TimeMs lease_until) = 0;
+  // Durable. After a failed attempt: stores the job's attempts and
+  // next_attempt_at and keeps `owner`'s claim until next_attempt_at, if
+  // `owner` still holds it. false (nothing changed): the job is gone or
+  // another owner claimed it since.
+  virtual Result<bool> reschedule_push_job(const PushJob& job, const std::string& owner) = 0;
+  // Durable. An absent job is fine.
   virtual Status delete_push_job(std::uint64_t id) = 0;
-  virtual Result<std::vector<PushJob>> load_push_jobs() = 0;
-  // How far the message log has been planned for pushes: every message with
-  // offset <= this has its jobs stored. nullopt before the first plan.
-  virtual Result<std::optional<LogOffset>> push_planned_offset() = 0;
-  // Durable, ONE atomic write: stores the jobs and moves the planned offset to
-  // `planned_up_to` (never backwards). A crash leaves both or neither, so no
-  // message is planned twice or skipped.
-  virtual Status put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) = 0;
+};
+
+// Which log shards this node plans and sends pushes for, and the name its
+// claims on push jobs carry. A cluster backs it with the hash ring (the node
+// owning "push-shard:<n>"); a single node owns its only shard, 0.
+// Thread-safe and cheap (no I/O): asked on every planning pass.
+class PushPlacement {
+ public:
+  virtual ~PushPlacement() = default;
+  // Unique among the nodes sharing the push job store, stable across restarts
+  // (a restarted node takes its own claims back at once).
+  virtual std::string node_id() const = 0;
+  // Ascending. May change at any time; may be empty (not in the ring yet).
+  virtual std::vector<ShardId> owned_push_shards() const = 0;
 };
 
 class Clock {
@@ -230,6 +270,15 @@ class EventSink {
                        const std::optional<DeviceId>& except = std::nullopt) = 0;
   virtual void deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) = 0;
   virtual bool has_connected_device(const UserId& user) = 0;
+  // For each user, in order, whether it has a connected device: one question
+  // for many users. A bus that asks another process asks once for all of
+  // them; the default asks has_connected_device for each.
+  virtual std::vector<bool> connected_users(std::span<const UserId> users) {
+    std::vector<bool> out;
+    out.reserve(users.size());
+    for (const UserId& user : users) out.push_back(has_connected_device(user));
+    return out;
+  }
   // After the messages of one committed batch of a shard, with offsets
   // first..last, have all been delivered (in offset order). A bus that
   // carries messages between nodes uses it to order them and to notice ones

@@ -2,12 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <stdexcept>
 
 namespace parley {
 
-PushDispatcher::PushDispatcher(PushJobStore& store, PushSender& sender, Clock& clock, const CoreConfig& config)
-    : store_(store), sender_(sender), clock_(clock), config_(config) {}
+PushDispatcher::PushDispatcher(PushJobStore& store, PushSender& sender, Clock& clock, const CoreConfig& config,
+                               std::string owner)
+    : store_(store), sender_(sender), clock_(clock), config_(config), owner_(std::move(owner)) {}
 
 PushDispatcher::~PushDispatcher() {
   stop();
@@ -16,14 +16,6 @@ PushDispatcher::~PushDispatcher() {
 void PushDispatcher::start() {
   std::lock_guard lock(mutex_);
   if (running_) return;
-  auto stored = store_.load_push_jobs();
-  // Starting with an empty queue would silently drop the stored jobs.
-  if (!stored) throw std::runtime_error("cannot load the push jobs: " + stored.error().message);
-  for (auto& job : *stored) {
-    next_id_ = std::max(next_id_, job.id + 1);
-    schedule_.emplace(job.next_attempt_at, job.id);
-    jobs_.emplace(job.id, std::move(job));
-  }
   running_ = true;
   thread_ = std::thread([this] { run(); });
 }
@@ -43,20 +35,9 @@ std::size_t PushDispatcher::pending() const {
   return jobs_.size();
 }
 
-void PushDispatcher::enqueue(std::vector<PushJob> jobs) {
-  if (jobs.empty()) return;
-  prepare(jobs);
-  // Stored before scheduled: a job that is attempted always survives a restart.
-  if (!store_.put_push_jobs(jobs)) return;
-  schedule(std::move(jobs));
-}
-
-void PushDispatcher::prepare(std::vector<PushJob>& jobs) {
-  if (jobs.empty()) return;
+void PushDispatcher::prepare(std::vector<PushJob>& jobs) const {
   TimeMs now = clock_.now_ms();
-  std::lock_guard lock(mutex_);
   for (auto& job : jobs) {
-    job.id = next_id_++;
     job.attempts = 0;
     job.next_attempt_at = now;
     job.give_up_at = now + config_.push_give_up_after_ms;
@@ -68,31 +49,42 @@ void PushDispatcher::schedule(std::vector<PushJob> jobs) {
   {
     std::lock_guard lock(mutex_);
     for (auto& job : jobs) {
+      auto [it, fresh] = jobs_.try_emplace(job.id);
+      if (!fresh) continue;  // known: already scheduled or in flight
       schedule_.emplace(job.next_attempt_at, job.id);
-      jobs_.emplace(job.id, std::move(job));
+      it->second.job = std::move(job);
     }
   }
   wake_.notify_all();
+}
+
+void PushDispatcher::reschedule_locked(std::uint64_t id, TimeMs at) {
+  auto it = jobs_.find(id);
+  if (it == jobs_.end()) return;
+  it->second.in_flight = false;
+  schedule_.emplace(at, id);
 }
 
 void PushDispatcher::run() {
   std::unique_lock lock(mutex_);
   while (running_) {
     TimeMs now = clock_.now_ms();
+    // Every known job is either in flight or in the schedule exactly once.
+    std::vector<std::uint64_t> due;
     while (!schedule_.empty() && schedule_.begin()->first <= now && in_flight_ < config_.push_max_in_flight) {
       auto id = schedule_.begin()->second;
       schedule_.erase(schedule_.begin());
       auto it = jobs_.find(id);
       if (it == jobs_.end()) continue;
-      PushJob job = it->second;
+      it->second.in_flight = true;
       ++in_flight_;
-      std::weak_ptr<bool> alive = alive_;
+      due.push_back(id);
+    }
+    if (!due.empty()) {
       lock.unlock();
-      sender_.send(job, [this, alive, id](bool delivered) {
-        if (auto guard = alive.lock()) finished(id, delivered);
-      });
+      claim_and_send(std::move(due));
       lock.lock();
-      now = clock_.now_ms();
+      continue;
     }
     // Poll at least every 100 ms so an injected clock that jumps is noticed.
     auto wait = std::chrono::milliseconds(100);
@@ -103,34 +95,85 @@ void PushDispatcher::run() {
   }
 }
 
-void PushDispatcher::finished(std::uint64_t id, bool delivered) {
-  std::unique_lock lock(mutex_);
-  if (in_flight_ > 0) --in_flight_;
-  auto it = jobs_.find(id);
-  if (it == jobs_.end()) return;
-  if (delivered) {
-    jobs_.erase(it);
-    lock.unlock();
-    (void)store_.delete_push_job(id);
-    wake_.notify_all();
-    return;
+void PushDispatcher::claim_and_send(std::vector<std::uint64_t> ids) {
+  const TimeMs now = clock_.now_ms();
+  auto claims = store_.claim_push_jobs(ids, owner_, now, now + config_.push_lease_ms);
+  std::vector<PushJob> to_send;
+  std::vector<std::uint64_t> given_up;
+  {
+    std::lock_guard lock(mutex_);
+    if (!claims) {
+      // The store may heal: ask again later. Not an attempt: nothing was sent.
+      in_flight_ -= ids.size();
+      for (auto id : ids) reschedule_locked(id, now + config_.push_retry_initial_ms);
+      return;
+    }
+    for (const PushClaim& claim : *claims) {
+      auto it = jobs_.find(claim.id);
+      if (it == jobs_.end()) continue;
+      switch (claim.state) {
+        case PushClaimState::claimed:
+          if (claim.job.give_up_at < now) {
+            --in_flight_;
+            jobs_.erase(it);
+            given_up.push_back(claim.id);
+            break;
+          }
+          // The stored job is the truth: another node may have attempted it.
+          it->second.job = claim.job;
+          to_send.push_back(claim.job);
+          break;
+        case PushClaimState::held:
+          // Another node is sending it; look again when its lease ends.
+          --in_flight_;
+          reschedule_locked(claim.id, std::max(claim.held_until, now + 1));
+          break;
+        case PushClaimState::gone:
+          --in_flight_;
+          jobs_.erase(it);
+          break;
+      }
+    }
   }
-  PushJob& job = it->second;
-  ++job.attempts;
-  TimeMs backoff = config_.push_retry_initial_ms;
-  for (std::uint32_t i = 1; i < job.attempts && backoff < config_.push_retry_max_ms; ++i) backoff *= 2;
-  backoff = std::min(backoff, config_.push_retry_max_ms);
-  job.next_attempt_at = clock_.now_ms() + backoff;
-  if (job.next_attempt_at > job.give_up_at) {
-    jobs_.erase(it);
-    lock.unlock();
-    (void)store_.delete_push_job(id);
-    return;
+  for (auto id : given_up) (void)store_.delete_push_job(id);
+  for (PushJob& job : to_send) {
+    std::weak_ptr<bool> alive = alive_;
+    auto copy = job;
+    sender_.send(job, [this, alive, copy = std::move(copy)](bool delivered) {
+      if (auto guard = alive.lock()) finished(copy, delivered);
+    });
   }
-  PushJob copy = job;
-  schedule_.emplace(job.next_attempt_at, id);
-  lock.unlock();
-  (void)store_.put_push_jobs({copy});
+  wake_.notify_all();
+}
+
+void PushDispatcher::finished(const PushJob& sent, bool delivered) {
+  const TimeMs now = clock_.now_ms();
+  PushJob job = sent;
+  bool forget = delivered;
+  if (!delivered) {
+    ++job.attempts;
+    TimeMs backoff = config_.push_retry_initial_ms;
+    for (std::uint32_t i = 1; i < job.attempts && backoff < config_.push_retry_max_ms; ++i) backoff *= 2;
+    job.next_attempt_at = now + std::min(backoff, config_.push_retry_max_ms);
+    forget = job.next_attempt_at > job.give_up_at;
+  }
+  if (forget) {
+    // If this delete is lost, the job is sent again after its lease.
+    (void)store_.delete_push_job(job.id);
+  } else if (auto kept = store_.reschedule_push_job(job, owner_); kept && !*kept) {
+    forget = true;  // gone, or another node took it over: it is theirs
+  }
+  // A failed reschedule write keeps the local retry: the claim is renewed then.
+  {
+    std::lock_guard lock(mutex_);
+    if (in_flight_ > 0) --in_flight_;
+    if (forget) {
+      jobs_.erase(job.id);
+    } else if (auto it = jobs_.find(job.id); it != jobs_.end()) {
+      it->second.job = job;
+      reschedule_locked(job.id, job.next_attempt_at);
+    }
+  }
   wake_.notify_all();
 }
 

@@ -1,9 +1,8 @@
 #include "core/push_planner.h"
 
 #include <algorithm>
-#include <chrono>
-#include <map>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "core/text.h"
 
@@ -19,33 +18,37 @@ constexpr std::size_t kMaxNotedUsers = 1'000'000;
 
 }  // namespace
 
-PushPlanner::PushPlanner(MessageLog& log, PushJobStore& store, ChatDirectory& chats, Accounts& accounts,
-                         EventSink& sink, PushDispatcher& push, const CoreConfig& config)
-    : log_(log), store_(store), chats_(chats), accounts_(accounts), sink_(sink), push_(push), config_(config) {}
+PushPlanner::PushPlanner(MessageLog& log, PushJobStore& store, PushPlacement& placement, ChatDirectory& chats,
+                         Accounts& accounts, EventSink& sink, PushDispatcher& push, const CoreConfig& config)
+    : log_(log),
+      store_(store),
+      placement_(placement),
+      chats_(chats),
+      accounts_(accounts),
+      sink_(sink),
+      push_(push),
+      config_(config) {}
 
 PushPlanner::~PushPlanner() {
   stop();
 }
 
 void PushPlanner::start() {
-  std::lock_guard lock(mutex_);
-  if (running_) return;
-  auto head = log_.last_offset();
-  if (!head) throw std::runtime_error("cannot read the message log's head: " + head.error().message);
-  auto planned = store_.push_planned_offset();
-  if (!planned) throw std::runtime_error("cannot read how far pushes are planned: " + planned.error().message);
-  if (!*planned) {
-    // A store from before planning was separate from the commit: its jobs
-    // were written with the messages, so everything up to the head is planned.
-    if (auto ok = store_.put_planned_push_jobs({}, *head); !ok) {
-      throw std::runtime_error("cannot store how far pushes are planned: " + ok.error().message);
-    }
-    *planned = *head;
+  {
+    std::lock_guard lock(mutex_);
+    if (running_) return;
   }
-  planned_ = **planned;
-  committed_ = std::max(*head, planned_);
+  for (ShardId shard : placement_.owned_push_shards()) {
+    if (shards_.contains(shard)) continue;
+    if (auto ok = take_over(shard); !ok) {
+      throw std::runtime_error("cannot take over push planning of shard " + std::to_string(shard) + ": " +
+                               ok.error().message);
+    }
+  }
+  std::lock_guard lock(mutex_);
   running_ = true;
   stopping_ = false;
+  work_ = true;  // plans what a crash left unplanned
   thread_ = std::thread([this] { run(); });
 }
 
@@ -57,105 +60,267 @@ void PushPlanner::stop() {
   }
   wake_.notify_all();
   thread_.join();
-  LogOffset head;
   {
     std::lock_guard lock(mutex_);
     running_ = false;
-    head = committed_;
   }
   // What is left is planned after the restart if this fails.
-  (void)plan_up_to(head);
+  (void)plan_all();
 }
 
-void PushPlanner::committed(LogOffset head, std::vector<OfflineAtCommit> offline) {
+void PushPlanner::committed(const LogPosition& head, std::vector<OfflineAtCommit> offline) {
+  bool more = false;
   {
     std::lock_guard lock(mutex_);
     for (auto& note : offline) {
-      if (note.offset <= planned_ || noted_users_ + note.users.size() > kMaxNotedUsers) continue;
+      // A shard another node plans needs no notes here.
+      auto planned = planned_.find(note.shard);
+      if (planned == planned_.end() || note.offset <= planned->second) continue;
+      if (noted_users_ + note.users.size() > kMaxNotedUsers) continue;
       noted_users_ += note.users.size();
-      offline_at_commit_[note.offset] = std::move(note.users);
+      offline_at_commit_[{note.shard, note.offset}] = std::move(note.users);
     }
-    if (head <= committed_) return;
-    committed_ = head;
+    const auto& offsets = head.offsets();
+    for (ShardId shard = 0; shard < offsets.size(); ++shard) {
+      if (offsets[shard] <= committed_.at(shard)) continue;
+      committed_.advance(shard, offsets[shard]);
+      more = more || planned_.contains(shard);  // another node plans the others
+    }
+    if (!more) return;
+    work_ = true;
   }
   wake_.notify_one();
 }
 
-LogOffset PushPlanner::planned_offset() const {
+LogOffset PushPlanner::planned_offset(ShardId shard) const {
   std::lock_guard lock(mutex_);
-  return planned_;
+  auto it = planned_.find(shard);
+  return it == planned_.end() ? 0 : it->second;
 }
 
 void PushPlanner::run() {
-  const auto coalesce = std::chrono::milliseconds(config_.push_coalesce_ms);
-  auto backoff = std::chrono::milliseconds(config_.push_retry_initial_ms);
+  using std::chrono::milliseconds;
+  using Steady = std::chrono::steady_clock;
+  const auto coalesce = milliseconds(config_.push_coalesce_ms);
+  const auto poll_every = milliseconds(std::max<TimeMs>(1, config_.push_head_poll_ms));
+  auto backoff = milliseconds(config_.push_retry_initial_ms);
+  auto next_poll = Steady::now() + poll_every;  // start() just took the shards over
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    wake_.wait(lock, [&] { return stopping_ || committed_ > planned_; });
+    wake_.wait_until(lock, next_poll, [&] { return stopping_ || work_; });
+    if (stopping_) break;
+    if (Steady::now() >= next_poll) {
+      lock.unlock();
+      (void)poll();  // a failure is tried again at the next poll
+      lock.lock();
+      next_poll = Steady::now() + poll_every;
+      work_ = work_ || behind_locked();
+      if (!work_) continue;
+    }
     // Let more messages for the same people arrive: they share one push.
     if (coalesce.count() > 0) wake_.wait_for(lock, coalesce, [&] { return stopping_; });
     if (stopping_) break;
-    LogOffset head = committed_;
+    work_ = false;
     lock.unlock();
-    Status planned = plan_up_to(head);
+    Status planned = plan_all();
     lock.lock();
     if (planned) {
-      backoff = std::chrono::milliseconds(config_.push_retry_initial_ms);
+      backoff = milliseconds(config_.push_retry_initial_ms);
       continue;
     }
-    // The store may heal: plan the same messages again later.
-    wake_.wait_for(lock, backoff, [&] { return stopping_; });
-    backoff = std::min(backoff * 2, std::chrono::milliseconds(config_.push_retry_max_ms));
+    // The store may heal: the poll after the backoff plans the same messages again.
+    next_poll = std::min(next_poll, Steady::now() + backoff);
+    backoff = std::min(backoff * 2, milliseconds(config_.push_retry_max_ms));
   }
 }
 
-Status PushPlanner::plan_up_to(LogOffset head) {
-  LogOffset from = planned_offset();
+bool PushPlanner::behind_locked() const {
+  for (const auto& [shard, planned] : planned_) {
+    if (committed_.at(shard) > planned) return true;
+  }
+  return false;
+}
+
+Status PushPlanner::poll() {
+  Status first_failure = Ok{};
+  auto note = [&](Status s) {
+    if (!s && first_failure) first_failure = std::move(s);
+  };
+  const std::vector<ShardId> owned = placement_.owned_push_shards();
+  for (auto it = shards_.begin(); it != shards_.end();) {
+    if (std::find(owned.begin(), owned.end(), it->first) != owned.end()) {
+      ++it;
+      continue;
+    }
+    // Another node plans it now; the jobs this node holds stay with the
+    // dispatcher, whose claims keep them from being sent twice.
+    const ShardId lost = it->first;
+    it = shards_.erase(it);
+    std::lock_guard lock(mutex_);
+    planned_.erase(lost);
+    auto first = offline_at_commit_.lower_bound({lost, 0});
+    auto end = offline_at_commit_.lower_bound({lost + 1, 0});
+    for (auto n = first; n != end; ++n) noted_users_ -= n->second.size();
+    offline_at_commit_.erase(first, end);
+  }
+  const auto rescan_every = std::chrono::milliseconds(config_.push_rescan_ms);
+  for (ShardId shard : owned) {
+    if (!shards_.contains(shard)) {
+      note(take_over(shard));
+      continue;
+    }
+    if (std::chrono::steady_clock::now() - shards_[shard].rescanned >= rescan_every) {
+      note(rescan(shard, shards_[shard]));
+    }
+    auto head = log_.shard_head(shard);
+    if (!head) {
+      note(head.error());
+      continue;
+    }
+    std::lock_guard lock(mutex_);
+    committed_.advance(shard, *head);
+  }
+  return first_failure;
+}
+
+Status PushPlanner::plan_all() {
+  Status first_failure = Ok{};
+  for (const auto& [shard, state] : shards_) {
+    LogOffset head;
+    {
+      std::lock_guard lock(mutex_);
+      head = committed_.at(shard);
+    }
+    if (auto planned = plan_shard(shard, head); !planned && first_failure) first_failure = planned;
+  }
+  return first_failure;
+}
+
+Status PushPlanner::take_over(ShardId shard) {
+  auto head = log_.shard_head(shard);
+  if (!head) return head.error();
+  auto planned = store_.push_planned_offset(shard);
+  if (!planned) return planned.error();
+  if (!*planned) {
+    // Never planned: a store from before planning was separate from the
+    // commit wrote its jobs with the messages, and a new shard has nothing
+    // older worth a push, so everything up to the head counts as planned.
+    std::vector<PushJob> none;
+    auto ok = store_.put_planned_push_jobs(none, shard, std::nullopt, *head);
+    if (!ok && ok.error().code != ErrorCode::conflict) return ok;
+    if (!ok) {
+      planned = store_.push_planned_offset(shard);  // another node did it first
+      if (!planned) return planned.error();
+    }
+    if (!*planned) *planned = *head;
+  }
+  ShardState state{**planned, {}};
+  if (auto ok = rescan(shard, state); !ok) return ok;
+  shards_[shard] = state;
+  std::lock_guard lock(mutex_);
+  planned_[shard] = state.planned;
+  committed_.advance(shard, *head);
+  return Ok{};
+}
+
+Status PushPlanner::rescan(ShardId shard, ShardState& state) {
+  auto jobs = store_.load_push_jobs(shard);
+  if (!jobs) return jobs.error();
+  push_.schedule(std::move(*jobs));
+  state.rescanned = std::chrono::steady_clock::now();
+  return Ok{};
+}
+
+void PushPlanner::set_planned(ShardId shard, LogOffset planned) {
+  shards_[shard].planned = planned;
+  std::lock_guard lock(mutex_);
+  planned_[shard] = planned;
+  auto first = offline_at_commit_.lower_bound({shard, 0});
+  auto end = offline_at_commit_.upper_bound({shard, planned});
+  for (auto it = first; it != end; ++it) noted_users_ -= it->second.size();
+  offline_at_commit_.erase(first, end);
+}
+
+Status PushPlanner::plan_shard(ShardId shard, LogOffset head) {
+  LogOffset from = shards_[shard].planned;
   while (from < head) {
-    auto page = log_.read_log(0, from, head, kPlanPage);
+    auto page = log_.read_log(shard, from, head, kPlanPage);
     if (!page) return page.error();
     // A short page reaches the head; a full one ends at its last message.
     LogOffset up_to = page->size() < kPlanPage ? head : page->back().offset;
-    auto jobs = plan(*page);
+    auto jobs = plan(shard, *page);
     if (!jobs) return jobs.error();
     push_.prepare(*jobs);
-    if (auto ok = store_.put_planned_push_jobs(*jobs, up_to); !ok) return ok;
-    {
-      std::lock_guard lock(mutex_);
-      planned_ = up_to;
-      auto end = offline_at_commit_.upper_bound(up_to);
-      for (auto it = offline_at_commit_.begin(); it != end; ++it) noted_users_ -= it->second.size();
-      offline_at_commit_.erase(offline_at_commit_.begin(), end);
+    if (auto ok = store_.put_planned_push_jobs(*jobs, shard, from, up_to); !ok) {
+      if (ok.error().code != ErrorCode::conflict) return ok;
+      // Another node planned from here: go on after its marker, and take
+      // its jobs too in case it dies before sending them.
+      auto stored = store_.push_planned_offset(shard);
+      if (!stored) return stored.error();
+      if (!*stored || **stored < from) return make_error(ErrorCode::internal, "push planned offset moved back");
+      if (auto loaded = rescan(shard, shards_[shard]); !loaded) return loaded;
+      set_planned(shard, **stored);
+      from = **stored;
+      continue;
     }
+    set_planned(shard, up_to);
     push_.schedule(std::move(*jobs));
     from = up_to;
   }
   return Ok{};
 }
 
-Result<std::vector<UserId>> PushPlanner::offline_members(const Message& m) {
+Result<std::vector<std::vector<UserId>>> PushPlanner::offline_members(ShardId shard,
+                                                                      const std::vector<Message>& messages) {
+  std::vector<std::vector<UserId>> out(messages.size());
+  std::vector<bool> noted(messages.size(), false);
   {
     std::lock_guard lock(mutex_);
-    if (auto it = offline_at_commit_.find(m.offset); it != offline_at_commit_.end()) return it->second;
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      auto it = offline_at_commit_.find({shard, messages[i].offset});
+      if (it == offline_at_commit_.end()) continue;
+      out[i] = it->second;
+      noted[i] = true;
+    }
   }
-  auto chat = chats_.find(m.chat_id);
-  if (!chat) return chat.error();
-  std::vector<UserId> out;
-  if (!*chat) return out;
-  for (const auto& member : (*chat)->members) {
-    if (member.user_id != m.sender_id && !sink_.has_connected_device(member.user_id)) out.push_back(member.user_id);
+  // Everyone else's members, asked about in one question.
+  std::vector<std::vector<UserId>> members(messages.size());
+  std::vector<UserId> ask;
+  std::unordered_set<UserId> asked;
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    if (noted[i]) continue;
+    auto chat = chats_.find(messages[i].chat_id);
+    if (!chat) return chat.error();
+    if (!*chat) continue;
+    for (const auto& member : (*chat)->members) {
+      if (member.user_id == messages[i].sender_id) continue;
+      members[i].push_back(member.user_id);
+      if (asked.insert(member.user_id).second) ask.push_back(member.user_id);
+    }
+  }
+  if (ask.empty()) return out;
+  const std::vector<bool> connected = sink_.connected_users(ask);
+  std::unordered_set<UserId> online;
+  for (std::size_t i = 0; i < ask.size() && i < connected.size(); ++i) {
+    if (connected[i]) online.insert(ask[i]);
+  }
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    for (auto& user : members[i]) {
+      if (!online.contains(user)) out[i].push_back(std::move(user));
+    }
   }
   return out;
 }
 
-Result<std::vector<PushJob>> PushPlanner::plan(const std::vector<Message>& messages) {
+Result<std::vector<PushJob>> PushPlanner::plan(ShardId shard, const std::vector<Message>& messages) {
+  auto offline = offline_members(shard, messages);
+  if (!offline) return offline.error();
   // One job per (user, device): later messages update it (newest preview, count).
   std::map<std::pair<UserId, DeviceId>, PushJob> jobs;
-  for (const Message& m : messages) {
-    auto offline = offline_members(m);
-    if (!offline) return offline.error();
+  for (std::size_t i = 0; i < messages.size(); ++i) {
+    const Message& m = messages[i];
     std::string preview;
-    for (const UserId& user : *offline) {
+    for (const UserId& user : (*offline)[i]) {
       auto targets = accounts_.push_targets(user);
       if (!targets) return targets.error();
       if ((*targets)->empty()) continue;
@@ -164,6 +329,7 @@ Result<std::vector<PushJob>> PushPlanner::plan(const std::vector<Message>& messa
         auto [it, fresh] = jobs.try_emplace({user, target.device_id});
         PushJob& job = it->second;
         if (fresh) {
+          job.shard = shard;
           job.user_id = user;
           job.device_id = target.device_id;
           job.url = target.registration.url;

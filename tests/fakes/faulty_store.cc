@@ -50,16 +50,20 @@ const char* to_string(StoreMethod method) {
       return "read_offset_range";
     case StoreMethod::read_log:
       return "read_log";
-    case StoreMethod::put_push_jobs:
-      return "put_push_jobs";
-    case StoreMethod::delete_push_job:
-      return "delete_push_job";
-    case StoreMethod::load_push_jobs:
-      return "load_push_jobs";
+    case StoreMethod::shard_head:
+      return "shard_head";
     case StoreMethod::push_planned_offset:
       return "push_planned_offset";
     case StoreMethod::put_planned_push_jobs:
       return "put_planned_push_jobs";
+    case StoreMethod::load_push_jobs:
+      return "load_push_jobs";
+    case StoreMethod::claim_push_jobs:
+      return "claim_push_jobs";
+    case StoreMethod::reschedule_push_job:
+      return "reschedule_push_job";
+    case StoreMethod::delete_push_job:
+      return "delete_push_job";
   }
   return "?";
 }
@@ -200,30 +204,40 @@ Result<std::vector<Message>> FaultyStore::read_offset_range(const ChatId& chat, 
   PARLEY_FAULT_POINT(read_offset_range);
   return log_.read_offset_range(chat, after, up_to, limit);
 }
+Result<LogOffset> FaultyStore::shard_head(ShardId shard) {
+  PARLEY_FAULT_POINT(shard_head);
+  return log_.shard_head(shard);
+}
 Result<std::vector<Message>> FaultyStore::read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) {
   PARLEY_FAULT_POINT(read_log);
   return log_.read_log(shard, after, up_to, limit);
 }
 
-Status FaultyStore::put_push_jobs(const std::vector<PushJob>& jobs) {
-  PARLEY_FAULT_POINT(put_push_jobs);
-  return push_jobs_.put_push_jobs(jobs);
+Result<std::optional<LogOffset>> FaultyStore::push_planned_offset(ShardId shard) {
+  PARLEY_FAULT_POINT(push_planned_offset);
+  return push_jobs_.push_planned_offset(shard);
+}
+Status FaultyStore::put_planned_push_jobs(std::vector<PushJob>& jobs, ShardId shard, std::optional<LogOffset> from,
+                                          LogOffset up_to) {
+  PARLEY_FAULT_POINT(put_planned_push_jobs);
+  return push_jobs_.put_planned_push_jobs(jobs, shard, from, up_to);
+}
+Result<std::vector<PushJob>> FaultyStore::load_push_jobs(ShardId shard) {
+  PARLEY_FAULT_POINT(load_push_jobs);
+  return push_jobs_.load_push_jobs(shard);
+}
+Result<std::vector<PushClaim>> FaultyStore::claim_push_jobs(const std::vector<std::uint64_t>& ids,
+                                                            const std::string& owner, TimeMs now, TimeMs lease_until) {
+  PARLEY_FAULT_POINT(claim_push_jobs);
+  return push_jobs_.claim_push_jobs(ids, owner, now, lease_until);
+}
+Result<bool> FaultyStore::reschedule_push_job(const PushJob& job, const std::string& owner) {
+  PARLEY_FAULT_POINT(reschedule_push_job);
+  return push_jobs_.reschedule_push_job(job, owner);
 }
 Status FaultyStore::delete_push_job(std::uint64_t id) {
   PARLEY_FAULT_POINT(delete_push_job);
   return push_jobs_.delete_push_job(id);
-}
-Result<std::vector<PushJob>> FaultyStore::load_push_jobs() {
-  PARLEY_FAULT_POINT(load_push_jobs);
-  return push_jobs_.load_push_jobs();
-}
-Result<std::optional<LogOffset>> FaultyStore::push_planned_offset() {
-  PARLEY_FAULT_POINT(push_planned_offset);
-  return push_jobs_.push_planned_offset();
-}
-Status FaultyStore::put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) {
-  PARLEY_FAULT_POINT(put_planned_push_jobs);
-  return push_jobs_.put_planned_push_jobs(jobs, planned_up_to);
 }
 
 #undef PARLEY_FAULT_POINT

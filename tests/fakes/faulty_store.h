@@ -46,14 +46,16 @@ enum class StoreMethod {
   read_after,
   read_offset_range,
   read_log,
+  shard_head,
   // PushJobStore
-  put_push_jobs,
-  delete_push_job,
-  load_push_jobs,
   push_planned_offset,
   put_planned_push_jobs,
+  load_push_jobs,
+  claim_push_jobs,
+  reschedule_push_job,
+  delete_push_job,
 };
-inline constexpr std::size_t kStoreMethodCount = static_cast<std::size_t>(StoreMethod::put_planned_push_jobs) + 1;
+inline constexpr std::size_t kStoreMethodCount = static_cast<std::size_t>(StoreMethod::delete_push_job) + 1;
 const char* to_string(StoreMethod method);
 
 class FaultyStore final : public AccountStore, public ChatStore, public MessageLog, public PushJobStore {
@@ -101,14 +103,18 @@ class FaultyStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                  std::size_t limit) override;
   Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) override;
+  Result<LogOffset> shard_head(ShardId shard) override;
   ShardId shard_of(const ChatId& chat) const override { return log_.shard_of(chat); }
 
   // PushJobStore
-  Status put_push_jobs(const std::vector<PushJob>& jobs) override;
+  Result<std::optional<LogOffset>> push_planned_offset(ShardId shard) override;
+  Status put_planned_push_jobs(std::vector<PushJob>& jobs, ShardId shard, std::optional<LogOffset> from,
+                               LogOffset up_to) override;
+  Result<std::vector<PushJob>> load_push_jobs(ShardId shard) override;
+  Result<std::vector<PushClaim>> claim_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner,
+                                                 TimeMs now, TimeMs lease_until) override;
+  Result<bool> reschedule_push_job(const PushJob& job, const std::string& owner) override;
   Status delete_push_job(std::uint64_t id) override;
-  Result<std::vector<PushJob>> load_push_jobs() override;
-  Result<std::optional<LogOffset>> push_planned_offset() override;
-  Status put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) override;
 
  private:
   // The injected error if `method` is failing; otherwise runs its hook.

@@ -173,6 +173,14 @@ Result<LogOffset> MemoryStore::last_offset() {
   return last_offset_;
 }
 
+Result<LogOffset> MemoryStore::shard_head(ShardId shard) {
+  std::lock_guard lock(mutex_);
+  for (auto it = log_.rbegin(); it != log_.rend(); ++it) {
+    if (shard_of(it->second.first) == shard) return it->first;
+  }
+  return LogOffset{0};
+}
+
 Result<std::optional<Message>> MemoryStore::find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                                   const std::string& client_msg_id) {
   if (client_msg_id.empty()) return std::nullopt;
@@ -261,35 +269,85 @@ Result<std::vector<Message>> MemoryStore::read_log(ShardId shard, LogOffset afte
 
 // ---- PushJobStore -----------------------------------------------------------------
 
-Status MemoryStore::put_push_jobs(const std::vector<PushJob>& jobs) {
+Result<std::optional<LogOffset>> MemoryStore::push_planned_offset(ShardId shard) {
   std::lock_guard lock(mutex_);
-  for (const PushJob& job : jobs) push_jobs_[job.id] = job;
+  auto it = push_planned_.find(shard);
+  if (it == push_planned_.end()) return std::nullopt;
+  return std::optional<LogOffset>(it->second);
+}
+
+Status MemoryStore::put_planned_push_jobs(std::vector<PushJob>& jobs, ShardId shard, std::optional<LogOffset> from,
+                                          LogOffset up_to) {
+  if (from && up_to < *from) return make_error(ErrorCode::invalid_request, "push planning cannot move back");
+  std::lock_guard lock(mutex_);
+  auto it = push_planned_.find(shard);
+  std::optional<LogOffset> stored;
+  if (it != push_planned_.end()) stored = it->second;
+  if (stored != from) return make_error(ErrorCode::conflict, "push planning moved on: another planner");
+  for (PushJob& job : jobs) {
+    job.id = next_push_job_id_++;
+    job.shard = shard;
+    push_jobs_[job.id] = job;
+  }
+  push_planned_[shard] = up_to;
   return Ok{};
+}
+
+Result<std::vector<PushJob>> MemoryStore::load_push_jobs(ShardId shard) {
+  std::lock_guard lock(mutex_);
+  std::vector<PushJob> out;
+  for (const auto& [id, job] : push_jobs_) {
+    if (job.shard == shard) out.push_back(job);
+  }
+  return out;
+}
+
+std::vector<PushJob> MemoryStore::all_push_jobs() const {
+  std::lock_guard lock(mutex_);
+  std::vector<PushJob> out;
+  for (const auto& [id, job] : push_jobs_) out.push_back(job);
+  return out;
+}
+
+Result<std::vector<PushClaim>> MemoryStore::claim_push_jobs(const std::vector<std::uint64_t>& ids,
+                                                            const std::string& owner, TimeMs now, TimeMs lease_until) {
+  std::lock_guard lock(mutex_);
+  std::vector<PushClaim> out;
+  for (std::uint64_t id : ids) {
+    PushClaim claim;
+    claim.id = id;
+    auto job = push_jobs_.find(id);
+    if (job != push_jobs_.end()) {
+      PushLease& lease = push_leases_[id];
+      if (!lease.owner.empty() && lease.owner != owner && lease.until > now) {
+        claim.state = PushClaimState::held;
+        claim.held_until = lease.until;
+      } else {
+        lease = PushLease{owner, lease_until};
+        claim.state = PushClaimState::claimed;
+        claim.job = job->second;
+      }
+    }
+    out.push_back(std::move(claim));
+  }
+  return out;
+}
+
+Result<bool> MemoryStore::reschedule_push_job(const PushJob& job, const std::string& owner) {
+  std::lock_guard lock(mutex_);
+  auto stored = push_jobs_.find(job.id);
+  auto lease = push_leases_.find(job.id);
+  if (stored == push_jobs_.end() || lease == push_leases_.end() || lease->second.owner != owner) return false;
+  stored->second.attempts = job.attempts;
+  stored->second.next_attempt_at = job.next_attempt_at;
+  lease->second.until = job.next_attempt_at;
+  return true;
 }
 
 Status MemoryStore::delete_push_job(std::uint64_t id) {
   std::lock_guard lock(mutex_);
   push_jobs_.erase(id);
-  return Ok{};
-}
-
-Result<std::vector<PushJob>> MemoryStore::load_push_jobs() {
-  std::lock_guard lock(mutex_);
-  std::vector<PushJob> out;
-  out.reserve(push_jobs_.size());
-  for (const auto& [id, job] : push_jobs_) out.push_back(job);
-  return out;
-}
-
-Result<std::optional<LogOffset>> MemoryStore::push_planned_offset() {
-  std::lock_guard lock(mutex_);
-  return push_planned_;
-}
-
-Status MemoryStore::put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) {
-  std::lock_guard lock(mutex_);
-  for (const PushJob& job : jobs) push_jobs_[job.id] = job;
-  push_planned_ = std::max(push_planned_.value_or(0), planned_up_to);
+  push_leases_.erase(id);
   return Ok{};
 }
 
@@ -321,7 +379,7 @@ std::string MemoryStore::dump() const {
     }
   }
   out << "last_offset " << last_offset_ << '\n';
-  out << "push_planned " << (push_planned_ ? std::to_string(*push_planned_) : "-") << '\n';
+  for (const auto& [shard, planned] : push_planned_) out << "push_planned " << shard << ' ' << planned << '\n';
   for (const auto& [id, job] : push_jobs_) {
     out << "push_job " << id << ' ' << job.user_id << ' ' << job.device_id << ' ' << job.chat_id << ' ' << job.seq
         << ' ' << job.count << ' ' << job.attempts << '\n';

@@ -39,6 +39,7 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   // MessageLog
   Result<Seq> last_seq(const ChatId& chat) override;
   Result<LogOffset> last_offset() override;
+  Result<LogOffset> shard_head(ShardId shard) override;
   Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                        const std::string& client_msg_id) override;
   Status append(const std::vector<Message>& batch) override;
@@ -53,11 +54,17 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   void set_shard_count(ShardId count) { shard_count_ = count == 0 ? 1 : count; }
 
   // PushJobStore
-  Status put_push_jobs(const std::vector<PushJob>& jobs) override;
+  // Any shard (the planners of a sharded log's shards share it, like MariaDB's).
+  Result<std::optional<LogOffset>> push_planned_offset(ShardId shard) override;
+  Status put_planned_push_jobs(std::vector<PushJob>& jobs, ShardId shard, std::optional<LogOffset> from,
+                               LogOffset up_to) override;
+  Result<std::vector<PushJob>> load_push_jobs(ShardId shard) override;
+  Result<std::vector<PushClaim>> claim_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner,
+                                                 TimeMs now, TimeMs lease_until) override;
+  Result<bool> reschedule_push_job(const PushJob& job, const std::string& owner) override;
   Status delete_push_job(std::uint64_t id) override;
-  Result<std::vector<PushJob>> load_push_jobs() override;
-  Result<std::optional<LogOffset>> push_planned_offset() override;
-  Status put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) override;
+  // Every stored job, whatever its shard (tests).
+  std::vector<PushJob> all_push_jobs() const;
 
   // For tests: how many append() calls (group commits) succeeded.
   std::size_t append_count() const;
@@ -88,8 +95,14 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   std::map<ChatId, std::map<LogOffset, Seq>> offsets_;
   std::map<LogOffset, std::pair<ChatId, Seq>> log_;
   LogOffset last_offset_ = 0;
-  std::optional<LogOffset> push_planned_;
+  struct PushLease {
+    std::string owner;
+    TimeMs until = 0;
+  };
+  std::map<ShardId, LogOffset> push_planned_;
   std::map<std::uint64_t, PushJob> push_jobs_;
+  std::map<std::uint64_t, PushLease> push_leases_;
+  std::uint64_t next_push_job_id_ = 1;
   std::size_t append_count_ = 0;
   ShardId shard_count_ = 1;
 };

@@ -15,7 +15,22 @@ void RecordingEventSink::deliver_to_device(const UserId& user, const DeviceId& d
 
 bool RecordingEventSink::has_connected_device(const UserId& user) {
   std::lock_guard lock(mutex_);
+  ++questions_;
   return connected_.contains(user);
+}
+
+std::vector<bool> RecordingEventSink::connected_users(std::span<const UserId> users) {
+  std::lock_guard lock(mutex_);
+  ++questions_;
+  std::vector<bool> out;
+  out.reserve(users.size());
+  for (const UserId& user : users) out.push_back(connected_.contains(user));
+  return out;
+}
+
+std::size_t RecordingEventSink::connectivity_questions() const {
+  std::lock_guard lock(mutex_);
+  return questions_;
 }
 
 void RecordingEventSink::set_connected(const UserId& user, bool connected) {

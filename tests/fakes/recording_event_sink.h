@@ -1,6 +1,8 @@
 #pragma once
 // RecordingEventSink: an EventSink that records every delivery instead of
-// sending it, and answers has_connected_device from a set the test controls.
+// sending it, and answers has_connected_device and connected_users from a set
+// the test controls, counting the questions (a bus across nodes pays a round
+// trip for each).
 // Thread-safe; accessors return copies taken under the lock.
 
 #include <mutex>
@@ -34,8 +36,11 @@ class RecordingEventSink final : public EventSink {
                const std::optional<DeviceId>& except = std::nullopt) override;
   void deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) override;
   bool has_connected_device(const UserId& user) override;
+  std::vector<bool> connected_users(std::span<const UserId> users) override;
 
   void set_connected(const UserId& user, bool connected);
+  // Calls of has_connected_device and connected_users so far.
+  std::size_t connectivity_questions() const;
 
   std::vector<Delivery> deliveries() const;
   std::size_t delivery_count() const;
@@ -65,6 +70,7 @@ class RecordingEventSink final : public EventSink {
   mutable std::mutex mutex_;
   std::vector<Delivery> deliveries_;
   std::set<UserId> connected_;
+  std::size_t questions_ = 0;
 };
 
 }  // namespace parley

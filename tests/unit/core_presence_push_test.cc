@@ -9,7 +9,20 @@ namespace parley::testing {
 namespace {
 
 using PresenceTest = CoreTest;
-using PushTest = CoreTest;
+class PushTest : public CoreTest {
+ protected:
+  // A job as the planner stores it, on shard 0, taken up by the next start.
+  void plant_job() {
+    std::vector<PushJob> jobs(1);
+    jobs[0].user_id = "u";
+    jobs[0].device_id = "d";
+    jobs[0].url = "http://127.0.0.1:1/";
+    jobs[0].next_attempt_at = clock.now_ms();
+    jobs[0].give_up_at = clock.now_ms() + config.push_give_up_after_ms;
+    auto planned = *store.push_planned_offset(0);
+    ASSERT_TRUE(store.put_planned_push_jobs(jobs, 0, planned, planned.value_or(0)).ok());
+  }
+};
 using ConversationsTest = CoreTest;
 
 TEST_F(PresenceTest, HeartbeatMakesOnlineAndSilenceMakesOfflineAfterTheTimeout) {
@@ -108,15 +121,11 @@ TEST_F(PresenceTest, SubscriptionsOfTwoConnectionsOfOneDeviceAreCounted) {
 TEST_F(PushTest, FailedPushesAreRetriedWithBackoffAndSurviveRestart) {
   config.push_retry_initial_ms = 1000;
   push_sender.set_outcome(RecordingPushSender::Outcome::failed);
+  plant_job();
   rebuild();
-  PushJob job;
-  job.user_id = "u";
-  job.device_id = "d";
-  job.url = "http://127.0.0.1:1/";
-  core->push.enqueue({job});
   ASSERT_TRUE(eventually([&] { return push_sender.sent_count() == 1; }));
-  ASSERT_EQ(store.load_push_jobs()->size(), 1u);
-  EXPECT_EQ((*store.load_push_jobs())[0].attempts, 1u);
+  ASSERT_TRUE(eventually([&] { return (*store.load_push_jobs(0))[0].attempts == 1; }));
+  ASSERT_EQ(store.load_push_jobs(0)->size(), 1u);
   clock.advance(999);
   std::this_thread::sleep_for(std::chrono::milliseconds(250));  // give a wrong early retry its chance
   EXPECT_EQ(push_sender.sent_count(), 1u);
@@ -130,7 +139,7 @@ TEST_F(PushTest, FailedPushesAreRetriedWithBackoffAndSurviveRestart) {
   rebuild();  // a restart reloads the pending job
   clock.advance(1);
   ASSERT_TRUE(eventually([&] { return push_sender.sent_count() == 3; }));
-  ASSERT_TRUE(eventually([&] { return store.load_push_jobs()->empty(); }));
+  ASSERT_TRUE(eventually([&] { return store.load_push_jobs(0)->empty(); }));
   EXPECT_EQ(core->push.pending(), 0u);
 }
 
@@ -138,12 +147,12 @@ TEST_F(PushTest, AJobIsDroppedAfterItsGiveUpTime) {
   config.push_retry_initial_ms = 1000;
   config.push_give_up_after_ms = 1500;
   push_sender.set_outcome(RecordingPushSender::Outcome::failed);
+  plant_job();
   rebuild();
-  core->push.enqueue({PushJob{}});
   ASSERT_TRUE(eventually([&] { return push_sender.sent_count() == 1; }));
   clock.advance(1000);
   ASSERT_TRUE(eventually([&] { return push_sender.sent_count() == 2; }));
-  ASSERT_TRUE(eventually([&] { return store.load_push_jobs()->empty(); }));
+  ASSERT_TRUE(eventually([&] { return store.load_push_jobs(0)->empty(); }));
 }
 
 TEST_F(ConversationsTest, HistoryPagesBothWays) {

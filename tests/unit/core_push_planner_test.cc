@@ -62,7 +62,7 @@ TEST_F(PushPlannerTest, MessagesWithinTheWindowBecomeOnePushPerDeviceWithACount)
   for (int i = 1; i <= 3; ++i) ASSERT_TRUE(send(wa, chat, "m" + std::to_string(i), "text " + std::to_string(i)).ok());
   EXPECT_EQ(push_sender.sent_count(), 0u);  // still inside the window
   core->stop();                             // plans what is committed; the jobs are stored
-  auto jobs = *store.load_push_jobs();
+  auto jobs = *store.load_push_jobs(0);
   ASSERT_EQ(jobs.size(), 2u);
   for (const auto& job : jobs) {
     EXPECT_EQ(job.user_id, bob);
@@ -82,7 +82,7 @@ TEST_F(PushPlannerTest, AMessageDeliveredLiveIsNeverPushedEvenIfTheDeviceLeavesB
   sink.set_connected(bob, false);  // gone before the planner looks
   ASSERT_TRUE(send(wa, chat, "m2", "missed").ok());
   core->stop();
-  auto jobs = *store.load_push_jobs();
+  auto jobs = *store.load_push_jobs(0);
   ASSERT_EQ(jobs.size(), 2u);
   for (const auto& job : jobs) {
     EXPECT_EQ(job.count, 1u);
@@ -98,13 +98,13 @@ TEST_F(PushPlannerTest, ACrashBeforePlanningLosesNoPushAndARestartPlansNothingTw
   ASSERT_TRUE(send(wa, chat, "m2", "two").ok());
   const LogOffset head = core->pipeline.committed_offset();
   core->stop();  // its last planning attempt fails too: as after a crash, nothing is planned
-  EXPECT_EQ(*store.push_planned_offset(), std::optional<LogOffset>(head - 2));
+  EXPECT_EQ(*store.push_planned_offset(0), std::optional<LogOffset>(head - 2));
   EXPECT_EQ(push_sender.sent_count(), 0u);
 
   faults.heal_all();
   rebuild();  // recovery plans the two messages
   ASSERT_TRUE(eventually([&] { return counted()[phone.device_id] == 2 && counted()[tablet.device_id] == 2; }));
-  EXPECT_EQ(*store.push_planned_offset(), std::optional<LogOffset>(head));
+  EXPECT_EQ(*store.push_planned_offset(0), std::optional<LogOffset>(head));
   const auto writes = faults.calls(StoreMethod::put_planned_push_jobs);
   rebuild();
   rebuild();
@@ -120,7 +120,7 @@ TEST_F(PushPlannerTest, AStoreWithoutAMarkerIsPlannedUpToItsHead) {
   Core old_data(
       config, CorePorts{fresh_faults, fresh_faults, fresh_faults, fresh_faults, credentials, clock, sink, push_sender});
   old_data.start();
-  EXPECT_EQ(*fresh.push_planned_offset(), std::optional<LogOffset>(7));
+  EXPECT_EQ(*fresh.push_planned_offset(0), std::optional<LogOffset>(7));
   old_data.stop();
   EXPECT_EQ(push_sender.sent_count(), 0u);
 }

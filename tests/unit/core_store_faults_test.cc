@@ -290,7 +290,7 @@ TEST_F(StoreFaultTest, PushPlanningFailuresNeverFailASendNorLoseItsPush) {
     EXPECT_EQ(push_sender.sent().back().seq, sent->seq);
     EXPECT_EQ(core->push_planner.planned_offset(), sent->offset);
   }
-  EXPECT_EQ(*store.push_planned_offset(), std::optional<LogOffset>(*store.last_offset()));
+  EXPECT_EQ(*store.push_planned_offset(0), std::optional<LogOffset>(*store.last_offset()));
 }
 
 TEST_F(StoreFaultTest, PushTargetsFailureIsAnError) {

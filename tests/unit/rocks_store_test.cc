@@ -56,7 +56,8 @@ void write_sample(RocksStore& store) {
   ASSERT_TRUE(store.append({make_message("dm-1", 1, 1, "u-1", "cm-1"), make_message("dm-1", 2, 2, "u-2", "")}).ok());
   ASSERT_TRUE(store.append({make_message("dm-1", 3, 5, "u-1", "cm-3")}).ok());
   ASSERT_TRUE(store.set_read_marker("dm-1", "u-2", 3).ok());
-  ASSERT_TRUE(store.put_push_jobs({make_push_job(7)}).ok());
+  std::vector<PushJob> jobs{make_push_job(7)};
+  ASSERT_TRUE(store.put_planned_push_jobs(jobs, 0, std::nullopt, 5).ok());
 }
 
 void expect_sample(RocksStore& store) {
@@ -81,9 +82,12 @@ void expect_sample(RocksStore& store) {
   ASSERT_TRUE(resent.has_value());
   EXPECT_EQ(fields(*resent), fields(make_message("dm-1", 3, 5, "u-1", "cm-3")));
   EXPECT_EQ(must(store.read_marker("dm-1", "u-2")), 3u);
-  auto jobs = must(store.load_push_jobs());
+  auto jobs = must(store.load_push_jobs(0));
   ASSERT_EQ(jobs.size(), 1u);
-  EXPECT_EQ(fields(jobs[0]), fields(make_push_job(7)));
+  PushJob job = make_push_job(7);
+  job.id = 1;  // the store's first
+  EXPECT_EQ(fields(jobs[0]), fields(job));
+  EXPECT_EQ(must(store.push_planned_offset(0)), std::optional<LogOffset>(5));
 }
 
 TEST(RocksStore, DataSurvivesCloseAndReopen) {
@@ -288,12 +292,45 @@ TEST(RocksStore, UndecodableRecordsAreErrorsNeverSkipped) {
   expect_error(store->devices_of_user("u-1"), "devices_of_user");
   expect_error(store->find_chat("dm-1"), "find_chat");
   expect_error(store->read_marker("dm-1", "u-2"), "read_marker");
-  expect_error(store->load_push_jobs(), "load_push_jobs");
+  expect_error(store->load_push_jobs(0), "load_push_jobs");
   // Records around the damage still read.
   EXPECT_EQ(seqs(must(store->read_after("dm-1", 2, 10))), (std::vector<Seq>{3, 4}));
   EXPECT_EQ(must(store->last_seq("dm-1")), 4u);
   // A write that must read the damaged record first fails instead of overwriting blindly.
   EXPECT_FALSE(store->set_last_active({{"u-1", 5}}).ok());
+}
+
+// A store written before push planning was per shard and before the store
+// gave job ids: its marker is shard 0's, its jobs are shard 0's, and new ids
+// continue after the largest stored one.
+TEST(RocksStore, PushStateFromBeforeShardsIsShardZeros) {
+  TempDir dir;
+  {
+    using rocks::Column;
+    auto db = rocks::RocksDatabase::open(dir.str());
+    rocks::WriteSet old;
+    old.put(Column::meta, "push_planned", rocks::encode_u64(12));
+    old.put(Column::push_jobs, rocks::encode_u64(40), rocks::encode_push_job(make_push_job(40)));
+    old.put(Column::push_jobs, rocks::encode_u64(3), rocks::encode_push_job(make_push_job(3)));
+    ASSERT_TRUE(db->write(old, rocks::Durability::synced).ok());
+  }
+  auto store = RocksStore::open(dir.str());
+  EXPECT_EQ(must(store->push_planned_offset(0)), std::optional<LogOffset>(12));
+  auto jobs = must(store->load_push_jobs(0));
+  ASSERT_EQ(jobs.size(), 2u);
+  EXPECT_EQ(fields(jobs[1]), fields(make_push_job(40)));
+  EXPECT_EQ(jobs[1].shard, 0u);
+  EXPECT_TRUE(must(store->load_push_jobs(1)).empty()) << "one node, one shard";
+  EXPECT_EQ(store->push_planned_offset(1).error().code, ErrorCode::invalid_request);
+
+  std::vector<PushJob> fresh{make_push_job(0)};
+  ASSERT_TRUE(store->put_planned_push_jobs(fresh, 0, 12, 13).ok());
+  EXPECT_EQ(fresh[0].id, 41u);
+  store.reset();
+  auto reopened = RocksStore::open(dir.str());
+  std::vector<PushJob> later{make_push_job(0)};
+  ASSERT_TRUE(reopened->put_planned_push_jobs(later, 0, 13, 14).ok());
+  EXPECT_EQ(later[0].id, 42u) << "the counter survives a restart";
 }
 
 TEST(RocksStore, SecondOpenOfTheSameDirectoryFails) {

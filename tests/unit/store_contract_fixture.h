@@ -130,12 +130,19 @@ inline Message make_message(const ChatId& chat, Seq seq, LogOffset offset, const
 }
 
 inline PushJob make_push_job(std::uint64_t id) {
-  return PushJob{id,       "user-" + std::to_string(id),
-                 "dev",    "https://push.example/" + std::to_string(id),
-                 "chat",   7,
-                 "sender", "preview",
-                 3,        2,
-                 5000,     9000};
+  return PushJob{id,
+                 0,
+                 "user-" + std::to_string(id),
+                 "dev",
+                 "https://push.example/" + std::to_string(id),
+                 "chat",
+                 7,
+                 "sender",
+                 "preview",
+                 3,
+                 2,
+                 5000,
+                 9000};
 }
 
 // ---- Comparable views (the model types have no operator==) --------------------

@@ -18,6 +18,9 @@ namespace {
 
 // meta: how far pushes are planned (merged by max, like last_offset).
 constexpr std::string_view kPushPlannedKey = "push_planned";
+// meta: the next push job id (merged by max). Absent in stores from before
+// the store gave ids: they continue after the largest stored job.
+constexpr std::string_view kPushNextIdKey = "push_next_id";
 
 // The direct-chat index key, for a direct chat of exactly two members.
 std::optional<std::string> direct_index_key(const Chat& chat) {
@@ -226,21 +229,20 @@ Status RocksStore::set_read_marker(const ChatId& chat, const UserId& user, Seq s
 
 // ---- PushJobStore -----------------------------------------------------------------
 
-Status RocksStore::put_push_jobs(const std::vector<PushJob>& jobs) {
-  if (jobs.empty()) return Ok{};
-  WriteSet writes;
-  for (const PushJob& job : jobs) writes.put(Column::push_jobs, rocks::encode_u64(job.id), rocks::encode_push_job(job));
-  return db_->write(writes, Durability::synced);
-}
-
 Status RocksStore::delete_push_job(std::uint64_t id) {
   WriteSet writes;
   writes.erase(Column::push_jobs, rocks::encode_u64(id));
-  return db_->write(writes, Durability::synced);
+  auto ok = db_->write(writes, Durability::synced);
+  if (ok) {
+    std::lock_guard lock(leases_mutex_);
+    leases_.erase(id);
+  }
+  return ok;
 }
 
-Result<std::vector<PushJob>> RocksStore::load_push_jobs() {
+Result<std::vector<PushJob>> RocksStore::load_push_jobs(ShardId shard) {
   std::vector<PushJob> jobs;
+  if (shard != 0) return jobs;
   bool undecodable = false;
   auto ok = db_->scan(Column::push_jobs, {}, {}, Direction::forward, [&](std::string_view, std::string_view value) {
     auto job = rocks::decode_push_job(value);
@@ -256,7 +258,8 @@ Result<std::vector<PushJob>> RocksStore::load_push_jobs() {
   return jobs;
 }
 
-Result<std::optional<LogOffset>> RocksStore::push_planned_offset() {
+Result<std::optional<LogOffset>> RocksStore::push_planned_offset(ShardId shard) {
+  if (shard != 0) return make_error(ErrorCode::invalid_request, "rocksdb: the log has only shard 0");
   auto value = db_->get(Column::meta, kPushPlannedKey);
   if (!value) return value.error();
   if (!value->has_value()) return std::nullopt;
@@ -265,11 +268,92 @@ Result<std::optional<LogOffset>> RocksStore::push_planned_offset() {
   return std::optional<LogOffset>(*offset);
 }
 
-Status RocksStore::put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) {
+Status RocksStore::put_planned_push_jobs(std::vector<PushJob>& jobs, ShardId shard, std::optional<LogOffset> from,
+                                         LogOffset up_to) {
+  if (shard != 0) return make_error(ErrorCode::invalid_request, "rocksdb: the log has only shard 0");
+  if (from && up_to < *from) return make_error(ErrorCode::invalid_request, "push planning cannot move back");
+  auto turn = push_plans_.acquire("0");
+  auto planned = push_planned_offset(0);
+  if (!planned) return planned.error();
+  if (*planned != from) return make_error(ErrorCode::conflict, "push planning moved on: another planner");
+  if (next_push_job_id_ == 0) {
+    // Ids before the counter existed came from the dispatcher: continue after them.
+    auto stored = db_->get(Column::meta, kPushNextIdKey);
+    if (!stored) return stored.error();
+    if (stored->has_value()) {
+      auto next = rocks::decode_u64(**stored);
+      if (!next) return rocks::undecodable(Column::meta);
+      next_push_job_id_ = *next;
+    } else {
+      auto existing = load_push_jobs(0);
+      if (!existing) return existing.error();
+      next_push_job_id_ = existing->empty() ? 1 : existing->back().id + 1;
+    }
+  }
+  std::uint64_t next = next_push_job_id_;
   WriteSet writes;
-  for (const PushJob& job : jobs) writes.put(Column::push_jobs, rocks::encode_u64(job.id), rocks::encode_push_job(job));
-  writes.merge_max_u64(Column::meta, std::string(kPushPlannedKey), rocks::encode_u64(planned_up_to));
-  return db_->write(writes, Durability::synced);
+  for (PushJob& job : jobs) {
+    job.id = next++;
+    job.shard = 0;
+    writes.put(Column::push_jobs, rocks::encode_u64(job.id), rocks::encode_push_job(job));
+  }
+  writes.merge_max_u64(Column::meta, std::string(kPushNextIdKey), rocks::encode_u64(next));
+  writes.merge_max_u64(Column::meta, std::string(kPushPlannedKey), rocks::encode_u64(up_to));
+  auto ok = db_->write(writes, Durability::synced);
+  // A failed write may still have landed: never hand out its ids again.
+  next_push_job_id_ = next;
+  return ok;
+}
+
+Result<std::vector<PushClaim>> RocksStore::claim_push_jobs(const std::vector<std::uint64_t>& ids,
+                                                           const std::string& owner, TimeMs now, TimeMs lease_until) {
+  std::vector<PushClaim> out;
+  out.reserve(ids.size());
+  for (std::uint64_t id : ids) {
+    PushClaim claim;
+    claim.id = id;
+    auto value = db_->get(Column::push_jobs, rocks::encode_u64(id));
+    if (!value) return value.error();
+    if (!value->has_value()) {
+      out.push_back(std::move(claim));  // gone
+      continue;
+    }
+    auto job = rocks::decode_push_job(**value);
+    if (!job) return rocks::undecodable(Column::push_jobs);
+    std::lock_guard lock(leases_mutex_);
+    Lease& lease = leases_[id];
+    if (!lease.owner.empty() && lease.owner != owner && lease.until > now) {
+      claim.state = PushClaimState::held;
+      claim.held_until = lease.until;
+    } else {
+      lease = Lease{owner, lease_until};
+      claim.state = PushClaimState::claimed;
+      claim.job = std::move(*job);
+    }
+    out.push_back(std::move(claim));
+  }
+  return out;
+}
+
+Result<bool> RocksStore::reschedule_push_job(const PushJob& job, const std::string& owner) {
+  auto value = db_->get(Column::push_jobs, rocks::encode_u64(job.id));
+  if (!value) return value.error();
+  if (!value->has_value()) return false;
+  {
+    std::lock_guard lock(leases_mutex_);
+    auto it = leases_.find(job.id);
+    if (it == leases_.end() || it->second.owner != owner) return false;
+    it->second.until = job.next_attempt_at;
+  }
+  auto stored = rocks::decode_push_job(**value);
+  if (!stored) return rocks::undecodable(Column::push_jobs);
+  stored->attempts = job.attempts;
+  stored->next_attempt_at = job.next_attempt_at;
+  WriteSet writes;
+  writes.put(Column::push_jobs, rocks::encode_u64(job.id), rocks::encode_push_job(*stored));
+  auto ok = db_->write(writes, Durability::synced);
+  if (!ok) return ok.error();
+  return true;
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> RocksStore::stats() const {

@@ -7,7 +7,9 @@
 // before returning. Owns the database: destroying it closes the files.
 
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
 #include "core/keyed_serializer.h"
 #include "core/ports.h"
@@ -59,11 +61,19 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) override;
 
   // PushJobStore
-  Status put_push_jobs(const std::vector<PushJob>& jobs) override;
+  // One node, one shard: shard 0 is the whole log (a store written before
+  // shards existed has its planned offset there); any other shard fails with
+  // invalid_request, or has no jobs.
+  Result<std::optional<LogOffset>> push_planned_offset(ShardId shard) override;
+  Status put_planned_push_jobs(std::vector<PushJob>& jobs, ShardId shard, std::optional<LogOffset> from,
+                               LogOffset up_to) override;
+  Result<std::vector<PushJob>> load_push_jobs(ShardId shard) override;
+  // Claims live in memory: the only node that sends this store's jobs is
+  // this process, and a restart ends every claim with it.
+  Result<std::vector<PushClaim>> claim_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner,
+                                                 TimeMs now, TimeMs lease_until) override;
+  Result<bool> reschedule_push_job(const PushJob& job, const std::string& owner) override;
   Status delete_push_job(std::uint64_t id) override;
-  Result<std::vector<PushJob>> load_push_jobs() override;
-  Result<std::optional<LogOffset>> push_planned_offset() override;
-  Status put_planned_push_jobs(const std::vector<PushJob>& jobs, LogOffset planned_up_to) override;
 
   // The engine's memory by name (memtables, block cache, table readers) and
   // `reopens`: how often it was closed and opened again to heal an I/O error.
@@ -81,6 +91,16 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   // also takes its pair's turn, always after the chat's.
   KeyedSerializer chat_writes_;
   KeyedSerializer direct_pair_claims_;
+  // The planned offset's compare-and-set and the job id counter, one
+  // planner at a time; next_push_job_id_ is read and written in that turn.
+  KeyedSerializer push_plans_;
+  std::uint64_t next_push_job_id_ = 0;  // 0: not read yet
+  struct Lease {
+    std::string owner;
+    TimeMs until = 0;
+  };
+  std::mutex leases_mutex_;
+  std::unordered_map<std::uint64_t, Lease> leases_;
 };
 
 }  // namespace parley
