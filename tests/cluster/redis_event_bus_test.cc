@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -384,6 +385,53 @@ TEST(RedisEventBus, MalformedPayloadsOnAUserChannelAreDroppedAndCounted) {
   EXPECT_TRUE(eventually([&] { return has_exactly_in_order(*n, 0, 1); })) << describe(*n);
   EXPECT_TRUE(n->other_frames().empty());
   client.stop();
+}
+
+// How often Redis ran PUBSUB NUMSUB so far (INFO commandstats), to count the
+// round trips a question about connected users costs.
+long long numsub_calls() {
+  redis::RedisClient client(redis_config());
+  client.start();
+  std::string text;
+  // The client answers unavailable until it has connected: ask until Redis answers.
+  const bool answered = eventually([&] {
+    auto answer = std::make_shared<std::promise<std::string>>();
+    auto info = answer->get_future();
+    client.command({"INFO", "commandstats"}, [answer](const Result<redis::RedisReply>& reply) {
+      answer->set_value(reply && !reply->is_error() ? reply->str : std::string());
+    });
+    if (info.wait_for(10s) != std::future_status::ready) return false;
+    text = info.get();
+    return text.find("cmdstat_") != std::string::npos;
+  });
+  if (!answered) return -1;
+  const std::string key = "cmdstat_pubsub|numsub:calls=";
+  auto at = text.find(key);
+  if (at == std::string::npos) return 0;
+  return std::stoll(text.substr(at + key.size()));
+}
+
+TEST(RedisEventBus, ConnectedUsersAreAskedAboutInOneRoundTrip) {
+  Cluster cluster(1);
+  auto a = cluster.node();
+  auto b = cluster.node();
+  auto observer = cluster.node();
+  auto on_a = connect(*a, *observer, "batch-u1", "d");
+  auto on_b = connect(*b, *observer, "batch-u2", "d");
+
+  const std::vector<UserId> users{"batch-u1", "nobody-1", "batch-u2", std::string("nobody \xff\x00 2", 11), "batch-u1"};
+  const long long before = numsub_calls();
+  const std::vector<bool> answer = observer->connected_users(users);
+  const long long after = numsub_calls();
+  EXPECT_EQ(answer, (std::vector<bool>{true, false, true, false, true}));
+  EXPECT_EQ(after - before, 1) << "one PUBSUB NUMSUB for all five";
+
+  // Users connected to the node itself need no question at all.
+  const long long local_before = numsub_calls();
+  const std::vector<UserId> own{"batch-u1"};
+  EXPECT_EQ(a->connected_users(own), std::vector<bool>{true});
+  EXPECT_EQ(numsub_calls(), local_before);
+  EXPECT_TRUE(a->connected_users({}).empty());
 }
 
 }  // namespace

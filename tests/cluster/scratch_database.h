@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "store/mariadb/mariadb_message_log.h"
+#include "store/mariadb/mariadb_push_jobs.h"
 #include "store/mariadb/mariadb_store.h"
 #include "unit/store_contract_fixture.h"
 
@@ -43,6 +44,18 @@ class ScratchStore<MariaDbStore> {
  private:
   ScratchDatabase database_;
   std::unique_ptr<MariaDbStore> store_ = database_.open_store();
+};
+
+// For the push job contract suite (unit/store_contract_push_jobs.h): a fresh
+// MariaDbPushJobStore per test, its database dropped afterwards.
+template <>
+class ScratchStore<MariaDbPushJobStore> {
+ public:
+  MariaDbPushJobStore& store() { return *store_; }
+
+ private:
+  ScratchDatabase database_;
+  std::unique_ptr<MariaDbPushJobStore> store_ = MariaDbPushJobStore::open(database_.config());
 };
 
 // `count` fresh databases on the services' MariaDB, as the message shards of

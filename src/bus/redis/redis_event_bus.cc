@@ -154,17 +154,45 @@ void RedisEventBus::publish(const std::string& channel, const std::string& paylo
 }
 
 bool RedisEventBus::has_connected_device(const UserId& user) {
-  if (local_.has_connected_device(user)) return true;
-  auto answer = std::make_shared<std::promise<bool>>();
+  return connected_users(std::span<const UserId>(&user, 1)).front();
+}
+
+std::vector<bool> RedisEventBus::connected_users(std::span<const UserId> users) {
+  std::vector<bool> out(users.size(), false);
+  // Users connected here need no question; everyone else is asked about in
+  // ONE command: PUBSUB NUMSUB u:a u:b ... answers [u:a, n, u:b, n, ...].
+  std::vector<std::size_t> elsewhere;
+  std::vector<std::string> channels;
+  for (std::size_t i = 0; i < users.size(); ++i) {
+    if (local_.has_connected_device(users[i])) {
+      out[i] = true;
+    } else {
+      elsewhere.push_back(i);
+      channels.push_back(bus::user_channel(users[i]));
+    }
+  }
+  if (elsewhere.empty()) return out;
+  std::vector<std::string_view> command{"PUBSUB", "NUMSUB"};
+  command.insert(command.end(), channels.begin(), channels.end());
+  auto answer = std::make_shared<std::promise<std::vector<bool>>>();
   auto future = answer->get_future();
-  const std::string channel = bus::user_channel(user);
-  client_->command({"PUBSUB", "NUMSUB", channel}, [answer](const Result<redis::RedisReply>& reply) {
-    // [channel, count]
-    answer->set_value(reply && reply->type == redis::RedisReply::Type::array && reply->elements.size() == 2 &&
-                      reply->elements[1].type == redis::RedisReply::Type::integer && reply->elements[1].integer > 0);
+  const std::size_t asked = elsewhere.size();
+  client_->command(command, [answer, asked](const Result<redis::RedisReply>& reply) {
+    std::vector<bool> subscribed(asked, false);
+    using Type = redis::RedisReply::Type;
+    if (reply && reply->type == Type::array && reply->elements.size() == 2 * asked) {
+      for (std::size_t k = 0; k < asked; ++k) {
+        const auto& count = reply->elements[2 * k + 1];
+        subscribed[k] = count.type == Type::integer && count.integer > 0;
+      }
+    }
+    answer->set_value(std::move(subscribed));
   });
-  if (future.wait_for(config_.presence_query_timeout) != std::future_status::ready) return false;
-  return future.get();
+  // No answer in time: taken as not connected (a push too many, never one too few).
+  if (future.wait_for(config_.presence_query_timeout) != std::future_status::ready) return out;
+  const std::vector<bool> subscribed = future.get();
+  for (std::size_t k = 0; k < asked; ++k) out[elsewhere[k]] = subscribed[k];
+  return out;
 }
 
 // ---- Incoming -------------------------------------------------------------------

@@ -15,7 +15,7 @@
 // thread of the bus's own (store reads and head reads block there, never on
 // an I/O thread). Connections are called through DeviceConnection::push,
 // outside every lock; one shard's messages are handed over by one thread at
-// a time, in offset order. has_connected_device() may block for
+// a time, in offset order. has_connected_device() and connected_users() may block for
 // `presence_query_timeout` (a Redis round trip).
 //
 // Life: start() (reads the shard heads; throws on failure, it runs at
@@ -56,7 +56,8 @@ struct RedisEventBusConfig {
   std::chrono::milliseconds head_poll_interval{1000};
   // Messages read from the store per repair read.
   std::size_t repair_page = 1'000;
-  // has_connected_device() asks Redis (PUBSUB NUMSUB) for at most this long.
+  // has_connected_device() and connected_users() ask Redis (PUBSUB NUMSUB)
+  // for at most this long.
   std::chrono::milliseconds presence_query_timeout{200};
 };
 
@@ -113,6 +114,8 @@ class RedisEventBus final : public DeviceBus {
   // has a subscriber on any node (PUBSUB NUMSUB). When Redis does not answer
   // in time: false (a push too many beats a push lost).
   bool has_connected_device(const UserId& user) override;
+  // One PUBSUB NUMSUB round trip for every user not connected here.
+  std::vector<bool> connected_users(std::span<const UserId> users) override;
   // After the batch's messages were delivered: publishes the notice on
   // s:<shard> and releases them here. Called by the commit thread.
   void batch_committed(ShardId shard, LogOffset first, LogOffset last) override;

@@ -126,6 +126,45 @@ std::vector<std::vector<std::string>> message_migrations() {
   return {message_migration_1()};
 }
 
+// Push jobs, version 1 (InnoDB, in the accounts database): per log shard, how
+// far its messages are planned and the shard's job counter (push_plans, the
+// row every planner of the shard compares-and-sets); the jobs with the claim
+// of the node sending each (owner NULL: never claimed; lease_until in ms).
+std::vector<std::string> push_migration_1() {
+  const std::string options = kTableOptions;
+  return {
+      "CREATE TABLE IF NOT EXISTS push_plans ("
+      " shard INT UNSIGNED NOT NULL,"
+      " planned_offset BIGINT UNSIGNED NOT NULL,"
+      " next_job BIGINT UNSIGNED NOT NULL,"
+      " PRIMARY KEY (shard))" +
+          options,
+      "CREATE TABLE IF NOT EXISTS push_jobs ("
+      " id BIGINT UNSIGNED NOT NULL,"
+      " shard INT UNSIGNED NOT NULL,"
+      " user_id VARBINARY(255) NOT NULL,"
+      " device_id VARBINARY(255) NOT NULL,"
+      " url MEDIUMTEXT NOT NULL,"
+      " chat_id VARBINARY(255) NOT NULL,"
+      " seq BIGINT UNSIGNED NOT NULL,"
+      " sender_id VARBINARY(255) NOT NULL,"
+      " preview MEDIUMBLOB NOT NULL,"
+      " count INT UNSIGNED NOT NULL,"
+      " attempts INT UNSIGNED NOT NULL,"
+      " next_attempt_at BIGINT NOT NULL,"
+      " give_up_at BIGINT NOT NULL,"
+      " owner VARBINARY(255) NULL,"
+      " lease_until BIGINT NOT NULL DEFAULT 0,"
+      " PRIMARY KEY (id),"
+      " KEY shard_jobs (shard, id))" +
+          options,
+  };
+}
+
+std::vector<std::vector<std::string>> push_migrations() {
+  return {push_migration_1()};
+}
+
 // One schema's bookkeeping: the table holding its version (a shard may share
 // a database with the accounts, so each schema has its own), the name of its
 // migration lock (per database), and its migrations.
@@ -174,6 +213,10 @@ Result<std::uint32_t> stored_schema_version(Connection& connection) {
 
 Result<std::uint32_t> stored_message_schema_version(Connection& connection) {
   return stored_version(connection, "message_schema_version");
+}
+
+Result<std::uint32_t> stored_push_schema_version(Connection& connection) {
+  return stored_version(connection, "push_schema_version");
 }
 
 namespace {
@@ -233,6 +276,10 @@ void migrate(const ConnectionConfig& config, const Schema& schema) {
 
 void ensure_schema(const ConnectionConfig& config) {
   migrate(config, Schema{"schema_version", "parley_schema.", kSchemaVersion, migrations()});
+}
+
+void ensure_push_schema(const ConnectionConfig& config) {
+  migrate(config, Schema{"push_schema_version", "parley_push_schema.", kPushSchemaVersion, push_migrations()});
 }
 
 void ensure_message_schema(const ConnectionConfig& config) {

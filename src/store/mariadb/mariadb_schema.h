@@ -18,6 +18,7 @@ namespace parley::mariadb {
 // schema, and the schema of each message shard (mariadb_schema.cc).
 constexpr std::uint32_t kSchemaVersion = 1;
 constexpr std::uint32_t kMessageSchemaVersion = 1;
+constexpr std::uint32_t kPushSchemaVersion = 1;
 
 // True for a database name Parley accepts: 1 to 64 of [A-Za-z0-9_]. The
 // name is an identifier in DDL (it cannot be a bound parameter), so nothing
@@ -36,9 +37,16 @@ void ensure_schema(const ConnectionConfig& config);
 // accounts database.
 void ensure_message_schema(const ConnectionConfig& config);
 
+// Creates the database `config.database` if missing and brings its push job
+// schema (push_plans, push_jobs on InnoDB) to kPushSchemaVersion. Same
+// guarantees and failures as ensure_schema; its version is kept apart
+// (push_schema_version).
+void ensure_push_schema(const ConnectionConfig& config);
+
 // The schema version stored in `connection`'s database (0 before the first
 // migration). For tests and `parleyd migrate`.
 Result<std::uint32_t> stored_schema_version(Connection& connection);
 Result<std::uint32_t> stored_message_schema_version(Connection& connection);
+Result<std::uint32_t> stored_push_schema_version(Connection& connection);
 
 }  // namespace parley::mariadb

@@ -6,31 +6,18 @@
 
 #include "store/mariadb/connection_pool.h"
 #include "store/mariadb/mariadb_schema.h"
+#include "store/mariadb/pooled_calls.h"
 
 namespace parley {
 
 using mariadb::Connection;
+using mariadb::in_transaction;
 using mariadb::Row;
 
 namespace {
 
-constexpr int kDeadlockRetries = 3;
-
 Error undecodable(const char* table) {
   return make_error(ErrorCode::internal, std::string("mariadb: a row of ") + table + " does not decode");
-}
-
-// Runs `body` in one transaction on `c`: committed when it succeeds, rolled
-// back when it fails (the connection is discarded if even that fails).
-template <typename Body>
-Status in_transaction(Connection& c, Body&& body) {
-  if (auto begun = c.run("START TRANSACTION"); !begun) return begun;
-  Status status = body();
-  if (!status) {
-    if (!c.broken()) (void)c.run("ROLLBACK");
-    return status;
-  }
-  return c.run("COMMIT");
 }
 
 Result<std::optional<User>> one_user(Result<std::vector<Row>> rows) {
@@ -89,31 +76,12 @@ std::size_t MariaDbStore::open_connections() const {
 
 template <typename T, typename Op>
 Result<T> MariaDbStore::read(Op&& op) {
-  for (int attempt = 0;; ++attempt) {
-    auto lease = pool_->acquire();
-    if (!lease) return lease.error();
-    Result<T> result = op(**lease);
-    if (result.ok() || attempt > 0 || lease->fresh() || !(*lease)->broken()) return result;
-  }
+  return mariadb::pooled_read<T>(*pool_, std::forward<Op>(op));
 }
 
 template <typename T, typename Op>
 Result<T> MariaDbStore::write(Op&& op) {
-  int deadlocks = 0;
-  bool retried_lost = false;
-  for (;;) {
-    auto lease = pool_->acquire();
-    if (!lease) return lease.error();
-    Connection& c = **lease;
-    Result<T> result = op(c);
-    if (result.ok()) return result;
-    if (c.deadlocked() && ++deadlocks <= kDeadlockRetries) continue;
-    if (c.lost_before_sending() && !lease->fresh() && !retried_lost) {
-      retried_lost = true;
-      continue;
-    }
-    return result;
-  }
+  return mariadb::pooled_write<T>(*pool_, std::forward<Op>(op));
 }
 
 // ---- AccountStore -------------------------------------------------------------
