@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 namespace parley {
 
@@ -108,9 +109,14 @@ void PushDispatcher::claim_and_send(std::vector<std::uint64_t> ids) {
       for (auto id : ids) reschedule_locked(id, now + config_.push_retry_initial_ms);
       return;
     }
+    std::set<std::uint64_t> unanswered(ids.begin(), ids.end());
     for (const PushClaim& claim : *claims) {
+      if (unanswered.erase(claim.id) == 0) continue;  // not asked, or answered twice
       auto it = jobs_.find(claim.id);
-      if (it == jobs_.end()) continue;
+      if (it == jobs_.end()) {
+        --in_flight_;
+        continue;
+      }
       switch (claim.state) {
         case PushClaimState::claimed:
           if (claim.job.give_up_at < now) {
@@ -134,6 +140,9 @@ void PushDispatcher::claim_and_send(std::vector<std::uint64_t> ids) {
           break;
       }
     }
+    // A store that left an id unanswered must not leave it in flight forever.
+    in_flight_ -= unanswered.size();
+    for (auto id : unanswered) reschedule_locked(id, now + config_.push_retry_initial_ms);
   }
   for (auto id : given_up) (void)store_.delete_push_job(id);
   for (PushJob& job : to_send) {

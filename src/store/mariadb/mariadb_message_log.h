@@ -29,7 +29,7 @@ class MariaDbMessageLog final : public MessageLog {
   // sequencer's committed_head() know each shard's.
   Result<LogOffset> last_offset() override;
   // The head of one shard: the last offset committed on it.
-  Result<LogOffset> shard_head(ShardId shard);
+  Result<LogOffset> shard_head(ShardId shard) override;
   Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                        const std::string& client_msg_id) override;
   Status append(const std::vector<Message>& batch) override;
