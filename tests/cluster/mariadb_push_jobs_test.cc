@@ -11,6 +11,7 @@
 #include "core/core.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_credentials.h"
+#include "fakes/fake_push_placement.h"
 #include "fakes/recording_event_sink.h"
 #include "fakes/recording_push_sender.h"
 #include "poll_until.h"
@@ -83,26 +84,6 @@ TEST(MariaDbPushJobs, EachShardHasItsOwnMarkerJobsAndIdsThatNeverCollide) {
   EXPECT_EQ(store->put_planned_push_jobs(none, 70'000, std::nullopt, 1).error().code, ErrorCode::invalid_request);
 }
 
-// The shards a test gives a node, changeable while it runs.
-class TestPlacement final : public PushPlacement {
- public:
-  TestPlacement(std::string id, std::vector<ShardId> owned) : id_(std::move(id)), owned_(std::move(owned)) {}
-  std::string node_id() const override { return id_; }
-  std::vector<ShardId> owned_push_shards() const override {
-    std::lock_guard lock(mutex_);
-    return owned_;
-  }
-  void set(std::vector<ShardId> owned) {
-    std::lock_guard lock(mutex_);
-    owned_ = std::move(owned);
-  }
-
- private:
-  const std::string id_;
-  mutable std::mutex mutex_;
-  std::vector<ShardId> owned_;
-};
-
 // Users, chats and the message log of the cluster (in memory here: the push
 // job store is what is under test), and a Core whose own planner owns no
 // shard, to send messages.
@@ -124,7 +105,7 @@ class PushNodesOnMariaDb : public ::testing::Test {
     }
     std::unique_ptr<MariaDbPushJobStore> store;  // its own connections, as on another machine
     RecordingPushSender sender;
-    TestPlacement placement;
+    FakePushPlacement placement;
     PushDispatcher dispatcher;
     PushPlanner planner;
   };
@@ -180,7 +161,7 @@ class PushNodesOnMariaDb : public ::testing::Test {
   FakeClock clock;
   RecordingEventSink sink;
   RecordingPushSender push_sender;
-  TestPlacement nobody{"path", {}};
+  FakePushPlacement nobody{"path", {}};
   std::unique_ptr<Core> core;
 };
 

@@ -9,31 +9,12 @@
 
 #include "cluster/hash_ring.h"
 #include "core/push_placement.h"
+#include "fakes/fake_push_placement.h"
 #include "unit/core_fixture.h"
 #include "unit/held_call.h"
 
 namespace parley::testing {
 namespace {
-
-// The shards a test gives a node, changeable while it runs.
-class TestPlacement final : public PushPlacement {
- public:
-  TestPlacement(std::string id, std::vector<ShardId> owned) : id_(std::move(id)), owned_(std::move(owned)) {}
-  std::string node_id() const override { return id_; }
-  std::vector<ShardId> owned_push_shards() const override {
-    std::lock_guard lock(mutex_);
-    return owned_;
-  }
-  void set(std::vector<ShardId> owned) {
-    std::lock_guard lock(mutex_);
-    owned_ = std::move(owned);
-  }
-
- private:
-  const std::string id_;
-  mutable std::mutex mutex_;
-  std::vector<ShardId> owned_;
-};
 
 class PushNodesTest : public CoreTest {
  protected:
@@ -52,7 +33,7 @@ class PushNodesTest : public CoreTest {
       dispatcher.stop();
     }
     RecordingPushSender sender;
-    TestPlacement placement;
+    FakePushPlacement placement;
     PushDispatcher dispatcher;
     PushPlanner planner;
   };
@@ -91,7 +72,7 @@ class PushNodesTest : public CoreTest {
     return total;
   }
 
-  TestPlacement nobody{"path", {}};
+  FakePushPlacement nobody{"path", {}};
   UserId ann, bob;
   ChatId chat;
   AuthContext wa, phone;
