@@ -49,13 +49,42 @@ json::object LiveLink::open() {
   }
 }
 
+ServerAddress LiveLink::target() {
+  if (auto moved = std::exchange(moved_to_, std::nullopt)) return *moved;
+  std::vector<ServerAddress> candidates{config_.server};
+  candidates.insert(candidates.end(), known_nodes_.begin(), known_nodes_.end());
+  for (const auto& server : candidates) {
+    try {
+      client::HttpClient http(server.host, server.port, Ms(3000));
+      auto route = http.request("GET", "/v1/route", std::nullopt, config_.token);
+      if (route.status != 200 || !route.json.is_object()) continue;
+      const auto& body = route.json.as_object();
+      if (!body.contains("cluster") || !body.at("cluster").is_bool() || !body.at("cluster").as_bool()) {
+        return config_.server;  // a single node: everyone's home
+      }
+      known_nodes_.clear();
+      if (const auto* nodes = body.if_contains("nodes"); nodes && nodes->is_array()) {
+        for (const auto& url : nodes->as_array()) {
+          if (!url.is_string()) continue;
+          if (auto node = ServerAddress::parse(std::string(url.as_string()))) known_nodes_.push_back(*node);
+        }
+      }
+      if (auto home = ServerAddress::parse(client::str_field(body, "url"))) return *home;
+    } catch (const std::exception&) {
+      // This one is down: ask the next.
+    }
+  }
+  return config_.server;
+}
+
 json::object LiveLink::attempt() {
   client::WsOptions options;
   options.connect_timeout = Ms(5000);
   options.keep_history = false;  // a watch may run for days
   std::unique_ptr<client::WsConnection> ws;
+  const ServerAddress server = target();
   try {
-    ws = client::WsConnection::connect(config_.server.host, config_.server.port, options);
+    ws = client::WsConnection::connect(server.host, server.port, options);
   } catch (const client::WsError& e) {
     throw LinkDown(e.what());
   }
@@ -108,6 +137,15 @@ LiveEvent LiveLink::next(Ms timeout) {
     if (!frame->is_object()) return {};
     json::object& o = frame->as_object();
     if (client::str_field(o, "type") == "presence" && client::str_field(o, "user_id") == config_.user_id) return {};
+    if (client::str_field(o, "type") == "move") {
+      // The node is leaving the cluster and has spread its devices' moves
+      // over time already: go at once, with the same cursor.
+      moved_to_ = ServerAddress::parse(client::str_field(o, "url"));
+      ws_->close();
+      ws_.reset();
+      retry_at_ = Clock::now();
+      return {LiveEvent::Kind::lost, {}, "the server is leaving the cluster; moving to " + client::str_field(o, "url")};
+    }
     return {LiveEvent::Kind::frame, std::move(o), {}};
   }
   if (!ws_->is_open()) {

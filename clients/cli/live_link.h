@@ -4,6 +4,10 @@
 // heartbeats at the interval from `welcome`, notices a dead link, and
 // reconnects with exponential backoff and equal jitter.
 //
+// In a cluster it connects to the user's home node: before every connection
+// it asks GET /v1/route (of the configured server, else of any node it has
+// heard of), and it follows a `move` frame of a node that is leaving.
+//
 // A dead link is one silent for two heartbeat intervals that then does not
 // answer a probe (a `presence_subscribe` for the caller itself, which the
 // server answers at once) within two more. The answers to that probe, and any
@@ -18,6 +22,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <vector>
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -77,11 +82,15 @@ class LiveLink {
  private:
   // Connect + hello; throws LinkDown (defined in the .cc) or CliError (4401).
   boost::json::object attempt();
+  // Where to connect now: the home node from /v1/route, else the configured server.
+  ServerAddress target();
   LiveEvent down(const std::string& why);
 
   LiveLinkConfig config_;
   CursorSource cursor_;
   std::unique_ptr<client::WsConnection> ws_;
+  std::vector<ServerAddress> known_nodes_;  // from the last route answer
+  std::optional<ServerAddress> moved_to_;   // a `move` frame's node, for the next connection
   Ms heartbeat_{5000};
   std::chrono::steady_clock::time_point last_heard_{};
   bool probe_sent_ = false;

@@ -1,6 +1,9 @@
 // parleyd: parses configuration, wires the adapters to the core, runs the
 // server until SIGTERM/SIGINT, then shuts down in two phases: stop input,
 // then drain (pending sends are committed and acknowledged) and exit 0.
+// Without cluster flags it is one node on its embedded RocksDB; with
+// --zookeeper, --redis, --mariadb and --node-id it is a cluster node
+// (app/cluster_node.h), and a SIGTERM first takes it out of the ring.
 
 #include <sys/resource.h>
 
@@ -16,6 +19,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/cluster_node.h"
 #include "bus/local/local_event_bus.h"
 #include "core/core.h"
 #include "crypto/sodium_credentials.h"
@@ -198,7 +202,45 @@ int run(int argc, char** argv) {
                  "write the port actually bound here once listening (useful with --listen HOST:0)");
   app.add_option("--web-root", web_root, "directory of the browser client served at /");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
+  parley::ClusterOptions cluster;
+  double zookeeper_session_s = 10;
+  double drain_s = 10;
+  app.add_option("--drain-seconds", drain_s,
+                 "cluster mode: on SIGTERM, devices are asked to move to other nodes spread over this many seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 3600.0))
+      ->group("Cluster");
+  app.add_option("--zookeeper", cluster.zookeeper, "cluster mode: ZooKeeper HOST:PORT[,HOST:PORT...]")
+      ->group("Cluster");
+  app.add_option("--zookeeper-root", cluster.zookeeper_root, "cluster mode: the cluster's ZooKeeper path")
+      ->capture_default_str()
+      ->group("Cluster");
+  app.add_option("--zookeeper-session", zookeeper_session_s,
+                 "cluster mode: seconds after which ZooKeeper drops a node that died (its devices move then)")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 600.0))
+      ->group("Cluster");
+  app.add_option("--redis", cluster.redis, "cluster mode: Redis HOST:PORT")->group("Cluster");
+  app.add_option("--mariadb", cluster.mariadb,
+                 "cluster mode: mariadb://USER:PASSWORD@HOST:PORT/DATABASE for users, devices and chats")
+      ->group("Cluster");
+  app.add_option("--mariadb-shard", cluster.mariadb_shards,
+                 "cluster mode: a message shard's mariadb:// URL, repeated in a fixed order (default: one shard in "
+                 "--mariadb's database); never reorder or change the count once messages are stored")
+      ->group("Cluster");
+  app.add_option("--node-id", cluster.node_id, "cluster mode: this node's unique name ([A-Za-z0-9._-], 1-64)")
+      ->group("Cluster");
+  app.add_option("--advertise", cluster.advertise,
+                 "cluster mode: the http(s) URL devices reach this node at (default: http://--listen)")
+      ->group("Cluster");
   CLI11_PARSE(app, argc, argv);
+  cluster.zookeeper_session = std::chrono::milliseconds(std::llround(zookeeper_session_s * 1000));
+  cluster.data_dir = data_dir;
+  auto cluster_mode = parley::cluster_mode_requested(cluster);
+  if (!cluster_mode) {
+    std::cerr << cluster_mode.error().message << "\n";
+    return 2;
+  }
 
   spdlog::set_default_logger(spdlog::stderr_color_mt("parleyd"));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
@@ -230,27 +272,57 @@ int run(int argc, char** argv) {
   try {
     raise_open_file_limit();
     std::filesystem::create_directories(data_dir);
-    auto store = parley::RocksStore::open(data_dir);
-    server_config.store_stats = [&store] { return store->stats(); };
+    std::unique_ptr<parley::RocksStore> store;
+    std::unique_ptr<parley::ClusterNode> node;
+    std::unique_ptr<parley::LocalEventBus> local_bus;
+    if (*cluster_mode) {
+      node = parley::ClusterNode::open(cluster);
+    } else {
+      store = parley::RocksStore::open(data_dir);
+      server_config.store_stats = [&store] { return store->stats(); };
+      local_bus = std::make_unique<parley::LocalEventBus>();
+    }
+    parley::DeviceBus& bus = node ? node->bus() : *local_bus;
     parley::SodiumCredentials credentials;
     SystemClock clock;
-    parley::LocalEventBus bus;
     parley::WebhookPushSender push_sender(server_config.push_allow);
     parley::Core core(core_config,
-                      parley::CorePorts{*store, *store, *store, *store, credentials, clock, bus, push_sender});
+                      node ? parley::CorePorts{node->accounts(), node->chats(), node->messages(), node->push_jobs(),
+                                               credentials, clock, bus, push_sender, &node->sequencer()}
+                           : parley::CorePorts{*store, *store, *store, *store, credentials, clock, bus, push_sender});
+    if (node) {
+      server_config.dependencies = [&node] { return node->dependencies(); };
+      server_config.home_of = [&node](const parley::UserId& user) { return node->home_of(user); };
+      server_config.ring = [&node] { return node->ring(); };
+      server_config.node_id = cluster.node_id;
+      server_config.committed_head = [&node] { return node->fresh_committed_head(); };
+      node->start(core);
+    }
     parley::Server server(server_config, core, bus);
     server.listen();
     push_sender.start();
     core.start();
+    if (node) {
+      if (cluster.advertise.empty() && (server_config.host == "0.0.0.0" || server_config.host == "::")) {
+        throw std::runtime_error("--listen on every address: give --advertise, the URL devices reach this node at");
+      }
+      const bool v6 = server_config.host.find(':') != std::string::npos;
+      node->join("http://" + (v6 ? "[" + server_config.host + "]" : server_config.host) + ":" +
+                 std::to_string(server.port()));
+    }
 
     boost::asio::signal_set signals(server.io_context(), SIGINT, SIGTERM);
     std::thread drain;
     signals.async_wait([&](const boost::system::error_code& ec, int signal) {
       if (ec) return;
       spdlog::info("signal {}: stopping", signal);
-      server.stop_accepting();
       // Draining blocks until the last batch is durable: not on an I/O thread.
       drain = std::thread([&] {
+        // Out of the ring first, so that routes stop naming this node; then
+        // its devices move, spread out, and nothing they sent is lost.
+        if (node && !node->leave()) spdlog::warn("ZooKeeper did not confirm that this node left the ring");
+        server.stop_accepting();
+        if (node) node->move_devices(std::chrono::milliseconds(std::llround(drain_s * 1000)));
         core.pipeline.stop();
         server.stop(std::chrono::milliseconds(300));
       });
@@ -262,6 +334,7 @@ int run(int argc, char** argv) {
     if (drain.joinable()) drain.join();
     core.stop();
     push_sender.stop();
+    if (node) node->stop();
     spdlog::info("stopped");
   } catch (const std::exception& e) {
     spdlog::error("cannot start: {}", e.what());

@@ -5,9 +5,11 @@
 // (bus/redis) carries events between cluster nodes. Net depends on this
 // interface only, so the wiring chooses the bus at start-up.
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/ports.h"
 
@@ -35,6 +37,9 @@ class DeviceConnection {
   virtual void push(const OutboundFrame& frame) = 0;
   // Ends the connection (its device logged out). Any thread.
   virtual void close_for_logout() = 0;
+  // Asks the device to reconnect to `url` (this node is leaving the
+  // cluster); the device closes the connection itself. Any thread.
+  virtual void ask_to_move(const std::string& url) = 0;
 };
 
 // Encodes an event once for all of its recipients.
@@ -52,6 +57,14 @@ class DeviceBus : public EventSink {
   virtual void close_device(const UserId& user, const DeviceId& device) = 0;
   // Connections attached to this process.
   virtual std::size_t connection_count() const = 0;
+  // A snapshot of them (a draining node asks each to move).
+  virtual std::vector<std::shared_ptr<DeviceConnection>> connections() const = 0;
+  // Blocks until every event for `user` published from now on reaches the
+  // connections attached here, at most `timeout`; false when that could not
+  // be promised in time. A resume reads the committed head only after this,
+  // so that whatever is not in its replay arrives live. A bus within one
+  // process is live at attach.
+  virtual bool wait_until_live(const UserId& /*user*/, std::chrono::milliseconds /*timeout*/) { return true; }
 };
 
 }  // namespace parley

@@ -22,8 +22,9 @@ Status validate_email(const std::string& email) {
 
 }  // namespace
 
-Accounts::Accounts(AccountStore& store, Credentials& credentials, Clock& clock, const CoreConfig& config)
-    : store_(store), credentials_(credentials), clock_(clock), config_(config) {}
+Accounts::Accounts(AccountStore& store, Credentials& credentials, Clock& clock, const CoreConfig& config,
+                   EventSink* changes)
+    : store_(store), credentials_(credentials), clock_(clock), config_(config), changes_(changes) {}
 
 Accounts::CacheShard& Accounts::shard(const UserId& id) {
   return shards_[std::hash<UserId>{}(id) % shards_.size()];
@@ -90,7 +91,7 @@ Status Accounts::logout(const AuthContext& who) {
   device->token_digest.clear();
   device->push.reset();
   if (auto ok = store_.put_device(*device); !ok) return ok;
-  forget_push_targets(who.user_id);
+  devices_changed(who.user_id);
   return Ok{};
 }
 
@@ -133,7 +134,7 @@ Status Accounts::set_push(const AuthContext& who, const PushRegistration& regist
   if (!device || device->user_id != who.user_id) return make_error(ErrorCode::unauthorized, "unknown device");
   device->push = registration;
   if (auto ok = store_.put_device(*device); !ok) return ok;
-  forget_push_targets(who.user_id);
+  devices_changed(who.user_id);
   return Ok{};
 }
 
@@ -144,7 +145,7 @@ Status Accounts::clear_push(const AuthContext& who) {
   if (!device || device->user_id != who.user_id) return make_error(ErrorCode::unauthorized, "unknown device");
   device->push.reset();
   if (auto ok = store_.put_device(*device); !ok) return ok;
-  forget_push_targets(who.user_id);
+  devices_changed(who.user_id);
   return Ok{};
 }
 
@@ -166,6 +167,11 @@ Result<std::shared_ptr<const std::vector<PushTarget>>> Accounts::push_targets(co
   // Cache only if no registration changed while we read the store.
   if (s.push_generation == generation) s.push_targets[user] = targets;
   return std::shared_ptr<const std::vector<PushTarget>>(std::move(targets));
+}
+
+void Accounts::devices_changed(const UserId& id) {
+  forget_push_targets(id);
+  if (changes_) changes_->user_changed(id);
 }
 
 void Accounts::forget_push_targets(const UserId& id) {

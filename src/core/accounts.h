@@ -37,7 +37,10 @@ struct PushTarget {
 
 class Accounts {
  public:
-  Accounts(AccountStore& store, Credentials& credentials, Clock& clock, const CoreConfig& config);
+  // `changes`, if set, hears of every device change made here (other
+  // processes drop their cached push targets).
+  Accounts(AccountStore& store, Credentials& credentials, Clock& clock, const CoreConfig& config,
+           EventSink* changes = nullptr);
 
   Result<UserId> signup(const std::string& email, const std::string& password, const std::string& display_name);
   Result<LoginResult> login(const std::string& email, const std::string& password, const std::string& device_name);
@@ -56,6 +59,8 @@ class Accounts {
   // Devices of the user that registered for push. Cached; hot on the
   // fan-out path for offline recipients.
   Result<std::shared_ptr<const std::vector<PushTarget>>> push_targets(const UserId& user);
+  // Another process changed the user's devices: drop what is cached.
+  void devices_changed_elsewhere(const UserId& user) { forget_push_targets(user); }
 
  private:
   struct CacheShard {
@@ -66,11 +71,14 @@ class Accounts {
   };
   CacheShard& shard(const UserId& id);
   void forget_push_targets(const UserId& id);
+  // A device of the user changed here: forget, and tell other processes.
+  void devices_changed(const UserId& id);
 
   AccountStore& store_;
   Credentials& credentials_;
   Clock& clock_;
   const CoreConfig& config_;
+  EventSink* changes_;
   std::string dummy_hash_;  // verified against on unknown e-mails so timing reveals nothing
   std::once_flag dummy_hash_once_;
   std::array<CacheShard, 16> shards_;

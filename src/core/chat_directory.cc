@@ -65,6 +65,7 @@ Status ChatDirectory::persist(const ChatPtr& chat) {
   // A writer (holding the turn) read the chat through the cache, so `before`
   // is the version this one replaces.
   members_.changed(before.get(), *chat);
+  sink_.chat_changed(chat->id);
   return Ok{};
 }
 

@@ -19,7 +19,7 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
       local_sequencer_(local_sequencer_for(p)),
       local_presence_(local_presence_for(p, cfg)),
       push_placement_(p.push_placement ? *p.push_placement : single_node_placement_),
-      accounts(p.accounts, p.credentials, p.clock, config),
+      accounts(p.accounts, p.credentials, p.clock, config, &p.sink),
       chats(p.chats, p.messages, accounts, p.credentials, p.sink, p.clock, config),
       push(p.push_jobs, p.push_sender, p.clock, config, push_placement_.node_id()),
       push_planner(p.messages, p.push_jobs, push_placement_, chats, accounts, p.sink, push, config),

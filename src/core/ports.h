@@ -284,6 +284,11 @@ class EventSink {
   // carries messages between nodes uses it to order them and to notice ones
   // it lost; an in-process bus needs nothing.
   virtual void batch_committed(ShardId /*shard*/, LogOffset /*first*/, LogOffset /*last*/) {}
+  // A chat's members, or a user's devices, were changed by this process:
+  // other processes that cache them must reload them. A single process
+  // needs nothing.
+  virtual void chat_changed(const ChatId& /*chat*/) {}
+  virtual void user_changed(const UserId& /*user*/) {}
 };
 
 // ---- Presence ----------------------------------------------------------------

@@ -98,6 +98,7 @@ void RestApi::add_routes() {
   add("POST", "/v1/login", {false, &RestApi::login});
   add("POST", "/v1/logout", {true, &RestApi::logout});
   add("GET", "/v1/me", {true, &RestApi::me});
+  add("GET", "/v1/route", {true, &RestApi::route});
   add("GET", "/v1/users", {true, &RestApi::find_user});
   add("GET", "/v1/presence", {true, &RestApi::presence});
   add("PUT", "/v1/devices/current/push", {true, &RestApi::set_push});
@@ -176,8 +177,37 @@ Response RestApi::run_on_pool(const Endpoint& endpoint, const Request& req, cons
   return (this->*endpoint.run)(Call{req, &*who, path, query, client});
 }
 
+// A load balancer takes a node out while any of its engines is down: 503.
 Response RestApi::healthz(const Call& call) {
-  return rest::json_reply(call.req, http::status::ok, {{"status", "ok"}});
+  if (!ctx_.config.dependencies) return rest::json_reply(call.req, http::status::ok, {{"status", "ok"}});
+  bool all_ok = true;
+  json::object dependencies;
+  for (const auto& dependency : ctx_.config.dependencies()) {
+    all_ok = all_ok && dependency.ok;
+    dependencies[dependency.name] = {{"ok", dependency.ok}, {"detail", dependency.detail}};
+  }
+  json::array ring;
+  if (ctx_.config.ring) {
+    for (const auto& id : ctx_.config.ring()) ring.emplace_back(id);
+  }
+  return rest::json_reply(call.req, all_ok ? http::status::ok : http::status::service_unavailable,
+                          {{"status", all_ok ? "ok" : "degraded"},
+                           {"node_id", ctx_.config.node_id},
+                           {"ring", std::move(ring)},
+                           {"dependencies", std::move(dependencies)}});
+}
+
+// Where the caller's devices belong. A single node is everyone's home.
+Response RestApi::route(const Call& call) {
+  if (!ctx_.config.home_of) return rest::json_reply(call.req, http::status::ok, {{"cluster", false}});
+  auto home = ctx_.config.home_of(call.who->user_id);
+  if (!home) {
+    return rest::error_reply(call.req, make_error(ErrorCode::unavailable, "no node of the cluster is known alive"));
+  }
+  json::array nodes;
+  for (const auto& url : home->node_urls) nodes.emplace_back(url);
+  return rest::json_reply(call.req, http::status::ok,
+                          {{"cluster", true}, {"node_id", home->node_id}, {"url", home->url}, {"nodes", std::move(nodes)}});
 }
 
 Response RestApi::stats(const Call& call) {

@@ -73,6 +73,7 @@ class RestApi {
 
   // Accounts and devices (rest_api.cc).
   Response healthz(const Call& call);
+  Response route(const Call& call);
   Response stats(const Call& call);
   Response signup(const Call& call);
   Response login(const Call& call);

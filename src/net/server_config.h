@@ -4,14 +4,32 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "core/login_throttle.h"
+#include "core/model.h"
+#include "core/result.h"
 #include "inet/ip_network.h"
 
 namespace parley {
+
+// One engine a cluster node depends on, as /healthz reports it.
+struct DependencyHealth {
+  std::string name;
+  bool ok = false;
+  std::string detail;  // why not, or what it is connected to
+};
+
+// Where a user's devices belong: a node of the cluster's ring, and the URLs
+// of every node (a client asks another one for a route when its home dies).
+struct HomeNode {
+  std::string node_id;
+  std::string url;
+  std::vector<std::string> node_urls;
+};
 
 struct ServerConfig {
   std::string host = "127.0.0.1";
@@ -55,6 +73,17 @@ struct ServerConfig {
   // What the store reports, by name: bytes it holds in memory, how often it
   // healed itself; may be empty.
   std::function<std::vector<std::pair<std::string, std::uint64_t>>()> store_stats;
+
+  // Set in cluster mode only. Each node's engines, for /healthz, and the
+  // node ids of the ring as this node sees it.
+  std::function<std::vector<DependencyHealth>()> dependencies;
+  std::function<std::vector<std::string>()> ring;
+  std::string node_id;
+  // The user's home node on the ring; nullopt while the ring is empty.
+  std::function<std::optional<HomeNode>(const UserId&)> home_of;
+  // The committed head a resume starts from, read fresh (a cluster's other
+  // nodes commit too); unset: the core's own.
+  std::function<Result<LogPosition>()> committed_head;
 };
 
 }  // namespace parley

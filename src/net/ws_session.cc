@@ -23,6 +23,9 @@ namespace {
 constexpr std::uint16_t kCloseUnauthorized = 4401;
 constexpr auto kClosePolicy = static_cast<std::uint16_t>(websocket::close_code::policy_error);
 constexpr auto kCloseInternal = static_cast<std::uint16_t>(websocket::close_code::internal_error);
+// How long a hello waits for the bus to promise live delivery (a cluster's
+// Redis subscription) before the device is told to come back.
+constexpr std::chrono::seconds kLiveTimeout{5};
 // A peer that does not answer our close frame is dropped after this.
 constexpr std::chrono::seconds kCloseGrace{5};
 // Read buffers above this are released once a frame has been handled, so an
@@ -58,6 +61,11 @@ void WsSession::push(const OutboundFrame& frame) {
 
 void WsSession::close_for_logout() {
   asio::post(ws_.get_executor(), [self = shared_from_this()] { self->close_with(kCloseUnauthorized, "logged out"); });
+}
+
+void WsSession::ask_to_move(const std::string& url) {
+  asio::post(ws_.get_executor(),
+             [self = shared_from_this(), frame = protocol::encode_move(url)]() mutable { self->send_text(std::move(frame)); });
 }
 
 asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
@@ -128,7 +136,7 @@ asio::awaitable<void> WsSession::read_loop() {
       continue;
     }
     if (state_ == State::awaiting_hello) {
-      if (!handle_hello(text)) continue;
+      if (!co_await handle_hello(text)) continue;
       if (resume_)
         asio::co_spawn(
             ws_.get_executor(), [self = shared_from_this()] { return self->replay(); }, asio::detached);
@@ -138,39 +146,53 @@ asio::awaitable<void> WsSession::read_loop() {
   }
 }
 
-bool WsSession::handle_hello(const std::string& text) {
+// The store (and, in a cluster, Redis) is asked on the blocking pool: a hello
+// may wait for a token lookup, the user's chats and the bus's subscription,
+// and an I/O thread must never wait.
+asio::awaitable<bool> WsSession::handle_hello(const std::string& text) {
   auto parsed = protocol::parse_client_frame(text);
   auto* hello = parsed.frame ? std::get_if<protocol::HelloFrame>(&*parsed.frame) : nullptr;
   if (!hello) {
     close_with(kCloseUnauthorized, "the first frame must be hello");
-    return false;
+    co_return false;
   }
-  auto who = ctx_.core.accounts.authenticate(hello->token);
+  auto authenticate = [this, token = std::move(hello->token)] { return ctx_.core.accounts.authenticate(token); };
+  auto who = co_await off_strand<Result<AuthContext>>(authenticate);
+  if (state_ != State::awaiting_hello) co_return false;  // the hello deadline passed meanwhile
   if (!who) {
     if (who.error().code == ErrorCode::unauthorized) {
       close_with(kCloseUnauthorized, "invalid token");
     } else {
       close_with(kCloseInternal, "server error; retry");
     }
-    return false;
+    co_return false;
   }
   who_ = *who;
-  state_ = State::syncing;
+  state_ = State::syncing;  // from here on, frames from the bus are held for the resume
   // The hello deadline is met: the watchdog sleeps until something is pending.
   watchdog_armed_ = false;
   watchdog_.expires_at(asio::steady_timer::time_point::max());
-  // Attach before the resume reads the committed head: see ResumeReader.
-  ctx_.bus.attach(shared_from_this());
-  attached_ = true;
-  ctx_.core.presence.heartbeat(who_);
-  // Without a cursor the device wants live frames only: its resume is empty.
-  auto reader = ResumeReader::open(
-      ctx_.core.conversations, who_.user_id, hello->cursor, [this] { return ctx_.core.pipeline.committed_position(); },
-      ResumeLimits{ctx_.config.resume_page, ctx_.config.resume_budget});
+  auto attach_and_open = [this, self = shared_from_this(), cursor = hello->cursor] {
+    // Attach before the resume reads the committed head: see ResumeReader.
+    ctx_.bus.attach(self);
+    ctx_.core.presence.heartbeat(who_);
+    if (!ctx_.bus.wait_until_live(who_.user_id, kLiveTimeout)) {
+      return Result<ResumeReader>(make_error(ErrorCode::unavailable, "live delivery is not available"));
+    }
+    Result<LogPosition> head =
+        ctx_.config.committed_head ? ctx_.config.committed_head() : ctx_.core.pipeline.committed_position();
+    if (!head) return Result<ResumeReader>(head.error());
+    // Without a cursor the device wants live frames only: its resume is empty.
+    return ResumeReader::open(ctx_.core.conversations, who_.user_id, cursor, [&head] { return *head; },
+                              ResumeLimits{ctx_.config.resume_page, ctx_.config.resume_budget});
+  };
+  auto reader = co_await off_strand<Result<ResumeReader>>(attach_and_open);
+  attached_ = true;  // finish() detaches
+  if (state_ == State::closing) co_return false;
   if (!reader) {
     spdlog::error("resume of device {} failed: {}", who_.device_id, reader.error().message);
     close_with(kCloseInternal, "try again");
-    return false;
+    co_return false;
   }
   synced_up_to_ = reader->head();
   position_ = reader->start();
@@ -182,39 +204,40 @@ bool WsSession::handle_hello(const std::string& text) {
     go_live();
   }
   spdlog::debug("device {} of user {} connected", who_.device_id, who_.user_id);
-  return true;
+  co_return true;
 }
 
-// Store reads run on the blocking pool; only the replay touches the reader,
-// so it may do so from there. The coroutine resumes on this session's strand
-// (posted there explicitly: the pool thread must not run session code).
-asio::awaitable<std::optional<Result<std::vector<Message>>>> WsSession::read_page_off_strand() {
-  using Page = std::optional<Result<std::vector<Message>>>;
-  return asio::async_initiate<decltype(use_awaitable), void(Page)>(
-      [this](auto handler) {
-        asio::post(ctx_.blocking,
-                   [handler = std::move(handler), reader = resume_, strand = ws_.get_executor()]() mutable {
-                     Page page = reader->next_page();
-                     asio::post(strand, [handler = std::move(handler), page = std::move(page)]() mutable {
-                       std::move(handler)(std::move(page));
-                     });
-                   });
+// The coroutine resumes on this session's strand (posted there explicitly:
+// the pool thread must not run session code).
+template <typename T, typename Work>
+asio::awaitable<T> WsSession::off_strand(Work& work) {
+  auto result = co_await asio::async_initiate<decltype(use_awaitable), void(std::optional<T>)>(
+      [this, &work](auto handler) {
+        asio::post(ctx_.blocking, [handler = std::move(handler), &work, strand = ws_.get_executor()]() mutable {
+          std::optional<T> done(work());
+          asio::post(strand, [handler = std::move(handler), done = std::move(done)]() mutable {
+            std::move(handler)(std::move(done));
+          });
+        });
       },
       use_awaitable);
+  co_return std::move(*result);
 }
 
 asio::awaitable<void> WsSession::replay() {
   auto self = shared_from_this();
   const std::size_t page_frames = std::max<std::size_t>(ctx_.config.resume_page, 2);
   while (state_ == State::syncing && !resume_->done()) {
-    auto page = co_await read_page_off_strand();
+    // Only the replay touches the reader, so a pool thread may use it.
+    auto next_page = [reader = resume_] { return reader->next_page(); };
+    auto page = co_await off_strand<Result<std::vector<Message>>>(next_page);
     if (state_ != State::syncing) co_return;
-    if (!*page) {
-      spdlog::error("resume of device {} failed: {}", who_.device_id, page->error().message);
+    if (!page) {
+      spdlog::error("resume of device {} failed: {}", who_.device_id, page.error().message);
       close_with(kCloseInternal, "try again");
       co_return;
     }
-    for (const auto& m : **page) {
+    for (const auto& m : *page) {
       position_.advance(m.shard, m.offset);
       send_text(protocol::encode_message_frame(m, position_));
     }

@@ -47,6 +47,7 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   const DeviceId& device_id() const override { return who_.device_id; }
   void push(const OutboundFrame& frame) override;
   void close_for_logout() override;
+  void ask_to_move(const std::string& url) override;
 
  private:
   enum class State { awaiting_hello, syncing, live, closing };
@@ -57,9 +58,15 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   boost::asio::awaitable<void> write_loop();
   boost::asio::awaitable<void> watchdog();
   boost::asio::awaitable<void> replay();
-  boost::asio::awaitable<std::optional<Result<std::vector<Message>>>> read_page_off_strand();
   boost::asio::awaitable<void> wait_for_queue_below(std::size_t frames);
-  bool handle_hello(const std::string& text);
+  // Runs `work` on the blocking pool and resumes on this session's strand
+  // with its result. `work` is taken by reference and must be a named
+  // variable of the caller: g++ 12 destroys a temporary that lives across a
+  // co_await twice.
+  template <typename T, typename Work>
+  boost::asio::awaitable<T> off_strand(Work& work);
+  // Authenticates, attaches and opens the resume; false when it closed the connection.
+  boost::asio::awaitable<bool> handle_hello(const std::string& text);
   void go_live();
   void handle_frame(const std::string& text);
   void handle(const protocol::ClientFrame& frame);

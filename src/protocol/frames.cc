@@ -170,6 +170,10 @@ std::string encode_synced(const LogPosition& cursor) {
   return json::serialize(json::object{{"type", "synced"}, {"cursor", encode_cursor(cursor)}});
 }
 
+std::string encode_move(const std::string& url) {
+  return json::serialize(json::object{{"type", "move"}, {"url", url}});
+}
+
 std::string encode_ack(const SendAck& ack) {
   return json::serialize(json::object{{"type", "ack"},
                                       {"client_msg_id", ack.client_msg_id},

@@ -66,6 +66,8 @@ struct WelcomeLimits {
 };
 std::string encode_welcome(const AuthContext& who, const WelcomeLimits& limits, const LogPosition& cursor);
 std::string encode_synced(const LogPosition& cursor);
+// Asks the device to reconnect to another node of the cluster: {"type":"move","url":URL}.
+std::string encode_move(const std::string& url);
 std::string encode_ack(const SendAck& ack);
 std::string encode_error_frame(const Error& error, const std::optional<std::string>& ref = std::nullopt);
 // A message frame as sent live and during resume, with the cursor that

@@ -40,8 +40,28 @@ struct RedisSubscriber::Impl final : RedisLink::Listener {
     if (it == refs.end()) return;
     if (--it->second > 0) return;
     refs.erase(it);
+    live.erase(channel);
+    waiters.erase(channel);
     to_unsubscribe.push_back(std::move(channel));
     schedule_flush();
+  }
+
+  void wait_for(std::string channel, std::function<void()> confirmed) {
+    if (live.contains(channel)) {
+      confirmed();
+    } else if (refs.contains(channel)) {
+      waiters[std::move(channel)].push_back(std::move(confirmed));
+    }
+  }
+
+  void confirm(const std::string& channel) {
+    if (!refs.contains(channel)) return;  // a late answer for a channel dropped since
+    live.insert(channel);
+    const auto it = waiters.find(channel);
+    if (it == waiters.end()) return;
+    auto callbacks = std::move(it->second);
+    waiters.erase(it);
+    for (auto& callback : callbacks) callback();
   }
 
   // Lets the calls already posted join the same command.
@@ -108,11 +128,17 @@ struct RedisSubscriber::Impl final : RedisLink::Listener {
       const std::string& channel = reply.elements[1].str;
       // A message may still arrive just after the last unsubscribe().
       if (refs.contains(channel) && on_message) on_message(channel, reply.elements[2].str);
-    } else if (kind == "subscribe" && reply.elements.size() == 3) {
+    } else if (kind == "subscribe" && reply.elements.size() == 3 &&
+               reply.elements[1].type == RedisReply::Type::string) {
+      confirm(reply.elements[1].str);
       if (awaiting.erase(reply.elements[1].str) > 0 && awaiting.empty()) resubscribed();
+    } else if (kind == "unsubscribe" && reply.elements.size() == 3 &&
+               reply.elements[1].type == RedisReply::Type::string) {
+      // Taken again meanwhile: its SUBSCRIBE follows and confirms it anew.
+      live.erase(reply.elements[1].str);
     } else if (kind == "pong") {
       ping_outstanding = false;
-    } else if (kind != "unsubscribe") {
+    } else {
       link.reset("unexpected reply in pub/sub mode: " + to_string(reply));
     }
   }
@@ -120,6 +146,7 @@ struct RedisSubscriber::Impl final : RedisLink::Listener {
   void on_link_down(const std::string&) override {
     confirmed.store(false, std::memory_order_relaxed);
     awaiting.clear();
+    live.clear();
     ping_timer.cancel();
   }
 
@@ -151,6 +178,8 @@ struct RedisSubscriber::Impl final : RedisLink::Listener {
   std::vector<std::string> to_unsubscribe;
   bool flush_scheduled = false;
   std::unordered_set<std::string> awaiting;  // channels resubscribed on connect, not yet confirmed
+  std::unordered_set<std::string> live;      // confirmed on the current connection
+  std::unordered_map<std::string, std::vector<std::function<void()>>> waiters;  // by channel not yet live
   std::atomic<bool> confirmed{false};
 };
 
@@ -179,6 +208,12 @@ void RedisSubscriber::subscribe(std::string channel) {
 
 void RedisSubscriber::unsubscribe(std::string channel) {
   impl_->io.post([impl = impl_.get(), channel = std::move(channel)]() mutable { impl->remove(std::move(channel)); });
+}
+
+void RedisSubscriber::when_confirmed(std::string channel, std::function<void()> confirmed) {
+  impl_->io.post([impl = impl_.get(), channel = std::move(channel), confirmed = std::move(confirmed)]() mutable {
+    impl->wait_for(std::move(channel), std::move(confirmed));
+  });
 }
 
 bool RedisSubscriber::connected() const {

@@ -46,6 +46,12 @@ class RedisSubscriber {
   void subscribe(std::string channel);
   // Drops one reference; the last one unsubscribes. Unknown channels are ignored.
   void unsubscribe(std::string channel);
+  // Calls `confirmed` (on the subscriber's thread) once Redis has confirmed
+  // `channel` on the current connection — at once if it has already; after a
+  // reconnection, once it is confirmed again. Takes no reference: call it
+  // after subscribe(). Dropped uncalled by stop(), or when the channel loses
+  // its last reference first.
+  void when_confirmed(std::string channel, std::function<void()> confirmed);
 
   // Connected and every channel confirmed by Redis (for /healthz). Any thread.
   bool connected() const;

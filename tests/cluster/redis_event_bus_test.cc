@@ -57,6 +57,8 @@ class RecordingConnection final : public DeviceConnection {
     frames_.push_back(frame);
   }
   void close_for_logout() override { ++closed; }
+  void ask_to_move(const std::string&) override { ++moves; }
+  std::atomic<int> moves{0};
   std::atomic<int> closed{0};
 
   // (shard, offset) of every message frame, in arrival order.

@@ -90,6 +90,7 @@ class SoakTest : public ParleyTest {
 };
 
 TEST_F(SoakTest, MixedLoadMemoryStaysBounded) {
+  PARLEY_SKIP_MEMORY_BOUND_UNDER_ASAN();
   const int seconds = soak_seconds();
   constexpr int kUsers = 12;
   std::vector<SoakUser> users(kUsers);

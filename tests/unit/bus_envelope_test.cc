@@ -62,12 +62,19 @@ TEST(BusEnvelope, EveryKindRoundTrips) {
   EXPECT_EQ(n.shard, 9u);
   EXPECT_EQ(n.first, 100u);
   EXPECT_EQ(n.last, 164u);
+
+  auto stale = decode(encode({4, StaleEnvelope{StaleRecord::user, UserId("u\0\xff", 3)}}));
+  ASSERT_TRUE(stale);
+  EXPECT_EQ(std::get<StaleEnvelope>(stale->body).what, StaleRecord::user);
+  EXPECT_EQ(std::get<StaleEnvelope>(stale->body).id, UserId("u\0\xff", 3));
+  EXPECT_FALSE(decode(encode({4, StaleEnvelope{StaleRecord::chat, ""}})));
 }
 
 TEST(BusEnvelope, EveryTruncationAndAnyTrailingByteIsRejected) {
   for (const Envelope& e :
        {Envelope{1, MessageEnvelope{binary_message(), {}}},
-        Envelope{2, FrameEnvelope{"{}", {std::nullopt, DeviceId("d")}}}, Envelope{3, NoticeEnvelope{0, 1, 1}}}) {
+        Envelope{2, FrameEnvelope{"{}", {std::nullopt, DeviceId("d")}}}, Envelope{3, NoticeEnvelope{0, 1, 1}},
+        Envelope{4, StaleEnvelope{StaleRecord::chat, "c"}}}) {
     const std::string bytes = encode(e);
     ASSERT_TRUE(decode(bytes));
     for (std::size_t size = 0; size < bytes.size(); size += (size < 200 ? 1 : 997)) {
@@ -88,6 +95,9 @@ TEST(BusEnvelope, UnknownVersionsKindsAndFlagsAreRejected) {
   std::string frame = encode({1, FrameEnvelope{"{}", {}}});
   frame.back() = 3;  // both "only" and "except"
   EXPECT_FALSE(decode(frame));
+  std::string stale = encode({1, StaleEnvelope{StaleRecord::chat, "c"}});
+  stale[10] = 3;  // neither a chat nor a user
+  EXPECT_FALSE(decode(stale));
 }
 
 TEST(BusEnvelope, ImpossibleValuesAreRejected) {

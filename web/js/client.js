@@ -8,7 +8,7 @@
 //     GET /v1/chats/{id}/messages?after=.
 
 import { Api, ApiError, describeDevice } from './api.js';
-import { Connection, Outbox } from './connection.js';
+import { Connection, Outbox, webSocketUrl } from './connection.js';
 import { utf8Length } from './ui/format.js';
 
 // parleyd's default --max-text-bytes until the server's `welcome` says otherwise.
@@ -81,6 +81,22 @@ export class Client {
     this.store.emit('notice', 'Your session has ended. Please log in again.');
   }
 
+  /** The ws URL of the user's home node when this server is part of a cluster, else null. */
+  async homeNode() {
+    const token = this.store.session?.token;
+    if (!token) return null;
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), 3000);
+    try {
+      const response = await fetch('/v1/route', { headers: { Authorization: `Bearer ${token}` }, signal: abort.signal });
+      if (!response.ok) return null;
+      const body = await response.json();
+      return body.cluster && typeof body.url === 'string' ? webSocketUrl(body.url) : null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   start() {
     const { store } = this;
     this.outbox = new Outbox(store.outboxStorage(), () => store.emit('messages'));
@@ -96,6 +112,7 @@ export class Client {
         store.emit('connection');
       },
       onUnauthorized: () => this.sessionEnded(),
+      route: () => this.homeNode(),
     });
     this.conn.start();
     this.refreshChats();

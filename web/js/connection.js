@@ -3,6 +3,10 @@
 // announces, a liveness probe, reconnection with exponential backoff and random
 // jitter, and the outbox of sends that are not yet acknowledged.
 //
+// In a cluster the socket goes to the user's home node: `route()` (GET
+// /v1/route) is asked before every connection, and a `move` frame from a node
+// that leaves the cluster is followed at once, with the same cursor.
+//
 // Delivery guarantees live in two places: the Outbox keeps every send until its
 // ack (or a message carrying its client_msg_id) arrives and resends it with the
 // same client_msg_id after each reconnect, so the server never stores it twice;
@@ -17,6 +21,11 @@ const RESEND_AFTER_MS = 10000; // an unacked send is resent (same client_msg_id)
 export function backoffDelay(attempt, { baseMs, maxMs } = BACKOFF, random = Math.random) {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 30));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+/** The WebSocket endpoint of a node given by its http(s) URL (from /v1/route or a move frame). */
+export function webSocketUrl(nodeUrl) {
+  return `${nodeUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/v1/ws`;
 }
 
 /** A client_msg_id: 128 random bits, URL-safe. Works outside secure contexts too. */
@@ -109,15 +118,17 @@ export class Connection {
    * @param {(frame: object) => void} o.onFrame   every server frame; its cursor is saved after this returns
    * @param {(c: Connection) => void} o.onStatus
    * @param {() => void} o.onUnauthorized  closed with 4401: the token is no longer valid
+   * @param {() => Promise<string|null>} [o.route]  the home node's ws URL in a cluster, null on a single node
    */
-  constructor({ url, getToken, cursor, outbox, onFrame, onStatus, onUnauthorized }) {
-    Object.assign(this, { url, getToken, cursor, outbox, onFrame, onStatus, onUnauthorized });
+  constructor({ url, getToken, cursor, outbox, onFrame, onStatus, onUnauthorized, route }) {
+    Object.assign(this, { url, getToken, cursor, outbox, onFrame, onStatus, onUnauthorized, route });
     this.status = 'stopped';
     this.ws = null;
     this.attempt = 0;
     this.retryAt = 0;
     this.retryTimer = null;
     this.tickTimer = null;
+    this.movedTo = null;
     this.helloTimer = null;
     this.heartbeatMs = 5000;
     this.userId = null;
@@ -178,12 +189,22 @@ export class Connection {
     this.onStatus?.(this);
   }
 
-  connect() {
+  async connect() {
     this.dropSocket(1000, '');
     this.setStatus('connecting');
+    let url = this.movedTo ?? this.url;
+    this.movedTo = null;
+    if (url === this.url && this.route) {
+      try {
+        url = (await this.route()) ?? this.url;
+      } catch {
+        url = this.url; // this node may be gone: its socket fails and the backoff asks again
+      }
+      if (this.status !== 'connecting' || this.ws) return; // stopped, or connected meanwhile
+    }
     let ws;
     try {
-      ws = new WebSocket(this.url);
+      ws = new WebSocket(url);
     } catch {
       this.scheduleReconnect();
       return;
@@ -211,6 +232,12 @@ export class Connection {
     }
     this.lastFrameAt = Date.now();
     this.probeSentAt = 0;
+    if (frame.type === 'move' && typeof frame.url === 'string') {
+      // The node spread its devices' moves over time already: go now.
+      this.movedTo = webSocketUrl(frame.url);
+      this.connect();
+      return;
+    }
     if (frame.type === 'welcome') {
       clearTimeout(this.helloTimer);
       this.attempt = 0;

@@ -72,6 +72,19 @@ void LocalEventBus::deliver_frame(const UserId& user, const OutboundFrame& frame
   }
 }
 
+std::vector<std::shared_ptr<DeviceConnection>> LocalEventBus::connections() const {
+  std::vector<std::shared_ptr<DeviceConnection>> out;
+  for (const auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (const auto& [user, list] : s.by_user) {
+      for (const auto& w : list) {
+        if (auto c = w.lock()) out.push_back(std::move(c));
+      }
+    }
+  }
+  return out;
+}
+
 bool LocalEventBus::has_connected_device(const UserId& user) {
   auto& s = shard(user);
   std::lock_guard lock(s.mutex);

@@ -23,6 +23,7 @@ class LocalEventBus final : public DeviceBus {
   void detach(const DeviceConnection& connection) override;
   void close_device(const UserId& user, const DeviceId& device) override;
   std::size_t connection_count() const override { return connections_.load(std::memory_order_relaxed); }
+  std::vector<std::shared_ptr<DeviceConnection>> connections() const override;
 
   void deliver(std::span<const UserId> users, const EventPtr& event,
                const std::optional<DeviceId>& except = std::nullopt) override;
@@ -37,7 +38,7 @@ class LocalEventBus final : public DeviceBus {
 
  private:
   struct Shard {
-    std::mutex mutex;
+    mutable std::mutex mutex;
     std::unordered_map<UserId, std::vector<std::weak_ptr<DeviceConnection>>> by_user;
   };
   Shard& shard(const UserId& user);

@@ -3,7 +3,7 @@
 namespace parley::bus {
 namespace {
 
-enum Kind : std::uint8_t { kMessage = 1, kFrame = 2, kNotice = 3, kCloseDevice = 4 };
+enum Kind : std::uint8_t { kMessage = 1, kFrame = 2, kNotice = 3, kCloseDevice = 4, kStale = 5 };
 enum TargetFlag : std::uint8_t { kOnly = 1, kExcept = 2 };
 
 class Writer {
@@ -115,6 +115,11 @@ std::string encode(const Envelope& envelope) {
     w.u8(kCloseDevice);
     w.u64(envelope.origin);
     w.str(c->device);
+  } else if (const auto* st = std::get_if<StaleEnvelope>(&envelope.body)) {
+    w.u8(kStale);
+    w.u64(envelope.origin);
+    w.u8(static_cast<std::uint8_t>(st->what));
+    w.str(st->id);
   } else {
     const auto& n = std::get<NoticeEnvelope>(envelope.body);
     w.u8(kNotice);
@@ -172,6 +177,18 @@ std::optional<Envelope> decode(std::string_view bytes) {
       c.device = r.str();
       if (c.device.empty()) r.fail();
       envelope.body = std::move(c);
+      break;
+    }
+    case kStale: {
+      StaleEnvelope st;
+      const std::uint8_t what = r.u8();
+      st.id = r.str();
+      if (what != static_cast<std::uint8_t>(StaleRecord::chat) && what != static_cast<std::uint8_t>(StaleRecord::user)) {
+        r.fail();
+      }
+      st.what = static_cast<StaleRecord>(what);
+      if (st.id.empty()) r.fail();
+      envelope.body = std::move(st);
       break;
     }
     default:

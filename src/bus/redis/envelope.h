@@ -10,6 +10,7 @@
 //   kind 2 frame   := text:str target          (a non-message event, encoded JSON)
 //   kind 3 notice  := shard:u32 first:u64 last:u64
 //   kind 4 close   := device:str               (the device logged out: end its connections)
+//   kind 5 stale   := what:u8 (1 chat, 2 user) id:str   (a record changed: drop cached copies)
 //   target := flags:u8 (bit 0: only `device`, bit 1: all but `device`) [device:str]
 //   str := length:u32 bytes
 // Integers are big-endian. `origin` is the publishing bus's random instance id,
@@ -53,17 +54,26 @@ struct CloseDeviceEnvelope {
   DeviceId device;
 };
 
+// A record another node changed; every node drops or reloads its cached copy.
+enum class StaleRecord : std::uint8_t { chat = 1, user = 2 };
+struct StaleEnvelope {
+  StaleRecord what = StaleRecord::chat;
+  std::string id;
+};
+
 struct Envelope {
   std::uint64_t origin = 0;
-  std::variant<MessageEnvelope, FrameEnvelope, NoticeEnvelope, CloseDeviceEnvelope> body;
+  std::variant<MessageEnvelope, FrameEnvelope, NoticeEnvelope, CloseDeviceEnvelope, StaleEnvelope> body;
 };
 
 std::string encode(const Envelope& envelope);
 // nullopt for anything that is not a well-formed envelope of this version.
 std::optional<Envelope> decode(std::string_view bytes);
 
-// Channel names: "u:" + user id bytes, "s:" + decimal shard.
+// Channel names: "u:" + user id bytes, "s:" + decimal shard, and the one
+// channel of cache invalidations every node subscribes to.
 std::string user_channel(const UserId& user);
 std::string shard_channel(ShardId shard);
+inline constexpr const char* kStaleChannel = "stale";
 
 }  // namespace parley::bus

@@ -60,7 +60,8 @@ void RedisEventBus::start() {
   started_ = true;
   client_->start();
   subscriber_->start();
-  for (ShardId shard = 0; shard < config_.shard_count; ++shard) subscriber_->subscribe(bus::shard_channel(shard));
+  for (ShardId shard = 0; shard < config_.shard_count; ++shard) subscriber_->subscribe(shard_channel(shard));
+  subscriber_->subscribe(stale_channel());
   repair_thread_ = std::thread([this] { repair_loop(); });
 }
 
@@ -75,6 +76,18 @@ void RedisEventBus::stop() {
   client_->stop();
 }
 
+std::string RedisEventBus::user_channel(const UserId& user) const {
+  return config_.channel_prefix + bus::user_channel(user);
+}
+
+std::string RedisEventBus::shard_channel(ShardId shard) const {
+  return config_.channel_prefix + bus::shard_channel(shard);
+}
+
+std::string RedisEventBus::stale_channel() const {
+  return config_.channel_prefix + bus::kStaleChannel;
+}
+
 RedisEventBus::ShardSlot* RedisEventBus::slot_of(ShardId shard) {
   return started_ && shard < shards_.size() ? shards_[shard].get() : nullptr;
 }
@@ -83,21 +96,36 @@ RedisEventBus::ShardSlot* RedisEventBus::slot_of(ShardId shard) {
 
 void RedisEventBus::attach(const std::shared_ptr<DeviceConnection>& connection) {
   local_.attach(connection);
-  subscriber_->subscribe(bus::user_channel(connection->user_id()));
+  subscriber_->subscribe(user_channel(connection->user_id()));
 }
 
 void RedisEventBus::detach(const DeviceConnection& connection) {
   local_.detach(connection);
-  subscriber_->unsubscribe(bus::user_channel(connection.user_id()));
+  subscriber_->unsubscribe(user_channel(connection.user_id()));
 }
 
 void RedisEventBus::close_device(const UserId& user, const DeviceId& device) {
   // A logout is made on one node; the device may be connected to another.
   local_.close_device(user, device);
-  publish(bus::user_channel(user), bus::encode({origin_, bus::CloseDeviceEnvelope{device}}));
+  publish(user_channel(user), bus::encode({origin_, bus::CloseDeviceEnvelope{device}}));
+}
+
+bool RedisEventBus::wait_until_live(const UserId& user, std::chrono::milliseconds timeout) {
+  auto confirmed = std::make_shared<std::promise<void>>();
+  auto future = confirmed->get_future();
+  subscriber_->when_confirmed(user_channel(user), [confirmed] { confirmed->set_value(); });
+  return future.wait_for(timeout) == std::future_status::ready;
 }
 
 // ---- Outgoing -------------------------------------------------------------------
+
+void RedisEventBus::chat_changed(const ChatId& chat) {
+  publish(stale_channel(), bus::encode({origin_, bus::StaleEnvelope{bus::StaleRecord::chat, chat}}));
+}
+
+void RedisEventBus::user_changed(const UserId& user) {
+  publish(stale_channel(), bus::encode({origin_, bus::StaleEnvelope{bus::StaleRecord::user, user}}));
+}
 
 void RedisEventBus::deliver(std::span<const UserId> users, const EventPtr& event,
                             const std::optional<DeviceId>& except) {
@@ -114,7 +142,7 @@ void RedisEventBus::deliver(std::span<const UserId> users, const EventPtr& event
     }
     if (!recipients.empty()) hold(m->message.shard, m->message, recipients);
     const std::string payload = bus::encode({origin_, bus::MessageEnvelope{m->message, target}});
-    for (const auto& user : users) publish(bus::user_channel(user), payload);
+    for (const auto& user : users) publish(user_channel(user), payload);
     return;
   }
   if (m != nullptr) {
@@ -129,7 +157,7 @@ void RedisEventBus::deliver(std::span<const UserId> users, const EventPtr& event
   OutboundFrame frame = encode_frame(*event);
   for (const auto& user : users) local_.deliver_frame(user, frame, std::nullopt, except);
   const std::string payload = bus::encode({origin_, bus::FrameEnvelope{*frame.text, {std::nullopt, except}}});
-  for (const auto& user : users) publish(bus::user_channel(user), payload);
+  for (const auto& user : users) publish(user_channel(user), payload);
 }
 
 void RedisEventBus::deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) {
@@ -138,13 +166,13 @@ void RedisEventBus::deliver_to_device(const UserId& user, const DeviceId& device
   // Only presence uses it. Messages travel by deliver(), which orders them; one
   // sent here stays on this node.
   if (std::holds_alternative<MessageEvent>(*event)) return;
-  publish(bus::user_channel(user), bus::encode({origin_, bus::FrameEnvelope{*frame.text, {device, std::nullopt}}}));
+  publish(user_channel(user), bus::encode({origin_, bus::FrameEnvelope{*frame.text, {device, std::nullopt}}}));
 }
 
 void RedisEventBus::batch_committed(ShardId shard, LogOffset first, LogOffset last) {
   if (shard >= config_.shard_count || first == 0 || last < first) return;
   notice(shard, first, last);
-  publish(bus::shard_channel(shard), bus::encode({origin_, bus::NoticeEnvelope{shard, first, last}}));
+  publish(shard_channel(shard), bus::encode({origin_, bus::NoticeEnvelope{shard, first, last}}));
 }
 
 void RedisEventBus::publish(const std::string& channel, const std::string& payload) {
@@ -168,7 +196,7 @@ std::vector<bool> RedisEventBus::connected_users(std::span<const UserId> users) 
       out[i] = true;
     } else {
       elsewhere.push_back(i);
-      channels.push_back(bus::user_channel(users[i]));
+      channels.push_back(user_channel(users[i]));
     }
   }
   if (elsewhere.empty()) return out;
@@ -204,6 +232,11 @@ void RedisEventBus::on_redis_message(std::string_view channel, std::string_view 
     return;
   }
   if (envelope->origin == origin_) return;  // ours: handled here when it was published
+  if (!channel.starts_with(config_.channel_prefix)) {
+    malformed_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  channel.remove_prefix(config_.channel_prefix.size());
   if (channel.starts_with("u:")) {
     const UserId user(channel.substr(2));
     if (auto* m = std::get_if<bus::MessageEnvelope>(&envelope->body)) {
@@ -218,6 +251,16 @@ void RedisEventBus::on_redis_message(std::string_view channel, std::string_view 
       return;
     } else if (const auto* c = std::get_if<bus::CloseDeviceEnvelope>(&envelope->body)) {
       local_.close_device(user, c->device);
+      return;
+    }
+  } else if (auto* st = std::get_if<bus::StaleEnvelope>(&envelope->body)) {
+    if (channel == bus::kStaleChannel) {  // prefix removed above
+      // Reloading reads the store: on the repair thread, never here.
+      {
+        std::lock_guard lock(repair_mutex_);
+        stale_.push_back(std::move(*st));
+      }
+      repair_wake_.notify_all();
       return;
     }
   } else if (const auto* n = std::get_if<bus::NoticeEnvelope>(&envelope->body)) {
@@ -281,10 +324,15 @@ void RedisEventBus::repair_loop() {
   auto last_head_poll = SteadyClock::now();
   std::unique_lock lock(repair_mutex_);
   while (!stopping_) {
-    repair_wake_.wait_for(lock, poll, [&] { return stopping_ || resync_requested_; });
+    repair_wake_.wait_for(lock, poll, [&] { return stopping_ || resync_requested_ || !stale_.empty(); });
     if (stopping_) break;
     const bool resync = std::exchange(resync_requested_, false);
+    auto stale = std::exchange(stale_, {});
     lock.unlock();
+    for (const auto& record : stale) {
+      if (record.what == bus::StaleRecord::chat && sources_.chat_changed) sources_.chat_changed(record.id);
+      if (record.what == bus::StaleRecord::user && sources_.user_changed) sources_.user_changed(record.id);
+    }
     const auto now = SteadyClock::now();
     const bool poll_due = config_.head_poll_interval.count() > 0 && now - last_head_poll >= config_.head_poll_interval;
     if (resync || poll_due) {

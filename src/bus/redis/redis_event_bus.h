@@ -34,6 +34,7 @@
 
 #include "bus/device_bus.h"
 #include "bus/local/local_event_bus.h"
+#include "bus/redis/envelope.h"
 #include "bus/redis/shard_order.h"
 #include "redis/redis_config.h"
 
@@ -48,6 +49,9 @@ struct RedisEventBusConfig {
   redis::RedisConfig redis;
   // The log's shard count (the shard map of the configuration); fixed.
   ShardId shard_count = 1;
+  // Put before every channel name, so that clusters sharing one Redis never
+  // hear each other (pub/sub channels ignore SELECT).
+  std::string channel_prefix;
   // Per shard: how long a hole may stay open, how much may be held.
   bus::ShardOrderLimits order;
   // How often every shard's committed head is read (0: never). A batch whose
@@ -72,6 +76,11 @@ struct RedisEventBusSources {
   std::function<Result<std::vector<UserId>>(const ChatId& chat)> members_of;
   // The shard's committed head: every offset at or below it is durable.
   std::function<Result<LogOffset>(ShardId shard)> committed_head;
+  // Another node changed a chat's members or a user's devices: reload or
+  // forget the cached copy (ChatDirectory::refresh,
+  // Accounts::devices_changed_elsewhere). Optional.
+  std::function<void(const ChatId& chat)> chat_changed;
+  std::function<void(const UserId& user)> user_changed;
 };
 
 class RedisEventBus final : public DeviceBus {
@@ -103,7 +112,10 @@ class RedisEventBus final : public DeviceBus {
   void detach(const DeviceConnection& connection) override;
   // Here and, through the user's channel, on every other node.
   void close_device(const UserId& user, const DeviceId& device) override;
+  // Once Redis has confirmed the user's channel (attach subscribes it).
+  bool wait_until_live(const UserId& user, std::chrono::milliseconds timeout) override;
   std::size_t connection_count() const override { return local_.connection_count(); }
+  std::vector<std::shared_ptr<DeviceConnection>> connections() const override { return local_.connections(); }
 
   // EventSink. Message events go to this node's ordering buffer and to
   // Redis; the others to the local connections at once and to Redis.
@@ -119,6 +131,9 @@ class RedisEventBus final : public DeviceBus {
   // After the batch's messages were delivered: publishes the notice on
   // s:<shard> and releases them here. Called by the commit thread.
   void batch_committed(ShardId shard, LogOffset first, LogOffset last) override;
+  // Published on the `stale` channel every node subscribes to.
+  void chat_changed(const ChatId& chat) override;
+  void user_changed(const UserId& user) override;
 
   Stats stats() const;
   // Both Redis connections up (for /healthz).
@@ -144,6 +159,9 @@ class RedisEventBus final : public DeviceBus {
   void read_heads(bool force);
   void repair(ShardSlot& slot, const bus::RepairRange& range);
   ShardSlot* slot_of(ShardId shard);
+  std::string user_channel(const UserId& user) const;
+  std::string shard_channel(ShardId shard) const;
+  std::string stale_channel() const;
 
   const RedisEventBusConfig config_;
   const RedisEventBusSources sources_;
@@ -157,6 +175,7 @@ class RedisEventBus final : public DeviceBus {
   std::condition_variable repair_wake_;
   bool stopping_ = false;
   bool resync_requested_ = false;
+  std::vector<bus::StaleEnvelope> stale_;  // heard, not yet handed to the sources
   std::thread repair_thread_;
   std::atomic<bool> started_{false};
 

@@ -326,6 +326,14 @@ Result<std::vector<ChatId>> MariaDbStore::chats_of_user(const UserId& id) {
   });
 }
 
+Status MariaDbStore::ping() {
+  return read<Ok>([](Connection& c) -> Status {
+    auto rows = c.query("SELECT 1", {});
+    if (!rows) return rows.error();
+    return Ok{};
+  });
+}
+
 Result<Seq> MariaDbStore::read_marker(const ChatId& chat, const UserId& user) {
   return read<Seq>([&](Connection& c) -> Result<Seq> {
     auto rows = c.query("SELECT seq FROM read_markers WHERE chat_id = ? AND user_id = ?", {chat, user});

@@ -57,6 +57,9 @@ class MariaDbStore final : public AccountStore, public ChatStore {
   Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
   Status set_read_marker(const ChatId& chat, const UserId& user, Seq seq) override;
 
+  // One round trip to the server (for /healthz).
+  Status ping();
+
   // Connections open now, for stats and tests.
   std::size_t open_connections() const;
 

@@ -1,0 +1,109 @@
+#pragma once
+// ClusterNode: the adapters of a cluster node, chosen at start-up when
+// parleyd is given --zookeeper, --redis and --mariadb (docs/cluster.md):
+// accounts and chats on MariaDB (InnoDB), messages on the MyRocks shards,
+// seq and offsets from each shard's transaction, events between nodes over
+// Redis, membership and the ring in ZooKeeper.
+//
+// Life, in parleyd's order: open() (schemas, connections; throws) -> the Core
+// is built on its ports -> start(core) (the bus) -> the server listens ->
+// join(url) (registers in ZooKeeper: devices may be sent here from now on)
+// -> ... -> leave() on SIGTERM -> stop() after the core stopped.
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/core.h"
+#include "net/server_config.h"
+
+namespace parley {
+
+class MariaDbStore;
+class MariaDbMessageLog;
+class MariaDbSequencer;
+class RedisEventBus;
+class RocksStore;
+class DeviceBus;
+namespace cluster {
+class ZooKeeperMembership;
+}
+
+struct ClusterOptions {
+  std::string zookeeper;  // host:port[,host:port...]
+  std::string zookeeper_root = "/parley";
+  std::chrono::milliseconds zookeeper_session{10'000};
+  std::string redis;    // host:port
+  std::string mariadb;  // mariadb://… for users, devices, chats
+  // The message shard map, in order; empty: one shard in the `mariadb` database.
+  std::vector<std::string> mariadb_shards;
+  std::string node_id;
+  std::string advertise;  // empty: http://<listen host>:<bound port>
+  // Node-local data (push jobs waiting for delivery).
+  std::string data_dir;
+};
+
+// True when any cluster flag is set: then all of zookeeper, redis, mariadb and
+// node_id must be. The message says which one is missing.
+Result<bool> cluster_mode_requested(const ClusterOptions& options);
+
+class ClusterNode {
+ public:
+  // Checks every address and URL, creates the schemas, opens the
+  // connections. Throws std::runtime_error (std::invalid_argument for bad
+  // options) with a message an operator can act on.
+  static std::unique_ptr<ClusterNode> open(const ClusterOptions& options);
+  ~ClusterNode();
+  ClusterNode(const ClusterNode&) = delete;
+  ClusterNode& operator=(const ClusterNode&) = delete;
+
+  // The core's ports (the clock, credentials and push sender are parleyd's).
+  AccountStore& accounts();
+  ChatStore& chats();
+  MessageLog& messages();
+  MessageSequencer& sequencer();
+  PushJobStore& push_jobs();
+  DeviceBus& bus();
+
+  // Starts the bus; `core` outlives this node's use of it (until stop()).
+  void start(Core& core);
+  // Registers this node in ZooKeeper under `url` (when --advertise was not
+  // given) and waits until it is in the ring.
+  void join(const std::string& listen_url);
+  // Leaves the ring first (graceful drain). Returns false if ZooKeeper could
+  // not confirm it in time (the session's end removes the node anyway).
+  bool leave();
+  // After leave(): asks every device connected here to move to its home on
+  // the ring without this node, one after another spread evenly over
+  // `spread` (so that the other nodes are not hit by all of them at once),
+  // then waits until they closed, at most `spread` + 10 s more.
+  void move_devices(std::chrono::milliseconds spread);
+  // Stops membership and the bus. Idempotent.
+  void stop();
+
+  // For the server: /healthz, /v1/route, a resume's committed head.
+  std::vector<DependencyHealth> dependencies();
+  std::optional<HomeNode> home_of(const UserId& user) const;
+  // The ids of the ring's nodes, in order.
+  std::vector<std::string> ring() const;
+  Result<LogPosition> fresh_committed_head();
+  const std::string& node_id() const { return options_.node_id; }
+  // This node's URL as registered; empty before join().
+  std::string advertised_url() const;
+
+ private:
+  explicit ClusterNode(ClusterOptions options);
+
+  ClusterOptions options_;
+  std::unique_ptr<MariaDbStore> store_;
+  std::unique_ptr<MariaDbMessageLog> log_;
+  std::unique_ptr<MariaDbSequencer> sequencer_;
+  std::unique_ptr<RocksStore> local_;
+  std::unique_ptr<RedisEventBus> bus_;
+  std::unique_ptr<cluster::ZooKeeperMembership> membership_;
+  Core* core_ = nullptr;
+};
+
+}  // namespace parley
