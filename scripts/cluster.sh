@@ -70,7 +70,7 @@ start_node() {
   mariadb="mariadb://$credentials@$PARLEY_MARIADB_HOST:$PARLEY_MARIADB_PORT"
   local web_args=()
   [ -d "$ROOT/web" ] && web_args=(--web-root "$ROOT/web")
-  # shellcheck disable=SC2086
+  # shellcheck disable=SC2086,SC2016 # word-split flags; $$ is the child's own PID
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$DIR/node$i/pid" "$PARLEYD" --listen "$HOST:$port" \
     --data-dir "$DIR/node$i/data" --node-id "n$i" --zookeeper "$PARLEY_ZOOKEEPER" --redis "$PARLEY_REDIS" \
     --mariadb "$mariadb/parley_main" --mariadb-shard "$mariadb/parley_shard0" \

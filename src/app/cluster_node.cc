@@ -8,13 +8,14 @@
 #include "bus/redis/redis_event_bus.h"
 #include "cluster/cluster_names.h"
 #include "cluster/zookeeper_membership.h"
+#include "presence/redis/redis_presence_registry.h"
 #include "store/mariadb/mariadb_message_log.h"
+#include "store/mariadb/mariadb_push_jobs.h"
 #include "store/mariadb/mariadb_schema.h"
 #include "store/mariadb/mariadb_sequencer.h"
 #include "store/mariadb/mariadb_store.h"
 #include "store/mariadb/mariadb_url.h"
 #include "store/mariadb/message_shards.h"
-#include "store/rocks/rocks_store.h"
 
 namespace parley {
 namespace {
@@ -50,9 +51,9 @@ Result<bool> cluster_mode_requested(const ClusterOptions& o) {
                                     {"--mariadb", &o.mariadb},
                                     {"--node-id", &o.node_id}}) {
     if (value->empty()) {
-      return make_error(ErrorCode::invalid_request,
-                        std::string("cluster mode needs --zookeeper, --redis, --mariadb and --node-id; ") + flag +
-                            " is missing");
+      return make_error(
+          ErrorCode::invalid_request,
+          std::string("cluster mode needs --zookeeper, --redis, --mariadb and --node-id; ") + flag + " is missing");
     }
   }
   return true;
@@ -90,7 +91,7 @@ std::unique_ptr<ClusterNode> ClusterNode::open(const ClusterOptions& options) {
   node->log_ = std::make_unique<MariaDbMessageLog>(shards);
   node->sequencer_ = std::make_unique<MariaDbSequencer>(shards);
   node->sequencer_->start();
-  node->local_ = RocksStore::open(options.data_dir);
+  node->push_jobs_ = MariaDbPushJobStore::open(MariaDbConfig{main_db});
 
   RedisEventBusConfig bus_config;
   bus_config.redis = redis_config;
@@ -119,6 +120,11 @@ std::unique_ptr<ClusterNode> ClusterNode::open(const ClusterOptions& options) {
   };
   sources.user_changed = [self](const UserId& user) { self->core_->accounts.devices_changed_elsewhere(user); };
   node->bus_ = std::make_unique<RedisEventBus>(bus_config, std::move(sources));
+  RedisPresenceConfig presence_config;
+  presence_config.redis = redis_config;
+  presence_config.timeout_ms = options.presence_timeout_ms;
+  presence_config.key_prefix = bus_config.channel_prefix;
+  node->presence_ = std::make_unique<RedisPresenceRegistry>(presence_config);
   return node;
 }
 
@@ -135,7 +141,25 @@ MessageSequencer& ClusterNode::sequencer() {
   return *sequencer_;
 }
 PushJobStore& ClusterNode::push_jobs() {
-  return *local_;
+  return *push_jobs_;
+}
+PresenceRegistry& ClusterNode::presence() {
+  return *presence_;
+}
+
+std::vector<ShardId> ClusterNode::owned_push_shards() const {
+  std::vector<ShardId> owned;
+  if (!membership_) return owned;
+  auto ring = membership_->ring();
+  for (ShardId shard = 0; shard < log_->shards()->count(); ++shard) {
+    const cluster::Member* owner = ring->owner("push-shard:" + std::to_string(shard));
+    if (owner != nullptr && owner->id == options_.node_id) owned.push_back(shard);
+  }
+  return owned;
+}
+
+void ClusterNode::start_presence() {
+  presence_->start();
 }
 DeviceBus& ClusterNode::bus() {
   return *bus_;
@@ -154,9 +178,8 @@ void ClusterNode::join(const std::string& listen_url) {
   config.advertise_url = options_.advertise.empty() ? listen_url : options_.advertise;
   config.session_timeout = options_.zookeeper_session;
   config.log = [](std::string_view line) { spdlog::warn("zookeeper: {}", line); };
-  membership_ = std::make_unique<cluster::ZooKeeperMembership>(config, [](const std::vector<cluster::Member>& m) {
-    spdlog::info("cluster ring: {} node(s)", m.size());
-  });
+  membership_ = std::make_unique<cluster::ZooKeeperMembership>(
+      config, [](const std::vector<cluster::Member>& m) { spdlog::info("cluster ring: {} node(s)", m.size()); });
   membership_->start();
   spdlog::info("node {} joined the cluster as {}", options_.node_id, config.advertise_url);
 }
@@ -183,6 +206,7 @@ void ClusterNode::move_devices(std::chrono::milliseconds spread) {
 void ClusterNode::stop() {
   if (membership_) membership_->stop();
   if (bus_) bus_->stop();
+  if (presence_) presence_->stop();
 }
 
 std::vector<DependencyHealth> ClusterNode::dependencies() {

@@ -24,8 +24,9 @@ namespace parley {
 class MariaDbStore;
 class MariaDbMessageLog;
 class MariaDbSequencer;
+class MariaDbPushJobStore;
 class RedisEventBus;
-class RocksStore;
+class RedisPresenceRegistry;
 class DeviceBus;
 namespace cluster {
 class ZooKeeperMembership;
@@ -41,21 +42,24 @@ struct ClusterOptions {
   std::vector<std::string> mariadb_shards;
   std::string node_id;
   std::string advertise;  // empty: http://<listen host>:<bound port>
-  // Node-local data (push jobs waiting for delivery).
-  std::string data_dir;
+  // The core's presence timeout: the same on every node.
+  TimeMs presence_timeout_ms = 30'000;
 };
 
 // True when any cluster flag is set: then all of zookeeper, redis, mariadb and
 // node_id must be. The message says which one is missing.
 Result<bool> cluster_mode_requested(const ClusterOptions& options);
 
-class ClusterNode {
+// Push planning is spread over the ring: this node plans and sends the
+// pushes of the log shards whose key "push-shard:<n>" it owns, and a dead
+// node's shards (with their stored jobs) move to their next owner.
+class ClusterNode final : public PushPlacement {
  public:
   // Checks every address and URL, creates the schemas, opens the
   // connections. Throws std::runtime_error (std::invalid_argument for bad
   // options) with a message an operator can act on.
   static std::unique_ptr<ClusterNode> open(const ClusterOptions& options);
-  ~ClusterNode();
+  ~ClusterNode() override;
   ClusterNode(const ClusterNode&) = delete;
   ClusterNode& operator=(const ClusterNode&) = delete;
 
@@ -66,7 +70,11 @@ class ClusterNode {
   MessageSequencer& sequencer();
   PushJobStore& push_jobs();
   DeviceBus& bus();
+  PresenceRegistry& presence();
+  PushPlacement& push_placement() { return *this; }
 
+  // Starts the presence registry, before the core starts.
+  void start_presence();
   // Starts the bus; `core` outlives this node's use of it (until stop()).
   void start(Core& core);
   // Registers this node in ZooKeeper under `url` (when --advertise was not
@@ -89,7 +97,9 @@ class ClusterNode {
   // The ids of the ring's nodes, in order.
   std::vector<std::string> ring() const;
   Result<LogPosition> fresh_committed_head();
-  const std::string& node_id() const { return options_.node_id; }
+  // PushPlacement
+  std::string node_id() const override { return options_.node_id; }
+  std::vector<ShardId> owned_push_shards() const override;
   // This node's URL as registered; empty before join().
   std::string advertised_url() const;
 
@@ -100,8 +110,9 @@ class ClusterNode {
   std::unique_ptr<MariaDbStore> store_;
   std::unique_ptr<MariaDbMessageLog> log_;
   std::unique_ptr<MariaDbSequencer> sequencer_;
-  std::unique_ptr<RocksStore> local_;
+  std::unique_ptr<MariaDbPushJobStore> push_jobs_;
   std::unique_ptr<RedisEventBus> bus_;
+  std::unique_ptr<RedisPresenceRegistry> presence_;
   std::unique_ptr<cluster::ZooKeeperMembership> membership_;
   Core* core_ = nullptr;
 };

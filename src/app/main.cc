@@ -235,7 +235,6 @@ int run(int argc, char** argv) {
       ->group("Cluster");
   CLI11_PARSE(app, argc, argv);
   cluster.zookeeper_session = std::chrono::milliseconds(std::llround(zookeeper_session_s * 1000));
-  cluster.data_dir = data_dir;
   auto cluster_mode = parley::cluster_mode_requested(cluster);
   if (!cluster_mode) {
     std::cerr << cluster_mode.error().message << "\n";
@@ -246,6 +245,7 @@ int run(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(log_level));
 
+  cluster.presence_timeout_ms = std::llround(presence_timeout_s * 1000);
   if (!split_listen(listen, server_config.host, server_config.port)) {
     std::cerr << "--listen must be HOST:PORT, got " << listen << "\n";
     return 2;
@@ -288,7 +288,8 @@ int run(int argc, char** argv) {
     parley::WebhookPushSender push_sender(server_config.push_allow);
     parley::Core core(core_config,
                       node ? parley::CorePorts{node->accounts(), node->chats(), node->messages(), node->push_jobs(),
-                                               credentials, clock, bus, push_sender, &node->sequencer()}
+                                               credentials, clock, bus, push_sender, &node->sequencer(),
+                                               &node->presence(), &node->push_placement()}
                            : parley::CorePorts{*store, *store, *store, *store, credentials, clock, bus, push_sender});
     if (node) {
       server_config.dependencies = [&node] { return node->dependencies(); };
@@ -296,6 +297,7 @@ int run(int argc, char** argv) {
       server_config.ring = [&node] { return node->ring(); };
       server_config.node_id = cluster.node_id;
       server_config.committed_head = [&node] { return node->fresh_committed_head(); };
+      node->start_presence();
       node->start(core);
     }
     parley::Server server(server_config, core, bus);

@@ -206,8 +206,9 @@ Response RestApi::route(const Call& call) {
   }
   json::array nodes;
   for (const auto& url : home->node_urls) nodes.emplace_back(url);
-  return rest::json_reply(call.req, http::status::ok,
-                          {{"cluster", true}, {"node_id", home->node_id}, {"url", home->url}, {"nodes", std::move(nodes)}});
+  return rest::json_reply(
+      call.req, http::status::ok,
+      {{"cluster", true}, {"node_id", home->node_id}, {"url", home->url}, {"nodes", std::move(nodes)}});
 }
 
 Response RestApi::stats(const Call& call) {

@@ -64,8 +64,9 @@ void WsSession::close_for_logout() {
 }
 
 void WsSession::ask_to_move(const std::string& url) {
-  asio::post(ws_.get_executor(),
-             [self = shared_from_this(), frame = protocol::encode_move(url)]() mutable { self->send_text(std::move(frame)); });
+  asio::post(ws_.get_executor(), [self = shared_from_this(), frame = protocol::encode_move(url)]() mutable {
+    self->send_text(std::move(frame));
+  });
 }
 
 asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
@@ -183,8 +184,9 @@ asio::awaitable<bool> WsSession::handle_hello(const std::string& text) {
         ctx_.config.committed_head ? ctx_.config.committed_head() : ctx_.core.pipeline.committed_position();
     if (!head) return Result<ResumeReader>(head.error());
     // Without a cursor the device wants live frames only: its resume is empty.
-    return ResumeReader::open(ctx_.core.conversations, who_.user_id, cursor, [&head] { return *head; },
-                              ResumeLimits{ctx_.config.resume_page, ctx_.config.resume_budget});
+    return ResumeReader::open(
+        ctx_.core.conversations, who_.user_id, cursor, [&head] { return *head; },
+        ResumeLimits{ctx_.config.resume_page, ctx_.config.resume_budget});
   };
   auto reader = co_await off_strand<Result<ResumeReader>>(attach_and_open);
   attached_ = true;  // finish() detaches

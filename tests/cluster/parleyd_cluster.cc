@@ -97,32 +97,36 @@ std::string ParleydCluster::home_reported_by(std::size_t i, const client::Sessio
 
 std::string ParleydCluster::agreed_home(const client::Session& s) const {
   std::string home;
-  poll_until([&] {
-    std::set<std::string> answers;
-    for (std::size_t i = 0; i < nodes_.size(); ++i) {
-      if (nodes_[i]->running()) answers.insert(home_reported_by(i, s));
-    }
-    if (answers.size() != 1 || answers.begin()->empty()) return false;
-    home = *answers.begin();
-    return true;
-  }, std::chrono::seconds(30), std::chrono::milliseconds(50));
+  poll_until(
+      [&] {
+        std::set<std::string> answers;
+        for (std::size_t i = 0; i < nodes_.size(); ++i) {
+          if (nodes_[i]->running()) answers.insert(home_reported_by(i, s));
+        }
+        if (answers.size() != 1 || answers.begin()->empty()) return false;
+        home = *answers.begin();
+        return true;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(50));
   return home;
 }
 
 bool ParleydCluster::wait_ring_size(std::size_t count) const {
-  return poll_until([&] {
-    for (const auto& node : nodes_) {
-      if (!node->running()) continue;
-      try {
-        auto response = node->http().get("/healthz");
-        auto body = response.json.as_object();
-        if (!body.contains("ring") || body.at("ring").as_array().size() != count) return false;
-      } catch (const std::exception&) {
-        return false;
-      }
-    }
-    return true;
-  }, std::chrono::seconds(30), std::chrono::milliseconds(50));
+  return poll_until(
+      [&] {
+        for (const auto& node : nodes_) {
+          if (!node->running()) continue;
+          try {
+            auto response = node->http().get("/healthz");
+            auto body = response.json.as_object();
+            if (!body.contains("ring") || body.at("ring").as_array().size() != count) return false;
+          } catch (const std::exception&) {
+            return false;
+          }
+        }
+        return true;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(50));
 }
 
 }  // namespace parley::testing

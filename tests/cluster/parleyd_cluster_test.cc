@@ -20,6 +20,7 @@
 #include "lib/ws_connection.h"
 #include "parleyd_cluster.h"
 #include "poll_until.h"
+#include "services.h"
 
 namespace parley::testing {
 namespace {
@@ -228,8 +229,8 @@ TEST_F(ClusterNodesTest, AMemberRemovedOnOneNodeGetsNothingSentAfterThroughAnoth
 
   admin.remove_member(group.chat_id, leaves.user_id());  // on node 0
   // Node 1 learns of it (its cache is reloaded), then its send must not reach the removed member.
-  ASSERT_TRUE(poll_until(
-      [&] { return !cluster().on_node(leaves, 1).find_chat(group.chat_id).has_value(); }, kWait, Ms(50)));
+  ASSERT_TRUE(
+      poll_until([&] { return !cluster().on_node(leaves, 1).find_chat(group.chat_id).has_value(); }, kWait, Ms(50)));
   cluster().on_node(stays, 1).send(group.chat_id, cmid("s"), "after");
   // Then node 1 sends `leaves` a direct message: node 1 publishes in order,
   // so had the group message gone to `leaves`, it would arrive first.
@@ -237,7 +238,8 @@ TEST_F(ClusterNodesTest, AMemberRemovedOnOneNodeGetsNothingSentAfterThroughAnoth
   cluster().on_node(admin, 1).send(direct.chat_id, cmid("d"), "marker");
   auto next = leaves_ws->next_message(kWait);
   ASSERT_TRUE(next);
-  EXPECT_EQ(str_field(*next, "chat_id"), direct.chat_id) << "a message sent after the removal reached the removed member";
+  EXPECT_EQ(str_field(*next, "chat_id"), direct.chat_id)
+      << "a message sent after the removal reached the removed member";
   EXPECT_EQ(cluster().on_node(admin, 2).history(group.chat_id).size(), 2u);
 }
 
@@ -314,6 +316,88 @@ TEST_F(ClusterFailoverTest, DevicesOfAKilledNodeResumeOnTheNodeTheRouteNamesAndL
   std::vector<std::int64_t> seqs;
   for (const auto& m : backlog->messages) seqs.push_back(int_field(m, "seq"));
   EXPECT_EQ(seqs, (std::vector<std::int64_t>{2, 3, 4, 5, 6}));
+}
+
+}  // namespace
+}  // namespace parley::testing
+
+namespace parley::testing {
+namespace {
+
+class ClusterDependencyTest : public ::testing::Test {};
+
+// MariaDB down: sends are answered 503 `unavailable`, never acked, /healthz
+// says which dependency is down; when MariaDB is back the same nodes serve
+// again, without a restart.
+TEST_F(ClusterDependencyTest, WithMariaDbDownSendsAreRefusedAndServiceReturnsByItself) {
+  ParleydCluster cluster(2);
+  Session alice = cluster.new_session(0, "alice");
+  Session bob = cluster.new_session(1, "bob");
+  auto direct = alice.create_direct(bob.user_id());
+  alice.send(direct.chat_id, cmid("m"), "before");
+
+  cluster_services().stop(ClusterServices::kMariaDb);
+  auto refused = alice.call("POST", "/v1/chats/" + direct.chat_id + "/messages",
+                            boost::json::object{{"client_msg_id", cmid("m")}, {"text", "during"}});
+  EXPECT_EQ(refused.status, 503) << refused.raw;
+  EXPECT_EQ(refused.error_code(), "unavailable");
+  auto health = cluster.node(1).http().get("/healthz");
+  EXPECT_EQ(health.status, 503);
+  EXPECT_FALSE(health.json.as_object().at("dependencies").as_object().at("mariadb").as_object().at("ok").as_bool());
+  cluster_services().start(ClusterServices::kMariaDb);
+
+  const std::string again = cmid("m");
+  ASSERT_TRUE(poll_until(
+      [&] {
+        return alice
+                   .call("POST", "/v1/chats/" + direct.chat_id + "/messages",
+                         boost::json::object{{"client_msg_id", again}, {"text", "after"}})
+                   .status == 200;
+      },
+      Ms(30000), Ms(200)));
+  ASSERT_TRUE(poll_until([&] { return cluster.node(1).http().get("/healthz").status == 200; }, Ms(30000), Ms(200)));
+  std::vector<std::int64_t> seqs;
+  for (const auto& m : cluster.on_node(bob, 1).history(direct.chat_id, {.after = 0})) seqs.push_back(m.seq);
+  EXPECT_EQ(seqs, (std::vector<std::int64_t>{1, 2})) << "the refused send must not have been stored";
+}
+
+// Pub/sub is at-most-once: what Redis drops while it restarts is read back
+// from the store, and the nodes resubscribe by themselves.
+TEST_F(ClusterDependencyTest, ARedisRestartUnderTrafficLosesNothing) {
+  ParleydCluster cluster(2);
+  Session alice = cluster.new_session(0, "alice");
+  Session bob = cluster.new_session(1, "bob");
+  auto direct = alice.create_direct(bob.user_id());
+  auto bob_ws = connect(bob);
+  constexpr int kMessages = 60;
+  std::thread restart([&] {
+    std::this_thread::sleep_for(Ms(200));
+    cluster_services().restart(ClusterServices::kRedis);
+  });
+  int acked = 0;
+  for (int i = 0; i < kMessages; ++i) {
+    try {
+      alice.send(direct.chat_id, cmid("r"), "m" + std::to_string(i));
+      ++acked;
+    } catch (const std::exception&) {
+      // A send during the restart may fail; what was acked must arrive.
+    }
+    std::this_thread::sleep_for(Ms(20));
+  }
+  restart.join();
+  // After the restart, one more, so that the receiver knows the head.
+  ASSERT_TRUE(poll_until(
+      [&] {
+        try {
+          alice.send(direct.chat_id, cmid("r"), "last");
+          return true;
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      Ms(30000), Ms(200)));
+  const auto expected = one_to(acked + 1);
+  EXPECT_EQ(receive_seqs(*bob_ws, direct.chat_id, expected.size()), expected);
 }
 
 }  // namespace

@@ -71,10 +71,9 @@ TEST(BusEnvelope, EveryKindRoundTrips) {
 }
 
 TEST(BusEnvelope, EveryTruncationAndAnyTrailingByteIsRejected) {
-  for (const Envelope& e :
-       {Envelope{1, MessageEnvelope{binary_message(), {}}},
-        Envelope{2, FrameEnvelope{"{}", {std::nullopt, DeviceId("d")}}}, Envelope{3, NoticeEnvelope{0, 1, 1}},
-        Envelope{4, StaleEnvelope{StaleRecord::chat, "c"}}}) {
+  for (const Envelope& e : {Envelope{1, MessageEnvelope{binary_message(), {}}},
+                            Envelope{2, FrameEnvelope{"{}", {std::nullopt, DeviceId("d")}}},
+                            Envelope{3, NoticeEnvelope{0, 1, 1}}, Envelope{4, StaleEnvelope{StaleRecord::chat, "c"}}}) {
     const std::string bytes = encode(e);
     ASSERT_TRUE(decode(bytes));
     for (std::size_t size = 0; size < bytes.size(); size += (size < 200 ? 1 : 997)) {

@@ -183,7 +183,8 @@ std::optional<Envelope> decode(std::string_view bytes) {
       StaleEnvelope st;
       const std::uint8_t what = r.u8();
       st.id = r.str();
-      if (what != static_cast<std::uint8_t>(StaleRecord::chat) && what != static_cast<std::uint8_t>(StaleRecord::user)) {
+      if (what != static_cast<std::uint8_t>(StaleRecord::chat) &&
+          what != static_cast<std::uint8_t>(StaleRecord::user)) {
         r.fail();
       }
       st.what = static_cast<StaleRecord>(what);

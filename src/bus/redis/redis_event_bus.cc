@@ -111,6 +111,8 @@ void RedisEventBus::close_device(const UserId& user, const DeviceId& device) {
 }
 
 bool RedisEventBus::wait_until_live(const UserId& user, std::chrono::milliseconds timeout) {
+  // Redis is away: say so at once rather than hold a pool thread per hello.
+  if (!subscriber_->connected()) return false;
   auto confirmed = std::make_shared<std::promise<void>>();
   auto future = confirmed->get_future();
   subscriber_->when_confirmed(user_channel(user), [confirmed] { confirmed->set_value(); });
