@@ -8,6 +8,7 @@
 #include "bus/redis/redis_event_bus.h"
 #include "cluster/cluster_names.h"
 #include "cluster/zookeeper_membership.h"
+#include "core/push_placement.h"
 #include "presence/redis/redis_presence_registry.h"
 #include "store/mariadb/mariadb_message_log.h"
 #include "store/mariadb/mariadb_push_jobs.h"
@@ -125,6 +126,15 @@ std::unique_ptr<ClusterNode> ClusterNode::open(const ClusterOptions& options) {
   presence_config.timeout_ms = options.presence_timeout_ms;
   presence_config.key_prefix = bus_config.channel_prefix;
   node->presence_ = std::make_unique<RedisPresenceRegistry>(presence_config);
+  node->push_placement_ = std::make_unique<KeyOwnerPushPlacement>(
+      options.node_id, shards->count(), [self](std::string_view key) -> std::optional<std::string> {
+        const auto* membership = self->joined_.load(std::memory_order_acquire);
+        if (membership == nullptr) return std::nullopt;
+        auto ring = membership->ring();
+        const cluster::Member* owner = ring->owner(key);
+        if (owner == nullptr) return std::nullopt;
+        return owner->id;
+      });
   return node;
 }
 
@@ -145,17 +155,6 @@ PushJobStore& ClusterNode::push_jobs() {
 }
 PresenceRegistry& ClusterNode::presence() {
   return *presence_;
-}
-
-std::vector<ShardId> ClusterNode::owned_push_shards() const {
-  std::vector<ShardId> owned;
-  if (!membership_) return owned;
-  auto ring = membership_->ring();
-  for (ShardId shard = 0; shard < log_->shards()->count(); ++shard) {
-    const cluster::Member* owner = ring->owner("push-shard:" + std::to_string(shard));
-    if (owner != nullptr && owner->id == options_.node_id) owned.push_back(shard);
-  }
-  return owned;
 }
 
 void ClusterNode::start_presence() {
@@ -181,11 +180,13 @@ void ClusterNode::join(const std::string& listen_url) {
   membership_ = std::make_unique<cluster::ZooKeeperMembership>(
       config, [](const std::vector<cluster::Member>& m) { spdlog::info("cluster ring: {} node(s)", m.size()); });
   membership_->start();
+  joined_.store(membership_.get(), std::memory_order_release);
   spdlog::info("node {} joined the cluster as {}", options_.node_id, config.advertise_url);
 }
 
 bool ClusterNode::leave() {
-  return membership_ ? membership_->leave() : true;
+  const auto* membership = joined_.load(std::memory_order_acquire);
+  return membership ? membership_->leave() : true;
 }
 
 void ClusterNode::move_devices(std::chrono::milliseconds spread) {
@@ -211,11 +212,11 @@ void ClusterNode::stop() {
 
 std::vector<DependencyHealth> ClusterNode::dependencies() {
   std::vector<DependencyHealth> out;
-  if (membership_) {
-    const auto state = membership_->state();
-    const bool ok = state == cluster::SessionState::connected && membership_->registered();
+  if (const auto* membership = joined_.load(std::memory_order_acquire)) {
+    const auto state = membership->state();
+    const bool ok = state == cluster::SessionState::connected && membership->registered();
     std::string detail(cluster::to_string(state));
-    if (!membership_->problem().empty()) detail += "; " + membership_->problem();
+    if (!membership->problem().empty()) detail += "; " + membership->problem();
     out.push_back({"zookeeper", ok, detail});
   } else {
     out.push_back({"zookeeper", false, "not joined yet"});
@@ -232,8 +233,9 @@ std::vector<DependencyHealth> ClusterNode::dependencies() {
 }
 
 std::optional<HomeNode> ClusterNode::home_of(const UserId& user) const {
-  if (!membership_) return std::nullopt;
-  auto ring = membership_->ring();
+  const auto* membership = joined_.load(std::memory_order_acquire);
+  if (membership == nullptr) return std::nullopt;
+  auto ring = membership->ring();
   const cluster::Member* owner = ring->owner(user);
   if (owner == nullptr) return std::nullopt;
   HomeNode home{owner->id, owner->url, {}};
@@ -243,8 +245,9 @@ std::optional<HomeNode> ClusterNode::home_of(const UserId& user) const {
 
 std::vector<std::string> ClusterNode::ring() const {
   std::vector<std::string> ids;
-  if (!membership_) return ids;
-  for (const auto& member : membership_->ring()->members()) ids.push_back(member.id);
+  const auto* membership = joined_.load(std::memory_order_acquire);
+  if (membership == nullptr) return ids;
+  for (const auto& member : membership->ring()->members()) ids.push_back(member.id);
   return ids;
 }
 
@@ -254,7 +257,8 @@ Result<LogPosition> ClusterNode::fresh_committed_head() {
 }
 
 std::string ClusterNode::advertised_url() const {
-  return membership_ ? membership_->config().advertise_url : std::string();
+  const auto* membership = joined_.load(std::memory_order_acquire);
+  return membership ? membership->config().advertise_url : std::string();
 }
 
 }  // namespace parley

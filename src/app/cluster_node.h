@@ -10,6 +10,7 @@
 // join(url) (registers in ZooKeeper: devices may be sent here from now on)
 // -> ... -> leave() on SIGTERM -> stop() after the core stopped.
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -50,16 +51,13 @@ struct ClusterOptions {
 // node_id must be. The message says which one is missing.
 Result<bool> cluster_mode_requested(const ClusterOptions& options);
 
-// Push planning is spread over the ring: this node plans and sends the
-// pushes of the log shards whose key "push-shard:<n>" it owns, and a dead
-// node's shards (with their stored jobs) move to their next owner.
-class ClusterNode final : public PushPlacement {
+class ClusterNode {
  public:
   // Checks every address and URL, creates the schemas, opens the
   // connections. Throws std::runtime_error (std::invalid_argument for bad
   // options) with a message an operator can act on.
   static std::unique_ptr<ClusterNode> open(const ClusterOptions& options);
-  ~ClusterNode() override;
+  ~ClusterNode();
   ClusterNode(const ClusterNode&) = delete;
   ClusterNode& operator=(const ClusterNode&) = delete;
 
@@ -71,7 +69,10 @@ class ClusterNode final : public PushPlacement {
   PushJobStore& push_jobs();
   DeviceBus& bus();
   PresenceRegistry& presence();
-  PushPlacement& push_placement() { return *this; }
+  // Push planning is spread over the ring: this node plans and sends the
+  // pushes of the log shards whose key "push-shard:<n>" it owns, and a dead
+  // node's shards (with their stored jobs) move to their next owner.
+  PushPlacement& push_placement() { return *push_placement_; }
 
   // Starts the presence registry, before the core starts.
   void start_presence();
@@ -97,9 +98,7 @@ class ClusterNode final : public PushPlacement {
   // The ids of the ring's nodes, in order.
   std::vector<std::string> ring() const;
   Result<LogPosition> fresh_committed_head();
-  // PushPlacement
-  std::string node_id() const override { return options_.node_id; }
-  std::vector<ShardId> owned_push_shards() const override;
+  const std::string& node_id() const { return options_.node_id; }
   // This node's URL as registered; empty before join().
   std::string advertised_url() const;
 
@@ -114,6 +113,10 @@ class ClusterNode final : public PushPlacement {
   std::unique_ptr<RedisEventBus> bus_;
   std::unique_ptr<RedisPresenceRegistry> presence_;
   std::unique_ptr<cluster::ZooKeeperMembership> membership_;
+  // Set once join() registered; read by any thread (routes, health, push
+  // placement) without waiting for join().
+  std::atomic<const cluster::ZooKeeperMembership*> joined_{nullptr};
+  std::unique_ptr<PushPlacement> push_placement_;
   Core* core_ = nullptr;
 };
 
