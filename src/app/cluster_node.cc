@@ -93,6 +93,18 @@ std::unique_ptr<ClusterNode> ClusterNode::open(const ClusterOptions& options) {
   node->sequencer_ = std::make_unique<MariaDbSequencer>(shards);
   node->sequencer_->start();
   node->push_jobs_ = MariaDbPushJobStore::open(MariaDbConfig{main_db});
+  // A shard without a planning marker counts as planned up to its head when
+  // a planner first takes it over (right for a store from before planning
+  // existed, wrong here): a cluster's markers start at 0 before any node can
+  // commit, so no message sent before the first takeover goes unpushed.
+  for (ShardId shard = 0; shard < shards->count(); ++shard) {
+    std::vector<PushJob> none;
+    auto marked = node->push_jobs_->put_planned_push_jobs(none, shard, std::nullopt, 0);
+    if (!marked && marked.error().code != ErrorCode::conflict) {
+      throw std::runtime_error("cannot mark push planning of shard " + std::to_string(shard) + ": " +
+                               marked.error().message);
+    }
+  }
 
   RedisEventBusConfig bus_config;
   bus_config.redis = redis_config;

@@ -117,6 +117,11 @@ struct RedisSubscriber::Impl final : RedisLink::Listener {
   }
 
   void on_link_reply(RedisReply reply) override {
+    // With no channel subscribed yet, Redis answers PING as to any client.
+    if (reply.type == RedisReply::Type::status && reply.str == "PONG") {
+      ping_outstanding = false;
+      return;
+    }
     if (reply.type != RedisReply::Type::array || reply.elements.empty() ||
         reply.elements[0].type != RedisReply::Type::string) {
       link.reset("unexpected reply in pub/sub mode: " + to_string(reply));

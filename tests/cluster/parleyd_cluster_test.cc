@@ -17,6 +17,7 @@
 
 #include <boost/json.hpp>
 
+#include "integration/push_receiver.h"
 #include "lib/ws_connection.h"
 #include "parleyd_cluster.h"
 #include "poll_until.h"
@@ -398,6 +399,53 @@ TEST_F(ClusterDependencyTest, ARedisRestartUnderTrafficLosesNothing) {
       Ms(30000), Ms(200)));
   const auto expected = one_to(acked + 1);
   EXPECT_EQ(receive_seqs(*bob_ws, direct.chat_id, expected.size()), expected);
+}
+
+}  // namespace
+}  // namespace parley::testing
+
+namespace parley::testing {
+namespace {
+
+// Offline users get one push per message, whichever node the sender used and
+// whichever node plans the message's shard; nothing is pushed twice.
+TEST(ClusterPushTest, OfflineUsersOnAClusterGetEachPushExactlyOnce) {
+  ParleydCluster cluster(3, {"--push-allow-hosts", "127.0.0.1", "--push-retry-initial-ms", "200"});
+  PushReceiver receiver;
+  receiver.start();
+  Session sender = cluster.new_session(0, "sender");
+  std::vector<Session> offline;
+  std::vector<std::string> chats;
+  for (std::size_t i = 0; i < 6; ++i) {
+    offline.push_back(cluster.new_session(i % 3, "offline"));
+    offline.back().set_push(receiver.url("/hook/" + std::to_string(i)));
+    chats.push_back(sender.create_direct(offline.back().user_id()).chat_id);
+  }
+  for (std::size_t i = 0; i < offline.size(); ++i) {
+    cluster.on_node(sender, (i + 1) % 3).send(chats[i], cmid("p"), "ping " + std::to_string(i));
+  }
+  for (std::size_t i = 0; i < offline.size(); ++i) {
+    const std::string device = offline[i].device_id();
+    EXPECT_TRUE(receiver.wait_for([&](const boost::json::object& o) { return str_field(o, "device_id") == device; }))
+        << "no push for offline user " << i << " (" << receiver.connections() << " connections, "
+        << receiver.requests().size() << " requests)";
+  }
+  // A second round for the first user: once its push arrived, every push of
+  // the first round had long been planned; none came twice.
+  cluster.on_node(sender, 2).send(chats[0], cmid("p"), "again");
+  const std::string first = offline[0].device_id();
+  ASSERT_TRUE(receiver.wait_for(
+      [&](const boost::json::object& o) { return str_field(o, "device_id") == first && int_field(o, "seq") == 2; }));
+  for (std::size_t i = 0; i < offline.size(); ++i) {
+    const std::string device = offline[i].device_id();
+    EXPECT_EQ(receiver
+                  .accepted([&](const boost::json::object& o) {
+                    return str_field(o, "device_id") == device && int_field(o, "seq") == 1;
+                  })
+                  .size(),
+              1u)
+        << "user " << i;
+  }
 }
 
 }  // namespace

@@ -213,6 +213,24 @@ TEST(RedisSubscriber, DeliversUntilTheLastReferenceUnsubscribes) {
   EXPECT_EQ(resubscribed, 1);
 }
 
+// A subscriber without a channel yet (a node whose devices watch nobody) is
+// answered PING with a plain +PONG, not pub/sub's ["pong", ""]: both keep
+// the connection, and a channel confirmed later is told to its waiter.
+TEST(RedisSubscriber, WithoutChannelsItKeepsItsConnectionAcrossPings) {
+  RedisConfig c = config();
+  c.ping_interval = std::chrono::milliseconds(50);
+  std::atomic<int> resubscribed{0};
+  RedisSubscriber subscriber(c, [](std::string_view, std::string_view) {}, [&] { ++resubscribed; });
+  subscriber.start();
+  ASSERT_TRUE(eventually([&] { return subscriber.connected() && resubscribed == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // ten pings; each reset would resubscribe
+  EXPECT_EQ(resubscribed, 1) << "the connection was reset on a PING answer";
+  std::atomic<bool> confirmed{false};
+  subscriber.subscribe("late:one");
+  subscriber.when_confirmed("late:one", [&] { confirmed = true; });
+  EXPECT_TRUE(eventually([&] { return confirmed.load(); }));
+}
+
 TEST(RedisSubscriber, SubscribesThousandsOfChannelsAtStartAndConfirmsThem) {
   RedisClient client(config());
   client.start();
