@@ -220,7 +220,8 @@ TEST(RedisSubscriber, WithoutChannelsItKeepsItsConnectionAcrossPings) {
   RedisConfig c = config();
   c.ping_interval = std::chrono::milliseconds(50);
   std::atomic<int> resubscribed{0};
-  RedisSubscriber subscriber(c, [](std::string_view, std::string_view) {}, [&] { ++resubscribed; });
+  RedisSubscriber subscriber(
+      c, [](std::string_view, std::string_view) {}, [&] { ++resubscribed; });
   subscriber.start();
   ASSERT_TRUE(eventually([&] { return subscriber.connected() && resubscribed == 1; }));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));  // ten pings; each reset would resubscribe
