@@ -233,7 +233,8 @@ std::vector<DependencyHealth> ClusterNode::dependencies() {
   } else {
     out.push_back({"zookeeper", false, "not joined yet"});
   }
-  out.push_back({"redis", bus_->connected(), bus_->connected() ? "connected" : "reconnecting"});
+  const bool redis_up = bus_->connected();
+  out.push_back({"redis", redis_up, redis_up ? "connected" : "reconnecting"});
   auto ping = store_->ping();
   out.push_back({"mariadb", bool(ping), ping ? "connected" : ping.error().message});
   for (ShardId shard = 0; shard < log_->shards()->count(); ++shard) {
@@ -266,11 +267,6 @@ std::vector<std::string> ClusterNode::ring() const {
 Result<LogPosition> ClusterNode::fresh_committed_head() {
   if (auto ok = sequencer_->refresh_committed_head(); !ok) return ok.error();
   return sequencer_->committed_head();
-}
-
-std::string ClusterNode::advertised_url() const {
-  const auto* membership = joined_.load(std::memory_order_acquire);
-  return membership ? membership->config().advertise_url : std::string();
 }
 
 }  // namespace parley

@@ -99,8 +99,6 @@ class ClusterNode {
   std::vector<std::string> ring() const;
   Result<LogPosition> fresh_committed_head();
   const std::string& node_id() const { return options_.node_id; }
-  // This node's URL as registered; empty before join().
-  std::string advertised_url() const;
 
  private:
   explicit ClusterNode(ClusterOptions options);
