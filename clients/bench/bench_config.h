@@ -4,6 +4,9 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
+
+#include "route_answer.h"
 
 namespace parley::bench {
 
@@ -29,6 +32,23 @@ struct BenchConfig {
   int setup_concurrency = 8;      // parallel HTTP clients for signup/login/chats
   int connect_concurrency = 256;  // WebSocket handshakes in flight at once
   bool json = false;
+  // Ask GET /v1/route for every load user and connect it to the node named
+  // (its home in a cluster); setup still goes to host:port.
+  bool route = false;
+  std::vector<int> sample_pids;  // more local processes whose CPU is reported (cluster: nodes, engines)
+
+  // The failover scenario (failover_kill_pid > 0; implies route): devices on
+  // the victim node, senders on the others, SIGKILL of the victim during the
+  // load, devices reconnecting with jitter through /v1/route.
+  int failover_kill_pid = 0;
+  NodeAddress failover_node;           // the victim's HOST:PORT, as its route answers name it
+  double failover_after_s = 5;         // after the start of the load (warm-up included)
+  double reconnect_jitter_s = 20;      // a device waits uniform [0, this) after losing its connection
+  double reconnect_backoff_s = 0.5;    // first retry delay when the route or the connection fails ...
+  double reconnect_backoff_max_s = 4;  // ... doubling up to this (equal jitter)
+  int failover_devices = 1000;
+  int failover_devices_per_user = 10;  // logins of each victim user
+  bool failover() const { return failover_kill_pid > 0; }
 };
 
 }  // namespace parley::bench

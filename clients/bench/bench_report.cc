@@ -85,9 +85,56 @@ json::object to_json(const LatencySummary& s) {
           {"max", round_to(s.max_ms, 0.001)}};
 }
 
+// Seconds after the kill, or null when the event never happened (-1).
+json::value maybe_seconds(double s) {
+  return s < 0 ? json::value(nullptr) : json::value(round_to(s, 0.001));
+}
+
 double idle_bytes_per_connection(const BenchReport& r) {
   if (r.idle_connections <= 0 || r.server_rss_before_idle_kib <= 0 || r.server_rss_after_idle_kib <= 0) return 0;
   return static_cast<double>(r.server_rss_after_idle_kib - r.server_rss_before_idle_kib) * 1024.0 / r.idle_connections;
+}
+
+double processes_cores(const BenchReport& r) {
+  double cores = 0;
+  for (const auto& p : r.processes) cores += p.cores;
+  return cores;
+}
+
+std::map<std::string, double> cores_by_name(const BenchReport& r) {
+  std::map<std::string, double> by_name;
+  for (const auto& p : r.processes) by_name[p.name] += p.cores;
+  return by_name;
+}
+
+void write_nodes(std::ostringstream& out, const BenchReport& r) {
+  if (r.users_per_node.empty()) return;
+  out << "  nodes       users (connections) per node:";
+  for (const auto& [node, users] : r.users_per_node) {
+    auto it = r.connections_per_node.find(node);
+    out << " " << node << " " << users << " (" << (it == r.connections_per_node.end() ? 0 : it->second) << ")";
+  }
+  out << "\n";
+}
+
+void write_failover(std::ostringstream& out, const FailoverReport& f) {
+  out << "  failover    SIGKILL of " << f.victim << " (PID " << f.victim_pid << ") " << fixed(f.kill_after_s, 1)
+      << " s into the load";
+  if (!f.kill_error.empty()) out << " FAILED: " << f.kill_error;
+  out << "; jitter " << fixed(f.jitter_s, 1) << " s\n";
+  out << "  devices     " << f.devices << " on it, " << f.dropped << " noticed, " << f.back << " back, " << f.synced
+      << " synced; first drop +" << fixed(f.first_drop_s) << " s, half back +" << fixed(f.back_p50_s)
+      << " s, last back +" << fixed(f.last_back_s) << " s, last synced +" << fixed(f.last_synced_s) << " s\n";
+  out << "  recovery    route queries " << f.route_queries << " (" << f.route_failures << " unanswered, "
+      << f.route_named_victim << " named the dead node), failed reconnects " << f.connect_failures << "; back on:";
+  for (const auto& [node, n] : f.back_on) out << " " << node << " " << n;
+  out << "\n";
+  out << "  curve       second after the kill: devices back (synced) [total back]\n";
+  for (const auto& row : f.curve) {
+    if (row.back == 0 && row.synced == 0) continue;
+    out << "              +" << row.second << " s: " << row.back << " (" << row.synced << ") [" << row.back_total
+        << "]\n";
+  }
 }
 
 void write_resources(std::ostringstream& out, const BenchReport& r) {
@@ -100,6 +147,16 @@ void write_resources(std::ostringstream& out, const BenchReport& r) {
       }
     }
     out << " over the window\n";
+    if (!r.processes.empty()) {
+      out << "  processes  ";
+      for (const auto& p : r.processes) out << " " << p.name << "[" << p.pid << "] " << fixed(p.cores);
+      out << " cores;";
+      for (const auto& [name, cores] : cores_by_name(r)) out << " " << name << " " << fixed(cores);
+      const double all = processes_cores(r);
+      out << ", all " << fixed(all) << " cores";
+      if (all > 0) out << " (" << fixed(r.delivered_per_s / all, 0) << " deliveries per core-second)";
+      out << "\n";
+    }
     if (!r.server_threads.empty()) {
       out << "  threads     parleyd, busiest first:";
       for (std::size_t i = 0; i < r.server_threads.size() && i < 8; ++i) {
@@ -157,6 +214,8 @@ std::string format_text(const BenchReport& r) {
       << ", duplicates " << r.duplicates << " (out of order " << r.out_of_order << ", seq mismatch " << r.seq_mismatch
       << ", extra " << r.extra << ", unknown " << r.unknown << ")\n";
   out << "  throughput  " << fixed(r.delivered_per_s, 1) << " deliveries/s over the load window\n";
+  write_nodes(out, r);
+  if (r.failover) write_failover(out, *r.failover);
   auto line = [&](const char* name, const LatencySummary& s) {
     out << "  " << name << "p50 " << fixed(s.p50_ms, 3) << "  p90 " << fixed(s.p90_ms, 3) << "  p99 "
         << fixed(s.p99_ms, 3) << "  p999 " << fixed(s.p999_ms, 3) << "  max " << fixed(s.max_ms, 3) << " ms  (n "
@@ -166,7 +225,11 @@ std::string format_text(const BenchReport& r) {
   line("ack         ", r.ack_latency);
   line("send lag    ", r.send_lag);
   write_resources(out, r);
-  out << "  result      " << (r.ok() ? "OK" : "FAILED (lost, duplicate or inconsistent deliveries)") << "\n";
+  out << "  result      "
+      << (r.ok() ? "OK"
+                 : "FAILED (lost, duplicate, out-of-order or inconsistent deliveries, or devices not back after the "
+                   "failover)")
+      << "\n";
   return out.str();
 }
 
@@ -234,6 +297,60 @@ std::string format_json(const BenchReport& r) {
         {"rss_after_idle_kib", r.server_rss_after_idle_kib},
         {"rss_end_kib", r.server_rss_end_kib},
         {"idle_bytes_per_connection", round_to(idle_bytes_per_connection(r), 1)},
+    };
+  }
+  if (!r.processes.empty()) {
+    json::array processes;
+    for (const auto& p : r.processes) {
+      processes.push_back(json::object{{"pid", p.pid}, {"name", p.name}, {"cpu_cores", round_to(p.cores, 0.001)}});
+    }
+    o["processes"] = std::move(processes);
+    json::object by_name;
+    for (const auto& [name, cores] : cores_by_name(r)) by_name[name] = round_to(cores, 0.001);
+    o["processes_cpu_cores"] = std::move(by_name);
+  }
+  if (!r.users_per_node.empty()) {
+    json::object nodes;
+    for (const auto& [node, users] : r.users_per_node) {
+      auto it = r.connections_per_node.find(node);
+      nodes[node] =
+          json::object{{"users", users}, {"connections", it == r.connections_per_node.end() ? 0 : it->second}};
+    }
+    o["nodes"] = std::move(nodes);
+  }
+  if (r.failover) {
+    const FailoverReport& f = *r.failover;
+    json::array curve;
+    for (const auto& row : f.curve) {
+      curve.push_back(json::object{{"second", row.second},
+                                   {"back", row.back},
+                                   {"synced", row.synced},
+                                   {"back_total", row.back_total},
+                                   {"synced_total", row.synced_total}});
+    }
+    json::object back_on;
+    for (const auto& [node, n] : f.back_on) back_on[node] = n;
+    o["failover"] = json::object{
+        {"victim", f.victim},
+        {"victim_pid", f.victim_pid},
+        {"kill_after_s", f.kill_after_s},
+        {"kill_error", f.kill_error},
+        {"jitter_s", f.jitter_s},
+        {"devices", f.devices},
+        {"dropped", f.dropped},
+        {"back", f.back},
+        {"synced", f.synced},
+        {"route_queries", f.route_queries},
+        {"route_failures", f.route_failures},
+        {"route_named_victim", f.route_named_victim},
+        {"connect_failures", f.connect_failures},
+        {"first_drop_s", maybe_seconds(f.first_drop_s)},
+        {"back_p50_s", maybe_seconds(f.back_p50_s)},
+        {"last_back_s", maybe_seconds(f.last_back_s)},
+        {"last_synced_s", maybe_seconds(f.last_synced_s)},
+        {"back_on", std::move(back_on)},
+        {"curve", std::move(curve)},
+        {"ok", f.ok()},
     };
   }
   std::string out;

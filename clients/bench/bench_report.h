@@ -4,9 +4,11 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "failover_curve.h"
 #include "latency_histogram.h"
 #include "proc_sampler.h"
 
@@ -16,6 +18,13 @@ struct LatencySummary {
   std::uint64_t count = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
   static LatencySummary of(const LatencyHistogram& h);
+};
+
+// CPU of one sampled process (--sample-pid) over the measured window.
+struct ProcessUsage {
+  int pid = 0;
+  std::string name;
+  double cores = 0;
 };
 
 struct BenchReport {
@@ -75,8 +84,17 @@ struct BenchReport {
   std::int64_t server_rss_before_idle_kib = 0;
   std::int64_t server_rss_after_idle_kib = 0;
   std::int64_t server_rss_end_kib = 0;
+  std::vector<ProcessUsage> processes;  // --sample-pid, in the order given
 
-  bool ok() const { return lost == 0 && duplicates == 0 && seq_mismatch == 0 && extra == 0; }
+  // --route / failover: where the load users' devices connected first.
+  std::map<std::string, int> users_per_node;
+  std::map<std::string, int> connections_per_node;
+  std::optional<FailoverReport> failover;
+
+  bool ok() const {
+    return lost == 0 && duplicates == 0 && out_of_order == 0 && seq_mismatch == 0 && extra == 0 &&
+           (!failover || failover->ok());
+  }
 };
 
 std::string format_text(const BenchReport& r);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <iostream>
 #include <optional>
 #include <thread>
@@ -119,7 +120,56 @@ int main(int argc, char** argv) {
   app.add_option("--server-pid", server_pid,
                  "pid of a local parleyd: report its VmRSS around the idle connections and its CPU per thread")
       ->check(CLI::PositiveNumber);
+  app.add_option("--sample-pid", config.sample_pids,
+                 "more local processes (other nodes, redis-server, mariadbd) whose CPU over the window is reported; "
+                 "repeat the flag")
+      ->check(CLI::PositiveNumber);
+  app.add_flag("--route", config.route,
+               "ask GET /v1/route for every load user and connect its WebSocket to the node it names");
+  std::string failover_node;
+  auto* kill_pid = app.add_option("--failover-kill-pid", config.failover_kill_pid,
+                                  "the failover scenario: SIGKILL this local parleyd (the node of --failover-node) "
+                                  "during the load; implies --route")
+                       ->check(CLI::PositiveNumber);
+  app.add_option("--failover-node", failover_node, "the node to be killed, HOST:PORT as its route answers name it")
+      ->needs(kill_pid);
+  kill_pid->needs(app.get_option("--failover-node"));
+  app.add_option("--failover-after", config.failover_after_s, "seconds after the load starts (warm-up included)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--failover-devices", config.failover_devices, "devices connected to the node that is killed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--failover-devices-per-user", config.failover_devices_per_user,
+                 "logins of each user whose devices are on the node that is killed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  app.add_option("--reconnect-jitter", config.reconnect_jitter_s,
+                 "a device that lost its node waits a uniform random delay below this many seconds before it asks "
+                 "/v1/route")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--reconnect-backoff", config.reconnect_backoff_s,
+                 "first retry delay when the route or the reconnection fails, doubling (equal jitter)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--reconnect-backoff-max", config.reconnect_backoff_max_s, "longest retry delay")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
+  if (config.failover()) {
+    auto node = parley::bench::parse_node_address(failover_node);
+    if (!node) {
+      std::cerr << "--failover-node must be HOST:PORT or http://HOST:PORT, got " << failover_node << "\n";
+      return 2;
+    }
+    config.failover_node = *node;
+    config.route = true;
+    if (config.connections_only || config.rate <= 0 || config.failover_after_s >= config.warmup_s + config.duration_s) {
+      std::cerr << "--failover-kill-pid needs a load (--rate > 0) that lasts past --failover-after\n";
+      return 2;
+    }
+  }
   config.mode = mode == "group" ? ChatMode::group : ChatMode::direct;
   if (!split_server(server, config)) {
     std::cerr << "--server must be HOST:PORT, got " << server << "\n";
@@ -127,7 +177,8 @@ int main(int argc, char** argv) {
   }
 
   raise_open_file_limit();
-  const std::uint64_t needed = static_cast<std::uint64_t>(config.users + config.idle_connections) + 64;
+  const std::uint64_t needed = static_cast<std::uint64_t>(config.users + config.idle_connections) + 64 +
+                               (config.failover() ? static_cast<std::uint64_t>(config.failover_devices) * 2 : 0);
   if (open_file_limit() < needed) {
     std::cerr << "parley-bench: open-file limit " << open_file_limit() << " is below the " << needed
               << " this run needs; raise it (ulimit -n)\n";
@@ -150,12 +201,13 @@ int main(int argc, char** argv) {
     parley::bench::check_server(config);
     progress("setting up " + std::to_string(config.users) + " users" +
              (config.idle_connections > 0 ? " and the idle devices" : ""));
-    plan = parley::bench::set_up_accounts(config);
+    plan = config.failover() ? parley::bench::set_up_failover(config) : parley::bench::set_up_accounts(config);
   } catch (const std::exception& e) {
     std::cerr << "parley-bench: setup failed: " << e.what() << "\n";
     return 2;
   }
   report.run_id = plan.run_id;
+  report.users = static_cast<int>(plan.users.size());
   report.accounts_s = plan.timings.accounts_s;
   report.chats_s = plan.timings.chats_s;
   progress("run " + plan.run_id + ": accounts " + std::to_string(plan.timings.accounts_s) + " s, " +
@@ -169,6 +221,16 @@ int main(int argc, char** argv) {
       return 2;
     }
     report.server_pid = server_pid;
+  }
+  std::vector<parley::bench::ProcSampler> sampled;
+  std::vector<std::string> sampled_names;  // read now: a process may die during the run
+  for (int pid : config.sample_pids) {
+    sampled.emplace_back(pid);
+    sampled_names.push_back(sampled.back().name());
+    if (sampled_names.back().empty()) {
+      std::cerr << "parley-bench: cannot read /proc/" << pid << "/comm\n";
+      return 2;
+    }
   }
   auto server_rss = [&]() -> std::int64_t { return server_proc ? server_proc->rss_kib().value_or(0) : 0; };
 
@@ -209,10 +271,12 @@ int main(int argc, char** argv) {
                  " + " + std::to_string(config.duration_s) + " s");
         parley::bench::ProcSampler self(static_cast<int>(getpid()));
         parley::bench::CpuSnapshot self_start, server_start;
+        std::vector<parley::bench::CpuSnapshot> sampled_start(sampled.size());
         runner.run_load(
             [&] {
               self_start = self.cpu();
               if (server_proc) server_start = server_proc->cpu();
+              for (std::size_t i = 0; i < sampled.size(); ++i) sampled_start[i] = sampled[i].cpu();
             },
             [&] {
               auto self_end = self.cpu();
@@ -228,6 +292,13 @@ int main(int argc, char** argv) {
                   report.server_cpu_cores = (server_end.process_cpu_s - server_start.process_cpu_s) / wall;
                 }
                 report.server_threads = parley::bench::ProcSampler::usage_between(server_start, server_end);
+              }
+              for (std::size_t i = 0; i < sampled.size(); ++i) {
+                auto end = sampled[i].cpu();
+                const double span = end.taken_at_s - sampled_start[i].taken_at_s;
+                const double used = end.process_cpu_s - sampled_start[i].process_cpu_s;  // < 0: it died
+                report.processes.push_back(parley::bench::ProcessUsage{sampled[i].pid(), sampled_names[i],
+                                                                       span > 0 ? std::max(0.0, used) / span : 0});
               }
             });
       }

@@ -48,6 +48,13 @@ double machine_busy_s() {
 
 }  // namespace
 
+std::string ProcSampler::name() const {
+  std::ifstream comm("/proc/" + std::to_string(pid_) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  return name;
+}
+
 std::optional<std::int64_t> ProcSampler::rss_kib() const {
   std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
   std::string line;

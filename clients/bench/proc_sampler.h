@@ -36,6 +36,8 @@ class ProcSampler {
  public:
   explicit ProcSampler(int pid) : pid_(pid) {}
   int pid() const { return pid_; }
+  // /proc/<pid>/comm ("parleyd", "redis-server"); empty when unreadable.
+  std::string name() const;
   // VmRSS in KiB, nullopt when unreadable.
   std::optional<std::int64_t> rss_kib() const;
   CpuSnapshot cpu() const;

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <map>
 #include <memory>
@@ -15,6 +17,8 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include <signal.h>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -27,13 +31,20 @@
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <boost/json.hpp>
+#include <deque>
+#include <random>
+
+#include "failover_curve.h"
+#include "route_answer.h"
 
 namespace parley::bench {
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
+namespace http = beast::http;
 namespace json = boost::json;
 using net::use_awaitable;
 using tcp = net::ip::tcp;
@@ -67,18 +78,39 @@ struct ChatSeen {
   std::int64_t last = 0;
 };
 
-struct Conn {
-  explicit Conn(net::io_context& ioc) : ws(net::make_strand(ioc)), timer(ws.get_executor()) {}
+using Strand = net::strand<net::io_context::executor_type>;
+using WsStream = websocket::stream<beast::tcp_stream>;
 
-  websocket::stream<beast::tcp_stream> ws;
-  net::steady_timer timer;  // the writer sleeps on it; cancel() wakes it
-  int user = -1;            // load user index; -1 for an idle connection
+// One device's connection. A device that reconnects (the failover scenario)
+// keeps its Conn, and so what it has seen, and gets a new stream.
+struct Conn {
+  explicit Conn(net::io_context& ioc) : strand(net::make_strand(ioc)), ws(std::in_place, strand), timer(strand) {}
+
+  Strand strand;
+  std::optional<WsStream> ws;  // replaced, on the strand, when the device reconnects
+  net::steady_timer timer;     // the writer (then the recovery) sleeps on it; cancel() wakes it
+  int user = -1;               // load user index; -1 for an idle connection
+  int node = 0;                // index into the node table: where it connects
+  bool sends = false;          // the user's first device of a sending user
   const std::string* token = nullptr;
   std::int64_t heartbeat_ns = 5'000'000'000;
   std::uint32_t next_send = 0;  // index of this sender's next scheduled send
   bool broken = false;          // strand only: the reader has ended
+  bool writing = false;         // strand only: the writer coroutine runs
   std::vector<ChatSeen> seen;   // reader only
   std::string out;              // writer only: the frame being written
+  // Failover devices only, on the strand (read by main() once the I/O is over).
+  bool reconnects = false;
+  std::string cursor;  // the newest one received
+  bool awaiting_sync = false;
+  std::int64_t dropped_ns = 0, back_ns = 0, synced_ns = 0;
+};
+
+// A node the bench connects to. Entries are never removed (references stay valid).
+struct NodeEndpoint {
+  NodeAddress address;
+  tcp::endpoint endpoint;
+  std::string host_header;
 };
 
 // "<sender>-<counter>" -> (sender, counter).
@@ -111,9 +143,12 @@ std::int64_t int_at(const json::object& o, std::string_view key) {
 
 struct LoadRunner::Impl {
   Impl(const BenchConfig& c, const BenchPlan& p) : config(c), plan(p) {
-    tcp::resolver resolver(ioc);
-    endpoint = *resolver.resolve(config.host, std::to_string(config.port)).begin();
-    host_header = config.host + ":" + std::to_string(config.port);
+    for (const auto& node : plan.nodes) node_of(node);
+    for (const auto& chat : plan.chats) {
+      int devices = 0;
+      for (int m : chat.members) devices += plan.users[static_cast<std::size_t>(m)].devices();
+      chat_devices.push_back(devices);
+    }
     payload.assign(static_cast<std::size_t>(std::max(1, config.text_bytes)), 'x');
     for (std::size_t c = 0; c < plan.chats.size(); ++c) chat_index.emplace(plan.chats[c].chat_id, static_cast<int>(c));
     for (int t = 0; t < std::max(1, config.threads); ++t) threads.emplace_back([this] { ioc.run(); });
@@ -130,15 +165,17 @@ struct LoadRunner::Impl {
   // --- configuration, read-only once the load starts ---
   const BenchConfig& config;
   const BenchPlan& plan;
-  tcp::endpoint endpoint;
-  std::string host_header;
   std::string payload;
+  std::vector<int> chat_devices;   // connections owed each message of a chat
+  std::deque<NodeEndpoint> nodes;  // guarded by nodes_mu; [i] matches plan.nodes[i] where that exists
+  mutable std::mutex nodes_mu;
   std::unordered_map<std::string, int> chat_index;
 
   // Schedule: sender s writes send k at load_start + phase(s) + k * period.
   std::int64_t period_ns = 0;
   std::int64_t total_ns = 0;  // warm-up + duration
   std::int64_t warmup_ns = 0;
+  std::int64_t sending_users = 0;           // users that send (the first ones of plan.users)
   std::vector<std::uint32_t> planned;       // sends per sender
   std::vector<std::uint32_t> warmup_sends;  // of which in the warm-up
   std::vector<std::unique_ptr<MsgRecord[]>> records;
@@ -156,6 +193,13 @@ struct LoadRunner::Impl {
   int dropped = 0;                                   // guarded by events_mu
   double drain_s = 0;
 
+  // --- failover ---
+  std::atomic<std::int64_t> kill_ns{0};
+  std::atomic<int> recovering{0};  // failover devices that dropped and are not synced again
+  std::atomic<std::uint64_t> route_queries{0}, route_failures{0}, route_named_victim{0}, reconnect_failures{0};
+  int victim_devices = 0;
+  std::string kill_error;
+
   // --- connections ---
   net::io_context ioc;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> work{ioc.get_executor()};
@@ -163,13 +207,46 @@ struct LoadRunner::Impl {
   std::atomic<int> live{0};                  // running reader and writer coroutines
   std::vector<std::thread> threads;
 
-  int recipients(int chat) const { return static_cast<int>(plan.chats[static_cast<std::size_t>(chat)].members.size()); }
+  int recipients(int chat) const { return chat_devices[static_cast<std::size_t>(chat)]; }
+
+  // The node table's index of `address`, resolved and added when new.
+  int node_of(const NodeAddress& address) {
+    {
+      std::lock_guard lock(nodes_mu);
+      for (std::size_t i = 0; i < nodes.size(); ++i) {
+        if (nodes[i].address == address) return static_cast<int>(i);
+      }
+    }
+    tcp::endpoint endpoint;
+    beast::error_code ec;
+    auto ip = net::ip::make_address(address.host, ec);
+    if (!ec) {
+      endpoint = tcp::endpoint(ip, address.port);
+    } else {
+      tcp::resolver resolver(ioc);  // a host name: rare (loopback runs use addresses)
+      endpoint = *resolver.resolve(address.host, std::to_string(address.port)).begin();
+    }
+    std::lock_guard lock(nodes_mu);
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      if (nodes[i].address == address) return static_cast<int>(i);
+    }
+    nodes.push_back(NodeEndpoint{address, endpoint, address.authority()});
+    return static_cast<int>(nodes.size()) - 1;
+  }
+  const NodeEndpoint& node_at(int index) const {
+    std::lock_guard lock(nodes_mu);
+    return nodes[static_cast<std::size_t>(index)];
+  }
+  std::size_t node_count() const {
+    std::lock_guard lock(nodes_mu);
+    return nodes.size();
+  }
   int chat_of(std::uint32_t sender, std::uint32_t k) const {
     const auto& chats = plan.users[sender].chats;
     return chats[k % chats.size()];
   }
   std::int64_t offset_of(std::uint32_t sender, std::uint32_t k) const {
-    auto senders = static_cast<std::int64_t>(plan.users.size());
+    auto senders = std::max<std::int64_t>(1, sending_users);
     return period_ns * static_cast<std::int64_t>(sender) / senders + period_ns * static_cast<std::int64_t>(k);
   }
   MsgRecord* record_of(std::uint32_t sender, std::uint32_t k) const {
@@ -188,22 +265,26 @@ struct LoadRunner::Impl {
   // Connect, upgrade, hello, welcome. On the connection's strand.
   net::awaitable<std::string> handshake(Conn& c) {
     beast::error_code ec;
-    auto& stream = beast::get_lowest_layer(c.ws);
+    const NodeEndpoint& node = node_at(c.node);
+    WsStream& ws = *c.ws;
+    auto& stream = beast::get_lowest_layer(ws);
     stream.expires_after(std::chrono::seconds(15));
-    co_await stream.async_connect(endpoint, net::redirect_error(use_awaitable, ec));
+    co_await stream.async_connect(node.endpoint, net::redirect_error(use_awaitable, ec));
     if (ec) co_return "connect: " + ec.message();
     stream.socket().set_option(tcp::no_delay(true), ec);
-    c.ws.set_option(websocket::stream_base::decorator(
+    ws.set_option(websocket::stream_base::decorator(
         [](websocket::request_type& req) { req.set(beast::http::field::user_agent, "parley-bench"); }));
-    co_await c.ws.async_handshake(host_header, "/v1/ws", net::redirect_error(use_awaitable, ec));
+    co_await ws.async_handshake(node.host_header, "/v1/ws", net::redirect_error(use_awaitable, ec));
     if (ec) co_return "upgrade: " + ec.message();
-    c.out = std::string(R"({"type":"hello","token":")") + *c.token + "\"}";
-    co_await c.ws.async_write(net::buffer(c.out), net::redirect_error(use_awaitable, ec));
+    c.out = std::string(R"({"type":"hello","token":")") + *c.token + "\"";
+    if (!c.cursor.empty()) c.out += R"(,"cursor":")" + c.cursor + "\"";
+    c.out += "}";
+    co_await ws.async_write(net::buffer(c.out), net::redirect_error(use_awaitable, ec));
     if (ec) co_return "hello: " + ec.message();
     beast::flat_buffer buffer;
-    co_await c.ws.async_read(buffer, net::redirect_error(use_awaitable, ec));
+    co_await ws.async_read(buffer, net::redirect_error(use_awaitable, ec));
     if (ec) {
-      if (ec == websocket::error::closed) co_return "hello: closed " + std::to_string(c.ws.reason().code);
+      if (ec == websocket::error::closed) co_return "hello: closed " + std::to_string(ws.reason().code);
       co_return "hello: " + ec.message();
     }
     json::error_code jec;
@@ -211,12 +292,15 @@ struct LoadRunner::Impl {
     const json::object* o = jec ? nullptr : welcome.if_object();
     if (!o || str_at(*o, "type") != "welcome") co_return "hello: answered " + beast::buffers_to_string(buffer.data());
     if (auto ms = int_at(*o, "heartbeat_interval_ms"); ms > 0) c.heartbeat_ns = ms * 1'000'000;
+    if (c.reconnects) {
+      if (auto cursor = str_at(*o, "cursor"); !cursor.empty()) c.cursor = cursor;
+    }
     stream.expires_never();
     websocket::stream_base::timeout timeouts{};
     timeouts.handshake_timeout = std::chrono::seconds(5);  // also bounds the close handshake
     timeouts.idle_timeout = websocket::stream_base::none();
     timeouts.keep_alive_pings = false;
-    c.ws.set_option(timeouts);
+    ws.set_option(timeouts);
     co_return std::string{};
   }
 
@@ -242,7 +326,7 @@ struct LoadRunner::Impl {
             for (std::size_t i = progress->next++; i < progress->end; i = progress->next++) {
               Conn& c = *conns[i];
               // The handshake runs on the connection's own strand.
-              std::string error = co_await net::co_spawn(c.ws.get_executor(), handshake(c), use_awaitable);
+              std::string error = co_await net::co_spawn(c.strand, handshake(c), use_awaitable);
               if (error.empty()) {
                 ++progress->opened;
                 start_connection(c);
@@ -268,8 +352,13 @@ struct LoadRunner::Impl {
 
   void start_connection(Conn& c) {
     live += 2;
-    net::co_spawn(c.ws.get_executor(), reader(c), [this](std::exception_ptr) { --live; });
-    net::co_spawn(c.ws.get_executor(), writer(c), [this](std::exception_ptr) { --live; });
+    c.broken = false;
+    c.writing = true;
+    net::co_spawn(c.strand, reader(c), [this](const std::exception_ptr&) { --live; });
+    net::co_spawn(c.strand, writer(c), [this, conn = &c](const std::exception_ptr&) {
+      conn->writing = false;
+      --live;
+    });
   }
 
   // ---------------------------------------------------------------- writing
@@ -282,7 +371,7 @@ struct LoadRunner::Impl {
       if (stopping.load() || c.broken) break;
       std::int64_t start = load_start.load(std::memory_order_acquire);
       std::int64_t next_send = kNever;
-      if (start != 0 && c.user >= 0 && c.next_send < planned[static_cast<std::size_t>(c.user)]) {
+      if (start != 0 && c.sends && c.next_send < planned[static_cast<std::size_t>(c.user)]) {
         next_send = start + offset_of(static_cast<std::uint32_t>(c.user), c.next_send);
       }
       std::int64_t now = now_ns();
@@ -293,7 +382,7 @@ struct LoadRunner::Impl {
         } else {
           write_send(c, next_send, now);
         }
-        co_await c.ws.async_write(net::buffer(c.out), net::redirect_error(use_awaitable, ec));
+        co_await c.ws->async_write(net::buffer(c.out), net::redirect_error(use_awaitable, ec));
         if (ec) {
           write_failed = true;
           break;
@@ -304,9 +393,9 @@ struct LoadRunner::Impl {
       co_await c.timer.async_wait(net::redirect_error(use_awaitable, ec));  // woken early by cancel()
     }
     if (!c.broken && !write_failed) {
-      co_await c.ws.async_close(websocket::close_code::normal, net::redirect_error(use_awaitable, ec));
+      co_await c.ws->async_close(websocket::close_code::normal, net::redirect_error(use_awaitable, ec));
     } else if (write_failed) {
-      beast::get_lowest_layer(c.ws).close();  // let the reader end too
+      beast::get_lowest_layer(*c.ws).close();  // let the reader end too
     }
   }
 
@@ -341,7 +430,7 @@ struct LoadRunner::Impl {
     beast::flat_buffer buffer;
     beast::error_code ec;
     for (;;) {
-      co_await c.ws.async_read(buffer, net::redirect_error(use_awaitable, ec));
+      co_await c.ws->async_read(buffer, net::redirect_error(use_awaitable, ec));
       if (ec) break;
       auto data = buffer.data();
       on_frame(c, std::string_view(static_cast<const char*>(data.data()), data.size()));
@@ -349,13 +438,97 @@ struct LoadRunner::Impl {
     }
     c.broken = true;
     c.timer.cancel();
-    if (!stopping.load()) {
-      std::string reason = ec == websocket::error::closed
-                               ? "closed " + std::to_string(c.ws.reason().code) + " " +
-                                     std::string(c.ws.reason().reason.data(), c.ws.reason().reason.size())
-                               : ec.message();
-      note_drop(reason);
+    if (stopping.load()) co_return;
+    if (c.reconnects && kill_ns.load() != 0) {
+      // The failover: find a live node and resume there.
+      c.dropped_ns = now_ns();
+      ++recovering;
+      ++live;
+      net::co_spawn(c.strand, recover(c), [this](const std::exception_ptr&) { --live; });
+      co_return;
     }
+    std::string reason = ec == websocket::error::closed
+                             ? "closed " + std::to_string(c.ws->reason().code) + " " +
+                                   std::string(c.ws->reason().reason.data(), c.ws->reason().reason.size())
+                             : ec.message();
+    note_drop(reason);
+  }
+
+  // ------------------------------------------------------------- failover
+
+  // A device that lost its node: waits its jitter, asks GET /v1/route of the
+  // nodes it knows (first answer wins), connects where the route says and
+  // resumes with its cursor; a failed route or connection is retried with
+  // backoff (the ring names the dead node until ZooKeeper drops it).
+  net::awaitable<void> recover(Conn& c) {
+    beast::error_code ec;
+    std::mt19937_64 rng(std::random_device{}());
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    auto sleep_s = [&](double seconds) -> net::awaitable<void> {
+      c.timer.expires_after(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds)));
+      co_await c.timer.async_wait(net::redirect_error(use_awaitable, ec));
+    };
+    // The writer ends once it sees `broken`; the timer is its until then.
+    net::steady_timer poll(c.strand);
+    while (c.writing) {
+      poll.expires_after(std::chrono::milliseconds(5));
+      co_await poll.async_wait(net::redirect_error(use_awaitable, ec));
+    }
+    co_await sleep_s(unit(rng) * config.reconnect_jitter_s);
+    for (int attempt = 0; !stopping.load(); ++attempt) {
+      std::optional<RouteAnswer> route;
+      const std::size_t known = node_count();
+      const auto first = static_cast<std::size_t>(rng() % known);
+      for (std::size_t i = 0; i < known && !route && !stopping.load(); ++i) {
+        ++route_queries;
+        route = co_await ask_route(c, static_cast<int>((first + i) % known));
+        if (!route) ++route_failures;
+      }
+      if (route) {
+        c.node = route->cluster ? node_of(route->home) : 0;
+        if (c.node == plan.victim_node) ++route_named_victim;
+        c.ws.emplace(c.strand);
+        const bool resumes = !c.cursor.empty();
+        std::string error = co_await handshake(c);
+        if (error.empty()) {
+          c.back_ns = now_ns();
+          c.awaiting_sync = resumes;
+          if (!resumes) {
+            c.synced_ns = c.back_ns;
+            --recovering;
+          }
+          start_connection(c);
+          co_return;
+        }
+        ++reconnect_failures;
+      }
+      if (stopping.load()) break;
+      co_await sleep_s(backoff_seconds(attempt, config.reconnect_backoff_s, config.reconnect_backoff_max_s, unit(rng)));
+    }
+    --recovering;  // gave up: the run is over
+  }
+
+  // GET /v1/route of node `index` with the device's token; nullopt when the
+  // node cannot be reached or does not answer a route.
+  net::awaitable<std::optional<RouteAnswer>> ask_route(Conn& c, int index) {
+    const NodeEndpoint& node = node_at(index);
+    beast::error_code ec;
+    beast::tcp_stream stream(c.strand);
+    stream.expires_after(std::chrono::seconds(3));
+    co_await stream.async_connect(node.endpoint, net::redirect_error(use_awaitable, ec));
+    if (ec) co_return std::nullopt;
+    http::request<http::empty_body> req{http::verb::get, "/v1/route", 11};
+    req.set(http::field::host, node.host_header);
+    req.set(http::field::authorization, "Bearer " + *c.token);
+    req.set(http::field::user_agent, "parley-bench");
+    co_await http::async_write(stream, req, net::redirect_error(use_awaitable, ec));
+    if (ec) co_return std::nullopt;
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    co_await http::async_read(stream, buffer, res, net::redirect_error(use_awaitable, ec));
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+    if (ec || res.result_int() != 200) co_return std::nullopt;
+    co_return parse_route_answer(res.body());
   }
 
   void on_frame(Conn& c, std::string_view text) {
@@ -370,6 +543,14 @@ struct LoadRunner::Impl {
       return;
     }
     std::string_view type = str_at(*o, "type");
+    if (c.reconnects) {
+      if (auto cursor = str_at(*o, "cursor"); !cursor.empty()) c.cursor = cursor;
+      if (type == "synced" && c.awaiting_sync) {
+        c.awaiting_sync = false;
+        c.synced_ns = now;
+        --recovering;
+      }
+    }
     if (type == "message") {
       on_message(c, *o, now);
     } else if (type == "ack") {
@@ -455,7 +636,7 @@ struct LoadRunner::Impl {
   // ----------------------------------------------------------- phases
 
   void wake_writers() {
-    for (auto& c : conns) net::post(c->ws.get_executor(), [conn = c.get()] { conn->timer.cancel(); });
+    for (auto& c : conns) net::post(c->strand, [conn = c.get()] { conn->timer.cancel(); });
   }
 
   void plan_schedule() {
@@ -465,10 +646,12 @@ struct LoadRunner::Impl {
     planned.assign(senders, 0);
     warmup_sends.assign(senders, 0);
     records.resize(senders);
-    if (config.rate <= 0 || senders == 0) return;
-    period_ns = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(senders) * 1e9 / config.rate));
+    sending_users = std::count_if(plan.users.begin(), plan.users.end(), [](const BenchUser& u) { return u.sends; });
+    if (config.rate <= 0 || sending_users == 0) return;
+    period_ns =
+        std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(sending_users) * 1e9 / config.rate));
     for (std::uint32_t s = 0; s < senders; ++s) {
-      if (plan.users[s].chats.empty()) continue;
+      if (plan.users[s].chats.empty() || !plan.users[s].sends) continue;
       std::int64_t phase = offset_of(s, 0);
       auto count = [&](std::int64_t horizon) -> std::uint32_t {
         return horizon <= phase ? 0 : static_cast<std::uint32_t>((horizon - phase + period_ns - 1) / period_ns);
@@ -479,6 +662,50 @@ struct LoadRunner::Impl {
     }
   }
 
+  // After close_all(): the failover devices' times and the curve.
+  FailoverReport failover_report() const {
+    FailoverReport f;
+    f.victim = config.failover_node.authority();
+    f.victim_pid = config.failover_kill_pid;
+    f.kill_after_s = config.failover_after_s;
+    f.jitter_s = config.reconnect_jitter_s;
+    f.kill_error = kill_ns.load() == 0 ? "the load ended before --failover-after" : kill_error;
+    f.devices = victim_devices;
+    f.route_queries = route_queries;
+    f.route_failures = route_failures;
+    f.route_named_victim = route_named_victim;
+    f.connect_failures = reconnect_failures;
+    std::vector<std::int64_t> dropped, back, synced;
+    for (const auto& c : conns) {
+      if (!c->reconnects) continue;
+      dropped.push_back(c->dropped_ns);
+      back.push_back(c->back_ns);
+      synced.push_back(c->synced_ns);
+      if (c->dropped_ns != 0) ++f.dropped;
+      if (c->back_ns != 0) {
+        ++f.back;
+        ++f.back_on[node_at(c->node).address.authority()];
+      }
+      if (c->synced_ns != 0) ++f.synced;
+    }
+    const std::int64_t kill = kill_ns.load();
+    f.first_drop_s = seconds_after(kill, dropped, 0);
+    f.back_p50_s = seconds_after(kill, back, 0.5);
+    f.last_back_s = seconds_after(kill, back, 1);
+    f.last_synced_s = seconds_after(kill, synced, 1);
+    f.curve = reconnect_curve(kill, back, synced);
+    return f;
+  }
+
+  // SIGKILL of the victim node; every device connected to it will notice.
+  void kill_victim() {
+    for (const auto& c : conns) {
+      if (c->reconnects && c->node == plan.victim_node) ++victim_devices;
+    }
+    kill_ns.store(now_ns());
+    if (::kill(config.failover_kill_pid, SIGKILL) != 0) kill_error = std::strerror(errno);
+  }
+
   void close_all() {
     if (stopping.exchange(true)) return;
     wake_writers();
@@ -487,9 +714,9 @@ struct LoadRunner::Impl {
     if (live.load() > 0) {
       // Close handshakes that hang: drop the sockets.
       for (auto& c : conns) {
-        net::post(c->ws.get_executor(), [conn = c.get()] {
+        net::post(c->strand, [conn = c.get()] {
           beast::error_code ec;
-          beast::get_lowest_layer(conn->ws).socket().close(ec);
+          if (conn->ws) beast::get_lowest_layer(*conn->ws).socket().close(ec);
         });
       }
       deadline = Clock::now() + std::chrono::seconds(2);
@@ -508,13 +735,19 @@ ConnectResult LoadRunner::open_load_connections() {
   m.plan_schedule();
   std::size_t first = m.conns.size();
   for (std::size_t u = 0; u < m.plan.users.size(); ++u) {
-    auto c = std::make_unique<Conn>(m.ioc);
-    c->user = static_cast<int>(u);
-    c->token = &m.plan.users[u].token;
-    for (int chat : m.plan.users[u].chats) c->seen.push_back(ChatSeen{chat, std::vector<bool>(64), 0});
-    m.conns.push_back(std::move(c));
+    const BenchUser& user = m.plan.users[u];
+    for (int d = 0; d < user.devices(); ++d) {
+      auto c = std::make_unique<Conn>(m.ioc);
+      c->user = static_cast<int>(u);
+      c->node = user.node;
+      c->sends = d == 0 && user.sends;
+      c->reconnects = m.config.failover() && !user.sends;
+      c->token = d == 0 ? &user.token : &user.extra_tokens[static_cast<std::size_t>(d - 1)];
+      for (int chat : user.chats) c->seen.push_back(ChatSeen{chat, std::vector<bool>(64), 0});
+      m.conns.push_back(std::move(c));
+    }
   }
-  return m.open(first, m.plan.users.size());
+  return m.open(first, m.conns.size() - first);
 }
 
 ConnectResult LoadRunner::open_idle_connections(int count) {
@@ -535,10 +768,18 @@ void LoadRunner::run_load(const std::function<void()>& at_window_start, const st
   std::int64_t start = now_ns() + 200'000'000;
   m.load_start.store(start, std::memory_order_release);
   m.wake_writers();
-  std::this_thread::sleep_until(at_ns(start + m.warmup_ns));
-  at_window_start();
-  std::this_thread::sleep_until(at_ns(start + m.total_ns));
-  at_window_end();
+  // The window's edges and the kill, in time order.
+  std::vector<std::pair<std::int64_t, std::function<void()>>> events;
+  events.emplace_back(start + m.warmup_ns, at_window_start);
+  events.emplace_back(start + m.total_ns, at_window_end);
+  if (m.config.failover()) {
+    events.emplace_back(start + static_cast<std::int64_t>(m.config.failover_after_s * 1e9), [&m] { m.kill_victim(); });
+  }
+  std::stable_sort(events.begin(), events.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [at, event] : events) {
+    std::this_thread::sleep_until(at_ns(at));
+    event();
+  }
   // Drain: wait while acks and deliveries keep coming; give up after
   // drain_s without progress, or after drain_max_s in all.
   auto drain_start = Clock::now();
@@ -550,8 +791,10 @@ void LoadRunner::run_load(const std::function<void()>& at_window_start, const st
   while (Clock::now() - drain_start < to_duration(m.config.drain_max_s)) {
     std::uint64_t answered = m.acked.load() + m.errors.load();
     std::uint64_t delivered = m.delivered.load();
-    if (answered >= m.sent.load() && delivered >= m.expected.load()) break;
-    if (answered + delivered != last_seen) {
+    const int recovering = m.recovering.load();
+    if (answered >= m.sent.load() && delivered >= m.expected.load() && recovering == 0) break;
+    if (answered + delivered != last_seen || recovering > 0) {
+      // Devices still on their way back (jitter, backoff) count as progress.
       last_seen = answered + delivered;
       last_progress = Clock::now();
     } else if (Clock::now() - last_progress >= to_duration(m.config.drain_s)) {
@@ -602,6 +845,14 @@ void LoadRunner::fill_report(BenchReport& r) const {
   if (m.duplicate_acks > 0) r.error_codes["(duplicate acks)"] = m.duplicate_acks;
   r.connections_dropped = m.dropped;
   r.close_reasons = m.close_reasons;
+  if (m.config.route || m.config.failover()) {
+    for (const auto& user : m.plan.users) {
+      const std::string node = m.node_at(user.node).address.authority();
+      ++r.users_per_node[node];
+      r.connections_per_node[node] += user.devices();
+    }
+  }
+  if (m.config.failover()) r.failover = m.failover_report();
 }
 
 }  // namespace parley::bench

@@ -1,0 +1,66 @@
+// parley-bench's reading of GET /v1/route and of node addresses: the single
+// node's answer, a cluster's, IPv6, and hostile or broken answers, which are
+// refused (nullopt) rather than guessed at.
+
+#include <gtest/gtest.h>
+
+#include "route_answer.h"
+
+namespace parley::bench {
+namespace {
+
+TEST(BenchNodeAddress, ParsesUrlsAndHostPort) {
+  auto a = parse_node_address("http://127.0.0.1:8182");
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->host, "127.0.0.1");
+  EXPECT_EQ(a->port, 8182);
+  EXPECT_EQ(a->authority(), "127.0.0.1:8182");
+  EXPECT_EQ(parse_node_address("http://127.0.0.1:8182/"), a);
+  EXPECT_EQ(parse_node_address("127.0.0.1:8182"), a);
+  auto v6 = parse_node_address("http://[::1]:9000");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 9000);
+  EXPECT_EQ(v6->authority(), "[::1]:9000");
+  EXPECT_EQ(parse_node_address("localhost:1")->host, "localhost");
+}
+
+TEST(BenchNodeAddress, RefusesWhatItCannotConnectTo) {
+  for (const char* bad : {"", "http://", "https://127.0.0.1:8182", "ws://127.0.0.1:1", "127.0.0.1", "http://127.0.0.1",
+                          "127.0.0.1:", ":8080", "127.0.0.1:0", "127.0.0.1:65536", "127.0.0.1:80x", "127.0.0.1:-1",
+                          "http://127.0.0.1:8182/v1", "http://127.0.0.1:8182//", "::1:8080", "[::1]", "[::1]8080",
+                          "[::1:8080", "127.0.0.1:99999999999999999999"}) {
+    EXPECT_FALSE(parse_node_address(bad)) << bad;
+  }
+}
+
+TEST(BenchRouteAnswer, SingleNode) {
+  auto a = parse_route_answer(R"({"cluster":false})");
+  ASSERT_TRUE(a);
+  EXPECT_FALSE(a->cluster);
+  EXPECT_TRUE(a->nodes.empty());
+}
+
+TEST(BenchRouteAnswer, ClusterNamesHomeAndNodes) {
+  auto a = parse_route_answer(
+      R"({"cluster":true,"node_id":"n1","url":"http://127.0.0.1:8382","nodes":["http://127.0.0.1:8381","http://127.0.0.1:8382",7,"https://x:1","http://127.0.0.1:8383"]})");
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(a->cluster);
+  EXPECT_EQ(a->node_id, "n1");
+  EXPECT_EQ(a->home.authority(), "127.0.0.1:8382");
+  ASSERT_EQ(a->nodes.size(), 3u);  // the number and the https URL are left out
+  EXPECT_EQ(a->nodes[0].authority(), "127.0.0.1:8381");
+  EXPECT_EQ(a->nodes[2].authority(), "127.0.0.1:8383");
+}
+
+TEST(BenchRouteAnswer, RefusesBrokenAnswers) {
+  for (const char* bad : {"", "null", "[]", "{", R"({"cluster":"true"})", R"({"cluster":1})", R"({})",
+                          R"({"cluster":true})", R"({"cluster":true,"url":5})", R"({"cluster":true,"url":""})",
+                          R"({"cluster":true,"url":"https://127.0.0.1:8182"})", "{\"cluster\":true,\"url\":\"\xff\"}",
+                          R"({"error":{"code":"unavailable"}})"}) {
+    EXPECT_FALSE(parse_route_answer(bad)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace parley::bench
