@@ -50,6 +50,13 @@ Result<ChatPtr> ChatDirectory::find(const ChatId& chat_id) {
   return s.chats.emplace(chat_id, std::move(chat)).first->second;
 }
 
+ChatPtr ChatDirectory::cached(const ChatId& chat_id) {
+  auto& s = shard(chat_id);
+  std::lock_guard lock(s.mutex);
+  auto it = s.chats.find(chat_id);
+  return it == s.chats.end() ? nullptr : it->second;
+}
+
 Status ChatDirectory::persist(const ChatPtr& chat) {
   // The caller holds the chat's turn (or the chat is new), so no other
   // writer can interleave; no lock is held during the synced write.

@@ -46,6 +46,10 @@ class ChatDirectory {
 
   // nullptr when there is no such chat; an error when the store could not answer.
   Result<ChatPtr> find(const ChatId& chat_id);
+  // The chat if it is cached, else nullptr; never reads the store. A cached
+  // chat stays cached (replaced by newer versions, never dropped), so find()
+  // answers it without the store afterwards too.
+  ChatPtr cached(const ChatId& chat_id);
   // The chat if `me` is a member: not_found / forbidden otherwise.
   Result<ChatPtr> find_for_member(const UserId& me, const ChatId& chat_id);
   Result<std::vector<ChatPtr>> chats_of(const UserId& user);

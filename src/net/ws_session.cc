@@ -44,7 +44,9 @@ WsSession::WsSession(beast::tcp_stream&& stream, NetContext& context, Connection
       wake_writer_(ws_.get_executor()),
       watchdog_(ws_.get_executor()),
       queue_drained_(ws_.get_executor()),
-      rate_(context.config.max_frames_per_second, context.config.max_frames_per_second * 2) {}
+      rate_(context.config.max_frames_per_second, context.config.max_frames_per_second * 2),
+      chat_lane_(asio::make_strand(context.blocking.get_executor())),
+      presence_lane_(asio::make_strand(context.blocking.get_executor())) {}
 
 WsSession::~WsSession() = default;
 
@@ -103,10 +105,11 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
 
   enter_closing();
   finished_ = true;
+  ended_ = true;
   watchdog_.cancel();
   if (attached_) {
     ctx_.bus.detach(*this);
-    ctx_.core.presence.unsubscribe(who_, {presence_watched_.begin(), presence_watched_.end()});
+    unsubscribe_presence();
   }
 }
 
@@ -266,6 +269,15 @@ void WsSession::go_live() {
   wake_writer_.cancel();
 }
 
+void WsSession::release_held_presence() {
+  auto held = std::move(held_presence_);
+  held_presence_.clear();
+  for (auto& frame : held) {
+    queued_bytes_ -= frame_bytes(frame);
+    enqueue(std::move(frame));
+  }
+}
+
 asio::awaitable<void> WsSession::wait_for_queue_below(std::size_t frames) {
   while (queue_.size() >= frames && state_ != State::closing) {
     queue_drained_.expires_at(asio::steady_timer::time_point::max());
@@ -347,7 +359,7 @@ asio::awaitable<void> WsSession::watchdog() {
 }
 
 bool WsSession::admit(std::deque<OutboundFrame>& target, OutboundFrame&& frame) {
-  std::size_t frames = queue_.size() + held_during_sync_.size();
+  std::size_t frames = queue_.size() + held_during_sync_.size() + held_presence_.size();
   std::size_t bytes = queued_bytes_ + frame_bytes(frame);
   if (frames >= ctx_.config.max_queued_frames || bytes > ctx_.config.max_queued_bytes) {
     spdlog::warn("device {} of user {} is too slow ({} frames, {} bytes waiting); closing", who_.device_id,
@@ -362,6 +374,12 @@ bool WsSession::admit(std::deque<OutboundFrame>& target, OutboundFrame&& frame) 
 
 void WsSession::enqueue(OutboundFrame frame) {
   if (state_ == State::closing || state_ == State::awaiting_hello) return;
+  // Looked at only while a subscription is being answered (rarely), and
+  // never for messages.
+  if (presence_jobs_ > 0 && frame.offset == 0 && protocol::is_presence_frame(*frame.text)) {
+    admit(held_presence_, std::move(frame));
+    return;
+  }
   if (state_ == State::syncing) {
     admit(held_during_sync_, std::move(frame));
     return;
@@ -391,6 +409,7 @@ void WsSession::enter_closing() {
   resume_.reset();
   queue_.clear();
   held_during_sync_.clear();
+  held_presence_.clear();
   queued_bytes_ = 0;
   wake_writer_.cancel();
   queue_drained_.cancel();
@@ -422,73 +441,6 @@ void WsSession::abort(const char* why) {
   auto& socket = beast::get_lowest_layer(ws_).socket();
   socket.set_option(asio::socket_base::linger(true, 0), ignored);
   socket.close(ignored);
-}
-
-void WsSession::handle_frame(const std::string& text) {
-  bool allowed = rate_.try_take();
-  auto parsed = protocol::parse_client_frame(text);
-  if (!allowed) {
-    // Name the dropped send so the client knows what to resend.
-    std::optional<std::string> ref;
-    if (parsed.frame) {
-      if (auto* send = std::get_if<protocol::SendFrame>(&*parsed.frame)) ref = send->client_msg_id;
-    }
-    send_text(protocol::encode_error_frame(make_error(ErrorCode::rate_limited, "too many frames; slow down"), ref));
-    return;
-  }
-  if (parsed.error) {
-    send_text(protocol::encode_error_frame(parsed.error->error, parsed.error->ref));
-    return;
-  }
-  handle(*parsed.frame);
-}
-
-void WsSession::submit_send(const protocol::SendFrame& send) {
-  if (unacked_sends_ >= ctx_.config.max_unacked_sends) {
-    send_text(protocol::encode_error_frame(
-        make_error(ErrorCode::overloaded, "too many sends waiting for their ack; wait for acks, then resend"),
-        send.client_msg_id));
-    return;
-  }
-  ++unacked_sends_;
-  SendRequest request{who_, send.chat_id, send.client_msg_id, send.text};
-  std::weak_ptr<WsSession> weak = shared_from_this();
-  ctx_.core.pipeline.submit(std::move(request), [weak, ref = send.client_msg_id](Result<SendAck> result) {
-    auto self = weak.lock();
-    if (!self) return;
-    std::string text = result ? protocol::encode_ack(*result) : protocol::encode_error_frame(result.error(), ref);
-    // Posted from the commit thread before the message's fan-out, so the
-    // sender sees its ack first.
-    asio::post(self->ws_.get_executor(), [self, text = std::move(text)]() mutable {
-      --self->unacked_sends_;
-      self->send_text(std::move(text));
-    });
-  });
-}
-
-void WsSession::handle(const protocol::ClientFrame& frame) {
-  auto& core = ctx_.core;
-  if (auto* send = std::get_if<protocol::SendFrame>(&frame)) {
-    submit_send(*send);
-  } else if (std::holds_alternative<protocol::HeartbeatFrame>(frame)) {
-    core.presence.heartbeat(who_);
-  } else if (auto* read = std::get_if<protocol::ReadFrame>(&frame)) {
-    if (auto r = core.conversations.mark_read(who_, read->chat_id, read->seq); !r) {
-      send_text(protocol::encode_error_frame(r.error()));
-    }
-  } else if (auto* typing = std::get_if<protocol::TypingFrame>(&frame)) {
-    if (auto r = core.conversations.typing(who_, typing->chat_id); !r)
-      send_text(protocol::encode_error_frame(r.error()));
-  } else if (auto* sub = std::get_if<protocol::PresenceSubscribeFrame>(&frame)) {
-    auto r = core.presence.subscribe(who_, sub->user_ids, presence_watched_);
-    if (!r) {
-      send_text(protocol::encode_error_frame(r.error()));
-    } else {
-      for (const auto& status : *r) send_text(protocol::encode_event(Event{status}));
-    }
-  } else if (std::holds_alternative<protocol::HelloFrame>(frame)) {
-    send_text(protocol::encode_error_frame(make_error(ErrorCode::invalid_request, "already said hello")));
-  }
 }
 
 }  // namespace parley

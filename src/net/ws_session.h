@@ -2,6 +2,11 @@
 // WsSession: one device's WebSocket connection. Lives on its own strand for
 // its whole life; everything but push() and close_for_logout() runs there.
 //
+// Frames whose handling may wait for the store or Redis (presence_subscribe,
+// read, and a send or typing on a chat not cached yet) run on the blocking
+// pool through two lanes of this session (ws_frames.cc), so the strand — and
+// the I/O thread under it — never waits for them.
+//
 // Life: accept the upgrade -> wait for `hello` (else close 4401) -> attach
 // to the bus, holding live frames back -> replay the backlog page by page
 // (core/resume_reader.h says why this is exactly-once) -> `synced` -> live.
@@ -12,8 +17,11 @@
 // replay pages, replies) counts against max_queued_frames/bytes, and a
 // device that does not read or trickles a frame is dropped by the watchdog.
 
+#include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -52,6 +60,8 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
  private:
   enum class State { awaiting_hello, syncing, live, closing };
   using Clock = std::chrono::steady_clock;
+  // Runs jobs on the blocking pool one at a time, in the order they were posted.
+  using PoolLane = boost::asio::strand<boost::asio::thread_pool::executor_type>;
 
   boost::asio::awaitable<void> run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
   boost::asio::awaitable<void> read_loop();
@@ -68,9 +78,23 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   // Authenticates, attaches and opens the resume; false when it closed the connection.
   boost::asio::awaitable<bool> handle_hello(const std::string& text);
   void go_live();
+  // ws_frames.cc: the frames of a session that said hello.
   void handle_frame(const std::string& text);
   void handle(const protocol::ClientFrame& frame);
   void submit_send(const protocol::SendFrame& send);
+  // Sends, reads and typing keep their order: a job runs on the strand only
+  // when the chat is cached (no store read) and the chat lane is idle;
+  // otherwise on the chat lane, whose `job` returns the frame to answer, if any.
+  template <typename Job>
+  void on_chat_lane(Job job);
+  bool chat_op_can_run_here(const ChatId& chat_id);
+  void subscribe_presence(std::vector<UserId> users);
+  // On the strand, with what a subscription answers (in the order of the subscriptions).
+  void presence_answered(std::vector<std::string> frames);
+  // The presence frames held while subscriptions were answered, queued after their answers.
+  void release_held_presence();
+  // At close, after every subscription this session posted: drops them all.
+  void unsubscribe_presence();
   // From the bus: held during a resume, dropped when the replay carried it.
   void enqueue(OutboundFrame frame);
   // Gives a live message frame this connection's cursor, advanced to it.
@@ -101,7 +125,7 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   LogPosition position_;      // the cursor of the newest message queued to the device
   std::deque<OutboundFrame> queue_;
   std::deque<OutboundFrame> held_during_sync_;
-  std::size_t queued_bytes_ = 0;  // of queue_ and held_during_sync_
+  std::size_t queued_bytes_ = 0;  // of queue_, held_during_sync_ and held_presence_
   std::size_t unacked_sends_ = 0;
   boost::asio::steady_timer wake_writer_;
   boost::asio::steady_timer watchdog_;
@@ -112,7 +136,22 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   std::optional<Clock::time_point> write_started_;    // a write is in flight since
   std::optional<Clock::time_point> message_started_;  // part of a frame arrived at
   TokenBucket rate_;
-  std::set<UserId> presence_watched_;  // users this connection subscribed to
+  // Jobs that may wait for the store or Redis. Sends, reads and typing share
+  // one lane so that they keep their order; presence subscriptions have their
+  // own, so that a slow one (a Redis round trip) holds no send back.
+  PoolLane chat_lane_;
+  PoolLane presence_lane_;
+  std::size_t chat_jobs_ = 0;      // posted to chat_lane_, not yet back on the strand
+  std::size_t presence_jobs_ = 0;  // subscriptions posted, not yet answered on the strand
+  // Presence frames from the bus while a subscription is being answered:
+  // queued after the answer, so that the last frame a device gets about a
+  // user is never an answer older than a change it got before.
+  std::deque<OutboundFrame> held_presence_;
+  // Users this connection subscribed to. Touched only by jobs on
+  // presence_lane_: each subscription, then the unsubscribe at close, which
+  // is posted after every subscription and so misses none.
+  std::set<UserId> presence_watched_;
+  std::atomic<bool> ended_{false};  // the read loop ended: subscriptions not yet run are skipped
 };
 
 }  // namespace parley

@@ -157,6 +157,13 @@ std::string encode_event(const Event& event) {
   return std::visit(EventEncoder{}, event);
 }
 
+bool is_presence_frame(std::string_view text) {
+  auto parsed = parse_object(text);
+  if (!parsed) return false;
+  const auto* type = parsed->if_contains("type");
+  return type != nullptr && type->is_string() && type->get_string() == "presence";
+}
+
 std::string encode_welcome(const AuthContext& who, const WelcomeLimits& limits, const LogPosition& cursor) {
   return json::serialize(json::object{{"type", "welcome"},
                                       {"user_id", who.user_id},

@@ -60,6 +60,9 @@ std::string encode_cursor(const LogPosition& position);
 std::optional<LogPosition> decode_cursor(std::string_view cursor);
 
 std::string encode_event(const Event& event);
+// Whether a server frame (as encode_event made it, here or on another node)
+// is a `presence` frame. Parses it: for the rare moments it matters, not per frame.
+bool is_presence_frame(std::string_view text);
 struct WelcomeLimits {
   std::int64_t heartbeat_interval_ms = 0;
   std::size_t max_text_bytes = 0;
