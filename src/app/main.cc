@@ -47,6 +47,15 @@ void raise_open_file_limit() {
   spdlog::info("open-file limit {}", static_cast<unsigned long long>(limit.rlim_cur));
 }
 
+// Bounds of the push queue's timing flags. A lease shorter than twice a
+// push's timeout (WebhookPushSender: 10 s) could end while its node is still
+// sending, and another node would send the push too.
+constexpr parley::TimeMs kMinPushLeaseMs = 20'000;
+constexpr parley::TimeMs kMinPushHeadPollMs = 10;
+constexpr parley::TimeMs kMaxPushHeadPollMs = 60'000;
+constexpr parley::TimeMs kMinPushRescanMs = 1'000;
+constexpr parley::TimeMs kMaxPushTimingMs = 86'400'000;  // a day
+
 bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
   auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0) return false;
@@ -132,6 +141,22 @@ int run(int argc, char** argv) {
   app.add_option("--push-give-up-hours", push_give_up_hours, "how long a failing push is retried")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 24.0 * 30));
+  // The push queue's timing: every node of a cluster should run with the same values.
+  app.add_option("--push-lease-ms", core_config.push_lease_ms,
+                 "how long a node's claim on a push it is sending lasts; if the node dies, another sends the push "
+                 "after this (at least twice a push's 10 s timeout, plus the clock skew between nodes)")
+      ->capture_default_str()
+      ->check(CLI::Range(kMinPushLeaseMs, kMaxPushTimingMs));
+  app.add_option("--push-head-poll-ms", core_config.push_head_poll_ms,
+                 "how often the push planner reads its log shards' heads (other nodes commit to them) and which "
+                 "shards it owns")
+      ->capture_default_str()
+      ->check(CLI::Range(kMinPushHeadPollMs, kMaxPushHeadPollMs));
+  app.add_option("--push-rescan-ms", core_config.push_rescan_ms,
+                 "how often the push planner reloads its shards' stored push jobs, taking over those of a node "
+                 "that died (at least --push-head-poll-ms)")
+      ->capture_default_str()
+      ->check(CLI::Range(kMinPushRescanMs, kMaxPushTimingMs));
   std::string push_allow_hosts;
   app.add_option("--push-allow-hosts", push_allow_hosts,
                  "HOST, IP or CIDR entries, comma-separated, that push webhooks may reach although they are "
@@ -234,6 +259,11 @@ int run(int argc, char** argv) {
                  "cluster mode: the http(s) URL devices reach this node at (default: http://--listen)")
       ->group("Cluster");
   CLI11_PARSE(app, argc, argv);
+  if (core_config.push_rescan_ms < core_config.push_head_poll_ms) {
+    std::cerr << "--push-rescan-ms (" << core_config.push_rescan_ms << ") must be at least --push-head-poll-ms ("
+              << core_config.push_head_poll_ms << ")\n";
+    return 2;
+  }
   cluster.zookeeper_session = std::chrono::milliseconds(std::llround(zookeeper_session_s * 1000));
   auto cluster_mode = parley::cluster_mode_requested(cluster);
   if (!cluster_mode) {
@@ -332,6 +362,8 @@ int run(int argc, char** argv) {
 
     if (!port_file.empty()) write_port_file(port_file, server.port());
     spdlog::info("parleyd listening on {}:{} with data in {}", server_config.host, server.port(), data_dir);
+    spdlog::info("push queue: lease {} ms, head poll {} ms, rescan {} ms", core_config.push_lease_ms,
+                 core_config.push_head_poll_ms, core_config.push_rescan_ms);
     server.run();
     if (drain.joinable()) drain.join();
     core.stop();
