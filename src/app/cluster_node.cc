@@ -9,6 +9,7 @@
 #include "cluster/cluster_names.h"
 #include "cluster/zookeeper_membership.h"
 #include "core/push_placement.h"
+#include "inet/host_port.h"
 #include "presence/redis/redis_presence_registry.h"
 #include "store/mariadb/mariadb_message_log.h"
 #include "store/mariadb/mariadb_push_jobs.h"
@@ -21,17 +22,13 @@
 namespace parley {
 namespace {
 
-// HOST:PORT, the host a name, IPv4 or bracketed IPv6 address.
+// One HOST:PORT (inet/host_port.h).
 redis::RedisConfig parse_redis_address(const std::string& address) {
-  if (address.find(',') != std::string::npos) {
-    throw std::invalid_argument("--redis takes one HOST:PORT, got " + address);
-  }
-  if (auto error = cluster::connect_string_error(address)) throw std::invalid_argument("--redis: " + *error);
-  const auto colon = address.rfind(':');
+  auto parsed = inet::parse_host_port(address);
+  if (!parsed.address) throw std::invalid_argument("--redis takes one HOST:PORT: " + parsed.error);
   redis::RedisConfig config;
-  config.host = address.substr(0, colon);
-  if (config.host.size() > 2 && config.host.front() == '[') config.host = config.host.substr(1, config.host.size() - 2);
-  config.port = static_cast<std::uint16_t>(std::stoul(address.substr(colon + 1)));
+  config.host = std::move(parsed.address->host);
+  config.port = parsed.address->port;
   return config;
 }
 

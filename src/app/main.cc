@@ -23,6 +23,7 @@
 #include "bus/local/local_event_bus.h"
 #include "core/core.h"
 #include "crypto/sodium_credentials.h"
+#include "inet/host_port.h"
 #include "net/server.h"
 #include "push/webhook_sender.h"
 #include "store/rocks/rocks_store.h"
@@ -55,21 +56,6 @@ constexpr parley::TimeMs kMinPushHeadPollMs = 10;
 constexpr parley::TimeMs kMaxPushHeadPollMs = 60'000;
 constexpr parley::TimeMs kMinPushRescanMs = 1'000;
 constexpr parley::TimeMs kMaxPushTimingMs = 86'400'000;  // a day
-
-bool split_listen(const std::string& listen, std::string& host, std::uint16_t& port) {
-  auto colon = listen.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  host = listen.substr(0, colon);
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  try {
-    auto value = std::stoul(listen.substr(colon + 1));
-    if (value > 65535) return false;
-    port = static_cast<std::uint16_t>(value);
-  } catch (const std::exception&) {
-    return false;
-  }
-  return true;
-}
 
 // Written to a temporary name and renamed, so a reader never sees half a port.
 void write_port_file(const std::string& path, std::uint16_t port) {
@@ -276,10 +262,14 @@ int run(int argc, char** argv) {
   spdlog::set_level(spdlog::level::from_str(log_level));
 
   cluster.presence_timeout_ms = std::llround(presence_timeout_s * 1000);
-  if (!split_listen(listen, server_config.host, server_config.port)) {
-    std::cerr << "--listen must be HOST:PORT, got " << listen << "\n";
+  // Port 0: the system picks one (see --port-file).
+  auto listen_at = parley::inet::parse_host_port(listen, parley::inet::PortZero::allowed);
+  if (!listen_at.address) {
+    std::cerr << "--listen: " << listen_at.error << "\n";
     return 2;
   }
+  server_config.host = listen_at.address->host;
+  server_config.port = listen_at.address->port;
   core_config.presence_timeout_ms = std::llround(presence_timeout_s * 1000);
   core_config.push_retry_initial_ms = push_retry_initial_ms;
   core_config.push_give_up_after_ms = std::llround(push_give_up_hours * 3'600'000);

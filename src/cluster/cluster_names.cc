@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "inet/host_port.h"
+
 namespace parley::cluster {
 namespace {
 
@@ -91,40 +93,9 @@ std::optional<std::string> advertise_url_error(std::string_view url) {
 }
 
 std::optional<std::string> connect_string_error(std::string_view hosts) {
-  if (hosts.empty() || hosts.size() > kMaxConnectStringBytes) {
-    return "ZooKeeper address " + shown(hosts) + " must be 1 to " + std::to_string(kMaxConnectStringBytes) +
-           " characters (host:port[,host:port...])";
-  }
-  std::string_view rest = hosts;
-  while (true) {
-    const auto comma = rest.find(',');
-    const std::string_view server = rest.substr(0, comma);
-    const auto colon = server.rfind(':');
-    const std::string_view host = colon == std::string_view::npos ? server : server.substr(0, colon);
-    const std::string_view port = colon == std::string_view::npos ? std::string_view{} : server.substr(colon + 1);
-    bool host_ok = !host.empty();
-    if (host_ok && host.front() == '[') {
-      host_ok = host.size() > 2 && host.back() == ']';
-      for (std::size_t i = 1; host_ok && i + 1 < host.size(); ++i) {
-        const char c = host[i];
-        host_ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
-      }
-    } else {
-      for (const char c : host) host_ok = host_ok && is_name_char(c);
-    }
-    std::uint32_t port_value = 0;
-    bool port_ok = !port.empty() && port.size() <= 5;
-    for (const char c : port) {
-      port_ok = port_ok && c >= '0' && c <= '9';
-      if (port_ok) port_value = port_value * 10 + static_cast<std::uint32_t>(c - '0');
-    }
-    port_ok = port_ok && port_value >= 1 && port_value <= 65535;
-    if (!host_ok || !port_ok) {
-      return "ZooKeeper address " + shown(hosts) +
-             " must be host:port[,host:port...] (no chroot: use the root setting)";
-    }
-    if (comma == std::string_view::npos) break;
-    rest = rest.substr(comma + 1);
+  auto parsed = inet::parse_host_port_list(hosts, kMaxConnectStringBytes);
+  if (parsed.addresses.empty()) {
+    return "ZooKeeper address: " + parsed.error + " (HOST:PORT[,HOST:PORT...]; no chroot: use the root setting)";
   }
   return std::nullopt;
 }

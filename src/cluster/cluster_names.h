@@ -28,7 +28,7 @@ std::optional<std::string> root_error(std::string_view root);
 std::optional<std::string> advertise_url_error(std::string_view url);
 
 // host:port[,host:port...] without a chroot suffix (the root is configured
-// separately); hosts may be names, IPv4 or bracketed IPv6 addresses.
+// separately), each as inet/host_port.h reads it.
 std::optional<std::string> connect_string_error(std::string_view hosts);
 
 }  // namespace parley::cluster
