@@ -1,5 +1,6 @@
 #include "parleyd_cluster.h"
 
+#include <algorithm>
 #include <atomic>
 #include <set>
 
@@ -52,13 +53,24 @@ ParleydCluster::~ParleydCluster() {
   }
 }
 
+void ParleydCluster::set_extra_flags(std::vector<std::string> flags) {
+  extra_flags_ = std::move(flags);
+  for (std::size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->set_extra_flags(flags_for(i));
+}
+
 std::vector<std::string> ParleydCluster::flags_for(std::size_t i) const {
   const ClusterServices& svc = cluster_services();
-  std::vector<std::string> flags = {"--max-frames-per-second", "100000", "--threads", "2", "--login-address-burst", "0",
-                                    "--zookeeper", svc.zookeeper(), "--zookeeper-root", root_,
-                                    // A killed node leaves the ring after this.
-                                    "--zookeeper-session", "4", "--redis", svc.redis(), "--mariadb",
-                                    mariadb_url(main_.name()), "--node-id", node_id(i)};
+  std::vector<std::string> flags;
+  // parleyd takes each option once: the extra flags' value wins.
+  for (const auto& [name, value] : {std::pair{"--max-frames-per-second", "100000"}, std::pair{"--threads", "2"},
+                                    std::pair{"--login-address-burst", "0"}}) {
+    if (std::find(extra_flags_.begin(), extra_flags_.end(), name) != extra_flags_.end()) continue;
+    flags.insert(flags.end(), {name, value});
+  }
+  flags.insert(flags.end(), {"--zookeeper", svc.zookeeper(), "--zookeeper-root", root_,
+                             // A killed node leaves the ring after this.
+                             "--zookeeper-session", "4", "--redis", svc.redis(), "--mariadb", mariadb_url(main_.name()),
+                             "--node-id", node_id(i)});
   for (const auto& shard : shards_.names()) {
     flags.push_back("--mariadb-shard");
     flags.push_back(mariadb_url(shard));

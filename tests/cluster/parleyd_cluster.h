@@ -18,6 +18,9 @@ namespace parley::testing {
 class ParleydCluster {
  public:
   // Starts `nodes` nodes and waits until every node's ring holds all of them.
+  // `extra_flags` come after the cluster's own and the tests' defaults (the
+  // frame and login limits lifted, two threads); a default they name again
+  // is left out.
   explicit ParleydCluster(std::size_t nodes, std::vector<std::string> extra_flags = {});
   ~ParleydCluster();
 
@@ -26,6 +29,10 @@ class ParleydCluster {
   std::string node_id(std::size_t i) const { return "n" + std::to_string(i); }
   std::string url(std::size_t i) const;
   client::Client client(std::size_t i) const { return nodes_.at(i)->client(); }
+
+  // Flags for every later start() of a node, replacing the constructor's
+  // extra flags.
+  void set_extra_flags(std::vector<std::string> flags);
 
   // A new user, signed up and logged in on node `i`.
   client::Session new_session(std::size_t i, const std::string& name);

@@ -69,6 +69,7 @@ class AbuseTest : public ParleyTest {
 // one has drained, so each holds a bounded amount; the watchdog drops them
 // once their writes stall.
 TEST_F(AbuseTest, NonReadingResumersStayBoundedAndAreDropped) {
+  PARLEY_SINGLE_NODE_ONLY("it bounds one process's memory, and its devices connect to every node");
   Session alice = new_session("alice");
   Session bob = new_session("bob");
   std::vector<std::string> groups;

@@ -19,6 +19,7 @@ class DescriptorLimitTest : public ParleyTest {
   static constexpr unsigned long kOpenFileLimit = 400;
 
   void SetUp() override {
+    PARLEY_SINGLE_NODE_ONLY("the limit is one process's");
     server_ = std::make_unique<ServerProcess>(server_flags());
     server_->set_open_file_limit(kOpenFileLimit);
     server_->start();

@@ -68,11 +68,11 @@ TEST_F(DurabilityTest, KillNineDuringBurstLosesNoAckedMessage) {
     });
   }
   const bool enough = eventually([&] { return ack_count.load() >= kKillAfterAcks; }, Ms(60000));
-  server().kill9();
+  kill_servers();
   for (auto& t : senders) t.join();
   ASSERT_TRUE(enough) << "only " << ack_count.load() << " acks before the deadline";
 
-  server().start();  // same data dir, new port
+  start_servers();  // same data dir, new port
   Session alice2 = resume(alice);
   auto stored = all_messages(alice2, chat.chat_id);
   ASSERT_FALSE(stored.empty());
@@ -106,8 +106,8 @@ TEST_F(DurabilityTest, ResendAfterCrashKeepsItsSeq) {
   Session bob = new_session("bob");
   ChatInfo chat = alice.create_direct(bob.user_id());
   auto first = alice.send(chat.chat_id, "crash-dup", "hello");
-  server().kill9();
-  server().start();
+  kill_servers();
+  start_servers();
   Session again = resume(alice);
   // The client did not see the ack (say) and resends after the restart.
   EXPECT_EQ(again.send(chat.chat_id, "crash-dup", "hello").seq, first.seq);
@@ -119,8 +119,8 @@ TEST_F(DurabilityTest, SigtermExitsZeroAndKeepsEverything) {
   Session bob = new_session("bob");
   ChatInfo chat = alice.create_direct(bob.user_id());
   for (int i = 0; i < 5; ++i) alice.send(chat.chat_id, cmid(), "m" + std::to_string(i));
-  EXPECT_EQ(server().terminate(), 0) << "SIGTERM must exit 0";
-  server().start();
+  EXPECT_EQ(terminate_servers(), 0) << "SIGTERM must exit 0";
+  start_servers();
 
   // Tokens survive restarts; so do accounts, chats and history.
   Session alice2 = resume(alice);
@@ -143,7 +143,7 @@ TEST_F(DurabilityTest, SigtermWithOpenConnectionsExitsZero) {
   auto a = connect(alice);
   auto b = connect(bob);
   ASSERT_TRUE(a->send_and_wait(chat.chat_id, cmid(), "hi").ok());
-  EXPECT_EQ(server().terminate(), 0);
+  EXPECT_EQ(terminate_servers(), 0);
   EXPECT_TRUE(a->wait_closed(kWait).has_value());
   EXPECT_TRUE(b->wait_closed(kWait).has_value());
 }
@@ -159,8 +159,8 @@ TEST_F(DurabilityTest, CursorResumesAcrossRestart) {
     ASSERT_TRUE(b->next_message(kWait, chat.chat_id));
     cursor = b->last_cursor();
   }
-  server().kill9();
-  server().start();
+  kill_servers();
+  start_servers();
   Session alice2 = resume(alice);
   Session bob2 = resume(bob);
   alice2.send(chat.chat_id, cmid(), "missed 1");

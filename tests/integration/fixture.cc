@@ -1,14 +1,112 @@
 #include "fixture.h"
 
+#include <cstdlib>
+#include <string_view>
+
+#include "cluster/parleyd_cluster.h"
+#include "cluster/services.h"
+
 namespace parley::testing {
+namespace {
+
+std::string_view test_target() {
+  const char* target = std::getenv("PARLEY_TEST_TARGET");
+  return target == nullptr ? std::string_view("single") : std::string_view(target);
+}
+
+// The engines start once for the binary, and only when a cluster is the target.
+[[maybe_unused]] const auto* const kClusterServices =
+    test_target() == "cluster" ? ::testing::AddGlobalTestEnvironment(new ClusterServicesEnvironment) : nullptr;
+
+constexpr std::size_t kClusterNodes = 3;
+
+// A draining node would otherwise spread its devices' moves over 10 s.
+std::vector<std::string> cluster_flags(std::vector<std::string> flags) {
+  flags.insert(flags.end(), {"--drain-seconds", "0"});
+  return flags;
+}
+
+}  // namespace
+
+bool testing_a_cluster() {
+  return test_target() == "cluster";
+}
+
+ParleyTest::ParleyTest() = default;
+ParleyTest::~ParleyTest() = default;
 
 void ParleyTest::SetUp() {
+  if (test_target() != "single" && test_target() != "cluster") {
+    FAIL() << "PARLEY_TEST_TARGET must be single or cluster, not \"" << test_target() << "\"";
+  }
+  if (testing_a_cluster()) {
+    cluster_ = std::make_unique<ParleydCluster>(kClusterNodes, cluster_flags(server_flags()));
+    return;
+  }
   server_ = std::make_unique<ServerProcess>(server_flags());
   server_->start();
 }
 
 void ParleyTest::TearDown() {
+  cluster_.reset();
   server_.reset();
+}
+
+ServerProcess& ParleyTest::server() {
+  return cluster_ ? cluster_->node(0) : *server_;
+}
+
+const ServerProcess& ParleyTest::next_server() const {
+  if (!cluster_) return *server_;
+  for (std::size_t tried = 0; tried < cluster_->size(); ++tried) {
+    const ServerProcess& node = cluster_->node(next_node_++ % cluster_->size());
+    if (node.running()) return node;
+  }
+  return cluster_->node(0);
+}
+
+void ParleyTest::kill_servers() {
+  if (!cluster_) return server_->kill9();
+  for (std::size_t i = 0; i < cluster_->size(); ++i) {
+    if (cluster_->node(i).running()) cluster_->node(i).kill9();
+  }
+}
+
+int ParleyTest::terminate_servers() {
+  if (!cluster_) return server_->terminate();
+  int first_failure = 0;
+  for (std::size_t i = 0; i < cluster_->size(); ++i) {
+    if (!cluster_->node(i).running()) continue;
+    const int status = cluster_->node(i).terminate();
+    if (first_failure == 0) first_failure = status;
+  }
+  return first_failure;
+}
+
+void ParleyTest::start_servers() {
+  if (!cluster_) return server_->start();
+  for (std::size_t i = 0; i < cluster_->size(); ++i) {
+    if (!cluster_->node(i).running()) cluster_->node(i).start();
+  }
+  if (!cluster_->wait_ring_size(cluster_->size())) ADD_FAILURE() << "the restarted nodes did not all rejoin the ring";
+}
+
+void ParleyTest::restart_servers() {
+  EXPECT_EQ(terminate_servers(), 0) << "SIGTERM must exit 0";
+  start_servers();
+}
+
+std::string ParleyTest::logs_of_every_server() const {
+  constexpr std::size_t kLines = 100000;
+  if (!cluster_) return server_->log_tail(kLines);
+  std::string logs;
+  for (std::size_t i = 0; i < cluster_->size(); ++i) logs += cluster_->node(i).log_tail(kLines);
+  return logs;
+}
+
+void ParleyTest::set_server_flags(const std::vector<std::string>& flags) {
+  if (!cluster_) return server_->set_extra_flags(flags);
+  cluster_->set_extra_flags(cluster_flags(flags));
 }
 
 TestUser ParleyTest::make_user(const std::string& name) {
@@ -40,13 +138,15 @@ Session ParleyTest::resume(const Session& s) {
 }
 
 std::unique_ptr<WsConnection> ParleyTest::connect(Session& s, const std::optional<std::string>& cursor) {
-  auto ws = WsConnection::connect(server_->host(), server_->port());
+  const ServerProcess& node = next_server();
+  auto ws = WsConnection::connect(node.host(), node.port());
   ws->hello(s.token(), cursor, kWait);
   return ws;
 }
 
 std::unique_ptr<WsConnection> ParleyTest::raw_ws() {
-  return WsConnection::connect(server_->host(), server_->port());
+  const ServerProcess& node = next_server();
+  return WsConnection::connect(node.host(), node.port());
 }
 
 std::string ParleyTest::cmid(const std::string& prefix) {

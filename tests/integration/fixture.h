@@ -2,6 +2,13 @@
 // Base fixture of the integration tests: one fresh parleyd per test, plus
 // helpers to make users, devices and WebSocket connections.
 //
+// With PARLEY_TEST_TARGET=cluster in the environment the same tests run
+// against a fresh 3-node cluster per test (real ZooKeeper, Redis and
+// MariaDB, started once for the binary): each new client, login and
+// WebSocket goes to the next node in turn, so that a test's users and
+// devices are spread over the nodes. Tests of one process's own properties
+// (its memory, its descriptor limit, its stats) skip themselves there.
+//
 // Subclasses pick server flags by overriding server_flags(). All waits are
 // polls with deadlines (kWait); nothing sleeps a fixed time to assert.
 
@@ -33,6 +40,11 @@ using client::WsConnection;
 // Generous: the machine is shared; a test only waits this long when it fails.
 inline constexpr Ms kWait{10000};
 
+class ParleydCluster;
+
+// True when this run targets a cluster (PARLEY_TEST_TARGET=cluster).
+bool testing_a_cluster();
+
 struct TestUser {
   std::string email;
   std::string password;
@@ -49,12 +61,30 @@ class ParleyTest : public ::testing::Test {
     return {"--max-frames-per-second", "100000", "--threads", "2", "--login-address-burst", "0"};
   }
 
+  ParleyTest();
+  ~ParleyTest() override;
   void SetUp() override;
   void TearDown() override;
 
-  ServerProcess& server() { return *server_; }
-  // A new unauthenticated client for the server's current port.
-  Client client() const { return server_->client(); }
+  // The single node, or node 0 of the cluster.
+  ServerProcess& server();
+  // A new unauthenticated client, for the next node in turn.
+  Client client() const { return next_server().client(); }
+
+  // Every node at once (the one server on a single node); all four wait
+  // until each node is back or gone. start_servers() uses the flags of
+  // set_server_flags() when it was called.
+  void kill_servers();
+  // SIGTERM to every node; the first non-zero exit status, else 0.
+  int terminate_servers();
+  void start_servers();
+  // terminate_servers() + start_servers().
+  void restart_servers();
+  // The logs of every node, one after the other (a push is sent by
+  // whichever node holds its shard).
+  std::string logs_of_every_server() const;
+  // Flags beyond the harness' own for every later start (replacing server_flags()).
+  void set_server_flags(const std::vector<std::string>& flags);
 
   // Signs up a user with a unique email.
   TestUser make_user(const std::string& name);
@@ -76,7 +106,13 @@ class ParleyTest : public ::testing::Test {
   // A unique client_msg_id.
   static std::string cmid(const std::string& prefix = "m");
 
+  // The node the next client or connection goes to (the one server on a
+  // single node).
+  const ServerProcess& next_server() const;
+
   std::unique_ptr<ServerProcess> server_;
+  std::unique_ptr<ParleydCluster> cluster_;
+  mutable std::size_t next_node_ = 0;
   std::map<std::string, TestUser> users_;
 };
 
@@ -97,6 +133,13 @@ std::vector<std::int64_t> range_seq(std::int64_t from, std::int64_t to);
 // A memory bound on parleyd's RSS means nothing under AddressSanitizer: its
 // quarantine keeps up to 256 MiB of freed memory resident, and everything is
 // several times slower. Tests of such bounds skip themselves there.
+// A test of one parleyd process's own properties (its memory, its
+// descriptor limit, its counters) skips itself on a cluster.
+#define PARLEY_SINGLE_NODE_ONLY(why)                                                           \
+  do {                                                                                         \
+    if (::parley::testing::testing_a_cluster()) GTEST_SKIP() << "single node only: " << (why); \
+  } while (0)
+
 #if defined(__SANITIZE_ADDRESS__)
 #define PARLEY_SKIP_MEMORY_BOUND_UNDER_ASAN() \
   GTEST_SKIP() << "RSS bounds are measured in the normal build (AddressSanitizer keeps freed memory resident)"

@@ -122,8 +122,8 @@ TEST_F(HistoryTest, StrangersAndUnknownChats) {
 TEST_F(HistoryTest, HistoryIsKeptAcrossRestart) {
   send_n(75);
   auto before = alice().history(chat_, {.limit = 200});
-  EXPECT_EQ(server().terminate(), 0);
-  server().start();
+  EXPECT_EQ(terminate_servers(), 0);
+  start_servers();
   Session again = resume(alice());
   auto after = again.history(chat_, {.limit = 200});
   ASSERT_EQ(after.size(), before.size());

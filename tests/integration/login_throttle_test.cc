@@ -150,8 +150,8 @@ TEST_F(LoginThrottleTest, SignupIsThrottledPerAddressAndPerEmail) {
 }
 
 TEST_F(LoginThrottleTest, ForwardedForIsIgnoredFromUntrustedPeersAndMalformedBodiesCostNothing) {
-  server().set_extra_flags({"--threads", "2", "--login-address-burst", "3", "--login-address-per-minute", "1"});
-  server().restart();
+  set_server_flags({"--threads", "2", "--login-address-burst", "3", "--login-address-per-minute", "1"});
+  restart_servers();
   // Not a trusted proxy: a spoofed X-Forwarded-For does not make a new client.
   for (int i = 0; i < 3; ++i) {
     EXPECT_TRUE(is_error(login_from("10.0.0." + std::to_string(i), "x@example.org", "pw"), 401, "bad_credentials"));
@@ -167,9 +167,9 @@ TEST_F(LoginThrottleTest, ForwardedForIsIgnoredFromUntrustedPeersAndMalformedBod
 TEST_F(LoginThrottleTest, AllowanceRefillsWithTime) {
   // One token every 3 s: far longer than two failed logins take even on a
   // loaded machine, so the throttle is met before anything refills.
-  server().set_extra_flags({"--threads", "2", "--login-account-burst", "2", "--login-account-per-minute", "20",
-                            "--login-address-burst", "0"});
-  server().restart();
+  set_server_flags({"--threads", "2", "--login-account-burst", "2", "--login-account-per-minute", "20",
+                    "--login-address-burst", "0"});
+  restart_servers();
   TestUser ann = signed_up("", "ann");
   for (int i = 0; i < 2; ++i) EXPECT_EQ(login_from("", ann.email, "wrong").status, 401);
   auto throttled = login_from("", ann.email, ann.password);

@@ -86,8 +86,8 @@ TEST_F(PushSsrfTest, SendTimeCheckRefusesResolvedLoopbackWhateverTheSpelling) {
   receiver.start();
   const std::string port = std::to_string(receiver.port());
   const auto allowing = with_flags(server_flags(), {"--push-allow-hosts", "127.0.0.1"});
-  server().set_extra_flags(allowing);
-  server().restart();
+  set_server_flags(allowing);
+  restart_servers();
 
   Session alice = new_session("alice");
   Session bob = new_session("bob");
@@ -99,13 +99,13 @@ TEST_F(PushSsrfTest, SendTimeCheckRefusesResolvedLoopbackWhateverTheSpelling) {
   }
   ChatInfo chat = alice.create_direct(bob.user_id());
 
-  server().set_extra_flags(server_flags());  // loopback no longer allowed
-  server().restart();
+  set_server_flags(server_flags());  // loopback no longer allowed
+  restart_servers();
   Session alice2 = resume(alice);
   auto sent = alice2.send(chat.chat_id, cmid(), "to every spelling");
   ASSERT_TRUE(eventually(
       [&] {
-        auto log = server().log_tail(100000);
+        auto log = logs_of_every_server();
         for (const auto& d : devices) {
           if (count_of(log, "push to device " + d.device_id() + " refused") == 0) return false;
         }
@@ -115,8 +115,8 @@ TEST_F(PushSsrfTest, SendTimeCheckRefusesResolvedLoopbackWhateverTheSpelling) {
       << "not every push was refused";
   EXPECT_EQ(receiver.connections(), 0) << "a refused push connected to the loopback listener";
 
-  server().set_extra_flags(allowing);
-  server().restart();
+  set_server_flags(allowing);
+  restart_servers();
   for (const auto& d : devices) {
     EXPECT_TRUE(receiver.wait_for(push_for(d.device_id(), sent.seq), Ms(30000))) << d.device_id();
   }
@@ -125,8 +125,8 @@ TEST_F(PushSsrfTest, SendTimeCheckRefusesResolvedLoopbackWhateverTheSpelling) {
 TEST_F(PushSsrfTest, AllowedHostNameDoesNotAllowItsAddress) {
   PushReceiver receiver;
   receiver.start();
-  server().set_extra_flags(with_flags(server_flags(), {"--push-allow-hosts", "localhost"}));
-  server().restart();
+  set_server_flags(with_flags(server_flags(), {"--push-allow-hosts", "localhost"}));
+  restart_servers();
   Session bob = new_session("bob");
   auto r = bob.call("PUT", "/v1/devices/current/push", json::object{{"provider", "webhook"}, {"url", receiver.url()}});
   EXPECT_TRUE(is_error(r, 400, "invalid_request"));
@@ -143,8 +143,8 @@ TEST_F(PushSsrfTest, RedirectsAreNotFollowed) {
   PushReceiver hook;
   hook.fail_next(1, 307, inside.url("/stolen"));
   hook.start();
-  server().set_extra_flags(with_flags(server_flags(), {"--push-allow-hosts", "127.0.0.1"}));
-  server().restart();
+  set_server_flags(with_flags(server_flags(), {"--push-allow-hosts", "127.0.0.1"}));
+  restart_servers();
   Session alice = new_session("alice");
   Session bob = new_session("bob");
   bob.set_push(hook.url());

@@ -175,10 +175,10 @@ TEST_F(PushTest, PendingPushSurvivesRestart) {
   bob.set_push(receiver.url());
   ChatInfo chat = alice.create_direct(bob.user_id());
   auto sent = alice.send(chat.chat_id, cmid(), "survive");
-  EXPECT_EQ(server().terminate(), 0);
+  EXPECT_EQ(terminate_servers(), 0);
   receiver.start();
   EXPECT_TRUE(receiver.requests().empty());
-  server().start();
+  start_servers();
   auto post = receiver.wait_for(push_for(bob.device_id(), sent.seq), Ms(30000));
   ASSERT_TRUE(post) << "pending push lost across a restart";
   EXPECT_EQ(str_field(*post, "preview"), "survive");
@@ -191,9 +191,9 @@ TEST_F(PushTest, PendingPushSurvivesKillNine) {
   bob.set_push(receiver.url());
   ChatInfo chat = alice.create_direct(bob.user_id());
   auto sent = alice.send(chat.chat_id, cmid(), "survive a crash");
-  server().kill9();
+  kill_servers();
   receiver.start();
-  server().start();
+  start_servers();
   auto post = receiver.wait_for(push_for(bob.device_id(), sent.seq), Ms(30000));
   ASSERT_TRUE(post) << "push of an acked message lost by kill -9";
 }

@@ -70,8 +70,8 @@ TEST_F(ReceiptsTypingTest, ReadMarkerSurvivesRestart) {
   ASSERT_TRUE(receipt(*a, chat.chat_id, bob.user_id(), 2));
   a.reset();
   b.reset();
-  EXPECT_EQ(server().terminate(), 0);
-  server().start();
+  EXPECT_EQ(terminate_servers(), 0);
+  start_servers();
   EXPECT_EQ(resume(bob).find_chat(chat.chat_id)->read_seq, 2);
 }
 
