@@ -115,6 +115,9 @@ std::unique_ptr<ClusterNode> ClusterNode::open(const ClusterOptions& options) {
   };
   sources.committed_head = [self](ShardId shard) { return self->log_->shard_head(shard); };
   sources.members_of = [self](const ChatId& chat) -> Result<std::vector<UserId>> {
+    // Only repairs ask (a lost or late notice), and the notice of a change to
+    // the chat may be lost with it: the members as stored, not as cached.
+    if (auto reloaded = self->core_->chats.refresh(chat); !reloaded) return reloaded.error();
     auto found = self->core_->chats.find(chat);
     if (!found) return found.error();
     std::vector<UserId> members;

@@ -17,10 +17,11 @@ Error group_too_large(const CoreConfig& config) {
 
 }  // namespace
 
-ChatDirectory::ChatDirectory(ChatStore& store, MessageLog& log, Accounts& accounts, Credentials& credentials,
-                             EventSink& sink, Clock& clock, const CoreConfig& config)
+ChatDirectory::ChatDirectory(ChatStore& store, MessageLog& log, MessageSequencer& sequencer, Accounts& accounts,
+                             Credentials& credentials, EventSink& sink, Clock& clock, const CoreConfig& config)
     : store_(store),
       log_(log),
+      sequencer_(sequencer),
       accounts_(accounts),
       credentials_(credentials),
       sink_(sink),
@@ -162,11 +163,23 @@ Result<ChatPtr> ChatDirectory::change(const ChatId& chat_id, const Edit& edit) {
     if (!chat) return make_error(ErrorCode::not_found, "no such chat");
     auto edited = edit(*chat);
     if (!edited) return edited.error();
-    if (!*edited) return chat;
+    if (!*edited) {
+      // Nothing to change, but a caller retrying after a failed guard (below)
+      // must find the guard raised: it is idempotent.
+      if (chat->version > 1) {
+        if (auto guarded = sequencer_.chat_changed(chat_id, chat->version); !guarded) return guarded.error();
+      }
+      return chat;
+    }
     (*edited)->version = chat->version + 1;
     auto updated = std::make_shared<const Chat>(std::move(**edited));
     auto ok = persist(updated);
-    if (ok) return updated;
+    if (ok) {
+      // From here on no node commits a message validated against an older
+      // version, so a removed member gets nothing sent after this returns.
+      if (auto guarded = sequencer_.chat_changed(chat_id, updated->version); !guarded) return guarded.error();
+      return updated;
+    }
     if (ok.error().code != ErrorCode::conflict) return ok.error();
     if (auto reloaded = refresh(chat_id); !reloaded) return reloaded.error();
   }
@@ -186,7 +199,11 @@ Status ChatDirectory::refresh(const ChatId& chat_id) {
     if (slot && slot->version >= chat->version) return Ok{};  // already as new
     before = std::exchange(slot, chat);
   }
-  members_.changed(before.get(), *chat);
+  if (before) {
+    members_.changed(before.get(), *chat);
+  } else {
+    members_.reloaded(*chat);
+  }
   return Ok{};
 }
 

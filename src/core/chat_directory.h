@@ -6,7 +6,10 @@
 // find-or-create calls for one user pair; the cache shard mutexes are held for
 // map operations only, never across a store read or a synced write. Writers in
 // other processes (cluster nodes) are caught by the store's version check: a
-// change refused as `conflict` is applied again to the version that won.
+// change refused as `conflict` is applied again to the version that won. A
+// stale cache on another node is safe for sends: the sequencer refuses a
+// message validated against a version older than the last change it heard
+// of (MessageSequencer::chat_changed), and the pipeline validates it again.
 
 #include <array>
 #include <functional>
@@ -28,8 +31,9 @@ using ChatPtr = std::shared_ptr<const Chat>;
 
 class ChatDirectory {
  public:
-  ChatDirectory(ChatStore& store, MessageLog& log, Accounts& accounts, Credentials& credentials, EventSink& sink,
-                Clock& clock, const CoreConfig& config);
+  // `sequencer` hears of every membership change (MessageSequencer::chat_changed).
+  ChatDirectory(ChatStore& store, MessageLog& log, MessageSequencer& sequencer, Accounts& accounts,
+                Credentials& credentials, EventSink& sink, Clock& clock, const CoreConfig& config);
 
   struct Opened {
     ChatPtr chat;
@@ -81,6 +85,7 @@ class ChatDirectory {
 
   ChatStore& store_;
   MessageLog& log_;
+  MessageSequencer& sequencer_;
   Accounts& accounts_;
   Credentials& credentials_;
   EventSink& sink_;

@@ -1,5 +1,6 @@
 #include "core/local_sequencer.h"
 
+#include <algorithm>
 #include <stdexcept>
 #include <string>
 
@@ -40,7 +41,42 @@ std::vector<Result<CommitOutcome>> LocalSequencer::fail_all(std::size_t count, c
   return std::vector<Result<CommitOutcome>>(count, Result<CommitOutcome>(error));
 }
 
+Status LocalSequencer::chat_changed(const ChatId& chat, std::uint64_t version) {
+  std::unique_lock lock(versions_mutex_);
+  auto& min = min_version_[chat];
+  min = std::max(min, version);
+  // A batch that read the versions before this must finish first: what it
+  // commits counts as committed before the change.
+  const std::uint64_t started = batches_started_;
+  batch_finished_.wait(lock, [&] { return batches_finished_ >= started; });
+  return Ok{};
+}
+
+std::vector<std::uint64_t> LocalSequencer::start_batch(const std::vector<NewMessage>& batch) {
+  std::vector<std::uint64_t> min(batch.size(), 0);
+  std::lock_guard lock(versions_mutex_);
+  ++batches_started_;
+  if (min_version_.empty()) return min;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (auto it = min_version_.find(batch[i].chat_id); it != min_version_.end()) min[i] = it->second;
+  }
+  return min;
+}
+
+void LocalSequencer::finish_batch() {
+  {
+    std::lock_guard lock(versions_mutex_);
+    ++batches_finished_;
+  }
+  batch_finished_.notify_all();
+}
+
 std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewMessage>& batch) {
+  const std::vector<std::uint64_t> min_version = start_batch(batch);
+  struct Finish {
+    LocalSequencer& self;
+    ~Finish() { self.finish_batch(); }
+  } finish{*this};
   if (!last_offset_) {
     auto last = log_.last_offset();
     if (!last) return fail_all(batch.size(), last.error());
@@ -68,6 +104,10 @@ std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewM
     }
     if (*stored) {
       outcomes.emplace_back(CommitOutcome{std::move(**stored), true});
+      continue;
+    }
+    if (r.chat_version != 0 && r.chat_version < min_version[i]) {
+      outcomes.emplace_back(stale_chat_error());
       continue;
     }
     auto seq = next_seq(r.chat_id);

@@ -5,9 +5,12 @@
 // ONE synced MessageLog::append. The log has one shard.
 //
 // commit() runs on one thread at a time (the pipeline's commit thread);
-// committed_head() on any thread.
+// committed_head() and chat_changed() on any thread.
 
 #include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
 #include <optional>
 #include <unordered_map>
 #include <vector>
@@ -26,6 +29,7 @@ class LocalSequencer final : public MessageSequencer {
   std::vector<Result<CommitOutcome>> commit(const std::vector<NewMessage>& batch) override;
   LogPosition committed_head() const override { return LogPosition({committed_offset()}); }
   LogOffset committed_offset() const { return committed_offset_.load(std::memory_order_acquire); }
+  Status chat_changed(const ChatId& chat, std::uint64_t version) override;
 
  private:
   // Never from a failed read: an error leaves the chat's counter unknown.
@@ -33,11 +37,22 @@ class LocalSequencer final : public MessageSequencer {
   // Nothing of the batch is durable: every outcome is `error`, and what was
   // assigned is forgotten so that the next batch reads the log again.
   std::vector<Result<CommitOutcome>> fail_all(std::size_t count, const Error& error);
+  // The lowest chat version each message of the batch may carry (0: any),
+  // read as the batch starts; finish_batch() when it has finished.
+  std::vector<std::uint64_t> start_batch(const std::vector<NewMessage>& batch);
+  void finish_batch();
 
   MessageLog& log_;
   std::unordered_map<ChatId, Seq> last_seq_;
   std::optional<LogOffset> last_offset_;  // nullopt: unknown until read again
   std::atomic<LogOffset> committed_offset_{0};
+
+  // Guards the versions and the batch counters, never held across a write.
+  std::mutex versions_mutex_;
+  std::condition_variable batch_finished_;
+  std::unordered_map<ChatId, std::uint64_t> min_version_;  // chats whose members changed since start
+  std::uint64_t batches_started_ = 0;
+  std::uint64_t batches_finished_ = 0;
 };
 
 }  // namespace parley

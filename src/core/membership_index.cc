@@ -50,6 +50,20 @@ void MembershipIndex::changed(const Chat* before, const Chat& after) {
   }
 }
 
+void MembershipIndex::reloaded(const Chat& after) {
+  changed(nullptr, after);
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    for (auto& [user, chats] : s.users) {
+      if (!chats->contains(after.id) || after.has_member(user)) continue;
+      ++s.generation;
+      auto copy = std::make_shared<ChatSet>(*chats);
+      copy->erase(after.id);
+      chats = std::move(copy);
+    }
+  }
+}
+
 void MembershipIndex::update(const UserId& user, const ChatId& chat, bool member) {
   auto& s = shard(user);
   std::lock_guard lock(s.mutex);

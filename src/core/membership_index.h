@@ -30,6 +30,9 @@ class MembershipIndex {
   Result<bool> share_a_chat(const UserId& a, const UserId& b);
   // Call once `after` is durable; `before` is the previous version (null for a new chat).
   void changed(const Chat* before, const Chat& after);
+  // Another process changed the chat and its previous version is not known
+  // here: every loaded user is checked (rare: the chat was never cached).
+  void reloaded(const Chat& after);
 
  private:
   struct Shard {

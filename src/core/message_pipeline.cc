@@ -115,12 +115,23 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
   std::vector<NewMessage> requests;
   requests.reserve(batch.size());
   const TimeMs now = clock_.now_ms();
-  for (auto& p : batch) {
-    auto& r = p.request;
-    requests.push_back(
-        NewMessage{r.chat_id, r.sender.user_id, r.sender.device_id, r.client_msg_id, std::move(r.text), now});
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    auto& r = batch[i].request;
+    requests.push_back(NewMessage{r.chat_id, r.sender.user_id, r.sender.device_id, r.client_msg_id, std::move(r.text),
+                                  now, (*deliveries)[i].chat_version});
   }
   auto outcomes = sequencer_.commit(requests);
+
+  // Validated against a chat that has changed since (on another node, or
+  // just now): never delivered to the old members, validated again.
+  std::vector<Pending> stale;
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (outcomes[i] || outcomes[i].error().code != ErrorCode::conflict) continue;
+    batch[i].request.text = std::move(requests[i].text);
+    stale.push_back(std::move(batch[i]));
+    batch[i].done = nullptr;
+  }
+  if (!stale.empty()) revalidate(std::move(stale));
 
   std::vector<Message> fresh;
   std::vector<Delivery> fresh_deliveries;
@@ -134,6 +145,7 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
   // connected when its sender got the ack is never pushed the message.
   auto offline = offline_at_commit(fresh, fresh_deliveries);
   for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i].done) continue;  // validated again, queued
     if (!outcomes[i]) {
       batch[i].done(store_failure(outcomes[i].error()));
       continue;
@@ -148,6 +160,35 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
   push_planner_.committed(sequencer_.committed_head(), std::move(offline));
 }
 
+void MessagePipeline::revalidate(std::vector<Pending> stale) {
+  // A chat changing again and again between validation and commit: the
+  // sender hears so rather than the commit thread spinning.
+  constexpr int kStaleAttempts = 5;
+  std::vector<ChatId> refreshed;
+  std::vector<Pending> again;
+  for (auto& p : stale) {
+    if (++p.stale_attempts > kStaleAttempts) {
+      p.done(make_error(ErrorCode::unavailable, "the chat keeps changing; send again"));
+      continue;
+    }
+    if (std::find(refreshed.begin(), refreshed.end(), p.request.chat_id) == refreshed.end()) {
+      if (auto reloaded = chats_.refresh(p.request.chat_id); !reloaded) {
+        p.done(store_failure(reloaded.error()));
+        continue;
+      }
+      refreshed.push_back(p.request.chat_id);
+    }
+    if (auto ok = chats_.find_for_member(p.request.sender.user_id, p.request.chat_id); !ok) {
+      p.done(ok.error());
+      continue;
+    }
+    again.push_back(std::move(p));
+  }
+  if (again.empty()) return;
+  std::lock_guard lock(mutex_);
+  queue_.insert(queue_.begin(), std::make_move_iterator(again.begin()), std::make_move_iterator(again.end()));
+}
+
 Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(const std::vector<ChatId>& chats) {
   std::vector<Delivery> deliveries(chats.size());
   for (std::size_t i = 0; i < chats.size(); ++i) {
@@ -157,6 +198,7 @@ Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(co
     if (!chat) return chat.error();
     if (!*chat) continue;
     for (const auto& member : (*chat)->members) deliveries[i].recipients.push_back(member.user_id);
+    deliveries[i].chat_version = (*chat)->version;
   }
   return deliveries;
 }

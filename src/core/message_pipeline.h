@@ -75,13 +75,19 @@ class MessagePipeline {
   struct Pending {
     SendRequest request;
     SendCallback done;
+    int stale_attempts = 0;  // times the sequencer found its chat changed since validation
   };
   Status validate(const SendRequest& request);
   void run();
   void commit(std::vector<Pending>& batch);
+  // Sends refused because their chat changed since they were validated: the
+  // chat is reloaded and each is validated again and queued first, or
+  // answered with why not.
+  void revalidate(std::vector<Pending> stale);
   // Who gets each message: the chat's current members.
   struct Delivery {
     std::vector<UserId> recipients;
+    std::uint64_t chat_version = 0;  // of the chat they were read from
   };
   Result<std::vector<Delivery>> recipients_of(const std::vector<ChatId>& chats);
   void fan_out(const std::vector<Message>& messages, const std::vector<Delivery>& deliveries);

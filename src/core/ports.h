@@ -112,12 +112,21 @@ struct NewMessage {
   std::string client_msg_id;
   std::string text;
   TimeMs ts = 0;
+  // The version of the chat the send was validated and its recipients chosen
+  // against (0: not checked). See MessageSequencer::chat_changed.
+  std::uint64_t chat_version = 0;
 };
 
 struct CommitOutcome {
   Message message;         // as stored: seq, offset and shard assigned
   bool duplicate = false;  // stored before under the same (chat, sender, client_msg_id): `message` is that one
 };
+
+// A message validated against an older version of its chat than the
+// sequencer knows: not stored; validate it again and resend.
+inline Error stale_chat_error() {
+  return make_error(ErrorCode::conflict, "the chat's members changed since the message was validated");
+}
 
 // Where seq and offsets come from: the group commit. A single node's is the
 // core's LocalSequencer over its MessageLog. A cluster's assigns them in each
@@ -135,10 +144,20 @@ class MessageSequencer {
   // gap-free, and offsets follow commit order on every shard. A message whose
   // (chat, sender, client_msg_id) is stored already, or came earlier in the
   // batch, is not stored again: its outcome is that message, `duplicate`.
+  // A new message whose chat_version is older than the version last passed
+  // to chat_changed() is not stored and fails with `conflict`.
   virtual std::vector<Result<CommitOutcome>> commit(const std::vector<NewMessage>& batch) = 0;
   // Per shard, every message at or below this is durable and readable. Read
   // by resumes on any thread.
   virtual LogPosition committed_head() const = 0;
+  // The chat's members changed and `version` is durable. When this returns,
+  // every commit that may have checked an older version has finished, and
+  // every later one refuses messages validated against an older version: a
+  // member removed never gets a message committed after the removal, and a
+  // member added gets every one, whatever version of the chat each node had
+  // cached. Any thread; idempotent (a lower version than one seen changes
+  // nothing).
+  virtual Status chat_changed(const ChatId& chat, std::uint64_t version) = 0;
 };
 
 // The durable queue of push jobs, planned per log shard. Several nodes may

@@ -362,6 +362,48 @@ TEST_F(ClusterDependencyTest, WithMariaDbDownSendsAreRefusedAndServiceReturnsByI
   EXPECT_EQ(seqs, (std::vector<std::int64_t>{1, 2})) << "the refused send must not have been stored";
 }
 
+// The notice of a removal is lost (Redis was down when it was made), so
+// another node still caches the chat with the removed member: its send is
+// refused by the commit's version check, validated again against the chat as
+// stored, and never reaches the removed member.
+TEST_F(ClusterDependencyTest, AMemberRemovedWhileRedisWasDownGetsNothingSentAfter) {
+  ParleydCluster cluster(3);
+  Session admin = cluster.new_session(0, "admin");
+  Session stays = cluster.new_session(1, "stays");
+  Session leaves = cluster.new_session(2, "leaves");
+  auto group = admin.create_group("members", {stays.user_id(), leaves.user_id()});
+  auto leaves_ws = connect(leaves);
+  cluster.on_node(stays, 1).send(group.chat_id, cmid("s"), "before");  // node 1 caches the chat
+  ASSERT_EQ(receive_seqs(*leaves_ws, group.chat_id, 1), std::vector<std::int64_t>{1});
+
+  cluster_services().stop(ClusterServices::kRedis);
+  admin.remove_member(group.chat_id, leaves.user_id());  // on node 0; its notice goes nowhere
+  cluster_services().start(ClusterServices::kRedis);
+  auto redis_up_everywhere = [&] {
+    for (std::size_t i = 0; i < cluster.size(); ++i) {
+      try {
+        auto body = cluster.node(i).http().get("/healthz").json.as_object();
+        if (!body.at("dependencies").as_object().at("redis").as_object().at("ok").as_bool()) return false;
+      } catch (const std::exception&) {
+        return false;
+      }
+    }
+    return true;
+  };
+  ASSERT_TRUE(poll_until(redis_up_everywhere, Ms(30000), Ms(100)));
+
+  cluster.on_node(stays, 1).send(group.chat_id, cmid("s"), "after");
+  // Then node 1 sends `leaves` a direct message: node 1 publishes in order,
+  // so had the group message gone to `leaves`, it would arrive first.
+  auto direct = cluster.on_node(admin, 1).create_direct(leaves.user_id());
+  cluster.on_node(admin, 1).send(direct.chat_id, cmid("d"), "marker");
+  auto next = leaves_ws->next_message(kWait);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(str_field(*next, "chat_id"), direct.chat_id)
+      << "a message sent after the removal reached the removed member";
+  EXPECT_EQ(cluster.on_node(admin, 2).history(group.chat_id).size(), 2u);
+}
+
 // Pub/sub is at-most-once: what Redis drops while it restarts is read back
 // from the store, and the nodes resubscribe by themselves.
 TEST_F(ClusterDependencyTest, ARedisRestartUnderTrafficLosesNothing) {

@@ -41,7 +41,7 @@ class CoreTest : public ::testing::Test {
     if (core) core->stop();
     core.reset();
     core = std::make_unique<Core>(config, CorePorts{faults, faults, faults, faults, credentials, clock, sink,
-                                                    push_sender, nullptr, presence_registry});
+                                                    push_sender, sequencer, presence_registry});
     core->start();
   }
 
@@ -85,6 +85,8 @@ class CoreTest : public ::testing::Test {
   FakeClock clock;
   RecordingEventSink sink;
   RecordingPushSender push_sender;
+  // The core's sequencer; none: its own LocalSequencer.
+  MessageSequencer* sequencer = nullptr;
   // The core's presence registry; none: its own LocalPresenceRegistry.
   PresenceRegistry* presence_registry = nullptr;
   std::unique_ptr<Core> core;

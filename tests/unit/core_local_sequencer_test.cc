@@ -2,9 +2,13 @@
 // in memory and on RocksDB.
 #include "core/local_sequencer.h"
 
+#include <future>
 #include <memory>
+#include <thread>
 
+#include "fakes/faulty_store.h"
 #include "fakes/memory_store.h"
+#include "held_call.h"
 #include "sequencer_contract.h"
 #include "store_contract_fixture.h"
 
@@ -27,6 +31,35 @@ class LocalHarness {
 
 using LocalHarnesses = ::testing::Types<LocalHarness<MemoryStore>, LocalHarness<RocksStore>>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Local, SequencerContract, LocalHarnesses);
+
+// A batch that read the chat versions before a change finishes before
+// chat_changed() returns: what it stores counts as stored before the change,
+// and nothing validated against the old version is stored after it.
+TEST(LocalSequencerChatChange, WaitsForTheBatchInFlight) {
+  MemoryStore memory;
+  FaultyStore faulty(memory);
+  LocalSequencer sequencer(faulty);
+  sequencer.start();
+  HoldFirstCall held;
+  faulty.set_hook(StoreMethod::append, held.hook());
+  auto in_flight = std::async(
+      std::launch::async, [&] { return sequencer.commit({validated_at(new_message("c1", "before-the-change"), 1)}); });
+  ASSERT_TRUE(held.wait_entered());
+  auto change = std::async(std::launch::async, [&] { return sequencer.chat_changed("c1", 2); });
+  // The change must not return while the batch is held; give it the chance
+  // to show it would (the outcome, not this wait, is the assertion).
+  const bool returned_while_held = change.wait_for(std::chrono::milliseconds(300)) == std::future_status::ready;
+  held.release();
+  auto outcomes = in_flight.get();
+  EXPECT_TRUE(change.get().ok());
+  EXPECT_FALSE(returned_while_held) << "the change returned while a batch validated before it was still being stored";
+  ASSERT_EQ(outcomes.size(), 1u);
+  EXPECT_TRUE(outcomes[0].ok());
+  auto after = sequencer.commit({validated_at(new_message("c1", "after-the-change"), 1)});
+  ASSERT_EQ(after.size(), 1u);
+  ASSERT_FALSE(after[0].ok());
+  EXPECT_EQ(after[0].error().code, ErrorCode::conflict);
+}
 
 }  // namespace
 }  // namespace parley::testing

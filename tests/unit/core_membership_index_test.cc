@@ -78,5 +78,26 @@ TEST_F(MembershipIndexTest, OnePresenceRequestNamesABoundedNumberOfUsers) {
   EXPECT_TRUE(watches.empty());
 }
 
+// Another node removed bob from a chat this node never cached (only the
+// users' chat sets were loaded): the reload of the chat takes bob's set
+// along, though the version bob was removed from is not known here.
+TEST_F(MembershipIndexTest, AChatReloadedWithoutItsPreviousVersionStillDropsTheRemovedMember) {
+  auto ann = make_user("ann"), bob = make_user("bob");
+  auto group = core->chats.create_group(ann, "g", {bob});
+  ASSERT_TRUE(group.ok());
+  rebuild();                                        // nothing cached
+  ASSERT_TRUE(*core->chats.shares_chat(ann, bob));  // loads both users' sets, not the chat
+
+  Chat removed = **group;
+  std::erase_if(removed.members, [&](const Member& m) { return m.user_id == bob; });
+  removed.version = (*group)->version + 1;
+  ASSERT_TRUE(store.put_chat(removed).ok());  // as another node would
+  ASSERT_TRUE(core->chats.refresh(removed.id).ok());
+  EXPECT_FALSE(*core->chats.shares_chat(ann, bob));
+  auto bobs = core->chats.chats_of(bob);
+  ASSERT_TRUE(bobs.ok());
+  EXPECT_TRUE(bobs->empty());
+}
+
 }  // namespace
 }  // namespace parley::testing

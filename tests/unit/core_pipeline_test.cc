@@ -3,6 +3,7 @@
 #include <set>
 #include <thread>
 
+#include "core/local_sequencer.h"
 #include "unit/core_fixture.h"
 
 namespace parley::testing {
@@ -178,6 +179,66 @@ TEST_F(PipelineTest, StopAnswersEverythingAlreadySubmitted) {
   EXPECT_EQ(acked.load(), 500);
   EXPECT_EQ(*store.last_seq(chat), 500u);
   EXPECT_EQ(send(wa, chat, "late", "x").error().code, ErrorCode::overloaded);
+}
+
+// This node's cached chat is older than what the sequencer heard of: another
+// node changed the members, and its notice has not arrived (or was lost).
+class StaleChatTest : public CoreTest {
+ protected:
+  StaleChatTest() {
+    own_sequencer.start();
+    sequencer = &own_sequencer;
+    rebuild();
+  }
+  ~StaleChatTest() override {
+    core->stop();
+    core.reset();
+  }
+
+  // What another node would do to remove `user`: store the next version and
+  // tell the sequencer, leaving this node's cache as it was.
+  void removed_elsewhere(const Chat& chat, const UserId& user) {
+    Chat next = chat;
+    std::erase_if(next.members, [&](const Member& m) { return m.user_id == user; });
+    next.version = chat.version + 1;
+    ASSERT_TRUE(store.put_chat(next).ok());
+    ASSERT_TRUE(own_sequencer.chat_changed(chat.id, next.version).ok());
+  }
+
+  LocalSequencer own_sequencer{faults};
+};
+
+TEST_F(StaleChatTest, ASendValidatedAgainstAnOlderChatIsValidatedAgainAndSkipsTheRemovedMember) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cy");
+  auto group = core->chats.create_group(a, "g", {b, c});
+  ASSERT_TRUE(group.ok());
+  const ChatId chat = (*group)->id;
+  removed_elsewhere(**group, c);
+
+  auto r = send(login("ann"), chat, "m1", "after cy left");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->seq, 1u);
+  ASSERT_TRUE(eventually([&] { return sink.deliveries_of<MessageEvent>().size() == 1; }));
+  const auto delivered = sink.deliveries_of<MessageEvent>()[0].users;
+  EXPECT_EQ(std::count(delivered.begin(), delivered.end(), c), 0) << "delivered to the removed member";
+  EXPECT_EQ(std::count(delivered.begin(), delivered.end(), b), 1);
+  auto cached = core->chats.find(chat);
+  ASSERT_TRUE(cached.ok());
+  EXPECT_EQ((*cached)->version, 2u) << "the chat was reloaded";
+}
+
+TEST_F(StaleChatTest, ARemovedSenderValidatedAgainstAnOlderChatIsRefusedAndNothingIsStored) {
+  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cy");
+  auto group = core->chats.create_group(a, "g", {b, c});
+  ASSERT_TRUE(group.ok());
+  const ChatId chat = (*group)->id;
+  removed_elsewhere(**group, c);
+
+  auto r = send(login("cy"), chat, "m1", "after I left");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, ErrorCode::forbidden);
+  EXPECT_EQ(*store.last_seq(chat), 0u);
+  EXPECT_TRUE(sink.deliveries_of<MessageEvent>().empty());
 }
 
 }  // namespace

@@ -151,8 +151,75 @@ TYPED_TEST_P(SequencerContract, ConcurrentNodesKeepEveryChatGapFree) {
   }
 }
 
+inline NewMessage validated_at(NewMessage m, std::uint64_t chat_version) {
+  m.chat_version = chat_version;
+  return m;
+}
+
+// After chat_changed(v), a message validated against an older version is
+// refused with `conflict` and takes no seq; one validated against v or later,
+// or not checked (0), is stored; a resend of a stored message is still that
+// message; a lower version later changes nothing.
+TYPED_TEST_P(SequencerContract, AMessageValidatedAgainstAnOlderChatVersionIsRefusedAndTakesNoSeq) {
+  auto& seq = this->harness.sequencer();
+  auto first = committed(seq.commit({validated_at(new_message("c1", "a"), 1)}));
+  ASSERT_EQ(first.size(), 1u);
+  ASSERT_TRUE(seq.chat_changed("c1", 3).ok());
+  ASSERT_TRUE(seq.chat_changed("c1", 2).ok());  // late and lower: c1 stays at 3
+  auto outcomes = seq.commit({validated_at(new_message("c1", "old"), 2), validated_at(new_message("c1", "a"), 1),
+                              validated_at(new_message("c1", "new"), 3), validated_at(new_message("c2", "other"), 1),
+                              validated_at(new_message("c1", "old"), 2), new_message("c1", "unchecked")});
+  ASSERT_EQ(outcomes.size(), 6u);
+  ASSERT_FALSE(outcomes[0].ok());
+  EXPECT_EQ(outcomes[0].error().code, ErrorCode::conflict);
+  ASSERT_TRUE(outcomes[1].ok());  // the resend: what was stored
+  EXPECT_TRUE(outcomes[1]->duplicate);
+  EXPECT_EQ(outcomes[1]->message.seq, 1u);
+  ASSERT_TRUE(outcomes[2].ok());
+  EXPECT_EQ(outcomes[2]->message.seq, 2u) << "the refused message took no seq";
+  ASSERT_TRUE(outcomes[3].ok()) << "another chat's version is its own";
+  ASSERT_FALSE(outcomes[4].ok()) << "the same old message again in the batch";
+  EXPECT_EQ(outcomes[4].error().code, ErrorCode::conflict);
+  ASSERT_TRUE(outcomes[5].ok());
+  EXPECT_EQ(outcomes[5]->message.seq, 3u);
+  auto stored = this->harness.log().read_after("c1", 0, 100);
+  ASSERT_TRUE(stored.ok());
+  std::vector<std::string> ids;
+  for (const auto& m : *stored) ids.push_back(m.client_msg_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "new", "unchecked"}));
+  // Validated again against the new version, it goes through.
+  auto resent = committed(seq.commit({validated_at(new_message("c1", "old"), 3)}));
+  ASSERT_EQ(resent.size(), 1u);
+  EXPECT_EQ(resent[0].message.seq, 4u);
+}
+
+// The change is seen by every node sharing the log, also for a chat that has
+// no message yet.
+TYPED_TEST_P(SequencerContract, AChatChangeHeardByOneNodeHoldsOnEveryNode) {
+  if constexpr (!TypeParam::kManyNodes) {
+    GTEST_SKIP() << "one node owns this log";
+  } else {
+    auto a = this->harness.other_node();
+    auto b = this->harness.other_node();
+    ASSERT_TRUE(a->chat_changed("fresh", 2).ok());
+    ASSERT_TRUE(a->chat_changed("busy", 5).ok());
+    committed(b->commit({validated_at(new_message("busy", "x"), 5)}));
+    auto outcomes = b->commit({validated_at(new_message("fresh", "f1"), 1), validated_at(new_message("busy", "y"), 4)});
+    ASSERT_EQ(outcomes.size(), 2u);
+    ASSERT_FALSE(outcomes[0].ok());
+    EXPECT_EQ(outcomes[0].error().code, ErrorCode::conflict);
+    ASSERT_FALSE(outcomes[1].ok());
+    EXPECT_EQ(outcomes[1].error().code, ErrorCode::conflict);
+    auto fresh = committed(b->commit({validated_at(new_message("fresh", "f1"), 2)}));
+    ASSERT_EQ(fresh.size(), 1u);
+    EXPECT_EQ(fresh[0].message.seq, 1u);
+  }
+}
+
 REGISTER_TYPED_TEST_SUITE_P(SequencerContract, SeqStartsAtOnePerChatAndOffsetsFollowCommitOrder,
                             AResendIsTheStoredMessageAndTakesNoSeq, EmptyBatchChangesNothing,
-                            ConcurrentNodesKeepEveryChatGapFree);
+                            ConcurrentNodesKeepEveryChatGapFree,
+                            AMessageValidatedAgainstAnOlderChatVersionIsRefusedAndTakesNoSeq,
+                            AChatChangeHeardByOneNodeHoldsOnEveryNode);
 
 }  // namespace parley::testing

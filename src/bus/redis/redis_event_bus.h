@@ -72,7 +72,7 @@ struct RedisEventBusSources {
   // (MessageLog::read_log).
   std::function<Result<std::vector<Message>>(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit)>
       read_log;
-  // The members of a chat, to deliver a message read from the store (ChatDirectory).
+  // The members of a chat as stored, to deliver a message read from the store (a repair).
   std::function<Result<std::vector<UserId>>(const ChatId& chat)> members_of;
   // The shard's committed head: every offset at or below it is durable.
   std::function<Result<LogOffset>(ShardId shard)> committed_head;

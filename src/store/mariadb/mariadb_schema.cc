@@ -122,8 +122,17 @@ std::vector<std::string> message_migration_1() {
   };
 }
 
+// Version 2: each chat's head also holds the latest members version the
+// sequencer was told of (MessageSequencer::chat_changed); a commit refuses a
+// message validated against an older one.
+std::vector<std::string> message_migration_2() {
+  return {
+      "ALTER TABLE chat_heads ADD COLUMN IF NOT EXISTS members_version BIGINT UNSIGNED NOT NULL DEFAULT 0",
+  };
+}
+
 std::vector<std::vector<std::string>> message_migrations() {
-  return {message_migration_1()};
+  return {message_migration_1(), message_migration_2()};
 }
 
 // Push jobs, version 1 (InnoDB, in the accounts database): per log shard, how

@@ -34,6 +34,7 @@ std::string dedup_key(const ChatId& chat, const UserId& sender, const std::strin
 // What one shard's transaction decided, before it is known to have committed.
 struct ShardCommit {
   std::vector<CommitOutcome> outcomes;  // one per index of the shard's part, in order
+  std::vector<bool> stale;              // per outcome: refused, validated against an old chat version
   LogOffset head_before = 0;            // committed by others: seen under the lock
   LogOffset head_after = 0;
   bool wrote = false;
@@ -67,15 +68,21 @@ Result<std::unordered_map<std::string, Message>> stored_resends(Connection& c, S
   return found;
 }
 
-// Locks the heads of these chats (FOR UPDATE) and answers their last seq; a
-// chat without a head row has none yet (0).
-Result<std::map<ChatId, Seq>> lock_chat_heads(Connection& c, const std::vector<ChatId>& chats) {
-  std::map<ChatId, Seq> heads;
-  for (const ChatId& chat : chats) heads[chat] = 0;
+// A chat's head as the transaction found it, locked.
+struct ChatHead {
+  Seq last_seq = 0;
+  std::uint64_t members_version = 0;
+};
+
+// Locks the heads of these chats (FOR UPDATE) and answers them; a chat
+// without a head row has no message and no members change yet.
+Result<std::map<ChatId, ChatHead>> lock_chat_heads(Connection& c, const std::vector<ChatId>& chats) {
+  std::map<ChatId, ChatHead> heads;
+  for (const ChatId& chat : chats) heads[chat] = {};
   std::size_t next = 0;
   std::vector<Param> params;
   for (std::size_t count : mariadb::power_of_two_chunks(chats.size(), kKeysPerLookup)) {
-    const std::string sql = "SELECT chat_id, last_seq FROM chat_heads WHERE chat_id IN " +
+    const std::string sql = "SELECT chat_id, last_seq, members_version FROM chat_heads WHERE chat_id IN " +
                             mariadb::placeholder_rows(1, count) + " FOR UPDATE";
     params.clear();
     for (std::size_t i = next; i < next + count; ++i) params.emplace_back(std::string_view(chats[i]));
@@ -84,9 +91,9 @@ Result<std::map<ChatId, Seq>> lock_chat_heads(Connection& c, const std::vector<C
     if (!rows) return rows.error();
     for (const auto& row : *rows) {
       ChatId chat = row.text(0);
-      const Seq last = row.u64(1);
+      const ChatHead head{row.u64(1), row.u64(2)};
       if (row.bad()) return make_error(ErrorCode::internal, "mariadb: a chat head does not decode");
-      heads[chat] = last;
+      heads[chat] = head;
     }
   }
   return heads;
@@ -116,8 +123,8 @@ Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::v
   chats.erase(std::unique(chats.begin(), chats.end()), chats.end());
   auto stored = stored_resends(c, shard, keyed);
   if (!stored) return stored.error();
-  auto last_seq = lock_chat_heads(c, chats);
-  if (!last_seq) return last_seq.error();
+  auto heads = lock_chat_heads(c, chats);
+  if (!heads) return heads.error();
 
   std::vector<Message> fresh;
   std::unordered_map<std::size_t, std::size_t> fresh_of_index;  // batch index -> into `fresh`
@@ -127,23 +134,36 @@ Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::v
       const std::string key = dedup_key(r.chat_id, r.sender_id, r.client_msg_id);
       if (auto it = stored->find(key); it != stored->end()) {
         result.outcomes.push_back(CommitOutcome{it->second, true});
+        result.stale.push_back(false);
         continue;
       }
       if (const std::size_t first = first_with_key.at(key); first != i) {
-        // Resent before the first was stored: the same message.
-        result.outcomes.push_back(CommitOutcome{fresh[fresh_of_index.at(first)], true});
+        // Resent before the first was stored: the same message (or refused like it).
+        auto it = fresh_of_index.find(first);
+        const bool refused = it == fresh_of_index.end();
+        result.outcomes.push_back(refused ? CommitOutcome{} : CommitOutcome{fresh[it->second], true});
+        result.stale.push_back(refused);
         continue;
       }
     }
-    Message m{r.chat_id, ++(*last_seq)[r.chat_id], r.sender_id, r.sender_device_id, r.client_msg_id, r.text,
-              r.ts,      ++result.head_after,      shard};
+    ChatHead& head = heads->at(r.chat_id);
+    if (r.chat_version != 0 && r.chat_version < head.members_version) {
+      result.outcomes.emplace_back();
+      result.stale.push_back(true);
+      continue;
+    }
+    Message m{r.chat_id, ++head.last_seq,     r.sender_id, r.sender_device_id, r.client_msg_id, r.text,
+              r.ts,      ++result.head_after, shard};
     fresh_of_index.emplace(i, fresh.size());
     result.outcomes.push_back(CommitOutcome{m, false});
+    result.stale.push_back(false);
     fresh.push_back(std::move(m));
   }
   if (fresh.empty()) return result;  // only resends: nothing to write
 
-  std::vector<std::pair<ChatId, Seq>> chat_heads(last_seq->begin(), last_seq->end());
+  std::vector<std::pair<ChatId, Seq>> chat_heads;
+  chat_heads.reserve(heads->size());
+  for (const auto& [chat, head] : *heads) chat_heads.emplace_back(chat, head.last_seq);
   if (auto done = mariadb::insert_messages(c, fresh); !done) return done.error();
   if (auto done = mariadb::raise_chat_heads(c, chat_heads); !done) return done.error();
   if (auto done = mariadb::raise_shard_head(c, result.head_after); !done) return done.error();
@@ -212,6 +232,38 @@ std::vector<Result<CommitOutcome>> MariaDbSequencer::commit(const std::vector<Ne
   return outcomes;
 }
 
+Status MariaDbSequencer::chat_changed(const ChatId& chat, std::uint64_t version) {
+  const ShardId shard = shards_->shard_of(chat);
+  // Idempotent (GREATEST), so any failure may simply be tried again.
+  constexpr int kAttempts = 1 + kDeadlockRetries;
+  Status outcome = Ok{};
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    auto lease = shards_->pool(shard).acquire();
+    if (!lease) return lease.error();
+    Connection& c = **lease;
+    outcome = [&]() -> Status {
+      if (auto begun = c.run("START TRANSACTION"); !begun) return begun.error();
+      Status body = [&]() -> Status {
+        if (auto head = mariadb::lock_shard_head(c); !head) return head.error();
+        auto raised = c.execute(
+            "INSERT INTO chat_heads (chat_id, last_seq, members_version) VALUES (?, 0, ?)"
+            " ON DUPLICATE KEY UPDATE members_version = GREATEST(members_version, VALUES(members_version))",
+            {std::string_view(chat), version});
+        if (!raised) return raised.error();
+        return Ok{};
+      }();
+      if (!body) {
+        if (!c.broken()) (void)c.run("ROLLBACK");
+        return body;
+      }
+      return c.run("COMMIT");
+    }();
+    if (outcome) return outcome;
+    if (!c.deadlocked() && !c.broken()) return outcome;
+  }
+  return outcome;
+}
+
 void MariaDbSequencer::commit_shard(ShardId shard, const std::vector<NewMessage>& batch,
                                     const std::vector<std::size_t>& indexes,
                                     std::vector<Result<CommitOutcome>>& outcomes) {
@@ -239,7 +291,13 @@ void MariaDbSequencer::commit_shard(ShardId shard, const std::vector<NewMessage>
       // Seen under the lock: committed by others before this transaction.
       advance(shard, done->head_before);
       if (done->wrote) advance(shard, done->head_after);
-      for (std::size_t k = 0; k < indexes.size(); ++k) outcomes[indexes[k]] = std::move(done->outcomes[k]);
+      for (std::size_t k = 0; k < indexes.size(); ++k) {
+        if (done->stale[k]) {
+          outcomes[indexes[k]] = stale_chat_error();
+        } else {
+          outcomes[indexes[k]] = std::move(done->outcomes[k]);
+        }
+      }
       return;
     }
     // Run again only when nothing of it can have been applied.

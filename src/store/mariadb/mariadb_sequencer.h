@@ -7,7 +7,8 @@
 //   START TRANSACTION
 //   SELECT last_offset FROM shard_head ... FOR UPDATE   -- writers of a shard queue here
 //   SELECT ... FROM messages WHERE (chat, sender, client_msg_id) ...   -- resends
-//   SELECT chat_id, last_seq FROM chat_heads WHERE chat_id IN (...) FOR UPDATE
+//   SELECT chat_id, last_seq, members_version FROM chat_heads WHERE chat_id IN (...) FOR UPDATE
+//   -- a message validated against a version older than members_version: refused
 //   INSERT INTO messages ... ; INSERT INTO chat_heads ... ON DUPLICATE KEY UPDATE
 //   UPDATE shard_head SET last_offset = ...
 //   COMMIT   -- synced: rocksdb_flush_log_at_trx_commit = 1
@@ -20,6 +21,11 @@
 // connection is lost during COMMIT the outcome is unknown: the messages are
 // answered unavailable, and the client's resend (same client_msg_id) finds
 // the stored message if the COMMIT did land, so nothing is stored twice.
+//
+// chat_changed() raises members_version in a transaction of its own that
+// first takes the same shard head lock, so it waits for a commit in flight
+// and every later commit sees it (MyRocks has no gap locks: the shard head
+// lock, not the chat's row, covers a chat without a head row yet).
 //
 // The transactions of a batch's shards run in parallel (one short-lived
 // thread per shard beyond the first), each on its own pooled connection.
@@ -55,6 +61,8 @@ class MariaDbSequencer final : public MessageSequencer {
   // heads, a periodic refresh by the owner). Fails with the first read error;
   // the heads read before it are kept.
   Status refresh_committed_head();
+
+  Status chat_changed(const ChatId& chat, std::uint64_t version) override;
 
  private:
   // One shard's part of the batch: `indexes` into `batch`, answered into
