@@ -127,12 +127,16 @@ std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewM
     m.shard = 0;
     in_batch.emplace(std::move(key), fresh.size());
     fresh_index[i] = static_cast<std::ptrdiff_t>(fresh.size());
-    outcomes.emplace_back(CommitOutcome{m, false});
+    outcomes.emplace_back(CommitOutcome{Message{}, false});  // the message moves in once durable
     fresh.push_back(std::move(m));
   }
-  if (!fresh.empty()) {
-    if (auto ok = log_.append(fresh); !ok) return fail_all(batch.size(), ok.error());
-    committed_offset_.store(*last_offset_, std::memory_order_release);
+  if (fresh.empty()) return outcomes;
+  if (auto ok = log_.append(fresh); !ok) return fail_all(batch.size(), ok.error());
+  committed_offset_.store(*last_offset_, std::memory_order_release);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (fresh_index[i] >= 0 && outcomes[i] && !outcomes[i]->duplicate) {
+      outcomes[i]->message = std::move(fresh[static_cast<std::size_t>(fresh_index[i])]);
+    }
   }
   return outcomes;
 }

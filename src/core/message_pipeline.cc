@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/text.h"
 
@@ -137,7 +139,7 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
   std::vector<Delivery> fresh_deliveries;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (outcomes[i] && !outcomes[i]->duplicate) {
-      fresh.push_back(outcomes[i]->message);
+      fresh.push_back(std::move(outcomes[i]->message));  // its ack below needs only its numbers
       fresh_deliveries.push_back(std::move((*deliveries)[i]));
     }
   }
@@ -150,9 +152,11 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
       batch[i].done(store_failure(outcomes[i].error()));
       continue;
     }
+    // The stored message has the request's chat and client_msg_id (they are
+    // its idempotency key); its text may have moved on to `fresh`.
     const CommitOutcome& o = *outcomes[i];
-    const Message& m = o.message;
-    batch[i].done(SendAck{m.chat_id, m.client_msg_id, m.seq, m.ts, m.offset, o.duplicate});
+    const SendRequest& r = batch[i].request;
+    batch[i].done(SendAck{r.chat_id, r.client_msg_id, o.message.seq, o.message.ts, o.message.offset, o.duplicate});
   }
   if (fresh.empty()) return;
   fan_out(fresh, fresh_deliveries);
@@ -207,24 +211,46 @@ std::vector<OfflineAtCommit> MessagePipeline::offline_at_commit(const std::vecto
                                                                 const std::vector<Delivery>& deliveries) {
   // One question for the whole batch, each recipient once: a bus that asks
   // another process (Redis) makes one round trip per batch, not per recipient.
-  std::vector<UserId> ask;
-  std::unordered_map<UserId, std::size_t> index;
-  std::vector<std::vector<std::size_t>> asked(messages.size());
+  // A small batch (the usual one at low load) finds repeats by a scan; a
+  // hash index is built only once there are many distinct recipients.
+  constexpr std::size_t kScanLimit = 32;
+  std::vector<const UserId*> distinct;                      // into `deliveries`
+  std::unordered_map<std::string_view, std::size_t> index;  // filled past kScanLimit
+  auto slot_of = [&](const UserId& user) {
+    if (index.empty()) {
+      for (std::size_t k = 0; k < distinct.size(); ++k) {
+        if (*distinct[k] == user) return k;
+      }
+      distinct.push_back(&user);
+      if (distinct.size() > kScanLimit) {
+        for (std::size_t k = 0; k < distinct.size(); ++k) index.emplace(*distinct[k], k);
+      }
+      return distinct.size() - 1;
+    }
+    auto [it, fresh] = index.try_emplace(user, distinct.size());
+    if (fresh) distinct.push_back(&user);
+    return it->second;
+  };
+  std::vector<std::size_t> asked;  // slots, message after message
+  std::vector<std::size_t> asked_end(messages.size());
   for (std::size_t i = 0; i < messages.size(); ++i) {
     for (const auto& user : deliveries[i].recipients) {
-      if (user == messages[i].sender_id) continue;
-      auto [it, fresh] = index.try_emplace(user, ask.size());
-      if (fresh) ask.push_back(user);
-      asked[i].push_back(it->second);
+      if (user != messages[i].sender_id) asked.push_back(slot_of(user));
     }
+    asked_end[i] = asked.size();
   }
+  std::vector<UserId> ask;
+  ask.reserve(distinct.size());
+  for (const UserId* user : distinct) ask.push_back(*user);
   const std::vector<bool> connected = ask.empty() ? std::vector<bool>{} : sink_.connected_users(ask);
   std::vector<OfflineAtCommit> out;
   out.reserve(messages.size());
+  std::size_t k = 0;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     OfflineAtCommit note{messages[i].shard, messages[i].offset, {}};
-    for (std::size_t k : asked[i]) {
-      if (k >= connected.size() || !connected[k]) note.users.push_back(ask[k]);
+    for (; k < asked_end[i]; ++k) {
+      const std::size_t slot = asked[k];
+      if (slot >= connected.size() || !connected[slot]) note.users.push_back(ask[slot]);
     }
     out.push_back(std::move(note));
   }

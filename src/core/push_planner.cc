@@ -19,7 +19,8 @@ constexpr std::size_t kMaxNotedUsers = 1'000'000;
 }  // namespace
 
 PushPlanner::PushPlanner(MessageLog& log, PushJobStore& store, PushPlacement& placement, ChatDirectory& chats,
-                         Accounts& accounts, EventSink& sink, PushDispatcher& push, const CoreConfig& config)
+                         Accounts& accounts, EventSink& sink, PushDispatcher& push, const CoreConfig& config,
+                         bool other_nodes_commit)
     : log_(log),
       store_(store),
       placement_(placement),
@@ -27,7 +28,8 @@ PushPlanner::PushPlanner(MessageLog& log, PushJobStore& store, PushPlacement& pl
       accounts_(accounts),
       sink_(sink),
       push_(push),
-      config_(config) {}
+      config_(config),
+      other_nodes_commit_(other_nodes_commit) {}
 
 PushPlanner::~PushPlanner() {
   stop();
@@ -172,6 +174,7 @@ Status PushPlanner::poll() {
     if (std::chrono::steady_clock::now() - shards_[shard].rescanned >= rescan_every) {
       note(rescan(shard, shards_[shard]));
     }
+    if (!other_nodes_commit_) continue;  // committed() heard of every commit
     auto head = log_.shard_head(shard);
     if (!head) {
       note(head.error());

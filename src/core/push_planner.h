@@ -62,8 +62,11 @@ struct OfflineAtCommit {
 
 class PushPlanner {
  public:
+  // `other_nodes_commit`: false on a single node, where committed() hears of
+  // every commit and the shards' heads are never read back (the poll still
+  // runs, for retries and rescans).
   PushPlanner(MessageLog& log, PushJobStore& store, PushPlacement& placement, ChatDirectory& chats, Accounts& accounts,
-              EventSink& sink, PushDispatcher& push, const CoreConfig& config);
+              EventSink& sink, PushDispatcher& push, const CoreConfig& config, bool other_nodes_commit = true);
   ~PushPlanner();
 
   // Takes over the shards it owns now (their markers and stored jobs) and
@@ -116,6 +119,7 @@ class PushPlanner {
   EventSink& sink_;
   PushDispatcher& push_;
   const CoreConfig& config_;
+  const bool other_nodes_commit_;
 
   std::map<ShardId, ShardState> shards_;  // the planning thread's (or start/stop's, when it is not running)
 

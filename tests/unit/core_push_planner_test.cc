@@ -143,5 +143,19 @@ TEST_F(PushPlannerTest, ConnectedUsersAndTheSenderGetNoPush) {
   }
 }
 
+// On a single node the commit thread tells the planner of every commit: it
+// never reads the log's head back (a store read per poll, for nothing), and
+// still pushes what is committed.
+TEST_F(PushPlannerTest, ASingleNodeNeverPollsTheHeadAndStillPushes) {
+  config.push_head_poll_ms = 10;
+  rebuild();
+  const auto heads = faults.calls(StoreMethod::shard_head) + faults.calls(StoreMethod::last_offset);
+  ASSERT_TRUE(send(wa, chat, "m1", "hello").ok());
+  ASSERT_TRUE(eventually([&] { return counted()[phone.device_id] == 1 && counted()[tablet.device_id] == 1; }));
+  // Twenty poll intervals, in which a poll would have read the head twenty times.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(faults.calls(StoreMethod::shard_head) + faults.calls(StoreMethod::last_offset), heads);
+}
+
 }  // namespace
 }  // namespace parley::testing
