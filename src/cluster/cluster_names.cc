@@ -11,24 +11,6 @@ bool is_name_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
 }
 
-// Quoted for an error message without echoing control bytes or megabytes.
-std::string shown(std::string_view s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size() && i < 80; ++i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
-      out += static_cast<char>(c);
-    } else {
-      static constexpr char kHex[] = "0123456789abcdef";
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
-    }
-  }
-  if (s.size() > 80) out += "...";
-  return out + "\"";
-}
-
 std::optional<std::string> segment_error(std::string_view seg, std::string_view what) {
   if (seg.empty()) return std::string(what) + " has an empty segment";
   if (seg == "." || seg == "..") return std::string(what) + " has a \"" + std::string(seg) + "\" segment";
@@ -42,26 +24,28 @@ std::optional<std::string> segment_error(std::string_view seg, std::string_view 
 
 std::optional<std::string> node_id_error(std::string_view id) {
   if (id.empty() || id.size() > kMaxNodeIdBytes) {
-    return "node id " + shown(id) + " must be 1 to " + std::to_string(kMaxNodeIdBytes) + " characters";
+    return "node id " + inet::quoted_for_error(id) + " must be 1 to " + std::to_string(kMaxNodeIdBytes) + " characters";
   }
-  if (auto e = segment_error(id, "node id")) return *e + ": " + shown(id);
+  if (auto e = segment_error(id, "node id")) return *e + ": " + inet::quoted_for_error(id);
   return std::nullopt;
 }
 
 std::optional<std::string> root_error(std::string_view root) {
   if (root.empty() || root.size() > kMaxRootBytes) {
-    return "ZooKeeper root " + shown(root) + " must be 1 to " + std::to_string(kMaxRootBytes) + " characters";
+    return "ZooKeeper root " + inet::quoted_for_error(root) + " must be 1 to " + std::to_string(kMaxRootBytes) +
+           " characters";
   }
-  if (root.front() != '/') return "ZooKeeper root " + shown(root) + " must be an absolute path (start with '/')";
+  if (root.front() != '/')
+    return "ZooKeeper root " + inet::quoted_for_error(root) + " must be an absolute path (start with '/')";
   if (root == "/") return std::string("ZooKeeper root must not be \"/\": give Parley its own path, e.g. /parley");
   std::string_view rest = root.substr(1);
   bool first = true;
   while (true) {
     const auto slash = rest.find('/');
     const std::string_view seg = rest.substr(0, slash);
-    if (auto e = segment_error(seg, "ZooKeeper root")) return *e + ": " + shown(root);
+    if (auto e = segment_error(seg, "ZooKeeper root")) return *e + ": " + inet::quoted_for_error(root);
     if (first && seg == "zookeeper")
-      return "ZooKeeper root " + shown(root) + " is under /zookeeper, which the server reserves";
+      return "ZooKeeper root " + inet::quoted_for_error(root) + " is under /zookeeper, which the server reserves";
     first = false;
     if (slash == std::string_view::npos) break;
     rest = rest.substr(slash + 1);
@@ -74,7 +58,8 @@ std::optional<std::string> advertise_url_error(std::string_view url) {
   for (const char c : url) {
     const auto u = static_cast<unsigned char>(c);
     if (u <= 0x20 || u >= 0x7f || c == '"' || c == '\'' || c == '\\' || c == '<' || c == '>' || c == '`') {
-      return "advertised URL " + shown(url) + " may only contain printable ASCII without spaces or quotes";
+      return "advertised URL " + inet::quoted_for_error(url) +
+             " may only contain printable ASCII without spaces or quotes";
     }
   }
   std::string_view rest;
@@ -83,12 +68,13 @@ std::optional<std::string> advertise_url_error(std::string_view url) {
   } else if (url.starts_with("https://")) {
     rest = url.substr(8);
   } else {
-    return "advertised URL " + shown(url) + " must start with http:// or https://";
+    return "advertised URL " + inet::quoted_for_error(url) + " must start with http:// or https://";
   }
   const std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-  if (authority.empty() || authority.front() == ':') return "advertised URL " + shown(url) + " has no host";
+  if (authority.empty() || authority.front() == ':')
+    return "advertised URL " + inet::quoted_for_error(url) + " has no host";
   if (authority.find('@') != std::string_view::npos)
-    return "advertised URL " + shown(url) + " must not carry credentials";
+    return "advertised URL " + inet::quoted_for_error(url) + " must not carry credentials";
   return std::nullopt;
 }
 

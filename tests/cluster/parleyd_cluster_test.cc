@@ -56,6 +56,23 @@ std::vector<std::int64_t> receive_seqs(WsConnection& ws, const std::string& chat
   return seqs;
 }
 
+// `stays` sends into the group through node 1 after `leaves` was removed;
+// then node 1 sends `leaves` a direct message from `admin`. Node 1 publishes
+// in order, so had the group message gone to `leaves`, it would arrive first.
+// The group then holds the message from before the removal and this one.
+void expect_a_send_after_the_removal_skips_it(ParleydCluster& cluster, const Session& admin, const Session& stays,
+                                              const Session& leaves, const std::string& group_id,
+                                              WsConnection& leaves_ws) {
+  cluster.on_node(stays, 1).send(group_id, cmid("s"), "after");
+  auto direct = cluster.on_node(admin, 1).create_direct(leaves.user_id());
+  cluster.on_node(admin, 1).send(direct.chat_id, cmid("d"), "marker");
+  auto next = leaves_ws.next_message(kWait);
+  ASSERT_TRUE(next);
+  EXPECT_EQ(str_field(*next, "chat_id"), direct.chat_id)
+      << "a message sent after the removal reached the removed member";
+  EXPECT_EQ(cluster.on_node(admin, 2).history(group_id).size(), 2u);
+}
+
 std::vector<std::int64_t> one_to(std::int64_t n) {
   std::vector<std::int64_t> out;
   for (std::int64_t i = 1; i <= n; ++i) out.push_back(i);
@@ -232,16 +249,7 @@ TEST_F(ClusterNodesTest, AMemberRemovedOnOneNodeGetsNothingSentAfterThroughAnoth
   // Node 1 learns of it (its cache is reloaded), then its send must not reach the removed member.
   ASSERT_TRUE(
       poll_until([&] { return !cluster().on_node(leaves, 1).find_chat(group.chat_id).has_value(); }, kWait, Ms(50)));
-  cluster().on_node(stays, 1).send(group.chat_id, cmid("s"), "after");
-  // Then node 1 sends `leaves` a direct message: node 1 publishes in order,
-  // so had the group message gone to `leaves`, it would arrive first.
-  auto direct = cluster().on_node(admin, 1).create_direct(leaves.user_id());
-  cluster().on_node(admin, 1).send(direct.chat_id, cmid("d"), "marker");
-  auto next = leaves_ws->next_message(kWait);
-  ASSERT_TRUE(next);
-  EXPECT_EQ(str_field(*next, "chat_id"), direct.chat_id)
-      << "a message sent after the removal reached the removed member";
-  EXPECT_EQ(cluster().on_node(admin, 2).history(group.chat_id).size(), 2u);
+  expect_a_send_after_the_removal_skips_it(cluster(), admin, stays, leaves, group.chat_id, *leaves_ws);
 }
 
 }  // namespace
@@ -392,16 +400,7 @@ TEST_F(ClusterDependencyTest, AMemberRemovedWhileRedisWasDownGetsNothingSentAfte
   };
   ASSERT_TRUE(poll_until(redis_up_everywhere, Ms(30000), Ms(100)));
 
-  cluster.on_node(stays, 1).send(group.chat_id, cmid("s"), "after");
-  // Then node 1 sends `leaves` a direct message: node 1 publishes in order,
-  // so had the group message gone to `leaves`, it would arrive first.
-  auto direct = cluster.on_node(admin, 1).create_direct(leaves.user_id());
-  cluster.on_node(admin, 1).send(direct.chat_id, cmid("d"), "marker");
-  auto next = leaves_ws->next_message(kWait);
-  ASSERT_TRUE(next);
-  EXPECT_EQ(str_field(*next, "chat_id"), direct.chat_id)
-      << "a message sent after the removal reached the removed member";
-  EXPECT_EQ(cluster.on_node(admin, 2).history(group.chat_id).size(), 2u);
+  expect_a_send_after_the_removal_skips_it(cluster, admin, stays, leaves, group.chat_id, *leaves_ws);
 }
 
 // Pub/sub is at-most-once: what Redis drops while it restarts is read back

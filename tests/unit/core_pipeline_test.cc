@@ -195,26 +195,27 @@ class StaleChatTest : public CoreTest {
     core.reset();
   }
 
-  // What another node would do to remove `user`: store the next version and
-  // tell the sequencer, leaving this node's cache as it was.
-  void removed_elsewhere(const Chat& chat, const UserId& user) {
-    Chat next = chat;
-    std::erase_if(next.members, [&](const Member& m) { return m.user_id == user; });
-    next.version = chat.version + 1;
+  // ann, bob and cy in a group; then cy is removed as another node would do
+  // it: the next version stored and the sequencer told, this node's cache
+  // left as it was.
+  void SetUp() override {
+    a = make_user("ann"), b = make_user("bob"), c = make_user("cy");
+    auto group = core->chats.create_group(a, "g", {b, c});
+    ASSERT_TRUE(group.ok());
+    chat = (*group)->id;
+    Chat next = **group;
+    std::erase_if(next.members, [&](const Member& m) { return m.user_id == c; });
+    next.version = (*group)->version + 1;
     ASSERT_TRUE(store.put_chat(next).ok());
-    ASSERT_TRUE(own_sequencer.chat_changed(chat.id, next.version).ok());
+    ASSERT_TRUE(own_sequencer.chat_changed(chat, next.version).ok());
   }
 
   LocalSequencer own_sequencer{faults};
+  UserId a, b, c;
+  ChatId chat;
 };
 
 TEST_F(StaleChatTest, ASendValidatedAgainstAnOlderChatIsValidatedAgainAndSkipsTheRemovedMember) {
-  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cy");
-  auto group = core->chats.create_group(a, "g", {b, c});
-  ASSERT_TRUE(group.ok());
-  const ChatId chat = (*group)->id;
-  removed_elsewhere(**group, c);
-
   auto r = send(login("ann"), chat, "m1", "after cy left");
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->seq, 1u);
@@ -228,12 +229,6 @@ TEST_F(StaleChatTest, ASendValidatedAgainstAnOlderChatIsValidatedAgainAndSkipsTh
 }
 
 TEST_F(StaleChatTest, ARemovedSenderValidatedAgainstAnOlderChatIsRefusedAndNothingIsStored) {
-  auto a = make_user("ann"), b = make_user("bob"), c = make_user("cy");
-  auto group = core->chats.create_group(a, "g", {b, c});
-  ASSERT_TRUE(group.ok());
-  const ChatId chat = (*group)->id;
-  removed_elsewhere(**group, c);
-
   auto r = send(login("cy"), chat, "m1", "after I left");
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, ErrorCode::forbidden);

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "store/mariadb/mariadb_message_log.h"
+#include "store/mariadb/pooled_calls.h"
 
 namespace parley {
 
@@ -233,35 +234,17 @@ std::vector<Result<CommitOutcome>> MariaDbSequencer::commit(const std::vector<Ne
 }
 
 Status MariaDbSequencer::chat_changed(const ChatId& chat, std::uint64_t version) {
-  const ShardId shard = shards_->shard_of(chat);
-  // Idempotent (GREATEST), so any failure may simply be tried again.
-  constexpr int kAttempts = 1 + kDeadlockRetries;
-  Status outcome = Ok{};
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    auto lease = shards_->pool(shard).acquire();
-    if (!lease) return lease.error();
-    Connection& c = **lease;
-    outcome = [&]() -> Status {
-      if (auto begun = c.run("START TRANSACTION"); !begun) return begun.error();
-      Status body = [&]() -> Status {
-        if (auto head = mariadb::lock_shard_head(c); !head) return head.error();
-        auto raised = c.execute(
-            "INSERT INTO chat_heads (chat_id, last_seq, members_version) VALUES (?, 0, ?)"
-            " ON DUPLICATE KEY UPDATE members_version = GREATEST(members_version, VALUES(members_version))",
-            {std::string_view(chat), version});
-        if (!raised) return raised.error();
-        return Ok{};
-      }();
-      if (!body) {
-        if (!c.broken()) (void)c.run("ROLLBACK");
-        return body;
-      }
-      return c.run("COMMIT");
-    }();
-    if (outcome) return outcome;
-    if (!c.deadlocked() && !c.broken()) return outcome;
-  }
-  return outcome;
+  return mariadb::pooled_write<Ok>(shards_->pool(shards_->shard_of(chat)), [&](Connection& c) {
+    return mariadb::in_transaction(c, [&]() -> Status {
+      if (auto head = mariadb::lock_shard_head(c); !head) return head.error();
+      auto raised = c.execute(
+          "INSERT INTO chat_heads (chat_id, last_seq, members_version) VALUES (?, 0, ?)"
+          " ON DUPLICATE KEY UPDATE members_version = GREATEST(members_version, VALUES(members_version))",
+          {std::string_view(chat), version});
+      if (!raised) return raised.error();
+      return Ok{};
+    });
+  });
 }
 
 void MariaDbSequencer::commit_shard(ShardId shard, const std::vector<NewMessage>& batch,
