@@ -1,15 +1,14 @@
 #include "route_answer.h"
 
-#include <charconv>
-
 #include <boost/json.hpp>
+
+#include "inet/host_port.h"
 
 namespace parley::bench {
 namespace json = boost::json;
 
 std::string NodeAddress::authority() const {
-  const bool v6 = host.find(':') != std::string::npos;
-  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return inet::format_host_port(host, port);
 }
 
 std::optional<NodeAddress> parse_node_address(std::string_view text) {
@@ -19,28 +18,9 @@ std::optional<NodeAddress> parse_node_address(std::string_view text) {
   } else if (text.find("://") != std::string_view::npos) {
     return std::nullopt;  // https:// and others are not spoken
   }
-  if (text.empty() || text.find('/') != std::string_view::npos) return std::nullopt;
-  NodeAddress out;
-  std::string_view port_text;
-  if (text.front() == '[') {
-    const auto close = text.find(']');
-    if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') return std::nullopt;
-    out.host = std::string(text.substr(1, close - 1));
-    port_text = text.substr(close + 2);
-  } else {
-    const auto colon = text.rfind(':');
-    if (colon == std::string_view::npos || text.find(':') != colon) return std::nullopt;
-    out.host = std::string(text.substr(0, colon));
-    port_text = text.substr(colon + 1);
-  }
-  if (out.host.empty() || port_text.empty()) return std::nullopt;
-  unsigned port = 0;
-  auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-  if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
-    return std::nullopt;
-  }
-  out.port = static_cast<std::uint16_t>(port);
-  return out;
+  auto parsed = inet::parse_host_port(text);
+  if (!parsed.address) return std::nullopt;
+  return NodeAddress{std::move(parsed.address->host), parsed.address->port};
 }
 
 std::optional<RouteAnswer> parse_route_answer(std::string_view body) {

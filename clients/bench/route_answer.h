@@ -24,7 +24,8 @@ struct NodeAddress {
 };
 
 // Accepts "http://HOST:PORT[/]" (the route's `url`) and "HOST:PORT" (--server);
-// IPv6 hosts in brackets. The port is required. nullopt otherwise.
+// HOST and PORT as inet::parse_host_port reads them (IPv6 hosts in brackets).
+// The port is required. nullopt otherwise.
 std::optional<NodeAddress> parse_node_address(std::string_view text);
 
 struct RouteAnswer {

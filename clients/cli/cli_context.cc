@@ -1,14 +1,16 @@
 #include "cli/cli_context.h"
 
-#include <charconv>
-
 #include <boost/json.hpp>
+
+#include "inet/host_port.h"
 
 namespace parley::cli {
 
 namespace json = boost::json;
 
 namespace {
+
+constexpr std::uint16_t kHttpPort = 80;  // http://HOST without a port
 
 // `error.message` of a Parley error body, or "" when there is none.
 std::string server_message(const client::HttpResponse& r) {
@@ -45,8 +47,7 @@ CliError usage_error(const std::string& message) {
 }
 
 std::string ServerAddress::url() const {
-  const bool ipv6 = host.find(':') != std::string::npos;
-  return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+  return "http://" + inet::format_host_port(host, port);
 }
 
 std::optional<ServerAddress> ServerAddress::parse(std::string_view text) {
@@ -56,35 +57,9 @@ std::optional<ServerAddress> ServerAddress::parse(std::string_view text) {
     return std::nullopt;  // https:// and others are not spoken
   }
   while (text.ends_with('/')) text.remove_suffix(1);
-  if (text.empty() || text.find('/') != std::string_view::npos) return std::nullopt;
-  ServerAddress out;
-  std::string_view port_text;
-  if (text.front() == '[') {  // [v6]:port
-    const auto close = text.find(']');
-    if (close == std::string_view::npos) return std::nullopt;
-    out.host = std::string(text.substr(1, close - 1));
-    std::string_view rest = text.substr(close + 1);
-    if (!rest.empty()) {
-      if (rest.front() != ':') return std::nullopt;
-      port_text = rest.substr(1);
-    }
-  } else if (const auto colon = text.rfind(':'); colon != std::string_view::npos) {
-    out.host = std::string(text.substr(0, colon));
-    port_text = text.substr(colon + 1);
-  } else {
-    out.host = std::string(text);
-    out.port = 80;
-  }
-  if (out.host.empty()) return std::nullopt;
-  if (!port_text.empty() || text.back() == ':') {
-    unsigned port = 0;
-    auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc() || end != port_text.data() + port_text.size() || port == 0 || port > 65535) {
-      return std::nullopt;
-    }
-    out.port = static_cast<std::uint16_t>(port);
-  }
-  return out;
+  auto parsed = inet::parse_host_port(text, inet::PortZero::refused, kHttpPort);
+  if (!parsed.address) return std::nullopt;
+  return ServerAddress{std::move(parsed.address->host), parsed.address->port};
 }
 
 CommandContext::CommandContext(const GlobalOptions& options, LoginStore store, Output& out)
@@ -93,7 +68,8 @@ CommandContext::CommandContext(const GlobalOptions& options, LoginStore store, O
   if (server.empty()) server = login_ ? login_->server : std::string(kDefaultServer);
   auto parsed = ServerAddress::parse(server);
   if (!parsed) {
-    throw usage_error("--server: expected http://HOST[:PORT], got '" + server + "' (https is not supported)");
+    throw usage_error("--server: expected http://HOST[:PORT], got " + inet::quoted_for_error(server) +
+                      " (https is not supported)");
   }
   server_ = *parsed;
 }

@@ -328,9 +328,7 @@ int run(int argc, char** argv) {
       if (cluster.advertise.empty() && (server_config.host == "0.0.0.0" || server_config.host == "::")) {
         throw std::runtime_error("--listen on every address: give --advertise, the URL devices reach this node at");
       }
-      const bool v6 = server_config.host.find(':') != std::string::npos;
-      node->join("http://" + (v6 ? "[" + server_config.host + "]" : server_config.host) + ":" +
-                 std::to_string(server.port()));
+      node->join("http://" + parley::inet::format_host_port(server_config.host, server.port()));
     }
 
     boost::asio::signal_set signals(server.io_context(), SIGINT, SIGTERM);

@@ -34,6 +34,11 @@ std::string host_error(std::string_view host) {
   return {};
 }
 
+// A valid host without the brackets of an IPv6 address.
+std::string unbracketed(std::string_view host) {
+  return host.front() == '[' ? std::string(host.substr(1, host.size() - 2)) : std::string(host);
+}
+
 }  // namespace
 
 std::string quoted_for_error(std::string_view text) {
@@ -54,7 +59,7 @@ std::string quoted_for_error(std::string_view text) {
   return out + "\"";
 }
 
-ParsedHostPort parse_host_port(std::string_view text, PortZero port_zero) {
+ParsedHostPort parse_host_port(std::string_view text, PortZero port_zero, std::optional<std::uint16_t> port_if_absent) {
   if (text.empty()) return refuse(text, "empty");
   if (text.size() > kMaxHostPortBytes) {
     return refuse(text, "longer than " + std::to_string(kMaxHostPortBytes) + " bytes");
@@ -63,7 +68,9 @@ ParsedHostPort parse_host_port(std::string_view text, PortZero port_zero) {
   const auto colon = text.rfind(':');
   // "[::1]" alone: its last colon is inside the brackets.
   if (colon == std::string_view::npos || text.find(']', colon) != std::string_view::npos) {
-    return refuse(text, "no :PORT");
+    if (!port_if_absent) return refuse(text, "no :PORT");
+    if (auto why = host_error(text); !why.empty()) return refuse(text, why);
+    return ParsedHostPort{HostPort{unbracketed(text), *port_if_absent}, {}};
   }
   const std::string_view host = text.substr(0, colon);
   const std::string_view port = text.substr(colon + 1);
@@ -77,10 +84,12 @@ ParsedHostPort parse_host_port(std::string_view text, PortZero port_zero) {
     value = value * 10 + static_cast<std::uint32_t>(c - '0');
   }
   if (value < lowest || value > 65535) return refuse(text, range);
-  HostPort address;
-  address.host = host.front() == '[' ? std::string(host.substr(1, host.size() - 2)) : std::string(host);
-  address.port = static_cast<std::uint16_t>(value);
-  return ParsedHostPort{std::move(address), {}};
+  return ParsedHostPort{HostPort{unbracketed(host), static_cast<std::uint16_t>(value)}, {}};
+}
+
+std::string format_host_port(std::string_view host, std::uint16_t port) {
+  const bool v6 = host.find(':') != std::string_view::npos;
+  return (v6 ? "[" + std::string(host) + "]" : std::string(host)) + ":" + std::to_string(port);
 }
 
 ParsedHostPortList parse_host_port_list(std::string_view text, std::size_t max_bytes) {

@@ -1,9 +1,11 @@
 #pragma once
 // HOST:PORT, the one spelling of an address an operator gives parleyd
-// (--listen, --redis, each server of --zookeeper). HOST is a name or IPv4
+// (--listen, --redis, each server of --zookeeper) and of a node's address in
+// the clients (`parley --server`, the URLs of a /v1/route answer). HOST is a name or IPv4
 // address ([A-Za-z0-9._-], at most 253 bytes) or an IPv6 address in
 // brackets ("[::1]:6379"); PORT is 1 to 65535 in at most 5 decimal digits
-// (0 only where the caller allows it: "pick a free port"). Anything else is
+// (0 only where the caller allows it: "pick a free port"; left out only
+// where the caller gives a default: http://HOST means port 80). Anything else is
 // refused with a message that quotes the text safely (control bytes escaped,
 // cut at 80 bytes).
 //
@@ -35,7 +37,13 @@ struct ParsedHostPort {
   std::string error;
 };
 
-ParsedHostPort parse_host_port(std::string_view text, PortZero port_zero = PortZero::refused);
+// `port_if_absent`: the port of a text without ":PORT" ("HOST", "[::1]");
+// without it such a text is refused. "HOST:" (an empty port) is refused either way.
+ParsedHostPort parse_host_port(std::string_view text, PortZero port_zero = PortZero::refused,
+                               std::optional<std::uint16_t> port_if_absent = std::nullopt);
+
+// The inverse: "HOST:PORT", an IPv6 host in brackets ("[::1]:6379").
+std::string format_host_port(std::string_view host, std::uint16_t port);
 
 // HOST:PORT[,HOST:PORT...], at most `max_bytes` in all (a ZooKeeper connect
 // string without its chroot suffix).

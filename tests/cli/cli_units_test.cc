@@ -3,11 +3,14 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "cli/cli_context.h"
 #include "cli/login_store.h"
+#include "cli/output.h"
 
 namespace parley::cli {
 namespace {
@@ -31,8 +34,44 @@ TEST(ServerAddressTest, ParsesHttpUrlsAndHostPort) {
   ASSERT_TRUE(d);
   EXPECT_EQ(d->host, "::1");
   EXPECT_EQ(d->url(), "http://[::1]:7000");
+  auto e = ServerAddress::parse("[::1]");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->host, "::1");
+  EXPECT_EQ(e->port, 80);
+  EXPECT_EQ(ServerAddress::parse("http://example.org:8080//")->port, 8080);
   for (const char* bad : {"https://example.org", "http://", "host:", "host:99999", "host:0", "http://h:1/v1", ""}) {
     EXPECT_FALSE(ServerAddress::parse(bad)) << bad;
+  }
+}
+
+// --server comes from the user's command line or a stored login and route
+// answers from the network: hostile spellings are refused, not guessed at.
+TEST(ServerAddressTest, RefusesHostileSpellings) {
+  std::vector<std::string> refused{
+      ":8080",     "http://:8080",   "http://[]:80", "http://[]",  "[::1",       "::1]:80",         "::1",
+      "::1:8080",  "http://[redis]", "[::1]:",       "[::1]8080",  "host:65536", "host:4294967376", "host:-1",
+      "host:+80",  "host:8o",        "host:0x50",    "host: 80",   " host",      "host ",           "host:80:81",
+      "user@host", "a:1,b:2",        "host?x",       "-host",      "host\\x",    "red\nis",         "r\xc3\xa9",
+      "\xff\xfe",  "%68ost",         "ftp://host",   "HTTP://host"};
+  refused.emplace_back("h\0st", 4);
+  refused.emplace_back(254, 'a');
+  refused.push_back("http://" + std::string(100'000, 'a'));
+  for (const std::string& bad : refused) {
+    EXPECT_FALSE(ServerAddress::parse(bad)) << bad.substr(0, 80);
+  }
+  EXPECT_EQ(ServerAddress::parse(std::string(253, 'a'))->port, 80);
+}
+
+TEST(ServerAddressTest, TheUsageErrorQuotesABadServerSafely) {
+  LoginStore store(fs::temp_directory_path() / "parley-no-such-store");
+  Output out(false);
+  try {
+    CommandContext context(GlobalOptions{"http://a\nb:80", false}, store, out);
+    FAIL() << "a bad --server was taken";
+  } catch (const CliError& e) {
+    EXPECT_EQ(e.exit_code(), kExitUsage);
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("\\x0a"), std::string::npos) << e.what();
   }
 }
 

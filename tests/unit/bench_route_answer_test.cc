@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <vector>
+
 #include "route_answer.h"
 
 namespace parley::bench {
@@ -32,6 +35,37 @@ TEST(BenchNodeAddress, RefusesWhatItCannotConnectTo) {
                           "[::1:8080", "127.0.0.1:99999999999999999999"}) {
     EXPECT_FALSE(parse_node_address(bad)) << bad;
   }
+}
+
+// A route answer comes from the network: the same hostile spellings that
+// parleyd refuses in its own HOST:PORT flags are refused here.
+TEST(BenchNodeAddress, RefusesHostileAuthorities) {
+  std::vector<std::string> refused{"http://:8080",
+                                   "http://[]:8080",
+                                   "http://[redis]:80",
+                                   "http://[::1%eth0]:80",
+                                   "http://127.0.0.1:4294967376",
+                                   "http://127.0.0.1:+80",
+                                   "http://127.0.0.1: 80",
+                                   "http://127.0.0.1:0x50",
+                                   "http://127.0.0.1:\uff18\uff10",
+                                   "http://user@127.0.0.1:80",
+                                   "http://127.0.0.1:80?x",
+                                   "http://127.0.0.1:80#x",
+                                   "http://a:1,b:2",
+                                   "http://-h:80",
+                                   "http://h\\x:80",
+                                   "http://red\nis:80",
+                                   "http://r\xc3\xa9:80",
+                                   "http://\xff:80",
+                                   "http://%31%32%37.0.0.1:80"};
+  refused.emplace_back("http://h\0:80", 12);
+  refused.push_back("http://" + std::string(300, 'a') + ":80");
+  refused.push_back("http://" + std::string(100'000, '1') + ":80");
+  for (const std::string& bad : refused) {
+    EXPECT_FALSE(parse_node_address(bad)) << bad.substr(0, 80);
+  }
+  EXPECT_EQ(parse_node_address("http://" + std::string(253, 'a') + ":80")->host, std::string(253, 'a'));
 }
 
 TEST(BenchRouteAnswer, SingleNode) {

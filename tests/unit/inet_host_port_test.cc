@@ -100,6 +100,50 @@ TEST(HostPortTest, HostileSpellingsAreRefused) {
   }
 }
 
+TEST(HostPortTest, ADefaultPortStandsInOnlyForAMissingOne) {
+  struct Case {
+    const char* text;
+    const char* host;
+    std::uint16_t port;
+  };
+  for (const auto& c : {Case{"example.org", "example.org", 80}, Case{"10.0.0.1", "10.0.0.1", 80},
+                        Case{"[::1]", "::1", 80}, Case{"[2001:db8::7]", "2001:db8::7", 80},
+                        Case{"example.org:8080", "example.org", 8080}, Case{"[::1]:7000", "::1", 7000}}) {
+    auto parsed = parse_host_port(c.text, PortZero::refused, 80);
+    ASSERT_TRUE(parsed.address) << c.text << ": " << parsed.error;
+    EXPECT_EQ(parsed.address->host, c.host);
+    EXPECT_EQ(parsed.address->port, c.port);
+  }
+  // The host is checked as strictly as with a port, and a port that is
+  // there is checked as strictly as without a default.
+  std::vector<std::string> refused{"",          ":",       ":80",      "host:",    "[::1]:", "::1",    "2001:db8::7",
+                                   "[]",        "[::1",    "::1]",     "[redis]",  "[::1]x", "host:0", "host:65536",
+                                   "host:8o",   "host:-1", "host: 80", " host",    "host ",  "-host",  "user@host",
+                                   "host/path", "a,b",     "red\nis",  "\xff\xfe", "%72edis"};
+  refused.emplace_back("h\0st", 4);
+  refused.emplace_back(kMaxHostBytes + 1, 'a');
+  refused.emplace_back(100'000, 'a');
+  for (const std::string& text : refused) {
+    auto parsed = parse_host_port(text, PortZero::refused, 80);
+    EXPECT_FALSE(parsed.address) << quoted_for_error(text) << " was taken";
+    EXPECT_FALSE(parsed.error.empty());
+    EXPECT_LT(parsed.error.size(), 200u);
+  }
+  EXPECT_NE(parse_host_port("host:", PortZero::refused, 80).error.find("1 to 65535"), std::string::npos);
+  EXPECT_NE(parse_host_port("::1", PortZero::refused, 80).error.find("brackets"), std::string::npos);
+}
+
+TEST(HostPortTest, FormattingReadsBack) {
+  EXPECT_EQ(format_host_port("127.0.0.1", 8080), "127.0.0.1:8080");
+  EXPECT_EQ(format_host_port("redis.internal", 1), "redis.internal:1");
+  EXPECT_EQ(format_host_port("::1", 6379), "[::1]:6379");
+  for (const char* text : {"127.0.0.1:8080", "zk_1-a:2181", "[::1]:6379", "[2001:db8::7]:65535"}) {
+    auto parsed = parse_host_port(text);
+    ASSERT_TRUE(parsed.address) << text;
+    EXPECT_EQ(format_host_port(parsed.address->host, parsed.address->port), text);
+  }
+}
+
 TEST(HostPortTest, TheLongestNameFits) {
   const std::string name(kMaxHostBytes, 'a');
   auto parsed = parse_host_port(name + ":65535");
