@@ -2,11 +2,9 @@
 // LocalPresenceRegistry, and Presence with a registry that also hears
 // changes decided on other nodes (what a cluster's registry does).
 
-#include <atomic>
-#include <mutex>
-
 #include "core/local_presence_registry.h"
 #include "core_fixture.h"
+#include "fakes/fake_presence_registry.h"
 #include "presence_registry_contract.h"
 
 namespace parley::testing {
@@ -21,73 +19,13 @@ struct LocalHarness {
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Local, PresenceRegistryContract, ::testing::Types<LocalHarness>);
 
-// The single node's registry, plus changes "heard" from other nodes that the
-// test injects, and a record of what the core watches.
-class HearingRegistry final : public PresenceRegistry {
- public:
-  explicit HearingRegistry(TimeMs timeout) : local_(timeout) {}
-
-  std::optional<PresenceEvent> heartbeat(const UserId& u, const DeviceId& d, TimeMs now) override {
-    return local_.heartbeat(u, d, now);
-  }
-  std::optional<PresenceEvent> logged_out(const UserId& u, const DeviceId& d, TimeMs now) override {
-    return local_.logged_out(u, d, now);
-  }
-  std::vector<PresenceChange> collect(TimeMs now) override {
-    auto out = local_.collect(now);
-    std::lock_guard lock(mutex_);
-    out.insert(out.end(), heard_.begin(), heard_.end());
-    heard_.clear();
-    return out;
-  }
-  Result<std::vector<PresenceStatus>> status(std::span<const UserId> users) override { return local_.status(users); }
-  void watch(const UserId& user) override {
-    std::lock_guard lock(mutex_);
-    ++watches_[user];
-  }
-  void unwatch(const UserId& user) override {
-    std::lock_guard lock(mutex_);
-    --watches_[user];
-  }
-  void set_wake(const std::function<void()>& wake) override {
-    std::lock_guard lock(mutex_);
-    wake_ = wake;
-  }
-
-  // Another node decided this; wakes the core like a registry that heard it.
-  void hear(const PresenceEvent& change) {
-    std::function<void()> wake;
-    {
-      std::lock_guard lock(mutex_);
-      heard_.push_back({change, false});
-      wake = wake_;
-    }
-    if (wake) wake();
-  }
-  int watches(const UserId& user) {
-    std::lock_guard lock(mutex_);
-    return watches_[user];
-  }
-  bool has_wake() {
-    std::lock_guard lock(mutex_);
-    return static_cast<bool>(wake_);
-  }
-
- private:
-  LocalPresenceRegistry local_;
-  std::mutex mutex_;
-  std::vector<PresenceChange> heard_;
-  std::map<UserId, int> watches_;
-  std::function<void()> wake_;
-};
-
 class PresenceRegistryTest : public CoreTest {
  protected:
   PresenceRegistryTest() {
     presence_registry = &registry;
     rebuild();
   }
-  HearingRegistry registry{config.presence_timeout_ms};
+  FakePresenceRegistry registry{config.presence_timeout_ms};
 };
 
 TEST_F(PresenceRegistryTest, ChangesHeardFromOtherNodesReachSubscribersHereButNotContacts) {

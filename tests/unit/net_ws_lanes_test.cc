@@ -1,21 +1,20 @@
 // WsSession's frames that may wait for the store or Redis run off the
 // connection's strand: a real Server with one I/O thread over a Core on the
-// fakes, a presence registry whose answers can be held (as a slow Redis
-// would), and the client library's WebSocket.
+// fakes, a presence registry whose status() answers can be held (as a slow
+// Redis would), and the client library's WebSocket.
 
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include "bus/local/local_event_bus.h"
 #include "core/core.h"
-#include "core/local_presence_registry.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_credentials.h"
+#include "fakes/fake_presence_registry.h"
 #include "fakes/faulty_store.h"
 #include "fakes/memory_store.h"
 #include "fakes/recording_push_sender.h"
@@ -30,56 +29,6 @@ namespace {
 
 using client::WsConnection;
 using std::chrono::seconds;
-
-// The single node's registry, whose status() reads its answer and then
-// waits in `on_status` (as a Redis reply on its way back would), and which
-// counts what the core watches.
-class SlowStatusRegistry final : public PresenceRegistry {
- public:
-  explicit SlowStatusRegistry(TimeMs timeout) : local_(timeout) {}
-
-  std::optional<PresenceEvent> heartbeat(const UserId& u, const DeviceId& d, TimeMs now) override {
-    return local_.heartbeat(u, d, now);
-  }
-  std::optional<PresenceEvent> logged_out(const UserId& u, const DeviceId& d, TimeMs now) override {
-    return local_.logged_out(u, d, now);
-  }
-  std::vector<PresenceChange> collect(TimeMs now) override { return local_.collect(now); }
-  Result<std::vector<PresenceStatus>> status(std::span<const UserId> users) override {
-    auto answer = local_.status(users);
-    std::function<void()> wait;
-    {
-      std::lock_guard lock(mutex_);
-      wait = on_status_;
-    }
-    if (wait) wait();
-    return answer;
-  }
-  void watch(const UserId& user) override {
-    std::lock_guard lock(mutex_);
-    ++watches_[user];
-  }
-  void unwatch(const UserId& user) override {
-    std::lock_guard lock(mutex_);
-    --watches_[user];
-  }
-  void set_wake(const std::function<void()>& /*wake*/) override {}
-
-  void set_on_status(std::function<void()> wait) {
-    std::lock_guard lock(mutex_);
-    on_status_ = std::move(wait);
-  }
-  int watches(const UserId& user) {
-    std::lock_guard lock(mutex_);
-    return watches_[user];
-  }
-
- private:
-  LocalPresenceRegistry local_;
-  std::mutex mutex_;
-  std::function<void()> on_status_;
-  std::map<UserId, int> watches_;
-};
 
 class WsLanesTest : public ::testing::Test {
  protected:
@@ -135,8 +84,14 @@ class WsLanesTest : public ::testing::Test {
     return ws;
   }
 
-  static void subscribe(WsConnection& ws, const UserId& user) {
-    ws.send(boost::json::object{{"type", "presence_subscribe"}, {"user_ids", boost::json::array{user}}});
+  // The server started, ann connected and her presence_subscribe to bob
+  // sent, its status() answer now held by `held`; nullptr when it never got there.
+  std::unique_ptr<WsConnection> ann_subscribing_to_bob(HoldFirstCall& held) {
+    start_server();
+    auto ws = connect("ann");
+    registry.set_on_status(held.hook());
+    ws->send(boost::json::object{{"type", "presence_subscribe"}, {"user_ids", boost::json::array{bob}}});
+    return held.wait_entered() ? std::move(ws) : nullptr;
   }
 
   CoreConfig config;
@@ -146,7 +101,7 @@ class WsLanesTest : public ::testing::Test {
   FakeClock clock;
   LocalEventBus bus;
   RecordingPushSender push_sender;
-  SlowStatusRegistry registry{config.presence_timeout_ms};
+  FakePresenceRegistry registry{config.presence_timeout_ms};
   std::unique_ptr<Core> core;
   std::unique_ptr<Server> server;
   std::thread io;
@@ -156,12 +111,9 @@ class WsLanesTest : public ::testing::Test {
 };
 
 TEST_F(WsLanesTest, ASubscriptionWaitingForItsAnswerHoldsNoOtherFrameBack) {
-  start_server();
-  auto ws = connect("ann");
   HoldFirstCall held;
-  registry.set_on_status(held.hook());
-  subscribe(*ws, bob);
-  ASSERT_TRUE(held.wait_entered());
+  auto ws = ann_subscribing_to_bob(held);
+  ASSERT_TRUE(ws);
 
   // The same connection's sends and typing are answered meanwhile...
   auto sent = ws->send_and_wait(chat, "m1", "while presence waits", client::Ms(5000));
@@ -183,12 +135,9 @@ TEST_F(WsLanesTest, ASubscriptionWaitingForItsAnswerHoldsNoOtherFrameBack) {
 }
 
 TEST_F(WsLanesTest, AChangeArrivingWhileASubscriptionIsAnsweredComesAfterTheAnswer) {
-  start_server();
-  auto ws = connect("ann");
   HoldFirstCall held;
-  registry.set_on_status(held.hook());
-  subscribe(*ws, bob);
-  ASSERT_TRUE(held.wait_entered());  // the answer is read: bob is offline
+  auto ws = ann_subscribing_to_bob(held);
+  ASSERT_TRUE(ws);  // the answer is read: bob is offline
 
   // Bob comes online; ann, his contact, is told at once.
   core->presence.heartbeat(AuthContext{bob, "bobs-phone"});
@@ -205,12 +154,9 @@ TEST_F(WsLanesTest, AChangeArrivingWhileASubscriptionIsAnsweredComesAfterTheAnsw
 }
 
 TEST_F(WsLanesTest, ASubscriptionAnsweredAfterItsConnectionClosedIsDroppedToo) {
-  start_server();
-  auto ws = connect("ann");
   HoldFirstCall held;
-  registry.set_on_status(held.hook());
-  subscribe(*ws, bob);
-  ASSERT_TRUE(held.wait_entered());
+  auto ws = ann_subscribing_to_bob(held);
+  ASSERT_TRUE(ws);
   EXPECT_EQ(registry.watches(bob), 1);
   ws->close();
   ASSERT_TRUE(poll_until([&] { return bus.connection_count() == 0; }, seconds(10), std::chrono::milliseconds(2)));
