@@ -7,21 +7,9 @@ hint, see bench_report.h) are left out and counted as "excluded".
 
     clients/bench/summarize.py /tmp/bench-results [--max-other 0.3]
 """
-import json
-import statistics
 import sys
-from pathlib import Path
 
-
-def figure(values, digits=1):
-    values = [v for v in values if v is not None]
-    if not values:
-        return "-"
-    med = statistics.median(values)
-    fmt = f"{{:.{digits}f}}"
-    if len(values) == 1:
-        return fmt.format(med)
-    return f"{fmt.format(med)} [{fmt.format(min(values))}–{fmt.format(max(values))}]"
+from bench_runs import figure, load_runs
 
 
 def other_cores(r):
@@ -61,11 +49,7 @@ def thread_roles(r):
 
 def main(out, max_other):
     load_rows, idle_rows, thread_rows = [], [], []
-    for path in sorted(Path(out).glob("*.jsonl")):
-        runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip().startswith("{")]
-        if not runs:
-            continue
-        name = path.stem
+    for name, runs in load_runs(out):
         excluded = 0
         if max_other is not None and not runs[0]["connections_only"]:
             kept = [r for r in runs if other_cores(r) <= max_other]

@@ -6,33 +6,22 @@ and the CPU microseconds per delivered message, each kind apart and in all.
 
     clients/bench/summarize_cluster.py /tmp/cluster-results
 """
-import json
-import statistics
 import sys
-from pathlib import Path
+
+from bench_runs import figure, load_runs
 
 KINDS = [("parleyd", "parleyd"), ("redis-server", "redis"), ("mariadbd", "mariadbd"), ("java", "zookeeper")]
 
 
 def med(values, digits=1):
-    values = [v for v in values if v is not None]
-    if not values:
-        return "-"
-    m = statistics.median(values)
-    text = f"{m:,.{digits}f}"
-    if len(values) > 1:
-        text += f" [{min(values):,.{digits}f}–{max(values):,.{digits}f}]"
-    return text
+    return figure(values, digits, thousands=True)
 
 
 def main():
-    out = Path(sys.argv[1])
     rows = []
-    for path in sorted(out.glob("*.jsonl")):
-        label, _, scenario = path.stem.partition("-")
-        runs = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        if runs:
-            rows.append((label, scenario, runs))
+    for name, runs in load_runs(sys.argv[1]):
+        label, _, scenario = name.partition("-")
+        rows.append((label, scenario, runs))
     order = {"single": 0}
     rows.sort(key=lambda r: (r[1], order.get(r[0], 1), r[0]))
     head = ["setup", "scenario", "runs", "delivered/s", "lost/dup", "p50 ms", "p99 ms", "ack p50 ms"]
