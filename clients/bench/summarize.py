@@ -56,7 +56,7 @@ def main(out, max_other):
             excluded = len(runs) - len(kept)
             runs = kept
             if not runs:
-                load_rows.append(f"| {name} | 0 (excluded {excluded}) |")
+                load_rows.append((name, f"| {name} | 0 (excluded {excluded}) |"))
                 continue
         fails = sum(1 for r in runs if not r["ok"] or r["connections_dropped"] or r["connect_failures"])
         if runs[0]["connections_only"]:
