@@ -126,7 +126,8 @@ void write_failover(std::ostringstream& out, const FailoverReport& f) {
       << " synced; first drop +" << fixed(f.first_drop_s) << " s, half back +" << fixed(f.back_p50_s)
       << " s, last back +" << fixed(f.last_back_s) << " s, last synced +" << fixed(f.last_synced_s) << " s\n";
   out << "  recovery    route queries " << f.route_queries << " (" << f.route_failures << " unanswered, "
-      << f.route_named_victim << " named the dead node), failed reconnects " << f.connect_failures << "; back on:";
+      << f.route_named_victim << " named the dead node), " << f.route_avoided
+      << " went to the answering node instead, failed reconnects " << f.connect_failures << "; back on:";
   for (const auto& [node, n] : f.back_on) out << " " << node << " " << n;
   out << "\n";
   out << "  curve       second after the kill: devices back (synced) [total back]\n";
@@ -343,6 +344,7 @@ std::string format_json(const BenchReport& r) {
         {"route_queries", f.route_queries},
         {"route_failures", f.route_failures},
         {"route_named_victim", f.route_named_victim},
+        {"route_avoided", f.route_avoided},
         {"connect_failures", f.connect_failures},
         {"first_drop_s", maybe_seconds(f.first_drop_s)},
         {"back_p50_s", maybe_seconds(f.back_p50_s)},

@@ -46,7 +46,8 @@ struct FailoverReport {
   std::uint64_t route_queries = 0;
   std::uint64_t route_failures = 0;      // node unreachable, or not a 200 route answer
   std::uint64_t route_named_victim = 0;  // the ring still held the dead node
-  std::uint64_t connect_failures = 0;    // handshakes that failed during the recovery
+  std::uint64_t route_avoided = 0;     // connected to the node that answered, not the home named (lost or unreachable)
+  std::uint64_t connect_failures = 0;  // handshakes that failed during the recovery
   double first_drop_s = -1, back_p50_s = -1, last_back_s = -1, last_synced_s = -1;
   std::map<std::string, int> back_on;  // node -> devices that came back there
   std::vector<CurveRow> curve;

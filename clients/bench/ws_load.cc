@@ -38,6 +38,7 @@
 #include <random>
 
 #include "failover_curve.h"
+#include "lib/reconnect_target.h"
 #include "route_answer.h"
 
 namespace parley::bench {
@@ -196,7 +197,8 @@ struct LoadRunner::Impl {
   // --- failover ---
   std::atomic<std::int64_t> kill_ns{0};
   std::atomic<int> recovering{0};  // failover devices that dropped and are not synced again
-  std::atomic<std::uint64_t> route_queries{0}, route_failures{0}, route_named_victim{0}, reconnect_failures{0};
+  std::atomic<std::uint64_t> route_queries{0}, route_failures{0}, route_named_victim{0}, route_avoided{0},
+      reconnect_failures{0};
   int victim_devices = 0;
   std::string kill_error;
 
@@ -457,9 +459,12 @@ struct LoadRunner::Impl {
   // ------------------------------------------------------------- failover
 
   // A device that lost its node: waits its jitter, asks GET /v1/route of the
-  // nodes it knows (first answer wins), connects where the route says and
-  // resumes with its cursor; a failed route or connection is retried with
-  // backoff (the ring names the dead node until ZooKeeper drops it).
+  // nodes it knows (first answer wins) and connects where the route says —
+  // unless the route names the node it lost or one it could not reach (the
+  // ring holds a dead node until ZooKeeper drops it): then it connects to the
+  // node that answered (client::reconnect_target). It resumes with its
+  // cursor; when no node answers or no connection opens it retries with
+  // backoff.
   net::awaitable<void> recover(Conn& c) {
     beast::error_code ec;
     std::mt19937_64 rng(std::random_device{}());
@@ -474,33 +479,57 @@ struct LoadRunner::Impl {
       poll.expires_after(std::chrono::milliseconds(5));
       co_await poll.async_wait(net::redirect_error(use_awaitable, ec));
     }
+    std::vector<NodeAddress> unusable{node_at(c.node).address};
+    auto mark_unusable = [&](int node) {
+      const NodeAddress& address = node_at(node).address;
+      if (std::find(unusable.begin(), unusable.end(), address) == unusable.end()) unusable.push_back(address);
+    };
     co_await sleep_s(unit(rng) * config.reconnect_jitter_s);
     for (int attempt = 0; !stopping.load(); ++attempt) {
       std::optional<RouteAnswer> route;
+      int answered_by = -1;
       const std::size_t known = node_count();
       const auto first = static_cast<std::size_t>(rng() % known);
       for (std::size_t i = 0; i < known && !route && !stopping.load(); ++i) {
+        const int index = static_cast<int>((first + i) % known);
         ++route_queries;
-        route = co_await ask_route(c, static_cast<int>((first + i) % known));
-        if (!route) ++route_failures;
+        route = co_await ask_route(c, index);
+        if (route) {
+          answered_by = index;
+        } else {
+          ++route_failures;
+          mark_unusable(index);
+        }
       }
       if (route) {
-        c.node = route->cluster ? node_of(route->home) : 0;
-        if (c.node == plan.victim_node) ++route_named_victim;
-        c.ws.emplace(c.strand);
-        const bool resumes = !c.cursor.empty();
-        std::string error = co_await handshake(c);
-        if (error.empty()) {
-          c.back_ns = now_ns();
-          c.awaiting_sync = resumes;
-          if (!resumes) {
-            c.synced_ns = c.back_ns;
-            --recovering;
-          }
-          start_connection(c);
-          co_return;
+        int target = answered_by;  // a single node: where we asked
+        if (route->cluster) {
+          const int home = node_of(route->home);
+          if (home == plan.victim_node) ++route_named_victim;
+          target = node_of(client::reconnect_target(route->home, node_at(answered_by).address, unusable));
+          if (target != home) ++route_avoided;
         }
-        ++reconnect_failures;
+        // The node named first; when it cannot be reached, the one that answered.
+        for (int node : {target, answered_by}) {
+          c.node = node;
+          c.ws.emplace(c.strand);
+          const bool resumes = !c.cursor.empty();
+          std::string error = co_await handshake(c);
+          if (error.empty()) {
+            c.back_ns = now_ns();
+            c.awaiting_sync = resumes;
+            if (!resumes) {
+              c.synced_ns = c.back_ns;
+              --recovering;
+            }
+            start_connection(c);
+            co_return;
+          }
+          ++reconnect_failures;
+          mark_unusable(node);
+          if (node == answered_by || stopping.load()) break;
+          ++route_avoided;
+        }
       }
       if (stopping.load()) break;
       co_await sleep_s(backoff_seconds(attempt, config.reconnect_backoff_s, config.reconnect_backoff_max_s, unit(rng)));
@@ -674,6 +703,7 @@ struct LoadRunner::Impl {
     f.route_queries = route_queries;
     f.route_failures = route_failures;
     f.route_named_victim = route_named_victim;
+    f.route_avoided = route_avoided;
     f.connect_failures = reconnect_failures;
     std::vector<std::int64_t> dropped, back, synced;
     for (const auto& c : conns) {

@@ -58,6 +58,7 @@ struct ServerAddress {
   std::uint16_t port = 8080;
 
   std::string url() const;
+  bool operator==(const ServerAddress&) const = default;
   // Accepts "http://HOST[:PORT][/]" and "HOST[:PORT]" (inet::parse_host_port's
   // HOST and PORT; 80 when absent); nullopt otherwise.
   static std::optional<ServerAddress> parse(std::string_view text);

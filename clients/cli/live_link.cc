@@ -7,6 +7,8 @@
 
 #include <boost/json.hpp>
 
+#include "lib/reconnect_target.h"
+
 namespace parley::cli {
 
 namespace json = boost::json;
@@ -49,10 +51,16 @@ json::object LiveLink::open() {
   }
 }
 
-ServerAddress LiveLink::target() {
-  if (auto moved = std::exchange(moved_to_, std::nullopt)) return *moved;
+void LiveLink::mark_unusable(const ServerAddress& node) {
+  if (std::find(unusable_.begin(), unusable_.end(), node) == unusable_.end()) unusable_.push_back(node);
+}
+
+std::vector<ServerAddress> LiveLink::targets() {
+  if (auto moved = std::exchange(moved_to_, std::nullopt)) return {*moved};
   std::vector<ServerAddress> candidates{config_.server};
-  candidates.insert(candidates.end(), known_nodes_.begin(), known_nodes_.end());
+  for (const auto& node : known_nodes_) {
+    if (node != config_.server) candidates.push_back(node);
+  }
   for (const auto& server : candidates) {
     try {
       client::HttpClient http(server.host, server.port, Ms(3000));
@@ -60,7 +68,7 @@ ServerAddress LiveLink::target() {
       if (route.status != 200 || !route.json.is_object()) continue;
       const auto& body = route.json.as_object();
       if (!body.contains("cluster") || !body.at("cluster").is_bool() || !body.at("cluster").as_bool()) {
-        return config_.server;  // a single node: everyone's home
+        return {server};  // a single node: everyone's home
       }
       known_nodes_.clear();
       if (const auto* nodes = body.if_contains("nodes"); nodes && nodes->is_array()) {
@@ -69,12 +77,16 @@ ServerAddress LiveLink::target() {
           if (auto node = ServerAddress::parse(std::string(url.as_string()))) known_nodes_.push_back(*node);
         }
       }
-      if (auto home = ServerAddress::parse(client::str_field(body, "url"))) return *home;
+      auto home = ServerAddress::parse(client::str_field(body, "url"));
+      if (!home) return {server};
+      const ServerAddress& first = client::reconnect_target(*home, server, unusable_);
+      if (first == server) return {server};
+      return {first, server};
     } catch (const std::exception&) {
-      // This one is down: ask the next.
+      mark_unusable(server);  // this one is down: ask the next
     }
   }
-  return config_.server;
+  return {config_.server};
 }
 
 json::object LiveLink::attempt() {
@@ -82,11 +94,17 @@ json::object LiveLink::attempt() {
   options.connect_timeout = Ms(5000);
   options.keep_history = false;  // a watch may run for days
   std::unique_ptr<client::WsConnection> ws;
-  const ServerAddress server = target();
-  try {
-    ws = client::WsConnection::connect(server.host, server.port, options);
-  } catch (const client::WsError& e) {
-    throw LinkDown(e.what());
+  const std::vector<ServerAddress> candidates = targets();
+  for (const auto& server : candidates) {
+    try {
+      ws = client::WsConnection::connect(server.host, server.port, options);
+      connected_to_ = server;
+      break;
+    } catch (const client::WsError& e) {
+      // The next candidate, if any, is the node that answered the route.
+      mark_unusable(server);
+      if (&server == &candidates.back()) throw LinkDown(e.what());
+    }
   }
   json::object welcome;
   try {
@@ -99,6 +117,7 @@ json::object LiveLink::attempt() {
   heartbeat_ = Ms(std::clamp<std::int64_t>(interval, 100, 600'000));
   ws->start_heartbeat(heartbeat_);
   ws_ = std::move(ws);
+  unusable_.clear();
   last_heard_ = Clock::now();
   probe_sent_ = false;
   failures_ = 0;
@@ -106,7 +125,10 @@ json::object LiveLink::attempt() {
 }
 
 LiveEvent LiveLink::down(const std::string& why) {
-  if (ws_) ws_->abort();
+  if (ws_) {
+    ws_->abort();
+    unusable_ = {connected_to_};  // the node just lost: a route that still names it is not followed
+  }
   ws_.reset();
   // Equal jitter: half of the exponential delay is fixed, half is random.
   const double exp = std::min(30.0, static_cast<double>(failures_++));

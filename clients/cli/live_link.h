@@ -6,7 +6,10 @@
 //
 // In a cluster it connects to the user's home node: before every connection
 // it asks GET /v1/route (of the configured server, else of any node it has
-// heard of), and it follows a `move` frame of a node that is leaving.
+// heard of), and it follows a `move` frame of a node that is leaving. When the
+// route names the node it just lost or one it could not reach (the ring holds
+// a dead node until ZooKeeper's session timeout), it connects to the node that
+// answered instead (client::reconnect_target): any node serves any user.
 //
 // A dead link is one silent for two heartbeat intervals that then does not
 // answer a probe (a `presence_subscribe` for the caller itself, which the
@@ -76,14 +79,19 @@ class LiveLink {
   // send it after the next `connected`).
   bool send(const boost::json::value& frame);
   bool connected() const { return ws_ != nullptr; }
+  // The node of the current (or last) connection.
+  const ServerAddress& node() const { return connected_to_; }
   // Closes cleanly (code 1000) if connected.
   void close();
 
  private:
   // Connect + hello; throws LinkDown (defined in the .cc) or CliError (4401).
   boost::json::object attempt();
-  // Where to connect now: the home node from /v1/route, else the configured server.
-  ServerAddress target();
+  // Where to connect now, in order: a `move` frame's node; else the node
+  // /v1/route chose (reconnect_target), then the node that answered; else the
+  // configured server.
+  std::vector<ServerAddress> targets();
+  void mark_unusable(const ServerAddress& node);
   LiveEvent down(const std::string& why);
 
   LiveLinkConfig config_;
@@ -91,6 +99,8 @@ class LiveLink {
   std::unique_ptr<client::WsConnection> ws_;
   std::vector<ServerAddress> known_nodes_;  // from the last route answer
   std::optional<ServerAddress> moved_to_;   // a `move` frame's node, for the next connection
+  ServerAddress connected_to_;              // the node of ws_
+  std::vector<ServerAddress> unusable_;     // lost or unreachable since the last connection
   Ms heartbeat_{5000};
   std::chrono::steady_clock::time_point last_heard_{};
   bool probe_sent_ = false;

@@ -34,14 +34,14 @@ class Watcher {
     refresh_roster();
     install_stop_handlers();
     LiveLink link({ctx_.server(), ctx_.login().token, ctx_.login().user_id}, [this] { return cursor_; });
-    on_connected(link.open(), /*first=*/true);
+    on_connected(link.open(), link.node(), /*first=*/true);
     while (!stop_requested()) {
       LiveEvent ev = link.next(Ms(200));
       switch (ev.kind) {
         case LiveEvent::Kind::idle:
           break;
         case LiveEvent::Kind::connected:
-          on_connected(ev.frame, /*first=*/false);
+          on_connected(ev.frame, link.node(), /*first=*/false);
           break;
         case LiveEvent::Kind::lost:
           ctx_.out().status("disconnected", ev.detail);
@@ -56,14 +56,14 @@ class Watcher {
   }
 
  private:
-  void on_connected(const json::object& welcome, bool first) {
+  void on_connected(const json::object& welcome, const ServerAddress& node, bool first) {
     resumed_ = cursor_.has_value();
     // Without a cursor the server sends live traffic only, and the welcome's
     // cursor is where that starts. With one, the backlog follows, and the
     // cursor moves only as it is printed.
     if (!resumed_) store_cursor(str_field(welcome, "cursor"));
     if (!first) refresh_roster();
-    ctx_.out().status("connected", std::string(first ? "watching " : "reconnected to ") + ctx_.server().url() +
+    ctx_.out().status("connected", std::string(first ? "watching " : "reconnected to ") + node.url() +
                                        (resumed_ ? " (catching up from the last watch)" : " (live only)"));
   }
 

@@ -67,10 +67,11 @@ std::vector<std::string> ParleydCluster::flags_for(std::size_t i) const {
     if (std::find(extra_flags_.begin(), extra_flags_.end(), name) != extra_flags_.end()) continue;
     flags.insert(flags.end(), {name, value});
   }
-  flags.insert(flags.end(), {"--zookeeper", svc.zookeeper(), "--zookeeper-root", root_,
-                             // A killed node leaves the ring after this.
-                             "--zookeeper-session", "4", "--redis", svc.redis(), "--mariadb", mariadb_url(main_.name()),
-                             "--node-id", node_id(i)});
+  if (std::find(extra_flags_.begin(), extra_flags_.end(), "--zookeeper-session") == extra_flags_.end()) {
+    flags.insert(flags.end(), {"--zookeeper-session", "4"});  // a killed node leaves the ring after this
+  }
+  flags.insert(flags.end(), {"--zookeeper", svc.zookeeper(), "--zookeeper-root", root_, "--redis", svc.redis(),
+                             "--mariadb", mariadb_url(main_.name()), "--node-id", node_id(i)});
   for (const auto& shard : shards_.names()) {
     flags.push_back("--mariadb-shard");
     flags.push_back(mariadb_url(shard));

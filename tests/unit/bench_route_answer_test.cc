@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/reconnect_target.h"
 #include "route_answer.h"
 
 namespace parley::bench {
@@ -94,6 +95,29 @@ TEST(BenchRouteAnswer, RefusesBrokenAnswers) {
                           R"({"error":{"code":"unavailable"}})"}) {
     EXPECT_FALSE(parse_route_answer(bad)) << bad;
   }
+}
+
+// The client rule after losing a node: the route's home, unless it is the node
+// just lost or one that could not be reached; then the node that answered.
+TEST(BenchReconnectTarget, AvoidsTheLostNodeWhileTheRingStillNamesIt) {
+  const NodeAddress lost = *parse_node_address("127.0.0.1:8382");
+  const NodeAddress answerer = *parse_node_address("127.0.0.1:8381");
+  const NodeAddress other = *parse_node_address("127.0.0.1:8383");
+  const std::vector<NodeAddress> unusable{lost};
+  EXPECT_EQ(client::reconnect_target(lost, answerer, unusable), answerer) << "the ring still names the dead node";
+  EXPECT_EQ(client::reconnect_target(other, answerer, unusable), other) << "a new home the device can use";
+  EXPECT_EQ(client::reconnect_target(answerer, answerer, unusable), answerer);
+  EXPECT_EQ(client::reconnect_target(lost, answerer, std::vector<NodeAddress>{}), lost) << "nothing to avoid";
+}
+
+TEST(BenchReconnectTarget, AvoidsANodeThatCouldNotBeReachedUnlessItAnsweredItself) {
+  const NodeAddress lost = *parse_node_address("127.0.0.1:8382");
+  const NodeAddress unreachable = *parse_node_address("127.0.0.1:8383");
+  const NodeAddress answerer = *parse_node_address("127.0.0.1:8381");
+  const std::vector<NodeAddress> unusable{lost, unreachable};
+  EXPECT_EQ(client::reconnect_target(unreachable, answerer, unusable), answerer);
+  // A node that answers the route is alive again (restarted): its own answer is taken.
+  EXPECT_EQ(client::reconnect_target(lost, lost, unusable), lost);
 }
 
 }  // namespace

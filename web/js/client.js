@@ -81,7 +81,11 @@ export class Client {
     this.store.emit('notice', 'Your session has ended. Please log in again.');
   }
 
-  /** The ws URL of the user's home node when this server is part of a cluster, else null. */
+  /**
+   * In a cluster, the ws URLs of the user's home node, of this server (which
+   * answered) and of every live node; null on a single node. Throws when this
+   * server does not answer.
+   */
   async homeNode() {
     const token = this.store.session?.token;
     if (!token) return null;
@@ -91,18 +95,25 @@ export class Client {
       const response = await fetch('/v1/route', { headers: { Authorization: `Bearer ${token}` }, signal: abort.signal });
       if (!response.ok) return null;
       const body = await response.json();
-      return body.cluster && typeof body.url === 'string' ? webSocketUrl(body.url) : null;
+      if (!body.cluster || typeof body.url !== 'string') return null;
+      const nodes = Array.isArray(body.nodes) ? body.nodes.filter((n) => typeof n === 'string').map(webSocketUrl) : [];
+      return { url: webSocketUrl(body.url), answeredBy: this.ownWebSocketUrl(), nodes };
     } finally {
       clearTimeout(timer);
     }
   }
 
+  /** The WebSocket URL of the server this page came from. */
+  ownWebSocketUrl() {
+    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
+    return `${scheme}://${location.host}/v1/ws`;
+  }
+
   start() {
     const { store } = this;
     this.outbox = new Outbox(store.outboxStorage(), () => store.emit('messages'));
-    const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
     this.conn = new Connection({
-      url: `${scheme}://${location.host}/v1/ws`,
+      url: this.ownWebSocketUrl(),
       getToken: () => store.session?.token,
       cursor: store.cursorStorage(),
       outbox: this.outbox,

@@ -5,7 +5,10 @@
 //
 // In a cluster the socket goes to the user's home node: `route()` (GET
 // /v1/route) is asked before every connection, and a `move` frame from a node
-// that leaves the cluster is followed at once, with the same cursor.
+// that leaves the cluster is followed at once, with the same cursor. When the
+// route names the node this device just lost, or one it could not reach (the
+// ring keeps a dead node until ZooKeeper's session timeout), the socket goes
+// to the node that answered the route instead: any node serves any user.
 //
 // Delivery guarantees live in two places: the Outbox keeps every send until its
 // ack (or a message carrying its client_msg_id) arrives and resends it with the
@@ -26,6 +29,17 @@ export function backoffDelay(attempt, { baseMs, maxMs } = BACKOFF, random = Math
 /** The WebSocket endpoint of a node given by its http(s) URL (from /v1/route or a move frame). */
 export function webSocketUrl(nodeUrl) {
   return `${nodeUrl.replace(/^http/, 'ws').replace(/\/+$/, '')}/v1/ws`;
+}
+
+/**
+ * Where to connect after the route answered (docs/cluster.md): its home node,
+ * unless that is one of `unusable` (the node just lost, nodes that could not be
+ * reached) and another node answered; then the node that answered, which is
+ * alive and serves any user. All three are ws URLs.
+ */
+export function reconnectTarget(home, answeredBy, unusable) {
+  if (home === answeredBy || !unusable.includes(home)) return home;
+  return answeredBy;
 }
 
 /** A client_msg_id: 128 random bits, URL-safe. Works outside secure contexts too. */
@@ -118,7 +132,9 @@ export class Connection {
    * @param {(frame: object) => void} o.onFrame   every server frame; its cursor is saved after this returns
    * @param {(c: Connection) => void} o.onStatus
    * @param {() => void} o.onUnauthorized  closed with 4401: the token is no longer valid
-   * @param {() => Promise<string|null>} [o.route]  the home node's ws URL in a cluster, null on a single node
+   * @param {() => Promise<{url: string, answeredBy: string, nodes?: string[]}|null>} [o.route]
+   *   in a cluster: the home node's ws URL, the ws URL of the node that answered and every live node's;
+   *   null on a single node; rejects when no node could be asked
    */
   constructor({ url, getToken, cursor, outbox, onFrame, onStatus, onUnauthorized, route }) {
     Object.assign(this, { url, getToken, cursor, outbox, onFrame, onStatus, onUnauthorized, route });
@@ -129,6 +145,9 @@ export class Connection {
     this.retryTimer = null;
     this.tickTimer = null;
     this.movedTo = null;
+    this.socketUrl = null; // where the current (or last) socket went
+    this.unusable = []; // ws URLs lost or unreachable since the last welcome
+    this.knownNodes = []; // ws URLs of the live nodes, from the last route answer
     this.helloTimer = null;
     this.heartbeatMs = 5000;
     this.userId = null;
@@ -196,12 +215,19 @@ export class Connection {
     this.movedTo = null;
     if (url === this.url && this.route) {
       try {
-        url = (await this.route()) ?? this.url;
+        const answer = await this.route();
+        if (answer) {
+          this.knownNodes = answer.nodes ?? this.knownNodes;
+          url = reconnectTarget(answer.url, answer.answeredBy, this.unusable);
+        }
       } catch {
-        url = this.url; // this node may be gone: its socket fails and the backoff asks again
+        // No node answered: try a live node of the last answer; failing that,
+        // this one (its socket fails and the backoff asks again).
+        url = this.knownNodes.find((node) => !this.unusable.includes(node)) ?? this.url;
       }
       if (this.status !== 'connecting' || this.ws) return; // stopped, or connected meanwhile
     }
+    this.socketUrl = url;
     let ws;
     try {
       ws = new WebSocket(url);
@@ -241,6 +267,7 @@ export class Connection {
     if (frame.type === 'welcome') {
       clearTimeout(this.helloTimer);
       this.attempt = 0;
+      this.unusable = [];
       this.userId = frame.user_id;
       this.heartbeatMs = Math.max(250, Number(frame.heartbeat_interval_ms) || 5000);
       this.startTicking();
@@ -282,6 +309,7 @@ export class Connection {
 
   /** Gives up on the current socket without waiting for a close handshake. */
   fail(reason) {
+    this.markUnusable();
     this.dropSocket(4000, reason);
     if (this.status !== 'stopped') this.scheduleReconnect();
   }
@@ -301,7 +329,13 @@ export class Connection {
     }
   }
 
+  /** The socket's node was lost or could not be reached: a route that still names it is not followed. */
+  markUnusable() {
+    if (this.socketUrl && !this.unusable.includes(this.socketUrl)) this.unusable.push(this.socketUrl);
+  }
+
   closed(code) {
+    this.markUnusable();
     this.dropSocket(1000, '');
     if (this.status === 'stopped') return;
     if (code === 4401) {
