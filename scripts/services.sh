@@ -191,6 +191,9 @@ EOF
   spawn "$d/pid" "$d/redis.log" redis-server "$d/redis.conf"
 }
 
+MYROCKS_TABLE_OPTIONS="block_based_table_factory={index_type=kTwoLevelIndexSearch;partition_filters=true;\
+metadata_block_size=4096;filter_policy=bloomfilter:10:false}"
+
 start_mariadb() {
   local d=$DIR/mariadb port
   local -a as_user=() socket_user=(--auth-root-socket-user="$(id -un)")
@@ -219,12 +222,18 @@ start_mariadb() {
   # --no-defaults: nothing from /etc/mysql. MyRocks is loaded at start-up:
   # INSTALL SONAME crashes Debian 12's build. Small caches for a small
   # machine; durability settings stay at their (synced) defaults.
+  # MyRocks tables: a partitioned index and Bloom filters. With RocksDB's
+  # default single index block per file, a grown file's index (hundreds of
+  # KB) no longer stays in a small block cache and every insert's unique-key
+  # checks read and decompress it again: acks went from 10 ms to seconds at
+  # 250k messages. Partitions are read 4 KB at a time and stay cached.
   spawn "$d/pid" "$d/mariadb.log" mariadbd --no-defaults "${as_user[@]}" \
     --datadir="$d/data" --socket="$d/mariadb.sock" --port="$port" --bind-address=$HOST \
     --pid-file="$d/mariadbd.pid" --log-error="$d/mariadb.log" \
     --plugin-load-add=ha_rocksdb.so \
     --innodb-buffer-pool-size=64M --innodb-log-file-size=32M --key-buffer-size=8M \
     --rocksdb-block-cache-size=16M --rocksdb-db-write-buffer-size=32M \
+    --rocksdb-block-size=16384 --rocksdb-default-cf-options="$MYROCKS_TABLE_OPTIONS" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
     --skip-name-resolve --max-connections=500
 }

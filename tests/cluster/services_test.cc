@@ -176,6 +176,21 @@ TEST(ClusterServices, MariaDbStoresRowsInMyRocksForTheParleyAccount) {
   EXPECT_NE(exec(m.get(), "SELECT COUNT(*) FROM mysql.user"), "");
 }
 
+// A single index block per table file stops fitting a small block cache as
+// the message tables grow, and every unique-key check on insert reads it
+// again (docs/benchmarks.md, "MariaDB as the message tables grow").
+TEST(ClusterServices, MyRocksTableFilesHaveAPartitionedIndexAndBloomFilters) {
+  std::string error;
+  Mysql m = connect_mariadb(&error);
+  ASSERT_TRUE(m) << error;
+  const auto options = column(m.get(), "SELECT @@rocksdb_default_cf_options");
+  ASSERT_EQ(options.size(), 1u);
+  EXPECT_NE(options[0].find("index_type=kTwoLevelIndexSearch"), std::string::npos) << options[0];
+  EXPECT_NE(options[0].find("partition_filters=true"), std::string::npos) << options[0];
+  EXPECT_NE(options[0].find("filter_policy=bloomfilter:"), std::string::npos) << options[0];
+  EXPECT_EQ(column(m.get(), "SELECT @@rocksdb_block_size"), std::vector<std::string>{"16384"});
+}
+
 TEST(ClusterServices, RedisRestartKeepsItsPort) {
   auto& svc = cluster_services();
   const std::uint16_t port = svc.redis_port();
