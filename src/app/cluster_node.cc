@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/device_rebalancer.h"
 #include "bus/redis/redis_event_bus.h"
 #include "cluster/cluster_names.h"
 #include "cluster/zookeeper_membership.h"
@@ -194,9 +195,15 @@ void ClusterNode::join(const std::string& listen_url) {
   membership_->start();
   joined_.store(membership_.get(), std::memory_order_release);
   spdlog::info("node {} joined the cluster as {}", options_.node_id, config.advertise_url);
+  if (options_.rebalance_window.count() > 0) {
+    rebalancer_ = std::make_unique<DeviceRebalancer>(
+        *bus_, [this](const UserId& user) { return home_of(user); }, options_.node_id, options_.rebalance_window);
+    rebalancer_->start();
+  }
 }
 
 bool ClusterNode::leave() {
+  if (rebalancer_) rebalancer_->stop();  // the drain moves every device itself
   const auto* membership = joined_.load(std::memory_order_acquire);
   return membership ? membership_->leave() : true;
 }
@@ -217,6 +224,7 @@ void ClusterNode::move_devices(std::chrono::milliseconds spread) {
 }
 
 void ClusterNode::stop() {
+  if (rebalancer_) rebalancer_->stop();
   if (membership_) membership_->stop();
   if (bus_) bus_->stop();
   if (presence_) presence_->stop();

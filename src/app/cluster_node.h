@@ -29,6 +29,7 @@ class MariaDbPushJobStore;
 class RedisEventBus;
 class RedisPresenceRegistry;
 class DeviceBus;
+class DeviceRebalancer;
 namespace cluster {
 class ZooKeeperMembership;
 }
@@ -43,6 +44,10 @@ struct ClusterOptions {
   std::vector<std::string> mariadb_shards;
   std::string node_id;
   std::string advertise;  // empty: http://<listen host>:<bound port>
+  // Devices connected here whose home is another node are asked to move
+  // there once connected this long, spread over as long again (DeviceRebalancer);
+  // 0: never (only a drain moves devices).
+  std::chrono::milliseconds rebalance_window{60'000};
   // The core's presence timeout: the same on every node.
   TimeMs presence_timeout_ms = 30'000;
 };
@@ -79,9 +84,9 @@ class ClusterNode {
   // Starts the bus; `core` outlives this node's use of it (until stop()).
   void start(Core& core);
   // Registers this node in ZooKeeper under `url` (when --advertise was not
-  // given) and waits until it is in the ring.
+  // given) and waits until it is in the ring; then starts rebalancing.
   void join(const std::string& listen_url);
-  // Leaves the ring first (graceful drain). Returns false if ZooKeeper could
+  // Stops rebalancing and leaves the ring first (graceful drain). Returns false if ZooKeeper could
   // not confirm it in time (the session's end removes the node anyway).
   bool leave();
   // After leave(): asks every device connected here to move to its home on
@@ -115,6 +120,7 @@ class ClusterNode {
   // placement) without waiting for join().
   std::atomic<const cluster::ZooKeeperMembership*> joined_{nullptr};
   std::unique_ptr<PushPlacement> push_placement_;
+  std::unique_ptr<DeviceRebalancer> rebalancer_;  // after join(), when rebalance_window > 0
   Core* core_ = nullptr;
 };
 

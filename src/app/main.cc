@@ -221,6 +221,13 @@ int run(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 3600.0))
       ->group("Cluster");
+  double rebalance_s = 60;
+  app.add_option("--rebalance-seconds", rebalance_s,
+                 "cluster mode: a device connected this long to a node other than its home is asked to move home, "
+                 "spread over as many seconds again (0: never)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 86400.0))
+      ->group("Cluster");
   app.add_option("--zookeeper", cluster.zookeeper, "cluster mode: ZooKeeper HOST:PORT[,HOST:PORT...]")
       ->group("Cluster");
   app.add_option("--zookeeper-root", cluster.zookeeper_root, "cluster mode: the cluster's ZooKeeper path")
@@ -251,6 +258,14 @@ int run(int argc, char** argv) {
     return 2;
   }
   cluster.zookeeper_session = std::chrono::milliseconds(std::llround(zookeeper_session_s * 1000));
+  if (rebalance_s > 0 && rebalance_s < zookeeper_session_s) {
+    // A device that came to this node while its home was dead must not be
+    // sent back before the ring has dropped that node.
+    std::cerr << "--rebalance-seconds (" << rebalance_s << ") must be 0 or at least --zookeeper-session ("
+              << zookeeper_session_s << ")\n";
+    return 2;
+  }
+  cluster.rebalance_window = std::chrono::milliseconds(std::llround(rebalance_s * 1000));
   auto cluster_mode = parley::cluster_mode_requested(cluster);
   if (!cluster_mode) {
     std::cerr << cluster_mode.error().message << "\n";

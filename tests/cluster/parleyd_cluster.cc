@@ -63,7 +63,9 @@ std::vector<std::string> ParleydCluster::flags_for(std::size_t i) const {
   std::vector<std::string> flags;
   // parleyd takes each option once: the extra flags' value wins.
   for (const auto& [name, value] : {std::pair{"--max-frames-per-second", "100000"}, std::pair{"--threads", "2"},
-                                    std::pair{"--login-address-burst", "0"}}) {
+                                    std::pair{"--login-address-burst", "0"},
+                                    // No device is asked to move home unless a test says so.
+                                    std::pair{"--rebalance-seconds", "0"}}) {
     if (std::find(extra_flags_.begin(), extra_flags_.end(), name) != extra_flags_.end()) continue;
     flags.insert(flags.end(), {name, value});
   }

@@ -19,8 +19,9 @@ class ParleydCluster {
  public:
   // Starts `nodes` nodes and waits until every node's ring holds all of them.
   // `extra_flags` come after the cluster's own and the tests' defaults (the
-  // frame and login limits lifted, two threads); a default they name again
-  // is left out (so is the session timeout of 4 s, `--zookeeper-session`).
+  // frame and login limits lifted, two threads, no rebalancing); a default
+  // they name again is left out (so is the session timeout of 4 s,
+  // `--zookeeper-session`).
   explicit ParleydCluster(std::size_t nodes, std::vector<std::string> extra_flags = {});
   ~ParleydCluster();
 
