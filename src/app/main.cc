@@ -258,10 +258,11 @@ int run(int argc, char** argv) {
     return 2;
   }
   cluster.zookeeper_session = std::chrono::milliseconds(std::llround(zookeeper_session_s * 1000));
-  if (rebalance_s > 0 && rebalance_s < zookeeper_session_s) {
+  if (rebalance_s > 0 && rebalance_s < 2 * zookeeper_session_s) {
     // A device that came to this node while its home was dead must not be
-    // sent back before the ring has dropped that node.
-    std::cerr << "--rebalance-seconds (" << rebalance_s << ") must be 0 or at least --zookeeper-session ("
+    // sent back before the ring has dropped that node: ZooKeeper expires a
+    // session between one and two timeouts after its last heartbeat.
+    std::cerr << "--rebalance-seconds (" << rebalance_s << ") must be 0 or at least twice --zookeeper-session ("
               << zookeeper_session_s << ")\n";
     return 2;
   }

@@ -37,8 +37,8 @@ std::size_t index_of(const ParleydCluster& cluster, const std::string& node_id) 
 }
 
 TEST(ClusterRebalanceTest, WhenANodeJoinsTheDevicesWhoseHomeMovedThereAreAskedToGoThereAndLoseNothing) {
-  // The window is the session timeout, its shortest allowed value.
-  ParleydCluster cluster(3, {"--rebalance-seconds", "4"});
+  // The window: twice the session timeout of 4 s, its shortest allowed value.
+  ParleydCluster cluster(3, {"--rebalance-seconds", "8"});
   ASSERT_EQ(cluster.node(2).terminate(), 0);
   ASSERT_TRUE(cluster.wait_ring_size(2));
 
@@ -101,6 +101,69 @@ TEST(ClusterRebalanceTest, WhenANodeJoinsTheDevicesWhoseHomeMovedThereAreAskedTo
     EXPECT_EQ(int_field(*m, "seq"), d.node == 2 ? 3 : 2);
   }
   for (std::size_t i : movers) EXPECT_FALSE(devices[i].ws->next_of_type("move", Ms(0)));
+}
+
+// kill -9 of a node: its devices come back at once on the node that answered
+// their route (node 0 here, as a client does while the ring still names the
+// dead node). Once the ring has dropped the dead node and a window has passed,
+// those whose new home is node 2 are asked to move there — never to the dead
+// node — and those whose new home is node 0 stay.
+TEST(ClusterRebalanceTest, DevicesThatCameDuringAFailoverAreSentToTheirNewHomeNeverToTheDeadNode) {
+  ParleydCluster cluster(3, {"--rebalance-seconds", "8"});
+  Session sender = cluster.new_session(0, "sender");
+  std::vector<Device> devices;
+  for (int u = 0; devices.size() < 10 && u < 80; ++u) {
+    Session s = cluster.new_session(u % 3, "failed-over");
+    if (cluster.agreed_home(s) != cluster.node_id(1)) continue;
+    std::string chat = sender.create_direct(s.user_id()).chat_id;
+    Device d{cluster.on_node(s, 1), chat, 1, nullptr};
+    d.ws = d.session.connect_ws();
+    devices.push_back(std::move(d));
+  }
+  ASSERT_EQ(devices.size(), 10u) << "too few users homed on node 1";
+
+  cluster.node(1).kill9();
+  for (auto& d : devices) {
+    const std::string cursor = d.ws->last_cursor();
+    d.ws->close();
+    d.session = cluster.on_node(d.session, 0);
+    d.node = 0;
+    d.ws = d.session.connect_ws(cursor);
+  }
+  ASSERT_TRUE(cluster.wait_ring_size(2));
+  std::vector<std::size_t> movers, stayers;
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    const std::size_t home = index_of(cluster, cluster.agreed_home(devices[i].session));
+    ASSERT_TRUE(home == 0 || home == 2) << home;
+    (home == 2 ? movers : stayers).push_back(i);
+  }
+  ASSERT_FALSE(movers.empty()) << "the ring gave node 2 none of node 1's 10 users";
+
+  for (std::size_t i : movers) {
+    Device& d = devices[i];
+    auto move = d.ws->next_of_type("move", Ms(40000));
+    ASSERT_TRUE(move) << "device " << i << " was not asked to go to its new home";
+    EXPECT_EQ(str_field(*move, "url"), cluster.url(2)) << "not the dead node " << cluster.url(1);
+    const std::string cursor = d.ws->last_cursor();
+    d.ws->close();
+    sender.send(d.chat, "during-" + d.chat, "during");
+    d.session = cluster.on_node(d.session, 2);
+    d.node = 2;
+    d.ws = d.session.connect_ws(cursor);
+    auto backlog = d.ws->collect_backlog(kWait);
+    ASSERT_TRUE(backlog);
+    ASSERT_EQ(backlog->messages.size(), 1u) << "the message sent during the move, once";
+    EXPECT_EQ(int_field(backlog->messages[0], "seq"), 1);
+  }
+  for (std::size_t i : stayers) {
+    EXPECT_FALSE(devices[i].ws->next_of_type("move", Ms(0))) << "device " << i << " is at home on node 0";
+  }
+  for (auto& d : devices) {
+    sender.send(d.chat, "after-" + d.chat, "after");
+    auto m = d.ws->next_message(kWait, d.chat);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(int_field(*m, "seq"), d.node == 2 ? 2 : 1);
+  }
 }
 
 }  // namespace
