@@ -36,6 +36,45 @@ std::size_t index_of(const ParleydCluster& cluster, const std::string& node_id) 
   return cluster.size();
 }
 
+// Each device in `movers` is asked to move to node 2 and follows, resuming
+// there with its cursor: the message `sender` sends meanwhile is its whole
+// backlog (seq `during_seq`). Then those in `stayers` were never asked.
+void expect_movers_follow_to_node_2(ParleydCluster& cluster, Session& sender, std::vector<Device>& devices,
+                                    const std::vector<std::size_t>& movers, const std::vector<std::size_t>& stayers,
+                                    std::int64_t during_seq) {
+  for (std::size_t i : movers) {
+    Device& d = devices[i];
+    auto move = d.ws->next_of_type("move", Ms(40000));
+    ASSERT_TRUE(move) << "device " << i << " (of " << movers.size() << " movers) was not asked to move";
+    EXPECT_EQ(str_field(*move, "url"), cluster.url(2));
+    const std::string cursor = d.ws->last_cursor();
+    d.ws->close();
+    sender.send(d.chat, "during-" + d.chat, "during");
+    d.session = cluster.on_node(d.session, 2);
+    d.node = 2;
+    d.ws = d.session.connect_ws(cursor);
+    auto backlog = d.ws->collect_backlog(kWait);
+    ASSERT_TRUE(backlog);
+    ASSERT_EQ(backlog->messages.size(), 1u) << "the message sent during the move, once";
+    EXPECT_EQ(int_field(backlog->messages[0], "seq"), during_seq);
+  }
+  // The round is over: a device at home was never asked.
+  for (std::size_t i : stayers) {
+    EXPECT_FALSE(devices[i].ws->next_of_type("move", Ms(0))) << "device " << i << " is at home";
+  }
+}
+
+// A message to every device arrives live, once, wherever it is now.
+void expect_a_message_reaches_each(Session& sender, std::vector<Device>& devices, std::int64_t seq_if_moved,
+                                   std::int64_t seq_if_stayed) {
+  for (auto& d : devices) {
+    sender.send(d.chat, "after-" + d.chat, "after");
+    auto m = d.ws->next_message(kWait, d.chat);
+    ASSERT_TRUE(m);
+    EXPECT_EQ(int_field(*m, "seq"), d.node == 2 ? seq_if_moved : seq_if_stayed);
+  }
+}
+
 TEST(ClusterRebalanceTest, WhenANodeJoinsTheDevicesWhoseHomeMovedThereAreAskedToGoThereAndLoseNothing) {
   // The window: twice the session timeout of 4 s, its shortest allowed value.
   ParleydCluster cluster(3, {"--rebalance-seconds", "8"});
@@ -71,35 +110,10 @@ TEST(ClusterRebalanceTest, WhenANodeJoinsTheDevicesWhoseHomeMovedThereAreAskedTo
   }
   ASSERT_FALSE(movers.empty()) << "the ring gave node 2 none of 18 users";
 
-  // Each device whose home is now node 2 is asked to move there, and follows:
-  // a message sent meanwhile comes with its replay there, one after arrives live.
-  for (std::size_t i : movers) {
-    Device& d = devices[i];
-    auto move = d.ws->next_of_type("move", Ms(30000));
-    ASSERT_TRUE(move) << "device " << i << " (of " << movers.size() << " movers) was not asked to move";
-    EXPECT_EQ(str_field(*move, "url"), cluster.url(2));
-    const std::string cursor = d.ws->last_cursor();
-    d.ws->close();
-    sender.send(d.chat, "during-" + d.chat, "during");
-    d.session = cluster.on_node(d.session, 2);
-    d.node = 2;
-    d.ws = d.session.connect_ws(cursor);
-    auto backlog = d.ws->collect_backlog(kWait);
-    ASSERT_TRUE(backlog);
-    ASSERT_EQ(backlog->messages.size(), 1u) << "the message sent during the move, once";
-    EXPECT_EQ(int_field(backlog->messages[0], "seq"), 2);
-  }
-  // The round is over: a device at home was never asked, and one that moved
-  // is at home now and is not asked again.
-  for (std::size_t i : stayers) {
-    EXPECT_FALSE(devices[i].ws->next_of_type("move", Ms(0))) << "device " << i << " is at home";
-  }
-  for (auto& d : devices) {
-    sender.send(d.chat, "after-" + d.chat, "after");
-    auto m = d.ws->next_message(kWait, d.chat);
-    ASSERT_TRUE(m);
-    EXPECT_EQ(int_field(*m, "seq"), d.node == 2 ? 3 : 2);
-  }
+  // Each device whose home is now node 2 is asked to move there, and follows.
+  expect_movers_follow_to_node_2(cluster, sender, devices, movers, stayers, 2);
+  expect_a_message_reaches_each(sender, devices, 3, 2);
+  // One that moved is at home now and is not asked again.
   for (std::size_t i : movers) EXPECT_FALSE(devices[i].ws->next_of_type("move", Ms(0)));
 }
 
@@ -139,31 +153,8 @@ TEST(ClusterRebalanceTest, DevicesThatCameDuringAFailoverAreSentToTheirNewHomeNe
   }
   ASSERT_FALSE(movers.empty()) << "the ring gave node 2 none of node 1's 10 users";
 
-  for (std::size_t i : movers) {
-    Device& d = devices[i];
-    auto move = d.ws->next_of_type("move", Ms(40000));
-    ASSERT_TRUE(move) << "device " << i << " was not asked to go to its new home";
-    EXPECT_EQ(str_field(*move, "url"), cluster.url(2)) << "not the dead node " << cluster.url(1);
-    const std::string cursor = d.ws->last_cursor();
-    d.ws->close();
-    sender.send(d.chat, "during-" + d.chat, "during");
-    d.session = cluster.on_node(d.session, 2);
-    d.node = 2;
-    d.ws = d.session.connect_ws(cursor);
-    auto backlog = d.ws->collect_backlog(kWait);
-    ASSERT_TRUE(backlog);
-    ASSERT_EQ(backlog->messages.size(), 1u) << "the message sent during the move, once";
-    EXPECT_EQ(int_field(backlog->messages[0], "seq"), 1);
-  }
-  for (std::size_t i : stayers) {
-    EXPECT_FALSE(devices[i].ws->next_of_type("move", Ms(0))) << "device " << i << " is at home on node 0";
-  }
-  for (auto& d : devices) {
-    sender.send(d.chat, "after-" + d.chat, "after");
-    auto m = d.ws->next_message(kWait, d.chat);
-    ASSERT_TRUE(m);
-    EXPECT_EQ(int_field(*m, "seq"), d.node == 2 ? 2 : 1);
-  }
+  expect_movers_follow_to_node_2(cluster, sender, devices, movers, stayers, 1);
+  expect_a_message_reaches_each(sender, devices, 2, 1);
 }
 
 }  // namespace
