@@ -5,18 +5,6 @@
 #include <string>
 
 namespace parley {
-namespace {
-
-std::string dedup_key(const ChatId& chat, const UserId& sender, const std::string& client_msg_id) {
-  std::string key;
-  key.reserve(chat.size() + sender.size() + client_msg_id.size() + 2);
-  key.append(chat).push_back('\0');
-  key.append(sender).push_back('\0');
-  key.append(client_msg_id);
-  return key;
-}
-
-}  // namespace
 
 void LocalSequencer::start() {
   auto last = log_.last_offset();
@@ -87,10 +75,10 @@ std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewM
   std::vector<Message> fresh;
   fresh.reserve(batch.size());
   std::vector<std::ptrdiff_t> fresh_index(batch.size(), -1);  // into `fresh`, for new messages
-  std::unordered_map<std::string, std::size_t> in_batch;      // dedup key -> index into fresh
+  std::unordered_map<std::string, std::size_t> in_batch;      // resend key -> index into fresh
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const NewMessage& r = batch[i];
-    auto key = dedup_key(r.chat_id, r.sender_id, r.client_msg_id);
+    auto key = resend_key(r.chat_id, r.sender_id, r.client_msg_id);
     if (auto it = in_batch.find(key); it != in_batch.end()) {
       // Resent before the first was durable: the same message.
       fresh_index[i] = static_cast<std::ptrdiff_t>(it->second);

@@ -122,6 +122,17 @@ struct CommitOutcome {
   bool duplicate = false;  // stored before under the same (chat, sender, client_msg_id): `message` is that one
 };
 
+// What a sequencer recognises a resend by, as one map key: (chat, sender,
+// client_msg_id), NUL-separated (chat and user ids never hold a NUL).
+inline std::string resend_key(const ChatId& chat, const UserId& sender, const std::string& client_msg_id) {
+  std::string key;
+  key.reserve(chat.size() + sender.size() + client_msg_id.size() + 2);
+  key.append(chat).push_back('\0');
+  key.append(sender).push_back('\0');
+  key.append(client_msg_id);
+  return key;
+}
+
 // A message validated against an older version of its chat than the
 // sequencer knows: not stored; validate it again and resend.
 inline Error stale_chat_error() {

@@ -23,15 +23,6 @@ constexpr int kDeadlockRetries = 3;
 // Keys per lookup statement at most (power-of-two chunks, see message_shards.h).
 constexpr std::size_t kKeysPerLookup = 128;
 
-std::string dedup_key(const ChatId& chat, const UserId& sender, const std::string& client_msg_id) {
-  std::string key;
-  key.reserve(chat.size() + sender.size() + client_msg_id.size() + 2);
-  key.append(chat).push_back('\0');
-  key.append(sender).push_back('\0');
-  key.append(client_msg_id);
-  return key;
-}
-
 // What one shard's transaction decided, before it is known to have committed.
 struct ShardCommit {
   std::vector<CommitOutcome> outcomes;  // one per index of the shard's part, in order
@@ -63,7 +54,7 @@ Result<std::unordered_map<std::string, Message>> stored_resends(Connection& c, S
     for (const auto& row : *rows) {
       auto message = mariadb::message_from(row, shard);
       if (!message) return message.error();
-      found.emplace(dedup_key(message->chat_id, message->sender_id, message->client_msg_id), std::move(*message));
+      found.emplace(resend_key(message->chat_id, message->sender_id, message->client_msg_id), std::move(*message));
     }
   }
   return found;
@@ -115,7 +106,7 @@ Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::v
   for (std::size_t i : indexes) {
     const NewMessage& r = batch[i];
     if (!r.client_msg_id.empty() &&
-        first_with_key.emplace(dedup_key(r.chat_id, r.sender_id, r.client_msg_id), i).second) {
+        first_with_key.emplace(resend_key(r.chat_id, r.sender_id, r.client_msg_id), i).second) {
       keyed.push_back(&r);
     }
     chats.push_back(r.chat_id);
@@ -132,7 +123,7 @@ Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::v
   for (std::size_t i : indexes) {
     const NewMessage& r = batch[i];
     if (!r.client_msg_id.empty()) {
-      const std::string key = dedup_key(r.chat_id, r.sender_id, r.client_msg_id);
+      const std::string key = resend_key(r.chat_id, r.sender_id, r.client_msg_id);
       if (auto it = stored->find(key); it != stored->end()) {
         result.outcomes.push_back(CommitOutcome{it->second, true});
         result.stale.push_back(false);
