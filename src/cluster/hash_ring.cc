@@ -4,25 +4,9 @@
 #include <stdexcept>
 #include <utility>
 
-namespace parley::cluster {
+#include "cluster/stable_hash.h"
 
-std::uint64_t ring_hash(std::string_view bytes) {
-  // FNV-1a, 64-bit.
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  // MurmurHash3 fmix64: FNV-1a alone leaves similar inputs ("node-1#7",
-  // "node-1#8") on nearby points; the finaliser makes every bit depend on
-  // every input bit.
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
+namespace parley::cluster {
 
 std::shared_ptr<const HashRing> HashRing::build(std::vector<Member> members, std::size_t virtual_nodes) {
   if (virtual_nodes == 0) throw std::invalid_argument("HashRing: virtual_nodes must be at least 1");
@@ -45,7 +29,7 @@ HashRing::HashRing(std::vector<Member> members, std::size_t virtual_nodes)
       key = members_[m].id;
       key += '#';
       key += std::to_string(k);
-      points_.push_back(Point{ring_hash(key), m});
+      points_.push_back(Point{stable_hash(key), m});
     }
   }
   // members_ is sorted by id, so comparing indexes compares ids.
@@ -55,7 +39,7 @@ HashRing::HashRing(std::vector<Member> members, std::size_t virtual_nodes)
 
 const Member* HashRing::owner(std::string_view user_id) const {
   if (points_.empty()) return nullptr;
-  const std::uint64_t h = ring_hash(user_id);
+  const std::uint64_t h = stable_hash(user_id);
   auto it = std::lower_bound(points_.begin(), points_.end(), h,
                              [](const Point& p, std::uint64_t value) { return p.hash < value; });
   if (it == points_.end()) it = points_.begin();

@@ -2,12 +2,11 @@
 // HashRing: consistent hashing with virtual nodes, f(user_id) -> cluster node.
 //
 // Every node of every version must compute the same ring from the same member
-// list, so the hash is fixed here (never std::hash, which may differ between
-// builds): 64-bit FNV-1a over the bytes, then MurmurHash3's fmix64 finaliser
-// to spread FNV's weak low bits. A member with id I owns the points
-// ring_hash(I + "#" + k) for k in [0, virtual_nodes); a user belongs to the
-// member owning the first point at or after ring_hash(user_id), wrapping
-// around. Ties between equal points go to the smaller member id.
+// list, so the hash is the fixed stable_hash (stable_hash.h). A member with
+// id I owns the points stable_hash(I + "#" + k) for k in [0, virtual_nodes);
+// a user belongs to the member owning the first point at or after
+// stable_hash(user_id), wrapping around. Ties between equal points go to the
+// smaller member id.
 //
 // Immutable once built: share it as std::shared_ptr<const HashRing> and swap
 // the pointer atomically to publish a new member list. Any thread.
@@ -29,10 +28,6 @@ struct Member {
 
   bool operator==(const Member&) const = default;
 };
-
-// The ring's hash: FNV-1a 64 followed by fmix64. Stable across builds and
-// platforms (byte-wise, no endianness involved).
-std::uint64_t ring_hash(std::string_view bytes);
 
 class HashRing {
  public:

@@ -13,7 +13,7 @@
 
 #include <gtest/gtest.h>
 
-#include "cluster/hash_ring.h"
+#include "cluster/stable_hash.h"
 #include "message_log_checks.h"
 #include "scratch_database.h"
 #include "store/mariadb/mariadb_schema.h"
@@ -45,17 +45,13 @@ std::uint64_t wal_syncs() {
   return std::stoull(value[0]);
 }
 
-TEST(MessageShardMap, ShardHashIsTheRingHashAndSpreadsChats) {
-  const std::string nul("a\0b", 3);
-  for (const std::string& s : {std::string(), std::string("c1"), nul, std::string(300, 'x'), std::string("\xff\xfe")}) {
-    EXPECT_EQ(shard_hash(s), cluster::ring_hash(s));
-  }
+TEST(MessageShardMap, ChatsSpreadOverTheShardsByTheStableHash) {
   ScratchShards shards(2);
   auto map = shards.open();
   std::set<ShardId> used;
   for (int i = 0; i < 64; ++i) used.insert(map->shard_of("chat-" + std::to_string(i)));
   EXPECT_EQ(used, (std::set<ShardId>{0, 1}));
-  EXPECT_EQ(map->shard_of("c1"), static_cast<ShardId>(shard_hash("c1") % 2));
+  EXPECT_EQ(map->shard_of("c1"), static_cast<ShardId>(cluster::stable_hash("c1") % 2));
 }
 
 TEST(MessageShardMap, RefusesAnEmptyMapAndABadDatabaseName) {

@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cluster/hash_ring.h"
+#include "cluster/stable_hash.h"
 
 namespace parley::cluster {
 namespace {
@@ -41,11 +43,13 @@ std::map<std::string, std::string> owners(const HashRing& ring, const std::vecto
 TEST(ClusterHashRing, HashIsFixedAcrossBuilds) {
   // Values computed independently (FNV-1a 64, then fmix64). A change to the
   // function would move almost every user between nodes running different
-  // versions, so it must show up here.
-  EXPECT_EQ(ring_hash(""), 0xefd01f60ba992926ULL);
-  EXPECT_EQ(ring_hash("a"), 0x82a2a958a9bece5bULL);
-  EXPECT_EQ(ring_hash("user-42"), 0xa39532c7ab051e8dULL);
-  EXPECT_EQ(ring_hash("node-1#0"), 0xf28b65a604900cc8ULL);
+  // versions, and stored chats to other message shards, so it must show up here.
+  EXPECT_EQ(stable_hash(""), 0xefd01f60ba992926ULL);
+  EXPECT_EQ(stable_hash("a"), 0x82a2a958a9bece5bULL);
+  EXPECT_EQ(stable_hash("user-42"), 0xa39532c7ab051e8dULL);
+  EXPECT_EQ(stable_hash("node-1#0"), 0xf28b65a604900cc8ULL);
+  EXPECT_EQ(stable_hash(std::string_view("a\0b", 3)), 0xab78f5eca36d0e2bULL);  // bytes, not a C string
+  EXPECT_EQ(stable_hash("\xff\xfe"), 0x75c9056eb1c4b960ULL);                   // unsigned bytes
 }
 
 TEST(ClusterHashRing, EmptyRingHasNoOwner) {

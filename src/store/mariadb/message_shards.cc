@@ -6,21 +6,6 @@
 
 namespace parley {
 
-std::uint64_t shard_hash(std::string_view bytes) {
-  std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a 64 offset basis
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ULL;  // FNV-1a 64 prime
-  }
-  // fmix64 (MurmurHash3)
-  h ^= h >> 33;
-  h *= 0xff51afd7ed558ccdULL;
-  h ^= h >> 33;
-  h *= 0xc4ceb9fe1a85ec53ULL;
-  h ^= h >> 33;
-  return h;
-}
-
 MessageShardsConfig shards_on_one_server(const mariadb::ConnectionConfig& server,
                                          const std::vector<std::string>& databases, std::size_t pool_size) {
   MessageShardsConfig config;

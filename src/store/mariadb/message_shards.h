@@ -4,7 +4,8 @@
 // shard_head, chat_heads; mariadb_schema.cc), reached through its own
 // connection pool, so each shard may be its own server.
 //
-// A chat lives on shard shard_hash(chat_id) % count, for the life of the
+// A chat lives on shard cluster::stable_hash(chat_id) % count (a hash fixed
+// forever, cluster/stable_hash.h), for the life of the
 // data: the order and number of shards in the configuration must never
 // change once messages are stored.
 //
@@ -20,18 +21,12 @@
 #include <utility>
 #include <vector>
 
+#include "cluster/stable_hash.h"
 #include "core/model.h"
 #include "core/result.h"
 #include "store/mariadb/connection_pool.h"
 
 namespace parley {
-
-// The hash that places a chat on a shard: 64-bit FNV-1a over the id's bytes,
-// then MurmurHash3's fmix64 finaliser. Identical to cluster::ring_hash
-// (src/cluster/hash_ring.h; a test checks they agree), copied so the store
-// does not depend on the cluster library and its ZooKeeper client. Fixed
-// forever: changing it would move stored chats to other shards.
-std::uint64_t shard_hash(std::string_view bytes);
 
 struct MessageShardsConfig {
   // In shard order: shard i is shards[i]. At least one; each may be its own
@@ -57,7 +52,9 @@ class MessageShards {
   MessageShards& operator=(const MessageShards&) = delete;
 
   ShardId count() const { return static_cast<ShardId>(pools_.size()); }
-  ShardId shard_of(const ChatId& chat) const { return static_cast<ShardId>(shard_hash(chat) % pools_.size()); }
+  ShardId shard_of(const ChatId& chat) const {
+    return static_cast<ShardId>(cluster::stable_hash(chat) % pools_.size());
+  }
   // shard < count().
   mariadb::ConnectionPool& pool(ShardId shard) const { return *pools_[shard]; }
 
