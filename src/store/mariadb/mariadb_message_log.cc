@@ -58,14 +58,7 @@ Result<LogOffset> MariaDbMessageLog::last_offset() {
 
 Result<LogOffset> MariaDbMessageLog::shard_head(ShardId shard) {
   if (shard >= shards_->count()) return make_error(ErrorCode::invalid_request, "no such message shard");
-  return shards_->read<LogOffset>(shard, [&](Connection& c) -> Result<LogOffset> {
-    auto rows = c.query("SELECT last_offset FROM shard_head WHERE id = 1", {});
-    if (!rows) return rows.error();
-    if (rows->empty()) return make_error(ErrorCode::internal, "mariadb: the shard has no head row");
-    const LogOffset head = rows->front().u64(0);
-    if (rows->front().bad()) return make_error(ErrorCode::internal, "mariadb: the shard head does not decode");
-    return head;
-  });
+  return shards_->read<LogOffset>(shard, [&](Connection& c) { return mariadb::read_shard_head(c); });
 }
 
 Result<std::optional<Message>> MariaDbMessageLog::find_by_client_msg_id(const ChatId& chat, const UserId& sender,

@@ -75,14 +75,25 @@ namespace {
 constexpr std::size_t kRowsPerStatement = 256;
 }  // namespace
 
-Result<LogOffset> lock_shard_head(Connection& c) {
-  auto rows = c.query("SELECT last_offset FROM shard_head WHERE id = 1 FOR UPDATE", {});
+namespace {
+// The head row's offset, selected by `sql`.
+Result<LogOffset> shard_head_from(Connection& c, const char* sql) {
+  auto rows = c.query(sql, {});
   if (!rows) return rows.error();
   // The migration creates the row: without it the shard is not ours.
   if (rows->empty()) return make_error(ErrorCode::internal, "mariadb: the shard has no head row");
   const LogOffset head = rows->front().u64(0);
   if (rows->front().bad()) return make_error(ErrorCode::internal, "mariadb: the shard head does not decode");
   return head;
+}
+}  // namespace
+
+Result<LogOffset> read_shard_head(Connection& c) {
+  return shard_head_from(c, "SELECT last_offset FROM shard_head WHERE id = 1");
+}
+
+Result<LogOffset> lock_shard_head(Connection& c) {
+  return shard_head_from(c, "SELECT last_offset FROM shard_head WHERE id = 1 FOR UPDATE");
 }
 
 Status insert_messages(Connection& c, const std::vector<Message>& messages) {

@@ -100,6 +100,8 @@ std::string placeholder_rows(std::size_t rows, std::size_t columns);
 
 // ---- Statements of a shard's write transaction (sequencer and append) ----
 
+// The last offset committed on the shard, as a consistent read.
+Result<LogOffset> read_shard_head(Connection& c);
 // Locks the shard's head row (FOR UPDATE) and answers the last offset
 // committed on the shard. Every writer of the shard takes this lock first,
 // so its writers commit one after another and offsets follow commit order.
