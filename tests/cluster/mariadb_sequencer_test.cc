@@ -23,24 +23,10 @@
 namespace parley::testing {
 namespace {
 
-// The first column of every row of `sql`, on `database`.
-std::vector<std::string> column(const std::string& database, const char* sql,
-                                std::initializer_list<mariadb::Param> params = {}) {
-  auto config = mariadb_config(database).connection;
-  config.myrocks = true;
-  auto connection = mariadb::Connection::open(config, database);
-  if (!connection) throw std::runtime_error(connection.error().message);
-  auto rows = (*connection)->query(sql, params);
-  if (!rows) throw std::runtime_error(rows.error().message);
-  std::vector<std::string> out;
-  for (const auto& row : *rows) out.push_back(row.is_null(0) ? "NULL" : row.text(0));
-  return out;
-}
-
 std::uint64_t wal_syncs() {
-  const auto value = column("",
-                            "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
-                            " WHERE VARIABLE_NAME = 'ROCKSDB_WAL_SYNCED'");
+  const auto value = first_column("",
+                                  "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
+                                  " WHERE VARIABLE_NAME = 'ROCKSDB_WAL_SYNCED'");
   if (value.size() != 1) throw std::runtime_error("no Rocksdb_wal_synced status");
   return std::stoull(value[0]);
 }
@@ -64,15 +50,16 @@ TEST(MessageSchema, IsOnMyRocksAndASecondStartChangesNothing) {
   ScratchShards shards(2);
   auto first = shards.open();
   for (const std::string& name : shards.names()) {
-    EXPECT_EQ(column(name,
-                     "SELECT CONCAT(TABLE_NAME, ' ', ENGINE) FROM information_schema.TABLES"
-                     " WHERE TABLE_SCHEMA = ? ORDER BY BINARY TABLE_NAME",
-                     {std::string_view(name)}),
+    EXPECT_EQ(first_column(name,
+                           "SELECT CONCAT(TABLE_NAME, ' ', ENGINE) FROM information_schema.TABLES"
+                           " WHERE TABLE_SCHEMA = ? ORDER BY BINARY TABLE_NAME",
+                           {std::string_view(name)}),
               (std::vector<std::string>{"chat_heads ROCKSDB", "message_schema_version InnoDB", "messages ROCKSDB",
                                         "shard_head ROCKSDB"}));
-    EXPECT_EQ(column(name, "SELECT version FROM message_schema_version"),
+    EXPECT_EQ(first_column(name, "SELECT version FROM message_schema_version"),
               std::vector<std::string>{std::to_string(mariadb::kMessageSchemaVersion)});
-    EXPECT_EQ(column(name, "SELECT CONCAT(id, ':', last_offset) FROM shard_head"), std::vector<std::string>{"1:0"});
+    EXPECT_EQ(first_column(name, "SELECT CONCAT(id, ':', last_offset) FROM shard_head"),
+              std::vector<std::string>{"1:0"});
   }
   MariaDbSequencer node(first);
   node.start();

@@ -27,32 +27,20 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-// The first column of every row of `sql` (fixed SQL with bound `params`).
-std::vector<std::string> column(const std::string& database, const char* sql,
-                                std::initializer_list<mariadb::Param> params = {}) {
-  auto connection = mariadb::Connection::open(mariadb_config(database).connection, database);
-  if (!connection) throw std::runtime_error(connection.error().message);
-  auto rows = (*connection)->query(sql, params);
-  if (!rows) throw std::runtime_error(rows.error().message);
-  std::vector<std::string> out;
-  for (const auto& row : *rows) out.push_back(row.is_null(0) ? "NULL" : row.text(0));
-  return out;
-}
-
 // Table name, engine and collation of every table, and each table's DDL.
 std::vector<std::string> schema_of(const std::string& database) {
   std::vector<std::string> out;
-  for (const auto& table : column(database,
-                                  "SELECT CONCAT(TABLE_NAME, ' ', ENGINE, ' ', TABLE_COLLATION)"
-                                  " FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
-                                  {std::string_view(database)})) {
+  for (const auto& table : first_column(database,
+                                        "SELECT CONCAT(TABLE_NAME, ' ', ENGINE, ' ', TABLE_COLLATION)"
+                                        " FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME",
+                                        {std::string_view(database)})) {
     out.push_back(table);
   }
-  for (const auto& ddl : column(database,
-                                "SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME, ' ', COLUMN_TYPE, ' ', IS_NULLABLE)"
-                                " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?"
-                                " ORDER BY TABLE_NAME, ORDINAL_POSITION",
-                                {std::string_view(database)})) {
+  for (const auto& ddl : first_column(database,
+                                      "SELECT CONCAT(TABLE_NAME, '.', COLUMN_NAME, ' ', COLUMN_TYPE, ' ', IS_NULLABLE)"
+                                      " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ?"
+                                      " ORDER BY TABLE_NAME, ORDINAL_POSITION",
+                                      {std::string_view(database)})) {
     out.push_back(ddl);
   }
   return out;
@@ -63,18 +51,18 @@ TEST(MariaDbSchema, IsCreatedOnInnoDbAndASecondStartChangesNothing) {
   auto store = db.open_store();
   ASSERT_TRUE(store->create_user(make_user("u-1", "one@example.com")).ok());
   const auto first = schema_of(db.name());
-  EXPECT_EQ(column(db.name(),
-                   "SELECT CONCAT(TABLE_NAME, ' ', ENGINE) FROM information_schema.TABLES"
-                   " WHERE TABLE_SCHEMA = ? ORDER BY BINARY TABLE_NAME",
-                   {std::string_view(db.name())}),
+  EXPECT_EQ(first_column(db.name(),
+                         "SELECT CONCAT(TABLE_NAME, ' ', ENGINE) FROM information_schema.TABLES"
+                         " WHERE TABLE_SCHEMA = ? ORDER BY BINARY TABLE_NAME",
+                         {std::string_view(db.name())}),
             (std::vector<std::string>{"chat_members InnoDB", "chats InnoDB", "devices InnoDB", "direct_pairs InnoDB",
                                       "read_markers InnoDB", "schema_version InnoDB", "users InnoDB"}));
-  EXPECT_EQ(column(db.name(), "SELECT version FROM schema_version"),
+  EXPECT_EQ(first_column(db.name(), "SELECT version FROM schema_version"),
             std::vector<std::string>{std::to_string(mariadb::kSchemaVersion)});
 
   auto again = db.open_store();
   EXPECT_EQ(schema_of(db.name()), first);
-  EXPECT_EQ(column(db.name(), "SELECT version FROM schema_version"),
+  EXPECT_EQ(first_column(db.name(), "SELECT version FROM schema_version"),
             std::vector<std::string>{std::to_string(mariadb::kSchemaVersion)});
   // The data survived the second start, and both stores see it.
   EXPECT_TRUE(must(again->find_user("u-1")).has_value());
@@ -102,7 +90,7 @@ TEST(MariaDbSchema, NodesStartingAtOnceAllSucceed) {
       EXPECT_EQ(errors[i], "") << "node " << i;
       ASSERT_NE(stores[i], nullptr);
     }
-    EXPECT_EQ(column(db.name(), "SELECT version FROM schema_version"),
+    EXPECT_EQ(first_column(db.name(), "SELECT version FROM schema_version"),
               std::vector<std::string>{std::to_string(mariadb::kSchemaVersion)});
     ASSERT_TRUE(stores[0]->create_user(make_user("u-1", "one@example.com")).ok());
     EXPECT_TRUE(must(stores[kNodes - 1]->find_user("u-1")).has_value());

@@ -44,11 +44,13 @@ RedisConfig config() {
   return c;
 }
 
-// Sends one command and waits for its answer (with a deadline: a hang fails the test).
-Result<RedisReply> call(RedisClient& client, const std::vector<std::string_view>& args) {
+// Starts a request with `send(callback)` and waits for its answer (with a
+// deadline: a hang fails the test).
+template <typename T, typename Send>
+Result<T> answer_of(Send send) {
   std::mutex mutex;
-  std::optional<Result<RedisReply>> answer;
-  client.command(args, [&](Result<RedisReply> r) {
+  std::optional<Result<T>> answer;
+  send([&](Result<T> r) {
     std::lock_guard lock(mutex);
     answer.emplace(std::move(r));
   });
@@ -61,20 +63,12 @@ Result<RedisReply> call(RedisClient& client, const std::vector<std::string_view>
   return std::move(*answer);
 }
 
+Result<RedisReply> call(RedisClient& client, const std::vector<std::string_view>& args) {
+  return answer_of<RedisReply>([&](auto done) { client.command(args, std::move(done)); });
+}
+
 Result<long long> publish(RedisClient& client, std::string_view channel, std::string_view payload) {
-  std::mutex mutex;
-  std::optional<Result<long long>> answer;
-  client.publish(channel, payload, [&](Result<long long> r) {
-    std::lock_guard lock(mutex);
-    answer.emplace(std::move(r));
-  });
-  const bool answered = eventually([&] {
-    std::lock_guard lock(mutex);
-    return answer.has_value();
-  });
-  if (!answered) return make_error(ErrorCode::internal, "no callback within the deadline");
-  std::lock_guard lock(mutex);
-  return std::move(*answer);
+  return answer_of<long long>([&](auto done) { client.publish(channel, payload, std::move(done)); });
 }
 
 // PUBLISH's receiver count, or -1 when the command failed.

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <iostream>
+#include <stdexcept>
 
 #include "services.h"
 #include "store/mariadb/mariadb_connection.h"
@@ -25,6 +26,17 @@ MariaDbConfig mariadb_config(const std::string& database) {
   config.connection.write_timeout = std::chrono::seconds(2);
   config.pool_size = 4;
   return config;
+}
+
+std::vector<std::string> first_column(const std::string& database, const char* sql,
+                                      std::initializer_list<mariadb::Param> params) {
+  auto connection = mariadb::Connection::open(mariadb_config(database).connection, database);
+  if (!connection) throw std::runtime_error(connection.error().message);
+  auto rows = (*connection)->query(sql, params);
+  if (!rows) throw std::runtime_error(rows.error().message);
+  std::vector<std::string> out;
+  for (const auto& row : *rows) out.push_back(row.is_null(0) ? "NULL" : row.text(0));
+  return out;
 }
 
 ScratchDatabase::ScratchDatabase() : name_("parley_t" + std::to_string(g_next_database++)) {}

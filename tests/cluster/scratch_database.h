@@ -3,6 +3,7 @@
 // services.h): each ScratchDatabase has a name no other test used
 // (parley_t<N>), and drops its database when destroyed. Test thread only.
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,6 +18,12 @@ namespace parley::testing {
 // The connection settings of the services' MariaDB for `database`, with
 // short timeouts (2 s each) so that outage tests finish quickly.
 MariaDbConfig mariadb_config(const std::string& database);
+
+// The first column of every row of `sql` (fixed SQL with bound `params`) on
+// `database` ("": none), "NULL" for SQL NULL, on a connection of its own.
+// Throws std::runtime_error when the server refuses.
+std::vector<std::string> first_column(const std::string& database, const char* sql,
+                                      std::initializer_list<mariadb::Param> params = {});
 
 class ScratchDatabase {
  public:

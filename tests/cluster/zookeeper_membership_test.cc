@@ -24,6 +24,7 @@
 #include <gtest/gtest.h>
 
 #include "cluster/zookeeper_membership.h"
+#include "poll_until.h"
 #include "services.h"
 
 namespace parley::cluster {
@@ -39,12 +40,7 @@ constexpr auto kWait = 30s;
 constexpr auto kSessionTimeout = 2000ms;
 
 bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds limit = kWait) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(20ms);
-  }
-  return true;
+  return parley::testing::poll_until(condition, limit, 20ms);
 }
 
 std::string test_root() {
