@@ -13,21 +13,27 @@
 namespace parley::inet {
 namespace {
 
+// A spelling that is taken, and the address it names.
+struct Taken {
+  const char* text;
+  const char* host;
+  std::uint16_t port;
+};
+
+void expect_taken(const Taken& c, const ParsedHostPort& parsed) {
+  ASSERT_TRUE(parsed.address) << c.text << ": " << parsed.error;
+  EXPECT_EQ(parsed.address->host, c.host);
+  EXPECT_EQ(parsed.address->port, c.port);
+  EXPECT_TRUE(parsed.error.empty());
+}
+
 TEST(HostPortTest, NamesIpv4AndBracketedIpv6AreTaken) {
-  struct Case {
-    const char* text;
-    const char* host;
-    std::uint16_t port;
-  };
-  for (const auto& c : {Case{"127.0.0.1:8080", "127.0.0.1", 8080}, Case{"redis.internal:6379", "redis.internal", 6379},
-                        Case{"zk_1-a:2181", "zk_1-a", 2181}, Case{"[::1]:6379", "::1", 6379}, Case{"[::]:1", "::", 1},
-                        Case{"[2001:db8::7]:65535", "2001:db8::7", 65535},
-                        Case{"[::ffff:10.0.0.1]:80", "::ffff:10.0.0.1", 80}, Case{"host:00080", "host", 80}}) {
-    auto parsed = parse_host_port(c.text);
-    ASSERT_TRUE(parsed.address) << c.text << ": " << parsed.error;
-    EXPECT_EQ(parsed.address->host, c.host);
-    EXPECT_EQ(parsed.address->port, c.port);
-    EXPECT_TRUE(parsed.error.empty());
+  for (const Taken& c :
+       {Taken{"127.0.0.1:8080", "127.0.0.1", 8080}, Taken{"redis.internal:6379", "redis.internal", 6379},
+        Taken{"zk_1-a:2181", "zk_1-a", 2181}, Taken{"[::1]:6379", "::1", 6379}, Taken{"[::]:1", "::", 1},
+        Taken{"[2001:db8::7]:65535", "2001:db8::7", 65535}, Taken{"[::ffff:10.0.0.1]:80", "::ffff:10.0.0.1", 80},
+        Taken{"host:00080", "host", 80}}) {
+    expect_taken(c, parse_host_port(c.text));
   }
 }
 
@@ -101,18 +107,10 @@ TEST(HostPortTest, HostileSpellingsAreRefused) {
 }
 
 TEST(HostPortTest, ADefaultPortStandsInOnlyForAMissingOne) {
-  struct Case {
-    const char* text;
-    const char* host;
-    std::uint16_t port;
-  };
-  for (const auto& c : {Case{"example.org", "example.org", 80}, Case{"10.0.0.1", "10.0.0.1", 80},
-                        Case{"[::1]", "::1", 80}, Case{"[2001:db8::7]", "2001:db8::7", 80},
-                        Case{"example.org:8080", "example.org", 8080}, Case{"[::1]:7000", "::1", 7000}}) {
-    auto parsed = parse_host_port(c.text, PortZero::refused, 80);
-    ASSERT_TRUE(parsed.address) << c.text << ": " << parsed.error;
-    EXPECT_EQ(parsed.address->host, c.host);
-    EXPECT_EQ(parsed.address->port, c.port);
+  for (const Taken& c : {Taken{"example.org", "example.org", 80}, Taken{"10.0.0.1", "10.0.0.1", 80},
+                         Taken{"[::1]", "::1", 80}, Taken{"[2001:db8::7]", "2001:db8::7", 80},
+                         Taken{"example.org:8080", "example.org", 8080}, Taken{"[::1]:7000", "::1", 7000}}) {
+    expect_taken(c, parse_host_port(c.text, PortZero::refused, 80));
   }
   // The host is checked as strictly as with a port, and a port that is
   // there is checked as strictly as without a default.
