@@ -56,6 +56,12 @@ class PushNodesTest : public CoreTest {
     ASSERT_TRUE(core->accounts.set_push(phone, {"webhook", "http://127.0.0.1:9/phone"}).ok());
   }
 
+  // The core's planner polls `nobody`, a member of this class: it must stop
+  // before `nobody` is destroyed, not in ~CoreTest, which runs after.
+  ~PushNodesTest() override {
+    if (core) core->stop();
+  }
+
   // Messages covered per job id, over every push the nodes sent.
   static std::map<std::uint64_t, std::uint32_t> sends(std::initializer_list<const Node*> nodes) {
     std::map<std::uint64_t, std::uint32_t> out;
