@@ -126,6 +126,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    // CLI11 reports a misspelt command as "a subcommand is required"; name it.
+    if (app.get_subcommands().empty() && !app.remaining().empty()) {
+      std::cerr << "unknown command: " << app.remaining().front() << "\nRun with --help for the commands.\n";
+      return kExitUsage;
+    }
     const int rc = app.exit(e);
     return rc == 0 ? kExitOk : kExitUsage;
   }

@@ -154,7 +154,12 @@ TEST_F(AccountTest, UsageErrorsExitCode2) {
   EXPECT_EXIT_CODE(parley(ann, {"history"}), 2);
   EXPECT_EXIT_CODE(parley(ann, {"history", "x", "--before", "3", "--after", "1"}), 2);
   EXPECT_EXIT_CODE(parley(ann, {"history", "x", "--limit", "0"}), 2);
-  EXPECT_EXIT_CODE(parley(ann, {"no-such-command"}), 2);
+  auto unknown = parley(ann, {"frobnicate"});
+  EXPECT_EXIT_CODE(unknown, 2);
+  EXPECT_NE(unknown.err.find("unknown command: frobnicate"), std::string::npos) << unknown.err;
+  auto unknown_after_flag = parley(ann, {"--json", "frobnicate", "now"});
+  EXPECT_EXIT_CODE(unknown_after_flag, 2);
+  EXPECT_NE(unknown_after_flag.err.find("unknown command: frobnicate"), std::string::npos) << unknown_after_flag.err;
   EXPECT_EXIT_CODE(parley_at(ann.config_home, {"--server", "https://example.org", "chats"}), 2);
   EXPECT_EXIT_CODE(parley_at(ann.config_home, {"--help"}), 0);
 }
