@@ -25,6 +25,7 @@
 #include "crypto/sodium_credentials.h"
 #include "inet/host_port.h"
 #include "net/server.h"
+#include "net/web_root_search.h"
 #include "push/webhook_sender.h"
 #include "store/rocks/rocks_store.h"
 
@@ -211,7 +212,9 @@ int run(int argc, char** argv) {
   std::string port_file;
   app.add_option("--port-file", port_file,
                  "write the port actually bound here once listening (useful with --listen HOST:0)");
-  app.add_option("--web-root", web_root, "directory of the browser client served at /");
+  app.add_option("--web-root", web_root,
+                 "directory of the browser client served at / (default: ../share/parley/web beside the binary, "
+                 "else the source tree's web/ for a binary in its build tree)");
   app.add_option("--log-level", log_level, "trace, debug, info, warn, error")->capture_default_str();
   parley::ClusterOptions cluster;
   double zookeeper_session_s = 10;
@@ -291,6 +294,18 @@ int run(int argc, char** argv) {
   core_config.push_give_up_after_ms = std::llround(push_give_up_hours * 3'600'000);
   server_config.heartbeat_interval_ms = std::llround(heartbeat_interval_s * 1000);
   core_config.presence_sweep_ms = std::clamp<std::int64_t>(core_config.presence_timeout_ms / 8, 50, 1000);
+  if (web_root.empty()) {
+    auto found = parley::find_default_web_root({parley::running_executable(), PARLEY_BUILD_DIR, PARLEY_SOURCE_WEB_DIR});
+    if (found) {
+      web_root = found->string();
+      spdlog::info("serving the web app from {} (--web-root overrides)", web_root);
+    } else {
+      spdlog::warn("no web app found next to parleyd; / answers 404 until --web-root names one");
+    }
+  } else if (std::error_code ec; !std::filesystem::is_directory(web_root, ec)) {
+    std::cerr << "--web-root: " << web_root << " is not a directory\n";
+    return 2;
+  }
   server_config.web_root = web_root;
   auto push_allow = parley::inet::HostAllowList::parse(push_allow_hosts);
   if (!push_allow) {
