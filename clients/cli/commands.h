@@ -5,6 +5,7 @@
 // api_failure()/connect_failure()).
 //
 //   account_commands.cc  signup, login, logout, whoami
+//   device_commands.cc   devices, logout-device, passwd, rename
 //   chat_commands.cc     chats, dm, group, send, history
 //   watch_command.cc     watch (every chat, live, resumable)
 //   chat_command.cc      chat (one conversation, interactive)
@@ -28,6 +29,10 @@ struct LoginArgs {
   std::string email;
   std::optional<std::string> password;
   std::string device_name;  // empty: "parley CLI on HOSTNAME"
+};
+
+struct PasswdArgs {
+  bool logout_others = false;  // log out every other device of the account
 };
 
 struct GroupArgs {
@@ -56,6 +61,12 @@ int run_signup(CommandContext& ctx, const SignupArgs& args);
 int run_login(CommandContext& ctx, const LoginArgs& args);
 int run_logout(CommandContext& ctx);
 int run_whoami(CommandContext& ctx);
+int run_devices(CommandContext& ctx);
+int run_logout_device(CommandContext& ctx, const std::string& device_id);
+// Both passwords are prompted for (the new one twice), or read from the first
+// two lines of stdin.
+int run_passwd(CommandContext& ctx, const PasswdArgs& args);
+int run_rename(CommandContext& ctx, const std::string& display_name);
 
 int run_chats(CommandContext& ctx);
 int run_dm(CommandContext& ctx, const std::string& email);

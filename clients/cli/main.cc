@@ -71,6 +71,19 @@ int main(int argc, char** argv) {
 
   command(app, "logout", "log this device out and forget the stored login", action, run_logout);
   command(app, "whoami", "show the stored login", action, run_whoami);
+  command(app, "devices", "list your logged-in devices and when each was last active", action, run_devices);
+  std::string device_to_log_out;
+  auto* ld = command(app, "logout-device", "log out one of your devices (see `parley devices`)", action,
+                     [&](CommandContext& c) { return run_logout_device(c, device_to_log_out); });
+  ld->add_option("device_id", device_to_log_out, "the device's id")->required();
+  PasswdArgs passwd;
+  auto* pw = command(app, "passwd", "change your password (prompts, or two lines of stdin: current, new)", action,
+                     [&](CommandContext& c) { return run_passwd(c, passwd); });
+  pw->add_flag("--logout-others", passwd.logout_others, "also log out every other device of yours");
+  std::string new_name;
+  auto* rn = command(app, "rename", "change your display name", action,
+                     [&](CommandContext& c) { return run_rename(c, new_name); });
+  rn->add_option("display_name", new_name, "the new name")->required();
   command(app, "chats", "list your chats, newest activity first", action, run_chats);
 
   std::string dm_email;

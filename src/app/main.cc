@@ -93,6 +93,13 @@ int run(int argc, char** argv) {
                  "seconds without a heartbeat from any device before a user is offline")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  // 2 s at least: the devices' uses are stored every quarter of it (at most
+  // every 5 s), so other nodes of a cluster never see a device in use as idle.
+  std::int64_t token_idle_expiry_s = 0;
+  app.add_option("--token-idle-expiry", token_idle_expiry_s,
+                 "seconds after which a token unused (no request, no heartbeat) stops working; 0 = never")
+      ->capture_default_str()
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{10} * 366 * 86'400));
   app.add_option("--heartbeat-interval", heartbeat_interval_s, "seconds between client heartbeats (told in welcome)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -255,6 +262,10 @@ int run(int argc, char** argv) {
                  "cluster mode: the http(s) URL devices reach this node at (default: http://--listen)")
       ->group("Cluster");
   CLI11_PARSE(app, argc, argv);
+  if (token_idle_expiry_s == 1) {
+    std::cerr << "--token-idle-expiry must be 0 (never) or at least 2 seconds\n";
+    return 2;
+  }
   if (core_config.push_rescan_ms < core_config.push_head_poll_ms) {
     std::cerr << "--push-rescan-ms (" << core_config.push_rescan_ms << ") must be at least --push-head-poll-ms ("
               << core_config.push_head_poll_ms << ")\n";
@@ -290,6 +301,10 @@ int run(int argc, char** argv) {
   server_config.host = listen_at.address->host;
   server_config.port = listen_at.address->port;
   core_config.presence_timeout_ms = std::llround(presence_timeout_s * 1000);
+  core_config.token_idle_expiry_ms = token_idle_expiry_s * 1000;
+  if (token_idle_expiry_s > 0) {
+    core_config.device_use_flush_ms = std::min(core_config.device_use_flush_ms, core_config.token_idle_expiry_ms / 4);
+  }
   core_config.push_retry_initial_ms = push_retry_initial_ms;
   core_config.push_give_up_after_ms = std::llround(push_give_up_hours * 3'600'000);
   server_config.heartbeat_interval_ms = std::llround(heartbeat_interval_s * 1000);

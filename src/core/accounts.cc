@@ -1,5 +1,6 @@
 #include "core/accounts.h"
 
+#include <algorithm>
 #include <functional>
 
 #include "core/text.h"
@@ -10,6 +11,13 @@ namespace {
 constexpr std::size_t kMinPasswordBytes = 8;
 constexpr std::size_t kMaxPasswordBytes = 1024;
 constexpr std::size_t kMaxEmailBytes = 254;
+
+Status validate_password(const std::string& password) {
+  if (password.size() < kMinPasswordBytes || password.size() > kMaxPasswordBytes) {
+    return make_error(ErrorCode::invalid_request, "password must be 8 to 1024 bytes long");
+  }
+  return Ok{};
+}
 
 Status validate_email(const std::string& email) {
   auto at = email.find('@');
@@ -24,7 +32,12 @@ Status validate_email(const std::string& email) {
 
 Accounts::Accounts(AccountStore& store, Credentials& credentials, Clock& clock, const CoreConfig& config,
                    EventSink* changes)
-    : store_(store), credentials_(credentials), clock_(clock), config_(config), changes_(changes) {}
+    : store_(store),
+      credentials_(credentials),
+      clock_(clock),
+      config_(config),
+      changes_(changes),
+      device_uses_(store, config.device_use_flush_ms) {}
 
 Accounts::CacheShard& Accounts::shard(const UserId& id) {
   return shards_[std::hash<UserId>{}(id) % shards_.size()];
@@ -34,9 +47,7 @@ Result<UserId> Accounts::signup(const std::string& email_in, const std::string& 
                                 const std::string& display_name) {
   std::string email = ascii_lower(email_in);
   if (auto ok = validate_email(email); !ok) return ok.error();
-  if (password.size() < kMinPasswordBytes || password.size() > kMaxPasswordBytes) {
-    return make_error(ErrorCode::invalid_request, "password must be 8 to 1024 bytes long");
-  }
+  if (auto ok = validate_password(password); !ok) return ok.error();
   if (display_name.empty() || display_name.size() > config_.max_name_bytes || !is_valid_utf8(display_name)) {
     return make_error(ErrorCode::invalid_request, "display_name must be 1 to 200 bytes of UTF-8");
   }
@@ -88,11 +99,25 @@ Status Accounts::logout(const AuthContext& who) {
   if (!found) return found.error();
   auto& device = *found;
   if (!device || device->user_id != who.user_id) return make_error(ErrorCode::unauthorized, "unknown device");
-  device->token_digest.clear();
-  device->push.reset();
-  if (auto ok = store_.put_device(*device); !ok) return ok;
-  devices_changed(who.user_id);
+  return retire_device(std::move(*device));
+}
+
+Status Accounts::retire_device(Device device) {
+  device.token_digest.clear();
+  device.push.reset();
+  if (auto ok = store_.put_device(device); !ok) return ok;
+  devices_changed(device.user_id);
   return Ok{};
+}
+
+TimeMs Accounts::last_use(const Device& device) const {
+  TimeMs last = std::max(device.created_at, device.last_used_at);
+  if (auto pending = device_uses_.pending(device.id)) last = std::max(last, *pending);
+  return last;
+}
+
+bool Accounts::expired(const Device& device) const {
+  return config_.token_idle_expiry_ms > 0 && clock_.now_ms() - last_use(device) > config_.token_idle_expiry_ms;
 }
 
 Result<AuthContext> Accounts::authenticate(const std::string& token) {
@@ -101,7 +126,76 @@ Result<AuthContext> Accounts::authenticate(const std::string& token) {
   if (!found) return found.error();
   const auto& device = *found;
   if (!device || device->token_digest.empty()) return make_error(ErrorCode::unauthorized, "missing or invalid token");
+  if (expired(*device)) return make_error(ErrorCode::unauthorized, "token expired: log in again");
+  device_uses_.note(device->id, clock_.now_ms());
   return AuthContext{device->user_id, device->id};
+}
+
+void Accounts::note_use(const AuthContext& who) {
+  device_uses_.note(who.device_id, clock_.now_ms());
+}
+
+Result<std::vector<Device>> Accounts::logged_in_devices(const UserId& user) {
+  auto devices = store_.devices_of_user(user);
+  if (!devices) return devices.error();
+  std::vector<Device> out;
+  for (auto& device : *devices) {
+    if (device.token_digest.empty() || expired(device)) continue;
+    device.last_used_at = last_use(device);
+    out.push_back(std::move(device));
+  }
+  return out;
+}
+
+Status Accounts::logout_device(const UserId& user, const DeviceId& device_id) {
+  auto found = store_.find_device(device_id);
+  if (!found) return found.error();
+  auto& device = *found;
+  // Another user's device is as unknown as one that does not exist.
+  if (!device || device->user_id != user || device->token_digest.empty() || expired(*device)) {
+    return make_error(ErrorCode::not_found, "no such logged-in device");
+  }
+  return retire_device(std::move(*device));
+}
+
+Status Accounts::rename(const UserId& user, const std::string& display_name) {
+  if (display_name.empty() || display_name.size() > config_.max_name_bytes || !is_valid_utf8(display_name)) {
+    return make_error(ErrorCode::invalid_request, "display_name must be 1 to 200 bytes of UTF-8");
+  }
+  if (auto ok = store_.update_user(user, UserUpdate{display_name, std::nullopt}); !ok) return ok;
+  {
+    auto& s = shard(user);
+    std::lock_guard lock(s.mutex);
+    s.display_names[user] = display_name;
+  }
+  if (changes_) changes_->user_changed(user);
+  return Ok{};
+}
+
+Result<std::vector<DeviceId>> Accounts::change_password(const AuthContext& who, const std::string& current,
+                                                        const std::string& replacement, bool logout_others) {
+  if (auto ok = validate_password(replacement); !ok) return ok.error();
+  auto user = store_.find_user(who.user_id);
+  if (!user) return user.error();
+  if (!*user) return make_error(ErrorCode::unauthorized, "account no longer exists");
+  if (!credentials_.verify_password((*user)->password_hash, current)) {
+    return make_error(ErrorCode::bad_credentials, "wrong current password");
+  }
+  if (auto ok = store_.update_user(who.user_id, UserUpdate{std::nullopt, credentials_.hash_password(replacement)});
+      !ok) {
+    return ok.error();
+  }
+  std::vector<DeviceId> logged_out;
+  if (!logout_others) return logged_out;
+  auto devices = store_.devices_of_user(who.user_id);
+  if (!devices) return devices.error();
+  for (auto& device : *devices) {
+    if (device.id == who.device_id || device.token_digest.empty()) continue;
+    DeviceId id = device.id;
+    if (auto ok = retire_device(std::move(device)); !ok) return ok.error();
+    logged_out.push_back(std::move(id));
+  }
+  return logged_out;
 }
 
 Result<std::optional<User>> Accounts::find_user(const UserId& id) {
@@ -167,6 +261,13 @@ Result<std::shared_ptr<const std::vector<PushTarget>>> Accounts::push_targets(co
   // Cache only if no registration changed while we read the store.
   if (s.push_generation == generation) s.push_targets[user] = targets;
   return std::shared_ptr<const std::vector<PushTarget>>(std::move(targets));
+}
+
+void Accounts::user_changed_elsewhere(const UserId& user) {
+  forget_push_targets(user);
+  auto& s = shard(user);
+  std::lock_guard lock(s.mutex);
+  s.display_names.erase(user);
 }
 
 void Accounts::devices_changed(const UserId& id) {

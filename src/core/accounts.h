@@ -1,8 +1,9 @@
 #pragma once
 // Accounts: sign-up, login (one device per login), bearer-token
-// authentication, logout and push registrations.
-// Thread-safe. signup() and login() hash passwords and are slow on purpose:
-// callers run them off the I/O threads.
+// authentication (with idle expiry), logout of this or another device of the
+// user, profile and password changes, and push registrations.
+// Thread-safe. signup(), login() and change_password() hash passwords and are
+// slow on purpose: callers run them off the I/O threads.
 
 #include <array>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/device_use_writer.h"
 #include "core/ports.h"
 
 namespace parley {
@@ -46,12 +48,37 @@ class Accounts {
   Result<LoginResult> login(const std::string& email, const std::string& password, const std::string& device_name);
   // The token stops working at once and the device's push registration goes.
   Status logout(const AuthContext& who);
+  // Also notes the device's use. A token unused for longer than
+  // CoreConfig::token_idle_expiry_ms (when set) no longer works.
   Result<AuthContext> authenticate(const std::string& token);
+  // The device is in use (a heartbeat on its WebSocket). Never blocks on the store.
+  void note_use(const AuthContext& who);
+
+  // The user's logged-in devices (token valid, not expired), in id order,
+  // with last_used_at set to the newest use known here (created_at if none).
+  Result<std::vector<Device>> logged_in_devices(const UserId& user);
+  // Logs out one of the user's own devices, as logout() does. not_found when
+  // it is not a logged-in device of that user (another user's devices alike).
+  Status logout_device(const UserId& user, const DeviceId& device);
+  // Validated like at signup. Other nodes drop their cached name.
+  Status rename(const UserId& user, const std::string& display_name);
+  // bad_credentials unless `current` is the user's password; the new one is
+  // validated like at signup. With `logout_others`, every other logged-in
+  // device of the user is logged out: they are returned, for their
+  // connections to be closed.
+  Result<std::vector<DeviceId>> change_password(const AuthContext& who, const std::string& current,
+                                                const std::string& replacement, bool logout_others);
+
+  // Starts and stops the batched writes of device uses (DeviceUseWriter).
+  void start() { device_uses_.start(); }
+  void stop() { device_uses_.stop(); }
+  DeviceUseWriter& device_uses() { return device_uses_; }
 
   // nullopt: no such user. An error: the store could not answer.
   Result<std::optional<User>> find_user(const UserId& id);
   Result<std::optional<User>> find_user_by_email(const std::string& email);
-  // Cached: display names never change once signed up. Empty for an unknown user.
+  // Cached; a rename here or on another node (user_changed_elsewhere) drops
+  // it. Empty for an unknown user.
   Result<std::string> display_name(const UserId& id);
 
   Status set_push(const AuthContext& who, const PushRegistration& registration);
@@ -59,8 +86,8 @@ class Accounts {
   // Devices of the user that registered for push. Cached; hot on the
   // fan-out path for offline recipients.
   Result<std::shared_ptr<const std::vector<PushTarget>>> push_targets(const UserId& user);
-  // Another process changed the user's devices: drop what is cached.
-  void devices_changed_elsewhere(const UserId& user) { forget_push_targets(user); }
+  // Another process changed the user's devices or profile: drop what is cached.
+  void user_changed_elsewhere(const UserId& user);
 
  private:
   struct CacheShard {
@@ -71,8 +98,13 @@ class Accounts {
   };
   CacheShard& shard(const UserId& id);
   void forget_push_targets(const UserId& id);
-  // A device of the user changed here: forget, and tell other processes.
+  // A device or the profile of the user changed here: forget, and tell other processes.
   void devices_changed(const UserId& id);
+  // Clears the device's token and push registration (a logout).
+  Status retire_device(Device device);
+  // The newest use of the device known here; whether its token is past the idle expiry.
+  TimeMs last_use(const Device& device) const;
+  bool expired(const Device& device) const;
 
   AccountStore& store_;
   Credentials& credentials_;
@@ -82,6 +114,7 @@ class Accounts {
   std::string dummy_hash_;  // verified against on unknown e-mails so timing reveals nothing
   std::once_flag dummy_hash_once_;
   std::array<CacheShard, 16> shards_;
+  DeviceUseWriter device_uses_;
 };
 
 }  // namespace parley

@@ -308,6 +308,14 @@ Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
   return v;
 }
 
+void ChatDirectory::announce_rename(const UserId& user) {
+  // The name is durable already; a chat list that cannot be read now is
+  // shown with the new name at the next fetch.
+  auto chats = chats_of(user);
+  if (!chats) return;
+  for (const ChatPtr& chat : *chats) announce(ChatEventKind::member_renamed, *chat);
+}
+
 void ChatDirectory::announce(ChatEventKind kind, const Chat& chat, const std::vector<UserId>& extra_recipients) {
   // The change is already durable; an event with a view we could not read
   // (wrong last_seq, missing names) would mislead, so none is sent. Members

@@ -64,6 +64,10 @@ class ChatDirectory {
   // The chat as clients see it; read_seq is filled only when `for_user` is set.
   Result<ChatView> view(const Chat& chat, const UserId* for_user = nullptr);
 
+  // The user changed its display name: every chat of the user is announced
+  // (member_renamed) to its members, with the new name in the view.
+  void announce_rename(const UserId& user);
+
   // Someone else (another node) changed the chat: reload it from the store
   // and bring the cache and the membership index up to date.
   Status refresh(const ChatId& chat_id);

@@ -18,6 +18,10 @@ struct CoreConfig {
   // How often the presence thread looks for users gone quiet; 0: never by
   // itself (tests call Presence::sweep()).
   TimeMs presence_sweep_ms = 250;
+  // A token unused for longer than this stops working; 0: never.
+  TimeMs token_idle_expiry_ms = 0;
+  // How often the devices' last uses are stored (one batch write).
+  TimeMs device_use_flush_ms = 5'000;
   TimeMs last_active_retry_initial_ms = 100;
   TimeMs last_active_retry_max_ms = 5'000;
   TimeMs push_retry_initial_ms = 1'000;

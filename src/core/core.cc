@@ -42,6 +42,7 @@ void Core::start() {
     throw;
   }
   last_active.start();
+  accounts.start();
   presence.start();
 }
 
@@ -51,6 +52,7 @@ void Core::stop() {
   push_planner.stop();  // plans what the pipeline committed last
   push.stop();
   last_active.stop();
+  accounts.stop();  // stores the last device uses
 }
 
 }  // namespace parley

@@ -53,6 +53,8 @@ const char* to_string(ChatEventKind kind) {
       return "member_added";
     case ChatEventKind::member_removed:
       return "member_removed";
+    case ChatEventKind::member_renamed:
+      return "member_renamed";
   }
   return "created";
 }

@@ -68,7 +68,24 @@ struct Device {
   std::string name;
   std::string token_digest;  // empty once logged out
   TimeMs created_at = 0;
+  // When its token was last used (a request or a heartbeat), as stored: the
+  // store hears of uses in batches (DeviceUseWriter), so this may lag a few
+  // seconds behind. 0: never recorded (use created_at). Written only by
+  // AccountStore::set_devices_last_used, never by put_device.
+  TimeMs last_used_at = 0;
   std::optional<PushRegistration> push;
+};
+
+// A device's latest use, to be stored.
+struct DeviceUse {
+  DeviceId device_id;
+  TimeMs at = 0;
+};
+
+// Fields of a user to change; those left empty stay as stored.
+struct UserUpdate {
+  std::optional<std::string> display_name;
+  std::optional<std::string> password_hash;
 };
 
 enum class ChatKind { direct, group };

@@ -37,6 +37,14 @@ class AccountStore {
   // Durable, in one write for all of them: all or nothing. Users that do not
   // exist are skipped (users are never deleted, so only a bug names one).
   virtual Status set_last_active(const std::vector<LastActive>& updates) = 0;
+  // Durable. Changes the given fields of one user and nothing else (not
+  // last_active_at, even when set_last_active runs at the same moment).
+  // not_found when there is no such user.
+  virtual Status update_user(const UserId& id, const UserUpdate& update) = 0;
+  // Durable, in one write for all of them. Moves each device's last_used_at
+  // forward (never back) and touches nothing else of it; unknown devices are
+  // skipped.
+  virtual Status set_devices_last_used(const std::vector<DeviceUse>& uses) = 0;
   // Creates or replaces a device and keeps the token index in step: an empty
   // token_digest means the device is logged out and no token finds it.
   virtual Status put_device(const Device& device) = 0;
@@ -279,7 +287,8 @@ struct PresenceEvent {
   bool online = false;
   TimeMs last_active_at = 0;
 };
-enum class ChatEventKind { created, member_added, member_removed };
+// member_renamed: a member changed its display name (the chat's view has the new one).
+enum class ChatEventKind { created, member_added, member_removed, member_renamed };
 struct ChatEvent {
   ChatEventKind kind = ChatEventKind::created;
   ChatView chat;

@@ -67,20 +67,20 @@ protocol::QueryParams query_params(const boost::urls::url_view& url) {
   return protocol::QueryParams(std::move(values));
 }
 
-TimeMs steady_now_ms() {
+}  // namespace
+
+TimeMs RestApi::steady_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
-Response too_many_attempts(const Request& req, TimeMs retry_after_ms) {
+Response RestApi::too_many_attempts(const Request& req, TimeMs retry_after_ms) {
   auto seconds = std::max<TimeMs>(1, (retry_after_ms + 999) / 1000);
   auto res = rest::error_reply(
       req, make_error(ErrorCode::rate_limited, "too many attempts; retry in " + std::to_string(seconds) + " s"));
   res.set(http::field::retry_after, std::to_string(seconds));
   return res;
 }
-
-}  // namespace
 
 RestApi::RestApi(NetContext& context, asio::thread_pool& blocking)
     : ctx_(context), blocking_(blocking), throttle_(context.config.login_throttle, std::random_device{}()) {
@@ -98,6 +98,10 @@ void RestApi::add_routes() {
   add("POST", "/v1/login", {false, &RestApi::login});
   add("POST", "/v1/logout", {true, &RestApi::logout});
   add("GET", "/v1/me", {true, &RestApi::me});
+  add("PATCH", "/v1/me", {true, &RestApi::update_me});
+  add("POST", "/v1/me/password", {true, &RestApi::change_password});
+  add("GET", "/v1/devices", {true, &RestApi::list_devices});
+  add("DELETE", "/v1/devices/{device_id}", {true, &RestApi::logout_device});
   add("GET", "/v1/route", {true, &RestApi::route});
   add("GET", "/v1/users", {true, &RestApi::find_user});
   add("GET", "/v1/presence", {true, &RestApi::presence});
@@ -253,12 +257,15 @@ Response RestApi::login(const Call& call) {
 
 Response RestApi::logout(const Call& call) {
   if (auto ok = ctx_.core.accounts.logout(*call.who); !ok) return rest::error_reply(call.req, ok.error());
-  ctx_.core.presence.logged_out(*call.who);
-  ctx_.bus.close_device(call.who->user_id, call.who->device_id);
+  cut_off(call.who->user_id, call.who->device_id);
   return rest::no_content(call.req);
 }
 
 Response RestApi::me(const Call& call) {
+  return me_reply(call);
+}
+
+Response RestApi::me_reply(const Call& call) {
   auto found = ctx_.core.accounts.find_user(call.who->user_id);
   if (!found) return rest::error_reply(call.req, found.error());
   const auto& user = *found;

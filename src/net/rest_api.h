@@ -83,6 +83,17 @@ class RestApi {
   Response presence(const Call& call);
   Response set_push(const Call& call);
   Response clear_push(const Call& call);
+  // Profile, password and devices (rest_account.cc).
+  Response update_me(const Call& call);
+  Response change_password(const Call& call);
+  Response list_devices(const Call& call);
+  Response logout_device(const Call& call);
+  // GET /v1/me's answer (also PATCH's).
+  Response me_reply(const Call& call);
+  static TimeMs steady_now_ms();  // the login throttle's clock
+  static Response too_many_attempts(const Request& req, TimeMs retry_after_ms);
+  // The device's token is gone: it is offline and its connections close (4401), on every node.
+  void cut_off(const UserId& user, const DeviceId& device);
   // Chats and messages (rest_chats.cc).
   Response list_chats(const Call& call);
   Response create_chat(const Call& call);

@@ -46,6 +46,7 @@ void WsSession::handle(const protocol::ClientFrame& frame) {
   } else if (std::holds_alternative<protocol::HeartbeatFrame>(frame)) {
     // Only noted in a cluster's registry (sent to Redis from the presence thread).
     core.presence.heartbeat(who_);
+    core.accounts.note_use(who_);  // in memory; stored in batches (idle expiry, device list)
   } else if (auto* read = std::get_if<protocol::ReadFrame>(&frame)) {
     // Reads the marker and the chat's last seq, and writes the marker: always off the strand.
     on_chat_lane([this, chat_id = read->chat_id, seq = read->seq]() -> std::optional<std::string> {

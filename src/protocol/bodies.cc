@@ -25,6 +25,27 @@ Result<SignupBody> parse_signup_body(std::string_view text) {
   return SignupBody{std::move((*fields)[0]), std::move((*fields)[1]), std::move((*fields)[2])};
 }
 
+Result<ProfileBody> parse_profile_body(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  auto name = required_string(*o, "display_name");
+  if (!name) return name.error();
+  return ProfileBody{std::move(*name)};
+}
+
+Result<PasswordChangeBody> parse_password_change_body(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  auto fields = required_strings(*o, {"current_password", "new_password"});
+  if (!fields) return fields.error();
+  PasswordChangeBody body{std::move((*fields)[0]), std::move((*fields)[1])};
+  if (const auto* logout = o->if_contains("logout_other_devices")) {
+    if (!logout->is_bool()) return bad("logout_other_devices must be true or false");
+    body.logout_other_devices = logout->as_bool();
+  }
+  return body;
+}
+
 Result<LoginBody> parse_login_body(std::string_view text) {
   auto o = parse_object(text);
   if (!o) return o.error();

@@ -49,7 +49,20 @@ struct PushRegistrationBody {
   std::string url;
 };
 
+// PATCH /v1/me.
+struct ProfileBody {
+  std::string display_name;
+};
+// POST /v1/me/password.
+struct PasswordChangeBody {
+  std::string current_password;
+  std::string new_password;
+  bool logout_other_devices = false;
+};
+
 Result<SignupBody> parse_signup_body(std::string_view text);
+Result<ProfileBody> parse_profile_body(std::string_view text);
+Result<PasswordChangeBody> parse_password_change_body(std::string_view text);
 Result<LoginBody> parse_login_body(std::string_view text);
 Result<SendBody> parse_send_body(std::string_view text);
 // The same fields inside an already parsed object (the WebSocket frame).

@@ -35,6 +35,14 @@ json::object user_object(const User& user) {
   return json::object{{"user_id", user.id}, {"display_name", user.display_name}};
 }
 
+json::object device_object(const Device& device, bool current) {
+  return json::object{{"device_id", device.id},
+                      {"name", device.name},
+                      {"created_at", device.created_at},
+                      {"last_active_at", device.last_used_at},
+                      {"current", current}};
+}
+
 std::string encode_error_body(const Error& error) {
   return json::serialize(
       json::object{{"error", json::object{{"code", wire_name(error.code)}, {"message", wire_message(error)}}}});

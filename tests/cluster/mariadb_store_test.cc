@@ -69,6 +69,45 @@ TEST(MariaDbSchema, IsCreatedOnInnoDbAndASecondStartChangesNothing) {
   EXPECT_TRUE(must(store->find_user_by_email("one@example.com")).has_value());
 }
 
+// Runs one statement (DDL included) on `database`.
+void run_sql(const std::string& database, const std::string& sql) {
+  auto connection = mariadb::Connection::open(mariadb_config(database).connection, database);
+  if (!connection) throw std::runtime_error(connection.error().message);
+  if (auto ok = (*connection)->run(sql); !ok) throw std::runtime_error(ok.error().message);
+}
+
+TEST(MariaDbSchema, AVersion1DatabaseIsUpgradedInPlaceKeepingItsRows) {
+  ScratchDatabase fresh;
+  (void)fresh.open_store();
+  ScratchDatabase db;
+  {
+    auto store = db.open_store();
+    ASSERT_TRUE(store->create_user(make_user("u-1", "one@example.com")).ok());
+    ASSERT_TRUE(store->put_device(make_device("d-1", "u-1", "digest-1")).ok());
+  }
+  // The database as a build of schema version 1 left it.
+  run_sql(db.name(), "ALTER TABLE devices DROP COLUMN last_used_at");
+  run_sql(db.name(), "UPDATE schema_version SET version = 1");
+  ASSERT_EQ(first_column(db.name(), "SELECT version FROM schema_version"), std::vector<std::string>{"1"});
+
+  auto store = db.open_store();
+  EXPECT_EQ(first_column(db.name(), "SELECT version FROM schema_version"),
+            std::vector<std::string>{std::to_string(mariadb::kSchemaVersion)});
+  // The same tables and columns as a database created by this build.
+  auto upgraded = schema_of(db.name());
+  auto created = schema_of(fresh.name());
+  EXPECT_EQ(upgraded, created);
+  auto device = must(store->find_device_by_token("digest-1"));
+  ASSERT_TRUE(device.has_value());
+  EXPECT_EQ(device->last_used_at, 0);
+  ASSERT_TRUE(store->set_devices_last_used({{"d-1", 4242}}).ok());
+  EXPECT_EQ(must(store->find_device("d-1"))->last_used_at, 4242);
+  EXPECT_TRUE(must(store->find_user("u-1")).has_value());
+  // A second start changes nothing more.
+  auto again = db.open_store();
+  EXPECT_EQ(schema_of(db.name()), upgraded);
+}
+
 TEST(MariaDbSchema, NodesStartingAtOnceAllSucceed) {
   for (int round = 0; round < 3; ++round) {
     ScratchDatabase db;

@@ -12,6 +12,10 @@ const char* to_string(StoreMethod method) {
       return "find_user_by_email";
     case StoreMethod::set_last_active:
       return "set_last_active";
+    case StoreMethod::update_user:
+      return "update_user";
+    case StoreMethod::set_devices_last_used:
+      return "set_devices_last_used";
     case StoreMethod::put_device:
       return "put_device";
     case StoreMethod::find_device:
@@ -127,6 +131,14 @@ Result<std::optional<User>> FaultyStore::find_user_by_email(const std::string& e
 Status FaultyStore::set_last_active(const std::vector<LastActive>& updates) {
   PARLEY_FAULT_POINT(set_last_active);
   return accounts_.set_last_active(updates);
+}
+Status FaultyStore::update_user(const UserId& id, const UserUpdate& update) {
+  PARLEY_FAULT_POINT(update_user);
+  return accounts_.update_user(id, update);
+}
+Status FaultyStore::set_devices_last_used(const std::vector<DeviceUse>& uses) {
+  PARLEY_FAULT_POINT(set_devices_last_used);
+  return accounts_.set_devices_last_used(uses);
 }
 Status FaultyStore::put_device(const Device& device) {
   PARLEY_FAULT_POINT(put_device);

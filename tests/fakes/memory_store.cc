@@ -51,9 +51,31 @@ Status MemoryStore::set_last_active(const std::vector<LastActive>& updates) {
   return Ok{};
 }
 
-Status MemoryStore::put_device(const Device& device) {
+Status MemoryStore::update_user(const UserId& id, const UserUpdate& update) {
   std::lock_guard lock(mutex_);
+  auto it = users_.find(id);
+  if (it == users_.end()) return make_error(ErrorCode::not_found, "no such user");
+  if (update.display_name) it->second.display_name = *update.display_name;
+  if (update.password_hash) it->second.password_hash = *update.password_hash;
+  return Ok{};
+}
+
+Status MemoryStore::set_devices_last_used(const std::vector<DeviceUse>& uses) {
+  std::lock_guard lock(mutex_);
+  for (const DeviceUse& use : uses) {
+    if (auto it = devices_.find(use.device_id); it != devices_.end()) {
+      it->second.last_used_at = std::max(it->second.last_used_at, use.at);
+    }
+  }
+  return Ok{};
+}
+
+Status MemoryStore::put_device(const Device& device_in) {
+  std::lock_guard lock(mutex_);
+  Device device = device_in;
+  device.last_used_at = 0;  // only set_devices_last_used writes it
   if (auto old = devices_.find(device.id); old != devices_.end()) {
+    device.last_used_at = old->second.last_used_at;
     if (!old->second.token_digest.empty() && old->second.token_digest != device.token_digest) {
       tokens_.erase(old->second.token_digest);
     }

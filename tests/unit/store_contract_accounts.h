@@ -200,6 +200,70 @@ TYPED_TEST_P(AccountStoreContract, DeviceMovedToAnotherUserLeavesTheOldList) {
   EXPECT_EQ(device_ids(must(this->accounts().devices_of_user("u-2"))), (std::vector<DeviceId>{"d-1"}));
 }
 
+TYPED_TEST_P(AccountStoreContract, UpdateUserChangesOnlyTheFieldsGiven) {
+  User ann = make_user("u-ann", "ann@example.com");
+  ASSERT_TRUE(this->accounts().create_user(ann).ok());
+  ASSERT_TRUE(this->accounts().set_last_active({{"u-ann", 4242}}).ok());
+  ASSERT_TRUE(this->accounts().update_user("u-ann", UserUpdate{"Ann B.", std::nullopt}).ok());
+  ann.display_name = "Ann B.";
+  ann.last_active_at = 4242;
+  EXPECT_EQ(fields(*must(this->accounts().find_user("u-ann"))), fields(ann));
+  ASSERT_TRUE(this->accounts().update_user("u-ann", UserUpdate{std::nullopt, "new-hash"}).ok());
+  ann.password_hash = "new-hash";
+  EXPECT_EQ(fields(*must(this->accounts().find_user_by_email("ann@example.com"))), fields(ann));
+  // The same value again is no change, and no error either.
+  EXPECT_TRUE(this->accounts().update_user("u-ann", UserUpdate{"Ann B.", std::nullopt}).ok());
+}
+
+TYPED_TEST_P(AccountStoreContract, UpdateUserOfAnUnknownUserIsNotFoundAndCreatesNothing) {
+  Status s = this->accounts().update_user("ghost", UserUpdate{"Ghost", std::nullopt});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, ErrorCode::not_found);
+  EXPECT_FALSE(must(this->accounts().find_user("ghost")).has_value());
+}
+
+TYPED_TEST_P(AccountStoreContract, UpdateUserAndSetLastActiveAtOnceKeepBoth) {
+  ASSERT_TRUE(this->accounts().create_user(make_user("u-ann", "ann@example.com")).ok());
+  constexpr int kRounds = 50;
+  std::thread renamer([&] {
+    for (int i = 1; i <= kRounds; ++i) {
+      ASSERT_TRUE(this->accounts().update_user("u-ann", UserUpdate{"name " + std::to_string(i), std::nullopt}).ok());
+    }
+  });
+  for (int i = 1; i <= kRounds; ++i) ASSERT_TRUE(this->accounts().set_last_active({{"u-ann", i}}).ok());
+  renamer.join();
+  auto stored = must(this->accounts().find_user("u-ann"));
+  EXPECT_EQ(stored->display_name, "name " + std::to_string(kRounds));
+  EXPECT_EQ(stored->last_active_at, kRounds);
+}
+
+TYPED_TEST_P(AccountStoreContract, DeviceLastUseMovesForwardOnlyAndSurvivesPutDevice) {
+  Device phone = make_device("d-1", "u-1", "digest-1");
+  ASSERT_TRUE(this->accounts().put_device(phone).ok());
+  ASSERT_TRUE(this->accounts().put_device(make_device("d-2", "u-1", "digest-2")).ok());
+  EXPECT_EQ(must(this->accounts().find_device("d-1"))->last_used_at, 0);
+  ASSERT_TRUE(this->accounts().set_devices_last_used({{"d-1", 5000}, {"ghost", 7000}, {"d-2", 6000}}).ok());
+  ASSERT_TRUE(this->accounts().set_devices_last_used({{"d-1", 4000}}).ok());  // older: ignored
+  EXPECT_EQ(must(this->accounts().find_device("d-1"))->last_used_at, 5000);
+  EXPECT_EQ(must(this->accounts().find_device_by_token("digest-2"))->last_used_at, 6000);
+  auto listed = must(this->accounts().devices_of_user("u-1"));
+  ASSERT_EQ(listed.size(), 2u);
+  EXPECT_EQ(listed[0].last_used_at, 5000);
+  EXPECT_EQ(listed[1].last_used_at, 6000);
+  EXPECT_FALSE(must(this->accounts().find_device("ghost")).has_value());
+  // A logout rewrites the device; its last use stays, the token goes.
+  phone.token_digest.clear();
+  ASSERT_TRUE(this->accounts().put_device(phone).ok());
+  auto after = must(this->accounts().find_device("d-1"));
+  EXPECT_EQ(after->last_used_at, 5000);
+  EXPECT_EQ(after->token_digest, "");
+  // A use recorded after the logout does not bring the token back.
+  ASSERT_TRUE(this->accounts().set_devices_last_used({{"d-1", 9000}}).ok());
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("digest-1")).has_value());
+  EXPECT_EQ(must(this->accounts().find_device("d-1"))->token_digest, "");
+  EXPECT_TRUE(this->accounts().set_devices_last_used({}).ok());
+}
+
 // ---- Chats ----------------------------------------------------------------------
 
 TYPED_TEST_P(ChatStoreContract, ChatRoundTrips) {
@@ -345,7 +409,10 @@ REGISTER_TYPED_TEST_SUITE_P(AccountStoreContract, CreatedUserIsFoundByIdAndEmail
                             DeviceRoundTripsWithAndWithoutPush, DevicesOfUserListsOnlyThatUserInIdOrder,
                             ReplacingDeviceDoesNotDuplicateIt, TokenDigestFindsItsDevice,
                             LogoutRetiresTheTokenButKeepsTheDevice, NewTokenReplacesTheOldOne,
-                            LoginAfterLogoutIndexesTheNewToken, DeviceMovedToAnotherUserLeavesTheOldList);
+                            LoginAfterLogoutIndexesTheNewToken, DeviceMovedToAnotherUserLeavesTheOldList,
+                            UpdateUserChangesOnlyTheFieldsGiven, UpdateUserOfAnUnknownUserIsNotFoundAndCreatesNothing,
+                            UpdateUserAndSetLastActiveAtOnceKeepBoth,
+                            DeviceLastUseMovesForwardOnlyAndSurvivesPutDevice);
 REGISTER_TYPED_TEST_SUITE_P(ChatStoreContract, ChatRoundTrips, ChatsOfUserFollowMembershipChanges,
                             ChatsOfUserAreInIdOrderAndSeparatePerUser, DirectChatIsFoundFromEitherSide,
                             DirectPairsWithSharedPrefixesStaySeparate, GroupOfTwoIsNotADirectChat,

@@ -103,7 +103,7 @@ inline User make_user(const UserId& id, const std::string& email) {
 }
 
 inline Device make_device(const DeviceId& id, const UserId& user, const std::string& token_digest) {
-  return Device{id, user, "phone " + id, token_digest, 2000, std::nullopt};
+  return Device{id, user, "phone " + id, token_digest, 2000, 0, std::nullopt};
 }
 
 inline Chat make_group(const ChatId& id, const std::vector<UserId>& members) {
@@ -151,7 +151,7 @@ inline auto fields(const User& u) {
   return std::tie(u.id, u.email, u.display_name, u.password_hash, u.created_at, u.last_active_at);
 }
 inline auto fields(const Device& d) {
-  return std::make_tuple(d.id, d.user_id, d.name, d.token_digest, d.created_at, d.push.has_value(),
+  return std::make_tuple(d.id, d.user_id, d.name, d.token_digest, d.created_at, d.last_used_at, d.push.has_value(),
                          d.push ? d.push->provider : "", d.push ? d.push->url : "");
 }
 inline auto fields(const Message& m) {

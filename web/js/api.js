@@ -59,7 +59,8 @@ export class Api {
     if (!res.ok) {
       const err = data?.error ?? {};
       const e = new ApiError(res.status, err.code ?? `http_${res.status}`, err.message ?? `Request failed (HTTP ${res.status})`);
-      if (res.status === 401 && token) this.onUnauthorized?.(e);
+      // bad_credentials (a wrong current password) leaves the token valid.
+      if (res.status === 401 && token && e.code !== 'bad_credentials') this.onUnauthorized?.(e);
       throw e;
     }
     return data;
@@ -77,6 +78,18 @@ export class Api {
   }
   me() {
     return this.request('GET', '/v1/me');
+  }
+  rename(displayName) {
+    return this.request('PATCH', '/v1/me', { display_name: displayName });
+  }
+  changePassword(current, replacement, logoutOthers) {
+    return this.request('POST', '/v1/me/password', { current_password: current, new_password: replacement, logout_other_devices: logoutOthers });
+  }
+  devices() {
+    return this.request('GET', '/v1/devices');
+  }
+  logoutDevice(deviceId) {
+    return this.request('DELETE', `/v1/devices/${encodeURIComponent(deviceId)}`);
   }
   findUserByEmail(email) {
     return this.request('GET', `/v1/users?email=${encodeURIComponent(email)}`);

@@ -74,6 +74,23 @@ export class Client {
     this.store.clearSession();
   }
 
+  // ---- account ----
+  async rename(displayName) {
+    const me = await this.api.rename(displayName);
+    if (this.store.session) this.store.setSession({ ...this.store.session, display_name: me.display_name });
+    return me;
+  }
+  changePassword(current, replacement, logoutOthers) {
+    return this.api.changePassword(current, replacement, logoutOthers);
+  }
+  async devices() {
+    return (await this.api.devices()).devices ?? [];
+  }
+  async logoutDevice(deviceId) {
+    if (deviceId === this.store.session?.device_id) return this.logout();
+    return this.api.logoutDevice(deviceId);
+  }
+
   sessionEnded() {
     if (!this.store.session) return;
     this.stop();

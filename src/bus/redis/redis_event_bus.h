@@ -78,7 +78,7 @@ struct RedisEventBusSources {
   std::function<Result<LogOffset>(ShardId shard)> committed_head;
   // Another node changed a chat's members or a user's devices: reload or
   // forget the cached copy (ChatDirectory::refresh,
-  // Accounts::devices_changed_elsewhere). Optional.
+  // Accounts::user_changed_elsewhere). Optional.
   std::function<void(const ChatId& chat)> chat_changed;
   std::function<void(const UserId& user)> user_changed;
 };

@@ -79,9 +79,17 @@ std::vector<std::string> migration_1() {
   };
 }
 
+// Version 2: when each device's token was last used (batched by the core's
+// DeviceUseWriter; 0 until then), for the device list and idle expiry.
+std::vector<std::string> migration_2() {
+  return {
+      "ALTER TABLE devices ADD COLUMN IF NOT EXISTS last_used_at BIGINT NOT NULL DEFAULT 0",
+  };
+}
+
 // Index i holds the statements that take the schema from version i to i + 1.
 std::vector<std::vector<std::string>> migrations() {
-  return {migration_1()};
+  return {migration_1(), migration_2()};
 }
 
 // A message shard, version 1: the messages on MyRocks (an LSM tree for an

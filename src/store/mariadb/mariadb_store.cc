@@ -30,7 +30,8 @@ Result<std::optional<User>> one_user(Result<std::vector<Row>> rows) {
 }
 
 Result<Device> device_from(const Row& r) {
-  Device device{r.text(0), r.text(1), r.text(2), r.is_null(3) ? std::string() : r.text(3), r.i64(4), std::nullopt};
+  Device device{r.text(0), r.text(1), r.text(2),   r.is_null(3) ? std::string() : r.text(3),
+                r.i64(4),  r.i64(7),  std::nullopt};
   if (!r.is_null(5)) device.push = PushRegistration{r.text(5), r.text(6)};
   if (r.bad()) return undecodable("devices");
   return device;
@@ -130,6 +131,40 @@ Status MariaDbStore::set_last_active(const std::vector<LastActive>& updates) {
   });
 }
 
+Status MariaDbStore::update_user(const UserId& id, const UserUpdate& update) {
+  return write<Ok>([&](Connection& c) -> Status {
+    // Only the columns given: a concurrent set_last_active is not undone.
+    // Existence is asked first: an UPDATE that changes nothing (the same
+    // name again) counts no row.
+    auto found = c.query("SELECT 1 FROM users WHERE id = ?", {id});
+    if (!found) return found.error();
+    if (found->empty()) return make_error(ErrorCode::not_found, "no such user");
+    if (update.display_name) {
+      auto ok = c.execute("UPDATE users SET display_name = ? WHERE id = ?", {*update.display_name, id});
+      if (!ok) return ok.error();
+    }
+    if (update.password_hash) {
+      auto ok = c.execute("UPDATE users SET password_hash = ? WHERE id = ?", {*update.password_hash, id});
+      if (!ok) return ok.error();
+    }
+    return Ok{};
+  });
+}
+
+Status MariaDbStore::set_devices_last_used(const std::vector<DeviceUse>& uses) {
+  if (uses.empty()) return Ok{};
+  return write<Ok>([&](Connection& c) {
+    return in_transaction(c, [&]() -> Status {
+      for (const DeviceUse& use : uses) {
+        auto updated = c.execute("UPDATE devices SET last_used_at = GREATEST(last_used_at, ?) WHERE id = ?",
+                                 {use.at, use.device_id});
+        if (!updated) return updated.error();
+      }
+      return Ok{};
+    });
+  });
+}
+
 Status MariaDbStore::put_device(const Device& device) {
   const mariadb::Param token =
       device.token_digest.empty() ? mariadb::Param(nullptr) : mariadb::Param(std::string_view(device.token_digest));
@@ -162,7 +197,7 @@ Status MariaDbStore::put_device(const Device& device) {
 Result<std::optional<Device>> MariaDbStore::find_device(const DeviceId& id) {
   return read<std::optional<Device>>([&](Connection& c) {
     return one_device(
-        c.query("SELECT id, user_id, name, token_digest, created_at, push_provider, push_url"
+        c.query("SELECT id, user_id, name, token_digest, created_at, push_provider, push_url, last_used_at"
                 " FROM devices WHERE id = ?",
                 {id}));
   });
@@ -172,7 +207,7 @@ Result<std::optional<Device>> MariaDbStore::find_device_by_token(const std::stri
   if (token_digest.empty()) return std::nullopt;  // logged-out devices have no token
   return read<std::optional<Device>>([&](Connection& c) {
     return one_device(
-        c.query("SELECT id, user_id, name, token_digest, created_at, push_provider, push_url"
+        c.query("SELECT id, user_id, name, token_digest, created_at, push_provider, push_url, last_used_at"
                 " FROM devices WHERE token_digest = ?",
                 {token_digest}));
   });
@@ -181,7 +216,7 @@ Result<std::optional<Device>> MariaDbStore::find_device_by_token(const std::stri
 Result<std::vector<Device>> MariaDbStore::devices_of_user(const UserId& id) {
   return read<std::vector<Device>>([&](Connection& c) -> Result<std::vector<Device>> {
     auto rows = c.query(
-        "SELECT id, user_id, name, token_digest, created_at, push_provider, push_url"
+        "SELECT id, user_id, name, token_digest, created_at, push_provider, push_url, last_used_at"
         " FROM devices WHERE user_id = ? ORDER BY id",
         {id});
     if (!rows) return rows.error();

@@ -44,6 +44,8 @@ class MariaDbStore final : public AccountStore, public ChatStore {
   Result<std::optional<User>> find_user(const UserId& id) override;
   Result<std::optional<User>> find_user_by_email(const std::string& email) override;
   Status set_last_active(const std::vector<LastActive>& updates) override;
+  Status update_user(const UserId& id, const UserUpdate& update) override;
+  Status set_devices_last_used(const std::vector<DeviceUse>& uses) override;
   Status put_device(const Device& device) override;
   Result<std::optional<Device>> find_device(const DeviceId& id) override;
   Result<std::optional<Device>> find_device_by_token(const std::string& token_digest) override;

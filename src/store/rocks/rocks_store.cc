@@ -21,6 +21,12 @@ constexpr std::string_view kPushPlannedKey = "push_planned";
 // meta: the next push job id (merged by max). Absent in stores from before
 // the store gave ids: they continue after the largest stored job.
 constexpr std::string_view kPushNextIdKey = "push_next_id";
+// meta: a device's last use, "device_used|" + id -> be64 ms, merged by max.
+// Apart from the device record so that batches of uses never race with
+// put_device (a logout must not be undone by a use written after it).
+std::string device_used_key(const DeviceId& id) {
+  return "device_used|" + id;
+}
 
 // The direct-chat index key, for a direct chat of exactly two members.
 std::optional<std::string> direct_index_key(const Chat& chat) {
@@ -88,8 +94,13 @@ Result<std::optional<User>> RocksStore::find_user_by_email(const std::string& em
 
 Status RocksStore::set_last_active(const std::vector<LastActive>& updates) {
   if (updates.empty()) return Ok{};
-  // Users are written only here and at signup (a new id), and the core has
-  // one writer of last_active, so reading then writing needs no lock.
+  // Users are written here, by update_user and at signup (a new id): take
+  // each user's turn, in id order (one writer of last_active holds several).
+  std::set<UserId> sorted;
+  for (const LastActive& update : updates) sorted.insert(update.user_id);
+  std::vector<KeyedSerializer::Turn> turns;
+  turns.reserve(sorted.size());
+  for (const UserId& id : sorted) turns.push_back(user_writes_.acquire(id));
   std::vector<std::string> ids;
   ids.reserve(updates.size());
   for (const LastActive& update : updates) ids.push_back(update.user_id);
@@ -106,6 +117,51 @@ Status RocksStore::set_last_active(const std::vector<LastActive>& updates) {
   }
   if (writes.empty()) return Ok{};
   return db_->write(writes, Durability::synced);
+}
+
+Status RocksStore::update_user(const UserId& id, const UserUpdate& update) {
+  auto turn = user_writes_.acquire(id);
+  auto user = rocks::load(*db_, Column::users, id, rocks::decode_user);
+  if (!user) return user.error();
+  if (!*user) return make_error(ErrorCode::not_found, "no such user");
+  if (update.display_name) (*user)->display_name = *update.display_name;
+  if (update.password_hash) (*user)->password_hash = *update.password_hash;
+  WriteSet writes;
+  writes.put(Column::users, id, rocks::encode_user(**user));
+  return db_->write(writes, Durability::synced);
+}
+
+Status RocksStore::set_devices_last_used(const std::vector<DeviceUse>& uses) {
+  if (uses.empty()) return Ok{};
+  std::vector<std::string> ids;
+  ids.reserve(uses.size());
+  for (const DeviceUse& use : uses) ids.push_back(use.device_id);
+  auto records = db_->multi_get(Column::devices, ids);
+  if (!records) return records.error();
+  WriteSet writes;
+  for (std::size_t i = 0; i < uses.size(); ++i) {
+    if (!(*records)[i] || uses[i].at <= 0) continue;
+    writes.merge_max_u64(Column::meta, device_used_key(uses[i].device_id),
+                         rocks::encode_u64(static_cast<std::uint64_t>(uses[i].at)));
+  }
+  if (writes.empty()) return Ok{};
+  return db_->write(writes, Durability::synced);
+}
+
+Status RocksStore::add_last_used(std::vector<Device>& devices) {
+  if (devices.empty()) return Ok{};
+  std::vector<std::string> keys;
+  keys.reserve(devices.size());
+  for (const Device& device : devices) keys.push_back(device_used_key(device.id));
+  auto values = db_->multi_get(Column::meta, keys);
+  if (!values) return values.error();
+  for (std::size_t i = 0; i < devices.size(); ++i) {
+    if (!(*values)[i]) continue;
+    auto at = rocks::decode_u64(*(*values)[i]);
+    if (!at) return rocks::undecodable(Column::meta);
+    devices[i].last_used_at = static_cast<TimeMs>(*at);
+  }
+  return Ok{};
 }
 
 Status RocksStore::put_device(const Device& device) {
@@ -125,7 +181,11 @@ Status RocksStore::put_device(const Device& device) {
 }
 
 Result<std::optional<Device>> RocksStore::find_device(const DeviceId& id) {
-  return rocks::load(*db_, Column::devices, id, rocks::decode_device);
+  auto device = rocks::load(*db_, Column::devices, id, rocks::decode_device);
+  if (!device || !*device) return device;
+  std::vector<Device> one{std::move(**device)};
+  if (auto ok = add_last_used(one); !ok) return ok.error();
+  return std::optional<Device>(std::move(one.front()));
 }
 
 Result<std::optional<Device>> RocksStore::find_device_by_token(const std::string& token_digest) {
@@ -154,6 +214,7 @@ Result<std::vector<Device>> RocksStore::devices_of_user(const UserId& id) {
     if (!device) return rocks::undecodable(Column::devices);
     devices.push_back(std::move(*device));
   }
+  if (auto ok = add_last_used(devices); !ok) return ok.error();
   return devices;
 }
 

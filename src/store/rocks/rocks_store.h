@@ -34,6 +34,8 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<std::optional<User>> find_user(const UserId& id) override;
   Result<std::optional<User>> find_user_by_email(const std::string& email) override;
   Status set_last_active(const std::vector<LastActive>& updates) override;
+  Status update_user(const UserId& id, const UserUpdate& update) override;
+  Status set_devices_last_used(const std::vector<DeviceUse>& uses) override;
   Status put_device(const Device& device) override;
   Result<std::optional<Device>> find_device(const DeviceId& id) override;
   Result<std::optional<Device>> find_device_by_token(const std::string& token_digest) override;
@@ -81,12 +83,17 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
 
  private:
   explicit RocksStore(std::unique_ptr<rocks::RocksDatabase> db);
+  // Fills in last_used_at, kept apart from the device record (see .cc).
+  Status add_last_used(std::vector<Device>& devices);
 
   std::unique_ptr<rocks::RocksDatabase> db_;
   // Makes "is this email free? then claim it" atomic per email, without a
   // lock held across the synced write. Only signup and chat writes take
   // turns; everything else relies on RocksDB's own thread safety.
   KeyedSerializer email_claims_;
+  // A user record's read-modify-write (set_last_active, update_user), per
+  // user id, so that neither loses the other's change.
+  KeyedSerializer user_writes_;
   // put_chat's version check and write, per chat id; creating a direct chat
   // also takes its pair's turn, always after the chat's.
   KeyedSerializer chat_writes_;

@@ -7,6 +7,7 @@ import { icon } from './icons.js';
 import { ChatList } from './chat-list.js';
 import { ChatView } from './chat-view.js';
 import { openMembersDialog, openNewChatDialog, openNewGroupDialog } from './dialogs.js';
+import { openAccountDialog } from './account-dialog.js';
 import { notificationPermission, notificationsSupported, requestNotificationPermission } from '../notify.js';
 
 export class AppView {
@@ -49,7 +50,7 @@ export class AppView {
   }
 
   build() {
-    this.meEl = h('div', { class: 'me' });
+    this.meEl = h('button', { type: 'button', class: 'me', title: 'Account', 'data-testid': 'account-button', on: { click: () => openAccountDialog(this.store, this.client) } });
     this.banner = h('div', { class: 'conn-banner', role: 'status', 'data-testid': 'connection' });
     this.notifyBtn = h('button', { type: 'button', class: 'btn subtle small', on: { click: () => this.enableNotifications() } }, icon('bell', { size: 16 }), ' Enable notifications');
     this.notifyNote = h('p', { class: 'muted small' });

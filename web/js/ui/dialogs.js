@@ -6,7 +6,7 @@ import { avatar } from './avatar.js';
 import { icon } from './icons.js';
 
 /** Opens a modal; `build(close)` returns its body. Returns {dialog, close}. */
-function openModal(title, build, { onClose } = {}) {
+export function openModal(title, build, { onClose } = {}) {
   const opener = document.activeElement;
   const titleId = `dlg-title-${Math.random().toString(36).slice(2, 8)}`;
   const dialog = h('dialog', { class: 'modal', 'aria-labelledby': titleId });
@@ -36,7 +36,7 @@ function openModal(title, build, { onClose } = {}) {
 }
 
 /** A labelled field with an error line; returns {wrap, input, error}. */
-function field({ id, label, type = 'text', hint, multiline = false, autocomplete = 'off', placeholder }) {
+export function field({ id, label, type = 'text', hint, multiline = false, autocomplete = 'off', placeholder }) {
   const describedBy = [hint ? `${id}-hint` : null, `${id}-error`].filter(Boolean).join(' ');
   const input = multiline
     ? h('textarea', { id, name: id, rows: '3', placeholder, 'aria-describedby': describedBy })
@@ -50,13 +50,13 @@ function field({ id, label, type = 'text', hint, multiline = false, autocomplete
   return { wrap, input, error };
 }
 
-function setError(f, message) {
+export function setError(f, message) {
   f.error.textContent = message;
   if (message) f.input.setAttribute('aria-invalid', 'true');
   else f.input.removeAttribute('aria-invalid');
 }
 
-function busy(button, on, label) {
+export function busy(button, on, label) {
   button.disabled = on;
   if (label) button.textContent = label;
 }
