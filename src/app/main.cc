@@ -178,7 +178,8 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(64, 64 * 1024 * 1024));
   std::string trusted_proxies;
   app.add_flag("--stats-endpoint", server_config.stats_endpoint,
-               "serve GET /v1/stats (memory, connections) to anyone who can reach the server");
+               "serve GET /v1/stats (memory, connections) and GET /metrics (Prometheus) to anyone who can reach "
+               "the server");
   app.add_option("--trusted-proxies", trusted_proxies,
                  "IP or CIDR entries, comma-separated: reverse proxies whose X-Forwarded-For names the client");
   // Bounds on what one connection, or all of them, may make the server hold.

@@ -2,6 +2,8 @@
 
 #include <functional>
 
+#include "core/metrics.h"
+
 namespace parley {
 
 LocalPresenceRegistry::Shard& LocalPresenceRegistry::shard(const UserId& id) {
@@ -16,6 +18,7 @@ std::optional<PresenceEvent> LocalPresenceRegistry::heartbeat(const UserId& user
   p.last_active_at = now;
   if (p.online) return std::nullopt;
   p.online = true;
+  process_metrics().presence_users.add(1);
   return PresenceEvent{user, true, now};
 }
 
@@ -29,6 +32,7 @@ std::optional<PresenceEvent> LocalPresenceRegistry::logged_out(const UserId& use
   p.last_heartbeat.erase(device);
   if (!p.online || !p.last_heartbeat.empty()) return std::nullopt;
   p.online = false;
+  process_metrics().presence_users.add(-1);
   return PresenceEvent{user, false, p.last_active_at};
 }
 
@@ -42,6 +46,7 @@ std::vector<PresenceChange> LocalPresenceRegistry::collect(TimeMs now) {
       std::erase_if(p.last_heartbeat, [&](const auto& kv) { return kv.second <= cutoff; });
       if (p.online && p.last_heartbeat.empty()) {
         p.online = false;
+        process_metrics().presence_users.add(-1);
         changes.push_back({{it->first, false, p.last_active_at}, true});
       }
       // Offline users need no memory: the core stores their last_active_at.

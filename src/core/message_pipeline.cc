@@ -1,10 +1,12 @@
 #include "core/message_pipeline.h"
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <string_view>
 #include <unordered_map>
 
+#include "core/metrics.h"
 #include "core/text.h"
 
 namespace parley {
@@ -65,20 +67,24 @@ Status MessagePipeline::validate(const SendRequest& r) {
 
 void MessagePipeline::submit(SendRequest request, SendCallback done) {
   if (auto ok = validate(request); !ok) {
+    process_metrics().sends_refused.add();
     done(ok.error());
     return;
   }
   {
     std::lock_guard lock(mutex_);
     if (!running_ || stopping_) {
+      process_metrics().sends_refused.add();
       done(make_error(ErrorCode::overloaded, "the server is shutting down"));
       return;
     }
     if (queue_.size() >= config_.max_pending_sends) {
+      process_metrics().sends_refused.add();
       done(make_error(ErrorCode::overloaded, "too many messages waiting to be stored; retry shortly"));
       return;
     }
     queue_.push_back({std::move(request), std::move(done)});
+    process_metrics().pending_sends.set(static_cast<std::int64_t>(queue_.size()));
   }
   wake_.notify_one();
 }
@@ -97,6 +103,7 @@ void MessagePipeline::run() {
         batch.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(split));
         queue_.erase(queue_.begin(), split);
       }
+      process_metrics().pending_sends.set(static_cast<std::int64_t>(queue_.size()));
     }
     commit(batch);
     batch.clear();
@@ -109,8 +116,10 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
   std::vector<ChatId> chat_ids;
   chat_ids.reserve(batch.size());
   for (const auto& p : batch) chat_ids.push_back(p.request.chat_id);
+  ProcessMetrics& metrics = process_metrics();
   auto deliveries = recipients_of(chat_ids);
   if (!deliveries) {
+    metrics.sends_refused.add(batch.size());
     for (auto& p : batch) p.done(store_failure(deliveries.error()));
     return;
   }
@@ -122,7 +131,11 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
     requests.push_back(NewMessage{r.chat_id, r.sender.user_id, r.sender.device_id, r.client_msg_id, std::move(r.text),
                                   now, (*deliveries)[i].chat_version});
   }
+  const auto commit_started = std::chrono::steady_clock::now();
   auto outcomes = sequencer_.commit(requests);
+  metrics.commit_seconds.observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - commit_started).count());
+  metrics.commit_batch_messages.observe(static_cast<double>(batch.size()));
 
   // Validated against a chat that has changed since (on another node, or
   // just now): never delivered to the old members, validated again.
@@ -149,9 +162,11 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!batch[i].done) continue;  // validated again, queued
     if (!outcomes[i]) {
+      metrics.sends_refused.add();
       batch[i].done(store_failure(outcomes[i].error()));
       continue;
     }
+    (outcomes[i]->duplicate ? metrics.messages_duplicate : metrics.messages_stored).add();
     // The stored message has the request's chat and client_msg_id (they are
     // its idempotency key); its text may have moved on to `fresh`.
     const CommitOutcome& o = *outcomes[i];

@@ -4,6 +4,8 @@
 #include <chrono>
 #include <set>
 
+#include "core/metrics.h"
+
 namespace parley {
 
 PushDispatcher::PushDispatcher(PushJobStore& store, PushSender& sender, Clock& clock, const CoreConfig& config,
@@ -123,6 +125,7 @@ void PushDispatcher::claim_and_send(std::vector<std::uint64_t> ids) {
             --in_flight_;
             jobs_.erase(it);
             given_up.push_back(claim.id);
+            process_metrics().push_given_up.add();
             break;
           }
           // The stored job is the truth: another node may have attempted it.
@@ -156,6 +159,8 @@ void PushDispatcher::claim_and_send(std::vector<std::uint64_t> ids) {
 }
 
 void PushDispatcher::finished(const PushJob& sent, bool delivered) {
+  process_metrics().push_attempts.add();
+  if (!delivered) process_metrics().push_failures.add();
   const TimeMs now = clock_.now_ms();
   PushJob job = sent;
   bool forget = delivered;
@@ -165,6 +170,7 @@ void PushDispatcher::finished(const PushJob& sent, bool delivered) {
     for (std::uint32_t i = 1; i < job.attempts && backoff < config_.push_retry_max_ms; ++i) backoff *= 2;
     job.next_attempt_at = now + std::min(backoff, config_.push_retry_max_ms);
     forget = job.next_attempt_at > job.give_up_at;
+    if (forget) process_metrics().push_given_up.add();
   }
   if (forget) {
     // If this delete is lost, the job is sent again after its lease.

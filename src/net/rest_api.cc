@@ -93,7 +93,10 @@ void RestApi::add(const char* method, const char* pattern, Endpoint endpoint) {
 
 void RestApi::add_routes() {
   add("GET", "/healthz", {false, &RestApi::healthz});
-  if (ctx_.config.stats_endpoint) add("GET", "/v1/stats", {false, &RestApi::stats});
+  if (ctx_.config.stats_endpoint) {
+    add("GET", "/v1/stats", {false, &RestApi::stats});
+    add("GET", "/metrics", {false, &RestApi::metrics});
+  }
   add("POST", "/v1/signup", {false, &RestApi::signup});
   add("POST", "/v1/login", {false, &RestApi::login});
   add("POST", "/v1/logout", {true, &RestApi::logout});

@@ -75,6 +75,7 @@ class RestApi {
   Response healthz(const Call& call);
   Response route(const Call& call);
   Response stats(const Call& call);
+  Response metrics(const Call& call);  // rest_metrics.cc
   Response signup(const Call& call);
   Response login(const Call& call);
   Response logout(const Call& call);

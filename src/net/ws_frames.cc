@@ -15,6 +15,9 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/thread_pool.hpp>
 
+#include <chrono>
+
+#include "core/metrics.h"
 #include "net/ws_session.h"
 
 namespace parley {
@@ -98,7 +101,12 @@ void WsSession::submit_send(const protocol::SendFrame& send) {
   ++unacked_sends_;
   SendRequest request{who_, send.chat_id, send.client_msg_id, send.text};
   std::weak_ptr<WsSession> weak = shared_from_this();
-  SendCallback done = [weak, ref = send.client_msg_id](Result<SendAck> result) {
+  SendCallback done = [weak, ref = send.client_msg_id,
+                       arrived = std::chrono::steady_clock::now()](Result<SendAck> result) {
+    if (result) {
+      process_metrics().send_ack_seconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - arrived).count());
+    }
     auto self = weak.lock();
     if (!self) return;
     std::string text = result ? protocol::encode_ack(*result) : protocol::encode_error_frame(result.error(), ref);

@@ -1,8 +1,22 @@
 #include "bus/local/local_event_bus.h"
 
+#include <chrono>
 #include <functional>
 
+#include "core/metrics.h"
+
 namespace parley {
+
+void LocalEventBus::note_delivered(TimeMs ts, std::size_t devices) {
+  if (devices == 0) return;
+  ProcessMetrics& metrics = process_metrics();
+  metrics.messages_delivered.add(devices);
+  const TimeMs now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  const double seconds = static_cast<double>(std::max<TimeMs>(0, now - ts)) / 1000.0;
+  for (std::size_t i = 0; i < devices; ++i) metrics.send_deliver_seconds.observe(seconds);
+}
 
 LocalEventBus::Shard& LocalEventBus::shard(const UserId& user) {
   return shards_[std::hash<UserId>{}(user) % shards_.size()];
@@ -45,10 +59,13 @@ void LocalEventBus::deliver(std::span<const UserId> users, const EventPtr& event
   for (const auto& user : users) collect(user, targets);
   if (targets.empty()) return;
   OutboundFrame frame = encode_frame(*event);  // once, whatever the number of recipients
+  std::size_t pushed = 0;
   for (const auto& c : targets) {
     if (except && c->device_id() == *except) continue;
     c->push(frame);
+    ++pushed;
   }
+  if (const auto* m = std::get_if<MessageEvent>(event.get())) note_delivered(m->message.ts, pushed);
 }
 
 void LocalEventBus::deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) {
@@ -63,13 +80,16 @@ void LocalEventBus::deliver_to_device(const UserId& user, const DeviceId& device
 }
 
 void LocalEventBus::deliver_frame(const UserId& user, const OutboundFrame& frame, const std::optional<DeviceId>& only,
-                                  const std::optional<DeviceId>& except) {
+                                  const std::optional<DeviceId>& except, TimeMs message_ts) {
   std::vector<std::shared_ptr<DeviceConnection>> targets;
   collect(user, targets);
+  std::size_t pushed = 0;
   for (const auto& c : targets) {
     if ((only && c->device_id() != *only) || (except && c->device_id() == *except)) continue;
     c->push(frame);
+    ++pushed;
   }
+  if (message_ts > 0) note_delivered(message_ts, pushed);
 }
 
 std::vector<std::shared_ptr<DeviceConnection>> LocalEventBus::connections() const {

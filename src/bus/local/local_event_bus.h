@@ -33,8 +33,10 @@ class LocalEventBus final : public DeviceBus {
   // Hands a frame encoded elsewhere (by a bus that carries events between
   // nodes) to the user's connections here: all of them, only the device
   // `only`, or all but `except`.
+  // `message_ts`: the commit timestamp of a message frame (0 for other
+  // frames), for the delivery metrics.
   void deliver_frame(const UserId& user, const OutboundFrame& frame, const std::optional<DeviceId>& only,
-                     const std::optional<DeviceId>& except);
+                     const std::optional<DeviceId>& except, TimeMs message_ts = 0);
 
  private:
   struct Shard {
@@ -42,6 +44,8 @@ class LocalEventBus final : public DeviceBus {
     std::unordered_map<UserId, std::vector<std::weak_ptr<DeviceConnection>>> by_user;
   };
   Shard& shard(const UserId& user);
+  // `devices` got a message frame committed at `ts`.
+  static void note_delivered(TimeMs ts, std::size_t devices);
   // Live connections of the user, copied out under the shard lock.
   void collect(const UserId& user, std::vector<std::shared_ptr<DeviceConnection>>& out);
 

@@ -316,7 +316,9 @@ void RedisEventBus::deliver_locally(const bus::HeldMessage& held) {
   for (const auto& r : held.recipients) anyone = anyone || local_.has_connected_device(r.user);
   if (!anyone) return;
   const OutboundFrame frame = encode_frame(Event{MessageEvent{held.message}});  // once for every recipient
-  for (const auto& r : held.recipients) local_.deliver_frame(r.user, frame, r.target.only, r.target.except);
+  for (const auto& r : held.recipients) {
+    local_.deliver_frame(r.user, frame, r.target.only, r.target.except, held.message.ts);
+  }
 }
 
 // ---- Repair ---------------------------------------------------------------------

@@ -6,6 +6,7 @@
 #include <future>
 #include <random>
 
+#include "core/metrics.h"
 #include "redis/redis_client.h"
 #include "redis/redis_subscriber.h"
 
@@ -107,6 +108,7 @@ std::optional<PresenceEvent> RedisPresenceRegistry::heartbeat(const UserId& user
     auto& slot = s.users[user];
     // A logged-out device's last frames before its connection closes.
     if (std::find(slot.gone.begin(), slot.gone.end(), device) != slot.gone.end()) return std::nullopt;
+    if (slot.beats.empty()) process_metrics().presence_users.add(1);
     auto [it, inserted] = slot.beats.try_emplace(device, now);
     if (!inserted) it->second = std::max(it->second, now);
     new_device = inserted;
@@ -124,7 +126,7 @@ std::optional<PresenceEvent> RedisPresenceRegistry::logged_out(const UserId& use
     auto& s = shard(user);
     std::lock_guard lock(s.mutex);
     auto& slot = s.users[user];
-    slot.beats.erase(device);
+    if (slot.beats.erase(device) > 0 && slot.beats.empty()) process_metrics().presence_users.add(-1);
     if (std::find(slot.gone.begin(), slot.gone.end(), device) == slot.gone.end()) slot.gone.push_back(device);
     slot.dirty = true;
   }
@@ -155,7 +157,10 @@ void RedisPresenceRegistry::flush(TimeMs now, bool everything) {
     std::lock_guard lock(s.mutex);
     for (auto it = s.users.begin(); it != s.users.end();) {
       auto& slot = it->second;
-      std::erase_if(slot.beats, [&](const auto& beat) { return beat.second <= forget; });
+      if (std::erase_if(slot.beats, [&](const auto& beat) { return beat.second <= forget; }) > 0 &&
+          slot.beats.empty()) {
+        process_metrics().presence_users.add(-1);
+      }
       if (slot.dirty || (everything && !slot.beats.empty())) {
         batch.push_back({it->first, std::move(slot.gone), {slot.beats.begin(), slot.beats.end()}});
         slot.gone.clear();
@@ -205,7 +210,7 @@ void RedisPresenceRegistry::renote(const std::vector<UserFlush>& users) {
     auto& slot = s.users[sent.user];
     slot.dirty = true;
     for (const auto& device : sent.gone) {
-      slot.beats.erase(device);
+      if (slot.beats.erase(device) > 0 && slot.beats.empty()) process_metrics().presence_users.add(-1);
       if (std::find(slot.gone.begin(), slot.gone.end(), device) == slot.gone.end()) slot.gone.push_back(device);
     }
   }

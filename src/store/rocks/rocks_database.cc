@@ -123,6 +123,16 @@ namespace {
 
 using Engine = RocksDatabase::Engine;
 
+// A per-family integer property summed over every column family; 0 while closed.
+std::uint64_t sum_over_columns(const Engine* engine, const std::string& property) {
+  std::uint64_t sum = 0;
+  for (std::size_t i = 1; engine && i < engine->handles.size(); ++i) {
+    std::uint64_t value = 0;
+    if (engine->db->GetIntProperty(engine->handles[i], property, &value)) sum += value;
+  }
+  return sum;
+}
+
 Result<std::shared_ptr<Engine>> open_engine(const std::string& dir, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::DBOptions options;
   options.create_if_missing = true;
@@ -362,16 +372,27 @@ Status RocksDatabase::scan(Column column, std::string_view lower, std::string_vi
   return Ok{};
 }
 
+std::vector<std::pair<std::string, std::uint64_t>> RocksDatabase::engine_stats() const {
+  std::shared_ptr<Engine> engine = engine_.load();
+  auto total = [&](const std::string& property) { return sum_over_columns(engine.get(), property); };
+  auto whole = [&](const std::string& property) {
+    std::uint64_t value = 0;
+    if (engine) engine->db->GetIntProperty(property, &value);
+    return value;
+  };
+  return {
+      {"live_sst_bytes", total(rocksdb::DB::Properties::kLiveSstFilesSize)},
+      {"pending_compaction_bytes", total(rocksdb::DB::Properties::kEstimatePendingCompactionBytes)},
+      {"running_compactions", whole(rocksdb::DB::Properties::kNumRunningCompactions)},
+      {"running_flushes", whole(rocksdb::DB::Properties::kNumRunningFlushes)},
+      {"write_stopped", whole(rocksdb::DB::Properties::kIsWriteStopped)},
+      {"delayed_write_rate", whole(rocksdb::DB::Properties::kActualDelayedWriteRate)},
+  };
+}
+
 std::vector<std::pair<std::string, std::uint64_t>> RocksDatabase::memory_usage() const {
   std::shared_ptr<Engine> engine = engine_.load();
-  auto total = [&](const std::string& property) {
-    std::uint64_t sum = 0;
-    for (std::size_t i = 1; engine && i < engine->handles.size(); ++i) {
-      std::uint64_t value = 0;
-      if (engine->db->GetIntProperty(engine->handles[i], property, &value)) sum += value;
-    }
-    return sum;
-  };
+  auto total = [&](const std::string& property) { return sum_over_columns(engine.get(), property); };
   return {
       {"memtable_bytes", total(rocksdb::DB::Properties::kCurSizeAllMemTables)},
       {"block_cache_bytes", cache_->GetUsage()},

@@ -92,6 +92,9 @@ class RocksDatabase {
   RocksDatabase& operator=(const RocksDatabase&) = delete;
 
   // nullopt when absent; an error for I/O failure or corruption.
+  // What the engine is doing, by name: live table files, compaction debt,
+  // background work, whether writes are stopped or slowed (bytes per s).
+  std::vector<std::pair<std::string, std::uint64_t>> engine_stats() const;
   Result<std::optional<std::string>> get(Column column, std::string_view key);
   // One result per key, in order, nullopt for absent keys; an error if any read failed.
   Result<std::vector<std::optional<std::string>>> multi_get(Column column, const std::vector<std::string>& keys);

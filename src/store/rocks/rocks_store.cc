@@ -420,6 +420,7 @@ Result<bool> RocksStore::reschedule_push_job(const PushJob& job, const std::stri
 std::vector<std::pair<std::string, std::uint64_t>> RocksStore::stats() const {
   auto stats = db_->memory_usage();
   stats.emplace_back("reopens", db_->reopen_count());
+  for (auto& stat : db_->engine_stats()) stats.push_back(std::move(stat));
   return stats;
 }
 
