@@ -100,6 +100,10 @@ int run(int argc, char** argv) {
                  "seconds after which a token unused (no request, no heartbeat) stops working; 0 = never")
       ->capture_default_str()
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{10} * 366 * 86'400));
+  app.add_option("--offline-grace-ms", core_config.offline_grace_ms,
+                 "a device whose connections closed cleanly keeps its user online this long (a reload does not flap)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 600'000));
   app.add_option("--heartbeat-interval", heartbeat_interval_s, "seconds between client heartbeats (told in welcome)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
@@ -309,7 +313,10 @@ int run(int argc, char** argv) {
   core_config.push_retry_initial_ms = push_retry_initial_ms;
   core_config.push_give_up_after_ms = std::llround(push_give_up_hours * 3'600'000);
   server_config.heartbeat_interval_ms = std::llround(heartbeat_interval_s * 1000);
-  core_config.presence_sweep_ms = std::clamp<std::int64_t>(core_config.presence_timeout_ms / 8, 50, 1000);
+  // Often enough for the timeout and for the offline grace of clean closes.
+  core_config.presence_sweep_ms = std::clamp<std::int64_t>(
+      std::min(core_config.presence_timeout_ms, std::max<std::int64_t>(core_config.offline_grace_ms, 400)) / 8, 50,
+      1000);
   if (web_root.empty()) {
     auto found = parley::find_default_web_root({parley::running_executable(), PARLEY_BUILD_DIR, PARLEY_SOURCE_WEB_DIR});
     if (found) {

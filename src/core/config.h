@@ -13,6 +13,10 @@ struct CoreConfig {
   std::size_t max_client_msg_id_bytes = 128;
   std::size_t max_name_bytes = 200;
   TimeMs presence_timeout_ms = 30'000;
+  // A device whose connections all closed cleanly stops keeping its user
+  // online after this long, unless it connects again meanwhile (a reload
+  // does not flap); one that vanishes is caught by presence_timeout_ms.
+  TimeMs offline_grace_ms = 5'000;
   // Users one presence query or subscription may name; bounds the work of one frame.
   std::size_t max_presence_users = 1'000;
   // How often the presence thread looks for users gone quiet; 0: never by

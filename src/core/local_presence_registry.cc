@@ -36,6 +36,23 @@ std::optional<PresenceEvent> LocalPresenceRegistry::logged_out(const UserId& use
   return PresenceEvent{user, false, p.last_active_at};
 }
 
+std::optional<PresenceEvent> LocalPresenceRegistry::released(const UserId& user, const DeviceId& device, TimeMs since,
+                                                             TimeMs /*now*/) {
+  auto& s = shard(user);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(user);
+  if (it == s.users.end()) return std::nullopt;
+  auto& p = it->second;
+  auto beat = p.last_heartbeat.find(device);
+  // Gone already (timed out, logged out), or back since it closed.
+  if (beat == p.last_heartbeat.end() || beat->second > since) return std::nullopt;
+  p.last_heartbeat.erase(beat);
+  if (!p.online || !p.last_heartbeat.empty()) return std::nullopt;
+  p.online = false;
+  process_metrics().presence_users.add(-1);
+  return PresenceEvent{user, false, p.last_active_at};
+}
+
 std::vector<PresenceChange> LocalPresenceRegistry::collect(TimeMs now) {
   const TimeMs cutoff = now - timeout_ms_;
   std::vector<PresenceChange> changes;

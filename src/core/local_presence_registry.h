@@ -3,7 +3,7 @@
 // heartbeats into this process, so heartbeats are kept in memory (16 shards,
 // one mutex each, held for map operations only) and every transition is
 // decided at once, on the caller's thread: heartbeat() and logged_out()
-// answer it, collect() sweeps for users gone quiet. There are no other
+// and released() answer it, collect() sweeps for users gone quiet. There are no other
 // nodes: nothing is ever heard, watch() has nothing to do.
 //
 // A heartbeat of a device that is already known allocates nothing. Offline
@@ -26,6 +26,7 @@ class LocalPresenceRegistry final : public PresenceRegistry {
 
   std::optional<PresenceEvent> heartbeat(const UserId& user, const DeviceId& device, TimeMs now) override;
   std::optional<PresenceEvent> logged_out(const UserId& user, const DeviceId& device, TimeMs now) override;
+  std::optional<PresenceEvent> released(const UserId& user, const DeviceId& device, TimeMs since, TimeMs now) override;
   // Cost proportional to the number of users online.
   std::vector<PresenceChange> collect(TimeMs now) override;
   Result<std::vector<PresenceStatus>> status(std::span<const UserId> users) override;

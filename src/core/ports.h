@@ -376,6 +376,14 @@ class PresenceRegistry {
   // transition to offline (last_active_at: the user's latest heartbeat) when
   // this call decided it; nullopt otherwise (as for heartbeat).
   virtual std::optional<PresenceEvent> logged_out(const UserId& user, const DeviceId& device, TimeMs now) = 0;
+  // Every connection of the device closed cleanly at `since` (the client
+  // said goodbye: a reload, a closed tab) and the core's offline grace has
+  // passed: unless the device heartbeated after `since` (it came back, on any
+  // node), it no longer keeps the user online. Unlike logged_out it leaves no
+  // tombstone: a later heartbeat counts again. The transition to offline when
+  // this call decided it; nullopt otherwise (as for heartbeat).
+  virtual std::optional<PresenceEvent> released(const UserId& user, const DeviceId& device, TimeMs since,
+                                                TimeMs now) = 0;
   // The changes that reached this node since the previous call, oldest
   // first: offline for users none of whose devices heartbeated after
   // `now - timeout` (decided here), changes a shared registry decided

@@ -75,8 +75,54 @@ void Presence::logged_out(const AuthContext& device) {
   }
 }
 
+void Presence::connected(const AuthContext& device) {
+  {
+    std::lock_guard lock(connections_mutex_);
+    DeviceKey key{device.user_id, device.device_id};
+    ++open_connections_[key];
+    closed_at_.erase(key);
+  }
+  heartbeat(device);
+}
+
+void Presence::disconnected(const AuthContext& device, bool clean) {
+  std::lock_guard lock(connections_mutex_);
+  DeviceKey key{device.user_id, device.device_id};
+  auto it = open_connections_.find(key);
+  if (it == open_connections_.end() || --it->second > 0) return;
+  open_connections_.erase(it);
+  if (clean) closed_at_[key] = clock_.now_ms();
+}
+
+void Presence::release_closed(TimeMs now) {
+  std::vector<std::pair<DeviceKey, TimeMs>> due;
+  {
+    std::lock_guard lock(connections_mutex_);
+    for (auto it = closed_at_.begin(); it != closed_at_.end();) {
+      if (it->second + config_.offline_grace_ms > now) {
+        ++it;
+        continue;
+      }
+      due.emplace_back(it->first, it->second);
+      it = closed_at_.erase(it);
+    }
+  }
+  std::vector<PresenceEvent> offline;
+  std::vector<LastActive> gone;
+  for (const auto& [key, since] : due) {
+    if (auto change = registry_.released(key.first, key.second, since, now)) {
+      gone.push_back({change->user_id, change->last_active_at});
+      offline.push_back(*change);
+    }
+  }
+  if (!gone.empty()) last_active_.record(gone);
+  for (const auto& change : offline) announce(change);
+}
+
 void Presence::sweep() {
-  auto changes = registry_.collect(clock_.now_ms());
+  const TimeMs now = clock_.now_ms();
+  release_closed(now);  // first: a shared registry sends them with this collect
+  auto changes = registry_.collect(now);
   if (changes.empty()) return;
   std::vector<LastActive> gone;
   for (const auto& change : changes) {

@@ -9,6 +9,10 @@
 // devices (presence_subscribe) stay on the node of the device, which watches
 // the users they name in its registry and so hears changes decided anywhere.
 //
+// A device whose connections close cleanly goes offline after a short grace
+// (offline_grace_ms), a reconnect within it keeps it online; one that
+// vanishes without a close is caught by the presence timeout.
+//
 // Thread-safe. Between start() and stop() it owns the presence thread, which
 // calls sweep() every `presence_sweep_ms` and when the registry wakes it;
 // last_active_at is stored through the LastActiveWriter, never on the
@@ -42,6 +46,15 @@ class Presence {
 
   void heartbeat(const AuthContext& device);
   void logged_out(const AuthContext& device);
+  // A connection of the device said hello on this node: counted, and a heartbeat.
+  void connected(const AuthContext& device);
+  // A connection counted by connected() ended. `clean`: the client closed it
+  // (a close frame: a reload, a closed tab). When the device has no
+  // connection left on this node and the last one closed cleanly, it stops
+  // keeping its user online `offline_grace_ms` later, unless it heartbeats
+  // again meanwhile (anywhere in a cluster): a reload publishes nothing. A
+  // connection that vanished is left to the presence timeout.
+  void disconnected(const AuthContext& device, bool clean);
   // Takes what the registry collected (users gone quiet, changes decided
   // asynchronously or on other nodes) and hands it on. Runs on the presence
   // thread; no store writes: last_active_at goes to the LastActiveWriter.
@@ -80,6 +93,9 @@ class Presence {
   // With subscriptions_mutex_ held: drops the device's subscription to `user`.
   void drop_subscriber(const UserId& user, const DeviceKey& key);
 
+  // Tells the registry of the devices whose grace ran out (on the presence thread).
+  void release_closed(TimeMs now);
+
   void run_sweeper();
   void wake();
 
@@ -94,6 +110,10 @@ class Presence {
   std::mutex subscriptions_mutex_;
   std::map<UserId, std::set<DeviceKey>> subscribers_;    // watched user -> devices
   std::map<DeviceKey, std::map<UserId, int>> watching_;  // device -> watched user -> subscriptions
+
+  std::mutex connections_mutex_;
+  std::map<DeviceKey, int> open_connections_;  // on this node
+  std::map<DeviceKey, TimeMs> closed_at_;      // no connection left, the last closed cleanly then
 
   std::mutex sweeper_mutex_;
   std::condition_variable sweeper_wake_;

@@ -110,6 +110,7 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
   if (attached_) {
     ctx_.bus.detach(*this);
     unsubscribe_presence();
+    ctx_.core.presence.disconnected(who_, closed_cleanly_);
   }
 }
 
@@ -121,7 +122,11 @@ asio::awaitable<void> WsSession::read_loop() {
   for (;;) {
     std::size_t got =
         co_await ws_.async_read_some(buffer, ctx_.config.max_frame_bytes, asio::redirect_error(use_awaitable, ec));
-    if (ec) co_return;  // peer closed, or Beast closed it (1009 for an oversized frame)
+    if (ec) {
+      // peer closed, or Beast closed it (1009 for an oversized frame)
+      closed_cleanly_ = ec == websocket::error::closed;
+      co_return;
+    }
     if (!ws_.is_message_done()) {
       if (got > 0 && !message_started_) {
         message_started_ = Clock::now();
@@ -179,7 +184,7 @@ asio::awaitable<bool> WsSession::handle_hello(const std::string& text) {
   auto attach_and_open = [this, self = shared_from_this(), cursor = hello->cursor] {
     // Attach before the resume reads the committed head: see ResumeReader.
     ctx_.bus.attach(self);
-    ctx_.core.presence.heartbeat(who_);
+    ctx_.core.presence.connected(who_);
     if (!ctx_.bus.wait_until_live(who_.user_id, kLiveTimeout)) {
       return Result<ResumeReader>(make_error(ErrorCode::unavailable, "live delivery is not available"));
     }

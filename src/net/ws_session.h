@@ -118,6 +118,9 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   State state_ = State::awaiting_hello;
   AuthContext who_;  // set once by hello, before the session is attached
   bool attached_ = false;
+  // The connection ended with a closing handshake (the client's or ours
+  // answered), not by vanishing: its device goes offline after the grace.
+  bool closed_cleanly_ = false;
   // From hello until go_live(). Shared with a page read in flight on the
   // blocking pool, which may outlive the session's interest in it.
   std::shared_ptr<ResumeReader> resume_;

@@ -10,6 +10,11 @@ std::optional<PresenceEvent> FakePresenceRegistry::logged_out(const UserId& user
   return local_.logged_out(user, device, now);
 }
 
+std::optional<PresenceEvent> FakePresenceRegistry::released(const UserId& user, const DeviceId& device, TimeMs since,
+                                                            TimeMs now) {
+  return local_.released(user, device, since, now);
+}
+
 std::vector<PresenceChange> FakePresenceRegistry::collect(TimeMs now) {
   auto out = local_.collect(now);
   std::lock_guard lock(mutex_);

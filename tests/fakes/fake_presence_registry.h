@@ -22,6 +22,7 @@ class FakePresenceRegistry final : public PresenceRegistry {
 
   std::optional<PresenceEvent> heartbeat(const UserId& user, const DeviceId& device, TimeMs now) override;
   std::optional<PresenceEvent> logged_out(const UserId& user, const DeviceId& device, TimeMs now) override;
+  std::optional<PresenceEvent> released(const UserId& user, const DeviceId& device, TimeMs since, TimeMs now) override;
   // The local registry's changes, then those heard since the last collect().
   std::vector<PresenceChange> collect(TimeMs now) override;
   // The local registry's answer, returned once the on_status hook (if any) returns.

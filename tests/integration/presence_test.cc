@@ -29,6 +29,27 @@ class PresenceLongTimeoutTest : public ParleyTest {
   }
 };
 
+// Long timeout, short offline grace: a clean close is offline soon after
+// the grace, long before the timeout.
+class PresenceShortGraceTest : public ParleyTest {
+ protected:
+  std::vector<std::string> server_flags() const override {
+    auto f = ParleyTest::server_flags();
+    f.insert(f.end(), {"--presence-timeout", "60", "--offline-grace-ms", "300"});
+    return f;
+  }
+};
+
+// A grace long enough for a reload to come back within it on a busy machine.
+class PresenceReloadGraceTest : public ParleyTest {
+ protected:
+  std::vector<std::string> server_flags() const override {
+    auto f = ParleyTest::server_flags();
+    f.insert(f.end(), {"--presence-timeout", "60", "--offline-grace-ms", "3000"});
+    return f;
+  }
+};
+
 PresenceInfo presence_of(Session& viewer, const std::string& user_id) {
   auto list = viewer.presence({user_id});
   EXPECT_EQ(list.size(), 1u);
@@ -206,6 +227,79 @@ TEST_F(PresenceLongTimeoutTest, LogoutOfOneDeviceKeepsOtherDevicesOnline) {
   EXPECT_EQ(presence_of(alice, phone.user_id()).status, "online") << "laptop is still connected";
   laptop.logout();
   EXPECT_TRUE(eventually([&] { return has_status(alice, phone.user_id(), "offline"); }, Ms(10000)));
+}
+
+// The presence frames about `user_id` that `ws` received so far, as their statuses.
+std::vector<std::string> presence_statuses(const WsConnection& ws, const std::string& user_id) {
+  std::vector<std::string> out;
+  for (const auto& f : ws.history()) {
+    if (client::frame_type(f) != "presence" || str_field(f.as_object(), "user_id") != user_id) continue;
+    out.push_back(str_field(f.as_object(), "status"));
+  }
+  return out;
+}
+
+TEST_F(PresenceShortGraceTest, ACleanCloseIsOfflineAfterTheGraceNotTheTimeout) {
+  Session alice = new_session("alice");
+  Session bob = new_session("bob");
+  alice.create_direct(bob.user_id());
+  auto a = connect(alice);
+  auto b = connect(bob);
+  ASSERT_TRUE(presence_frame(*a, bob.user_id(), "online"));
+  b->close();  // a closed tab: close frame, no logout
+  // Long before the 60 s timeout.
+  auto offline = presence_frame(*a, bob.user_id(), "offline");
+  ASSERT_TRUE(offline) << "a clean close did not make bob offline";
+  EXPECT_GT(int_field(*offline, "last_active_at"), 0);
+  EXPECT_EQ(presence_of(alice, bob.user_id()).status, "offline");
+  // Coming back makes bob online again (a clean close leaves no tombstone).
+  auto again = connect(bob);
+  EXPECT_TRUE(presence_frame(*a, bob.user_id(), "online"));
+}
+
+TEST_F(PresenceShortGraceTest, AConnectionThatVanishedIsLeftToTheTimeout) {
+  Session alice = new_session("alice");
+  Session bob = new_session("bob");
+  Session carol = new_session("carol");
+  alice.create_direct(bob.user_id());
+  alice.create_direct(carol.user_id());
+  auto a = connect(alice);
+  auto b = connect(bob);
+  auto c = connect(carol);
+  ASSERT_TRUE(presence_frame(*a, bob.user_id(), "online"));
+  ASSERT_TRUE(presence_frame(*a, carol.user_id(), "online"));
+  b->abort();  // no close frame: the device may come back, the timeout decides
+  c->close();  // closed after bob vanished: its grace ends after any bob's would
+  ASSERT_TRUE(presence_frame(*a, carol.user_id(), "offline"));
+  EXPECT_EQ(presence_of(alice, bob.user_id()).status, "online");
+  EXPECT_EQ(presence_statuses(*a, bob.user_id()), std::vector<std::string>{"online"});
+}
+
+// A reload: the page closes its socket and the same device connects again
+// (on a cluster, to another node) within the grace. Nothing is published;
+// once it closes for good (here: logs out) the contact sees one offline.
+TEST_F(PresenceReloadGraceTest, AReloadWithinTheGracePublishesNothing) {
+  Session alice = new_session("alice");
+  Session bob = new_session("bob");
+  Session carol = new_session("carol");
+  alice.create_direct(bob.user_id());
+  alice.create_direct(carol.user_id());
+  auto a = connect(alice);
+  auto c = connect(carol);
+  ASSERT_TRUE(presence_frame(*a, carol.user_id(), "online"));
+  auto b = connect(bob);
+  ASSERT_TRUE(presence_frame(*a, bob.user_id(), "online"));
+  b->close();
+  auto reloaded = connect(bob);
+  reloaded->start_heartbeat(Ms(500));
+  // Carol closes after bob's reload: once her grace is over, bob's first
+  // connection's is too, and it changed nothing.
+  c->close();
+  ASSERT_TRUE(presence_frame(*a, carol.user_id(), "offline"));
+  EXPECT_EQ(presence_of(alice, bob.user_id()).status, "online");
+  bob.logout();
+  ASSERT_TRUE(presence_frame(*a, bob.user_id(), "offline"));
+  EXPECT_EQ(presence_statuses(*a, bob.user_id()), (std::vector<std::string>{"online", "offline"}));
 }
 
 }  // namespace

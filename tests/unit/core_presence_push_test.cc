@@ -78,6 +78,62 @@ TEST_F(PresenceTest, LogoutOfTheLastDeviceIsOfflineAtOnce) {
   EXPECT_FALSE(events[1].online);
 }
 
+TEST_F(PresenceTest, ACleanCloseIsOfflineAfterTheGraceAndAReloadWithinItPublishesNothing) {
+  ASSERT_LT(config.offline_grace_ms, config.presence_timeout_ms);
+  auto a = make_user("ann"), b = make_user("bob");
+  direct(a, b);
+  auto wa = login("ann");
+  core->presence.connected(wa);
+  const TimeMs last_heartbeat = clock.now_ms();
+  sink.clear();
+  // A reload: closed cleanly, back within the grace.
+  core->presence.disconnected(wa, true);
+  clock.advance(config.offline_grace_ms - 1);
+  core->presence.sweep();
+  core->presence.connected(wa);
+  clock.advance(config.offline_grace_ms);
+  core->presence.sweep();
+  EXPECT_TRUE(sink.events_of<PresenceEvent>().empty());
+  // Two tabs of the device: closing one keeps the user online.
+  core->presence.connected(wa);
+  core->presence.disconnected(wa, true);
+  clock.advance(config.offline_grace_ms);
+  core->presence.sweep();
+  EXPECT_TRUE(sink.events_of<PresenceEvent>().empty());
+  // The last one closes: offline once the grace passed, well before the timeout.
+  core->presence.disconnected(wa, true);
+  clock.advance(config.offline_grace_ms - 1);
+  core->presence.sweep();
+  EXPECT_TRUE(sink.events_of<PresenceEvent>().empty());
+  clock.advance(1);
+  core->presence.sweep();
+  auto events = sink.deliveries_of<PresenceEvent>();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(events[0].event.online);
+  EXPECT_EQ(events[0].event.last_active_at, last_heartbeat + 2 * config.offline_grace_ms - 1);
+  EXPECT_EQ(events[0].users, std::vector<UserId>{b});
+  auto status = core->presence.query(b, {a});
+  ASSERT_TRUE(status.ok());
+  EXPECT_FALSE((*status)[0].online);
+}
+
+TEST_F(PresenceTest, AConnectionThatVanishedIsLeftToTheTimeout) {
+  auto a = make_user("ann"), b = make_user("bob");
+  direct(a, b);
+  auto wa = login("ann");
+  core->presence.connected(wa);
+  sink.clear();
+  core->presence.disconnected(wa, false);
+  clock.advance(config.offline_grace_ms);
+  core->presence.sweep();
+  EXPECT_TRUE(sink.events_of<PresenceEvent>().empty());
+  clock.advance(config.presence_timeout_ms - config.offline_grace_ms);
+  core->presence.sweep();
+  auto events = sink.events_of<PresenceEvent>();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_FALSE(events[0].online);
+}
+
 TEST_F(PresenceTest, StrangersAreForbiddenAndSubscribersAreTold) {
   auto a = make_user("ann"), b = make_user("bob"), c = make_user("cat");
   auto group = core->chats.create_group(b, "g", {c});

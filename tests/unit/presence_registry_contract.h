@@ -55,6 +55,9 @@ class PresenceRegistryContract : public ::testing::Test {
   std::vector<PresenceChange> logged_out(const UserId& user, const DeviceId& device, TimeMs now) {
     return settle(harness, now, registry().logged_out(user, device, now));
   }
+  std::vector<PresenceChange> released(const UserId& user, const DeviceId& device, TimeMs since, TimeMs now) {
+    return settle(harness, now, registry().released(user, device, since, now));
+  }
   PresenceStatus status_of(const UserId& user) {
     auto got = registry().status(std::vector<UserId>{user});
     EXPECT_TRUE(got.ok()) << (got.ok() ? "" : got.error().message);
@@ -118,6 +121,27 @@ TYPED_TEST_P(PresenceRegistryContract, LogoutOfTheLastDeviceDecidesOfflineAtOnce
   EXPECT_TRUE(settle(this->harness, t + 10 + 2 * this->kTimeout).empty());  // and no timeout later
 }
 
+TYPED_TEST_P(PresenceRegistryContract, AReleasedDeviceIsDroppedUnlessItCameBack) {
+  const TimeMs t = this->t0;
+  expect_change(this->heartbeat("ann", "tab", t), "ann", true, t);
+  EXPECT_TRUE(this->heartbeat("ann", "phone", t + 10).empty());
+  // The tab closed at t + 20 and came back at t + 30 (a reload): it stays.
+  EXPECT_TRUE(this->heartbeat("ann", "tab", t + 30).empty());
+  EXPECT_TRUE(this->released("ann", "tab", t + 20, t + 40).empty());
+  // The phone closed at t + 50 for good: dropped, the tab keeps ann online.
+  EXPECT_TRUE(this->released("ann", "phone", t + 50, t + 60).empty());
+  EXPECT_TRUE(this->status_of("ann").online);
+  // The tab closed at t + 70 for good: ann is offline, as of her latest heartbeat.
+  expect_change(this->released("ann", "tab", t + 70, t + 80), "ann", false, t + 30);
+  EXPECT_FALSE(this->status_of("ann").online);
+  EXPECT_TRUE(this->released("ann", "tab", t + 70, t + 90).empty());        // twice: nothing more
+  EXPECT_TRUE(this->released("nobody", "tab", t, t + 90).empty());          // never seen
+  EXPECT_TRUE(settle(this->harness, t + 30 + 2 * this->kTimeout).empty());  // and no timeout later
+  // Unlike a logout, no tombstone: the tab connects again, ann is online again.
+  const TimeMs later = t + 3 * this->kTimeout;
+  expect_change(this->heartbeat("ann", "tab", later), "ann", true, later);
+}
+
 TYPED_TEST_P(PresenceRegistryContract, StatusIsOneBatchInTheOrderAsked) {
   const TimeMs t = this->t0;
   this->heartbeat("bob", "phone", t);
@@ -157,6 +181,7 @@ TYPED_TEST_P(PresenceRegistryContract, HostileIdsAreJustBytes) {
 
 REGISTER_TYPED_TEST_SUITE_P(PresenceRegistryContract, TheFirstHeartbeatDecidesOnlineOnce,
                             OfflineOnceEveryDeviceIsQuietForTheTimeout, LogoutOfTheLastDeviceDecidesOfflineAtOnce,
-                            StatusIsOneBatchInTheOrderAsked, HostileIdsAreJustBytes);
+                            AReleasedDeviceIsDroppedUnlessItCameBack, StatusIsOneBatchInTheOrderAsked,
+                            HostileIdsAreJustBytes);
 
 }  // namespace parley::testing

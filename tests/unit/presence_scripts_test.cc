@@ -72,11 +72,11 @@ TEST(PresenceScriptReplies, StatusesMustAnswerEveryUserAskedFor) {
 }
 
 TEST(PresenceScriptArguments, AFlushIsLaidOutAsTheApplyScriptReadsIt) {
-  std::vector<UserFlush> users{{"ann", {"old"}, {{"phone", 5}}}, {"bob", {}, {{"a", 1}, {"b", 2}}}};
+  std::vector<UserFlush> users{{"ann", {"old"}, {{"phone", 5}}, {{"tab", 4}}}, {"bob", {}, {{"a", 1}, {"b", 2}}, {}}};
   auto args = apply_arguments("P/", users, 100, 30, 60, "org");
-  const std::vector<std::string> want{
-      "P/pd", "P/ph:ann", "P/ph:bob", "100", "30", "60", "P/p:", "org", "ann", "1", "old",
-      "1",    "phone",    "5",        "bob", "0",  "2",  "a",    "1",   "b",   "2"};
+  const std::vector<std::string> want{"P/pd", "P/ph:ann", "P/ph:bob", "100", "30", "60", "P/p:",  "org", "ann",
+                                      "1",    "old",      "1",        "tab", "4",  "1",  "phone", "5",   "bob",
+                                      "0",    "0",        "2",        "a",   "1",  "b",  "2"};
   EXPECT_EQ(args, want);
 }
 

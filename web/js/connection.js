@@ -18,6 +18,8 @@
 
 export const BACKOFF = { baseMs: 1000, maxMs: 15000 };
 const HELLO_TIMEOUT_MS = 10000;
+// The shortest wait for the answer to a liveness probe.
+const PROBE_ANSWER_MIN_MS = 2000;
 const RESEND_AFTER_MS = 10000; // an unacked send is resent (same client_msg_id) after this
 
 /** Exponential backoff with "equal jitter": half fixed, half random. */
@@ -286,23 +288,33 @@ export class Connection {
   startTicking() {
     clearInterval(this.tickTimer);
     this.lastTickAt = Date.now();
-    this.tickTimer = setInterval(() => this.tick(), this.heartbeatMs);
+    this.ticks = 0;
+    // Twice per heartbeat interval, so that a dead line is noticed within
+    // about two intervals (see tick()).
+    this.tickTimer = setInterval(() => this.tick(), this.heartbeatMs / 2);
+  }
+
+  /** How long the probe may go unanswered: a cluster answers it from Redis, within a second. */
+  probeAnswerMs() {
+    return Math.max(this.heartbeatMs / 2, PROBE_ANSWER_MIN_MS);
   }
 
   tick() {
     const now = Date.now();
     const late = now - this.lastTickAt > 3 * this.heartbeatMs; // timers were throttled or the machine slept
     this.lastTickAt = now;
-    this.send({ type: 'heartbeat' });
+    if (this.ticks++ % 2 === 0 || late) this.send({ type: 'heartbeat' });
     for (const entry of this.outbox.pending()) {
       if (now - entry.sent_at > RESEND_AFTER_MS) this.sendEntry(entry);
     }
-    // The server answers heartbeats with nothing; when the line has been quiet,
-    // ask for our own presence (answered at once) to learn that it still works.
+    // The server answers heartbeats with nothing; when the line has been quiet
+    // for an interval, ask for our own presence (answered at once) to learn
+    // that it still works: a dead line is given up within about two heartbeat
+    // intervals of its last frame, and "Connecting…" shows. The tick at the
+    // end of the answer time may come a little early (timer jitter): 90 %.
     if (this.probeSentAt && !late) {
-      const deadline = Math.max(3 * this.heartbeatMs, 5000) + Math.random() * this.heartbeatMs;
-      if (now - this.probeSentAt > deadline) this.fail('no answer from the server');
-    } else if (late || now - this.lastFrameAt > 2 * this.heartbeatMs) {
+      if (now - this.probeSentAt >= 0.9 * this.probeAnswerMs()) this.fail('no answer from the server');
+    } else if (late || now - this.lastFrameAt >= 0.9 * this.heartbeatMs) {
       if (this.userId && this.send({ type: 'presence_subscribe', user_ids: [this.userId] })) this.probeSentAt = now;
     }
   }

@@ -77,6 +77,16 @@ export class Store {
     return () => this.listeners.delete(fn);
   }
 
+  /** Whether the app is connected (it may show presence; otherwise "Connecting…"). */
+  get connected() {
+    return this.connection.status === 'live' || this.connection.status === 'syncing';
+  }
+
+  /** A user's presence as the app may show it: none while the app itself is disconnected (it cannot know). */
+  shownPresence(userId) {
+    return this.connected ? (this.presence.get(userId) ?? null) : null;
+  }
+
   /** topic: 'session' | 'connection' | 'chats' | 'messages' | 'presence' | 'typing' | 'open'; detail: usually a chat_id */
   emit(topic, detail) {
     for (const fn of this.listeners) fn(topic, detail);

@@ -200,3 +200,38 @@ test('backoffDelay keeps equal jitter and its ceiling; webSocketUrl maps node UR
   assert.equal(webSocketUrl('http://10.0.0.2:8181/'), B);
   assert.equal(webSocketUrl('https://chat.example.org'), 'wss://chat.example.org/v1/ws');
 });
+
+// A line that died silently (no close event: a lost network, a NAT that
+// forgot the connection) is given up within about two heartbeat intervals of
+// its last frame, not 35 s; a line that answers the probe stays up.
+test('a silent dead line is noticed within about two heartbeat intervals', async (t) => {
+  t.mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: 1_000_000 });
+  const { conn } = connection([]);
+  t.after(() => conn.stop());
+  conn.start();
+  const ws = await welcome(conn, 'o1');
+  assert.equal(conn.status, 'live');
+  const lastFrameAt = Date.now();
+  // A working line answers the probe: no reconnect, however long it is quiet otherwise.
+  for (let i = 0; i < 8; i++) {
+    t.mock.timers.tick(2500);
+    const probe = ws.sent.at(-1);
+    if (probe.type === 'presence_subscribe') {
+      assert.deepEqual(probe.user_ids, ['u1'], 'the probe asks for our own presence');
+      ws.frame({ type: 'presence', user_id: 'u1', status: 'online', last_active_at: Date.now() });
+    }
+  }
+  assert.equal(conn.status, 'live', 'an answering line is kept');
+  assert.ok(ws.sent.filter((f) => f.type === 'heartbeat').length >= 4, 'a heartbeat every interval (20 s)');
+  // Now nothing comes back.
+  const silentFrom = Date.now();
+  let gaveUpAt = null;
+  while (gaveUpAt === null && Date.now() - silentFrom < 60_000) {
+    t.mock.timers.tick(500);
+    if (conn.status !== 'live') gaveUpAt = Date.now();
+  }
+  assert.ok(gaveUpAt !== null, 'the dead line was never given up');
+  assert.equal(conn.status, 'waiting', 'it reconnects (after its backoff)');
+  assert.ok(gaveUpAt - silentFrom <= 2 * 5000 + 2500, `gave up ${gaveUpAt - silentFrom} ms after the last answer`);
+  assert.ok(gaveUpAt - lastFrameAt > 0);
+});

@@ -55,6 +55,13 @@ for k = 2, #KEYS do
     redis.call('HSET', key, 'x:' .. ARGV[a], int(now))
     a = a + 1
   end
+  local quiet = tonumber(ARGV[a])
+  a = a + 1
+  for i = 1, quiet do
+    local field = 'd:' .. ARGV[a]
+    if (tonumber(redis.call('HGET', key, field)) or 0) <= tonumber(ARGV[a + 1]) then redis.call('HDEL', key, field) end
+    a = a + 2
+  end
   local beats = tonumber(ARGV[a])
   a = a + 1
   local counted, fresh, newest = 0, false, 0
@@ -170,6 +177,11 @@ std::vector<std::string> apply_arguments(const std::string& prefix, const std::v
     args.push_back(u.user);
     args.push_back(std::to_string(u.gone.size()));
     args.insert(args.end(), u.gone.begin(), u.gone.end());
+    args.push_back(std::to_string(u.quiet.size()));
+    for (const auto& [device, since] : u.quiet) {
+      args.push_back(device);
+      args.push_back(std::to_string(since));
+    }
     args.push_back(std::to_string(u.beats.size()));
     for (const auto& [device, stamp] : u.beats) {
       args.push_back(device);

@@ -27,15 +27,20 @@
 namespace parley::presence {
 
 // Heartbeats and logouts of one user's devices on this node since the last
-// flush. ARGV of one user: user, #gone, gone..., #beats, (device, stamp)...
+// flush. ARGV of one user: user, #gone, gone..., #quiet, (device, since)...,
+// #beats, (device, stamp)...
 struct UserFlush {
   UserId user;
   std::vector<DeviceId> gone;
   std::vector<std::pair<DeviceId, TimeMs>> beats;
+  // Devices whose connections closed cleanly at `since` and did not come
+  // back within the grace: dropped unless they heartbeated after it.
+  std::vector<std::pair<DeviceId, TimeMs>> quiet;
 };
 
 // KEYS: pd, ph:<user>...; ARGV: now, timeout, ttl, channel prefix, origin,
-// then each UserFlush. Stores the beats (never moving a device's time back,
+// then each UserFlush. Drops the quiet devices that did not heartbeat after
+// their `since` (no tombstone), stores the beats (never moving a device's time back,
 // never for a tombstoned device), drops quiet devices, and decides: a live
 // device makes the user online; none makes it offline if it was online (the
 // last device logged out) or if only late heartbeats came (Redis was out of

@@ -134,6 +134,26 @@ std::optional<PresenceEvent> RedisPresenceRegistry::logged_out(const UserId& use
   return std::nullopt;
 }
 
+std::optional<PresenceEvent> RedisPresenceRegistry::released(const UserId& user, const DeviceId& device, TimeMs since,
+                                                             TimeMs /*now*/) {
+  {
+    auto& s = shard(user);
+    std::lock_guard lock(s.mutex);
+    auto& slot = s.users[user];
+    auto beat = slot.beats.find(device);
+    if (beat != slot.beats.end()) {
+      if (beat->second > since) return std::nullopt;  // back on this node since
+      slot.beats.erase(beat);
+      if (slot.beats.empty()) process_metrics().presence_users.add(-1);
+    }
+    // Redis drops the device unless it heartbeated after `since` on another node.
+    slot.quiet.emplace_back(device, since);
+    slot.dirty = true;
+  }
+  wake();
+  return std::nullopt;
+}
+
 std::vector<PresenceChange> RedisPresenceRegistry::collect(TimeMs now) {
   flush(now, resync_.exchange(false));
   const auto clock = std::chrono::steady_clock::now();
@@ -162,11 +182,13 @@ void RedisPresenceRegistry::flush(TimeMs now, bool everything) {
         process_metrics().presence_users.add(-1);
       }
       if (slot.dirty || (everything && !slot.beats.empty())) {
-        batch.push_back({it->first, std::move(slot.gone), {slot.beats.begin(), slot.beats.end()}});
+        batch.push_back(
+            {it->first, std::move(slot.gone), {slot.beats.begin(), slot.beats.end()}, std::move(slot.quiet)});
         slot.gone.clear();
+        slot.quiet.clear();
         slot.dirty = false;
       }
-      if (slot.beats.empty() && slot.gone.empty() && !slot.dirty) {
+      if (slot.beats.empty() && slot.gone.empty() && slot.quiet.empty() && !slot.dirty) {
         it = s.users.erase(it);
       } else {
         ++it;
@@ -213,6 +235,7 @@ void RedisPresenceRegistry::renote(const std::vector<UserFlush>& users) {
       if (slot.beats.erase(device) > 0 && slot.beats.empty()) process_metrics().presence_users.add(-1);
       if (std::find(slot.gone.begin(), slot.gone.end(), device) == slot.gone.end()) slot.gone.push_back(device);
     }
+    slot.quiet.insert(slot.quiet.end(), sent.quiet.begin(), sent.quiet.end());
   }
 }
 

@@ -91,6 +91,7 @@ class RedisPresenceRegistry final : public PresenceRegistry {
 
   std::optional<PresenceEvent> heartbeat(const UserId& user, const DeviceId& device, TimeMs now) override;
   std::optional<PresenceEvent> logged_out(const UserId& user, const DeviceId& device, TimeMs now) override;
+  std::optional<PresenceEvent> released(const UserId& user, const DeviceId& device, TimeMs since, TimeMs now) override;
   std::vector<PresenceChange> collect(TimeMs now) override;
   Result<std::vector<PresenceStatus>> status(std::span<const UserId> users) override;
   void watch(const UserId& user) override;
@@ -105,8 +106,9 @@ class RedisPresenceRegistry final : public PresenceRegistry {
   // One user's devices on this node, as noted since they last went out.
   struct UserSlot {
     std::unordered_map<DeviceId, TimeMs> beats;
-    std::vector<DeviceId> gone;  // logged out, not yet sent
-    bool dirty = false;          // something to send
+    std::vector<DeviceId> gone;                      // logged out, not yet sent
+    std::vector<std::pair<DeviceId, TimeMs>> quiet;  // closed cleanly at, grace over, not yet sent
+    bool dirty = false;                              // something to send
   };
   struct Shard {
     std::mutex mutex;

@@ -3,6 +3,7 @@
 
 import { h, setChildren, batched } from './dom.js';
 import { avatar } from './avatar.js';
+import { connectionText } from './format.js';
 import { icon } from './icons.js';
 import { ChatList } from './chat-list.js';
 import { ChatView } from './chat-view.js';
@@ -30,7 +31,9 @@ export class AppView {
     this.onHash = () => this.route();
     window.addEventListener('hashchange', this.onHash);
     this.bannerTimer = setInterval(() => {
-      if (store.connection.status === 'waiting') this.renderBanner();
+      if (store.connection.status !== 'waiting') return;
+      this.renderBanner();
+      this.renders.header(); // its countdown too
     }, 1000);
     this.renderMe();
     this.renderBanner();
@@ -98,6 +101,8 @@ export class AppView {
         break;
       case 'connection':
         r.banner();
+        r.list(); // presence is not shown while disconnected
+        r.header();
         break;
       case 'session':
         r.me();
@@ -195,13 +200,12 @@ export class AppView {
     }
     b.hidden = false;
     if (status === 'waiting') {
-      const seconds = Math.max(0, Math.ceil((retryAt - Date.now()) / 1000));
       setChildren(b,
         h('span', { class: 'dot offline' }),
-        h('span', {}, seconds > 0 ? `Offline · retrying in ${seconds} s` : 'Offline · retrying…'),
+        h('span', {}, connectionText({ status, retryAt })),
         h('button', { type: 'button', class: 'link', on: { click: () => this.client.conn?.retryNow() } }, 'Retry now'));
     } else {
-      setChildren(b, h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', {}, status === 'syncing' ? 'Catching up…' : 'Connecting…'));
+      setChildren(b, h('span', { class: 'spinner', 'aria-hidden': 'true' }), h('span', {}, connectionText({ status, retryAt })));
     }
   }
 

@@ -38,7 +38,7 @@ export class ChatList {
     const { store } = this;
     const title = store.title(s);
     const peer = store.peerOf(s);
-    const presence = peer ? store.presence.get(peer) : null;
+    const presence = peer ? store.shownPresence(peer) : null;
     const unread = s.unread();
     const preview = s.preview;
     let previewText = s.removed ? 'You are no longer a member' : preview ? preview.text.replace(/\s+/g, ' ') : s.info.kind === 'group' ? 'Group created' : 'No messages yet';

@@ -4,7 +4,7 @@
 import { h, reconcile, setChildren, batched } from './dom.js';
 import { avatar } from './avatar.js';
 import { icon } from './icons.js';
-import { formatDay, formatFull, formatPresence, formatTime, hueOf, plural, startOfDay, utf8Length } from './format.js';
+import { connectionText, formatDay, formatFull, formatPresence, formatTime, hueOf, plural, startOfDay, utf8Length } from './format.js';
 import { MAX_TEXT_BYTES, checkText } from '../client.js';
 
 const NEAR_BOTTOM_PX = 80;
@@ -106,9 +106,14 @@ export class ChatView {
     this.titleEl.textContent = title;
     document.title = `${title} · Parley`;
     const peer = store.peerOf(s);
-    const presence = peer ? store.presence.get(peer) : null;
+    const presence = peer ? store.shownPresence(peer) : null;
     setChildren(this.avatarSlot, avatar(peer ?? s.id, title, { presence, group: s.info.kind === 'group' }));
-    if (s.info.kind === 'group') {
+    // The sidebar's banner is hidden on a phone while a chat is open: the header says it too.
+    this.subtitleEl.classList.toggle('connecting', !store.connected);
+    if (!store.connected) {
+      this.subtitleEl.textContent = connectionText(store.connection);
+      this.subtitleEl.classList.remove('online');
+    } else if (s.info.kind === 'group') {
       const names = s.info.members.map((m) => (m.user_id === store.me ? 'you' : m.display_name));
       this.subtitleEl.textContent = `${plural(s.info.members.length, 'member')}: ${names.join(', ')}`;
       this.subtitleEl.classList.remove('online');

@@ -193,7 +193,7 @@ export function openMembersDialog(store, client, chatId, { onLeft }) {
           } }, 'Remove')
           : null;
         return h('li', { class: 'member', 'data-user-id': m.user_id },
-          avatar(m.user_id, m.display_name, { size: 'sm', presence: store.presence.get(m.user_id) ?? null }),
+          avatar(m.user_id, m.display_name, { size: 'sm', presence: store.shownPresence(m.user_id) }),
           h('span', { class: 'member-name' }, m.display_name, me ? h('span', { class: 'muted' }, ' (you)') : null),
           m.role === 'admin' ? h('span', { class: 'role' }, 'admin') : null,
           remove);

@@ -47,6 +47,17 @@ export function formatListTime(ts, now = Date.now()) {
   return shortDateFmt.format(ts);
 }
 
+/** The connection's state for the user: '' when connected (or stopped), else "Connecting…" and the like. */
+export function connectionText({ status, retryAt }, now = Date.now()) {
+  if (status === 'live' || status === 'stopped') return '';
+  if (status === 'syncing') return 'Catching up…';
+  if (status === 'waiting') {
+    const seconds = Math.max(0, Math.ceil((retryAt - now) / 1000));
+    return seconds > 0 ? `Offline · retrying in ${seconds} s` : 'Offline · retrying…';
+  }
+  return 'Connecting…';
+}
+
 /** "online", "last seen just now", "last seen 5 min ago", "last seen yesterday at 14:03". */
 export function formatPresence(presence, now = Date.now()) {
   if (!presence) return '';
