@@ -22,6 +22,19 @@ std::optional<PresenceEvent> LocalPresenceRegistry::heartbeat(const UserId& user
   return PresenceEvent{user, true, now};
 }
 
+namespace {
+
+// After one of its devices went: the user is offline once none is left.
+template <class UserPresence>
+std::optional<PresenceEvent> offline_if_no_device_left(const UserId& user, UserPresence& p) {
+  if (!p.online || !p.last_heartbeat.empty()) return std::nullopt;
+  p.online = false;
+  process_metrics().presence_users.add(-1);
+  return PresenceEvent{user, false, p.last_active_at};
+}
+
+}  // namespace
+
 std::optional<PresenceEvent> LocalPresenceRegistry::logged_out(const UserId& user, const DeviceId& device,
                                                                TimeMs /*now*/) {
   auto& s = shard(user);
@@ -30,10 +43,7 @@ std::optional<PresenceEvent> LocalPresenceRegistry::logged_out(const UserId& use
   if (it == s.users.end()) return std::nullopt;
   auto& p = it->second;
   p.last_heartbeat.erase(device);
-  if (!p.online || !p.last_heartbeat.empty()) return std::nullopt;
-  p.online = false;
-  process_metrics().presence_users.add(-1);
-  return PresenceEvent{user, false, p.last_active_at};
+  return offline_if_no_device_left(user, p);
 }
 
 std::optional<PresenceEvent> LocalPresenceRegistry::released(const UserId& user, const DeviceId& device, TimeMs since,
@@ -47,10 +57,7 @@ std::optional<PresenceEvent> LocalPresenceRegistry::released(const UserId& user,
   // Gone already (timed out, logged out), or back since it closed.
   if (beat == p.last_heartbeat.end() || beat->second > since) return std::nullopt;
   p.last_heartbeat.erase(beat);
-  if (!p.online || !p.last_heartbeat.empty()) return std::nullopt;
-  p.online = false;
-  process_metrics().presence_users.add(-1);
-  return PresenceEvent{user, false, p.last_active_at};
+  return offline_if_no_device_left(user, p);
 }
 
 std::vector<PresenceChange> LocalPresenceRegistry::collect(TimeMs now) {
