@@ -78,10 +78,10 @@ int run_passwd(CommandContext& ctx, const PasswdArgs& args) {
   client::Session session = ctx.session();
   const std::string current = read_password("Current password: ", /*confirm=*/false);
   const std::string replacement = read_password("New password: ", /*confirm=*/true);
-  auto r = checked(session, "POST", "/v1/me/password",
-                   json::object{{"current_password", current},
-                                {"new_password", replacement},
-                                {"logout_other_devices", args.logout_others}});
+  auto r = checked(
+      session, "POST", "/v1/me/password",
+      json::object{
+          {"current_password", current}, {"new_password", replacement}, {"logout_other_devices", args.logout_others}});
   json::array ids;
   if (const auto* out = r.json.is_object() ? r.json.as_object().if_contains("logged_out_device_ids") : nullptr;
       out != nullptr && out->is_array()) {
