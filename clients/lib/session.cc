@@ -78,6 +78,17 @@ MessageInfo MessageInfo::from_json(const json::object& o) {
   m.ts = int_field(o, "ts");
   m.client_msg_id = str_field(o, "client_msg_id");
   m.cursor = str_field(o, "cursor");
+  if (const auto* kind = o.if_contains("kind"); kind && kind->is_string()) m.kind = std::string(kind->get_string());
+  m.target_seq = int_field(o, "target_seq", 0);
+  m.reply_to = int_field(o, "reply_to", 0);
+  m.edited_at = int_field(o, "edited_at", 0);
+  if (const auto* deleted = o.if_contains("deleted"); deleted && deleted->is_bool()) m.deleted = deleted->get_bool();
+  if (const auto* list = o.if_contains("reactions"); list && list->is_array()) {
+    for (const auto& r : list->get_array()) {
+      if (r.is_object())
+        m.reactions.emplace_back(str_field(r.get_object(), "user_id"), str_field(r.get_object(), "emoji"));
+    }
+  }
   return m;
 }
 
@@ -213,8 +224,11 @@ std::vector<MessageInfo> Session::history(const std::string& chat_id, const Hist
 }
 
 SendResult Session::send(const std::string& chat_id, const std::string& client_msg_id, const std::string& text) {
-  auto r = checked("POST", "/v1/chats/" + url_encode(chat_id) + "/messages",
-                   json::object{{"client_msg_id", client_msg_id}, {"text", text}});
+  return send_body(chat_id, json::object{{"client_msg_id", client_msg_id}, {"text", text}});
+}
+
+SendResult Session::send_body(const std::string& chat_id, const json::object& body) {
+  auto r = checked("POST", "/v1/chats/" + url_encode(chat_id) + "/messages", body);
   const auto& o = object_of(r, "send");
   return {int_field(o, "seq"), int_field(o, "ts")};
 }

@@ -80,6 +80,12 @@ struct MessageInfo {
   std::int64_t ts = 0;
   std::string client_msg_id;
   std::string cursor;
+  std::string kind = "text";  // "text", "edit", "delete" or "reaction" (docs/protocol.md)
+  std::int64_t target_seq = 0;
+  std::int64_t reply_to = 0;
+  std::int64_t edited_at = 0;
+  bool deleted = false;
+  std::vector<std::pair<std::string, std::string>> reactions = {};  // (user_id, emoji)
 
   static MessageInfo from_json(const boost::json::object& o);
 };
@@ -154,6 +160,8 @@ class Session {
 
   std::vector<MessageInfo> history(const std::string& chat_id, const HistoryQuery& q = {});
   SendResult send(const std::string& chat_id, const std::string& client_msg_id, const std::string& text);
+  // POST …/messages with any body (an action, a reply: docs/protocol.md).
+  SendResult send_body(const std::string& chat_id, const boost::json::object& body);
 
   std::vector<PresenceInfo> presence(const std::vector<std::string>& user_ids);
   void set_push(const std::string& url, const std::string& provider = "webhook");

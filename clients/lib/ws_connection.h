@@ -125,6 +125,8 @@ class WsConnection {
   // Throws WsError on timeout.
   SendOutcome send_and_wait(const std::string& chat_id, const std::string& client_msg_id, const std::string& text,
                             Ms timeout = kDefaultWait);
+  // Any `send` frame (an action, a reply: docs/protocol.md); waits like send_and_wait.
+  SendOutcome send_frame_and_wait(const boost::json::object& frame, Ms timeout = kDefaultWait);
   // Next `message` frame, optionally restricted to one chat.
   std::optional<boost::json::object> next_message(Ms timeout = kDefaultWait, std::optional<std::string> chat_id = {});
   // After hello(token, cursor): every `message` until `synced` (which is also

@@ -55,7 +55,14 @@ void WsConnection::send_message(const std::string& chat_id, const std::string& c
 
 SendOutcome WsConnection::send_and_wait(const std::string& chat_id, const std::string& client_msg_id,
                                         const std::string& text, Ms timeout) {
-  send_message(chat_id, client_msg_id, text);
+  return send_frame_and_wait(
+      json::object{{"type", "send"}, {"chat_id", chat_id}, {"client_msg_id", client_msg_id}, {"text", text}}, timeout);
+}
+
+SendOutcome WsConnection::send_frame_and_wait(const json::object& frame, Ms timeout) {
+  const std::string chat_id = str_field(frame, "chat_id");
+  const std::string client_msg_id = str_field(frame, "client_msg_id");
+  send(frame);
   auto reply = next_matching(
       [&](const json::object& o) {
         const std::string t = str_field(o, "type");

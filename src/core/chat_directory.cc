@@ -296,10 +296,23 @@ Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
     if (!name) return name.error();
     v.members.push_back({m.user_id, std::move(*name), m.role});
   }
+  // The newest text message is the chat's preview; actions on it (edits,
+  // reactions) after it are not shown as messages, but count in last_seq.
+  // Nearly always the newest entry is one; past this many actions in a row
+  // the chat shows no preview.
+  constexpr std::size_t kPreviewScan = 20;
   auto newest = log_.read_before(chat.id, 0, 1);
   if (!newest) return newest.error();
-  if (!newest->empty()) v.last_message = std::move(newest->front());
-  v.last_seq = v.last_message ? v.last_message->seq : 0;
+  v.last_seq = newest->empty() ? 0 : newest->front().seq;
+  if (!newest->empty() && newest->front().kind != MessageKind::text) {
+    newest = log_.read_before(chat.id, v.last_seq, kPreviewScan);
+    if (!newest) return newest.error();
+  }
+  for (auto& m : *newest) {
+    if (m.kind != MessageKind::text) continue;
+    v.last_message = std::move(m);
+    break;
+  }
   if (for_user) {
     auto marker = store_.read_marker(chat.id, *for_user);
     if (!marker) return marker.error();

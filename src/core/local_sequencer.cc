@@ -4,6 +4,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "core/message_actions.h"
+
 namespace parley {
 
 void LocalSequencer::start() {
@@ -76,6 +78,7 @@ std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewM
   fresh.reserve(batch.size());
   std::vector<std::ptrdiff_t> fresh_index(batch.size(), -1);  // into `fresh`, for new messages
   std::unordered_map<std::string, std::size_t> in_batch;      // resend key -> index into fresh
+  ActionBatch actions([this](const ChatId& chat, Seq seq) { return log_.find(chat, seq); });
   for (std::size_t i = 0; i < batch.size(); ++i) {
     const NewMessage& r = batch[i];
     auto key = resend_key(r.chat_id, r.sender_id, r.client_msg_id);
@@ -98,6 +101,10 @@ std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewM
       outcomes.emplace_back(stale_chat_error());
       continue;
     }
+    if (auto allowed = actions.check(r); !allowed) {
+      outcomes.emplace_back(allowed.error());
+      continue;
+    }
     auto seq = next_seq(r.chat_id);
     if (!seq) {
       outcomes.emplace_back(seq.error());
@@ -113,13 +120,18 @@ std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewM
     m.ts = r.ts;
     m.offset = ++*last_offset_;
     m.shard = 0;
+    m.kind = r.kind;
+    m.target_seq = r.target_seq;
+    m.reply_to = r.reply_to;
+    actions.apply(m);
     in_batch.emplace(std::move(key), fresh.size());
     fresh_index[i] = static_cast<std::ptrdiff_t>(fresh.size());
     outcomes.emplace_back(CommitOutcome{Message{}, false});  // the message moves in once durable
     fresh.push_back(std::move(m));
   }
   if (fresh.empty()) return outcomes;
-  if (auto ok = log_.append(fresh); !ok) return fail_all(batch.size(), ok.error());
+  const std::vector<Message> changed = actions.finish(fresh);
+  if (auto ok = log_.append(fresh, changed); !ok) return fail_all(batch.size(), ok.error());
   committed_offset_.store(*last_offset_, std::memory_order_release);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (fresh_index[i] >= 0 && outcomes[i] && !outcomes[i]->duplicate) {

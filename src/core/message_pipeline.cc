@@ -6,6 +6,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/emoji.h"
+#include "core/message_actions.h"
 #include "core/metrics.h"
 #include "core/text.h"
 
@@ -15,6 +17,7 @@ namespace {
 // What a sender sees when the store failed: its code (unavailable may heal,
 // so the client retries) but not the engine's words.
 Error store_failure(const Error& cause) {
+  if (is_action_refusal(cause)) return cause;  // a rule the commit checked: said as it is
   ErrorCode code = cause.code == ErrorCode::unavailable ? ErrorCode::unavailable : ErrorCode::internal;
   return make_error(code, "the message could not be stored; retry");
 }
@@ -49,26 +52,51 @@ void MessagePipeline::stop() {
   running_ = false;
 }
 
-Status MessagePipeline::validate(const SendRequest& r) {
-  if (r.client_msg_id.empty() || r.client_msg_id.size() > config_.max_client_msg_id_bytes ||
-      !is_valid_utf8(r.client_msg_id)) {
-    return make_error(ErrorCode::invalid_request, "client_msg_id must be 1 to 128 bytes of UTF-8");
-  }
+Status MessagePipeline::validate_text(const SendRequest& r) {
   if (r.text.empty()) return make_error(ErrorCode::empty_text, "text must not be empty");
   if (r.text.size() > config_.max_text_bytes) {
     return make_error(ErrorCode::text_too_long,
                       "text is longer than " + std::to_string(config_.max_text_bytes) + " bytes");
   }
   if (!is_valid_utf8(r.text)) return make_error(ErrorCode::invalid_utf8, "text is not valid UTF-8");
-  auto chat = chats_.find_for_member(r.sender.user_id, r.chat_id);
-  if (!chat) return chat.error();
   return Ok{};
 }
 
+Result<bool> MessagePipeline::validate(const SendRequest& r) {
+  if (r.client_msg_id.empty() || r.client_msg_id.size() > config_.max_client_msg_id_bytes ||
+      !is_valid_utf8(r.client_msg_id)) {
+    return make_error(ErrorCode::invalid_request, "client_msg_id must be 1 to 128 bytes of UTF-8");
+  }
+  const bool action = r.kind != MessageKind::text;
+  if (action && r.target_seq == 0) return make_error(ErrorCode::invalid_request, "an action needs target_seq");
+  if (!action && r.target_seq != 0) return make_error(ErrorCode::invalid_request, "target_seq is for actions");
+  if (action && r.reply_to != 0) return make_error(ErrorCode::invalid_request, "only a text message can reply");
+  switch (r.kind) {
+    case MessageKind::text:
+    case MessageKind::edit:
+      if (auto ok = validate_text(r); !ok) return ok.error();
+      break;
+    case MessageKind::deletion:
+      if (!r.text.empty()) return make_error(ErrorCode::invalid_request, "a delete carries no text");
+      break;
+    case MessageKind::reaction:
+      // Empty removes the sender's reaction.
+      if (!r.text.empty() && !is_single_emoji(r.text)) {
+        return make_error(ErrorCode::invalid_request, "a reaction is one emoji (or empty to remove it)");
+      }
+      break;
+  }
+  auto chat = chats_.find_for_member(r.sender.user_id, r.chat_id);
+  if (!chat) return chat.error();
+  const Member* me = (*chat)->member(r.sender.user_id);
+  return (*chat)->kind == ChatKind::group && me && me->role == MemberRole::admin;
+}
+
 void MessagePipeline::submit(SendRequest request, SendCallback done) {
-  if (auto ok = validate(request); !ok) {
+  auto admin = validate(request);
+  if (!admin) {
     process_metrics().sends_refused.add();
-    done(ok.error());
+    done(admin.error());
     return;
   }
   {
@@ -83,7 +111,7 @@ void MessagePipeline::submit(SendRequest request, SendCallback done) {
       done(make_error(ErrorCode::overloaded, "too many messages waiting to be stored; retry shortly"));
       return;
     }
-    queue_.push_back({std::move(request), std::move(done)});
+    queue_.push_back({std::move(request), std::move(done), 0, *admin});
     process_metrics().pending_sends.set(static_cast<std::int64_t>(queue_.size()));
   }
   wake_.notify_one();
@@ -128,8 +156,18 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
   const TimeMs now = clock_.now_ms();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     auto& r = batch[i].request;
-    requests.push_back(NewMessage{r.chat_id, r.sender.user_id, r.sender.device_id, r.client_msg_id, std::move(r.text),
-                                  now, (*deliveries)[i].chat_version});
+    NewMessage m{r.chat_id,
+                 r.sender.user_id,
+                 r.sender.device_id,
+                 r.client_msg_id,
+                 std::move(r.text),
+                 now,
+                 (*deliveries)[i].chat_version};
+    m.kind = r.kind;
+    m.target_seq = r.target_seq;
+    m.reply_to = r.reply_to;
+    m.may_delete_any = batch[i].may_delete_any;
+    requests.push_back(std::move(m));
   }
   const auto commit_started = std::chrono::steady_clock::now();
   auto outcomes = sequencer_.commit(requests);
@@ -197,10 +235,12 @@ void MessagePipeline::revalidate(std::vector<Pending> stale) {
       }
       refreshed.push_back(p.request.chat_id);
     }
-    if (auto ok = chats_.find_for_member(p.request.sender.user_id, p.request.chat_id); !ok) {
-      p.done(ok.error());
+    auto admin = validate(p.request);
+    if (!admin) {
+      p.done(admin.error());
       continue;
     }
+    p.may_delete_any = *admin;
     again.push_back(std::move(p));
   }
   if (again.empty()) return;

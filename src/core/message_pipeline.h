@@ -37,7 +37,10 @@ struct SendRequest {
   AuthContext sender;
   ChatId chat_id;
   std::string client_msg_id;
-  std::string text;
+  std::string text;  // an edit's new text; a reaction's emoji (empty: remove it); empty for a deletion
+  MessageKind kind = MessageKind::text;
+  Seq target_seq = 0;  // required for an action, 0 for a text message
+  Seq reply_to = 0;    // a text message only
 };
 
 struct SendAck {
@@ -75,9 +78,13 @@ class MessagePipeline {
   struct Pending {
     SendRequest request;
     SendCallback done;
-    int stale_attempts = 0;  // times the sequencer found its chat changed since validation
+    int stale_attempts = 0;       // times the sequencer found its chat changed since validation
+    bool may_delete_any = false;  // validate()'s answer
   };
-  Status validate(const SendRequest& request);
+  // Checks the request; for a deletion, whether the sender may delete other
+  // members' messages (a group admin).
+  Result<bool> validate(const SendRequest& request);
+  Status validate_text(const SendRequest& request);
   void run();
   void commit(std::vector<Pending>& batch);
   // Sends refused because their chat changed since they were validated: the

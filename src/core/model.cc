@@ -45,6 +45,27 @@ const char* to_string(MemberRole role) {
   return role == MemberRole::admin ? "admin" : "member";
 }
 
+const char* to_string(MessageKind kind) {
+  switch (kind) {
+    case MessageKind::text:
+      return "text";
+    case MessageKind::edit:
+      return "edit";
+    case MessageKind::deletion:
+      return "delete";
+    case MessageKind::reaction:
+      return "reaction";
+  }
+  return "text";
+}
+
+std::optional<MessageKind> message_kind_from(std::string_view name) {
+  for (MessageKind kind : {MessageKind::text, MessageKind::edit, MessageKind::deletion, MessageKind::reaction}) {
+    if (name == to_string(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
 const char* to_string(ChatEventKind kind) {
   switch (kind) {
     case ChatEventKind::created:

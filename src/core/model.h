@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -111,6 +112,24 @@ struct Chat {
   const Member* member(const UserId& user) const;
 };
 
+// What a log entry is. A text message is what users send; the others are
+// actions on an earlier text message of the chat (`Message::target_seq`),
+// entries of the log like any message (they take the next seq), whose commit
+// also changes the target's stored state.
+enum class MessageKind : std::uint8_t {
+  text = 0,
+  edit = 1,      // text: the target's new text
+  deletion = 2,  // for everyone: the target's text is removed from storage
+  reaction = 3,  // text: the sender's emoji on the target; empty: removed
+};
+
+// One user's reaction on a message (at most one per user: a new one replaces it).
+struct Reaction {
+  UserId user_id;
+  std::string emoji;
+  bool operator==(const Reaction&) const = default;
+};
+
 struct Message {
   ChatId chat_id;
   Seq seq = 0;
@@ -121,6 +140,16 @@ struct Message {
   TimeMs ts = 0;
   LogOffset offset = 0;
   ShardId shard = 0;  // where `offset` counts; not stored: the log knows each chat's shard
+  MessageKind kind = MessageKind::text;
+  Seq target_seq = 0;  // an action's target; 0 for a text message
+  Seq reply_to = 0;    // a text message quoting an earlier one of its chat; 0: none
+  // The current state of a text message, changed by the actions on it.
+  TimeMs edited_at = 0;                  // ts of its latest edit; 0: never edited
+  bool deleted = false;                  // deleted for everyone: text empty, reactions gone
+  std::vector<Reaction> reactions = {};  // in the order first given
+  // Stored, never on the wire: the seqs of the edit entries of this message,
+  // whose texts a deletion removes too.
+  std::vector<Seq> edit_seqs = {};
 };
 
 struct PushJob {
@@ -153,6 +182,9 @@ struct PushClaim {
 };
 
 const char* to_string(ChatKind kind);
+const char* to_string(MessageKind kind);
+// nullopt for a name that is not a kind.
+std::optional<MessageKind> message_kind_from(std::string_view name);
 const char* to_string(MemberRole role);
 
 }  // namespace parley

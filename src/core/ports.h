@@ -86,10 +86,13 @@ class MessageLog {
   // The message a sender stored earlier with this client_msg_id, if any.
   virtual Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                                const std::string& client_msg_id) = 0;
-  // Writes every message with its idempotency key and offset indexes in ONE
-  // atomic write that is synced to stable storage before returning (this is
-  // the group commit). Either all of it is durable or none.
-  virtual Status append(const std::vector<Message>& batch) = 0;
+  // Writes every message with its idempotency key and offset indexes, and
+  // replaces each of `changed` (messages stored before, in their new state:
+  // see ActionBatch) in ONE atomic write that is synced to stable storage
+  // before returning (this is the group commit). Either all of it is durable
+  // or none. A changed message keeps its seq, offset and idempotency key.
+  virtual Status append(const std::vector<Message>& batch, const std::vector<Message>& changed) = 0;
+  Status append(const std::vector<Message>& batch) { return append(batch, {}); }
   virtual Result<std::optional<Message>> find(const ChatId& chat, Seq seq) = 0;
   // Messages with seq < before (before == 0: the newest), newest first.
   virtual Result<std::vector<Message>> read_before(const ChatId& chat, Seq before, std::size_t limit) = 0;
@@ -123,6 +126,12 @@ struct NewMessage {
   // The version of the chat the send was validated and its recipients chosen
   // against (0: not checked). See MessageSequencer::chat_changed.
   std::uint64_t chat_version = 0;
+  MessageKind kind = MessageKind::text;
+  Seq target_seq = 0;  // an action's target
+  Seq reply_to = 0;    // a text message's quoted message
+  // The sender was an admin of the (group) chat at validation: it may delete
+  // other members' messages. Checked against chat_version like membership.
+  bool may_delete_any = false;
 };
 
 struct CommitOutcome {
@@ -164,7 +173,10 @@ class MessageSequencer {
   // (chat, sender, client_msg_id) is stored already, or came earlier in the
   // batch, is not stored again: its outcome is that message, `duplicate`.
   // A new message whose chat_version is older than the version last passed
-  // to chat_changed() is not stored and fails with `conflict`.
+  // to chat_changed() is not stored and fails with `conflict`. An action, or
+  // a reply, is checked against its target as committed (ActionBatch) and
+  // applied to it in the same write, or refused (not stored, no seq taken)
+  // with ActionBatch::check's error.
   virtual std::vector<Result<CommitOutcome>> commit(const std::vector<NewMessage>& batch) = 0;
   // Per shard, every message at or below this is durable and readable. Read
   // by resumes on any thread.

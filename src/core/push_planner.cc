@@ -322,6 +322,9 @@ Result<std::vector<PushJob>> PushPlanner::plan(ShardId shard, const std::vector<
   std::map<std::pair<UserId, DeviceId>, PushJob> jobs;
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const Message& m = messages[i];
+    // Edits, deletions and reactions are not news; a message deleted before
+    // its push was planned is not shown.
+    if (m.kind != MessageKind::text || m.deleted) continue;
     std::string preview;
     for (const UserId& user : (*offline)[i]) {
       auto targets = accounts_.push_targets(user);

@@ -124,7 +124,9 @@ asio::awaitable<Response> RestApi::post_message(const Call& call) {
   auto executor = co_await asio::this_coro::executor;
   auto waiter = std::make_shared<Waiter>(executor);
   waiter->wake.expires_at(asio::steady_timer::time_point::max());
-  SendRequest send{*call.who, call.path["chat_id"], std::move(body->client_msg_id), std::move(body->text)};
+  SendRequest send{
+      *call.who,        call.path["chat_id"], std::move(body->client_msg_id), std::move(body->text), body->kind,
+      body->target_seq, body->reply_to};
   ctx_.core.pipeline.submit(std::move(send), [waiter](Result<SendAck> r) {
     asio::post(waiter->wake.get_executor(), [waiter, r = std::move(r)]() mutable {
       waiter->result = std::move(r);

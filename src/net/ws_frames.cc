@@ -30,7 +30,7 @@ void WsSession::handle_frame(const std::string& text) {
     // Name the dropped send so the client knows what to resend.
     std::optional<std::string> ref;
     if (parsed.frame) {
-      if (auto* send = std::get_if<protocol::SendFrame>(&*parsed.frame)) ref = send->client_msg_id;
+      if (auto* send = std::get_if<protocol::SendFrame>(&*parsed.frame)) ref = send->body.client_msg_id;
     }
     send_text(protocol::encode_error_frame(make_error(ErrorCode::rate_limited, "too many frames; slow down"), ref));
     return;
@@ -95,13 +95,14 @@ void WsSession::submit_send(const protocol::SendFrame& send) {
   if (unacked_sends_ >= ctx_.config.max_unacked_sends) {
     send_text(protocol::encode_error_frame(
         make_error(ErrorCode::overloaded, "too many sends waiting for their ack; wait for acks, then resend"),
-        send.client_msg_id));
+        send.body.client_msg_id));
     return;
   }
   ++unacked_sends_;
-  SendRequest request{who_, send.chat_id, send.client_msg_id, send.text};
+  SendRequest request{who_,           send.chat_id,         send.body.client_msg_id, send.body.text,
+                      send.body.kind, send.body.target_seq, send.body.reply_to};
   std::weak_ptr<WsSession> weak = shared_from_this();
-  SendCallback done = [weak, ref = send.client_msg_id,
+  SendCallback done = [weak, ref = send.body.client_msg_id,
                        arrived = std::chrono::steady_clock::now()](Result<SendAck> result) {
     if (result) {
       process_metrics().send_ack_seconds.observe(

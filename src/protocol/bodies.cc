@@ -15,6 +15,12 @@ Error bad(std::string message) {
   return make_error(ErrorCode::invalid_request, std::move(message));
 }
 
+// An optional non-negative integer field: 0 when absent.
+Result<Seq> optional_seq(const json::object& o, std::string_view name) {
+  if (!o.contains(name)) return Seq{0};
+  return required_uint(o, name);
+}
+
 }  // namespace
 
 Result<SignupBody> parse_signup_body(std::string_view text) {
@@ -59,9 +65,32 @@ Result<LoginBody> parse_login_body(std::string_view text) {
 Result<SendBody> parse_send_body(const json::object& o) {
   auto id = required_string(o, "client_msg_id");
   if (!id) return id.error();
-  auto text = required_string(o, "text");
-  if (!text) return text.error();
-  return SendBody{std::move(*id), std::move(*text)};
+  SendBody body{std::move(*id), {}};
+  auto kind = optional_string(o, "kind");
+  if (!kind) return kind.error();
+  if (*kind) {
+    auto known = message_kind_from(**kind);
+    if (!known) return bad("kind must be text, edit, delete or reaction");
+    body.kind = *known;
+  }
+  // A deletion carries no text, and an absent reaction removes one.
+  const bool text_optional = body.kind == MessageKind::deletion || body.kind == MessageKind::reaction;
+  if (text_optional) {
+    auto text = optional_string(o, "text");
+    if (!text) return text.error();
+    body.text = std::move(*text).value_or("");
+  } else {
+    auto text = required_string(o, "text");
+    if (!text) return text.error();
+    body.text = std::move(*text);
+  }
+  auto target = optional_seq(o, "target_seq");
+  if (!target) return target.error();
+  body.target_seq = *target;
+  auto reply = optional_seq(o, "reply_to");
+  if (!reply) return reply.error();
+  body.reply_to = *reply;
+  return body;
 }
 
 Result<SendBody> parse_send_body(std::string_view text) {

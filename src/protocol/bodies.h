@@ -32,6 +32,9 @@ struct LoginBody {
 struct SendBody {
   std::string client_msg_id;
   std::string text;
+  MessageKind kind = MessageKind::text;  // "kind": absent means text
+  Seq target_seq = 0;                    // actions
+  Seq reply_to = 0;                      // text messages
 };
 struct DirectChatBody {
   UserId peer_id;

@@ -33,7 +33,7 @@ ParsedFrame parse_send(const json::object& o) {
   // The same fields, checked the same way, as POST /v1/chats/{id}/messages.
   auto body = parse_send_body(o);
   if (!body) return fail(body.error(), ref);
-  return ok(SendFrame{std::move(*chat), std::move(body->client_msg_id), std::move(body->text)});
+  return ok(SendFrame{std::move(*chat), std::move(*body)});
 }
 
 }  // namespace

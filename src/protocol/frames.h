@@ -12,6 +12,7 @@
 #include "core/accounts.h"
 #include "core/message_pipeline.h"
 #include "core/ports.h"
+#include "protocol/bodies.h"
 
 namespace parley::protocol {
 
@@ -21,8 +22,7 @@ struct HelloFrame {
 };
 struct SendFrame {
   ChatId chat_id;
-  std::string client_msg_id;
-  std::string text;
+  SendBody body;  // the same fields as POST /v1/chats/{id}/messages
 };
 struct HeartbeatFrame {};
 struct PresenceSubscribeFrame {

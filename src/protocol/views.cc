@@ -8,8 +8,23 @@ namespace parley::protocol {
 namespace json = boost::json;
 
 json::object message_object(const Message& m) {
-  return json::object{{"chat_id", m.chat_id}, {"seq", m.seq}, {"sender_id", m.sender_id},
-                      {"text", m.text},       {"ts", m.ts},   {"client_msg_id", m.client_msg_id}};
+  json::object o{{"chat_id", m.chat_id}, {"seq", m.seq}, {"sender_id", m.sender_id},
+                 {"text", m.text},       {"ts", m.ts},   {"client_msg_id", m.client_msg_id}};
+  // Each only when it says something, so a plain text message reads as before.
+  if (m.kind != MessageKind::text) {
+    o.emplace("kind", to_string(m.kind));
+    o.emplace("target_seq", m.target_seq);
+  }
+  if (m.reply_to != 0) o.emplace("reply_to", m.reply_to);
+  if (m.edited_at != 0) o.emplace("edited_at", m.edited_at);
+  if (m.deleted) o.emplace("deleted", true);
+  if (!m.reactions.empty()) {
+    json::array reactions;
+    reactions.reserve(m.reactions.size());
+    for (const Reaction& r : m.reactions) reactions.push_back(json::object{{"user_id", r.user_id}, {"emoji", r.emoji}});
+    o.emplace("reactions", std::move(reactions));
+  }
+  return o;
 }
 
 json::object chat_object(const ChatView& chat) {

@@ -18,6 +18,7 @@
 #include "scratch_database.h"
 #include "store/mariadb/mariadb_schema.h"
 #include "store/mariadb/mariadb_sequencer.h"
+#include "unit/sequencer_actions_contract.h"
 #include "unit/sequencer_contract.h"
 
 namespace parley::testing {
@@ -80,6 +81,69 @@ TEST(MessageSchema, IsOnMyRocksAndASecondStartChangesNothing) {
   EXPECT_EQ(failed.load(), 0);
   MariaDbMessageLog log(shards.open());
   for (const auto& o : stored) EXPECT_TRUE(must(log.find(o.message.chat_id, o.message.seq)).has_value());
+}
+
+// A shard created by a build before message actions (message schema 2, with
+// a stored message) is migrated at start: its messages read as text messages
+// in their original state, and actions work on them.
+TEST(MessageSchema, AShardAtVersionTwoIsMigratedAndKeepsItsMessages) {
+  ScratchShards shards(1);
+  const std::string name = shards.names()[0];
+  auto server = mariadb_config("").connection;
+  server.myrocks = true;
+  auto opened = mariadb::Connection::open(server, "");
+  ASSERT_TRUE(opened.ok()) << opened.error().message;
+  mariadb::Connection& c = **opened;
+  const std::string rocks = " ENGINE=ROCKSDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  for (const std::string& sql : {
+           "CREATE DATABASE `" + name + "` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin",
+           "USE `" + name + "`",
+           "CREATE TABLE messages (chat_id VARBINARY(255) NOT NULL, seq BIGINT UNSIGNED NOT NULL,"
+           " sender_id VARBINARY(255) NOT NULL, sender_device_id VARBINARY(255) NOT NULL,"
+           " client_msg_id VARBINARY(255) NULL, text MEDIUMBLOB NOT NULL, ts BIGINT NOT NULL,"
+           " log_offset BIGINT UNSIGNED NOT NULL, PRIMARY KEY (chat_id, seq),"
+           " UNIQUE KEY client_msg (chat_id, sender_id, client_msg_id), KEY chat_offset (chat_id, log_offset),"
+           " UNIQUE KEY log_offset (log_offset))" +
+               rocks,
+           "CREATE TABLE shard_head (id TINYINT UNSIGNED NOT NULL, last_offset BIGINT UNSIGNED NOT NULL,"
+           " PRIMARY KEY (id))" +
+               rocks,
+           "CREATE TABLE chat_heads (chat_id VARBINARY(255) NOT NULL, last_seq BIGINT UNSIGNED NOT NULL,"
+           " members_version BIGINT UNSIGNED NOT NULL DEFAULT 0, PRIMARY KEY (chat_id))" +
+               rocks,
+           std::string("CREATE TABLE message_schema_version (id TINYINT UNSIGNED NOT NULL PRIMARY KEY,"
+                       " version INT UNSIGNED NOT NULL) ENGINE=InnoDB"),
+           std::string("INSERT INTO message_schema_version VALUES (1, 2)"),
+           std::string("INSERT INTO shard_head VALUES (1, 1)"),
+           std::string("INSERT INTO chat_heads VALUES ('c', 1, 0)"),
+           std::string("INSERT INTO messages VALUES ('c', 1, 'ann', 'dev-ann', 'm1', 'stored before', 1000, 1)"),
+       }) {
+    ASSERT_TRUE(c.run(sql).ok()) << sql;
+  }
+
+  auto map = shards.open();
+  EXPECT_EQ(first_column(name, "SELECT version FROM message_schema_version"),
+            std::vector<std::string>{std::to_string(mariadb::kMessageSchemaVersion)});
+  MariaDbMessageLog log(map);
+  const Message before = must(log.find("c", 1)).value();
+  EXPECT_EQ(before.text, "stored before");
+  EXPECT_EQ(before.kind, MessageKind::text);
+  EXPECT_EQ(before.edited_at, 0);
+  EXPECT_FALSE(before.deleted);
+  EXPECT_TRUE(before.reactions.empty());
+
+  MariaDbSequencer node(map);
+  node.start();
+  auto done = committed(node.commit({action(MessageKind::edit, "c", "e1", 1, "edited after the upgrade"),
+                                     action(MessageKind::reaction, "c", "r1", 1, "👍", "bob")}));
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0].message.seq, 2u);
+  const Message after = must(log.find("c", 1)).value();
+  EXPECT_EQ(after.text, "edited after the upgrade");
+  EXPECT_EQ(after.reactions, (std::vector<Reaction>{{"bob", "👍"}}));
+  // A second start changes nothing.
+  shards.open();
+  EXPECT_EQ(must(log.find("c", 1)).value().text, "edited after the upgrade");
 }
 
 TEST(MessageSchema, ShardsAndAccountsMayShareADatabase) {

@@ -6,6 +6,7 @@
 
 #include "scratch_database.h"
 #include "store/mariadb/mariadb_sequencer.h"
+#include "unit/sequencer_actions_contract.h"
 #include "unit/sequencer_contract.h"
 #include "unit/store_contract_messages.h"
 
@@ -42,5 +43,7 @@ class MariaDbSequencerHarness {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(MariaDb, SequencerContract, ::testing::Types<MariaDbSequencerHarness>, MariaDbName);
+INSTANTIATE_TYPED_TEST_SUITE_P(MariaDb, SequencerActionsContract, ::testing::Types<MariaDbSequencerHarness>,
+                               MariaDbName);
 
 }  // namespace parley::testing

@@ -212,9 +212,10 @@ Result<std::optional<Message>> MemoryStore::find_by_client_msg_id(const ChatId& 
   return find_locked(chat, it->second);
 }
 
-Status MemoryStore::append(const std::vector<Message>& batch) {
-  if (batch.empty()) return Ok{};
+Status MemoryStore::append(const std::vector<Message>& batch, const std::vector<Message>& changed) {
+  if (batch.empty() && changed.empty()) return Ok{};
   std::lock_guard lock(mutex_);
+  for (const Message& m : changed) messages_[m.chat_id][m.seq] = m;
   for (const Message& m : batch) {
     log_[m.offset] = {m.chat_id, m.seq};
     messages_[m.chat_id][m.seq] = m;

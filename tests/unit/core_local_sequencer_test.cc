@@ -9,6 +9,7 @@
 #include "fakes/faulty_store.h"
 #include "fakes/memory_store.h"
 #include "held_call.h"
+#include "sequencer_actions_contract.h"
 #include "sequencer_contract.h"
 #include "store_contract_fixture.h"
 
@@ -31,6 +32,7 @@ class LocalHarness {
 
 using LocalHarnesses = ::testing::Types<LocalHarness<MemoryStore>, LocalHarness<RocksStore>>;
 INSTANTIATE_TYPED_TEST_SUITE_P(Local, SequencerContract, LocalHarnesses);
+INSTANTIATE_TYPED_TEST_SUITE_P(Local, SequencerActionsContract, LocalHarnesses);
 
 // A batch that read the chat versions before a change finishes before
 // chat_changed() returns: what it stores counts as stored before the change,

@@ -65,8 +65,8 @@ TEST(SendBody, WebSocketFrameAndRestBodyGiveTheSameErrors) {
   ASSERT_TRUE(ws.frame);
   auto& send = std::get<SendFrame>(*ws.frame);
   EXPECT_EQ(send.chat_id, "c");
-  EXPECT_EQ(send.client_msg_id, "m");
-  EXPECT_EQ(send.text, "hi");
+  EXPECT_EQ(send.body.client_msg_id, "m");
+  EXPECT_EQ(send.body.text, "hi");
 }
 
 TEST(AccountBodies, SignupLoginAndPushRegistration) {

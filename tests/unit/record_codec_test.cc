@@ -109,6 +109,46 @@ TEST(RecordCodec, MessageRoundTripsBinaryText) {
   expect_rejects_damage(encode_message(m), decode_message);
 }
 
+TEST(RecordCodec, MessageRoundTripsKindTargetsAndState) {
+  Message m = make_message("c", 7, 42, "alice", "cm");
+  m.kind = MessageKind::reaction;
+  m.target_seq = 3;
+  m.reply_to = 2;
+  m.edited_at = 1234;
+  m.deleted = true;
+  m.reactions = {{"bob", "👍"}, {"cy", "👨‍👩‍👧"}};
+  m.edit_seqs = {4, 5};
+  auto decoded = decode_message(encode_message(m));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(fields(*decoded), fields(m));
+  EXPECT_EQ(decoded->kind, MessageKind::reaction);
+  EXPECT_EQ(decoded->target_seq, 3u);
+  EXPECT_EQ(decoded->reply_to, 2u);
+  EXPECT_EQ(decoded->edited_at, 1234);
+  EXPECT_TRUE(decoded->deleted);
+  EXPECT_EQ(decoded->reactions, m.reactions);
+  EXPECT_EQ(decoded->edit_seqs, m.edit_seqs);
+  expect_rejects_damage(encode_message(m), decode_message);
+  std::string bad_kind = encode_message(make_message("c", 1, 1));
+  const std::size_t kind_at = bad_kind.size() - (1 + 8 + 8 + 8 + 1 + 4 + 4);
+  bad_kind[kind_at] = 9;
+  EXPECT_FALSE(decode_message(bad_kind).has_value()) << "an unknown kind";
+}
+
+// Stored before message actions: version 1, a text message in its original state.
+TEST(RecordCodec, MessagesStoredBeforeActionsReadAsTextMessages) {
+  const Message m = make_message("c", 9, 10, "alice", "cm");
+  std::string v2 = encode_message(m);
+  std::string v1 = v2.substr(0, v2.size() - (1 + 8 + 8 + 8 + 1 + 4 + 4));
+  v1[0] = 1;
+  auto decoded = decode_message(v1);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(fields(*decoded), fields(m));
+  EXPECT_EQ(decoded->kind, MessageKind::text);
+  EXPECT_FALSE(decoded->deleted);
+  EXPECT_FALSE(decode_message(v1 + '\0').has_value());
+}
+
 TEST(RecordCodec, PushJobRoundTrips) {
   PushJob job = make_push_job(std::numeric_limits<std::uint64_t>::max());
   auto decoded = decode_push_job(encode_push_job(job));

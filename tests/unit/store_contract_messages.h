@@ -202,11 +202,56 @@ TYPED_TEST_P(MessageLogContract, ReadLogIsEveryChatInOffsetOrder) {
   EXPECT_TRUE(must(this->log().read_log(0, 0, 5, 0)).empty());
 }
 
+// An action's entry and its target's new state are one write; the target
+// keeps its indexes (seq, offset, idempotency key).
+TYPED_TEST_P(MessageLogContract, AppendReplacesTheStateOfChangedMessages) {
+  Message target = make_message("c", 1, 1, "alice", "cm-1");
+  ASSERT_TRUE(this->log().append({target}).ok());
+  Message edit = make_message("c", 2, 2, "alice", "cm-2");
+  edit.kind = MessageKind::edit;
+  edit.target_seq = 1;
+  edit.text = "new text";
+  target.text = "new text";
+  target.edited_at = 77;
+  target.edit_seqs = {2};
+  target.reactions = {{"bob", "👍"}, {"cy", "🇫🇷"}};
+  ASSERT_TRUE(this->log().append({edit}, {target}).ok());
+  const Message stored = must(this->log().find("c", 1)).value();
+  EXPECT_EQ(fields(stored), fields(target));
+  EXPECT_EQ(stored.edited_at, 77);
+  EXPECT_EQ(stored.edit_seqs, (std::vector<Seq>{2}));
+  EXPECT_EQ(stored.reactions, target.reactions);
+  EXPECT_EQ(must(this->log().find_by_client_msg_id("c", "alice", "cm-1")).value().text, "new text");
+  const Message entry = must(this->log().find("c", 2)).value();
+  EXPECT_EQ(entry.kind, MessageKind::edit);
+  EXPECT_EQ(entry.target_seq, 1u);
+  // Deleted: the text and the edit entry's text are gone; the seqs stay.
+  target.text.clear();
+  target.deleted = true;
+  target.reactions.clear();
+  edit.text.clear();
+  Message del = make_message("c", 3, 3, "alice", "cm-3");
+  del.kind = MessageKind::deletion;
+  del.target_seq = 1;
+  del.text.clear();
+  ASSERT_TRUE(this->log().append({del}, {target, edit}).ok());
+  auto all = must(this->log().read_after("c", 0, 10));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_TRUE(all[0].deleted);
+  EXPECT_EQ(all[0].text, "");
+  EXPECT_TRUE(all[0].reactions.empty());
+  EXPECT_EQ(all[1].text, "");
+  EXPECT_EQ(all[2].kind, MessageKind::deletion);
+  EXPECT_EQ(must(this->log().read_offset_range("c", 0, kMax, 10)).size(), 3u);
+  EXPECT_EQ(must(this->log().last_offset()), 3u);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(MessageLogContract, EmptyLogHasNothing, AppendedMessagesAreFoundWithEveryField,
                             EmptyBatchChangesNothing, ReadBeforeIsNewestFirst, ReadAfterIsOldestFirst,
                             SeqsOrderNumericallyPastOneByte, ChatIdsThatArePrefixesStaySeparate,
                             ReadOffsetRangeKeepsToTheChatAndTheRange, LastOffsetNeverMovesBackwards,
                             ClientMsgIdIsScopedToChatAndSender, MessageWithoutClientMsgIdIsNotIndexed,
-                            ConcurrentAppendsToDifferentChatsAllLand, ReadLogIsEveryChatInOffsetOrder);
+                            ConcurrentAppendsToDifferentChatsAllLand, ReadLogIsEveryChatInOffsetOrder,
+                            AppendReplacesTheStateOfChangedMessages);
 
 }  // namespace parley::testing

@@ -3,7 +3,20 @@
 namespace parley::bus {
 namespace {
 
-enum Kind : std::uint8_t { kMessage = 1, kFrame = 2, kNotice = 3, kCloseDevice = 4, kStale = 5 };
+enum Kind : std::uint8_t {
+  kMessage = 1,
+  kFrame = 2,
+  kNotice = 3,
+  kCloseDevice = 4,
+  kStale = 5,
+  kMessageWithState = 6,  // a message that is an action, a reply or was acted upon
+};
+
+// Whether a message needs kind 6: anything beyond a plain text message.
+bool has_state(const Message& m) {
+  return m.kind != MessageKind::text || m.target_seq != 0 || m.reply_to != 0 || m.edited_at != 0 || m.deleted ||
+         !m.reactions.empty();
+}
 enum TargetFlag : std::uint8_t { kOnly = 1, kExcept = 2 };
 
 class Writer {
@@ -70,6 +83,7 @@ class Reader {
     return t;
   }
   void fail() { ok_ = false; }
+  bool ok() const { return ok_; }
   bool done() const { return ok_ && in_.empty(); }
 
  private:
@@ -93,9 +107,10 @@ std::string encode(const Envelope& envelope) {
   Writer w;
   w.u8(kEnvelopeVersion);
   if (const auto* m = std::get_if<MessageEnvelope>(&envelope.body)) {
-    w.u8(kMessage);
-    w.u64(envelope.origin);
     const Message& msg = m->message;
+    const bool state = has_state(msg);
+    w.u8(state ? kMessageWithState : kMessage);
+    w.u64(envelope.origin);
     w.u32(msg.shard);
     w.u64(msg.offset);
     w.u64(msg.seq);
@@ -106,6 +121,18 @@ std::string encode(const Envelope& envelope) {
     w.str(msg.client_msg_id);
     w.str(msg.text);
     w.target(m->target);
+    if (state) {
+      w.u8(static_cast<std::uint8_t>(msg.kind));
+      w.u64(msg.target_seq);
+      w.u64(msg.reply_to);
+      w.u64(static_cast<std::uint64_t>(msg.edited_at));
+      w.u8(msg.deleted ? 1 : 0);
+      w.u32(static_cast<std::uint32_t>(msg.reactions.size()));
+      for (const Reaction& r : msg.reactions) {
+        w.str(r.user_id);
+        w.str(r.emoji);
+      }
+    }
   } else if (const auto* f = std::get_if<FrameEnvelope>(&envelope.body)) {
     w.u8(kFrame);
     w.u64(envelope.origin);
@@ -138,7 +165,8 @@ std::optional<Envelope> decode(std::string_view bytes) {
   Envelope envelope;
   envelope.origin = r.u64();
   switch (kind) {
-    case kMessage: {
+    case kMessage:
+    case kMessageWithState: {
       MessageEnvelope m;
       m.message.shard = r.u32();
       m.message.offset = r.u64();
@@ -150,6 +178,26 @@ std::optional<Envelope> decode(std::string_view bytes) {
       m.message.client_msg_id = r.str();
       m.message.text = r.str();
       m.target = r.target();
+      if (kind == kMessageWithState) {
+        const std::uint8_t message_kind = r.u8();
+        if (message_kind > static_cast<std::uint8_t>(MessageKind::reaction)) r.fail();
+        m.message.kind = static_cast<MessageKind>(message_kind);
+        m.message.target_seq = r.u64();
+        m.message.reply_to = r.u64();
+        m.message.edited_at = static_cast<TimeMs>(r.u64());
+        const std::uint8_t deleted = r.u8();
+        if (deleted > 1) r.fail();
+        m.message.deleted = deleted == 1;
+        const std::uint32_t reactions = r.u32();
+        // Each takes at least 8 bytes: a count past what is left is a lie.
+        if (reactions > bytes.size() / 8) r.fail();
+        for (std::uint32_t i = 0; i < reactions && r.ok(); ++i) {
+          Reaction reaction;
+          reaction.user_id = r.str();
+          reaction.emoji = r.str();
+          m.message.reactions.push_back(std::move(reaction));
+        }
+      }
       // Offset 0 and seq 0 mean "not committed": never a message on the wire.
       if (m.message.offset == 0 || m.message.seq == 0 || m.message.chat_id.empty()) r.fail();
       envelope.body = std::move(m);

@@ -11,6 +11,10 @@
 //   kind 3 notice  := shard:u32 first:u64 last:u64
 //   kind 4 close   := device:str               (the device logged out: end its connections)
 //   kind 5 stale   := what:u8 (1 chat, 2 user) id:str   (a record changed: drop cached copies)
+//   kind 6 message with state := kind 1's fields, then message_kind:u8
+//                     target_seq:u64 reply_to:u64 edited_at:u64 deleted:u8
+//                     reactions:u32 (user:str emoji:str)*   (an action, a reply,
+//                     or a message acted upon; plain text messages stay kind 1)
 //   target := flags:u8 (bit 0: only `device`, bit 1: all but `device`) [device:str]
 //   str := length:u32 bytes
 // Integers are big-endian. `origin` is the publishing bus's random instance id,

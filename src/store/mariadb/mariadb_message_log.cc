@@ -117,8 +117,8 @@ Result<std::vector<Message>> MariaDbMessageLog::read_log(ShardId shard, LogOffse
   return read_messages(shard, sql.c_str(), {std::uint64_t{after}, std::uint64_t{up_to}, limit_of(limit)});
 }
 
-Status MariaDbMessageLog::append(const std::vector<Message>& batch) {
-  if (batch.empty()) return Ok{};
+Status MariaDbMessageLog::append(const std::vector<Message>& batch, const std::vector<Message>& changed) {
+  if (batch.empty()) return Ok{};  // an action is never without its entry
   const ShardId shard = shard_of(batch.front().chat_id);
   LogOffset top = 0;
   std::map<ChatId, Seq> heads;
@@ -138,6 +138,7 @@ Status MariaDbMessageLog::append(const std::vector<Message>& batch) {
   Status written = [&]() -> Status {
     if (auto head = mariadb::lock_shard_head(c); !head) return head.error();
     if (auto done = mariadb::insert_messages(c, batch); !done) return done;
+    if (auto done = mariadb::update_messages(c, changed); !done) return done;
     if (auto done = mariadb::raise_chat_heads(c, chat_heads); !done) return done;
     return mariadb::raise_shard_head(c, top);
   }();

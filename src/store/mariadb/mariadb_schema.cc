@@ -139,8 +139,27 @@ std::vector<std::string> message_migration_2() {
   };
 }
 
+// Version 3: message actions. Each row says what it is (kind 0 text, 1 edit,
+// 2 delete, 3 reaction) and which message an action targets or a text
+// message quotes; a text message holds its current state (edited_at,
+// deleted, reactions, the seqs of its edit entries; BLOBs, see
+// message_shards.cc). Rows stored before are text messages in their
+// original state, which the defaults say.
+std::vector<std::string> message_migration_3() {
+  return {
+      "ALTER TABLE messages"
+      " ADD COLUMN IF NOT EXISTS kind TINYINT UNSIGNED NOT NULL DEFAULT 0,"
+      " ADD COLUMN IF NOT EXISTS target_seq BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+      " ADD COLUMN IF NOT EXISTS reply_to BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+      " ADD COLUMN IF NOT EXISTS edited_at BIGINT NOT NULL DEFAULT 0,"
+      " ADD COLUMN IF NOT EXISTS deleted TINYINT UNSIGNED NOT NULL DEFAULT 0,"
+      " ADD COLUMN IF NOT EXISTS reactions MEDIUMBLOB NULL,"
+      " ADD COLUMN IF NOT EXISTS edit_seqs MEDIUMBLOB NULL",
+  };
+}
+
 std::vector<std::vector<std::string>> message_migrations() {
-  return {message_migration_1(), message_migration_2()};
+  return {message_migration_1(), message_migration_2(), message_migration_3()};
 }
 
 // Push jobs, version 1 (InnoDB, in the accounts database): per log shard, how

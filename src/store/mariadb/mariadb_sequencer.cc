@@ -4,11 +4,13 @@
 #include <future>
 #include <iterator>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 #include <unordered_map>
 
+#include "core/message_actions.h"
 #include "store/mariadb/mariadb_message_log.h"
 #include "store/mariadb/pooled_calls.h"
 
@@ -25,9 +27,10 @@ constexpr std::size_t kKeysPerLookup = 128;
 
 // What one shard's transaction decided, before it is known to have committed.
 struct ShardCommit {
-  std::vector<CommitOutcome> outcomes;  // one per index of the shard's part, in order
-  std::vector<bool> stale;              // per outcome: refused, validated against an old chat version
-  LogOffset head_before = 0;            // committed by others: seen under the lock
+  std::vector<CommitOutcome> outcomes;        // one per index of the shard's part, in order
+  std::vector<bool> stale;                    // per outcome: refused, validated against an old chat version
+  std::vector<std::optional<Error>> refused;  // per outcome: an action or reply its target did not allow
+  LogOffset head_before = 0;                  // committed by others: seen under the lock
   LogOffset head_after = 0;
   bool wrote = false;
 };
@@ -91,6 +94,20 @@ Result<std::map<ChatId, ChatHead>> lock_chat_heads(Connection& c, const std::vec
   return heads;
 }
 
+// A stored message, read inside the shard's transaction: under the shard
+// head lock every writer of the shard holds, so it is the committed state
+// (sessions are READ COMMITTED).
+Result<std::optional<Message>> find_message(Connection& c, ShardId shard, const ChatId& chat, Seq seq) {
+  static const std::string sql =
+      std::string("SELECT ") + mariadb::kMessageColumns + " FROM messages WHERE chat_id = ? AND seq = ?";
+  auto rows = c.query(sql.c_str(), {std::string_view(chat), std::uint64_t{seq}});
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<Message>{};
+  auto message = mariadb::message_from(rows->front(), shard);
+  if (!message) return message.error();
+  return std::optional<Message>(std::move(*message));
+}
+
 // The body of one shard's transaction, between START TRANSACTION and COMMIT.
 Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::vector<NewMessage>& batch,
                                       const std::vector<std::size_t>& indexes) {
@@ -103,7 +120,9 @@ Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::v
   std::unordered_map<std::string, std::size_t> first_with_key;
   std::vector<const NewMessage*> keyed;
   std::vector<ChatId> chats;
+  std::unordered_map<std::size_t, std::size_t> index_in_shard;  // batch index -> position in `indexes`
   for (std::size_t i : indexes) {
+    index_in_shard.emplace(i, index_in_shard.size());
     const NewMessage& r = batch[i];
     if (!r.client_msg_id.empty() &&
         first_with_key.emplace(resend_key(r.chat_id, r.sender_id, r.client_msg_id), i).second) {
@@ -120,6 +139,12 @@ Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::v
 
   std::vector<Message> fresh;
   std::unordered_map<std::size_t, std::size_t> fresh_of_index;  // batch index -> into `fresh`
+  ActionBatch actions([&](const ChatId& chat, Seq seq) { return find_message(c, shard, chat, seq); });
+  auto refuse = [&](Error error) {
+    result.outcomes.emplace_back();
+    result.stale.push_back(false);
+    result.refused.emplace_back(std::move(error));
+  };
   for (std::size_t i : indexes) {
     const NewMessage& r = batch[i];
     if (!r.client_msg_id.empty()) {
@@ -127,14 +152,23 @@ Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::v
       if (auto it = stored->find(key); it != stored->end()) {
         result.outcomes.push_back(CommitOutcome{it->second, true});
         result.stale.push_back(false);
+        result.refused.emplace_back();
         continue;
       }
       if (const std::size_t first = first_with_key.at(key); first != i) {
         // Resent before the first was stored: the same message (or refused like it).
         auto it = fresh_of_index.find(first);
         const bool refused = it == fresh_of_index.end();
+        if (refused) {
+          // Like the first: stale, or refused by its target (checked again below).
+          if (auto error = result.refused[index_in_shard.at(first)]; error) {
+            refuse(*error);
+            continue;
+          }
+        }
         result.outcomes.push_back(refused ? CommitOutcome{} : CommitOutcome{fresh[it->second], true});
         result.stale.push_back(refused);
+        result.refused.emplace_back();
         continue;
       }
     }
@@ -142,21 +176,36 @@ Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::v
     if (r.chat_version != 0 && r.chat_version < head.members_version) {
       result.outcomes.emplace_back();
       result.stale.push_back(true);
+      result.refused.emplace_back();
+      continue;
+    }
+    if (auto allowed = actions.check(r); !allowed) {
+      if (!is_action_refusal(allowed.error())) return allowed.error();  // a failed read fails the transaction
+      refuse(allowed.error());
       continue;
     }
     Message m{r.chat_id, ++head.last_seq,     r.sender_id, r.sender_device_id, r.client_msg_id, r.text,
               r.ts,      ++result.head_after, shard};
+    m.kind = r.kind;
+    m.target_seq = r.target_seq;
+    m.reply_to = r.reply_to;
+    actions.apply(m);
     fresh_of_index.emplace(i, fresh.size());
     result.outcomes.push_back(CommitOutcome{m, false});
     result.stale.push_back(false);
+    result.refused.emplace_back();
     fresh.push_back(std::move(m));
   }
-  if (fresh.empty()) return result;  // only resends: nothing to write
+  if (fresh.empty()) return result;  // only resends and refusals: nothing to write
+  // Entries acted upon in this batch are stored (and delivered) as they end it.
+  const std::vector<Message> changed = actions.finish(fresh);
+  for (const auto& [index, at] : fresh_of_index) result.outcomes[index_in_shard.at(index)].message = fresh[at];
 
   std::vector<std::pair<ChatId, Seq>> chat_heads;
   chat_heads.reserve(heads->size());
   for (const auto& [chat, head] : *heads) chat_heads.emplace_back(chat, head.last_seq);
   if (auto done = mariadb::insert_messages(c, fresh); !done) return done.error();
+  if (auto done = mariadb::update_messages(c, changed); !done) return done.error();
   if (auto done = mariadb::raise_chat_heads(c, chat_heads); !done) return done.error();
   if (auto done = mariadb::raise_shard_head(c, result.head_after); !done) return done.error();
   result.wrote = true;
@@ -266,7 +315,9 @@ void MariaDbSequencer::commit_shard(ShardId shard, const std::vector<NewMessage>
       advance(shard, done->head_before);
       if (done->wrote) advance(shard, done->head_after);
       for (std::size_t k = 0; k < indexes.size(); ++k) {
-        if (done->stale[k]) {
+        if (done->refused[k]) {
+          outcomes[indexes[k]] = *done->refused[k];
+        } else if (done->stale[k]) {
           outcomes[indexes[k]] = stale_chat_error();
         } else {
           outcomes[indexes[k]] = std::move(done->outcomes[k]);

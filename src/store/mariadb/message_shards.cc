@@ -30,6 +30,72 @@ std::shared_ptr<MessageShards> MessageShards::open(const MessageShardsConfig& co
 }
 
 namespace mariadb {
+namespace {
+
+// The reactions and edit entries of a message, as one BLOB each (NULL when
+// empty): big-endian lengths and numbers, like the RocksDB records.
+void put_u32(std::string& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+}
+bool get_number(std::string_view& in, std::size_t bytes, std::uint64_t& v) {
+  if (in.size() < bytes) return false;
+  v = 0;
+  for (std::size_t i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(in[i]);
+  in.remove_prefix(bytes);
+  return true;
+}
+bool get_str(std::string_view& in, std::string& s) {
+  std::uint64_t size = 0;
+  if (!get_number(in, 4, size) || size > in.size()) return false;
+  s.assign(in.substr(0, size));
+  in.remove_prefix(size);
+  return true;
+}
+
+std::string encode_reactions(const std::vector<Reaction>& reactions) {
+  std::string out;
+  for (const Reaction& r : reactions) {
+    put_u32(out, static_cast<std::uint32_t>(r.user_id.size()));
+    out += r.user_id;
+    put_u32(out, static_cast<std::uint32_t>(r.emoji.size()));
+    out += r.emoji;
+  }
+  return out;
+}
+
+bool decode_reactions(std::string_view in, std::vector<Reaction>& out) {
+  while (!in.empty()) {
+    Reaction r;
+    if (!get_str(in, r.user_id) || !get_str(in, r.emoji)) return false;
+    out.push_back(std::move(r));
+  }
+  return true;
+}
+
+std::string encode_seqs(const std::vector<Seq>& seqs) {
+  std::string out;
+  for (Seq seq : seqs) put_u64(out, seq);
+  return out;
+}
+
+bool decode_seqs(std::string_view in, std::vector<Seq>& out) {
+  while (!in.empty()) {
+    std::uint64_t seq = 0;
+    if (!get_number(in, 8, seq)) return false;
+    out.push_back(seq);
+  }
+  return true;
+}
+
+Param blob_or_null(const std::string& bytes) {
+  if (bytes.empty()) return nullptr;
+  return std::string_view(bytes);
+}
+
+}  // namespace
 
 Result<Message> message_from(const Row& r, ShardId shard) {
   Message m;
@@ -42,7 +108,18 @@ Result<Message> message_from(const Row& r, ShardId shard) {
   m.ts = r.i64(6);
   m.offset = r.u64(7);
   m.shard = shard;
-  if (r.bad()) return make_error(ErrorCode::internal, "mariadb: a row of messages does not decode");
+  const std::uint64_t kind = r.u64(8);
+  m.target_seq = r.u64(9);
+  m.reply_to = r.u64(10);
+  m.edited_at = r.i64(11);
+  const std::uint64_t deleted = r.u64(12);
+  const bool state_ok = (r.is_null(13) || decode_reactions(r.text(13), m.reactions)) &&
+                        (r.is_null(14) || decode_seqs(r.text(14), m.edit_seqs));
+  if (r.bad() || !state_ok || kind > static_cast<std::uint64_t>(MessageKind::reaction) || deleted > 1) {
+    return make_error(ErrorCode::internal, "mariadb: a row of messages does not decode");
+  }
+  m.kind = static_cast<MessageKind>(kind);
+  m.deleted = deleted == 1;
   return m;
 }
 
@@ -100,9 +177,11 @@ Status insert_messages(Connection& c, const std::vector<Message>& messages) {
   std::size_t next = 0;
   std::vector<Param> params;
   for (std::size_t rows : power_of_two_chunks(messages.size(), kRowsPerStatement)) {
-    const std::string sql =
-        std::string("INSERT INTO messages (") + kMessageColumns + ") VALUES " + placeholder_rows(rows, 8);
+    const std::string sql = std::string("INSERT INTO messages (") + kMessageColumns + ") VALUES " +
+                            placeholder_rows(rows, kMessageColumnCount);
     params.clear();
+    std::vector<std::string> blobs;  // the params view them
+    blobs.reserve(2 * rows);
     for (std::size_t i = next; i < next + rows; ++i) {
       const Message& m = messages[i];
       params.emplace_back(std::string_view(m.chat_id));
@@ -117,9 +196,30 @@ Status insert_messages(Connection& c, const std::vector<Message>& messages) {
       params.emplace_back(std::string_view(m.text));
       params.emplace_back(std::int64_t{m.ts});
       params.emplace_back(std::uint64_t{m.offset});
+      params.emplace_back(std::uint64_t{static_cast<std::uint8_t>(m.kind)});
+      params.emplace_back(std::uint64_t{m.target_seq});
+      params.emplace_back(std::uint64_t{m.reply_to});
+      params.emplace_back(std::int64_t{m.edited_at});
+      params.emplace_back(std::uint64_t{m.deleted ? 1u : 0u});
+      params.push_back(blob_or_null(blobs.emplace_back(encode_reactions(m.reactions))));
+      params.push_back(blob_or_null(blobs.emplace_back(encode_seqs(m.edit_seqs))));
     }
     next += rows;
     if (auto done = c.query(sql.c_str(), params); !done) return done.error();
+  }
+  return Ok{};
+}
+
+Status update_messages(Connection& c, const std::vector<Message>& messages) {
+  for (const Message& m : messages) {
+    const std::string reactions = encode_reactions(m.reactions);
+    const std::string edit_seqs = encode_seqs(m.edit_seqs);
+    auto done = c.execute(
+        "UPDATE messages SET text = ?, edited_at = ?, deleted = ?, reactions = ?, edit_seqs = ?"
+        " WHERE chat_id = ? AND seq = ?",
+        {std::string_view(m.text), std::int64_t{m.edited_at}, std::uint64_t{m.deleted ? 1u : 0u},
+         blob_or_null(reactions), blob_or_null(edit_seqs), std::string_view(m.chat_id), std::uint64_t{m.seq}});
+    if (!done) return done.error();
   }
   return Ok{};
 }

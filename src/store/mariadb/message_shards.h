@@ -81,9 +81,12 @@ Result<T> MessageShards::read(ShardId shard, Op&& op) const {
 
 namespace mariadb {
 
-// The columns of a message row, in the order message_from() reads them.
+// The columns of a message row, in the order message_from() reads them
+// (message schema 3 added those after log_offset: the state actions change).
 inline constexpr const char* kMessageColumns =
-    "chat_id, seq, sender_id, sender_device_id, client_msg_id, text, ts, log_offset";
+    "chat_id, seq, sender_id, sender_device_id, client_msg_id, text, ts, log_offset, kind, target_seq, reply_to, "
+    "edited_at, deleted, reactions, edit_seqs";
+inline constexpr std::size_t kMessageColumnCount = 15;
 
 // A message from a row of kMessageColumns, with `shard` set.
 Result<Message> message_from(const Row& row, ShardId shard);
@@ -109,6 +112,9 @@ Result<LogOffset> lock_shard_head(Connection& c);
 // Inserts the messages (multi-row INSERTs; an empty client_msg_id is stored
 // as NULL: not indexed).
 Status insert_messages(Connection& c, const std::vector<Message>& messages);
+// Replaces the state of stored messages (text, edited_at, deleted,
+// reactions, edit entries): what an action committed with them changed.
+Status update_messages(Connection& c, const std::vector<Message>& messages);
 // Moves each chat's head up to its seq (never down).
 Status raise_chat_heads(Connection& c, const std::vector<std::pair<ChatId, Seq>>& heads);
 // Moves the shard's head up to `offset` (never down).

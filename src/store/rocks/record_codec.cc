@@ -8,9 +8,12 @@ namespace {
 // Bump a version when a record's layout changes; keep decoding the old one.
 constexpr std::uint8_t kUserV1 = 1;
 constexpr std::uint8_t kDeviceV1 = 1;
-constexpr std::uint8_t kChatV1 = 1;  // read only: before versions, every stored chat counts as version 1
-constexpr std::uint8_t kChatV2 = 2;  // adds the version
-constexpr std::uint8_t kMessageV1 = 1;
+constexpr std::uint8_t kChatV1 = 1;     // read only: before versions, every stored chat counts as version 1
+constexpr std::uint8_t kChatV2 = 2;     // adds the version
+constexpr std::uint8_t kMessageV1 = 1;  // read only: before message actions
+constexpr std::uint8_t kMessageV2 = 2;  // adds kind, target, reply, and the state actions change
+// Guards against a corrupt count allocating gigabytes.
+constexpr std::uint32_t kMaxReactions = 1u << 20;
 constexpr std::uint8_t kPushJobV1 = 1;  // read only: before coalescing, a job covered one message
 constexpr std::uint8_t kPushJobV2 = 2;  // adds the count of messages covered
 
@@ -180,7 +183,7 @@ std::optional<Chat> decode_chat(std::string_view bytes) {
 
 std::string encode_message(const Message& message) {
   ByteWriter out;
-  out.u8(kMessageV1);
+  out.u8(kMessageV2);
   out.str(message.chat_id);
   out.u64(message.seq);
   out.str(message.sender_id);
@@ -189,17 +192,53 @@ std::string encode_message(const Message& message) {
   out.str(message.text);
   out.i64(message.ts);
   out.u64(message.offset);
+  out.u8(static_cast<std::uint8_t>(message.kind));
+  out.u64(message.target_seq);
+  out.u64(message.reply_to);
+  out.i64(message.edited_at);
+  out.u8(message.deleted ? 1 : 0);
+  out.u32(static_cast<std::uint32_t>(message.reactions.size()));
+  for (const Reaction& r : message.reactions) {
+    out.str(r.user_id);
+    out.str(r.emoji);
+  }
+  out.u32(static_cast<std::uint32_t>(message.edit_seqs.size()));
+  for (Seq seq : message.edit_seqs) out.u64(seq);
   return out.take();
 }
 
 std::optional<Message> decode_message(std::string_view bytes) {
   ByteReader in(bytes);
   Message m;
-  if (!expect_version(in, kMessageV1) || !in.str(m.chat_id) || !in.u64(m.seq) || !in.str(m.sender_id) ||
-      !in.str(m.sender_device_id) || !in.str(m.client_msg_id) || !in.str(m.text) || !in.i64(m.ts) ||
-      !in.u64(m.offset) || !in.done()) {
+  std::uint8_t version = 0;
+  if (!in.u8(version) || (version != kMessageV1 && version != kMessageV2) || !in.str(m.chat_id) || !in.u64(m.seq) ||
+      !in.str(m.sender_id) || !in.str(m.sender_device_id) || !in.str(m.client_msg_id) || !in.str(m.text) ||
+      !in.i64(m.ts) || !in.u64(m.offset)) {
     return std::nullopt;
   }
+  if (version == kMessageV1) return in.done() ? std::optional<Message>(std::move(m)) : std::nullopt;
+  std::uint8_t kind = 0;
+  std::uint8_t deleted = 0;
+  std::uint32_t count = 0;
+  if (!in.u8(kind) || kind > static_cast<std::uint8_t>(MessageKind::reaction) || !in.u64(m.target_seq) ||
+      !in.u64(m.reply_to) || !in.i64(m.edited_at) || !in.u8(deleted) || deleted > 1 || !in.u32(count) ||
+      count > kMaxReactions) {
+    return std::nullopt;
+  }
+  m.kind = static_cast<MessageKind>(kind);
+  m.deleted = deleted == 1;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    Reaction r;
+    if (!in.str(r.user_id) || !in.str(r.emoji)) return std::nullopt;
+    m.reactions.push_back(std::move(r));
+  }
+  if (!in.u32(count) || count > kMaxReactions) return std::nullopt;
+  for (std::uint32_t i = 0; i < count; ++i) {
+    Seq seq = 0;
+    if (!in.u64(seq)) return std::nullopt;
+    m.edit_seqs.push_back(seq);
+  }
+  if (!in.done()) return std::nullopt;
   return m;
 }
 

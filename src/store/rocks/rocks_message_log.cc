@@ -102,9 +102,14 @@ Result<std::optional<Message>> RocksStore::find_by_client_msg_id(const ChatId& c
   return message;
 }
 
-Status RocksStore::append(const std::vector<Message>& batch) {
-  if (batch.empty()) return Ok{};
+Status RocksStore::append(const std::vector<Message>& batch, const std::vector<Message>& changed) {
+  if (batch.empty() && changed.empty()) return Ok{};
   WriteSet writes;
+  // Acted upon (edited, deleted, reacted to): the new state replaces the
+  // record; its indexes (idempotency key, offset) stay as they are.
+  for (const Message& m : changed) {
+    writes.put(Column::messages, rocks::seq_key(m.chat_id, m.seq), rocks::encode_message(m));
+  }
   LogOffset newest = 0;
   for (const Message& m : batch) {
     writes.put(Column::messages, rocks::seq_key(m.chat_id, m.seq), rocks::encode_message(m));
