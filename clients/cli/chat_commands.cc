@@ -1,5 +1,6 @@
-// chats, dm, group, send, history: one REST exchange each (plus the chat
-// list, to resolve a CHAT argument and to name senders).
+// chats, dm, group, send, edit, delete, react, reply, history: one REST
+// exchange each (plus the chat list, to resolve a CHAT argument and to name
+// senders).
 #include <algorithm>
 #include <random>
 #include <thread>
@@ -92,20 +93,18 @@ int run_group(CommandContext& ctx, const GroupArgs& args) {
   return kExitOk;
 }
 
-int run_send(CommandContext& ctx, const SendArgs& args) {
-  client::Session session = ctx.session();
-  const ChatRoster roster = load_roster(ctx, session);
-  const std::string chat_id = resolve_chat(session, roster, args.chat);
-  const std::string text = args.text.empty() || args.text == "-" ? read_all_stdin() : args.text;
-  if (text.empty()) throw usage_error("nothing to send: the text is empty");
+namespace {
 
-  // Resending the same client_msg_id is idempotent, so a lost answer or an
-  // `overloaded` refusal is simply retried: the message is stored at most once.
+// Sends `body` (given a fresh client_msg_id) and prints the new entry's seq.
+// Resending the same client_msg_id is idempotent, so a lost answer or an
+// `overloaded` refusal is simply retried: the entry is stored at most once.
+int send_entry(CommandContext& ctx, client::Session& session, const std::string& chat_id, json::object body) {
   const std::string cmid = new_client_msg_id();
+  body["client_msg_id"] = cmid;
   client::SendResult sent;
   for (int attempt = 1;; ++attempt) {
     try {
-      sent = session.send(chat_id, cmid, text);
+      sent = session.send_body(chat_id, body);
       break;
     } catch (const client::HttpError&) {
       if (attempt == 3) throw;
@@ -120,6 +119,43 @@ int run_send(CommandContext& ctx, const SendArgs& args) {
     ctx.out().line(std::to_string(sent.seq));
   }
   return kExitOk;
+}
+
+std::string text_or_stdin(const std::string& text) {
+  std::string out = text.empty() || text == "-" ? read_all_stdin() : text;
+  if (out.empty()) throw usage_error("nothing to send: the text is empty");
+  return out;
+}
+
+}  // namespace
+
+int run_send(CommandContext& ctx, const SendArgs& args) {
+  client::Session session = ctx.session();
+  const ChatRoster roster = load_roster(ctx, session);
+  const std::string chat_id = resolve_chat(session, roster, args.chat);
+  return send_entry(ctx, session, chat_id, {{"text", text_or_stdin(args.text)}});
+}
+
+int run_action(CommandContext& ctx, const ActionArgs& args) {
+  client::Session session = ctx.session();
+  const ChatRoster roster = load_roster(ctx, session);
+  const std::string chat_id = resolve_chat(session, roster, args.chat);
+  json::object body;
+  switch (args.kind) {
+    case ActionKind::edit:
+      body = {{"kind", "edit"}, {"target_seq", args.seq}, {"text", text_or_stdin(args.text)}};
+      break;
+    case ActionKind::remove:
+      body = {{"kind", "delete"}, {"target_seq", args.seq}};
+      break;
+    case ActionKind::react:
+      body = {{"kind", "reaction"}, {"target_seq", args.seq}, {"text", args.text}};
+      break;
+    case ActionKind::reply:
+      body = {{"text", text_or_stdin(args.text)}, {"reply_to", args.seq}};
+      break;
+  }
+  return send_entry(ctx, session, chat_id, std::move(body));
 }
 
 int run_history(CommandContext& ctx, const HistoryArgs& args) {

@@ -6,7 +6,7 @@
 //
 //   account_commands.cc  signup, login, logout, whoami
 //   device_commands.cc   devices, logout-device, passwd, rename
-//   chat_commands.cc     chats, dm, group, send, history
+//   chat_commands.cc     chats, dm, group, send, edit, delete, react, reply, history
 //   watch_command.cc     watch (every chat, live, resumable)
 //   chat_command.cc      chat (one conversation, interactive)
 
@@ -45,6 +45,16 @@ struct SendArgs {
   std::string text;  // empty or "-": read stdin
 };
 
+// edit, delete, react, reply: on the message SEQ of CHAT (docs/protocol.md,
+// "Message actions").
+enum class ActionKind { edit, remove, react, reply };
+struct ActionArgs {
+  ActionKind kind = ActionKind::edit;
+  std::string chat;
+  std::int64_t seq = 0;
+  std::string text;  // edit, reply: empty or "-" reads stdin; react: the emoji, empty removes it
+};
+
 struct HistoryArgs {
   std::string chat;
   std::optional<std::int64_t> before;
@@ -72,6 +82,7 @@ int run_chats(CommandContext& ctx);
 int run_dm(CommandContext& ctx, const std::string& email);
 int run_group(CommandContext& ctx, const GroupArgs& args);
 int run_send(CommandContext& ctx, const SendArgs& args);
+int run_action(CommandContext& ctx, const ActionArgs& args);
 int run_history(CommandContext& ctx, const HistoryArgs& args);
 
 int run_watch(CommandContext& ctx);

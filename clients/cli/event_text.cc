@@ -64,7 +64,28 @@ std::string message_text(const ChatRoster& roster, const client::MessageInfo& m,
   std::string out;
   if (style.with_seq) out += "#" + std::to_string(m.seq) + " ";
   out += stamp(m.ts) + chat_prefix(roster, m.chat_id, style.with_chat);
-  out += roster.display_name(m.sender_id) + ": " + indent_continuation(m.text);
+  const std::string sender = roster.display_name(m.sender_id);
+  const std::string target = "#" + std::to_string(m.target_seq);
+  // An action on an earlier message: said as what happened to it.
+  if (m.kind == "edit") return out + sender + " edited " + target + ": " + indent_continuation(m.text);
+  if (m.kind == "delete") return out + sender + " deleted " + target;
+  if (m.kind == "reaction") {
+    if (m.text.empty()) return out + sender + " removed their reaction to " + target;
+    return out + sender + " reacted " + m.text + " to " + target;
+  }
+  out += sender + ": ";
+  if (m.reply_to > 0) out += "(reply to #" + std::to_string(m.reply_to) + ") ";
+  if (m.deleted) return out + "(deleted)";
+  out += indent_continuation(m.text);
+  if (m.edited_at > 0) out += " (edited)";
+  if (!m.reactions.empty()) {
+    out += "  [";
+    for (std::size_t i = 0; i < m.reactions.size(); ++i) {
+      const auto& [user, emoji] = m.reactions[i];
+      out += (i ? ", " : "") + emoji + " " + (user == roster.self() ? "you" : roster.display_name(user));
+    }
+    out += "]";
+  }
   return out;
 }
 
@@ -132,7 +153,7 @@ std::string chat_row_text(const ChatRoster& roster, const client::ChatInfo& chat
   }
   if (const auto* last = chat.raw.if_contains("last_message"); last != nullptr && last->is_object()) {
     const auto m = client::MessageInfo::from_json(last->as_object());
-    out += "  " + stamp(m.ts) + roster.display_name(m.sender_id) + ": " + preview(m.text);
+    out += "  " + stamp(m.ts) + roster.display_name(m.sender_id) + ": " + (m.deleted ? "(deleted)" : preview(m.text));
   } else {
     out += "  (no messages)";
   }

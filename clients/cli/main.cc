@@ -106,6 +106,30 @@ int main(int argc, char** argv) {
   sn->add_option("chat", send.chat, "CHAT")->required();
   sn->add_option("text", send_words, "the text (words are joined by spaces); omitted or -: read stdin");
 
+  // edit, delete, react, reply: one shape each, on the message SEQ of CHAT.
+  ActionArgs act;
+  std::vector<std::string> act_words;
+  auto action_command = [&](const char* name, const char* description, ActionKind kind, const char* text_help) {
+    auto* sub = command(app, name, description, action, [&, kind](CommandContext& c) {
+      act.kind = kind;
+      for (const auto& w : act_words) act.text += (act.text.empty() ? "" : " ") + w;
+      return run_action(c, act);
+    });
+    sub->add_option("chat", act.chat, "CHAT")->required();
+    sub->add_option("seq", act.seq, "the message's seq (history shows it as #SEQ)")
+        ->required()
+        ->check(CLI::PositiveNumber);
+    if (text_help != nullptr) sub->add_option("text", act_words, text_help);
+  };
+  action_command("edit", "replace the text of your message SEQ; prints the edit's seq", ActionKind::edit,
+                 "the new text (words are joined by spaces); omitted or -: read stdin");
+  action_command("delete", "delete message SEQ for everyone (yours; any, as a group's admin)", ActionKind::remove,
+                 nullptr);
+  action_command("react", "react to message SEQ with one emoji (replaces yours); no emoji: remove yours",
+                 ActionKind::react, "the emoji");
+  action_command("reply", "send a message quoting message SEQ; prints its seq", ActionKind::reply,
+                 "the text (words are joined by spaces); omitted or -: read stdin");
+
   HistoryArgs history;
   std::int64_t before = 0;
   std::int64_t after = 0;
