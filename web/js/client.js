@@ -3,10 +3,13 @@
 // displayed exact:
 //   - a message is kept once per (chat_id, seq); an outbox entry disappears as
 //     soon as its ack, or any message with its client_msg_id, is seen;
+//   - actions (edit, delete, reaction) are entries of the window like messages,
+//     applied once to the message they target (actions.js) and not shown;
 //   - a loaded chat's messages form a contiguous window ending at last_seq;
 //     any hole (a seq gap in live traffic, missed frames) is filled with
 //     GET /v1/chats/{id}/messages?after=.
 
+import { applyAction, isShown } from './actions.js';
 import { Api, ApiError, describeDevice } from './api.js';
 import { Connection, Outbox, webSocketUrl } from './connection.js';
 import { utf8Length } from './ui/format.js';
@@ -203,7 +206,9 @@ export class Client {
     this.markRead(frame.chat_id, frame.seq);
     const entry = this.outbox.take(frame.client_msg_id);
     if (entry) {
-      this.ingest([{ chat_id: frame.chat_id, seq: frame.seq, sender_id: this.store.me, text: entry.text, ts: frame.ts, client_msg_id: entry.client_msg_id }]);
+      const m = { chat_id: frame.chat_id, seq: frame.seq, sender_id: this.store.me, text: entry.text, ts: frame.ts, client_msg_id: entry.client_msg_id };
+      for (const field of ['kind', 'target_seq', 'reply_to']) if (entry[field]) m[field] = entry[field];
+      this.ingest([m], { live: true });
     }
   }
 
@@ -264,8 +269,15 @@ export class Client {
       return;
     }
     if (frame.ref && this.outbox.get(frame.ref)) {
+      const entry = this.outbox.get(frame.ref);
       if (frame.code === 'overloaded' || frame.code === 'rate_limited') {
-        this.outbox.get(frame.ref).sent_at = 0; // resent at the next heartbeat tick
+        entry.sent_at = 0; // resent at the next heartbeat tick
+      } else if (entry.kind) {
+        // A refused action is not kept to retry: the chat says why.
+        this.outbox.take(frame.ref);
+        const state = this.store.chat(entry.chat_id);
+        if (state) state.actionError = describeActionError(frame);
+        this.store.emit('messages', entry.chat_id);
       } else {
         this.outbox.fail(frame.ref, { code: frame.code, message: describeSendError(frame) });
       }
@@ -280,7 +292,17 @@ export class Client {
   ingest(messages, { live = false } = {}) {
     const { store } = this;
     const touched = new Set();
-    for (const m of messages) {
+    // A REST page reflects every action committed before it was read: at least
+    // up to its newest entry and to what this device knew then.
+    const fetchedUpTo = new Map();
+    if (!live) {
+      for (const m of messages) {
+        const known = store.chat(m.chat_id)?.last_seq ?? 0;
+        fetchedUpTo.set(m.chat_id, Math.max(fetchedUpTo.get(m.chat_id) ?? known, m.seq));
+      }
+    }
+    // Oldest first, so that actions apply in the order they were committed.
+    for (const m of [...messages].sort((a, b) => a.seq - b.seq)) {
       const state = store.chat(m.chat_id);
       if (!state) {
         this.refreshChats(); // a chat we have not heard of: its history will come with it
@@ -290,12 +312,18 @@ export class Client {
         this.outbox.take(m.client_msg_id); // stored on the server: no longer pending
       }
       if (state.messages.has(m.seq)) continue;
+      if (isShown(m)) m.state_seq = live ? m.seq : fetchedUpTo.get(m.chat_id);
       state.messages.set(m.seq, m);
       if (m.seq > state.last_seq) state.last_seq = m.seq;
-      if (!state.preview || m.seq >= state.preview.seq) state.preview = m;
       if (m.sender_id === store.me && m.seq > state.read_seq) state.read_seq = m.seq;
       state.typing.delete(m.sender_id);
       touched.add(state.id);
+      if (!isShown(m)) {
+        applyAction(state.messages.get(m.target_seq), m);
+        if (state.preview?.seq === m.target_seq && state.preview !== state.messages.get(m.target_seq)) applyAction(state.preview, m);
+        continue;
+      }
+      if (!state.preview || m.seq >= state.preview.seq) state.preview = m;
       if (live && m.sender_id !== store.me) this.hooks.onIncoming?.(state, m);
     }
     for (const chatId of touched) {
@@ -398,15 +426,50 @@ export class Client {
 
   /** Queues a message; returns an error text instead when it cannot be sent. */
   sendText(chatId, text) {
-    const problem = checkText(text);
-    if (problem) return problem;
+    // The message ends our "is typing" on the other side: the next keystroke says it again (queue()).
+    return this.queue(chatId, text, {});
+  }
+
+  /** Queues a reply quoting `replyTo`; as sendText. */
+  sendReply(chatId, text, replyTo) {
+    return this.queue(chatId, text, { reply_to: replyTo });
+  }
+
+  /** Edits our message `seq`; returns an error text instead when it cannot be sent. */
+  editMessage(chatId, seq, text) {
+    return this.queue(chatId, text, { kind: 'edit', target_seq: seq });
+  }
+
+  deleteMessage(chatId, seq) {
+    return this.queue(chatId, '', { kind: 'delete', target_seq: seq });
+  }
+
+  /** Sets our reaction on `seq` to `emoji`; '' removes it. */
+  react(chatId, seq, emoji) {
+    return this.queue(chatId, emoji, { kind: 'reaction', target_seq: seq });
+  }
+
+  queue(chatId, text, extra) {
+    if (!extra.kind || extra.kind === 'edit') {
+      const problem = checkText(text);
+      if (problem) return problem;
+    }
     const state = this.store.chat(chatId);
     if (!state || state.removed) return 'You are not a member of this chat.';
-    const entry = this.outbox.add(chatId, text);
+    state.actionError = null;
+    const entry = this.outbox.add(chatId, text, extra);
     this.conn?.sendEntry(entry);
-    // The message ends our "is typing" on the other side: the next keystroke says it again.
     this.lastTypingSent.delete(chatId);
     return null;
+  }
+
+  /** Message `seq` of a chat in its current state: held, or fetched (a reply's quote). */
+  async fetchMessage(chatId, seq) {
+    const state = this.store.chat(chatId);
+    const held = state?.messages.get(seq);
+    if (held) return held;
+    const [m] = await this.api.history(chatId, { after: seq - 1, limit: 1 });
+    return m?.seq === seq ? m : null;
   }
 
   retrySend(clientMsgId) {
@@ -503,7 +566,8 @@ export class Client {
     const worker = async () => {
       for (let s = todo.shift(); s; s = todo.shift()) {
         try {
-          const [newest] = await this.api.history(s.id, { limit: 1 });
+          // The newest message, past any actions on it.
+          const newest = (await this.api.history(s.id, { limit: 20 })).find(isShown);
           if (newest && (!s.preview || newest.seq > s.preview.seq)) s.preview = newest;
         } catch {
           // previews are cosmetic
@@ -620,6 +684,17 @@ export function checkText(text) {
     return `This message is too long: ${bytes.toLocaleString()} bytes, the limit is ${MAX_TEXT_BYTES.toLocaleString()}. Shorten it by ${(bytes - MAX_TEXT_BYTES).toLocaleString()} bytes or split it.`;
   }
   return null;
+}
+
+function describeActionError({ code, message }) {
+  switch (code) {
+    case 'not_found':
+      return 'That message was deleted or is gone.';
+    case 'forbidden':
+      return 'You can only change your own messages.';
+    default:
+      return describeSendError({ code, message });
+  }
 }
 
 function describeSendError({ code, message }) {

@@ -62,8 +62,9 @@ export class Outbox {
     this.entries = (storage.load() ?? []).map((e) => ({ ...e, sent_at: 0 }));
   }
 
-  add(chatId, text) {
-    const entry = { client_msg_id: newClientMsgId(), chat_id: chatId, text, created_at: Date.now(), state: 'pending', error: null, sent_at: 0 };
+  /** `extra`: an action's `kind` and `target_seq`, or a reply's `reply_to` (docs/protocol.md). */
+  add(chatId, text, extra = {}) {
+    const entry = { client_msg_id: newClientMsgId(), chat_id: chatId, text, created_at: Date.now(), state: 'pending', error: null, sent_at: 0, ...extra };
     this.entries.push(entry);
     this.changed();
     return entry;
@@ -198,7 +199,9 @@ export class Connection {
   /** Sends an outbox entry now if possible; otherwise it goes out after the next welcome. */
   sendEntry(entry) {
     if (entry.state !== 'pending') return;
-    if (this.send({ type: 'send', chat_id: entry.chat_id, client_msg_id: entry.client_msg_id, text: entry.text })) {
+    const frame = { type: 'send', chat_id: entry.chat_id, client_msg_id: entry.client_msg_id, text: entry.text };
+    for (const field of ['kind', 'target_seq', 'reply_to']) if (entry[field]) frame[field] = entry[field];
+    if (this.send(frame)) {
       entry.sent_at = Date.now();
     }
   }

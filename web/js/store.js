@@ -9,6 +9,8 @@
 //   parley.receipts  other members' read markers seen in receipts (the REST API
 //                    only gives our own read_seq, so these keep "read" ticks across reloads)
 
+import { isShown } from './actions.js';
+
 const PREFIX = 'parley.';
 
 export class Store {
@@ -193,7 +195,11 @@ export class ChatState {
   }
 
   unread() {
-    return this.removed ? 0 : Math.max(0, this.last_seq - this.read_seq);
+    if (this.removed) return 0;
+    // Edits, deletions and reactions take seqs but are not messages: those held are not counted.
+    let actions = 0;
+    for (const [seq, m] of this.messages) if (seq > this.read_seq && !isShown(m)) actions++;
+    return Math.max(0, this.last_seq - this.read_seq - actions);
   }
 
   activity() {

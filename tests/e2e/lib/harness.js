@@ -178,6 +178,25 @@ export async function startDirectChat(page, email, peerName) {
   await page.getByTestId('chat-title').getByText(peerName, { exact: true }).waitFor();
 }
 
+/**
+ * Ann and Bob, signed up in two pages, with Ann's first message in their
+ * direct chat open on both sides and read by Bob.
+ */
+export async function directChatWithAMessage(h, text) {
+  const ann = h.user('Ann Lee');
+  const bob = h.user('Bob Stone');
+  const a = await h.newPage();
+  const b = await h.newPage();
+  await signup(a, ann);
+  await signup(b, bob);
+  await startDirectChat(a, bob.email, bob.name);
+  await send(a, text);
+  await openChat(b, ann.name);
+  await message(b, text).waitFor();
+  await waitState(a, text, 'read');
+  return { ann, bob, a, b };
+}
+
 export async function send(page, text) {
   const box = composer(page);
   await box.fill(text);

@@ -41,7 +41,7 @@ export class ChatList {
     const presence = peer ? store.shownPresence(peer) : null;
     const unread = s.unread();
     const preview = s.preview;
-    let previewText = s.removed ? 'You are no longer a member' : preview ? preview.text.replace(/\s+/g, ' ') : s.info.kind === 'group' ? 'Group created' : 'No messages yet';
+    let previewText = s.removed ? 'You are no longer a member' : preview ? (preview.deleted ? 'Deleted message' : preview.text.replace(/\s+/g, ' ')) : s.info.kind === 'group' ? 'Group created' : 'No messages yet';
     if (preview && !s.removed) {
       if (preview.sender_id === store.me) previewText = `You: ${previewText}`;
       else if (s.info.kind === 'group') previewText = `${store.userName(preview.sender_id)}: ${previewText}`;

@@ -6,6 +6,8 @@ import { avatar } from './avatar.js';
 import { icon } from './icons.js';
 import { connectionText, formatDay, formatFull, formatPresence, formatTime, hueOf, plural, startOfDay, utf8Length } from './format.js';
 import { MAX_TEXT_BYTES, checkText } from '../client.js';
+import { isShown, myReaction, quoteText } from '../actions.js';
+import { messageMenu, quoteBlock, reactionsRow } from './message-actions.js';
 
 const NEAR_BOTTOM_PX = 80;
 const LOAD_OLDER_PX = 150;
@@ -20,6 +22,13 @@ export class ChatView {
     Object.assign(this, { store, client, chatId, drafts, onMembers });
     this.pinned = true; // follow new messages while the user is at the bottom
     this.lastNewest = 0;
+    this.mode = null; // {type: 'reply'|'edit', seq} while the composer replies to or edits a message
+    this.quotes = new Map(); // seq → quoted message fetched for a reply (null while fetching)
+    this.menuFor = null; // seq whose menu is open
+    this.onDocClick = (e) => {
+      if (this.menuFor !== null && !e.target.closest?.('.msg-menu, .msg-more')) this.closeMenu();
+    };
+    document.addEventListener('click', this.onDocClick);
     this.build();
     this.scheduleRead = batched(() => this.updateRead());
     this.onVisibility = () => this.updateRead();
@@ -29,6 +38,7 @@ export class ChatView {
 
   destroy() {
     document.removeEventListener('visibilitychange', this.onVisibility);
+    document.removeEventListener('click', this.onDocClick);
     this.el.remove();
   }
 
@@ -66,7 +76,12 @@ export class ChatView {
     this.sendBtn = h('button', { type: 'submit', class: 'btn primary send', 'aria-label': 'Send', title: 'Send (Enter)' }, icon('send'));
     this.counter = h('span', { class: 'counter', 'aria-hidden': 'true' });
     this.composerError = h('p', { id: 'composer-error', class: 'composer-error', role: 'alert' });
+    this.modeText = h('span', { class: 'mode-text', 'data-testid': 'composer-mode' });
+    this.modeBar = h('div', { class: 'composer-mode', hidden: true },
+      this.modeText,
+      h('button', { type: 'button', class: 'btn icon-btn small', 'aria-label': 'Cancel', title: 'Cancel (Escape)', 'data-testid': 'cancel-mode', on: { click: () => this.setMode(null) } }, icon('close', { size: 16 })));
     this.composer = h('form', { class: 'composer', on: { submit: (e) => { e.preventDefault(); this.send(); } } },
+      this.modeBar,
       h('label', { for: 'composer-input', class: 'sr-only' }, 'Message'),
       h('div', { class: 'composer-row' }, this.input, this.sendBtn),
       h('div', { class: 'composer-foot' },
@@ -160,8 +175,8 @@ export class ChatView {
       });
       lastSender = sender;
     };
-    for (const m of s.sortedMessages()) push(m, false);
-    for (const e of this.client.outbox?.forChat(this.chatId) ?? []) push(e, true);
+    for (const m of s.sortedMessages()) if (isShown(m)) push(m, false);
+    for (const e of this.client.outbox?.forChat(this.chatId) ?? []) if (isShown(e)) push(e, true);
     return out;
   }
 
@@ -190,6 +205,10 @@ export class ChatView {
     else if (!items.length) status = s.info.kind === 'group' ? 'No messages yet. Say hello to the group!' : 'No messages yet. Say hello!';
     this.statusEl.textContent = status;
     this.statusEl.hidden = !status;
+    if (s.actionError) {
+      this.composerError.textContent = s.actionError;
+      this.composerError.dataset.kind = 'action';
+    }
 
     const newest = s.newestSeq();
     const grew = newest > this.lastNewest;
@@ -209,10 +228,28 @@ export class ChatView {
     if (li.textContent !== text) setChildren(li, h('span', {}, text));
   }
 
+  /** The message a reply quotes: held, or fetched once (null while fetching). */
+  quoted(seq) {
+    const held = this.state?.messages.get(seq);
+    if (held) return held;
+    if (!this.quotes.has(seq)) {
+      this.quotes.set(seq, null);
+      this.client.fetchMessage(this.chatId, seq)
+        .then((m) => this.quotes.set(seq, m ?? undefined))
+        .catch(() => this.quotes.set(seq, undefined))
+        .finally(() => this.renderMessages());
+    }
+    return this.quotes.get(seq);
+  }
+
   fillMessage(li, item) {
     const { m } = item;
     const error = item.state === 'failed' ? m.error?.message ?? 'not sent' : '';
-    const sig = [item.state, m.seq ?? '', item.senderName ?? '', item.first, error, m.text.length].join('|');
+    const quoted = m.reply_to ? this.quoted(m.reply_to) : undefined;
+    const menuOpen = this.menuFor !== null && this.menuFor === m.seq;
+    const sig = [item.state, m.seq ?? '', item.senderName ?? '', item.first, error, m.text, m.edited_at ?? 0, m.deleted ?? false,
+      JSON.stringify(m.reactions ?? []), m.reply_to ?? 0, quoted === null ? 'q?' : `${quoted?.text}|${quoted?.deleted}`, menuOpen,
+      this.state.removed].join('|');
     if (li._sig === sig) return;
     li._sig = sig;
     li.className = `msg ${item.mine ? 'mine' : 'theirs'}${item.first ? ' first' : ''}`;
@@ -224,20 +261,123 @@ export class ChatView {
     const who = item.mine ? 'You' : this.store.userName(item.sender);
     const stateLabel = { pending: 'Sending', sent: 'Sent', read: 'Read', failed: 'Not sent' }[item.state];
     const stateIcon = { pending: 'clock', sent: 'check', read: 'checks', failed: 'alert' }[item.state];
+    const actionable = Boolean(m.seq) && !m.deleted && !this.state.removed;
+    li.classList.toggle('deleted', Boolean(m.deleted));
     setChildren(li,
-      h('div', { class: 'bubble' },
-        item.senderName ? h('div', { class: 'sender', style: `--hue: ${hueOf(item.sender)}` }, item.senderName) : null,
-        h('span', { class: 'sr-only' }, `${who}: `),
-        h('div', { class: 'text', 'data-testid': 'message-text' }, m.text),
-        h('div', { class: 'meta' },
-          h('time', { datetime: new Date(item.ts).toISOString(), title: formatFull(item.ts) }, formatTime(item.ts)),
-          stateLabel ? h('span', { class: `tick ${item.state}`, role: 'img', 'aria-label': stateLabel, title: stateLabel, 'data-testid': 'message-state' }, icon(stateIcon, { size: 14 })) : null)),
+      h('div', { class: 'bubble-row' },
+        h('div', { class: 'bubble' },
+          item.senderName ? h('div', { class: 'sender', style: `--hue: ${hueOf(item.sender)}` }, item.senderName) : null,
+          h('span', { class: 'sr-only' }, `${who}: `),
+          m.reply_to ? quoteBlock(m.reply_to, quoted, quoted ? this.nameOf(quoted.sender_id) : '', (seq) => this.jumpTo(seq)) : null,
+          m.deleted
+            ? h('div', { class: 'text deleted', 'data-testid': 'message-text' }, 'This message was deleted')
+            : h('div', { class: 'text', 'data-testid': 'message-text' }, m.text),
+          h('div', { class: 'meta' },
+            m.edited_at && !m.deleted ? h('span', { class: 'edited', 'data-testid': 'edited', title: `Edited ${formatFull(m.edited_at)}` }, 'edited') : null,
+            h('time', { datetime: new Date(item.ts).toISOString(), title: formatFull(item.ts) }, formatTime(item.ts)),
+            stateLabel ? h('span', { class: `tick ${item.state}`, role: 'img', 'aria-label': stateLabel, title: stateLabel, 'data-testid': 'message-state' }, icon(stateIcon, { size: 14 })) : null)),
+        actionable
+          ? h('button', {
+            type: 'button',
+            class: 'msg-more',
+            'aria-label': 'Message actions',
+            'aria-haspopup': 'menu',
+            'aria-expanded': String(menuOpen),
+            'data-testid': 'message-actions',
+            on: { click: () => (menuOpen ? this.closeMenu() : this.openMenu(m.seq)) },
+          }, '⋯')
+          : null),
+      menuOpen ? this.menu(item) : null,
+      m.deleted ? null : reactionsRow(m, this.store.me, (u) => this.nameOf(u), (emoji) => this.react(m.seq, emoji)),
       item.state === 'failed'
         ? h('div', { class: 'msg-failed' },
           h('span', {}, `Not sent: ${error}`),
           h('button', { type: 'button', class: 'link', on: { click: () => this.client.retrySend(m.client_msg_id) } }, 'Retry'),
           h('button', { type: 'button', class: 'link', on: { click: () => this.client.discardSend(m.client_msg_id) } }, 'Delete'))
         : null);
+  }
+
+  nameOf(userId) {
+    return userId === this.store.me ? 'You' : this.store.userName(userId);
+  }
+
+  // ---- message actions ----
+
+  openMenu(seq) {
+    this.menuFor = seq;
+    this.renderMessages();
+  }
+
+  closeMenu(refocus = false) {
+    const seq = this.menuFor;
+    this.menuFor = null;
+    this.renderMessages();
+    if (refocus) this.list.querySelector(`li.msg[data-seq="${seq}"] .msg-more`)?.focus();
+  }
+
+  menu(item) {
+    const { m } = item;
+    const s = this.state;
+    const admin = s.info.kind === 'group' && this.store.isAdmin(s);
+    return messageMenu(item.mine, {
+      current: myReaction(m, this.store.me),
+      react: (emoji) => this.react(m.seq, emoji),
+      reply: () => this.setMode({ type: 'reply', seq: m.seq }),
+      edit: item.mine ? () => this.setMode({ type: 'edit', seq: m.seq }) : null,
+      remove: item.mine || admin ? () => this.remove(m.seq) : null,
+    }, (refocus) => this.closeMenu(refocus));
+  }
+
+  react(seq, emoji) {
+    this.showProblem(this.client.react(this.chatId, seq, emoji));
+  }
+
+  remove(seq) {
+    if (!window.confirm('Delete this message for everyone?')) return;
+    if (this.mode?.seq === seq) this.setMode(null);
+    this.showProblem(this.client.deleteMessage(this.chatId, seq));
+  }
+
+  showProblem(problem) {
+    this.composerError.textContent = problem ?? '';
+    this.composerError.dataset.kind = problem ? 'action' : '';
+  }
+
+  /** Replying to or editing message `seq` from the composer; null: a new message. */
+  setMode(mode) {
+    const wasEdit = this.mode?.type === 'edit';
+    this.mode = mode;
+    const m = mode ? this.state?.messages.get(mode.seq) : null;
+    this.modeBar.hidden = !m;
+    if (!m) {
+      this.mode = null;
+      if (wasEdit) this.input.value = this.drafts.get(this.chatId) ?? '';
+    } else if (mode.type === 'reply') {
+      this.modeText.textContent = `Replying to ${this.nameOf(m.sender_id)}: ${quoteText(m.text, 60)}`;
+    } else {
+      this.modeText.textContent = 'Editing message';
+      this.input.value = m.text;
+    }
+    this.resizeInput();
+    this.updateLimit();
+    this.input.focus();
+  }
+
+  /** Scrolls to message `seq`, loading older pages until it is there, and highlights it. */
+  async jumpTo(seq) {
+    for (let i = 0; i < 100; i++) {
+      const li = this.list.querySelector(`li.msg[data-seq="${seq}"]`);
+      if (li) {
+        li.scrollIntoView({ block: 'center' });
+        this.pinned = this.isNearBottom();
+        li.classList.add('highlight');
+        setTimeout(() => li.classList.remove('highlight'), 2000);
+        return;
+      }
+      const s = this.state;
+      if (!s?.hasOlder || s.oldestSeq() <= seq) return;
+      await this.client.loadOlder(this.chatId);
+    }
   }
 
   renderTyping() {
@@ -311,12 +451,24 @@ export class ChatView {
     if (e.key === 'Enter' && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey && !e.isComposing) {
       e.preventDefault();
       this.send();
+    } else if (e.key === 'Escape' && this.mode) {
+      e.preventDefault();
+      this.setMode(null);
+    } else if (e.key === 'ArrowUp' && !this.input.value && !this.mode) {
+      // As in Element and Slack: Up in an empty composer edits your last message.
+      const mine = this.state?.sortedMessages().filter((m) => isShown(m) && m.sender_id === this.store.me && !m.deleted);
+      if (mine?.length) {
+        e.preventDefault();
+        this.setMode({ type: 'edit', seq: mine[mine.length - 1].seq });
+      }
     }
   }
 
   onInput() {
     const text = this.input.value;
-    if (text) this.drafts.set(this.chatId, text);
+    if (this.mode?.type === 'edit') {
+      // The edited text is not a draft of a new message.
+    } else if (text) this.drafts.set(this.chatId, text);
     else this.drafts.delete(this.chatId);
     this.resizeInput();
     this.updateLimit();
@@ -344,7 +496,11 @@ export class ChatView {
 
   send() {
     if (!this.input.value.trim()) return;
-    const problem = this.client.sendText(this.chatId, this.input.value);
+    const mode = this.mode;
+    let problem;
+    if (mode?.type === 'edit') problem = this.client.editMessage(this.chatId, mode.seq, this.input.value);
+    else if (mode?.type === 'reply') problem = this.client.sendReply(this.chatId, this.input.value, mode.seq);
+    else problem = this.client.sendText(this.chatId, this.input.value);
     if (problem) {
       this.composerError.textContent = problem;
       this.composerError.dataset.kind = 'limit';
@@ -354,6 +510,10 @@ export class ChatView {
     this.input.value = '';
     this.drafts.delete(this.chatId);
     this.composerError.textContent = '';
+    if (mode) {
+      this.mode = null;
+      this.modeBar.hidden = true;
+    }
     this.resizeInput();
     this.updateLimit();
     this.pinned = true;
