@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <map>
 
 namespace parley {
 
@@ -34,13 +35,30 @@ Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& ch
     if (!last) return last.error();
     marker = std::min(seq, *last);
     if (marker <= *current) return *current;
-    if (auto ok = chat_store_.set_read_marker(chat_id, reader.user_id, marker); !ok) return ok.error();
+    const ReadMarker raised{chat_id, reader.user_id, marker};
+    if (auto ok = chat_store_.raise_read_markers({&raised, 1}); !ok) return ok.error();
   }
   std::vector<UserId> members;
   for (const auto& m : (*chat)->members) members.push_back(m.user_id);
   sink_.deliver(members, std::make_shared<const Event>(ReceiptEvent{chat_id, reader.user_id, marker}),
                 reader.device_id);
   return marker;
+}
+
+void Conversations::senders_have_read(const std::vector<Message>& stored) {
+  std::map<std::pair<std::string_view, std::string_view>, Seq> newest;  // by chat and sender
+  for (const auto& m : stored) {
+    Seq& seq = newest[{m.chat_id, m.sender_id}];
+    seq = std::max(seq, m.seq);
+  }
+  std::vector<ReadMarker> markers;
+  markers.reserve(newest.size());
+  for (const auto& [key, seq] : newest) markers.push_back({std::string(key.first), std::string(key.second), seq});
+  // A raise never moves a marker back, so this needs neither mark_read's
+  // turn nor a read. A failed write leaves the markers where they were: the
+  // messages are stored either way, and the sender's next read receipt
+  // moves them.
+  (void)chat_store_.raise_read_markers(markers);
 }
 
 Status Conversations::typing(const AuthContext& typist, const ChatId& chat_id) {

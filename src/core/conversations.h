@@ -30,6 +30,11 @@ class Conversations {
   // Moves the reader's marker forward (never back, never past the last
   // message) and tells the other members and the reader's other devices.
   Result<Seq> mark_read(const AuthContext& reader, const ChatId& chat_id, Seq seq);
+  // A sender has read what it sent: after a commit, each sender's read marker
+  // in each chat moves up to the newest seq it just stored there (never
+  // back). One store write per commit batch, however many messages and
+  // senders it holds. No receipt event: nobody learns anything new.
+  void senders_have_read(const std::vector<Message>& stored);
   Status typing(const AuthContext& typist, const ChatId& chat_id);
   Result<std::vector<ChatView>> list_chats(const UserId& me);
 

@@ -25,10 +25,12 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
       push(p.push_jobs, p.push_sender, p.clock, config, push_placement_.node_id()),
       push_planner(p.messages, p.push_jobs, push_placement_, chats, accounts, p.sink, push, config,
                    /*other_nodes_commit=*/p.sequencer != nullptr),
+      conversations(chats, p.chats, p.messages, p.sink),
       pipeline(p.sequencer ? *p.sequencer : *local_sequencer_, chats, p.sink, push_planner, p.clock, config),
       last_active(p.accounts, config),
-      presence(p.presence ? *p.presence : *local_presence_, chats, p.accounts, last_active, p.sink, p.clock, config),
-      conversations(chats, p.chats, p.messages, p.sink) {}
+      presence(p.presence ? *p.presence : *local_presence_, chats, p.accounts, last_active, p.sink, p.clock, config) {
+  pipeline.on_stored([this](const std::vector<Message>& stored) { conversations.senders_have_read(stored); });
+}
 
 void Core::start() {
   push.start();

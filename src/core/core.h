@@ -66,10 +66,11 @@ class Core {
   ChatDirectory chats;
   PushDispatcher push;
   PushPlanner push_planner;
+  // Before the pipeline, which calls into it until it has stopped.
+  Conversations conversations;
   MessagePipeline pipeline;
   LastActiveWriter last_active;
   Presence presence;
-  Conversations conversations;
 };
 
 }  // namespace parley

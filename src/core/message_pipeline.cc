@@ -194,6 +194,9 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
       fresh_deliveries.push_back(std::move((*deliveries)[i]));
     }
   }
+  // Before the ack, so a sender that lists its chats right after sending
+  // never sees its own messages as unread.
+  if (on_stored_ && !fresh.empty()) on_stored_(fresh);
   // Who is offline is noted before anyone hears of the commit, so a device
   // connected when its sender got the ack is never pushed the message.
   auto offline = offline_at_commit(fresh, fresh_deliveries);

@@ -69,6 +69,12 @@ class MessagePipeline {
   // Validates, then queues for the next commit. Thread-safe.
   void submit(SendRequest request, SendCallback done);
 
+  // Called on the commit thread with each batch's newly stored messages,
+  // before they are acknowledged (the sender's read marker moves with its
+  // send; see Conversations::senders_have_read). Set before start().
+  using StoredHook = std::function<void(const std::vector<Message>&)>;
+  void on_stored(StoredHook hook) { on_stored_ = std::move(hook); }
+
   // Per shard, every message at or below this is durable and visible to readers.
   LogPosition committed_position() const { return sequencer_.committed_head(); }
   // Shard 0's part of it: a single node's whole log.
@@ -103,6 +109,7 @@ class MessagePipeline {
                                                  const std::vector<Delivery>& deliveries);
 
   MessageSequencer& sequencer_;
+  StoredHook on_stored_;
   ChatDirectory& chats_;
   EventSink& sink_;
   PushPlanner& push_planner_;

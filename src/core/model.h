@@ -83,6 +83,13 @@ struct DeviceUse {
   TimeMs at = 0;
 };
 
+// A member's read position in a chat: the newest seq they have read.
+struct ReadMarker {
+  ChatId chat_id;
+  UserId user_id;
+  Seq seq = 0;
+};
+
 // Fields of a user to change; those left empty stay as stored.
 struct UserUpdate {
   std::optional<std::string> display_name;

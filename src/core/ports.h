@@ -71,8 +71,12 @@ class ChatStore {
   virtual Result<std::vector<ChatId>> chats_of_user(const UserId& id) = 0;
   // 0 when the user has read nothing.
   virtual Result<Seq> read_marker(const ChatId& chat, const UserId& user) = 0;
-  // Survives a crash of the process; may be lost with the machine's power.
-  virtual Status set_read_marker(const ChatId& chat, const UserId& user, Seq seq) = 0;
+  // Moves each marker up to its seq, never back: a lower seq than the stored
+  // one changes nothing, so writers need no lock and no read first (a read
+  // receipt and the sender's own send may race, on any node). One write for
+  // all of them. Survives a crash of the process; may be lost with the
+  // machine's power.
+  virtual Status raise_read_markers(std::span<const ReadMarker> markers) = 0;
 };
 
 // The append-only message log, partitioned by chat and ordered by seq.

@@ -79,6 +79,9 @@ TEST_F(ChatsTest, GroupAndChatsListNewestFirst) {
   EXPECT_NE(human.out.find("#Team Rocket (3 members)"), std::string::npos) << human.out;
   EXPECT_NE(human.out.find("1 unread"), std::string::npos) << human.out;
   EXPECT_NE(human.out.find("ann: ping"), std::string::npos) << human.out;
+  CliResult own = parley(ann, {"chats"});
+  EXPECT_EXIT_CODE(own, 0);
+  EXPECT_EQ(own.out.find("unread"), std::string::npos) << "Ann's own message is not unread to her:\n" << own.out;
 }
 
 TEST_F(ChatsTest, SendTakesTheTextFromArgumentsOrStdin) {

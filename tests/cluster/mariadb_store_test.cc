@@ -295,7 +295,7 @@ TEST(MariaDbStore, HostileStringsRoundTripOrAreRefusedCleanly) {
     EXPECT_EQ(member_list(*stored_chat), member_list(chat)) << i;
     if (s.size() <= 255) {
       EXPECT_EQ(must(store->chats_of_user(s)), std::vector<ChatId>{chat.id}) << i;
-      ASSERT_TRUE(store->set_read_marker(chat.id, s, 7 + i).ok()) << i;
+      ASSERT_TRUE(raise_marker(*store, chat.id, s, 7 + i).ok()) << i;
       EXPECT_EQ(must(store->read_marker(chat.id, s)), 7 + i) << i;
     }
   }
@@ -348,7 +348,7 @@ void expect_every_call_unavailable(MariaDbStore& store, const std::string& tag) 
        [&] {
          return store.set_last_active({{"u-1", 99}});
        }},
-      {"set_read_marker", [&] { return store.set_read_marker("c-1", "u-1", 3); }},
+      {"raise_read_markers", [&] { return raise_marker(store, "c-1", "u-1", 3); }},
       {"chats_of_user",
        [&] {
          auto chats = store.chats_of_user("u-1");

@@ -34,8 +34,8 @@ const char* to_string(StoreMethod method) {
       return "chats_of_user";
     case StoreMethod::read_marker:
       return "read_marker";
-    case StoreMethod::set_read_marker:
-      return "set_read_marker";
+    case StoreMethod::raise_read_markers:
+      return "raise_read_markers";
     case StoreMethod::last_seq:
       return "last_seq";
     case StoreMethod::last_offset:
@@ -177,9 +177,9 @@ Result<Seq> FaultyStore::read_marker(const ChatId& chat, const UserId& user) {
   PARLEY_FAULT_POINT(read_marker);
   return chats_.read_marker(chat, user);
 }
-Status FaultyStore::set_read_marker(const ChatId& chat, const UserId& user, Seq seq) {
-  PARLEY_FAULT_POINT(set_read_marker);
-  return chats_.set_read_marker(chat, user, seq);
+Status FaultyStore::raise_read_markers(std::span<const ReadMarker> markers) {
+  PARLEY_FAULT_POINT(raise_read_markers);
+  return chats_.raise_read_markers(markers);
 }
 
 Result<Seq> FaultyStore::last_seq(const ChatId& chat) {

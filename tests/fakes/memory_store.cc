@@ -175,9 +175,12 @@ Result<Seq> MemoryStore::read_marker(const ChatId& chat, const UserId& user) {
   return it == read_markers_.end() ? 0 : it->second;
 }
 
-Status MemoryStore::set_read_marker(const ChatId& chat, const UserId& user, Seq seq) {
+Status MemoryStore::raise_read_markers(std::span<const ReadMarker> markers) {
   std::lock_guard lock(mutex_);
-  read_markers_[{chat, user}] = seq;
+  for (const ReadMarker& m : markers) {
+    Seq& stored = read_markers_[{m.chat_id, m.user_id}];
+    stored = std::max(stored, m.seq);
+  }
   return Ok{};
 }
 

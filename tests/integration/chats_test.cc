@@ -56,6 +56,41 @@ TEST_F(ChatsTest, ChatListCarriesTheLastMessage) {
   EXPECT_EQ(str_field(last, "sender_id"), alice.user_id());
 }
 
+// A sender has read what it sent: its read marker moves with each send, so
+// its own messages never count as unread; everyone else's do.
+TEST_F(ChatsTest, OwnMessagesAreNeverUnread) {
+  Session ann = new_session("ann");
+  Session bob = new_session("bob");
+  Session cy = new_session("cy");
+  auto unread = [](Session& s, const std::string& chat_id) -> std::int64_t {
+    for (const auto& c : s.list_chats()) {
+      if (c.chat_id == chat_id) return c.last_seq - c.read_seq;
+    }
+    ADD_FAILURE() << "chat " << chat_id << " not listed";
+    return -1;
+  };
+  ChatInfo chat = ann.create_direct(bob.user_id());
+  for (const char* text : {"one", "two", "three"}) ann.send(chat.chat_id, cmid(), text);
+  EXPECT_EQ(ann.list_chats()[0].read_seq, 3);
+  EXPECT_EQ(unread(ann, chat.chat_id), 0);
+  EXPECT_EQ(unread(bob, chat.chat_id), 3);
+
+  // Bob answers without having read: his marker moves past Ann's messages
+  // too (he answered them), and only his answer is new to Ann.
+  bob.send(chat.chat_id, cmid(), "four");
+  EXPECT_EQ(unread(bob, chat.chat_id), 0);
+  EXPECT_EQ(unread(ann, chat.chat_id), 1);
+
+  // In a group each sender's marker moves on its own.
+  ChatInfo group = ann.create_group("trio", {bob.user_id(), cy.user_id()});
+  ann.send(group.chat_id, cmid(), "hi all");
+  cy.send(group.chat_id, cmid(), "hi");
+  cy.send(group.chat_id, cmid(), "hello");
+  EXPECT_EQ(unread(ann, group.chat_id), 2);
+  EXPECT_EQ(unread(bob, group.chat_id), 3);
+  EXPECT_EQ(unread(cy, group.chat_id), 0);
+}
+
 TEST_F(ChatsTest, ConcurrentDirectCreatesYieldOneChat) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");

@@ -40,7 +40,8 @@ TEST_F(ReceiptsTypingTest, ReadReceiptsReachMembersAndOwnOtherDevices) {
   EXPECT_TRUE(receipt(*c, g.chat_id, bob.user_id(), 3)) << "other member not told";
   EXPECT_TRUE(receipt(*b2, g.chat_id, bob.user_id(), 3)) << "reader's other device not told";
   EXPECT_TRUE(eventually([&] { return bob.find_chat(g.chat_id)->read_seq == 3; }, kWait));
-  EXPECT_EQ(alice.find_chat(g.chat_id)->read_seq, 0) << "read_seq is per user";
+  EXPECT_EQ(carol.find_chat(g.chat_id)->read_seq, 0) << "read_seq is per user";
+  EXPECT_EQ(alice.find_chat(g.chat_id)->read_seq, 5) << "a sender has read what it sent";
 
   // Going backwards changes nothing.
   send_read(*b1, g.chat_id, 2);

@@ -223,7 +223,7 @@ TEST_F(StoreFaultTest, ChatWritesThatFailChangeNothing) {
   EXPECT_FALSE((*core->chats.find((*group)->id))->has_member(cat));
   EXPECT_TRUE((*core->chats.find((*group)->id))->has_member(bob));
   faults.heal_all();
-  faults.fail(StoreMethod::set_read_marker);
+  faults.fail(StoreMethod::raise_read_markers);
   expect_unavailable(core->conversations.mark_read(wb, chat, 2));
   expect_unchanged();
 }

@@ -55,7 +55,7 @@ void write_sample(RocksStore& store) {
   ASSERT_TRUE(store.put_chat(make_direct("dm-1", "u-1", "u-2")).ok());
   ASSERT_TRUE(store.append({make_message("dm-1", 1, 1, "u-1", "cm-1"), make_message("dm-1", 2, 2, "u-2", "")}).ok());
   ASSERT_TRUE(store.append({make_message("dm-1", 3, 5, "u-1", "cm-3")}).ok());
-  ASSERT_TRUE(store.set_read_marker("dm-1", "u-2", 3).ok());
+  ASSERT_TRUE(raise_marker(store, "dm-1", "u-2", 3).ok());
   std::vector<PushJob> jobs{make_push_job(7)};
   ASSERT_TRUE(store.put_planned_push_jobs(jobs, 0, std::nullopt, 5).ok());
 }

@@ -328,19 +328,36 @@ TYPED_TEST_P(ChatStoreContract, GroupOfTwoIsNotADirectChat) {
   EXPECT_FALSE(must(this->chats().find_direct_chat("amy", "bob")).has_value());
 }
 
-TYPED_TEST_P(ChatStoreContract, ReadMarkerStartsAtZeroAndKeepsTheLastValue) {
+TYPED_TEST_P(ChatStoreContract, ReadMarkerStartsAtZeroAndOnlyMovesUp) {
   EXPECT_EQ(must(this->chats().read_marker("c-1", "ann")), 0u);
-  ASSERT_TRUE(this->chats().set_read_marker("c-1", "ann", 5).ok());
-  ASSERT_TRUE(this->chats().set_read_marker("c-1", "ann", 9).ok());
+  ASSERT_TRUE(raise_marker(this->chats(), "c-1", "ann", 5).ok());
+  ASSERT_TRUE(raise_marker(this->chats(), "c-1", "ann", 9).ok());
   EXPECT_EQ(must(this->chats().read_marker("c-1", "ann")), 9u);
+  ASSERT_TRUE(raise_marker(this->chats(), "c-1", "ann", 7).ok()) << "a lower seq is no error";
+  EXPECT_EQ(must(this->chats().read_marker("c-1", "ann")), 9u) << "a marker never moves back";
   EXPECT_EQ(must(this->chats().read_marker("c-1", "bob")), 0u);
   EXPECT_EQ(must(this->chats().read_marker("c-2", "ann")), 0u);
 }
 
+TYPED_TEST_P(ChatStoreContract, ManyMarkersRaisedInOneWrite) {
+  ASSERT_TRUE(raise_marker(this->chats(), "c-1", "bob", 20).ok());
+  std::vector<ReadMarker> markers;
+  // More than one statement's worth, in no order, one pair twice.
+  for (int i = 0; i < 100; ++i) markers.push_back({"c-" + std::to_string(99 - i), "ann", Seq(100 + i)});
+  markers.push_back({"c-1", "bob", 3});
+  markers.push_back({"c-2", "ann", 5});
+  ASSERT_TRUE(this->chats().raise_read_markers(markers).ok());
+  EXPECT_EQ(must(this->chats().read_marker("c-99", "ann")), 100u);
+  EXPECT_EQ(must(this->chats().read_marker("c-0", "ann")), 199u);
+  EXPECT_EQ(must(this->chats().read_marker("c-2", "ann")), 197u) << "the larger of two raises in one write";
+  EXPECT_EQ(must(this->chats().read_marker("c-1", "bob")), 20u) << "a marker never moves back";
+  ASSERT_TRUE(this->chats().raise_read_markers({}).ok()) << "nothing to raise is no error";
+}
+
 TYPED_TEST_P(ChatStoreContract, ReadMarkersOfPrefixedIdsStaySeparate) {
   // (chat "ab", user "c") and (chat "a", user "bc") share their concatenation.
-  ASSERT_TRUE(this->chats().set_read_marker("ab", "c", 3).ok());
-  ASSERT_TRUE(this->chats().set_read_marker("a", "bc", 4).ok());
+  ASSERT_TRUE(raise_marker(this->chats(), "ab", "c", 3).ok());
+  ASSERT_TRUE(raise_marker(this->chats(), "a", "bc", 4).ok());
   EXPECT_EQ(must(this->chats().read_marker("ab", "c")), 3u);
   EXPECT_EQ(must(this->chats().read_marker("a", "bc")), 4u);
 }
@@ -416,8 +433,8 @@ REGISTER_TYPED_TEST_SUITE_P(AccountStoreContract, CreatedUserIsFoundByIdAndEmail
 REGISTER_TYPED_TEST_SUITE_P(ChatStoreContract, ChatRoundTrips, ChatsOfUserFollowMembershipChanges,
                             ChatsOfUserAreInIdOrderAndSeparatePerUser, DirectChatIsFoundFromEitherSide,
                             DirectPairsWithSharedPrefixesStaySeparate, GroupOfTwoIsNotADirectChat,
-                            ReadMarkerStartsAtZeroAndKeepsTheLastValue, ReadMarkersOfPrefixedIdsStaySeparate,
-                            VersionsMustFollowOnFromTheStoredOne, ASecondDirectChatForAPairConflicts,
-                            ConcurrentWritersOfOneVersionAdmitExactlyOne);
+                            ReadMarkerStartsAtZeroAndOnlyMovesUp, ManyMarkersRaisedInOneWrite,
+                            ReadMarkersOfPrefixedIdsStaySeparate, VersionsMustFollowOnFromTheStoredOne,
+                            ASecondDirectChatForAPairConflicts, ConcurrentWritersOfOneVersionAdmitExactlyOne);
 
 }  // namespace parley::testing

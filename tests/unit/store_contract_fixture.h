@@ -129,6 +129,12 @@ inline Message make_message(const ChatId& chat, Seq seq, LogOffset offset, const
                  offset};
 }
 
+// One marker raised, as a read receipt does.
+inline Status raise_marker(ChatStore& store, const ChatId& chat, const UserId& user, Seq seq) {
+  const ReadMarker marker{chat, user, seq};
+  return store.raise_read_markers({&marker, 1});
+}
+
 inline PushJob make_push_job(std::uint64_t id) {
   return PushJob{id,
                  0,

@@ -3,15 +3,18 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "store/mariadb/connection_pool.h"
 #include "store/mariadb/mariadb_schema.h"
+#include "store/mariadb/message_shards.h"
 #include "store/mariadb/pooled_calls.h"
 
 namespace parley {
 
 using mariadb::Connection;
 using mariadb::in_transaction;
+using mariadb::Param;
 using mariadb::Row;
 
 namespace {
@@ -380,14 +383,33 @@ Result<Seq> MariaDbStore::read_marker(const ChatId& chat, const UserId& user) {
   });
 }
 
-Status MariaDbStore::set_read_marker(const ChatId& chat, const UserId& user, Seq seq) {
-  return write<Ok>([&](Connection& c) -> Status {
-    auto written = c.execute(
-        "INSERT INTO read_markers (chat_id, user_id, seq) VALUES (?, ?, ?) ON DUPLICATE KEY UPDATE seq = VALUES(seq)",
-        {chat, user, seq});
-    if (!written) return written.error();
-    return Ok{};
+Status MariaDbStore::raise_read_markers(std::span<const ReadMarker> markers) {
+  // Rows in key order, so that two writers lock the rows they share in the
+  // same order and never deadlock on each other.
+  std::vector<const ReadMarker*> sorted;
+  sorted.reserve(markers.size());
+  for (const ReadMarker& m : markers) sorted.push_back(&m);
+  std::sort(sorted.begin(), sorted.end(), [](const ReadMarker* a, const ReadMarker* b) {
+    return std::tie(a->chat_id, a->user_id, a->seq) < std::tie(b->chat_id, b->user_id, b->seq);
   });
+  constexpr std::size_t kRowsPerStatement = 64;
+  std::size_t next = 0;
+  std::vector<Param> params;
+  for (std::size_t count : mariadb::power_of_two_chunks(sorted.size(), kRowsPerStatement)) {
+    const std::string sql = "INSERT INTO read_markers (chat_id, user_id, seq) VALUES " +
+                            mariadb::placeholder_rows(count, 3) +
+                            " ON DUPLICATE KEY UPDATE seq = GREATEST(seq, VALUES(seq))";
+    params.clear();
+    for (std::size_t i = next; i < next + count; ++i) {
+      params.emplace_back(std::string_view(sorted[i]->chat_id));
+      params.emplace_back(std::string_view(sorted[i]->user_id));
+      params.emplace_back(std::uint64_t{sorted[i]->seq});
+    }
+    next += count;
+    auto written = write<std::vector<Row>>([&](Connection& c) { return c.query(sql.c_str(), params); });
+    if (!written) return written.error();
+  }
+  return Ok{};
 }
 
 }  // namespace parley

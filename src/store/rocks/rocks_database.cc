@@ -76,7 +76,9 @@ rocksdb::ColumnFamilyOptions column_options(Column column, const std::shared_ptr
   if (is_point_lookup(column)) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   options.write_buffer_size = column == Column::messages ? kMessagesWriteBuffer : kIndexWriteBuffer;
-  if (column == Column::meta) options.merge_operator = std::make_shared<MaxU64Merge>();
+  if (column == Column::meta || column == Column::read_markers) {
+    options.merge_operator = std::make_shared<MaxU64Merge>();
+  }
   return options;
 }
 

@@ -280,11 +280,15 @@ Result<Seq> RocksStore::read_marker(const ChatId& chat, const UserId& user) {
   return *seq;
 }
 
-Status RocksStore::set_read_marker(const ChatId& chat, const UserId& user, Seq seq) {
-  // Frequent and cheap to lose: a client re-sends its read position. The WAL
-  // still makes it survive a process crash.
+Status RocksStore::raise_read_markers(std::span<const ReadMarker> markers) {
+  if (markers.empty()) return Ok{};
+  // Merged by max in the engine: no read first. Frequent and cheap to lose
+  // (a client re-sends its read position); the WAL still makes them survive
+  // a process crash.
   WriteSet writes;
-  writes.put(Column::read_markers, rocks::pair_key(chat, user), rocks::encode_u64(seq));
+  for (const ReadMarker& m : markers) {
+    writes.merge_max_u64(Column::read_markers, rocks::pair_key(m.chat_id, m.user_id), rocks::encode_u64(m.seq));
+  }
   return db_->write(writes, Durability::wal_only);
 }
 

@@ -47,7 +47,7 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<std::optional<ChatId>> find_direct_chat(const UserId& a, const UserId& b) override;
   Result<std::vector<ChatId>> chats_of_user(const UserId& id) override;
   Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
-  Status set_read_marker(const ChatId& chat, const UserId& user, Seq seq) override;
+  Status raise_read_markers(std::span<const ReadMarker> markers) override;
 
   // MessageLog
   Result<Seq> last_seq(const ChatId& chat) override;
