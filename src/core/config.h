@@ -39,6 +39,10 @@ struct CoreConfig {
   // dies, another takes the job over after it. Longer than the push sender's
   // timeout and the clock skew between nodes.
   TimeMs push_lease_ms = 60'000;
+  // On a graceful stop, pushes being sent get this long to be answered;
+  // the claims of those still unanswered are then given back, so another
+  // node sends them at once instead of after the lease.
+  TimeMs push_stop_grace_ms = 2'000;
   // How often the planner reads the heads of its shards (other nodes commit
   // to them too) and asks which shards it owns.
   TimeMs push_head_poll_ms = 1'000;

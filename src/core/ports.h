@@ -229,6 +229,10 @@ class PushJobStore {
   virtual Result<bool> reschedule_push_job(const PushJob& job, const std::string& owner) = 0;
   // Durable. An absent job is fine.
   virtual Status delete_push_job(std::uint64_t id) = 0;
+  // Ends `owner`'s claims on these jobs now, so that any owner may claim
+  // them; a job another owner holds, or an absent one, is left alone. For a
+  // node that stops while sending: its jobs need not wait for the lease.
+  virtual Status release_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner) = 0;
 };
 
 // Which log shards this node plans and sends pushes for, and the name its

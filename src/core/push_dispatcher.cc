@@ -31,6 +31,17 @@ void PushDispatcher::stop() {
   }
   wake_.notify_all();
   thread_.join();
+  // Nothing is sent from here on; answers may still come in (finished()).
+  std::vector<std::uint64_t> unanswered;
+  {
+    std::unique_lock lock(mutex_);
+    wake_.wait_for(lock, std::chrono::milliseconds(config_.push_stop_grace_ms), [&] { return in_flight_ == 0; });
+    for (const auto& [id, entry] : jobs_) {
+      if (entry.in_flight) unanswered.push_back(id);
+    }
+  }
+  // A failed release leaves the claims to end with their lease.
+  if (!unanswered.empty()) (void)store_.release_push_jobs(unanswered, owner_);
 }
 
 std::size_t PushDispatcher::pending() const {

@@ -42,8 +42,10 @@ class PushDispatcher {
   ~PushDispatcher();
 
   void start();
-  // Stops scheduling; jobs in flight are abandoned and stay stored (claimed
-  // until their lease ends).
+  // Stops scheduling; jobs in flight get push_stop_grace_ms to be answered,
+  // then the claims of those still unanswered are released (the jobs stay
+  // stored: any node may send them at once; one the provider did get is
+  // then sent twice, with the same job.id).
   void stop();
 
   // Fills in the schedule of new jobs (first attempt now, give-up time),

@@ -4,6 +4,7 @@
 // its own connections to one database — where one dies mid-way and the other
 // sends every job exactly once.
 
+#include <atomic>
 #include <future>
 #include <map>
 #include <set>
@@ -84,6 +85,39 @@ TEST(MariaDbPushJobs, EachShardHasItsOwnMarkerJobsAndIdsThatNeverCollide) {
   EXPECT_EQ(store->put_planned_push_jobs(none, 70'000, std::nullopt, 1).error().code, ErrorCode::invalid_request);
 }
 
+// A node's push job store that can crash: once `crashed`, the node's stop
+// releases none of its claims, as when its process dies.
+class CrashablePushJobStore final : public PushJobStore {
+ public:
+  explicit CrashablePushJobStore(std::unique_ptr<MariaDbPushJobStore> inner) : inner_(std::move(inner)) {}
+  void crash() { crashed_ = true; }
+
+  Result<std::optional<LogOffset>> push_planned_offset(ShardId shard) override {
+    return inner_->push_planned_offset(shard);
+  }
+  Status put_planned_push_jobs(std::vector<PushJob>& jobs, ShardId shard, std::optional<LogOffset> from,
+                               LogOffset up_to) override {
+    return inner_->put_planned_push_jobs(jobs, shard, from, up_to);
+  }
+  Result<std::vector<PushJob>> load_push_jobs(ShardId shard) override { return inner_->load_push_jobs(shard); }
+  Result<std::vector<PushClaim>> claim_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner,
+                                                 TimeMs now, TimeMs lease_until) override {
+    return inner_->claim_push_jobs(ids, owner, now, lease_until);
+  }
+  Result<bool> reschedule_push_job(const PushJob& job, const std::string& owner) override {
+    return inner_->reschedule_push_job(job, owner);
+  }
+  Status delete_push_job(std::uint64_t id) override { return inner_->delete_push_job(id); }
+  Status release_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner) override {
+    if (crashed_) return make_error(ErrorCode::unavailable, "the node crashed");
+    return inner_->release_push_jobs(ids, owner);
+  }
+
+ private:
+  std::unique_ptr<MariaDbPushJobStore> inner_;
+  std::atomic<bool> crashed_{false};
+};
+
 // Users, chats and the message log of the cluster (in memory here: the push
 // job store is what is under test), and a Core whose own planner owns no
 // shard, to send messages.
@@ -91,7 +125,7 @@ class PushNodesOnMariaDb : public ::testing::Test {
  protected:
   struct Node {
     Node(PushNodesOnMariaDb& t, const std::string& id, std::vector<ShardId> owned, RecordingPushSender::Outcome outcome)
-        : store(MariaDbPushJobStore::open(t.db.config())),
+        : store(std::make_unique<CrashablePushJobStore>(MariaDbPushJobStore::open(t.db.config()))),
           sender(outcome),
           placement(id, std::move(owned)),
           dispatcher(*store, sender, t.clock, t.config, id),
@@ -103,7 +137,7 @@ class PushNodesOnMariaDb : public ::testing::Test {
       planner.stop();
       dispatcher.stop();
     }
-    std::unique_ptr<MariaDbPushJobStore> store;  // its own connections, as on another machine
+    std::unique_ptr<CrashablePushJobStore> store;  // its own connections, as on another machine
     RecordingPushSender sender;
     FakePushPlacement placement;
     PushDispatcher dispatcher;
@@ -116,6 +150,7 @@ class PushNodesOnMariaDb : public ::testing::Test {
     config.push_head_poll_ms = 20;
     config.push_retry_initial_ms = 10;
     config.push_lease_ms = 60'000;
+    config.push_stop_grace_ms = 50;
     core = std::make_unique<Core>(config, CorePorts{log, log, log, *path_store, credentials, clock, sink, push_sender,
                                                     nullptr, nullptr, &nobody});
     core->start();
@@ -198,6 +233,7 @@ TEST_F(PushNodesOnMariaDb, WhenTheNodeThatQueuedThePushesDiesTheOtherSendsEachEx
     delivered_ids.insert(job.id);
   }
   // ...and a dies with three claimed and in flight.
+  a->store->crash();
   a.reset();
 
   // More messages while nobody owns the shard.

@@ -66,6 +66,8 @@ const char* to_string(StoreMethod method) {
       return "claim_push_jobs";
     case StoreMethod::reschedule_push_job:
       return "reschedule_push_job";
+    case StoreMethod::release_push_jobs:
+      return "release_push_jobs";
     case StoreMethod::delete_push_job:
       return "delete_push_job";
   }
@@ -243,6 +245,11 @@ Result<std::vector<PushClaim>> FaultyStore::claim_push_jobs(const std::vector<st
   PARLEY_FAULT_POINT(claim_push_jobs);
   return push_jobs_.claim_push_jobs(ids, owner, now, lease_until);
 }
+Status FaultyStore::release_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner) {
+  PARLEY_FAULT_POINT(release_push_jobs);
+  return push_jobs_.release_push_jobs(ids, owner);
+}
+
 Result<bool> FaultyStore::reschedule_push_job(const PushJob& job, const std::string& owner) {
   PARLEY_FAULT_POINT(reschedule_push_job);
   return push_jobs_.reschedule_push_job(job, owner);

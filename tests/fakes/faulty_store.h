@@ -55,6 +55,7 @@ enum class StoreMethod {
   load_push_jobs,
   claim_push_jobs,
   reschedule_push_job,
+  release_push_jobs,
   delete_push_job,
 };
 inline constexpr std::size_t kStoreMethodCount = static_cast<std::size_t>(StoreMethod::delete_push_job) + 1;
@@ -120,6 +121,7 @@ class FaultyStore final : public AccountStore, public ChatStore, public MessageL
                                                  TimeMs now, TimeMs lease_until) override;
   Result<bool> reschedule_push_job(const PushJob& job, const std::string& owner) override;
   Status delete_push_job(std::uint64_t id) override;
+  Status release_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner) override;
 
  private:
   // The injected error if `method` is failing; otherwise runs its hook.

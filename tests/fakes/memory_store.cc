@@ -359,6 +359,15 @@ Result<std::vector<PushClaim>> MemoryStore::claim_push_jobs(const std::vector<st
   return out;
 }
 
+Status MemoryStore::release_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner) {
+  std::lock_guard lock(mutex_);
+  for (std::uint64_t id : ids) {
+    auto it = push_leases_.find(id);
+    if (it != push_leases_.end() && it->second.owner == owner) push_leases_.erase(it);
+  }
+  return Ok{};
+}
+
 Result<bool> MemoryStore::reschedule_push_job(const PushJob& job, const std::string& owner) {
   std::lock_guard lock(mutex_);
   auto stored = push_jobs_.find(job.id);

@@ -66,6 +66,7 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
                                                  TimeMs now, TimeMs lease_until) override;
   Result<bool> reschedule_push_job(const PushJob& job, const std::string& owner) override;
   Status delete_push_job(std::uint64_t id) override;
+  Status release_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner) override;
   // Every stored job, whatever its shard (tests).
   std::vector<PushJob> all_push_jobs() const;
 

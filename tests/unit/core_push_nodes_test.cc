@@ -42,6 +42,7 @@ class PushNodesTest : public CoreTest {
     config.push_head_poll_ms = 10;
     config.push_retry_initial_ms = 5;
     config.push_lease_ms = 60'000;
+    config.push_stop_grace_ms = 50;
     // The message path's own planner owns nothing: the nodes below plan.
     core->stop();
     core.reset();
@@ -123,7 +124,8 @@ TEST_F(PushNodesTest, AShardTakenOverBringsTheDeadNodesJobsSentOnceAfterTheLease
   auto sent = send(wa, chat, "m1", "one");
   ASSERT_TRUE(sent.ok());
   ASSERT_TRUE(eventually([&] { return a->sender.sent_count() == 1; }));  // claimed, sending...
-  a.reset();  // ...and the node dies: the job stays stored, claimed by node-a
+  faults.fail(StoreMethod::release_push_jobs);                           // ...and the node dies: it releases nothing,
+  a.reset();                                                             // the job stays stored, claimed by node-a
 
   Node b(*this, "node-b", {});
   EXPECT_EQ(b.dispatcher.pending(), 0u);
@@ -136,6 +138,20 @@ TEST_F(PushNodesTest, AShardTakenOverBringsTheDeadNodesJobsSentOnceAfterTheLease
   ASSERT_TRUE(eventually([&] { return store.all_push_jobs().empty(); }));
   EXPECT_EQ(b.sender.sent()[0].seq, sent->seq);
   EXPECT_EQ(b.planner.planned_offset(), sent->offset) << "nothing planned again";
+}
+
+TEST_F(PushNodesTest, AGracefulStopHandsUnansweredClaimsToAnotherNodeAtOnce) {
+  auto a = std::make_unique<Node>(*this, "node-a", std::vector<ShardId>{0}, RecordingPushSender::Outcome::held);
+  auto sent = send(wa, chat, "m1", "one");
+  ASSERT_TRUE(sent.ok());
+  ASSERT_TRUE(eventually([&] { return a->sender.held_count() == 1; }));  // sending, unanswered...
+  a.reset();  // ...when the node stops: after the grace it gives the claim back
+  EXPECT_EQ(faults.calls(StoreMethod::release_push_jobs), 1u);
+
+  Node b(*this, "node-b", {0});
+  ASSERT_TRUE(eventually([&] { return b.sender.sent_count() == 1; })) << "sent without waiting for the lease";
+  ASSERT_TRUE(eventually([&] { return store.all_push_jobs().empty(); }));
+  EXPECT_EQ(b.sender.sent()[0].seq, sent->seq);
 }
 
 TEST_F(PushNodesTest, AClaimKeepsAJobFromBeingSentByTwoNodes) {

@@ -201,10 +201,26 @@ TYPED_TEST_P(PushJobStoreContract, ARescheduleKeepsTheClaimUntilTheNextAttempt) 
   EXPECT_TRUE(this->stored().empty()) << "a reschedule never brings a job back";
 }
 
+TYPED_TEST_P(PushJobStoreContract, AReleasedClaimIsFreeAtOnce) {
+  auto jobs = this->plan({make_push_job(0), make_push_job(0)}, std::nullopt, 1);
+  ASSERT_EQ(this->claim(jobs[0].id, "node-a", 1'000, 61'000).state, PushClaimState::claimed);
+  ASSERT_EQ(this->claim(jobs[1].id, "node-b", 1'000, 61'000).state, PushClaimState::claimed);
+  // Its own claim, another owner's and an absent job: only the first changes.
+  ASSERT_TRUE(this->push_jobs().release_push_jobs({jobs[0].id, jobs[1].id, 999'999}, "node-a").ok());
+  EXPECT_EQ(this->claim(jobs[0].id, "node-c", 1'001, 61'001).state, PushClaimState::claimed) << "released";
+  auto held = this->claim(jobs[1].id, "node-c", 1'001, 61'001);
+  EXPECT_EQ(held.state, PushClaimState::held) << "node-a cannot release node-b's claim";
+  EXPECT_EQ(held.held_until, 61'000);
+  ASSERT_TRUE(this->push_jobs().release_push_jobs({}, "node-a").ok()) << "nothing to release is no error";
+  EXPECT_EQ(this->stored().size(), 2u) << "a release keeps the jobs";
+  EXPECT_FALSE(must(this->push_jobs().reschedule_push_job(this->stored()[1], "node-a"))) << "no longer its claim";
+}
+
 REGISTER_TYPED_TEST_SUITE_P(PushJobStoreContract, StartsEmptyAndUnplanned, PlannedJobsGetFreshIdsAndLoadWithEveryField,
                             HostileBytesRoundTrip, PlanningIsACompareAndSetOnThePlannedOffset,
                             OfPlannersRacingForOneRangeExactlyOneWins, IdsAreNeverReusedAfterADelete,
                             DeleteRemovesOnlyThatJob, AClaimIsExclusiveUntilItsLeaseEnds, ClaimsAnswerEveryIdInOrder,
-                            OfOwnersClaimingAtOnceEachJobGoesToOne, ARescheduleKeepsTheClaimUntilTheNextAttempt);
+                            OfOwnersClaimingAtOnceEachJobGoesToOne, ARescheduleKeepsTheClaimUntilTheNextAttempt,
+                            AReleasedClaimIsFreeAtOnce);
 
 }  // namespace parley::testing

@@ -251,6 +251,23 @@ Result<bool> MariaDbPushJobStore::reschedule_push_job(const PushJob& job, const 
   });
 }
 
+Status MariaDbPushJobStore::release_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner) {
+  std::size_t next = 0;
+  std::vector<Param> params;
+  for (std::size_t count : mariadb::power_of_two_chunks(ids.size(), kRowsPerStatement)) {
+    const std::string release = "UPDATE push_jobs SET owner = NULL, lease_until = 0 WHERE id IN " +
+                                mariadb::placeholder_rows(1, count) + " AND owner = ?";
+    params.clear();
+    for (std::size_t i = next; i < next + count; ++i) params.emplace_back(ids[i]);
+    params.emplace_back(std::string_view(owner));
+    next += count;
+    auto released = mariadb::pooled_write<std::vector<Row>>(
+        *pool_, [&](Connection& c) { return c.query(release.c_str(), params); });
+    if (!released) return released.error();
+  }
+  return Ok{};
+}
+
 Status MariaDbPushJobStore::delete_push_job(std::uint64_t id) {
   return mariadb::pooled_write<Ok>(*pool_, [&](Connection& c) -> Status {
     auto deleted = c.execute("DELETE FROM push_jobs WHERE id = ?", {id});

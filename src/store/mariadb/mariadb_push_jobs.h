@@ -52,6 +52,7 @@ class MariaDbPushJobStore final : public PushJobStore {
                                                  TimeMs now, TimeMs lease_until) override;
   Result<bool> reschedule_push_job(const PushJob& job, const std::string& owner) override;
   Status delete_push_job(std::uint64_t id) override;
+  Status release_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner) override;
 
  private:
   explicit MariaDbPushJobStore(std::unique_ptr<mariadb::ConnectionPool> pool);

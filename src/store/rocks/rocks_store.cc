@@ -400,6 +400,15 @@ Result<std::vector<PushClaim>> RocksStore::claim_push_jobs(const std::vector<std
   return out;
 }
 
+Status RocksStore::release_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner) {
+  std::lock_guard lock(leases_mutex_);
+  for (std::uint64_t id : ids) {
+    auto it = leases_.find(id);
+    if (it != leases_.end() && it->second.owner == owner) leases_.erase(it);
+  }
+  return Ok{};
+}
+
 Result<bool> RocksStore::reschedule_push_job(const PushJob& job, const std::string& owner) {
   auto value = db_->get(Column::push_jobs, rocks::encode_u64(job.id));
   if (!value) return value.error();

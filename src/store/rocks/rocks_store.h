@@ -77,6 +77,7 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
                                                  TimeMs now, TimeMs lease_until) override;
   Result<bool> reschedule_push_job(const PushJob& job, const std::string& owner) override;
   Status delete_push_job(std::uint64_t id) override;
+  Status release_push_jobs(const std::vector<std::uint64_t>& ids, const std::string& owner) override;
 
   // The engine's memory by name (memtables, block cache, table readers) and
   // `reopens`: how often it was closed and opened again to heal an I/O error.
