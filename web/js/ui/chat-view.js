@@ -8,6 +8,7 @@ import { connectionText, formatDay, formatFull, formatPresence, formatTime, hueO
 import { MAX_TEXT_BYTES, checkText } from '../client.js';
 import { isShown, myReaction, quoteText } from '../actions.js';
 import { messageMenu, quoteBlock, reactionsRow } from './message-actions.js';
+import { linkify } from './links.js';
 
 const NEAR_BOTTOM_PX = 80;
 const LOAD_OLDER_PX = 150;
@@ -271,7 +272,7 @@ export class ChatView {
           m.reply_to ? quoteBlock(m.reply_to, quoted, quoted ? this.nameOf(quoted.sender_id) : '', (seq) => this.jumpTo(seq)) : null,
           m.deleted
             ? h('div', { class: 'text deleted', 'data-testid': 'message-text' }, 'This message was deleted')
-            : h('div', { class: 'text', 'data-testid': 'message-text' }, m.text),
+            : h('div', { class: 'text', 'data-testid': 'message-text' }, linkify(m.text)),
           h('div', { class: 'meta' },
             m.edited_at && !m.deleted ? h('span', { class: 'edited', 'data-testid': 'edited', title: `Edited ${formatFull(m.edited_at)}` }, 'edited') : null,
             h('time', { datetime: new Date(item.ts).toISOString(), title: formatFull(item.ts) }, formatTime(item.ts)),
