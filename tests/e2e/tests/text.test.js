@@ -1,11 +1,15 @@
 // Message text as the browser shows it: http(s) links are clickable and open
 // without access to the app (noopener, noreferrer); hostile spellings of other
-// schemes and HTML-looking text stay inert text.
+// schemes and HTML-looking text stay inert text; right-to-left text (Arabic,
+// Hebrew) is laid out right to left in messages, names, previews and the
+// composer, and English left to right.
 
 import assert from 'node:assert/strict';
 import {
-  scenario, signup, startDirectChat, openChat, send, texts, message, pollEqual,
+  scenario, signup, startDirectChat, openChat, send, texts, message, composer, chatItem, pollEqual, PASSWORD,
 } from '../lib/harness.js';
+
+const direction = (locator) => locator.evaluate((el) => getComputedStyle(el).direction);
 
 scenario('links are clickable only for http(s), and hostile text stays text', async (h) => {
   const ann = h.user('Ann Lee');
@@ -69,3 +73,51 @@ scenario('links are clickable only for http(s), and hostile text stays text', as
   await popup.close();
 });
 
+scenario('right-to-left text is laid out right to left; English left to right', async (h) => {
+  const ann = h.user('Ann Lee');
+  // A Hebrew display name ("Dana Cohen").
+  const dana = { name: 'דנה כהן', email: 'dana@example.org', password: PASSWORD };
+  const a = await h.newPage();
+  const d = await h.newPage();
+  await signup(a, ann);
+  await signup(d, dana);
+  await startDirectChat(d, ann.email, ann.name);
+
+  const arabic = 'مرحبا، كيف حالك؟';
+  const hebrew = 'שלום, מה שלומך?';
+  const english = 'Hello, how are you?';
+  await send(d, arabic);
+  await send(d, hebrew);
+  await send(d, english);
+
+  // The list: the Hebrew name is right to left, the English preview left to right.
+  await pollEqual(() => chatItem(a, dana.name).getByTestId('chat-preview').textContent(), english, { message: 'the newest preview' });
+  assert.equal(await direction(chatItem(a, dana.name).getByTestId('chat-name')), 'rtl');
+  assert.equal(await direction(chatItem(a, dana.name).getByTestId('chat-preview')), 'ltr');
+
+  await openChat(a, dana.name);
+  await pollEqual(() => texts(a), [arabic, hebrew, english], { message: 'three messages' });
+  assert.equal(await direction(message(a, arabic).getByTestId('message-text')), 'rtl');
+  assert.equal(await direction(message(a, hebrew).getByTestId('message-text')), 'rtl');
+  assert.equal(await direction(message(a, english).getByTestId('message-text')), 'ltr');
+  assert.equal(await direction(a.getByTestId('chat-title')), 'rtl');
+
+  // The composer follows what is typed.
+  await composer(a).fill(english);
+  assert.equal(await direction(composer(a)), 'ltr');
+  const thanks = 'شكرا جزيلا';
+  await composer(a).fill(thanks);
+  assert.equal(await direction(composer(a)), 'rtl');
+  await composer(a).press('Enter');
+  await message(d, thanks).waitFor();
+  assert.equal(await direction(message(d, thanks).getByTestId('message-text')), 'rtl');
+  // An own preview "You: …" is an English sentence: left to right, the Arabic inside it isolated.
+  await pollEqual(() => chatItem(a, dana.name).getByTestId('chat-preview').textContent(), `You: ${thanks}`, { message: 'own preview' });
+  assert.equal(await direction(chatItem(a, dana.name).getByTestId('chat-preview')), 'ltr');
+  await pollEqual(() => chatItem(d, ann.name).getByTestId('chat-preview').textContent(), thanks, { message: 'Dana’s preview' });
+  assert.equal(await direction(chatItem(d, ann.name).getByTestId('chat-preview')), 'rtl');
+  await send(d, hebrew + '!');
+  await pollEqual(() => chatItem(a, dana.name).getByTestId('chat-preview').textContent(), `${hebrew}!`, { message: 'Hebrew preview' });
+  assert.equal(await direction(chatItem(a, dana.name).getByTestId('chat-preview')), 'rtl');
+  await h.shot(a, 'rtl.png');
+});

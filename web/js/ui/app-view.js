@@ -185,7 +185,7 @@ export class AppView {
     setChildren(this.meEl,
       avatar(s.user_id, s.display_name, { size: 'sm' }),
       h('div', { class: 'me-text' },
-        h('strong', { 'data-testid': 'me-name' }, s.display_name),
+        h('strong', { dir: 'auto', 'data-testid': 'me-name' }, s.display_name),
         h('span', { class: 'muted small' }, s.email)));
   }
 

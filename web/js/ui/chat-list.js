@@ -41,11 +41,13 @@ export class ChatList {
     const presence = peer ? store.shownPresence(peer) : null;
     const unread = s.unread();
     const preview = s.preview;
-    let previewText = s.removed ? 'You are no longer a member' : preview ? (preview.deleted ? 'Deleted message' : preview.text.replace(/\s+/g, ' ')) : s.info.kind === 'group' ? 'Group created' : 'No messages yet';
+    const previewBody = s.removed ? 'You are no longer a member' : preview ? (preview.deleted ? 'Deleted message' : preview.text.replace(/\s+/g, ' ')) : s.info.kind === 'group' ? 'Group created' : 'No messages yet';
+    let previewWho = '';
     if (preview && !s.removed) {
-      if (preview.sender_id === store.me) previewText = `You: ${previewText}`;
-      else if (s.info.kind === 'group') previewText = `${store.userName(preview.sender_id)}: ${previewText}`;
+      if (preview.sender_id === store.me) previewWho = 'You';
+      else if (s.info.kind === 'group') previewWho = store.userName(preview.sender_id);
     }
+    const previewText = previewWho ? `${previewWho}: ${previewBody}` : previewBody;
     const presenceText = presence ? formatPresence(presence) : '';
     const label = [title, presenceText, unread ? `${unread} unread` : '', previewText].filter(Boolean).join(', ');
     a.href = `#/chat/${encodeURIComponent(s.id)}`;
@@ -63,10 +65,12 @@ export class ChatList {
       avatar(peer ?? s.id, title, { presence, group: s.info.kind === 'group' }),
       h('span', { class: 'chat-item-body' },
         h('span', { class: 'row' },
-          h('span', { class: 'chat-name', 'data-testid': 'chat-name' }, title),
+          h('span', { class: 'chat-name', dir: 'auto', 'data-testid': 'chat-name' }, title),
           h('span', { class: 'chat-time' }, formatListTime(preview?.ts ?? 0))),
         h('span', { class: 'row' },
-          h('span', { class: 'chat-preview', 'data-testid': 'chat-preview' }, previewText),
+          // The sender's name and the text isolated from each other: either may be right-to-left.
+          h('span', { class: 'chat-preview', dir: 'auto', 'data-testid': 'chat-preview' },
+            previewWho ? [h('bdi', {}, previewWho), ': ', h('bdi', {}, previewBody)] : previewBody),
           unread ? h('span', { class: 'badge', 'data-testid': 'unread-badge' }, unread > 999 ? '999+' : String(unread)) : null)));
   }
 }

@@ -48,7 +48,7 @@ export class ChatView {
   }
 
   build() {
-    this.titleEl = h('h2', { id: 'chat-title', class: 'chat-title', 'data-testid': 'chat-title' });
+    this.titleEl = h('h2', { id: 'chat-title', class: 'chat-title', dir: 'auto', 'data-testid': 'chat-title' });
     this.subtitleEl = h('p', { class: 'chat-subtitle', 'data-testid': 'chat-subtitle' });
     this.avatarSlot = h('span', { class: 'avatar-slot' });
     this.membersBtn = h('button', { type: 'button', class: 'btn icon-btn', 'aria-label': 'Group members', title: 'Group members', on: { click: () => this.onMembers(this.chatId) } }, icon('users'));
@@ -69,6 +69,7 @@ export class ChatView {
     this.input = h('textarea', {
       id: 'composer-input',
       rows: '1',
+      dir: 'auto',
       placeholder: 'Write a message…',
       'aria-describedby': 'composer-hint composer-error',
       on: { keydown: (e) => this.onKey(e), input: () => this.onInput() },
@@ -130,8 +131,9 @@ export class ChatView {
       this.subtitleEl.textContent = connectionText(store.connection);
       this.subtitleEl.classList.remove('online');
     } else if (s.info.kind === 'group') {
-      const names = s.info.members.map((m) => (m.user_id === store.me ? 'you' : m.display_name));
-      this.subtitleEl.textContent = `${plural(s.info.members.length, 'member')}: ${names.join(', ')}`;
+      // Each name isolated: a right-to-left name must not reorder the list around it.
+      const names = s.info.members.map((m) => (m.user_id === store.me ? 'you' : h('bdi', {}, m.display_name)));
+      setChildren(this.subtitleEl, `${plural(s.info.members.length, 'member')}: `, names.flatMap((n, i) => (i ? [', ', n] : [n])));
       this.subtitleEl.classList.remove('online');
     } else {
       this.subtitleEl.textContent = formatPresence(presence);
@@ -267,12 +269,12 @@ export class ChatView {
     setChildren(li,
       h('div', { class: 'bubble-row' },
         h('div', { class: 'bubble' },
-          item.senderName ? h('div', { class: 'sender', style: `--hue: ${hueOf(item.sender)}` }, item.senderName) : null,
+          item.senderName ? h('div', { class: 'sender', dir: 'auto', style: `--hue: ${hueOf(item.sender)}` }, item.senderName) : null,
           h('span', { class: 'sr-only' }, `${who}: `),
           m.reply_to ? quoteBlock(m.reply_to, quoted, quoted ? this.nameOf(quoted.sender_id) : '', (seq) => this.jumpTo(seq)) : null,
           m.deleted
             ? h('div', { class: 'text deleted', 'data-testid': 'message-text' }, 'This message was deleted')
-            : h('div', { class: 'text', 'data-testid': 'message-text' }, linkify(m.text)),
+            : h('div', { class: 'text', dir: 'auto', 'data-testid': 'message-text' }, linkify(m.text)),
           h('div', { class: 'meta' },
             m.edited_at && !m.deleted ? h('span', { class: 'edited', 'data-testid': 'edited', title: `Edited ${formatFull(m.edited_at)}` }, 'edited') : null,
             h('time', { datetime: new Date(item.ts).toISOString(), title: formatFull(item.ts) }, formatTime(item.ts)),
@@ -354,7 +356,7 @@ export class ChatView {
       this.mode = null;
       if (wasEdit) this.input.value = this.drafts.get(this.chatId) ?? '';
     } else if (mode.type === 'reply') {
-      this.modeText.textContent = `Replying to ${this.nameOf(m.sender_id)}: ${quoteText(m.text, 60)}`;
+      setChildren(this.modeText, 'Replying to ', h('bdi', {}, this.nameOf(m.sender_id)), ': ', h('bdi', {}, quoteText(m.text, 60)));
     } else {
       this.modeText.textContent = 'Editing message';
       this.input.value = m.text;
@@ -385,11 +387,12 @@ export class ChatView {
     const s = this.state;
     if (!s) return;
     const names = this.store.typists(s).map((id) => this.store.userName(id));
-    let text = '';
-    if (names.length === 1) text = `${names[0]} is typing…`;
-    else if (names.length === 2) text = `${names[0]} and ${names[1]} are typing…`;
-    else if (names.length > 2) text = 'Several people are typing…';
-    if (this.typingEl.textContent !== text) this.typingEl.textContent = text;
+    let parts = [];
+    if (names.length === 1) parts = [h('bdi', {}, names[0]), ' is typing…'];
+    else if (names.length === 2) parts = [h('bdi', {}, names[0]), ' and ', h('bdi', {}, names[1]), ' are typing…'];
+    else if (names.length > 2) parts = ['Several people are typing…'];
+    const text = parts.map((p) => (typeof p === 'string' ? p : p.textContent)).join('');
+    if (this.typingEl.textContent !== text) setChildren(this.typingEl, parts);
     this.typingEl.classList.toggle('active', Boolean(text));
   }
 

@@ -39,8 +39,8 @@ export function openModal(title, build, { onClose } = {}) {
 export function field({ id, label, type = 'text', hint, multiline = false, autocomplete = 'off', placeholder }) {
   const describedBy = [hint ? `${id}-hint` : null, `${id}-error`].filter(Boolean).join(' ');
   const input = multiline
-    ? h('textarea', { id, name: id, rows: '3', placeholder, 'aria-describedby': describedBy })
-    : h('input', { id, name: id, type, autocomplete, placeholder, 'aria-describedby': describedBy });
+    ? h('textarea', { id, name: id, rows: '3', placeholder, dir: 'auto', 'aria-describedby': describedBy })
+    : h('input', { id, name: id, type, autocomplete, placeholder, dir: type === 'text' ? 'auto' : null, 'aria-describedby': describedBy });
   const error = h('p', { id: `${id}-error`, class: 'field-error', 'aria-live': 'polite' });
   const wrap = h('div', { class: 'field' },
     h('label', { for: id }, label),
@@ -194,7 +194,7 @@ export function openMembersDialog(store, client, chatId, { onLeft }) {
           : null;
         return h('li', { class: 'member', 'data-user-id': m.user_id },
           avatar(m.user_id, m.display_name, { size: 'sm', presence: store.shownPresence(m.user_id) }),
-          h('span', { class: 'member-name' }, m.display_name, me ? h('span', { class: 'muted' }, ' (you)') : null),
+          h('span', { class: 'member-name' }, h('bdi', {}, m.display_name), me ? h('span', { class: 'muted' }, ' (you)') : null),
           m.role === 'admin' ? h('span', { class: 'role' }, 'admin') : null,
           remove);
       }));

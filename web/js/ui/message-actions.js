@@ -23,8 +23,8 @@ export function quoteBlock(seq, quoted, senderName, onJump) {
     'aria-label': `Reply to ${quoted ? senderName : 'a message'}: ${text}. Show the original`,
     on: { click: () => onJump(seq) },
   },
-  quoted ? h('span', { class: 'quote-sender' }, senderName) : null,
-  h('span', { class: 'quote-text' }, text));
+  quoted ? h('span', { class: 'quote-sender', dir: 'auto' }, senderName) : null,
+  h('span', { class: 'quote-text', dir: 'auto' }, text));
 }
 
 /** Reactions grouped by emoji; pressing one sets (or, if it is yours, removes) your reaction. */
