@@ -8,7 +8,7 @@ import { mkdir, writeFile, access } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { Parleyd, REPO } from './server.js';
+import { Parleyd, REPO, rest } from './server.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = join(here, '..', 'artifacts');
@@ -222,4 +222,20 @@ export async function waitState(page, text, state, timeout = 15000) {
 
 export async function currentChatId(page) {
   return page.evaluate(() => window.parley.store.openChatId);
+}
+
+/** Signs `user` up and logs in through REST (no browser): {token, user_id}. */
+export async function restUser(h, user) {
+  const base = h.server.url;
+  await rest(base, 'POST', '/v1/signup', { body: { email: user.email, password: user.password, display_name: user.name } });
+  return rest(base, 'POST', '/v1/login', { body: { email: user.email, password: user.password, device_name: 'e2e setup' } });
+}
+
+let restMessages = 0;
+
+/** Posts `text` (and `extra`: an action's kind and target_seq) to a chat through REST, as `token`'s user: {seq, ts} once durable. */
+export function restSend(h, token, chatId, text, extra = {}) {
+  return rest(h.server.url, 'POST', `/v1/chats/${encodeURIComponent(chatId)}/messages`, {
+    token, body: { client_msg_id: `e2e-${process.pid}-${++restMessages}`, text, ...extra },
+  });
 }

@@ -5,12 +5,55 @@ import { h, reconcile, setChildren } from './dom.js';
 import { avatar } from './avatar.js';
 import { formatListTime, formatPresence } from './format.js';
 
+// Keyboard: the list is one Tab stop (a roving tabindex: only one row is
+// tabbable, the one last focused, else the open chat, else the first); Up and
+// Down move between rows, Home and End to the first and last, Enter opens.
 export class ChatList {
   constructor(store) {
     this.store = store;
-    this.list = h('ul', { class: 'chat-list', 'data-testid': 'chat-list' });
+    this.focusedId = null; // the row that keeps tabindex=0
+    this.list = h('ul', { class: 'chat-list', 'data-testid': 'chat-list', on: { keydown: (e) => this.onKey(e), focusin: (e) => this.onFocus(e) } });
     this.empty = h('div', { class: 'chat-list-empty' });
     this.el = h('nav', { class: 'chat-list-wrap', 'aria-label': 'Chats' }, this.list, this.empty);
+  }
+
+  items() {
+    return [...this.list.querySelectorAll('a.chat-item')];
+  }
+
+  onFocus(e) {
+    const a = e.target.closest?.('a.chat-item');
+    if (!a) return;
+    this.focusedId = a.dataset.chatId;
+    this.updateTabStops();
+  }
+
+  onKey(e) {
+    if (e.altKey || e.ctrlKey || e.metaKey || e.shiftKey) return;
+    const items = this.items();
+    const i = items.indexOf(document.activeElement);
+    if (i < 0) return;
+    let next;
+    if (e.key === 'ArrowDown') next = Math.min(i + 1, items.length - 1);
+    else if (e.key === 'ArrowUp') next = Math.max(i - 1, 0);
+    else if (e.key === 'Home') next = 0;
+    else if (e.key === 'End') next = items.length - 1;
+    else if (e.key === ' ') {
+      e.preventDefault(); // Space opens too, as on a button, instead of scrolling
+      items[i].click();
+      return;
+    } else return;
+    e.preventDefault();
+    items[next].focus();
+    items[next].scrollIntoView({ block: 'nearest' });
+  }
+
+  /** Exactly one row is in the Tab order. */
+  updateTabStops() {
+    const items = this.items();
+    const ids = new Set(items.map((a) => a.dataset.chatId));
+    const stop = ids.has(this.focusedId) ? this.focusedId : ids.has(this.store.openChatId) ? this.store.openChatId : items[0]?.dataset.chatId;
+    for (const a of items) a.tabIndex = a.dataset.chatId === stop ? 0 : -1;
   }
 
   render() {
@@ -26,6 +69,7 @@ export class ChatList {
       update: () => {},
     });
     for (const li of this.list.children) this.fill(li.firstElementChild, store.chat(li.dataset.key));
+    this.updateTabStops();
     this.empty.hidden = chats.length > 0;
     if (!chats.length) {
       setChildren(this.empty, store.chatsLoaded
