@@ -11,7 +11,9 @@ import { messageMenu, quoteBlock, reactionsRow } from './message-actions.js';
 import { linkify } from './links.js';
 
 const NEAR_BOTTOM_PX = 80;
-const LOAD_OLDER_PX = 150;
+// Older history is asked for while the reader is still this far from the top,
+// so that it is usually there before the wheel gets to it.
+const LOAD_AHEAD_PX = 1200;
 
 export class ChatView {
   /**
@@ -31,6 +33,14 @@ export class ChatView {
     };
     document.addEventListener('click', this.onDocClick);
     this.build();
+    // Near the top: load the page before. The observer sees the sentinel come
+    // within LOAD_AHEAD_PX of the view; onScroll and each render check too
+    // (an observer does not fire again while the sentinel stays in range).
+    this.olderObserver = typeof IntersectionObserver === 'function'
+      ? new IntersectionObserver((entries) => { if (entries.some((e) => e.isIntersecting)) this.maybeLoadOlder(); },
+        { root: this.scroller, rootMargin: `${LOAD_AHEAD_PX}px 0px 0px 0px` })
+      : null;
+    this.olderObserver?.observe(this.topSentinel);
     this.scheduleRead = batched(() => this.updateRead());
     this.onVisibility = () => this.updateRead();
     document.addEventListener('visibilitychange', this.onVisibility);
@@ -38,6 +48,7 @@ export class ChatView {
   }
 
   destroy() {
+    this.olderObserver?.disconnect();
     document.removeEventListener('visibilitychange', this.onVisibility);
     document.removeEventListener('click', this.onDocClick);
     this.el.remove();
@@ -56,12 +67,13 @@ export class ChatView {
     this.header = h('header', { class: 'chat-head' }, back, this.avatarSlot,
       h('div', { class: 'chat-head-text' }, this.titleEl, this.subtitleEl), this.membersBtn);
 
-    this.olderBtn = h('button', { type: 'button', class: 'btn subtle small', on: { click: () => this.client.loadOlder(this.chatId) } }, 'Load older messages');
+    this.olderBtn = h('button', { type: 'button', class: 'btn subtle small', on: { click: () => this.loadOlderNow() } }, 'Load older messages');
+    this.topSentinel = h('div', { class: 'older-sentinel', 'aria-hidden': 'true' });
     this.olderBox = h('div', { class: 'older' }, this.olderBtn);
     this.list = h('ol', { class: 'message-list', 'data-testid': 'message-list' });
     this.statusEl = h('div', { class: 'messages-status' });
     this.scroller = h('div', { class: 'messages', tabindex: '0', role: 'region', 'aria-label': 'Conversation history', on: { scroll: () => this.onScroll() } },
-      this.olderBox, this.statusEl, this.list);
+      this.topSentinel, this.olderBox, this.statusEl, this.list);
     this.jumpBtn = h('button', { type: 'button', class: 'jump', hidden: true, on: { click: () => this.scrollToBottom(true) } }, icon('down', { size: 16 }), ' New messages');
 
     this.typingEl = h('div', { class: 'typing', 'aria-live': 'polite', 'data-testid': 'typing' });
@@ -219,11 +231,26 @@ export class ChatView {
     if (this.pinned) this.scrollToBottom(false);
     else if (before) this.restore(before);
     if (grew && !this.pinned) this.jumpBtn.hidden = false;
-    // Fill the viewport so that there is something to scroll back through.
-    if (s.loaded && s.hasOlder && !s.loadingOlder && this.scroller.scrollHeight <= this.scroller.clientHeight + LOAD_OLDER_PX) {
-      this.client.loadOlder(this.chatId);
-    }
+    this.maybeLoadOlder();
     this.scheduleRead();
+  }
+
+  /** Loads the page before the oldest loaded message when the reader is near the top; one request at a time. */
+  maybeLoadOlder() {
+    const s = this.state;
+    if (!s?.loaded || !s.hasOlder || s.loadingOlder || this.olderRun) return;
+    const el = this.scroller;
+    const nearTop = el.scrollTop < LOAD_AHEAD_PX || el.scrollHeight <= el.clientHeight + LOAD_AHEAD_PX;
+    if (!nearTop || el.clientHeight === 0) return;
+    this.loadOlderNow();
+  }
+
+  loadOlderNow() {
+    this.olderRun ??= this.client.loadOlder(this.chatId).finally(() => {
+      this.olderRun = null;
+      this.renderMessages();
+    });
+    return this.olderRun;
   }
 
   fillDay(li, item) {
@@ -379,7 +406,7 @@ export class ChatView {
       }
       const s = this.state;
       if (!s?.hasOlder || s.oldestSeq() <= seq) return;
-      await this.client.loadOlder(this.chatId);
+      await this.loadOlderNow();
     }
   }
 
@@ -409,10 +436,15 @@ export class ChatView {
     this.jumpBtn.hidden = true;
   }
 
-  /** The first message in view and its position, to keep it still while content above changes. */
+  /**
+   * The first message in view and its position, to keep it still while
+   * content above changes. Only a message: a date separator moves up when
+   * older messages of its day are put before it.
+   */
   anchor() {
     const top = this.scroller.getBoundingClientRect().top;
     for (const li of this.list.children) {
+      if (!li.classList.contains('msg')) continue;
       const r = li.getBoundingClientRect();
       if (r.bottom > top) return { li, offset: r.top - top };
     }
@@ -428,8 +460,7 @@ export class ChatView {
   onScroll() {
     this.pinned = this.isNearBottom();
     if (this.pinned) this.jumpBtn.hidden = true;
-    const s = this.state;
-    if (s?.loaded && s.hasOlder && !s.loadingOlder && this.scroller.scrollTop < LOAD_OLDER_PX) this.client.loadOlder(this.chatId);
+    this.maybeLoadOlder();
     this.scheduleRead();
   }
 
