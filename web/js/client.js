@@ -19,6 +19,7 @@ export let MAX_TEXT_BYTES = 4096;
 export const TYPING_SHOW_MS = 5000;
 export const TYPING_SEND_EVERY_MS = 3000;
 const PAGE = 50;
+const UNREAD_ENTRIES = 200;
 const READ_DELAY_MS = 250;
 
 export class Client {
@@ -576,6 +577,30 @@ export class Client {
     };
     await Promise.all([worker(), worker(), worker()]);
     this.store.emit('chats');
+    await this.loadUnread(states);
+  }
+
+  /**
+   * The entries after our read marker in chats that are not loaded, so that
+   * their unread counts leave out edits, deletions and reactions (last_seq
+   * counts those too). At most UNREAD_ENTRIES a chat; beyond that the count
+   * may include some actions.
+   */
+  async loadUnread(states) {
+    const todo = states.filter((s) => !s.removed && !s.loaded && s.unreadAsked !== s.last_seq && !s.unreadKnown());
+    const worker = async () => {
+      for (let s = todo.shift(); s; s = todo.shift()) {
+        try {
+          const limit = Math.min(UNREAD_ENTRIES, s.last_seq - s.read_seq);
+          s.unreadAsked = s.last_seq; // asked once per last_seq, not at every reconnect
+          const page = await this.api.history(s.id, { after: s.read_seq, limit });
+          if (!s.loaded) this.ingest(page);
+        } catch {
+          // the count stays last_seq − read_seq
+        }
+      }
+    };
+    await Promise.all([worker(), worker(), worker()]);
   }
 
   async loadPresence(userIds) {

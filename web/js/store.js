@@ -202,6 +202,13 @@ export class ChatState {
     return Math.max(0, this.last_seq - this.read_seq - actions);
   }
 
+  /** Whether every entry after our read marker is held, so that unread() is exact. */
+  unreadKnown() {
+    if (this.last_seq - this.read_seq > this.messages.size) return false;
+    for (let seq = this.read_seq + 1; seq <= this.last_seq; seq++) if (!this.messages.has(seq)) return false;
+    return true;
+  }
+
   activity() {
     return this.preview?.ts ?? this.info.created_at ?? 0;
   }

@@ -113,7 +113,7 @@ const PAIRS = [
   { what: 'hovered primary buttons', fg: 'var(--accent-text)', bg: ['var(--accent-2)'] },
   { what: 'links, brand, unread times', fg: 'var(--accent)', bg: ['var(--surface)'] },
   { what: 'links in banners, unread times on hovered rows', fg: 'var(--accent)', bg: ['var(--surface-2)'] },
-  { what: 'roles, unread time of the open chat', fg: 'var(--accent)', bg: ['var(--accent-soft)'] },
+  { what: 'roles, the unread divider, unread time of the open chat', fg: 'var(--accent)', bg: ['var(--accent-soft)'] },
   { what: 'errors on cards', fg: 'var(--danger)', bg: ['var(--surface)'] },
   { what: 'errors on the page (a send that failed)', fg: 'var(--danger)', bg: ['var(--bg)'] },
   { what: 'danger buttons, the offline banner', fg: 'var(--danger)', bg: ['var(--danger-soft)'] },

@@ -14,6 +14,8 @@ const NEAR_BOTTOM_PX = 80;
 // Older history is asked for while the reader is still this far from the top,
 // so that it is usually there before the wheel gets to it.
 const LOAD_AHEAD_PX = 1200;
+// Pages loaded on open to reach the first unread message, at most.
+const UNREAD_PAGES = 20;
 
 export class ChatView {
   /**
@@ -28,6 +30,11 @@ export class ChatView {
     this.mode = null; // {type: 'reply'|'edit', seq} while the composer replies to or edits a message
     this.quotes = new Map(); // seq → quoted message fetched for a reply (null while fetching)
     this.menuFor = null; // seq whose menu is open
+    // The "N unread messages" divider: what was unread when the chat was opened.
+    const opened = this.state;
+    this.unread = opened && !opened.removed && opened.last_seq > opened.read_seq
+      ? { after: opened.read_seq, upTo: opened.last_seq, pages: 0, placed: false }
+      : null;
     this.onDocClick = (e) => {
       if (this.menuFor !== null && !e.target.closest?.('.msg-menu, .msg-more')) this.closeMenu();
     };
@@ -165,12 +172,17 @@ export class ChatView {
     const out = [];
     let lastDay = null;
     let lastSender = null;
+    const divider = this.unreadDivider();
     const push = (m, pending) => {
       const ts = pending ? m.created_at : m.ts;
       const day = startOfDay(ts);
       if (day !== lastDay) {
         out.push({ kind: 'day', key: `d:${day}`, ts });
         lastDay = day;
+        lastSender = null;
+      }
+      if (divider && !pending && m.seq === divider.seq) {
+        out.push({ kind: 'unread', key: 'unread', text: divider.text });
         lastSender = null;
       }
       const sender = pending ? me : m.sender_id;
@@ -195,6 +207,29 @@ export class ChatView {
     return out;
   }
 
+  /**
+   * Where the "N unread messages" divider goes: before the first message from
+   * someone else that was unread when the chat was opened; {seq, text}, or
+   * null (nothing unread from others, or its first message not loaded yet).
+   * Only text messages count: edits, deletions and reactions are not messages.
+   */
+  unreadDivider() {
+    const u = this.unread;
+    const s = this.state;
+    if (!u || !s?.loaded) return null;
+    let first = null;
+    let count = 0;
+    for (const m of s.messages.values()) {
+      if (m.seq <= u.after || m.seq > u.upTo || !isShown(m) || m.sender_id === this.store.me) continue;
+      count++;
+      if (first === null || m.seq < first) first = m.seq;
+    }
+    if (!count) return null;
+    const complete = s.oldestSeq() <= u.after + 1 || !s.hasOlder;
+    if (!complete && u.pages < UNREAD_PAGES) return null; // still loading up to the first unread
+    return { seq: first, text: complete ? `${plural(count, 'unread message')}` : `More than ${plural(count, 'unread message')}` };
+  }
+
   renderMessages() {
     const s = this.state;
     if (!s) return;
@@ -202,13 +237,18 @@ export class ChatView {
     const items = this.items();
     reconcile(this.list, items, {
       key: (item) => item.key,
-      create: (item) => (item.kind === 'day' ? h('li', { class: 'day-sep', role: 'presentation' }) : h('li', { class: 'msg' })),
+      create: (item) => {
+        if (item.kind === 'day') return h('li', { class: 'day-sep', role: 'presentation' });
+        if (item.kind === 'unread') return h('li', { class: 'unread-sep', 'data-testid': 'unread-divider' });
+        return h('li', { class: 'msg' });
+      },
       update: () => {},
     });
     const byKey = new Map(items.map((i) => [i.key, i]));
     for (const li of this.list.children) {
       const item = byKey.get(li.dataset.key);
       if (item.kind === 'day') this.fillDay(li, item);
+      else if (item.kind === 'unread') this.fillDay(li, item);
       else this.fillMessage(li, item);
     }
     this.olderBox.hidden = !s.loaded || !s.hasOlder;
@@ -228,17 +268,47 @@ export class ChatView {
     const newest = s.newestSeq();
     const grew = newest > this.lastNewest;
     this.lastNewest = newest;
-    if (this.pinned) this.scrollToBottom(false);
+    if (this.unread && !this.unread.placed && this.placeUnread(s)) {
+      // placed: the divider is at the top of the view
+    } else if (this.pinned) this.scrollToBottom(false);
     else if (before) this.restore(before);
     if (grew && !this.pinned) this.jumpBtn.hidden = false;
     this.maybeLoadOlder();
     this.scheduleRead();
   }
 
+  /**
+   * On open with unread messages: loads pages back to the first unread one
+   * (at most UNREAD_PAGES), then shows the divider at the top of the view.
+   * Returns whether the view was placed.
+   */
+  placeUnread(s) {
+    const u = this.unread;
+    if (!s.loaded) return false;
+    const divider = this.list.querySelector('li.unread-sep');
+    if (divider) {
+      u.placed = true;
+      divider.scrollIntoView({ block: 'start', behavior: 'instant' });
+      this.pinned = this.isNearBottom();
+      return true;
+    }
+    const waiting = s.hasOlder && s.oldestSeq() > u.after + 1 && u.pages < UNREAD_PAGES;
+    if (!waiting) {
+      u.placed = true; // nothing unread from others after all
+      return false;
+    }
+    if (!s.loadingOlder && !this.olderRun) {
+      u.pages++;
+      this.loadOlderNow();
+    }
+    return false;
+  }
+
   /** Loads the page before the oldest loaded message when the reader is near the top; one request at a time. */
   maybeLoadOlder() {
     const s = this.state;
     if (!s?.loaded || !s.hasOlder || s.loadingOlder || this.olderRun) return;
+    if (this.unread && !this.unread.placed) return; // placeUnread decides what loads first
     const el = this.scroller;
     const nearTop = el.scrollTop < LOAD_AHEAD_PX || el.scrollHeight <= el.clientHeight + LOAD_AHEAD_PX;
     if (!nearTop || el.clientHeight === 0) return;
@@ -254,7 +324,7 @@ export class ChatView {
   }
 
   fillDay(li, item) {
-    const text = formatDay(item.ts);
+    const text = item.text ?? formatDay(item.ts);
     if (li.textContent !== text) setChildren(li, h('span', {}, text));
   }
 
@@ -468,6 +538,7 @@ export class ChatView {
   updateRead() {
     const s = this.state;
     if (!s || !s.loaded || s.removed || document.visibilityState !== 'visible') return;
+    if (this.unread && !this.unread.placed) return; // not at the reading position yet
     const view = this.scroller.getBoundingClientRect();
     if (view.height === 0) return; // the pane is hidden (phone layout)
     const msgs = this.list.querySelectorAll('li.msg[data-seq]');
