@@ -33,6 +33,27 @@ std::string user_id_by_email(client::Session& session, const std::string& email)
   }
 }
 
+// Unread messages of a chat: the text messages from others after our read
+// marker. last_seq - read_seq would count edits, deletions and reactions too
+// (they take seqs). Reads at most kUnreadPages pages; entries beyond them
+// count as they are.
+constexpr int kUnreadPage = 200;
+constexpr int kUnreadPages = 5;
+
+std::int64_t unread_messages(client::Session& session, const client::ChatInfo& chat) {
+  std::int64_t after = chat.read_seq;
+  std::int64_t count = 0;
+  for (int page = 0; page < kUnreadPages && after < chat.last_seq; ++page) {
+    const auto entries = session.history(chat.chat_id, {.after = after, .limit = kUnreadPage});
+    if (entries.empty()) return count;
+    for (const auto& m : entries) {
+      if (m.kind == "text" && m.sender_id != session.user_id()) ++count;
+      after = std::max(after, m.seq);
+    }
+  }
+  return count + std::max<std::int64_t>(0, chat.last_seq - after);
+}
+
 // The chat after dm/group: its id for people and scripts, or the chat object.
 void print_created(CommandContext& ctx, const client::ChatInfo& chat) {
   if (ctx.out().json()) {
@@ -61,10 +82,13 @@ int run_chats(CommandContext& ctx) {
   std::stable_sort(chats.begin(), chats.end(),
                    [](const auto& a, const auto& b) { return last_activity(a) > last_activity(b); });
   for (const auto& chat : chats) {
+    const std::int64_t unread = chat.last_seq > chat.read_seq ? unread_messages(session, chat) : 0;
     if (ctx.out().json()) {
-      ctx.out().object(chat.raw);
+      json::object o = chat.raw;
+      o["unread"] = unread;
+      ctx.out().object(o);
     } else {
-      ctx.out().line(chat_row_text(roster, chat));
+      ctx.out().line(chat_row_text(roster, chat, unread));
     }
   }
   if (chats.empty() && !ctx.out().json()) ctx.out().line("No chats yet. Start one with: parley dm EMAIL");

@@ -145,10 +145,10 @@ std::int64_t last_activity(const client::ChatInfo& chat) {
   return int_field(chat.raw, "created_at", 0);
 }
 
-std::string chat_row_text(const ChatRoster& roster, const client::ChatInfo& chat) {
+std::string chat_row_text(const ChatRoster& roster, const client::ChatInfo& chat, std::int64_t unread) {
   std::string out = chat.chat_id + "  " + roster.label(chat.chat_id);
   if (chat.kind == "group") out += " (" + std::to_string(chat.members.size()) + " members)";
-  if (const std::int64_t unread = chat.last_seq - chat.read_seq; unread > 0) {
+  if (unread > 0) {
     out += "  " + std::to_string(unread) + " unread";
   }
   if (const auto* last = chat.raw.if_contains("last_message"); last != nullptr && last->is_object()) {

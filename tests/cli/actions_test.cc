@@ -56,5 +56,33 @@ TEST_F(ActionsTest, EditReactReplyDeleteAndHistoryShowsTheState) {
   EXPECT_EXIT_CODE(parley(ann, {"edit", chat_id, "zero", "x"}), 2);
 }
 
+// Edits, deletions and reactions take seqs but are not messages: `parley
+// chats` counts the text messages from others after the read marker.
+TEST_F(ActionsTest, ChatsCountsUnreadMessagesNotActions) {
+  CliUser ann = new_user("ann");
+  CliUser bob = new_user("bob");
+  const std::string chat_id = parley(ann, {"dm", bob.email}).trimmed();
+  EXPECT_EQ(parley(ann, {"send", chat_id, "hi", "bob"}).trimmed(), "1");
+  EXPECT_EQ(parley(bob, {"send", chat_id, "hello", "ann"}).trimmed(), "2");
+  EXPECT_EQ(parley(bob, {"send", chat_id, "second"}).trimmed(), "3");
+  EXPECT_EXIT_CODE(parley(bob, {"react", chat_id, "1", "👍"}), 0);
+  EXPECT_EXIT_CODE(parley(bob, {"edit", chat_id, "2", "hello, ann"}), 0);
+  EXPECT_EXIT_CODE(parley(bob, {"delete", chat_id, "3"}), 0);
+  EXPECT_EXIT_CODE(parley(bob, {"send", chat_id, "third"}), 0);
+
+  // Ann: "hello, ann", the deleted "second" and "third" from Bob; not her own
+  // message, not the reaction, the edit or the deletion.
+  CliResult human = parley(ann, {"chats"});
+  EXPECT_EXIT_CODE(human, 0);
+  EXPECT_NE(human.out.find("  3 unread  "), std::string::npos) << human.out;
+  auto json = parley(ann, {"--json", "chats"}).json_lines();
+  ASSERT_EQ(json.size(), 1u);
+  EXPECT_EQ(client::int_field(json[0], "last_seq"), 7);
+  EXPECT_EQ(client::int_field(json[0], "unread"), 3);
+  // Bob wrote everything else: at most Ann's one message is unread for him
+  // (none where the server moves a sender's read marker with the send).
+  EXPECT_LE(client::int_field(parley(bob, {"--json", "chats"}).json_lines()[0], "unread"), 1);
+}
+
 }  // namespace
 }  // namespace parley::testing
