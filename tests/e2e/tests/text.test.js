@@ -93,6 +93,13 @@ scenario('right-to-left text is laid out right to left; English left to right', 
   // The list: the Hebrew name is right to left, the English preview left to right.
   await pollEqual(() => chatItem(a, dana.name).getByTestId('chat-preview').textContent(), english, { message: 'the newest preview' });
   assert.equal(await direction(chatItem(a, dana.name).getByTestId('chat-name')), 'rtl');
+  // …and still starts next to the avatar, as every name in the list does.
+  const startsLeft = (locator) => locator.evaluate((el) => {
+    const text = document.createRange();
+    text.selectNodeContents(el);
+    return Math.abs(text.getBoundingClientRect().left - el.getBoundingClientRect().left) < 2;
+  });
+  assert.equal(await startsLeft(chatItem(a, dana.name).getByTestId('chat-name')), true);
   assert.equal(await direction(chatItem(a, dana.name).getByTestId('chat-preview')), 'ltr');
 
   await openChat(a, dana.name);
@@ -101,6 +108,7 @@ scenario('right-to-left text is laid out right to left; English left to right', 
   assert.equal(await direction(message(a, hebrew).getByTestId('message-text')), 'rtl');
   assert.equal(await direction(message(a, english).getByTestId('message-text')), 'ltr');
   assert.equal(await direction(a.getByTestId('chat-title')), 'rtl');
+  assert.equal(await startsLeft(a.getByTestId('chat-title')), true);
 
   // The composer follows what is typed.
   await composer(a).fill(english);
