@@ -117,6 +117,22 @@ int run_group(CommandContext& ctx, const GroupArgs& args) {
   return kExitOk;
 }
 
+int run_group_rename(CommandContext& ctx, const GroupRenameArgs& args) {
+  client::Session session = ctx.session();
+  const ChatRoster roster = load_roster(ctx, session);
+  const std::string chat_id = resolve_chat(session, roster, args.chat);
+  session.rename_group(chat_id, args.name);
+  return kExitOk;
+}
+
+int run_role(CommandContext& ctx, const RoleArgs& args) {
+  client::Session session = ctx.session();
+  const ChatRoster roster = load_roster(ctx, session);
+  const std::string chat_id = resolve_chat(session, roster, args.chat);
+  session.set_role(chat_id, user_id_by_email(session, args.email), args.role);
+  return kExitOk;
+}
+
 namespace {
 
 // Sends `body` (given a fresh client_msg_id) and prints the new entry's seq.

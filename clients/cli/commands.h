@@ -6,7 +6,7 @@
 //
 //   account_commands.cc  signup, login, logout, whoami
 //   device_commands.cc   devices, logout-device, passwd, rename
-//   chat_commands.cc     chats, dm, group, send, edit, delete, react, reply, history
+//   chat_commands.cc     chats, dm, group, group-rename, role, send, edit, delete, react, reply, history
 //   watch_command.cc     watch (every chat, live, resumable)
 //   chat_command.cc      chat (one conversation, interactive)
 
@@ -38,6 +38,17 @@ struct PasswdArgs {
 struct GroupArgs {
   std::string name;
   std::vector<std::string> emails;
+};
+
+struct GroupRenameArgs {
+  std::string chat;
+  std::string name;
+};
+
+struct RoleArgs {
+  std::string chat;
+  std::string email;  // the member's
+  std::string role;   // "admin" | "member"
 };
 
 struct SendArgs {
@@ -81,6 +92,8 @@ int run_rename(CommandContext& ctx, const std::string& display_name);
 int run_chats(CommandContext& ctx);
 int run_dm(CommandContext& ctx, const std::string& email);
 int run_group(CommandContext& ctx, const GroupArgs& args);
+int run_group_rename(CommandContext& ctx, const GroupRenameArgs& args);
+int run_role(CommandContext& ctx, const RoleArgs& args);
 int run_send(CommandContext& ctx, const SendArgs& args);
 int run_action(CommandContext& ctx, const ActionArgs& args);
 int run_history(CommandContext& ctx, const HistoryArgs& args);

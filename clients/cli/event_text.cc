@@ -58,6 +58,21 @@ std::vector<std::string> minus(const client::ChatInfo& a, const client::ChatInfo
   return out;
 }
 
+// A group timeline line, said as what happened.
+std::string group_event_text(const ChatRoster& roster, const std::string& actor,
+                             const client::MessageInfo::GroupEvent& e) {
+  const std::string who = e.user_id == roster.self() ? "you" : roster.display_name(e.user_id);
+  if (e.type == "created") return actor + " created the group \"" + e.name + "\"";
+  if (e.type == "member_added") return actor + " added " + who;
+  if (e.type == "member_removed") return actor + " removed " + who;
+  if (e.type == "member_left") return who + " left";
+  if (e.type == "renamed") return actor + " renamed the group to \"" + e.name + "\"";
+  if (e.type == "role_changed") {
+    return e.role == "admin" ? actor + " made " + who + " an admin" : who + " is no longer an admin";
+  }
+  return actor + " changed the group";
+}
+
 }  // namespace
 
 std::string message_text(const ChatRoster& roster, const client::MessageInfo& m, MessageStyle style) {
@@ -66,6 +81,7 @@ std::string message_text(const ChatRoster& roster, const client::MessageInfo& m,
   out += stamp(m.ts) + chat_prefix(roster, m.chat_id, style.with_chat);
   const std::string sender = roster.display_name(m.sender_id);
   const std::string target = "#" + std::to_string(m.target_seq);
+  if (m.kind == "event") return out + group_event_text(roster, sender, m.event.value_or(client::MessageInfo::GroupEvent{}));
   // An action on an earlier message: said as what happened to it.
   if (m.kind == "edit") return out + sender + " edited " + target + ": " + indent_continuation(m.text);
   if (m.kind == "delete") return out + sender + " deleted " + target;

@@ -97,6 +97,19 @@ int main(int argc, char** argv) {
   g->add_option("name", group.name, "group name")->required();
   g->add_option("emails", group.emails, "members' e-mails")->required();
 
+  GroupRenameArgs group_rename;
+  auto* gr = command(app, "group-rename", "rename a group (admins)", action,
+                     [&](CommandContext& c) { return run_group_rename(c, group_rename); });
+  gr->add_option("chat", group_rename.chat, "CHAT")->required();
+  gr->add_option("name", group_rename.name, "the new name")->required();
+
+  RoleArgs role;
+  auto* ro = command(app, "role", "make a member of a group an admin, or a member again (admins)", action,
+                     [&](CommandContext& c) { return run_role(c, role); });
+  ro->add_option("chat", role.chat, "CHAT")->required();
+  ro->add_option("email", role.email, "the member's e-mail")->required();
+  ro->add_option("role", role.role, "admin or member")->required()->check(CLI::IsMember({"admin", "member"}));
+
   SendArgs send;
   std::vector<std::string> send_words;
   auto* sn = command(app, "send", "send a message; prints its seq", action, [&](CommandContext& c) {

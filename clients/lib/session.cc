@@ -89,6 +89,10 @@ MessageInfo MessageInfo::from_json(const json::object& o) {
         m.reactions.emplace_back(str_field(r.get_object(), "user_id"), str_field(r.get_object(), "emoji"));
     }
   }
+  if (const auto* event = o.if_contains("event"); event && event->is_object()) {
+    const json::object& e = event->get_object();
+    m.event = GroupEvent{str_field(e, "type"), str_field(e, "user_id"), str_field(e, "name"), str_field(e, "role")};
+  }
   return m;
 }
 
@@ -194,6 +198,17 @@ std::optional<ChatInfo> Session::find_chat(const std::string& chat_id) {
 
 void Session::add_member(const std::string& chat_id, const std::string& user_id) {
   checked("POST", "/v1/chats/" + url_encode(chat_id) + "/members", json::object{{"user_id", user_id}});
+}
+
+ChatInfo Session::rename_group(const std::string& chat_id, const std::string& name) {
+  return ChatInfo::from_json(
+      object_of(checked("PATCH", "/v1/chats/" + url_encode(chat_id), json::object{{"name", name}}), "rename_group"));
+}
+
+ChatInfo Session::set_role(const std::string& chat_id, const std::string& user_id, const std::string& role) {
+  auto r = checked("PATCH", "/v1/chats/" + url_encode(chat_id) + "/members/" + url_encode(user_id),
+                   json::object{{"role", role}});
+  return ChatInfo::from_json(object_of(r, "set_role"));
 }
 
 void Session::remove_member(const std::string& chat_id, const std::string& user_id) {

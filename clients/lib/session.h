@@ -80,12 +80,18 @@ struct MessageInfo {
   std::int64_t ts = 0;
   std::string client_msg_id;
   std::string cursor;
-  std::string kind = "text";  // "text", "edit", "delete" or "reaction" (docs/protocol.md)
+  std::string kind = "text";  // "text", "edit", "delete", "reaction" or "event" (docs/protocol.md)
   std::int64_t target_seq = 0;
   std::int64_t reply_to = 0;
   std::int64_t edited_at = 0;
   bool deleted = false;
   std::vector<std::pair<std::string, std::string>> reactions = {};  // (user_id, emoji)
+  // A group timeline line (kind "event"): its type, and the user, name or
+  // role it names, where it names one.
+  struct GroupEvent {
+    std::string type, user_id, name, role;
+  };
+  std::optional<GroupEvent> event;
 
   static MessageInfo from_json(const boost::json::object& o);
 };
@@ -157,6 +163,9 @@ class Session {
   void add_member(const std::string& chat_id, const std::string& user_id);
   void remove_member(const std::string& chat_id, const std::string& user_id);
   void leave(const std::string& chat_id) { remove_member(chat_id, user_id()); }
+  ChatInfo rename_group(const std::string& chat_id, const std::string& name);
+  // role: "admin" or "member".
+  ChatInfo set_role(const std::string& chat_id, const std::string& user_id, const std::string& role);
 
   std::vector<MessageInfo> history(const std::string& chat_id, const HistoryQuery& q = {});
   SendResult send(const std::string& chat_id, const std::string& client_msg_id, const std::string& text);

@@ -120,11 +120,16 @@ Result<ChatDirectory::Opened> ChatDirectory::open_direct(const UserId& me, const
   return Opened{ptr, true};
 }
 
-Result<ChatPtr> ChatDirectory::create_group(const UserId& me, const std::string& name,
-                                            const std::vector<UserId>& member_ids) {
+Status ChatDirectory::valid_group_name(const std::string& name) const {
   if (name.empty() || name.size() > config_.max_name_bytes || !is_valid_utf8(name)) {
     return make_error(ErrorCode::invalid_request, "name must be 1 to 200 bytes of UTF-8");
   }
+  return Ok{};
+}
+
+Result<ChatPtr> ChatDirectory::create_group(const UserId& me, const std::string& name,
+                                            const std::vector<UserId>& member_ids) {
+  if (auto ok = valid_group_name(name); !ok) return ok.error();
   Chat chat;
   chat.members.push_back({me, MemberRole::admin});
   std::unordered_set<UserId> seen{me};
@@ -147,6 +152,7 @@ Result<ChatPtr> ChatDirectory::create_group(const UserId& me, const std::string&
   auto ptr = std::make_shared<const Chat>(std::move(chat));
   if (auto ok = persist(ptr); !ok) return ok.error();
   announce(ChatEventKind::created, *ptr);
+  timeline(me, ptr->id, {GroupEventType::created, {}, ptr->name});
   return ptr;
 }
 
@@ -226,11 +232,15 @@ Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_i
     return std::optional<Chat>(std::move(copy));
   });
   if (!updated) return updated.error();
-  if (changed) announce(ChatEventKind::member_added, **updated);
+  if (changed) {
+    announce(ChatEventKind::member_added, **updated);
+    timeline(me, chat_id, {GroupEventType::member_added, user, {}});
+  }
   return updated;
 }
 
 Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& chat_id, const UserId& user) {
+  UserId promoted;
   auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
     const Member* caller = chat.member(me);
     if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
@@ -244,11 +254,70 @@ Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& cha
     // A group is never left without an admin: the longest-standing member takes over.
     bool has_admin = std::any_of(copy.members.begin(), copy.members.end(),
                                  [](const Member& m) { return m.role == MemberRole::admin; });
-    if (!has_admin && !copy.members.empty()) copy.members.front().role = MemberRole::admin;
+    promoted.clear();
+    if (!has_admin && !copy.members.empty()) {
+      copy.members.front().role = MemberRole::admin;
+      promoted = copy.members.front().user_id;
+    }
     return std::optional<Chat>(std::move(copy));
   });
   if (!updated) return updated.error();
   announce(ChatEventKind::member_removed, **updated, {user});
+  timeline(me, chat_id, {me == user ? GroupEventType::member_left : GroupEventType::member_removed, user, {}});
+  if (!promoted.empty()) timeline(me, chat_id, {GroupEventType::role_changed, promoted, to_string(MemberRole::admin)});
+  return updated;
+}
+
+Result<ChatPtr> ChatDirectory::rename_group(const UserId& me, const ChatId& chat_id, const std::string& name) {
+  if (auto ok = valid_group_name(name); !ok) return ok.error();
+  bool changed = false;
+  auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
+    const Member* caller = chat.member(me);
+    if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+    if (chat.kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "a direct chat has no name");
+    if (caller->role != MemberRole::admin) return make_error(ErrorCode::forbidden, "only admins rename the group");
+    changed = false;
+    if (chat.name == name) return std::optional<Chat>();
+    Chat copy = chat;
+    copy.name = name;
+    changed = true;
+    return std::optional<Chat>(std::move(copy));
+  });
+  if (!updated) return updated.error();
+  if (changed) {
+    announce(ChatEventKind::renamed, **updated);
+    timeline(me, chat_id, {GroupEventType::renamed, {}, name});
+  }
+  return updated;
+}
+
+Result<ChatPtr> ChatDirectory::set_role(const UserId& me, const ChatId& chat_id, const UserId& user, MemberRole role) {
+  bool changed = false;
+  auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
+    const Member* caller = chat.member(me);
+    if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+    if (chat.kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "a direct chat has no roles");
+    if (caller->role != MemberRole::admin) return make_error(ErrorCode::forbidden, "only admins change roles");
+    const Member* target = chat.member(user);
+    if (!target) return make_error(ErrorCode::not_found, "not a member of this chat");
+    changed = false;
+    if (target->role == role) return std::optional<Chat>();
+    Chat copy = chat;
+    for (Member& m : copy.members) {
+      if (m.user_id == user) m.role = role;
+    }
+    if (std::none_of(copy.members.begin(), copy.members.end(),
+                     [](const Member& m) { return m.role == MemberRole::admin; })) {
+      return make_error(ErrorCode::invalid_request, "a group keeps at least one admin: make another admin first");
+    }
+    changed = true;
+    return std::optional<Chat>(std::move(copy));
+  });
+  if (!updated) return updated.error();
+  if (changed) {
+    announce(ChatEventKind::role_changed, **updated);
+    timeline(me, chat_id, {GroupEventType::role_changed, user, to_string(role)});
+  }
   return updated;
 }
 
@@ -327,6 +396,10 @@ void ChatDirectory::announce_rename(const UserId& user) {
   auto chats = chats_of(user);
   if (!chats) return;
   for (const ChatPtr& chat : *chats) announce(ChatEventKind::member_renamed, *chat);
+}
+
+void ChatDirectory::timeline(const UserId& actor, const ChatId& chat_id, GroupEvent event) {
+  if (group_event_hook_) group_event_hook_(actor, chat_id, event);
 }
 
 void ChatDirectory::announce(ChatEventKind kind, const Chat& chat, const std::vector<UserId>& extra_recipients) {

@@ -21,6 +21,7 @@
 
 #include "core/accounts.h"
 #include "core/config.h"
+#include "core/group_events.h"
 #include "core/keyed_serializer.h"
 #include "core/membership_index.h"
 #include "core/ports.h"
@@ -47,6 +48,16 @@ class ChatDirectory {
   Result<ChatPtr> add_member(const UserId& me, const ChatId& chat_id, const UserId& user);
   // Admins, or anyone removing themselves (leaving).
   Result<ChatPtr> remove_member(const UserId& me, const ChatId& chat_id, const UserId& user);
+  // Admins only; a group's name, as when it was created. The same name again changes nothing.
+  Result<ChatPtr> rename_group(const UserId& me, const ChatId& chat_id, const std::string& name);
+  // Admins only: makes a member an admin or a member again. A group keeps at
+  // least one admin: the last one cannot step down (invalid_request).
+  Result<ChatPtr> set_role(const UserId& me, const ChatId& chat_id, const UserId& user, MemberRole role);
+
+  // Hears of every change of a group made here once it is durable, with who
+  // made it, to write it into the group's timeline. Set before use.
+  using GroupEventHook = std::function<void(const UserId& actor, const ChatId& chat_id, const GroupEvent& event)>;
+  void on_group_event(GroupEventHook hook) { group_event_hook_ = std::move(hook); }
 
   // nullptr when there is no such chat; an error when the store could not answer.
   Result<ChatPtr> find(const ChatId& chat_id);
@@ -86,6 +97,8 @@ class ChatDirectory {
   // Writes the chat, then caches it. Call holding the chat's turn, or for a new chat.
   Status persist(const ChatPtr& chat);
   void announce(ChatEventKind kind, const Chat& chat, const std::vector<UserId>& extra_recipients = {});
+  Status valid_group_name(const std::string& name) const;
+  void timeline(const UserId& actor, const ChatId& chat_id, GroupEvent event);
 
   ChatStore& store_;
   MessageLog& log_;
@@ -99,6 +112,7 @@ class ChatDirectory {
   KeyedSerializer chat_writers_;  // by chat id
   KeyedSerializer direct_pairs_;  // by user pair: makes find-or-create of a direct chat atomic
   std::array<Shard, 64> shards_;
+  GroupEventHook group_event_hook_;
 };
 
 }  // namespace parley

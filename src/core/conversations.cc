@@ -48,6 +48,8 @@ Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& ch
 void Conversations::senders_have_read(const std::vector<Message>& stored) {
   std::map<std::pair<std::string_view, std::string_view>, Seq> newest;  // by chat and sender
   for (const auto& m : stored) {
+    // A timeline line's sender may have just left the chat.
+    if (m.kind == MessageKind::event) continue;
     Seq& seq = newest[{m.chat_id, m.sender_id}];
     seq = std::max(seq, m.seq);
   }

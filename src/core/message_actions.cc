@@ -27,6 +27,7 @@ Result<ActionBatch::Entry*> ActionBatch::get(const ChatId& chat, Seq seq) {
 }
 
 Status ActionBatch::check(const NewMessage& entry) {
+  if (entry.kind == MessageKind::event) return Ok{};  // refers to no message
   const bool action = entry.kind != MessageKind::text;
   const Seq target_seq = action ? entry.target_seq : entry.reply_to;
   if (target_seq == 0) return Ok{};
@@ -42,6 +43,7 @@ Status ActionBatch::check(const NewMessage& entry) {
   switch (entry.kind) {
     case MessageKind::text:
     case MessageKind::reaction:
+    case MessageKind::event:
       return Ok{};
     case MessageKind::edit:
       if (t.sender_id != entry.sender_id) return refusal(ErrorCode::forbidden, "only its sender can edit a message");
@@ -61,13 +63,14 @@ Status ActionBatch::check(const NewMessage& entry) {
 
 void ActionBatch::apply(const Message& entry) {
   seen_.insert_or_assign({entry.chat_id, entry.seq}, Entry{entry, true, false});
-  if (entry.kind == MessageKind::text) return;
+  if (entry.kind == MessageKind::text || entry.kind == MessageKind::event) return;
   auto it = seen_.find({entry.chat_id, entry.target_seq});
   if (it == seen_.end()) return;  // check() read it; not reached
   Message& target = it->second.message;
   it->second.changed = true;
   switch (entry.kind) {
     case MessageKind::text:
+    case MessageKind::event:
       break;
     case MessageKind::edit:
       target.text = entry.text;

@@ -63,6 +63,14 @@ Status MessagePipeline::validate_text(const SendRequest& r) {
 }
 
 Result<bool> MessagePipeline::validate(const SendRequest& r) {
+  if (r.kind == MessageKind::event) {
+    // Written by the server after a change of the group, by someone who may
+    // have just left it: only the chat must still exist.
+    auto chat = chats_.find(r.chat_id);
+    if (!chat) return chat.error();
+    if (!*chat) return make_error(ErrorCode::not_found, "no such chat");
+    return false;
+  }
   if (r.client_msg_id.empty() || r.client_msg_id.size() > config_.max_client_msg_id_bytes ||
       !is_valid_utf8(r.client_msg_id)) {
     return make_error(ErrorCode::invalid_request, "client_msg_id must be 1 to 128 bytes of UTF-8");
@@ -85,6 +93,8 @@ Result<bool> MessagePipeline::validate(const SendRequest& r) {
         return make_error(ErrorCode::invalid_request, "a reaction is one emoji (or empty to remove it)");
       }
       break;
+    case MessageKind::event:
+      break;  // answered above
   }
   auto chat = chats_.find_for_member(r.sender.user_id, r.chat_id);
   if (!chat) return chat.error();

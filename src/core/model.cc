@@ -55,11 +55,14 @@ const char* to_string(MessageKind kind) {
       return "delete";
     case MessageKind::reaction:
       return "reaction";
+    case MessageKind::event:
+      return "event";
   }
   return "text";
 }
 
 std::optional<MessageKind> message_kind_from(std::string_view name) {
+  // The kinds a client may send: events come from the server only.
   for (MessageKind kind : {MessageKind::text, MessageKind::edit, MessageKind::deletion, MessageKind::reaction}) {
     if (name == to_string(kind)) return kind;
   }
@@ -76,6 +79,10 @@ const char* to_string(ChatEventKind kind) {
       return "member_removed";
     case ChatEventKind::member_renamed:
       return "member_renamed";
+    case ChatEventKind::renamed:
+      return "renamed";
+    case ChatEventKind::role_changed:
+      return "role_changed";
   }
   return "created";
 }

@@ -119,15 +119,18 @@ struct Chat {
   const Member* member(const UserId& user) const;
 };
 
-// What a log entry is. A text message is what users send; the others are
-// actions on an earlier text message of the chat (`Message::target_seq`),
-// entries of the log like any message (they take the next seq), whose commit
-// also changes the target's stored state.
+// What a log entry is. A text message is what users send; edit, deletion
+// and reaction are actions on an earlier text message of the chat
+// (`Message::target_seq`), entries of the log like any message (they take
+// the next seq), whose commit also changes the target's stored state. An
+// event is a line of a group's timeline ("Ann added Cy") that the server
+// writes after a change of the group; clients never send one.
 enum class MessageKind : std::uint8_t {
   text = 0,
   edit = 1,      // text: the target's new text
   deletion = 2,  // for everyone: the target's text is removed from storage
   reaction = 3,  // text: the sender's emoji on the target; empty: removed
+  event = 4,     // text: the GroupEvent (core/group_events.h); sender: who made the change
 };
 
 // One user's reaction on a message (at most one per user: a new one replaces it).
@@ -190,7 +193,7 @@ struct PushClaim {
 
 const char* to_string(ChatKind kind);
 const char* to_string(MessageKind kind);
-// nullopt for a name that is not a kind.
+// nullopt for a name that is not a kind a client may send (not "event").
 std::optional<MessageKind> message_kind_from(std::string_view name);
 const char* to_string(MemberRole role);
 

@@ -308,7 +308,7 @@ struct PresenceEvent {
   TimeMs last_active_at = 0;
 };
 // member_renamed: a member changed its display name (the chat's view has the new one).
-enum class ChatEventKind { created, member_added, member_removed, member_renamed };
+enum class ChatEventKind { created, member_added, member_removed, member_renamed, renamed, role_changed };
 struct ChatEvent {
   ChatEventKind kind = ChatEventKind::created;
   ChatView chat;

@@ -114,7 +114,9 @@ void RestApi::add_routes() {
   add("POST", "/v1/chats", {true, &RestApi::create_chat});
   add("GET", "/v1/chats/{chat_id}", {true, &RestApi::get_chat});
   add("POST", "/v1/chats/{chat_id}/members", {true, &RestApi::add_member});
+  add("PATCH", "/v1/chats/{chat_id}", {true, &RestApi::update_chat});
   add("DELETE", "/v1/chats/{chat_id}/members/{user_id}", {true, &RestApi::remove_member});
+  add("PATCH", "/v1/chats/{chat_id}/members/{user_id}", {true, &RestApi::update_member});
   add("GET", "/v1/chats/{chat_id}/messages", {true, &RestApi::history});
   add("POST", "/v1/chats/{chat_id}/messages", {true, nullptr, &RestApi::post_message});
 }

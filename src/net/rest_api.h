@@ -101,6 +101,8 @@ class RestApi {
   Response get_chat(const Call& call);
   Response add_member(const Call& call);
   Response remove_member(const Call& call);
+  Response update_chat(const Call& call);
+  Response update_member(const Call& call);
   Response history(const Call& call);
   boost::asio::awaitable<Response> post_message(const Call& call);
 

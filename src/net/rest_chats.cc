@@ -95,6 +95,22 @@ Response RestApi::remove_member(const Call& call) {
   return rest::no_content(call.req);
 }
 
+Response RestApi::update_chat(const Call& call) {
+  auto body = protocol::parse_chat_update_body(call.req.body());
+  if (!body) return rest::error_reply(call.req, body.error());
+  auto chat = ctx_.core.chats.rename_group(call.who->user_id, call.path["chat_id"], body->name);
+  if (!chat) return rest::error_reply(call.req, chat.error());
+  return chat_reply(call.req, http::status::ok, ctx_.core.chats.view(**chat, &call.who->user_id));
+}
+
+Response RestApi::update_member(const Call& call) {
+  auto body = protocol::parse_member_update_body(call.req.body());
+  if (!body) return rest::error_reply(call.req, body.error());
+  auto chat = ctx_.core.chats.set_role(call.who->user_id, call.path["chat_id"], call.path["user_id"], body->role);
+  if (!chat) return rest::error_reply(call.req, chat.error());
+  return chat_reply(call.req, http::status::ok, ctx_.core.chats.view(**chat, &call.who->user_id));
+}
+
 Response RestApi::history(const Call& call) {
   auto params = protocol::parse_history_params(call.query);
   if (!params) return rest::error_reply(call.req, params.error());

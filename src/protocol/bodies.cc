@@ -39,6 +39,24 @@ Result<ProfileBody> parse_profile_body(std::string_view text) {
   return ProfileBody{std::move(*name)};
 }
 
+Result<ChatUpdateBody> parse_chat_update_body(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  auto name = required_string(*o, "name");
+  if (!name) return name.error();
+  return ChatUpdateBody{std::move(*name)};
+}
+
+Result<MemberUpdateBody> parse_member_update_body(std::string_view text) {
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  auto role = required_string(*o, "role");
+  if (!role) return role.error();
+  if (*role == "admin") return MemberUpdateBody{MemberRole::admin};
+  if (*role == "member") return MemberUpdateBody{MemberRole::member};
+  return bad("role must be admin or member");
+}
+
 Result<PasswordChangeBody> parse_password_change_body(std::string_view text) {
   auto o = parse_object(text);
   if (!o) return o.error();

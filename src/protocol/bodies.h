@@ -52,6 +52,15 @@ struct PushRegistrationBody {
   std::string url;
 };
 
+// PATCH /v1/chats/{id}.
+struct ChatUpdateBody {
+  std::string name;
+};
+// PATCH /v1/chats/{id}/members/{user_id}.
+struct MemberUpdateBody {
+  MemberRole role = MemberRole::member;
+};
+
 // PATCH /v1/me.
 struct ProfileBody {
   std::string display_name;
@@ -64,6 +73,8 @@ struct PasswordChangeBody {
 };
 
 Result<SignupBody> parse_signup_body(std::string_view text);
+Result<ChatUpdateBody> parse_chat_update_body(std::string_view text);
+Result<MemberUpdateBody> parse_member_update_body(std::string_view text);
 Result<ProfileBody> parse_profile_body(std::string_view text);
 Result<PasswordChangeBody> parse_password_change_body(std::string_view text);
 Result<LoginBody> parse_login_body(std::string_view text);

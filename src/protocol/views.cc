@@ -2,12 +2,33 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/group_events.h"
 #include "protocol/errors.h"
 
 namespace parley::protocol {
 namespace json = boost::json;
 
+namespace {
+
+// A timeline line as clients read it: {"type", "user_id"?, "name"?, "role"?}.
+json::object group_event_object(const Message& m) {
+  auto event = decode_group_event(m.text);
+  if (!event) return json::object{{"type", "unknown"}};
+  json::object o{{"type", to_string(event->type)}};
+  if (!event->user_id.empty()) o.emplace("user_id", event->user_id);
+  if (event->type == GroupEventType::created || event->type == GroupEventType::renamed) o.emplace("name", event->value);
+  if (event->type == GroupEventType::role_changed) o.emplace("role", event->value);
+  return o;
+}
+
+}  // namespace
+
 json::object message_object(const Message& m) {
+  if (m.kind == MessageKind::event) {
+    return json::object{{"chat_id", m.chat_id},   {"seq", m.seq},         {"sender_id", m.sender_id},
+                        {"text", ""},             {"ts", m.ts},           {"client_msg_id", m.client_msg_id},
+                        {"kind", "event"},        {"event", group_event_object(m)}};
+  }
   json::object o{{"chat_id", m.chat_id}, {"seq", m.seq}, {"sender_id", m.sender_id},
                  {"text", m.text},       {"ts", m.ts},   {"client_msg_id", m.client_msg_id}};
   // Each only when it says something, so a plain text message reads as before.

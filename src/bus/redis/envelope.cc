@@ -180,7 +180,7 @@ std::optional<Envelope> decode(std::string_view bytes) {
       m.target = r.target();
       if (kind == kMessageWithState) {
         const std::uint8_t message_kind = r.u8();
-        if (message_kind > static_cast<std::uint8_t>(MessageKind::reaction)) r.fail();
+        if (message_kind > static_cast<std::uint8_t>(MessageKind::event)) r.fail();
         m.message.kind = static_cast<MessageKind>(message_kind);
         m.message.target_seq = r.u64();
         m.message.reply_to = r.u64();

@@ -115,7 +115,7 @@ Result<Message> message_from(const Row& r, ShardId shard) {
   const std::uint64_t deleted = r.u64(12);
   const bool state_ok = (r.is_null(13) || decode_reactions(r.text(13), m.reactions)) &&
                         (r.is_null(14) || decode_seqs(r.text(14), m.edit_seqs));
-  if (r.bad() || !state_ok || kind > static_cast<std::uint64_t>(MessageKind::reaction) || deleted > 1) {
+  if (r.bad() || !state_ok || kind > static_cast<std::uint64_t>(MessageKind::event) || deleted > 1) {
     return make_error(ErrorCode::internal, "mariadb: a row of messages does not decode");
   }
   m.kind = static_cast<MessageKind>(kind);

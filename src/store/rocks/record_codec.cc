@@ -220,7 +220,7 @@ std::optional<Message> decode_message(std::string_view bytes) {
   std::uint8_t kind = 0;
   std::uint8_t deleted = 0;
   std::uint32_t count = 0;
-  if (!in.u8(kind) || kind > static_cast<std::uint8_t>(MessageKind::reaction) || !in.u64(m.target_seq) ||
+  if (!in.u8(kind) || kind > static_cast<std::uint8_t>(MessageKind::event) || !in.u64(m.target_seq) ||
       !in.u64(m.reply_to) || !in.i64(m.edited_at) || !in.u8(deleted) || deleted > 1 || !in.u32(count) ||
       count > kMaxReactions) {
     return std::nullopt;

@@ -1,0 +1,129 @@
+// The group timeline in the core: each change of a group is written as a
+// `kind: event` entry of its log after the change, in order with the
+// messages; the encoding of an event round-trips; refused changes write
+// nothing; a store that cannot store the change writes no line either.
+#include "core/group_events.h"
+#include "unit/core_fixture.h"
+
+namespace parley::testing {
+namespace {
+
+class GroupTimelineTest : public CoreTest {
+ protected:
+  // The chat's log as the store has it, oldest first.
+  std::vector<Message> log_of(const ChatId& chat) {
+    auto messages = store.read_after(chat, 0, 100);
+    EXPECT_TRUE(messages.ok());
+    return messages.ok() ? *messages : std::vector<Message>{};
+  }
+  std::vector<GroupEvent> lines_of(const ChatId& chat) {
+    std::vector<GroupEvent> out;
+    for (const Message& m : log_of(chat)) {
+      if (m.kind != MessageKind::event) continue;
+      auto e = decode_group_event(m.text);
+      EXPECT_TRUE(e) << m.text;
+      if (e) out.push_back(*e);
+    }
+    return out;
+  }
+};
+
+TEST(GroupEventCodec, RoundTripsEveryTypeAndNamesWithNewlines) {
+  for (const GroupEvent& e : {GroupEvent{GroupEventType::created, "", "plans"},
+                              GroupEvent{GroupEventType::member_added, "u-1", ""},
+                              GroupEvent{GroupEventType::member_removed, "u-2", ""},
+                              GroupEvent{GroupEventType::member_left, "u-3", ""},
+                              GroupEvent{GroupEventType::renamed, "", "two\nlines\n"},
+                              GroupEvent{GroupEventType::role_changed, "u-4", "admin"}}) {
+    auto decoded = decode_group_event(encode_group_event(e));
+    ASSERT_TRUE(decoded) << to_string(e.type);
+    EXPECT_EQ(*decoded, e);
+  }
+  for (const char* junk : {"", "created", "created\nu", "nope\nu\nv", "Created\n\nx", "\n\n"}) {
+    EXPECT_FALSE(decode_group_event(junk)) << junk;
+  }
+}
+
+TEST_F(GroupTimelineTest, EveryChangeIsALineInOrderWithTheMessages) {
+  UserId ann = make_user("ann"), bob = make_user("bob"), cy = make_user("cy");
+  AuthContext wa = login("ann");
+  auto group = core->chats.create_group(ann, "plans", {bob});
+  ASSERT_TRUE(group.ok());
+  const ChatId chat = (*group)->id;
+  ASSERT_TRUE(eventually([&] { return log_of(chat).size() == 1; }));
+  ASSERT_TRUE(send(wa, chat, "m1", "hello").ok());
+  ASSERT_TRUE(core->chats.rename_group(ann, chat, "holiday").ok());
+  ASSERT_TRUE(core->chats.add_member(ann, chat, cy).ok());
+  ASSERT_TRUE(core->chats.set_role(ann, chat, cy, MemberRole::admin).ok());
+  ASSERT_TRUE(core->chats.remove_member(cy, chat, bob).ok());
+  ASSERT_TRUE(core->chats.remove_member(ann, chat, ann).ok());
+  ASSERT_TRUE(eventually([&] { return log_of(chat).size() == 7; }));
+
+  auto log = log_of(chat);
+  for (std::size_t i = 0; i < log.size(); ++i) EXPECT_EQ(log[i].seq, i + 1);
+  EXPECT_EQ(log[1].kind, MessageKind::text);
+  EXPECT_EQ(log[2].sender_id, ann);
+  EXPECT_EQ(log[5].sender_id, cy) << "who made the change";
+  EXPECT_EQ(lines_of(chat), (std::vector<GroupEvent>{{GroupEventType::created, "", "plans"},
+                                                     {GroupEventType::renamed, "", "holiday"},
+                                                     {GroupEventType::member_added, cy, ""},
+                                                     {GroupEventType::role_changed, cy, "admin"},
+                                                     {GroupEventType::member_removed, bob, ""},
+                                                     {GroupEventType::member_left, ann, ""}}));
+  auto view = core->chats.find(chat);
+  ASSERT_TRUE(view.ok() && *view);
+  EXPECT_EQ((*view)->name, "holiday");
+  auto listed = core->chats.view(**view, &cy);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_TRUE(listed->last_message);
+  EXPECT_EQ(listed->last_message->text, "hello") << "a line is never the last message";
+}
+
+TEST_F(GroupTimelineTest, TheLastAdminLeavingHandsOverOnTheTimeline) {
+  UserId ann = make_user("ann"), bob = make_user("bob"), cy = make_user("cy");
+  auto group = core->chats.create_group(ann, "g", {bob, cy});
+  ASSERT_TRUE(group.ok());
+  const ChatId chat = (*group)->id;
+  ASSERT_TRUE(core->chats.remove_member(ann, chat, ann).ok());
+  ASSERT_TRUE(eventually([&] { return log_of(chat).size() == 3; }));
+  EXPECT_EQ(lines_of(chat)[1], (GroupEvent{GroupEventType::member_left, ann, ""}));
+  EXPECT_EQ(lines_of(chat)[2], (GroupEvent{GroupEventType::role_changed, bob, "admin"}));
+}
+
+TEST_F(GroupTimelineTest, RefusedAndEmptyChangesWriteNoLine) {
+  UserId ann = make_user("ann"), bob = make_user("bob"), eve = make_user("eve");
+  AuthContext wa = login("ann");
+  auto group = core->chats.create_group(ann, "g", {bob});
+  ASSERT_TRUE(group.ok());
+  const ChatId chat = (*group)->id;
+  ChatId dm = direct(ann, bob);
+  ASSERT_TRUE(eventually([&] { return log_of(chat).size() == 1; }));
+
+  EXPECT_EQ(core->chats.rename_group(bob, chat, "x").error().code, ErrorCode::forbidden);
+  EXPECT_EQ(core->chats.rename_group(eve, chat, "x").error().code, ErrorCode::forbidden);
+  EXPECT_EQ(core->chats.rename_group(ann, chat, "").error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->chats.rename_group(ann, chat, std::string(201, 'x')).error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->chats.rename_group(ann, chat, "\xFF").error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->chats.rename_group(ann, dm, "x").error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->chats.rename_group(ann, "nope", "x").error().code, ErrorCode::not_found);
+  EXPECT_EQ(core->chats.set_role(bob, chat, bob, MemberRole::admin).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(core->chats.set_role(ann, chat, ann, MemberRole::member).error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->chats.set_role(ann, chat, eve, MemberRole::admin).error().code, ErrorCode::not_found);
+  EXPECT_EQ(core->chats.set_role(ann, dm, bob, MemberRole::admin).error().code, ErrorCode::invalid_request);
+  ASSERT_TRUE(core->chats.rename_group(ann, chat, "g").ok()) << "the same name: no change";
+  ASSERT_TRUE(core->chats.set_role(ann, chat, bob, MemberRole::member).ok()) << "the same role: no change";
+
+  // A change the store refuses is no change, and no line.
+  faults.fail(StoreMethod::put_chat);
+  EXPECT_FALSE(core->chats.rename_group(ann, chat, "never").ok());
+  faults.heal_all();
+
+  // The pipeline keeps order: once this is stored, so is every line queued before it.
+  ASSERT_TRUE(send(wa, chat, "m1", "flush").ok());
+  EXPECT_EQ(lines_of(chat).size(), 1u);
+  EXPECT_EQ((*core->chats.find(chat))->name, "g");
+  EXPECT_EQ(log_of(dm).size(), 0u) << "a direct chat has no timeline";
+}
+
+}  // namespace
+}  // namespace parley::testing
