@@ -10,6 +10,7 @@
 #include "cli/chat_roster.h"
 #include "cli/commands.h"
 #include "cli/event_text.h"
+#include "cli/output.h"
 #include "cli/terminal.h"
 
 namespace parley::cli {
@@ -31,27 +32,6 @@ std::string user_id_by_email(client::Session& session, const std::string& email)
     if (e.status() == 404) throw CliError(kExitServerError, "not_found", "no user with the e-mail " + email, 404);
     throw;
   }
-}
-
-// Unread messages of a chat: the text messages from others after our read
-// marker. last_seq - read_seq would count edits, deletions and reactions too
-// (they take seqs). Reads at most kUnreadPages pages; entries beyond them
-// count as they are.
-constexpr int kUnreadPage = 200;
-constexpr int kUnreadPages = 5;
-
-std::int64_t unread_messages(client::Session& session, const client::ChatInfo& chat) {
-  std::int64_t after = chat.read_seq;
-  std::int64_t count = 0;
-  for (int page = 0; page < kUnreadPages && after < chat.last_seq; ++page) {
-    const auto entries = session.history(chat.chat_id, {.after = after, .limit = kUnreadPage});
-    if (entries.empty()) return count;
-    for (const auto& m : entries) {
-      if (m.kind == "text" && m.sender_id != session.user_id()) ++count;
-      after = std::max(after, m.seq);
-    }
-  }
-  return count + std::max<std::int64_t>(0, chat.last_seq - after);
 }
 
 // The chat after dm/group: its id for people and scripts, or the chat object.
@@ -82,13 +62,10 @@ int run_chats(CommandContext& ctx) {
   std::stable_sort(chats.begin(), chats.end(),
                    [](const auto& a, const auto& b) { return last_activity(a) > last_activity(b); });
   for (const auto& chat : chats) {
-    const std::int64_t unread = chat.last_seq > chat.read_seq ? unread_messages(session, chat) : 0;
     if (ctx.out().json()) {
-      json::object o = chat.raw;
-      o["unread"] = unread;
-      ctx.out().object(o);
+      ctx.out().object(chat.raw);
     } else {
-      ctx.out().line(chat_row_text(roster, chat, unread));
+      ctx.out().line(chat_row_text(roster, chat));
     }
   }
   if (chats.empty() && !ctx.out().json()) ctx.out().line("No chats yet. Start one with: parley dm EMAIL");
@@ -130,6 +107,24 @@ int run_role(CommandContext& ctx, const RoleArgs& args) {
   const ChatRoster roster = load_roster(ctx, session);
   const std::string chat_id = resolve_chat(session, roster, args.chat);
   session.set_role(chat_id, user_id_by_email(session, args.email), args.role);
+  return kExitOk;
+}
+
+int run_mute(CommandContext& ctx, const MuteArgs& args) {
+  client::Session session = ctx.session();
+  const ChatRoster roster = load_roster(ctx, session);
+  const std::string chat_id = resolve_chat(session, roster, args.chat);
+  std::optional<std::int64_t> until;
+  if (args.hours > 0) until = now_ms() + static_cast<std::int64_t>(args.hours * 3'600'000.0);
+  session.mute(chat_id, until);
+  return kExitOk;
+}
+
+int run_unmute(CommandContext& ctx, const std::string& chat) {
+  client::Session session = ctx.session();
+  const ChatRoster roster = load_roster(ctx, session);
+  const std::string chat_id = resolve_chat(session, roster, chat);
+  session.unmute(chat_id);
   return kExitOk;
 }
 

@@ -6,7 +6,7 @@
 //
 //   account_commands.cc  signup, login, logout, whoami
 //   device_commands.cc   devices, logout-device, passwd, rename
-//   chat_commands.cc     chats, dm, group, group-rename, role, send, edit, delete, react, reply, history
+//   chat_commands.cc     chats, dm, group, group-rename, role, mute, unmute, send, edit, delete, react, reply, history
 //   watch_command.cc     watch (every chat, live, resumable)
 //   chat_command.cc      chat (one conversation, interactive)
 
@@ -43,6 +43,11 @@ struct GroupArgs {
 struct GroupRenameArgs {
   std::string chat;
   std::string name;
+};
+
+struct MuteArgs {
+  std::string chat;
+  double hours = 0;  // 0: until unmuted
 };
 
 struct RoleArgs {
@@ -94,6 +99,8 @@ int run_dm(CommandContext& ctx, const std::string& email);
 int run_group(CommandContext& ctx, const GroupArgs& args);
 int run_group_rename(CommandContext& ctx, const GroupRenameArgs& args);
 int run_role(CommandContext& ctx, const RoleArgs& args);
+int run_mute(CommandContext& ctx, const MuteArgs& args);
+int run_unmute(CommandContext& ctx, const std::string& chat);
 int run_send(CommandContext& ctx, const SendArgs& args);
 int run_action(CommandContext& ctx, const ActionArgs& args);
 int run_history(CommandContext& ctx, const HistoryArgs& args);

@@ -81,7 +81,8 @@ std::string message_text(const ChatRoster& roster, const client::MessageInfo& m,
   out += stamp(m.ts) + chat_prefix(roster, m.chat_id, style.with_chat);
   const std::string sender = roster.display_name(m.sender_id);
   const std::string target = "#" + std::to_string(m.target_seq);
-  if (m.kind == "event") return out + group_event_text(roster, sender, m.event.value_or(client::MessageInfo::GroupEvent{}));
+  if (m.kind == "event")
+    return out + group_event_text(roster, sender, m.event.value_or(client::MessageInfo::GroupEvent{}));
   // An action on an earlier message: said as what happened to it.
   if (m.kind == "edit") return out + sender + " edited " + target + ": " + indent_continuation(m.text);
   if (m.kind == "delete") return out + sender + " deleted " + target;
@@ -161,12 +162,11 @@ std::int64_t last_activity(const client::ChatInfo& chat) {
   return int_field(chat.raw, "created_at", 0);
 }
 
-std::string chat_row_text(const ChatRoster& roster, const client::ChatInfo& chat, std::int64_t unread) {
+std::string chat_row_text(const ChatRoster& roster, const client::ChatInfo& chat) {
   std::string out = chat.chat_id + "  " + roster.label(chat.chat_id);
   if (chat.kind == "group") out += " (" + std::to_string(chat.members.size()) + " members)";
-  if (unread > 0) {
-    out += "  " + std::to_string(unread) + " unread";
-  }
+  if (chat.unread > 0) out += "  " + std::to_string(chat.unread) + " unread";
+  if (chat.muted_until > 0) out += "  (muted)";
   if (const auto* last = chat.raw.if_contains("last_message"); last != nullptr && last->is_object()) {
     const auto m = client::MessageInfo::from_json(last->as_object());
     out += "  " + stamp(m.ts) + roster.display_name(m.sender_id) + ": " + (m.deleted ? "(deleted)" : preview(m.text));

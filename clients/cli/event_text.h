@@ -33,9 +33,10 @@ std::string typing_text(const ChatRoster& roster, const boost::json::object& fra
 // already hold the names of `after`'s members.
 std::string chat_event_text(const ChatRoster& roster, const std::string& event, const client::ChatInfo& after,
                             const client::ChatInfo* before);
-// One row of `parley chats`: id, label, members, `unread` (text messages, not
-// last_seq - read_seq: actions take seqs too), last message.
-std::string chat_row_text(const ChatRoster& roster, const client::ChatInfo& chat, std::int64_t unread);
+// One row of `parley chats`: id, label, members, the server's `unread` (text
+// messages of others, not last_seq - read_seq: actions take seqs too),
+// whether muted, last message.
+std::string chat_row_text(const ChatRoster& roster, const client::ChatInfo& chat);
 
 // Newest activity of a chat (its last message, else its creation), for sorting.
 std::int64_t last_activity(const client::ChatInfo& chat);

@@ -103,6 +103,17 @@ int main(int argc, char** argv) {
   gr->add_option("chat", group_rename.chat, "CHAT")->required();
   gr->add_option("name", group_rename.name, "the new name")->required();
 
+  MuteArgs mute;
+  auto* mu = command(app, "mute", "no pushes for a chat, until unmuted or for some hours", action,
+                     [&](CommandContext& c) { return run_mute(c, mute); });
+  mu->add_option("chat", mute.chat, "CHAT")->required();
+  mu->add_option("--hours", mute.hours, "mute for this many hours (default: until unmuted)")
+      ->check(CLI::Range(0.01, 24.0 * 366));
+  std::string unmute_chat;
+  auto* um = command(app, "unmute", "pushes for a chat again", action,
+                     [&](CommandContext& c) { return run_unmute(c, unmute_chat); });
+  um->add_option("chat", unmute_chat, "CHAT")->required();
+
   RoleArgs role;
   auto* ro = command(app, "role", "make a member of a group an admin, or a member again (admins)", action,
                      [&](CommandContext& c) { return run_role(c, role); });

@@ -47,6 +47,8 @@ ChatInfo ChatInfo::from_json(const json::object& o) {
   c.name = str_field(o, "name");
   c.last_seq = int_field(o, "last_seq", 0);
   c.read_seq = int_field(o, "read_seq", 0);
+  c.unread = int_field(o, "unread", 0);
+  c.muted_until = int_field(o, "muted_until", 0);
   if (const auto* m = o.if_contains("members"); m && m->is_array()) {
     for (const auto& item : m->as_array()) {
       if (!item.is_object()) continue;
@@ -209,6 +211,16 @@ ChatInfo Session::set_role(const std::string& chat_id, const std::string& user_i
   auto r = checked("PATCH", "/v1/chats/" + url_encode(chat_id) + "/members/" + url_encode(user_id),
                    json::object{{"role", role}});
   return ChatInfo::from_json(object_of(r, "set_role"));
+}
+
+ChatInfo Session::mute(const std::string& chat_id, std::optional<std::int64_t> until) {
+  json::object body;
+  if (until) body["until"] = *until;
+  return ChatInfo::from_json(object_of(checked("PUT", "/v1/chats/" + url_encode(chat_id) + "/mute", body), "mute"));
+}
+
+ChatInfo Session::unmute(const std::string& chat_id) {
+  return ChatInfo::from_json(object_of(checked("DELETE", "/v1/chats/" + url_encode(chat_id) + "/mute"), "unmute"));
 }
 
 void Session::remove_member(const std::string& chat_id, const std::string& user_id) {

@@ -64,7 +64,9 @@ struct ChatInfo {
   std::vector<MemberInfo> members;
   std::int64_t last_seq = 0;
   std::int64_t read_seq = 0;
-  int http_status = 0;  // 201 created, 200 existing (create_* only)
+  std::int64_t unread = 0;       // text messages of others not read yet
+  std::int64_t muted_until = 0;  // 0: not muted (docs/protocol.md)
+  int http_status = 0;           // 201 created, 200 existing (create_* only)
   boost::json::object raw;
 
   static ChatInfo from_json(const boost::json::object& o);
@@ -164,6 +166,9 @@ class Session {
   void remove_member(const std::string& chat_id, const std::string& user_id);
   void leave(const std::string& chat_id) { remove_member(chat_id, user_id()); }
   ChatInfo rename_group(const std::string& chat_id, const std::string& name);
+  // No pushes for the chat until `until` (ms since the epoch), or until unmuted.
+  ChatInfo mute(const std::string& chat_id, std::optional<std::int64_t> until = std::nullopt);
+  ChatInfo unmute(const std::string& chat_id);
   // role: "admin" or "member".
   ChatInfo set_role(const std::string& chat_id, const std::string& user_id, const std::string& role);
 

@@ -226,13 +226,20 @@ Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_i
     changed = false;
     if (chat.has_member(user)) return std::optional<Chat>();
     if (chat.members.size() + 1 > config_.max_group_size) return group_too_large(config_);
+    // They see what is said from now on.
+    auto last = log_.last_seq(chat_id);
+    if (!last) return last.error();
     Chat copy = chat;
-    copy.members.push_back({user, MemberRole::member});
+    copy.members.push_back({user, MemberRole::member, *last});
     changed = true;
     return std::optional<Chat>(std::move(copy));
   });
   if (!updated) return updated.error();
   if (changed) {
+    // Nothing before they joined is unread. A failed write leaves it to the
+    // client's first read receipt.
+    const ReadMarker joined{chat_id, user, (*updated)->member(user)->joined_seq};
+    (void)store_.raise_read_markers({&joined, 1});
     announce(ChatEventKind::member_added, **updated);
     timeline(me, chat_id, {GroupEventType::member_added, user, {}});
   }
@@ -287,6 +294,26 @@ Result<ChatPtr> ChatDirectory::rename_group(const UserId& me, const ChatId& chat
   if (changed) {
     announce(ChatEventKind::renamed, **updated);
     timeline(me, chat_id, {GroupEventType::renamed, {}, name});
+  }
+  return updated;
+}
+
+Result<ChatPtr> ChatDirectory::set_muted(const UserId& me, const ChatId& chat_id, TimeMs until) {
+  if (until < 0 || until > kMutedForever) return make_error(ErrorCode::invalid_request, "until is out of range");
+  auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
+    if (!chat.member(me)) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+    Chat copy = chat;
+    for (Member& m : copy.members) {
+      if (m.user_id != me) continue;
+      if (m.muted_until == until) return std::optional<Chat>();
+      m.muted_until = until;
+    }
+    return std::optional<Chat>(std::move(copy));
+  });
+  if (!updated) return updated.error();
+  // Only the member's own devices hear of it: nobody else learns who muted.
+  if (auto v = view(**updated, &me)) {
+    sink_.deliver({me}, std::make_shared<const Event>(ChatEvent{ChatEventKind::muted, std::move(*v)}));
   }
   return updated;
 }
@@ -386,8 +413,35 @@ Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
     auto marker = store_.read_marker(chat.id, *for_user);
     if (!marker) return marker.error();
     v.read_seq = *marker;
+    Seq seen = *marker;
+    if (const Member* me = chat.member(*for_user)) {
+      // Said before they joined: not theirs to see.
+      if (v.last_message && v.last_message->seq <= me->joined_seq) v.last_message.reset();
+      if (me->muted_until > clock_.now_ms()) v.muted_until = me->muted_until;
+      seen = std::max(seen, me->joined_seq);
+    }
+    auto unread = unread_messages(chat.id, *for_user, seen, v.last_seq);
+    if (!unread) return unread.error();
+    v.unread = *unread;
   }
   return v;
+}
+
+Result<std::uint64_t> ChatDirectory::unread_messages(const ChatId& chat_id, const UserId& user, Seq seen,
+                                                     Seq last_seq) {
+  if (last_seq <= seen) return std::uint64_t{0};
+  // Text messages of others only: actions, timeline lines and your own
+  // messages take seqs but are not news. Past this many entries the rest
+  // count as messages, so a chat list stays cheap however far behind.
+  constexpr std::size_t kUnreadScan = 100;
+  auto entries = log_.read_after(chat_id, seen, kUnreadScan);
+  if (!entries) return entries.error();
+  std::uint64_t unread = 0;
+  for (const Message& m : *entries) {
+    if (m.kind == MessageKind::text && m.sender_id != user) ++unread;
+  }
+  if (entries->size() == kUnreadScan && last_seq > entries->back().seq) unread += last_seq - entries->back().seq;
+  return unread;
 }
 
 void ChatDirectory::announce_rename(const UserId& user) {
@@ -408,6 +462,8 @@ void ChatDirectory::announce(ChatEventKind kind, const Chat& chat, const std::ve
   // see the change in their chat list.
   auto chat_view = view(chat);
   if (!chat_view) return;
+  // An added member must not see what was said before they joined.
+  if (kind == ChatEventKind::member_added) chat_view->last_message.reset();
   auto event = std::make_shared<const Event>(ChatEvent{kind, std::move(*chat_view)});
   std::vector<UserId> recipients;
   recipients.reserve(chat.members.size() + extra_recipients.size());

@@ -54,6 +54,11 @@ class ChatDirectory {
   // least one admin: the last one cannot step down (invalid_request).
   Result<ChatPtr> set_role(const UserId& me, const ChatId& chat_id, const UserId& user, MemberRole role);
 
+  // Any member, for themselves: no pushes for the chat until `until` (ms
+  // since the epoch; kMutedForever: until unmuted); 0 unmutes. Only the
+  // member's own devices are told (ChatEventKind::muted).
+  Result<ChatPtr> set_muted(const UserId& me, const ChatId& chat_id, TimeMs until);
+
   // Hears of every change of a group made here once it is durable, with who
   // made it, to write it into the group's timeline. Set before use.
   using GroupEventHook = std::function<void(const UserId& actor, const ChatId& chat_id, const GroupEvent& event)>;
@@ -72,7 +77,8 @@ class ChatDirectory {
   Result<std::vector<UserId>> direct_contacts(const UserId& user);
   Result<bool> shares_chat(const UserId& a, const UserId& b);
 
-  // The chat as clients see it; read_seq is filled only when `for_user` is set.
+  // The chat as clients see it; read_seq, unread and muted_until are filled
+  // only when `for_user` is set.
   Result<ChatView> view(const Chat& chat, const UserId* for_user = nullptr);
 
   // The user changed its display name: every chat of the user is announced
@@ -98,6 +104,9 @@ class ChatDirectory {
   Status persist(const ChatPtr& chat);
   void announce(ChatEventKind kind, const Chat& chat, const std::vector<UserId>& extra_recipients = {});
   Status valid_group_name(const std::string& name) const;
+  // How many text messages of others `user` has not read in the chat
+  // (read up to `seen`).
+  Result<std::uint64_t> unread_messages(const ChatId& chat_id, const UserId& user, Seq seen, Seq last_seq);
   void timeline(const UserId& actor, const ChatId& chat_id, GroupEvent event);
 
   ChatStore& store_;

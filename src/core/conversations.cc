@@ -17,10 +17,14 @@ Result<std::vector<Message>> Conversations::history(const UserId& me, const Chat
   }
   auto chat = chats_.find_for_member(me, chat_id);
   if (!chat) return chat.error();
-  if (query.after) return log_.read_after(chat_id, *query.after, query.limit);
+  // A member sees what was said after they joined.
+  const Seq joined = (*chat)->member(me)->joined_seq;
+  if (query.after) return log_.read_after(chat_id, std::max(*query.after, joined), query.limit);
   // before=0 would mean "newest" to the store; nothing is older than seq 1.
-  if (query.before && *query.before <= 1) return std::vector<Message>{};
-  return log_.read_before(chat_id, query.before.value_or(0), query.limit);
+  if (query.before && *query.before <= joined + 1) return std::vector<Message>{};
+  auto page = log_.read_before(chat_id, query.before.value_or(0), query.limit);
+  if (page) std::erase_if(*page, [&](const Message& m) { return m.seq <= joined; });
+  return page;
 }
 
 Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& chat_id, Seq seq) {
@@ -49,7 +53,10 @@ void Conversations::senders_have_read(const std::vector<Message>& stored) {
   std::map<std::pair<std::string_view, std::string_view>, Seq> newest;  // by chat and sender
   for (const auto& m : stored) {
     // A timeline line's sender may have just left the chat.
-    if (m.kind == MessageKind::event) continue;
+    if (m.kind == MessageKind::event) {
+      ChatPtr chat = chats_.cached(m.chat_id);
+      if (!chat || !chat->has_member(m.sender_id)) continue;
+    }
     Seq& seq = newest[{m.chat_id, m.sender_id}];
     seq = std::max(seq, m.seq);
   }
@@ -87,12 +94,15 @@ Result<std::vector<ChatView>> Conversations::list_chats(const UserId& me) {
   return out;
 }
 
-Result<std::vector<ChatId>> Conversations::resume_chats(const UserId& user) {
+Result<std::vector<Conversations::OwedChat>> Conversations::resume_chats(const UserId& user) {
   auto chats = chats_.chats_of(user);
   if (!chats) return chats.error();
-  std::vector<ChatId> out;
+  std::vector<OwedChat> out;
   out.reserve(chats->size());
-  for (const auto& chat : *chats) out.push_back(chat->id);
+  for (const auto& chat : *chats) {
+    const Member* me = chat->member(user);
+    out.push_back({chat->id, me ? me->joined_seq : 0});
+  }
   return out;
 }
 

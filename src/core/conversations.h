@@ -38,8 +38,14 @@ class Conversations {
   Status typing(const AuthContext& typist, const ChatId& chat_id);
   Result<std::vector<ChatView>> list_chats(const UserId& me);
 
+  // A chat whose messages a device is owed on resume: those after joined_seq.
+  struct OwedChat {
+    ChatId chat_id;
+    Seq joined_seq = 0;
+    bool operator==(const OwedChat&) const = default;
+  };
   // The chats whose messages a device of `user` is owed on resume.
-  Result<std::vector<ChatId>> resume_chats(const UserId& user);
+  Result<std::vector<OwedChat>> resume_chats(const UserId& user);
   // Messages of a chat with after < offset <= up_to, in seq order. An error
   // means the page could not be read: the caller must not skip past it.
   Result<std::vector<Message>> backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to, std::size_t limit);

@@ -30,13 +30,15 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
       last_active(p.accounts, config),
       presence(p.presence ? *p.presence : *local_presence_, chats, p.accounts, last_active, p.sink, p.clock, config) {
   pipeline.on_stored([this](const std::vector<Message>& stored) { conversations.senders_have_read(stored); });
-  chats.on_group_event([this, credentials = &p.credentials](const UserId& actor, const ChatId& chat_id, const GroupEvent& event) {
-    // The change is durable already; a timeline line that cannot be stored
-    // now (store down, shutting down) is missing from the timeline, and the
-    // chat itself shows the change.
-    SendRequest line{{actor, {}}, chat_id, "event-" + credentials->new_id(), encode_group_event(event), MessageKind::event};
-    pipeline.submit(std::move(line), [](const Result<SendAck>&) {});
-  });
+  chats.on_group_event(
+      [this, credentials = &p.credentials](const UserId& actor, const ChatId& chat_id, const GroupEvent& event) {
+        // The change is durable already; a timeline line that cannot be stored
+        // now (store down, shutting down) is missing from the timeline, and the
+        // chat itself shows the change.
+        SendRequest line{
+            {actor, {}}, chat_id, "event-" + credentials->new_id(), encode_group_event(event), MessageKind::event};
+        pipeline.submit(std::move(line), [](const Result<SendAck>&) {});
+      });
 }
 
 void Core::start() {

@@ -5,8 +5,8 @@
 namespace parley {
 
 namespace {
-constexpr std::array kTypes{GroupEventType::created,      GroupEventType::member_added, GroupEventType::member_removed,
-                            GroupEventType::member_left,  GroupEventType::renamed,      GroupEventType::role_changed};
+constexpr std::array kTypes{GroupEventType::created,     GroupEventType::member_added, GroupEventType::member_removed,
+                            GroupEventType::member_left, GroupEventType::renamed,      GroupEventType::role_changed};
 }  // namespace
 
 const char* to_string(GroupEventType type) {

@@ -83,6 +83,8 @@ const char* to_string(ChatEventKind kind) {
       return "renamed";
     case ChatEventKind::role_changed:
       return "role_changed";
+    case ChatEventKind::muted:
+      return "muted";
   }
   return "created";
 }

@@ -102,7 +102,17 @@ enum class MemberRole { admin, member };
 struct Member {
   UserId user_id;
   MemberRole role = MemberRole::member;
+  // The chat's last seq when the member was added: they see the messages
+  // after it, not the ones said before they joined. 0: since the start.
+  Seq joined_seq = 0;
+  // The member's pushes for this chat are muted until then (ms since the
+  // epoch; kMutedForever: until unmuted). 0: not muted. The member's own
+  // setting: shown to nobody else.
+  TimeMs muted_until = 0;
 };
+
+// Muted until unmuted: the last millisecond of the year 9999.
+inline constexpr TimeMs kMutedForever = 253'402'300'799'999;
 
 struct Chat {
   ChatId id;

@@ -286,6 +286,11 @@ struct ChatView {
   std::vector<MemberView> members;
   Seq last_seq = 0;
   std::optional<Seq> read_seq;  // set only when the view is for one user
+  // Set only when the view is for one user who muted the chat (and the mute has not ended).
+  std::optional<TimeMs> muted_until;
+  // Set only when the view is for one user: text messages of others after
+  // their read marker (and after they joined).
+  std::optional<std::uint64_t> unread;
   std::optional<Message> last_message;
   TimeMs created_at = 0;
 };
@@ -308,7 +313,7 @@ struct PresenceEvent {
   TimeMs last_active_at = 0;
 };
 // member_renamed: a member changed its display name (the chat's view has the new one).
-enum class ChatEventKind { created, member_added, member_removed, member_renamed, renamed, role_changed };
+enum class ChatEventKind { created, member_added, member_removed, member_renamed, renamed, role_changed, muted };
 struct ChatEvent {
   ChatEventKind kind = ChatEventKind::created;
   ChatView chat;

@@ -325,8 +325,13 @@ Result<std::vector<PushJob>> PushPlanner::plan(ShardId shard, const std::vector<
     // Edits, deletions and reactions are not news; a message deleted before
     // its push was planned is not shown.
     if (m.kind != MessageKind::text || m.deleted) continue;
+    auto chat = chats_.find(m.chat_id);
+    if (!chat) return chat.error();
     std::string preview;
     for (const UserId& user : (*offline)[i]) {
+      // Muted when the message was sent: no push.
+      const Member* member = *chat ? (*chat)->member(user) : nullptr;
+      if (member && member->muted_until > m.ts) continue;
       auto targets = accounts_.push_targets(user);
       if (!targets) return targets.error();
       if ((*targets)->empty()) continue;

@@ -33,7 +33,8 @@
 // time, once per page of messages for all their members: a device that
 // disconnected after getting such a message live may then get a push too.
 // Push registrations come from the cached push targets; membership is the
-// chat's current one.
+// chat's current one. A member who had muted the chat when a message was
+// sent (Member::muted_until > the message's ts) gets no push for it.
 // Thread-safe; owns one thread between start() and stop().
 
 #include <chrono>

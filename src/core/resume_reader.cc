@@ -17,9 +17,9 @@ Result<ResumeReader> ResumeReader::open(Conversations& conversations, const User
   if (!chats) return chats.error();
   reader.sources_.reserve(chats->size());
   for (auto& chat : *chats) {
-    const ShardId shard = conversations.shard_of(chat);
+    const ShardId shard = conversations.shard_of(chat.chat_id);
     if (reader.start_.at(shard) >= reader.head_.at(shard)) continue;  // nothing new on its shard
-    reader.sources_.push_back(Source{std::move(chat), shard, {}, 0, false});
+    reader.sources_.push_back(Source{std::move(chat.chat_id), chat.joined_seq, shard, {}, 0, false});
   }
   // Every chat starts with an equal share; chats with nothing to replay drop out.
   std::vector<Source> owed;
@@ -39,14 +39,25 @@ Status ResumeReader::refill(Source& s, LogOffset after, std::size_t sharing) {
   std::size_t fair = limits_.budget / std::max<std::size_t>(sharing, 1);
   std::size_t left = limits_.budget > held_ ? limits_.budget - held_ : 0;
   std::size_t limit = std::clamp<std::size_t>(std::min(fair, left), 1, limits_.page);
-  auto page = conversations_->backlog(s.chat, after, head_.at(s.shard), limit);
-  if (!page) return page.error();
-  held_ -= s.ahead.size() - s.next;
-  held_ += page->size();
-  s.ahead = std::move(*page);
-  s.next = 0;
-  s.exhausted = s.ahead.size() < limit;
-  return Ok{};
+  for (;;) {
+    auto page = conversations_->backlog(s.chat, after, head_.at(s.shard), limit);
+    if (!page) return page.error();
+    const bool exhausted = page->size() < limit;
+    const LogOffset last = page->empty() ? after : page->back().offset;
+    // What was said before the user joined is not theirs: a prefix of the
+    // chat's log, skipped page by page.
+    std::erase_if(*page, [&](const Message& m) { return m.seq <= s.joined_seq; });
+    if (page->empty() && !exhausted) {
+      after = last;
+      continue;
+    }
+    held_ -= s.ahead.size() - s.next;
+    held_ += page->size();
+    s.ahead = std::move(*page);
+    s.next = 0;
+    s.exhausted = exhausted;
+    return Ok{};
+  }
 }
 
 void ResumeReader::requeue(std::size_t index) {

@@ -64,6 +64,7 @@ class ResumeReader {
  private:
   struct Source {
     ChatId chat;
+    Seq joined_seq = 0;  // the user sees the chat's messages after it
     ShardId shard = 0;
     std::vector<Message> ahead;  // next messages of the chat, in offset order
     std::size_t next = 0;

@@ -115,6 +115,8 @@ void RestApi::add_routes() {
   add("GET", "/v1/chats/{chat_id}", {true, &RestApi::get_chat});
   add("POST", "/v1/chats/{chat_id}/members", {true, &RestApi::add_member});
   add("PATCH", "/v1/chats/{chat_id}", {true, &RestApi::update_chat});
+  add("PUT", "/v1/chats/{chat_id}/mute", {true, &RestApi::mute_chat});
+  add("DELETE", "/v1/chats/{chat_id}/mute", {true, &RestApi::unmute_chat});
   add("DELETE", "/v1/chats/{chat_id}/members/{user_id}", {true, &RestApi::remove_member});
   add("PATCH", "/v1/chats/{chat_id}/members/{user_id}", {true, &RestApi::update_member});
   add("GET", "/v1/chats/{chat_id}/messages", {true, &RestApi::history});

@@ -103,6 +103,8 @@ class RestApi {
   Response remove_member(const Call& call);
   Response update_chat(const Call& call);
   Response update_member(const Call& call);
+  Response mute_chat(const Call& call);
+  Response unmute_chat(const Call& call);
   Response history(const Call& call);
   boost::asio::awaitable<Response> post_message(const Call& call);
 

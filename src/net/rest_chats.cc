@@ -111,6 +111,24 @@ Response RestApi::update_member(const Call& call) {
   return chat_reply(call.req, http::status::ok, ctx_.core.chats.view(**chat, &call.who->user_id));
 }
 
+Response RestApi::mute_chat(const Call& call) {
+  auto body = protocol::parse_mute_body(call.req.body());
+  if (!body) return rest::error_reply(call.req, body.error());
+  if (body->until && *body->until > static_cast<std::uint64_t>(kMutedForever)) {
+    return rest::error_reply(call.req, make_error(ErrorCode::invalid_request, "until is past the year 9999"));
+  }
+  const TimeMs until = body->until ? static_cast<TimeMs>(*body->until) : kMutedForever;
+  auto chat = ctx_.core.chats.set_muted(call.who->user_id, call.path["chat_id"], until);
+  if (!chat) return rest::error_reply(call.req, chat.error());
+  return chat_reply(call.req, http::status::ok, ctx_.core.chats.view(**chat, &call.who->user_id));
+}
+
+Response RestApi::unmute_chat(const Call& call) {
+  auto chat = ctx_.core.chats.set_muted(call.who->user_id, call.path["chat_id"], 0);
+  if (!chat) return rest::error_reply(call.req, chat.error());
+  return chat_reply(call.req, http::status::ok, ctx_.core.chats.view(**chat, &call.who->user_id));
+}
+
 Response RestApi::history(const Call& call) {
   auto params = protocol::parse_history_params(call.query);
   if (!params) return rest::error_reply(call.req, params.error());

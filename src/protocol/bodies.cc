@@ -47,6 +47,17 @@ Result<ChatUpdateBody> parse_chat_update_body(std::string_view text) {
   return ChatUpdateBody{std::move(*name)};
 }
 
+Result<MuteBody> parse_mute_body(std::string_view text) {
+  // No body at all mutes until unmuted, as {} does.
+  if (text.empty()) return MuteBody{};
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  if (!o->contains("until")) return MuteBody{};
+  auto until = required_uint(*o, "until");
+  if (!until) return until.error();
+  return MuteBody{*until};
+}
+
 Result<MemberUpdateBody> parse_member_update_body(std::string_view text) {
   auto o = parse_object(text);
   if (!o) return o.error();

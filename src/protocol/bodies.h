@@ -61,6 +61,11 @@ struct MemberUpdateBody {
   MemberRole role = MemberRole::member;
 };
 
+// PUT /v1/chats/{id}/mute: until when (ms since the epoch); none: until unmuted.
+struct MuteBody {
+  std::optional<std::uint64_t> until;
+};
+
 // PATCH /v1/me.
 struct ProfileBody {
   std::string display_name;
@@ -74,6 +79,7 @@ struct PasswordChangeBody {
 
 Result<SignupBody> parse_signup_body(std::string_view text);
 Result<ChatUpdateBody> parse_chat_update_body(std::string_view text);
+Result<MuteBody> parse_mute_body(std::string_view text);
 Result<MemberUpdateBody> parse_member_update_body(std::string_view text);
 Result<ProfileBody> parse_profile_body(std::string_view text);
 Result<PasswordChangeBody> parse_password_change_body(std::string_view text);

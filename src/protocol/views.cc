@@ -25,9 +25,14 @@ json::object group_event_object(const Message& m) {
 
 json::object message_object(const Message& m) {
   if (m.kind == MessageKind::event) {
-    return json::object{{"chat_id", m.chat_id},   {"seq", m.seq},         {"sender_id", m.sender_id},
-                        {"text", ""},             {"ts", m.ts},           {"client_msg_id", m.client_msg_id},
-                        {"kind", "event"},        {"event", group_event_object(m)}};
+    return json::object{{"chat_id", m.chat_id},
+                        {"seq", m.seq},
+                        {"sender_id", m.sender_id},
+                        {"text", ""},
+                        {"ts", m.ts},
+                        {"client_msg_id", m.client_msg_id},
+                        {"kind", "event"},
+                        {"event", group_event_object(m)}};
   }
   json::object o{{"chat_id", m.chat_id}, {"seq", m.seq}, {"sender_id", m.sender_id},
                  {"text", m.text},       {"ts", m.ts},   {"client_msg_id", m.client_msg_id}};
@@ -58,6 +63,8 @@ json::object chat_object(const ChatView& chat) {
   json::object o{{"chat_id", chat.chat_id},       {"kind", to_string(chat.kind)}, {"name", chat.name},
                  {"members", std::move(members)}, {"last_seq", chat.last_seq},    {"created_at", chat.created_at}};
   if (chat.read_seq) o.emplace("read_seq", *chat.read_seq);
+  if (chat.muted_until) o.emplace("muted_until", *chat.muted_until);
+  if (chat.unread) o.emplace("unread", *chat.unread);
   o.emplace("last_message", chat.last_message ? json::value(message_object(*chat.last_message)) : json::value(nullptr));
   return o;
 }

@@ -84,9 +84,11 @@ TEST(MariaDbSchema, AVersion1DatabaseIsUpgradedInPlaceKeepingItsRows) {
     auto store = db.open_store();
     ASSERT_TRUE(store->create_user(make_user("u-1", "one@example.com")).ok());
     ASSERT_TRUE(store->put_device(make_device("d-1", "u-1", "digest-1")).ok());
+    ASSERT_TRUE(store->put_chat(make_group("c-1", {"u-1", "u-2"})).ok());
   }
   // The database as a build of schema version 1 left it.
   run_sql(db.name(), "ALTER TABLE devices DROP COLUMN last_used_at");
+  run_sql(db.name(), "ALTER TABLE chat_members DROP COLUMN joined_seq, DROP COLUMN muted_until");
   run_sql(db.name(), "UPDATE schema_version SET version = 1");
   ASSERT_EQ(first_column(db.name(), "SELECT version FROM schema_version"), std::vector<std::string>{"1"});
 
@@ -103,6 +105,15 @@ TEST(MariaDbSchema, AVersion1DatabaseIsUpgradedInPlaceKeepingItsRows) {
   ASSERT_TRUE(store->set_devices_last_used({{"d-1", 4242}}).ok());
   EXPECT_EQ(must(store->find_device("d-1"))->last_used_at, 4242);
   EXPECT_TRUE(must(store->find_user("u-1")).has_value());
+  // Members stored before version 3 joined at the start and are not muted.
+  auto chat = must(store->find_chat("c-1"));
+  ASSERT_TRUE(chat.has_value());
+  EXPECT_EQ(member_list(*chat), (std::vector<std::string>{"u-1:admin", "u-2:member"}));
+  chat->version += 1;
+  chat->members[1].joined_seq = 9;
+  chat->members[1].muted_until = kMutedForever;
+  ASSERT_TRUE(store->put_chat(*chat).ok());
+  EXPECT_EQ(member_list(*must(store->find_chat("c-1"))), member_list(*chat));
   // A second start changes nothing more.
   auto again = db.open_store();
   EXPECT_EQ(schema_of(db.name()), upgraded);

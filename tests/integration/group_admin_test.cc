@@ -69,9 +69,8 @@ TEST_F(GroupAdminTest, RenameRolesAndMembershipAreTimelineLinesInOrderWithTheMes
   auto rename_line = next_line(*b, chat);
   EXPECT_EQ(event_type(rename_line), "renamed");
   EXPECT_EQ(event_field(rename_line, "name"), "holiday plans");
-  auto chat_event = b->next_matching([](const json::object& o) {
-    return str_field(o, "type") == "chat" && str_field(o, "event") == "renamed";
-  });
+  auto chat_event = b->next_matching(
+      [](const json::object& o) { return str_field(o, "type") == "chat" && str_field(o, "event") == "renamed"; });
   ASSERT_TRUE(chat_event) << "members hear of the new name";
 
   EXPECT_EQ(ann.set_role(chat, bob.user_id(), "admin").role_of(bob.user_id()), "admin");
@@ -169,9 +168,8 @@ TEST_F(GroupAdminTest, OnlyAdminsRenameAndChangeRolesAndARefusalChangesNothing) 
   EXPECT_TRUE(is_error(patch(ann, ann_path, {{"role", "member"}}), 400, "invalid_request")) << "the last admin";
   EXPECT_TRUE(is_error(patch(ann, chat_path + "/members/" + eve.user_id(), {{"role", "admin"}}), 404, "not_found"));
   EXPECT_TRUE(is_error(patch(ann, "/v1/chats/" + dm.chat_id, {{"name", "dm"}}), 400, "invalid_request"));
-  EXPECT_TRUE(
-      is_error(patch(ann, "/v1/chats/" + dm.chat_id + "/members/" + bob.user_id(), {{"role", "admin"}}), 400,
-               "invalid_request"));
+  EXPECT_TRUE(is_error(patch(ann, "/v1/chats/" + dm.chat_id + "/members/" + bob.user_id(), {{"role", "admin"}}), 400,
+                       "invalid_request"));
   EXPECT_TRUE(is_error(patch(ann, "/v1/chats/nope", {{"name", "x"}}), 404, "not_found"));
 
   // Hostile names and roles.
@@ -212,8 +210,9 @@ TEST_F(GroupAdminTest, NobodySendsEditsOrReactsToATimelineLine) {
   auto a = connect(ann);
   ASSERT_EQ(event_type(next_line(*a, g.chat_id)), "created");
 
-  auto forged = ann.call("POST", "/v1/chats/" + g.chat_id + "/messages",
-                         json::value(json::object{{"client_msg_id", cmid()}, {"kind", "event"}, {"text", "renamed\n\nx"}}));
+  auto forged =
+      ann.call("POST", "/v1/chats/" + g.chat_id + "/messages",
+               json::value(json::object{{"client_msg_id", cmid()}, {"kind", "event"}, {"text", "renamed\n\nx"}}));
   EXPECT_TRUE(is_error(forged, 400, "invalid_request"));
   a->send(json::object{{"type", "send"},
                        {"chat_id", g.chat_id},

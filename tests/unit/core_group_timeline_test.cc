@@ -29,12 +29,11 @@ class GroupTimelineTest : public CoreTest {
 };
 
 TEST(GroupEventCodec, RoundTripsEveryTypeAndNamesWithNewlines) {
-  for (const GroupEvent& e : {GroupEvent{GroupEventType::created, "", "plans"},
-                              GroupEvent{GroupEventType::member_added, "u-1", ""},
-                              GroupEvent{GroupEventType::member_removed, "u-2", ""},
-                              GroupEvent{GroupEventType::member_left, "u-3", ""},
-                              GroupEvent{GroupEventType::renamed, "", "two\nlines\n"},
-                              GroupEvent{GroupEventType::role_changed, "u-4", "admin"}}) {
+  for (const GroupEvent& e :
+       {GroupEvent{GroupEventType::created, "", "plans"}, GroupEvent{GroupEventType::member_added, "u-1", ""},
+        GroupEvent{GroupEventType::member_removed, "u-2", ""}, GroupEvent{GroupEventType::member_left, "u-3", ""},
+        GroupEvent{GroupEventType::renamed, "", "two\nlines\n"},
+        GroupEvent{GroupEventType::role_changed, "u-4", "admin"}}) {
     auto decoded = decode_group_event(encode_group_event(e));
     ASSERT_TRUE(decoded) << to_string(e.type);
     EXPECT_EQ(*decoded, e);
@@ -123,6 +122,60 @@ TEST_F(GroupTimelineTest, RefusedAndEmptyChangesWriteNoLine) {
   EXPECT_EQ(lines_of(chat).size(), 1u);
   EXPECT_EQ((*core->chats.find(chat))->name, "g");
   EXPECT_EQ(log_of(dm).size(), 0u) << "a direct chat has no timeline";
+}
+
+TEST_F(GroupTimelineTest, AnAddedMemberSeesFromWhenTheyJoined) {
+  UserId ann = make_user("ann"), bob = make_user("bob"), cy = make_user("cy");
+  AuthContext wa = login("ann");
+  auto group = core->chats.create_group(ann, "g", {bob});
+  ASSERT_TRUE(group.ok());
+  const ChatId chat = (*group)->id;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(send(wa, chat, "b" + std::to_string(i), "before").ok());
+  ASSERT_TRUE(core->chats.add_member(ann, chat, cy).ok());
+  auto after = send(wa, chat, "a1", "after");
+  ASSERT_TRUE(after.ok());
+  EXPECT_EQ((*core->chats.find(chat))->member(cy)->joined_seq, 4u) << "created line and three messages before";
+  EXPECT_EQ((*core->chats.find(chat))->member(bob)->joined_seq, 0u);
+
+  auto seen = core->conversations.history(cy, chat, HistoryQuery{.after = 0});
+  ASSERT_TRUE(seen.ok());
+  ASSERT_EQ(seen->size(), 2u);
+  EXPECT_EQ((*seen)[0].kind, MessageKind::event);
+  EXPECT_EQ((*seen)[1].seq, after->seq);
+  auto newest = core->conversations.history(cy, chat, HistoryQuery{});
+  ASSERT_TRUE(newest.ok());
+  EXPECT_EQ(newest->size(), 2u);
+  auto older = core->conversations.history(cy, chat, HistoryQuery{.before = 5});
+  ASSERT_TRUE(older.ok());
+  EXPECT_TRUE(older->empty());
+  EXPECT_EQ(core->conversations.history(bob, chat, HistoryQuery{.after = 0})->size(), 6u);
+
+  auto owed = core->conversations.resume_chats(cy);
+  ASSERT_TRUE(owed.ok());
+  EXPECT_EQ(*owed, (std::vector<Conversations::OwedChat>{{chat, 4}}));
+  auto view = core->chats.view(**core->chats.find(chat), &cy);
+  ASSERT_TRUE(view.ok());
+  EXPECT_EQ(view->read_seq, 4u) << "nothing from before is unread";
+  EXPECT_EQ(view->unread, 1u);
+}
+
+TEST_F(GroupTimelineTest, AMuteIsTheMembersOwnAndEndsOnItsTime) {
+  UserId ann = make_user("ann"), bob = make_user("bob"), eve = make_user("eve");
+  auto group = core->chats.create_group(ann, "g", {bob});
+  ASSERT_TRUE(group.ok());
+  const ChatId chat = (*group)->id;
+  const TimeMs until = clock.now_ms() + 60'000;
+  ASSERT_TRUE(core->chats.set_muted(bob, chat, until).ok());
+  EXPECT_EQ(core->chats.view(**core->chats.find(chat), &bob)->muted_until, until);
+  EXPECT_FALSE(core->chats.view(**core->chats.find(chat), &ann)->muted_until);
+  EXPECT_FALSE(core->chats.view(**core->chats.find(chat))->muted_until);
+  clock.advance(60'000);
+  EXPECT_FALSE(core->chats.view(**core->chats.find(chat), &bob)->muted_until) << "over";
+  EXPECT_EQ(core->chats.set_muted(eve, chat, until).error().code, ErrorCode::forbidden);
+  EXPECT_EQ(core->chats.set_muted(bob, chat, -1).error().code, ErrorCode::invalid_request);
+  EXPECT_EQ(core->chats.set_muted(bob, chat, kMutedForever + 1).error().code, ErrorCode::invalid_request);
+  ASSERT_TRUE(core->chats.set_muted(bob, chat, 0).ok());
+  EXPECT_EQ((*core->chats.find(chat))->member(bob)->muted_until, 0);
 }
 
 }  // namespace

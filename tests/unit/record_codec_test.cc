@@ -53,6 +53,9 @@ TEST(RecordCodec, ChatRoundTripsKindRolesAndMemberOrder) {
   Chat direct = make_direct("dm", "amy", "zed");
   Chat empty = make_group("c-2", {});
   group.version = 7;
+  group.members[1].joined_seq = 42;
+  group.members[1].muted_until = 1'800'000'000'000;
+  group.members[2].muted_until = kMutedForever;
   for (const Chat& chat : {group, direct, empty}) {
     auto decoded = decode_chat(encode_chat(chat));
     ASSERT_TRUE(decoded.has_value());
@@ -81,6 +84,31 @@ TEST(RecordCodec, ChatStoredBeforeVersionsReadsAsVersionOne) {
   EXPECT_EQ(decoded->version, 1u);
   EXPECT_EQ(decoded->name, "old group");
   EXPECT_EQ(member_list(*decoded), (std::vector<std::string>{"amy:admin"}));
+}
+
+TEST(RecordCodec, ChatStoredBeforeMemberSettingsReadsAsJoinedFromTheStartAndUnmuted) {
+  ByteWriter out;
+  out.u8(2);  // the second layout: a version, no joined_seq or muted_until
+  out.u64(5);
+  out.str("c-1");
+  out.u8(1);
+  out.str("group");
+  out.i64(3000);
+  out.u32(2);
+  out.str("amy");
+  out.u8(0);
+  out.str("bob");
+  out.u8(1);
+  auto decoded = decode_chat(out.take());
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(decoded->version, 5u);
+  EXPECT_EQ(member_list(*decoded), (std::vector<std::string>{"amy:admin", "bob:member"}));
+}
+
+TEST(RecordCodec, ChatWithANegativeMuteIsRejected) {
+  Chat chat = make_group("c-1", {"amy"});
+  chat.members[0].muted_until = -1;
+  EXPECT_FALSE(decode_chat(encode_chat(chat)).has_value());
 }
 
 TEST(RecordCodec, ChatWithVersionZeroIsRejected) {

@@ -279,6 +279,19 @@ TYPED_TEST_P(ChatStoreContract, ChatRoundTrips) {
   EXPECT_EQ(stored->created_at, chat.created_at);
   EXPECT_EQ(member_list(*stored), (std::vector<std::string>{"ann:admin", "bob:member", "cat:member"}));
   EXPECT_FALSE(must(this->chats().find_chat("c-2")).has_value());
+
+  // Each member's joined_seq and mute, changed in place.
+  chat.version = 2;
+  chat.members[1].joined_seq = 17;
+  chat.members[2].muted_until = kMutedForever;
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  EXPECT_EQ(member_list(*must(this->chats().find_chat("c-1"))),
+            (std::vector<std::string>{"ann:admin", "bob:member@17", "cat:member~" + std::to_string(kMutedForever)}));
+  chat.version = 3;
+  chat.members[2].muted_until = 0;
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  EXPECT_EQ(member_list(*must(this->chats().find_chat("c-1"))),
+            (std::vector<std::string>{"ann:admin", "bob:member@17", "cat:member"}));
 }
 
 TYPED_TEST_P(ChatStoreContract, ChatsOfUserFollowMembershipChanges) {

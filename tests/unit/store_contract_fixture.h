@@ -171,7 +171,12 @@ inline auto fields(const PushJob& j) {
 // "user:role" per member, in stored order.
 inline std::vector<std::string> member_list(const Chat& chat) {
   std::vector<std::string> out;
-  for (const Member& m : chat.members) out.push_back(m.user_id + (m.role == MemberRole::admin ? ":admin" : ":member"));
+  for (const Member& m : chat.members) {
+    // joined_seq and muted_until only when set, so most lists read "amy:admin".
+    out.push_back(m.user_id + (m.role == MemberRole::admin ? ":admin" : ":member") +
+                  (m.joined_seq != 0 ? "@" + std::to_string(m.joined_seq) : "") +
+                  (m.muted_until != 0 ? "~" + std::to_string(m.muted_until) : ""));
+  }
   return out;
 }
 

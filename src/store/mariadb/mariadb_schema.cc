@@ -87,9 +87,19 @@ std::vector<std::string> migration_2() {
   };
 }
 
+// Version 3: each member's joined_seq (the chat's last seq when they were
+// added: they see what was said after it; 0 for members since the start)
+// and muted_until (their pushes for the chat are muted until then; 0: not).
+std::vector<std::string> migration_3() {
+  return {
+      "ALTER TABLE chat_members ADD COLUMN IF NOT EXISTS joined_seq BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+      " ADD COLUMN IF NOT EXISTS muted_until BIGINT NOT NULL DEFAULT 0",
+  };
+}
+
 // Index i holds the statements that take the schema from version i to i + 1.
 std::vector<std::vector<std::string>> migrations() {
-  return {migration_1(), migration_2()};
+  return {migration_1(), migration_2(), migration_3()};
 }
 
 // A message shard, version 1: the messages on MyRocks (an LSM tree for an

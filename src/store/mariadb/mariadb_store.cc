@@ -267,13 +267,16 @@ Status MariaDbStore::put_chat_locked(Connection& c, const Chat& chat) {
     if (!inserted) return inserted.error();
   }
 
-  // Members: remove who left, insert or update the rest (role, position).
-  std::map<UserId, std::pair<std::string, std::uint64_t>> before;  // user -> (role, position)
+  // Members: remove who left, insert or update the rest (role, position,
+  // joined_seq, muted_until).
+  using Stored = std::tuple<std::string, std::uint64_t, std::uint64_t, std::int64_t>;
+  std::map<UserId, Stored> before;
   if (exists) {
-    auto rows = c.query("SELECT user_id, role, position FROM chat_members WHERE chat_id = ?", {chat.id});
+    auto rows = c.query("SELECT user_id, role, position, joined_seq, muted_until FROM chat_members WHERE chat_id = ?",
+                        {chat.id});
     if (!rows) return rows.error();
     for (const Row& row : *rows) {
-      before[row.text(0)] = {row.text(1), row.u64(2)};
+      before[row.text(0)] = {row.text(1), row.u64(2), row.u64(3), row.i64(4)};
       if (row.bad()) return undecodable("chat_members");
     }
   }
@@ -287,13 +290,14 @@ Status MariaDbStore::put_chat_locked(Connection& c, const Chat& chat) {
   for (std::uint64_t position = 0; position < chat.members.size(); ++position) {
     const Member& m = chat.members[position];
     auto old = before.find(m.user_id);
-    if (old != before.end() && old->second == std::pair<std::string, std::uint64_t>(role_name(m.role), position)) {
+    if (old != before.end() && old->second == Stored(role_name(m.role), position, m.joined_seq, m.muted_until)) {
       continue;
     }
     auto written = c.execute(
-        "INSERT INTO chat_members (chat_id, user_id, position, role) VALUES (?, ?, ?, ?)"
-        " ON DUPLICATE KEY UPDATE position = VALUES(position), role = VALUES(role)",
-        {chat.id, m.user_id, position, role_name(m.role)});
+        "INSERT INTO chat_members (chat_id, user_id, position, role, joined_seq, muted_until) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON DUPLICATE KEY UPDATE position = VALUES(position), role = VALUES(role), joined_seq = VALUES(joined_seq),"
+        " muted_until = VALUES(muted_until)",
+        {chat.id, m.user_id, position, role_name(m.role), m.joined_seq, std::int64_t{m.muted_until}});
     if (!written) return written.error();
   }
 
@@ -319,7 +323,7 @@ Result<std::optional<Chat>> MariaDbStore::find_chat(const ChatId& id) {
   return read<std::optional<Chat>>([&](Connection& c) -> Result<std::optional<Chat>> {
     // One statement, so the chat and its members come from one snapshot.
     auto rows = c.query(
-        "SELECT c.kind, c.name, c.created_at, c.version, m.user_id, m.role"
+        "SELECT c.kind, c.name, c.created_at, c.version, m.user_id, m.role, m.joined_seq, m.muted_until"
         " FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id WHERE c.id = ? ORDER BY m.position",
         {id});
     if (!rows) return rows.error();
@@ -330,8 +334,9 @@ Result<std::optional<Chat>> MariaDbStore::find_chat(const ChatId& id) {
     if (first.bad()) return undecodable("chats");
     for (const Row& row : *rows) {
       if (row.is_null(4)) continue;  // a chat without members
-      chat.members.push_back({row.text(4), row.text(5) == "admin" ? MemberRole::admin : MemberRole::member});
-      if (row.bad()) return undecodable("chat_members");
+      chat.members.push_back(
+          {row.text(4), row.text(5) == "admin" ? MemberRole::admin : MemberRole::member, row.u64(6), row.i64(7)});
+      if (row.bad() || chat.members.back().muted_until < 0) return undecodable("chat_members");
     }
     return std::optional<Chat>(std::move(chat));
   });

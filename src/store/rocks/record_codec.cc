@@ -10,6 +10,7 @@ constexpr std::uint8_t kUserV1 = 1;
 constexpr std::uint8_t kDeviceV1 = 1;
 constexpr std::uint8_t kChatV1 = 1;     // read only: before versions, every stored chat counts as version 1
 constexpr std::uint8_t kChatV2 = 2;     // adds the version
+constexpr std::uint8_t kChatV3 = 3;     // adds each member's joined_seq and muted_until
 constexpr std::uint8_t kMessageV1 = 1;  // read only: before message actions
 constexpr std::uint8_t kMessageV2 = 2;  // adds kind, target, reply, and the state actions change
 // Guards against a corrupt count allocating gigabytes.
@@ -141,7 +142,7 @@ std::optional<Device> decode_device(std::string_view bytes) {
 
 std::string encode_chat(const Chat& chat) {
   ByteWriter out;
-  out.u8(kChatV2);
+  out.u8(kChatV3);
   out.u64(chat.version);
   out.str(chat.id);
   out.u8(chat.kind == ChatKind::direct ? 0 : 1);
@@ -151,6 +152,8 @@ std::string encode_chat(const Chat& chat) {
   for (const Member& m : chat.members) {
     out.str(m.user_id);
     out.u8(m.role == MemberRole::admin ? 0 : 1);
+    out.u64(m.joined_seq);
+    out.i64(m.muted_until);
   }
   return out.take();
 }
@@ -161,9 +164,9 @@ std::optional<Chat> decode_chat(std::string_view bytes) {
   std::uint8_t kind = 0;
   std::uint32_t count = 0;
   std::uint8_t format = 0;
-  if (!in.u8(format) || (format != kChatV1 && format != kChatV2)) return std::nullopt;
+  if (!in.u8(format) || (format != kChatV1 && format != kChatV2 && format != kChatV3)) return std::nullopt;
   chat.version = 1;
-  if (format == kChatV2 && (!in.u64(chat.version) || chat.version == 0)) return std::nullopt;
+  if (format != kChatV1 && (!in.u64(chat.version) || chat.version == 0)) return std::nullopt;
   if (!in.str(chat.id) || !in.u8(kind) || kind > 1 || !in.str(chat.name) || !in.i64(chat.created_at) ||
       !in.u32(count) || count > kMaxMembers) {
     return std::nullopt;
@@ -174,6 +177,9 @@ std::optional<Chat> decode_chat(std::string_view bytes) {
     Member m;
     std::uint8_t role = 0;
     if (!in.str(m.user_id) || !in.u8(role) || role > 1) return std::nullopt;
+    if (format == kChatV3 && (!in.u64(m.joined_seq) || !in.i64(m.muted_until) || m.muted_until < 0)) {
+      return std::nullopt;
+    }
     m.role = role == 0 ? MemberRole::admin : MemberRole::member;
     chat.members.push_back(std::move(m));
   }
