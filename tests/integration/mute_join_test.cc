@@ -62,7 +62,7 @@ TEST_F(MuteTest, AMuteThatHasEndedPushesAgain) {
   ChatInfo dm = ann.create_direct(bob.user_id());
   auto r = mute(bob, dm.chat_id, json::value(json::object{{"until", 1000}}));  // 1970: over long ago
   ASSERT_EQ(r.status, 200);
-  EXPECT_FALSE(r.json().as_object().contains("muted_until")) << "no mute in force";
+  EXPECT_FALSE(r.json.as_object().contains("muted_until")) << "no mute in force";
   auto sent = ann.send(dm.chat_id, cmid(), "hello");
   ASSERT_TRUE(receiver.wait_for(push_for(bob.device_id(), dm.chat_id, sent.seq)));
 }
