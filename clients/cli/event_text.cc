@@ -62,7 +62,6 @@ std::vector<std::string> minus(const client::ChatInfo& a, const client::ChatInfo
 std::string group_event_text(const ChatRoster& roster, const std::string& actor,
                              const client::MessageInfo::GroupEvent& e) {
   const std::string who = e.user_id == roster.self() ? "you" : roster.display_name(e.user_id);
-  if (e.type == "created") return actor + " created the group \"" + e.name + "\"";
   if (e.type == "member_added") return actor + " added " + who;
   if (e.type == "member_removed") return actor + " removed " + who;
   if (e.type == "member_left") return who + " left";

@@ -152,7 +152,6 @@ Result<ChatPtr> ChatDirectory::create_group(const UserId& me, const std::string&
   auto ptr = std::make_shared<const Chat>(std::move(chat));
   if (auto ok = persist(ptr); !ok) return ok.error();
   announce(ChatEventKind::created, *ptr);
-  timeline(me, ptr->id, {GroupEventType::created, {}, ptr->name});
   return ptr;
 }
 
@@ -313,7 +312,8 @@ Result<ChatPtr> ChatDirectory::set_muted(const UserId& me, const ChatId& chat_id
   if (!updated) return updated.error();
   // Only the member's own devices hear of it: nobody else learns who muted.
   if (auto v = view(**updated, &me)) {
-    sink_.deliver({me}, std::make_shared<const Event>(ChatEvent{ChatEventKind::muted, std::move(*v)}));
+    sink_.deliver(std::span<const UserId>(&me, 1),
+                  std::make_shared<const Event>(ChatEvent{ChatEventKind::muted, std::move(*v)}));
   }
   return updated;
 }

@@ -5,14 +5,12 @@
 namespace parley {
 
 namespace {
-constexpr std::array kTypes{GroupEventType::created,     GroupEventType::member_added, GroupEventType::member_removed,
-                            GroupEventType::member_left, GroupEventType::renamed,      GroupEventType::role_changed};
+constexpr std::array kTypes{GroupEventType::member_added, GroupEventType::member_removed, GroupEventType::member_left,
+                            GroupEventType::renamed, GroupEventType::role_changed};
 }  // namespace
 
 const char* to_string(GroupEventType type) {
   switch (type) {
-    case GroupEventType::created:
-      return "created";
     case GroupEventType::member_added:
       return "member_added";
     case GroupEventType::member_removed:
@@ -24,7 +22,7 @@ const char* to_string(GroupEventType type) {
     case GroupEventType::role_changed:
       return "role_changed";
   }
-  return "created";
+  return "member_added";
 }
 
 std::string encode_group_event(const GroupEvent& event) {

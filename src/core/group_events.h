@@ -1,8 +1,8 @@
 #pragma once
 // A line of a group's timeline ("Ann added Cy", "Bob left", "Ann renamed the
-// group"), stored as a log entry of kind `event` in order with the messages,
-// so every device shows the same lines in the same place. The entry's sender
-// is who made the change; its text is the event, encoded here.
+// group"; a group's creation is no line: its first entry is its first message), stored as a log entry of kind `event`
+// in order with the messages, so every device shows the same lines in the same place. The entry's sender is who made
+// the change; its text is the event, encoded here.
 
 #include <optional>
 #include <string>
@@ -12,12 +12,12 @@
 
 namespace parley {
 
-enum class GroupEventType { created, member_added, member_removed, member_left, renamed, role_changed };
+enum class GroupEventType { member_added, member_removed, member_left, renamed, role_changed };
 
 struct GroupEvent {
-  GroupEventType type = GroupEventType::created;
+  GroupEventType type = GroupEventType::member_added;
   UserId user_id;     // who was added, removed, left or had their role changed; empty otherwise
-  std::string value;  // the group's name (created, renamed) or the new role (role_changed); empty otherwise
+  std::string value;  // the group's new name (renamed) or the new role (role_changed); empty otherwise
   bool operator==(const GroupEvent&) const = default;
 };
 

@@ -16,7 +16,7 @@ json::object group_event_object(const Message& m) {
   if (!event) return json::object{{"type", "unknown"}};
   json::object o{{"type", to_string(event->type)}};
   if (!event->user_id.empty()) o.emplace("user_id", event->user_id);
-  if (event->type == GroupEventType::created || event->type == GroupEventType::renamed) o.emplace("name", event->value);
+  if (event->type == GroupEventType::renamed) o.emplace("name", event->value);
   if (event->type == GroupEventType::role_changed) o.emplace("role", event->value);
   return o;
 }

@@ -22,16 +22,6 @@ std::vector<json::object> of_chat(const std::vector<json::object>& frames, const
   return out;
 }
 
-// Without the group timeline's lines (kind "event"), which a group's
-// creation writes at a moment of its own.
-std::vector<json::object> messages_only(const std::vector<json::object>& frames) {
-  std::vector<json::object> out;
-  for (const auto& f : frames) {
-    if (str_field(f, "kind") != "event") out.push_back(f);
-  }
-  return out;
-}
-
 TEST_F(OfflineTest, WelcomeCarriesTheContractFields) {
   Session bob = new_session("bob");
   auto ws = connect(bob);
@@ -88,10 +78,9 @@ TEST_F(OfflineTest, ResumeGetsBacklogOnceInOrderThenSynced) {
   ASSERT_TRUE(backlog.has_value()) << "no synced frame";
   EXPECT_FALSE(str_field(backlog->synced, "cursor").empty());
   EXPECT_EQ(seqs_of(of_chat(backlog->messages, direct.chat_id)), range_seq(2, 11));
-  // Seq 1 is the line that created the group.
-  EXPECT_EQ(seqs_of(messages_only(of_chat(backlog->messages, group.chat_id))), range_seq(2, group_last));
-  EXPECT_EQ(messages_only(backlog->messages).size(), 10u + static_cast<std::size_t>(group_last - 1));
-  for (const auto& m : messages_only(backlog->messages)) {
+  EXPECT_EQ(seqs_of(of_chat(backlog->messages, group.chat_id)), range_seq(1, group_last));
+  EXPECT_EQ(backlog->messages.size(), 10u + static_cast<std::size_t>(group_last));
+  for (const auto& m : backlog->messages) {
     EXPECT_FALSE(str_field(m, "text").empty());
     EXPECT_FALSE(str_field(m, "sender_id").empty());
     EXPECT_FALSE(str_field(m, "client_msg_id").empty());

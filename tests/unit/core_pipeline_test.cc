@@ -118,6 +118,8 @@ TEST_F(PipelineTest, RemovedMemberGetsNothingMore) {
   auto a = make_user("ann"), b = make_user("bob"), c = make_user("cat");
   auto group = core->chats.create_group(a, "g", {b, c});
   ASSERT_TRUE(core->chats.remove_member(a, (*group)->id, c).ok());
+  // The removal's timeline line ("ann removed cat") goes to the others first.
+  ASSERT_TRUE(eventually([&] { return sink.deliveries_of<MessageEvent>().size() == 1; }));
   sink.clear();
   ASSERT_TRUE(send(login("ann"), (*group)->id, "m1", "secret").ok());
   ASSERT_TRUE(eventually([&] { return sink.deliveries_of<MessageEvent>().size() == 1; }));
