@@ -120,6 +120,14 @@ Result<ChatDirectory::Opened> ChatDirectory::open_direct(const UserId& me, const
   return Opened{ptr, true};
 }
 
+Status ChatDirectory::group_admin(const Chat& chat, const UserId& me, const char* if_direct, const char* if_not_admin) {
+  const Member* caller = chat.member(me);
+  if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+  if (chat.kind != ChatKind::group) return make_error(ErrorCode::invalid_request, if_direct);
+  if (caller->role != MemberRole::admin) return make_error(ErrorCode::forbidden, if_not_admin);
+  return Ok{};
+}
+
 Status ChatDirectory::valid_group_name(const std::string& name) const {
   if (name.empty() || name.size() > config_.max_name_bytes || !is_valid_utf8(name)) {
     return make_error(ErrorCode::invalid_request, "name must be 1 to 200 bytes of UTF-8");
@@ -218,10 +226,8 @@ Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_i
   if (!*added) return make_error(ErrorCode::not_found, "no such user");
   bool changed = false;
   auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
-    const Member* caller = chat.member(me);
-    if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
-    if (chat.kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "direct chats have two members");
-    if (caller->role != MemberRole::admin) return make_error(ErrorCode::forbidden, "only admins add members");
+    if (auto ok = group_admin(chat, me, "direct chats have two members", "only admins add members"); !ok)
+      return ok.error();
     changed = false;
     if (chat.has_member(user)) return std::optional<Chat>();
     if (chat.members.size() + 1 > config_.max_group_size) return group_too_large(config_);
@@ -278,10 +284,8 @@ Result<ChatPtr> ChatDirectory::rename_group(const UserId& me, const ChatId& chat
   if (auto ok = valid_group_name(name); !ok) return ok.error();
   bool changed = false;
   auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
-    const Member* caller = chat.member(me);
-    if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
-    if (chat.kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "a direct chat has no name");
-    if (caller->role != MemberRole::admin) return make_error(ErrorCode::forbidden, "only admins rename the group");
+    if (auto ok = group_admin(chat, me, "a direct chat has no name", "only admins rename the group"); !ok)
+      return ok.error();
     changed = false;
     if (chat.name == name) return std::optional<Chat>();
     Chat copy = chat;
@@ -321,10 +325,8 @@ Result<ChatPtr> ChatDirectory::set_muted(const UserId& me, const ChatId& chat_id
 Result<ChatPtr> ChatDirectory::set_role(const UserId& me, const ChatId& chat_id, const UserId& user, MemberRole role) {
   bool changed = false;
   auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
-    const Member* caller = chat.member(me);
-    if (!caller) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
-    if (chat.kind != ChatKind::group) return make_error(ErrorCode::invalid_request, "a direct chat has no roles");
-    if (caller->role != MemberRole::admin) return make_error(ErrorCode::forbidden, "only admins change roles");
+    if (auto ok = group_admin(chat, me, "a direct chat has no roles", "only admins change roles"); !ok)
+      return ok.error();
     const Member* target = chat.member(user);
     if (!target) return make_error(ErrorCode::not_found, "not a member of this chat");
     changed = false;

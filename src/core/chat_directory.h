@@ -104,6 +104,9 @@ class ChatDirectory {
   Status persist(const ChatPtr& chat);
   void announce(ChatEventKind kind, const Chat& chat, const std::vector<UserId>& extra_recipients = {});
   Status valid_group_name(const std::string& name) const;
+  // Ok when `me` is an admin of the group `chat`; otherwise the refusal:
+  // forbidden for a stranger or a plain member, invalid_request for a direct chat.
+  static Status group_admin(const Chat& chat, const UserId& me, const char* if_direct, const char* if_not_admin);
   // How many text messages of others `user` has not read in the chat
   // (read up to `seen`).
   Result<std::uint64_t> unread_messages(const ChatId& chat_id, const UserId& user, Seq seen, Seq last_seq);
