@@ -147,6 +147,9 @@ export class Client {
       route: () => this.homeNode(),
     });
     this.conn.start();
+    // A page closed or reloaded inside the read window still reports what was read.
+    this.onPageHide = () => this.flushReads();
+    window.addEventListener('pagehide', this.onPageHide);
     this.refreshChats();
     this.api.me().then((me) => {
       if (!store.session) return;
@@ -157,6 +160,8 @@ export class Client {
   }
 
   stop() {
+    if (this.onPageHide) window.removeEventListener('pagehide', this.onPageHide);
+    this.onPageHide = null;
     this.conn?.stop();
     this.conn = null;
     for (const t of this.timers) clearInterval(t);
