@@ -124,6 +124,20 @@ export class Api {
     return this.request('DELETE', `/v1/chats/${encodeURIComponent(chatId)}/members/${encodeURIComponent(userId)}`);
   }
 
+  renameGroup(chatId, name) {
+    return this.request('PATCH', `/v1/chats/${encodeURIComponent(chatId)}`, { name });
+  }
+  setRole(chatId, userId, role) {
+    return this.request('PATCH', `/v1/chats/${encodeURIComponent(chatId)}/members/${encodeURIComponent(userId)}`, { role });
+  }
+  /** Mutes a chat for us until `until` (ms), or until unmuted when it is null. */
+  mute(chatId, until) {
+    return this.request('PUT', `/v1/chats/${encodeURIComponent(chatId)}/mute`, until === null ? {} : { until });
+  }
+  unmute(chatId) {
+    return this.request('DELETE', `/v1/chats/${encodeURIComponent(chatId)}/mute`);
+  }
+
   /** Messages of a chat: `{before}` or nothing gives newest first, `{after}` oldest first. */
   async history(chatId, { before, after, limit = 50 } = {}) {
     const params = new URLSearchParams({ limit: String(limit) });

@@ -10,6 +10,7 @@
 //     GET /v1/chats/{id}/messages?after=.
 
 import { applyAction, isShown } from './actions.js';
+import { isTimelineLine } from './timeline.js';
 import { Api, ApiError, describeDevice } from './api.js';
 import { Connection, Outbox, webSocketUrl } from './connection.js';
 import { utf8Length } from './ui/format.js';
@@ -19,7 +20,6 @@ export let MAX_TEXT_BYTES = 4096;
 export const TYPING_SHOW_MS = 5000;
 export const TYPING_SEND_EVERY_MS = 3000;
 const PAGE = 50;
-const UNREAD_ENTRIES = 200;
 const READ_DELAY_MS = 250;
 
 export class Client {
@@ -224,6 +224,9 @@ export class Client {
     if (userId === this.store.me) {
       if (readSeq > state.read_seq) state.read_seq = readSeq;
       if (readSeq > state.reported_read) state.reported_read = readSeq;
+      // Read part of the way on another device: what is left unread of a chat
+      // not loaded here is the server's to count.
+      if (!state.loaded && readSeq < state.last_seq) this.refreshChat(chatId);
       this.store.emit('chats');
     } else {
       this.store.setReceipt(chatId, userId, readSeq);
@@ -260,6 +263,9 @@ export class Client {
       state.loaded = false;
       state.hasOlder = true;
       this.adoptPeer(state);
+      // An event's chat is the same for every member: our read marker, unread
+      // count and mute come with the chat as shown to us.
+      if (typeof chat.read_seq !== 'number') this.refreshChat(state.id);
       if (state.last_seq > 0) this.loadPreviews([state]);
       if (this.store.openChatId === state.id) this.loadNewest(state.id);
     }
@@ -324,6 +330,7 @@ export class Client {
       if (m.sender_id === store.me && m.seq > state.read_seq) state.read_seq = m.seq;
       state.typing.delete(m.sender_id);
       touched.add(state.id);
+      if (isTimelineLine(m)) continue; // shown among the messages, never notified
       if (!isShown(m)) {
         applyAction(state.messages.get(m.target_seq), m);
         if (state.preview?.seq === m.target_seq && state.preview !== state.messages.get(m.target_seq)) applyAction(state.preview, m);
@@ -565,6 +572,31 @@ export class Client {
     return this.refreshRun;
   }
 
+  /** Fetches one chat as shown to us (read marker, unread count, mute); one request at a time per chat. */
+  refreshChat(chatId) {
+    this.chatRuns ??= new Map();
+    const running = this.chatRuns.get(chatId);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const run = { again: false };
+    run.done = (async () => {
+      do {
+        run.again = false;
+        const info = await this.api.getChat(chatId);
+        const known = this.store.chat(chatId);
+        if (!this.store.session || !known || this.forgotten.has(chatId)) return;
+        this.store.upsertChat(info);
+        this.store.emit('chats');
+      } while (run.again);
+    })()
+      .catch(() => {}) // the next list fetch (every welcome) brings it
+      .finally(() => this.chatRuns.delete(chatId));
+    this.chatRuns.set(chatId, run);
+    return run.done;
+  }
+
   /** The newest message of each chat, for previews and ordering (chat objects
    *  carry it; this fills in any chat whose preview is still behind). */
   async loadPreviews(states) {
@@ -582,30 +614,6 @@ export class Client {
     };
     await Promise.all([worker(), worker(), worker()]);
     this.store.emit('chats');
-    await this.loadUnread(states);
-  }
-
-  /**
-   * The entries after our read marker in chats that are not loaded, so that
-   * their unread counts leave out edits, deletions and reactions (last_seq
-   * counts those too). At most UNREAD_ENTRIES a chat; beyond that the count
-   * may include some actions.
-   */
-  async loadUnread(states) {
-    const todo = states.filter((s) => !s.removed && !s.loaded && s.unreadAsked !== s.last_seq && !s.unreadKnown());
-    const worker = async () => {
-      for (let s = todo.shift(); s; s = todo.shift()) {
-        try {
-          const limit = Math.min(UNREAD_ENTRIES, s.last_seq - s.read_seq);
-          s.unreadAsked = s.last_seq; // asked once per last_seq, not at every reconnect
-          const page = await this.api.history(s.id, { after: s.read_seq, limit });
-          if (!s.loaded) this.ingest(page);
-        } catch {
-          // the count stays last_seq − read_seq
-        }
-      }
-    };
-    await Promise.all([worker(), worker(), worker()]);
   }
 
   async loadPresence(userIds) {
@@ -690,6 +698,25 @@ export class Client {
       this.store.emit('chats');
       this.store.emit('messages', chatId);
     }
+  }
+
+  /** Renames a group (admins); the `chat` event and the timeline line tell every member. */
+  async renameGroup(chatId, name) {
+    this.adopt(await this.api.renameGroup(chatId, name));
+  }
+
+  /** Makes a member an admin ('admin') or not ('member'); admins only. */
+  async setRole(chatId, userId, role) {
+    this.adopt(await this.api.setRole(chatId, userId, role));
+  }
+
+  /** Mutes a chat for us until `until` (ms), or until unmuted when null; our other devices hear of it. */
+  async mute(chatId, until) {
+    this.adopt(await this.api.mute(chatId, until));
+  }
+
+  async unmute(chatId) {
+    this.adopt(await this.api.unmute(chatId));
   }
 
   async leaveGroup(chatId) {

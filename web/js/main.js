@@ -15,6 +15,9 @@ let view = null;
 let notice = '';
 
 function onIncoming(state, message) {
+  // A muted chat raises nothing, unless it is the one being read.
+  const reading = document.visibilityState === 'visible' && store.openChatId === state.id;
+  if (store.isMuted(state) && !reading) return;
   const sender = store.userName(message.sender_id);
   const title = store.title(state);
   const where = state.info.kind === 'group' ? ` in ${title}` : '';

@@ -108,7 +108,7 @@ export class Store {
     for (const m of info.members ?? []) this.users.set(m.user_id, m.display_name);
     let state = this.chats.get(info.chat_id);
     if (!state) {
-      state = new ChatState(info, this.receipts[info.chat_id]);
+      state = new ChatState(info, this.receipts[info.chat_id], this.me);
       this.chats.set(info.chat_id, state);
     } else {
       state.info = info;
@@ -117,8 +117,12 @@ export class Store {
     const newest = info.last_message;
     if (newest && (!state.preview || newest.seq > state.preview.seq)) state.preview = newest;
     if (typeof info.read_seq === 'number') {
+      // The chat as shown to us (the list, GET, a mute): our marker, our
+      // unread count and our mute. A `chat` event to every member has none of them.
       state.read_seq = Math.max(state.read_seq, info.read_seq);
       state.reported_read = Math.max(state.reported_read, info.read_seq);
+      state.muted_until = typeof info.muted_until === 'number' ? info.muted_until : 0;
+      if (typeof info.unread === 'number') state.counted = { read_seq: info.read_seq, last_seq: info.last_seq ?? 0, unread: info.unread };
     }
     state.removed = Boolean(this.me) && !(info.members ?? []).some((m) => m.user_id === this.me);
     return state;
@@ -150,6 +154,11 @@ export class Store {
     return peer ? this.userName(peer) : 'Direct chat';
   }
 
+  /** Whether we muted the chat and the mute is still in force. */
+  isMuted(state, now = Date.now()) {
+    return state.muted_until > now;
+  }
+
   isAdmin(state) {
     return state.info.members.some((m) => m.user_id === this.me && m.role === 'admin');
   }
@@ -177,8 +186,9 @@ export class Store {
 }
 
 export class ChatState {
-  constructor(info, receipts) {
+  constructor(info, receipts, me = null) {
     this.id = info.chat_id;
+    this.me = me; // the logged-in user: their own messages are never unread
     this.info = info;
     this.last_seq = 0;
     this.read_seq = 0; // our read marker as displayed (own messages count as read)
@@ -192,21 +202,44 @@ export class ChatState {
     this.receipts = new Map(Object.entries(receipts ?? {}));
     this.typing = new Map(); // user_id → ms until which "is typing" shows
     this.removed = false;
+    this.muted_until = 0; // ms; a time in the past: not muted
+    // The server's count of our unread messages, {read_seq, last_seq, unread}:
+    // text messages of others in (read_seq, last_seq] when the chat was last
+    // shown to us. Entries after last_seq are counted here, as they arrive.
+    this.counted = null;
   }
 
+  /**
+   * Text messages of others after our read marker. Actions, timeline lines
+   * and our own messages take seqs but never count. The server's count covers
+   * what it saw; the entries after it (live ones) are counted from those held;
+   * an entry not held counts as a message until it is known.
+   */
   unread() {
-    if (this.removed) return 0;
-    // Edits, deletions and reactions take seqs but are not messages: those held are not counted.
-    let actions = 0;
-    for (const [seq, m] of this.messages) if (seq > this.read_seq && !isShown(m)) actions++;
-    return Math.max(0, this.last_seq - this.read_seq - actions);
+    if (this.removed || this.last_seq <= this.read_seq) return 0;
+    const c = this.counted;
+    let from = this.read_seq;
+    let base = 0;
+    if (c && c.last_seq > this.read_seq && c.read_seq <= this.read_seq) {
+      // Read up to read_seq since the count (another device, or here): the
+      // count's part after read_seq is at most what is left of it.
+      base = c.read_seq === this.read_seq ? c.unread : Math.min(c.unread, this.countBetween(this.read_seq, c.last_seq));
+      from = c.last_seq;
+    }
+    return base + this.countBetween(from, this.last_seq);
   }
 
-  /** Whether every entry after our read marker is held, so that unread() is exact. */
-  unreadKnown() {
-    if (this.last_seq - this.read_seq > this.messages.size) return false;
-    for (let seq = this.read_seq + 1; seq <= this.last_seq; seq++) if (!this.messages.has(seq)) return false;
-    return true;
+  /** Unread messages in (after, upTo] from the entries held; an entry not held counts. */
+  countBetween(after, upTo) {
+    if (upTo <= after) return 0;
+    let held = 0;
+    let messages = 0;
+    for (const [seq, m] of this.messages) {
+      if (seq <= after || seq > upTo) continue;
+      held++;
+      if (isShown(m) && m.sender_id !== this.me) messages++;
+    }
+    return messages + (upTo - after - held);
   }
 
   activity() {

@@ -239,3 +239,31 @@ export function restSend(h, token, chatId, text, extra = {}) {
     token, body: { client_msg_id: `e2e-${process.pid}-${++restMessages}`, text, ...extra },
   });
 }
+
+/**
+ * An init script (newPage's initScript) standing in for the Notification API,
+ * already allowed, and for the page's visibility, which headless Chromium
+ * cannot change: window.__notes collects what would show,
+ * window.__setHidden(bool) hides or shows the tab.
+ */
+export function grantedNotifications() {
+  window.__notes = [];
+  class FakeNotification {
+    static get permission() { return 'granted'; }
+    static requestPermission() { return Promise.resolve('granted'); }
+    constructor(title, options) { window.__notes.push({ title, body: options?.body }); }
+    close() {}
+  }
+  window.Notification = FakeNotification;
+  let hidden = false;
+  window.__setHidden = (value) => { hidden = value; document.dispatchEvent(new Event('visibilitychange')); };
+  Object.defineProperty(Document.prototype, 'visibilityState', { configurable: true, get: () => (hidden ? 'hidden' : 'visible') });
+  Object.defineProperty(Document.prototype, 'hidden', { configurable: true, get: () => hidden });
+}
+
+/** The open chat's messages and timeline lines in display order; a line reads "— Ann added Cy". */
+export function conversation(page) {
+  return page.getByTestId('message-list').evaluate((list) => [...list.children]
+    .filter((li) => li.matches('.msg, .timeline-line'))
+    .map((li) => (li.matches('.timeline-line') ? `— ${li.textContent}` : li.querySelector('[data-testid=message-text]')?.textContent)));
+}

@@ -54,14 +54,14 @@ scenario('group of three: live membership, removal stops delivery, leaving', asy
   await composer(b).fill('');
 
   // Bob is no admin: no remove buttons, no add form.
-  await b.getByRole('button', { name: 'Group members' }).click();
+  await b.getByRole('button', { name: 'Group info' }).click();
   await b.getByTestId('member-list').getByText(carol.name).waitFor();
   assert.equal(await b.getByRole('button', { name: /^Remove / }).count(), 0);
   assert.equal(await b.getByLabel('Add a member by email').isVisible(), false);
   await b.keyboard.press('Escape');
 
   // Ann (admin) removes Carol: Carol's page says so, Bob's header shows two members.
-  await a.getByRole('button', { name: 'Group members' }).click();
+  await a.getByRole('button', { name: 'Group info' }).click();
   await a.getByRole('button', { name: `Remove ${carol.name}` }).click();
   await pollEqual(() => a.getByTestId('member-list').locator('.member').count(), 2, { message: 'two members left' });
   await a.getByRole('button', { name: 'Done' }).click();
@@ -82,7 +82,7 @@ scenario('group of three: live membership, removal stops delivery, leaving', asy
 
   // Ann adds Carol again: Carol's page turns back into a member's, live.
   await openChat(a, 'Weekend trip');
-  await a.getByRole('button', { name: 'Group members' }).click();
+  await a.getByRole('button', { name: 'Group info' }).click();
   await a.getByLabel('Add a member by email').fill(carol.email);
   await a.getByRole('button', { name: 'Add', exact: true }).click();
   await pollEqual(() => a.getByTestId('member-list').locator('.member').count(), 3, { message: 'three members again' });
@@ -94,7 +94,7 @@ scenario('group of three: live membership, removal stops delivery, leaving', asy
   await message(b, 'Thanks!').waitFor();
 
   // Bob leaves the group: it leaves his list, and Ann's group has two members.
-  await b.getByRole('button', { name: 'Group members' }).click();
+  await b.getByRole('button', { name: 'Group info' }).click();
   await b.getByRole('button', { name: 'Leave group' }).click();
   await pollEqual(() => chatItem(b, 'Weekend trip').count(), 0, { message: 'group gone from Bob’s list' });
   await pollEqual(() => a.getByTestId('chat-subtitle').textContent(), `2 members: you, ${carol.name}`, { message: 'Bob gone from Ann’s group' });

@@ -1,10 +1,11 @@
 // Unread messages: the list counts text messages only (edits and reactions
 // take seqs but are not messages), also after a reload when nothing of the
 // chat is loaded; opening the chat shows "N unread messages" above the first
-// unread message, in view, with older pages loaded as far back as needed.
+// unread message, in view, with older pages loaded as far back as needed. The
+// counts are the server's (the chat object's `unread`), kept current live.
 
 import assert from 'node:assert/strict';
-import { scenario, signup, openChat, texts, message, chatItem, poll, pollEqual, restUser, restSend, waitLive } from '../lib/harness.js';
+import { scenario, signup, login, openChat, texts, message, chatItem, poll, pollEqual, restUser, restSend, waitLive } from '../lib/harness.js';
 import { rest } from '../lib/server.js';
 
 const inView = (page, locator) => locator.evaluate((el) => {
@@ -81,4 +82,45 @@ scenario('an "N unread messages" divider above the first unread message; counts 
   await openChat(a, bob.name);
   await pollEqual(() => divider.textContent(), '2 unread messages', { message: 'two unread' });
   assert.deepEqual(await divider.evaluate((el) => el.nextElementSibling?.querySelector('[data-testid=message-text]')?.textContent), 'Are you there?');
+});
+
+scenario('the list takes unread counts from the server, and follows a read on another device', async (h) => {
+  const ann = h.user('Ann Lee');
+  const bob = h.user('Bob Stone');
+  const a1 = await h.newPage();
+  await signup(a1, ann);
+  const { token } = await restUser(h, bob);
+  const { user_id: annId } = await rest(h.server.url, 'GET', `/v1/users?email=${encodeURIComponent(ann.email)}`, { token });
+  const chat = await rest(h.server.url, 'POST', '/v1/chats', { token, body: { kind: 'direct', peer_id: annId } });
+  const post = (text, extra) => restSend(h, token, chat.chat_id, text, extra);
+  const seqs = [];
+  for (let i = 1; i <= 30; i++) seqs.push((await post(`Note ${i}`)).seq);
+  await post('👍', { kind: 'reaction', target_seq: seqs[0] });
+  await pollEqual(() => chatItem(a1, bob.name).getAttribute('data-unread'), '30', { message: '30 unread, live' });
+
+  // After a reload the count is the chat object's `unread`: no entries are
+  // fetched to count them.
+  const asked = [];
+  a1.on('request', (r) => { if (/\/messages\?.*after=/.test(r.url())) asked.push(r.url()); });
+  await a1.reload();
+  await waitLive(a1);
+  await pollEqual(() => chatItem(a1, bob.name).getAttribute('data-unread'), '30', { message: '30 unread after a reload' });
+  assert.equal(await a1.evaluate(() => [...window.parley.store.chats.values()][0].counted?.unread), 30);
+  assert.deepEqual(asked, [], 'no history fetched to count');
+
+  // Live entries add to the server's count: a message does, a reaction does not.
+  await post('Note 31');
+  await post('👋', { kind: 'reaction', target_seq: seqs[1] });
+  await pollEqual(() => chatItem(a1, bob.name).getAttribute('data-unread'), '31', { message: '31 unread' });
+
+  // Ann's other device reads up to Note 20 (as if it had shown them): this
+  // one shows the 11 left, as the server counts them.
+  const a2 = await h.newPage();
+  await login(a2, ann);
+  await chatItem(a2, bob.name).waitFor();
+  await a2.evaluate(([id, seq]) => window.parley.client.markRead(id, seq), [chat.chat_id, seqs[19]]);
+  await pollEqual(() => chatItem(a1, bob.name).getAttribute('data-unread'), '11', { message: '11 left after a read elsewhere' });
+  // Bob's next message adds to that.
+  await post('Note 32');
+  await pollEqual(() => chatItem(a1, bob.name).getAttribute('data-unread'), '12', { message: '12 unread' });
 });

@@ -7,7 +7,8 @@ import { connectionText } from './format.js';
 import { icon } from './icons.js';
 import { ChatList } from './chat-list.js';
 import { ChatView } from './chat-view.js';
-import { openMembersDialog, openNewChatDialog, openNewGroupDialog } from './dialogs.js';
+import { openMuteDialog, openNewChatDialog, openNewGroupDialog } from './dialogs.js';
+import { openGroupDialog } from './group-dialog.js';
 import { openAccountDialog } from './account-dialog.js';
 import { notificationPermission, notificationsSupported, requestNotificationPermission } from '../notify.js';
 
@@ -170,7 +171,8 @@ export class AppView {
     }
     this.chatView = new ChatView(this.store, this.client, chatId, {
       drafts: this.drafts,
-      onMembers: (id) => openMembersDialog(this.store, this.client, id, { onLeft: () => { location.hash = '#/'; } }),
+      onMembers: (id) => openGroupDialog(this.store, this.client, id, { onLeft: () => { location.hash = '#/'; } }),
+      onMute: (id) => openMuteDialog(this.store, this.client, id),
     });
     setChildren(this.pane, this.chatView.el);
     this.chatView.renderMessages();
@@ -222,8 +224,9 @@ export class AppView {
   }
 
   renderTitle() {
+    // Muted chats keep their count in the list, but do not call from the tab's title.
     let unread = 0;
-    for (const s of this.store.chats.values()) unread += s.unread();
+    for (const s of this.store.chats.values()) if (!this.store.isMuted(s)) unread += s.unread();
     const base = this.store.openChatId && this.store.chat(this.store.openChatId) ? `${this.store.title(this.store.chat(this.store.openChatId))} · Parley` : 'Parley';
     document.title = unread ? `(${unread}) ${base}` : base;
   }

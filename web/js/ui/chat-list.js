@@ -4,6 +4,7 @@
 import { h, reconcile, setChildren } from './dom.js';
 import { avatar } from './avatar.js';
 import { formatListTime, formatPresence } from './format.js';
+import { icon } from './icons.js';
 
 // Keyboard: the list is one Tab stop (a roving tabindex: only one row is
 // tabbable, the one last focused, else the open chat, else the first); Up and
@@ -84,6 +85,7 @@ export class ChatList {
     const peer = store.peerOf(s);
     const presence = peer ? store.shownPresence(peer) : null;
     const unread = s.unread();
+    const muted = store.isMuted(s);
     const preview = s.preview;
     const previewBody = s.removed ? 'You are no longer a member' : preview ? (preview.deleted ? 'Deleted message' : preview.text.replace(/\s+/g, ' ')) : s.info.kind === 'group' ? 'Group created' : 'No messages yet';
     let previewWho = '';
@@ -93,16 +95,17 @@ export class ChatList {
     }
     const previewText = previewWho ? `${previewWho}: ${previewBody}` : previewBody;
     const presenceText = presence ? formatPresence(presence) : '';
-    const label = [title, presenceText, unread ? `${unread} unread` : '', previewText].filter(Boolean).join(', ');
+    const label = [title, presenceText, muted ? 'muted' : '', unread ? `${unread} unread` : '', previewText].filter(Boolean).join(', ');
     a.href = `#/chat/${encodeURIComponent(s.id)}`;
     a.dataset.chatId = s.id;
     a.dataset.unread = String(unread);
+    a.dataset.muted = String(muted);
     a.setAttribute('aria-label', label);
     if (store.openChatId === s.id) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
     a.classList.toggle('unread', unread > 0);
     a.classList.toggle('removed', s.removed);
-    const sig = [title, presence?.status, unread, previewText, s.activity(), s.info.kind].join('|');
+    const sig = [title, presence?.status, unread, muted, previewText, s.activity(), s.info.kind].join('|');
     if (a._sig === sig) return;
     a._sig = sig;
     setChildren(a,
@@ -115,6 +118,7 @@ export class ChatList {
           // The sender's name and the text isolated from each other: either may be right-to-left.
           h('span', { class: 'chat-preview', dir: 'auto', 'data-testid': 'chat-preview' },
             previewWho ? [h('bdi', {}, previewWho), ': ', h('bdi', {}, previewBody)] : previewBody),
-          unread ? h('span', { class: 'badge', 'data-testid': 'unread-badge' }, unread > 999 ? '999+' : String(unread)) : null)));
+          muted ? h('span', { class: 'muted-icon', title: 'Muted', 'data-testid': 'muted-icon' }, icon('bellOff', { size: 14 })) : null,
+          unread ? h('span', { class: `badge${muted ? ' quiet' : ''}`, 'data-testid': 'unread-badge' }, unread > 999 ? '999+' : String(unread)) : null)));
   }
 }

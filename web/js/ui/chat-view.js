@@ -4,11 +4,12 @@
 import { h, reconcile, setChildren, batched } from './dom.js';
 import { avatar } from './avatar.js';
 import { icon } from './icons.js';
-import { connectionText, formatDay, formatFull, formatPresence, formatTime, hueOf, plural, startOfDay, utf8Length } from './format.js';
+import { connectionText, formatDay, formatFull, formatPresence, formatTime, hueOf, mutedUntilText, plural, startOfDay, utf8Length } from './format.js';
 import { MAX_TEXT_BYTES, checkText } from '../client.js';
 import { isShown, myReaction, quoteText } from '../actions.js';
 import { messageMenu, quoteBlock, reactionsRow } from './message-actions.js';
 import { linkify } from './links.js';
+import { isTimelineLine, timelineParts, timelineText } from '../timeline.js';
 
 const NEAR_BOTTOM_PX = 80;
 // Older history is asked for while the reader is still this far from the top,
@@ -21,10 +22,11 @@ export class ChatView {
   /**
    * @param {object} o
    * @param {Map<string,string>} o.drafts  unsent composer text per chat
-   * @param {(chatId: string) => void} o.onMembers  opens the members dialog
+   * @param {(chatId: string) => void} o.onMembers  opens the group's dialog
+   * @param {(chatId: string) => void} o.onMute  opens the mute dialog
    */
-  constructor(store, client, chatId, { drafts, onMembers }) {
-    Object.assign(this, { store, client, chatId, drafts, onMembers });
+  constructor(store, client, chatId, { drafts, onMembers, onMute }) {
+    Object.assign(this, { store, client, chatId, drafts, onMembers, onMute });
     this.pinned = true; // follow new messages while the user is at the bottom
     this.lastNewest = 0;
     this.mode = null; // {type: 'reply'|'edit', seq} while the composer replies to or edits a message
@@ -69,10 +71,12 @@ export class ChatView {
     this.titleEl = h('h2', { id: 'chat-title', class: 'chat-title', dir: 'auto', 'data-testid': 'chat-title' });
     this.subtitleEl = h('p', { class: 'chat-subtitle', 'data-testid': 'chat-subtitle' });
     this.avatarSlot = h('span', { class: 'avatar-slot' });
-    this.membersBtn = h('button', { type: 'button', class: 'btn icon-btn', 'aria-label': 'Group members', title: 'Group members', on: { click: () => this.onMembers(this.chatId) } }, icon('users'));
+    this.membersBtn = h('button', { type: 'button', class: 'btn icon-btn', 'aria-label': 'Group info', title: 'Group info', on: { click: () => this.onMembers(this.chatId) } }, icon('users'));
+    this.muteBtn = h('button', { type: 'button', class: 'btn icon-btn', 'data-testid': 'mute-button', on: { click: () => this.toggleMute() } });
+    this.muteError = h('p', { class: 'head-error', role: 'alert', 'data-testid': 'mute-error' });
     const back = h('a', { href: '#/', class: 'btn icon-btn back', 'aria-label': 'Back to chats', title: 'Back to chats' }, icon('back'));
     this.header = h('header', { class: 'chat-head' }, back, this.avatarSlot,
-      h('div', { class: 'chat-head-text' }, this.titleEl, this.subtitleEl), this.membersBtn);
+      h('div', { class: 'chat-head-text' }, this.titleEl, this.subtitleEl, this.muteError), this.muteBtn, this.membersBtn);
 
     this.olderBtn = h('button', { type: 'button', class: 'btn subtle small', on: { click: () => this.loadOlderNow() } }, 'Load older messages');
     this.topSentinel = h('div', { class: 'older-sentinel', 'aria-hidden': 'true' });
@@ -159,8 +163,38 @@ export class ChatView {
       this.subtitleEl.classList.toggle('online', presence?.status === 'online');
     }
     this.membersBtn.hidden = s.info.kind !== 'group' || s.removed;
+    this.renderMute(s);
     this.composer.hidden = s.removed;
     this.removedBanner.hidden = !s.removed;
+  }
+
+  renderMute(s) {
+    const muted = this.store.isMuted(s);
+    const label = muted ? 'Unmute notifications' : 'Mute notifications';
+    const sig = `${muted}|${s.muted_until}`;
+    this.muteBtn.hidden = s.removed;
+    if (this.muteBtn._sig === sig) return;
+    this.muteBtn._sig = sig;
+    this.muteBtn.setAttribute('aria-label', label);
+    this.muteBtn.setAttribute('aria-pressed', String(muted));
+    this.muteBtn.title = muted ? `${label} (${mutedUntilText(s.muted_until)})` : label;
+    setChildren(this.muteBtn, icon(muted ? 'bellOff' : 'bell'));
+  }
+
+  /** Unmutes a muted chat at once; otherwise asks for how long to mute it. */
+  async toggleMute() {
+    const s = this.state;
+    if (!s) return;
+    this.muteError.textContent = '';
+    if (!this.store.isMuted(s)) return this.onMute(this.chatId);
+    this.muteBtn.disabled = true;
+    try {
+      await this.client.unmute(this.chatId);
+    } catch (err) {
+      this.muteError.textContent = `Could not unmute: ${err.message}`;
+    } finally {
+      this.muteBtn.disabled = false;
+    }
   }
 
   items() {
@@ -202,7 +236,25 @@ export class ChatView {
       });
       lastSender = sender;
     };
-    for (const m of s.sortedMessages()) if (isShown(m)) push(m, false);
+    const line = (m) => {
+      const day = startOfDay(m.ts);
+      if (day !== lastDay) {
+        out.push({ kind: 'day', key: `d:${day}`, ts: m.ts });
+        lastDay = day;
+      }
+      const parts = timelineParts(m.event, m.sender_id, {
+        me,
+        nameOf: (id) => (store.users.has(id) ? store.users.get(id) : null),
+        isMember: (id) => s.info.members.some((x) => x.user_id === id),
+      });
+      if (!parts) return; // a kind of line this version does not know
+      out.push({ kind: 'line', key: `s:${m.seq}`, m, parts });
+      lastSender = null;
+    };
+    for (const m of s.sortedMessages()) {
+      if (isShown(m)) push(m, false);
+      else if (isTimelineLine(m)) line(m);
+    }
     for (const e of this.client.outbox?.forChat(this.chatId) ?? []) if (isShown(e)) push(e, true);
     return out;
   }
@@ -240,6 +292,7 @@ export class ChatView {
       create: (item) => {
         if (item.kind === 'day') return h('li', { class: 'day-sep', role: 'presentation' });
         if (item.kind === 'unread') return h('li', { class: 'unread-sep', 'data-testid': 'unread-divider' });
+        if (item.kind === 'line') return h('li', { class: 'timeline-line', 'data-testid': 'timeline-line' });
         return h('li', { class: 'msg' });
       },
       update: () => {},
@@ -249,6 +302,7 @@ export class ChatView {
       const item = byKey.get(li.dataset.key);
       if (item.kind === 'day') this.fillDay(li, item);
       else if (item.kind === 'unread') this.fillDay(li, item);
+      else if (item.kind === 'line') this.fillLine(li, item);
       else this.fillMessage(li, item);
     }
     this.olderBox.hidden = !s.loaded || !s.hasOlder;
@@ -326,6 +380,17 @@ export class ChatView {
   fillDay(li, item) {
     const text = item.text ?? formatDay(item.ts);
     if (li.textContent !== text) setChildren(li, h('span', {}, text));
+  }
+
+  /** A timeline line: "Ann added Cy", names isolated (they may be right-to-left). */
+  fillLine(li, { m, parts }) {
+    const text = timelineText(parts);
+    const sig = `${text}|${m.ts}`;
+    if (li._sig === sig) return;
+    li._sig = sig;
+    li.dataset.seq = String(m.seq);
+    setChildren(li, h('span', { title: formatFull(m.ts) },
+      parts.map((p) => (typeof p === 'string' ? p : h('bdi', {}, p.name)))));
   }
 
   /** The message a reply quotes: held, or fetched once (null while fetching). */
@@ -541,7 +606,8 @@ export class ChatView {
     if (this.unread && !this.unread.placed) return; // not at the reading position yet
     const view = this.scroller.getBoundingClientRect();
     if (view.height === 0) return; // the pane is hidden (phone layout)
-    const msgs = this.list.querySelectorAll('li.msg[data-seq]');
+    // Timeline lines count: a group whose newest entry is one is read to the end.
+    const msgs = this.list.querySelectorAll('li.msg[data-seq], li.timeline-line[data-seq]');
     for (let i = msgs.length - 1; i >= 0; i--) {
       const r = msgs[i].getBoundingClientRect();
       if (r.top < view.bottom - 4 && r.bottom > view.top) {

@@ -1,8 +1,8 @@
-// Modal dialogs: start a direct chat, create a group, manage a group's members.
+// Modal dialogs: start a direct chat, create a group, mute a chat (a group's
+// info is in group-dialog.js).
 // Built on <dialog>: focus is trapped, Escape closes, focus returns to the opener.
 
-import { h, setChildren } from './dom.js';
-import { avatar } from './avatar.js';
+import { h } from './dom.js';
 import { icon } from './icons.js';
 
 /** Opens a modal; `build(close)` returns its body. Returns {dialog, close}. */
@@ -131,79 +131,43 @@ export function openNewGroupDialog(client, { onOpen }) {
   });
 }
 
-/** Members of a group: admins add and remove; anyone leaves. Stays current with `chat` events. */
-export function openMembersDialog(store, client, chatId, { onLeft }) {
-  let unsubscribe = () => {};
-  openModal('Members', (close) => {
-    const list = h('ul', { class: 'member-list', 'data-testid': 'member-list' });
-    const listError = h('p', { class: 'form-error', role: 'alert' });
-    const add = field({ id: 'add-member-email', label: 'Add a member by email', type: 'email', placeholder: 'name@example.org' });
-    const addBtn = h('button', { type: 'submit', class: 'btn primary' }, 'Add');
-    const addForm = h('form', { class: 'add-member', novalidate: true, on: {
+/** How long to mute a chat: 8 hours, a week, or until unmuted (as WhatsApp offers). */
+export const MUTE_CHOICES = [
+  { id: 'mute-8h', label: 'For 8 hours', ms: 8 * 3600 * 1000 },
+  { id: 'mute-week', label: 'For 1 week', ms: 7 * 24 * 3600 * 1000 },
+  { id: 'mute-always', label: 'Until I unmute', ms: null },
+];
+
+/** Mutes a chat: no notifications from it (its unread count still shows). */
+export function openMuteDialog(store, client, chatId) {
+  const state = store.chat(chatId);
+  if (!state) return;
+  openModal(`Mute ${store.title(state)}`, (close) => {
+    const choices = MUTE_CHOICES.map((c, i) => h('label', { class: 'check', for: c.id },
+      h('input', { type: 'radio', name: 'mute-for', id: c.id, value: c.id, checked: i === 0 }), ` ${c.label}`));
+    const error = h('p', { class: 'form-error', role: 'alert' });
+    const submit = h('button', { type: 'submit', class: 'btn primary' }, 'Mute');
+    const form = h('form', { class: 'modal-body', novalidate: true, on: {
       submit: async (e) => {
         e.preventDefault();
-        setError(add, '');
-        const value = add.input.value.trim();
-        if (!value) return setError(add, 'Enter an email address.');
-        busy(addBtn, true, 'Adding…');
+        error.textContent = '';
+        const picked = MUTE_CHOICES.find((c) => form.querySelector(`#${c.id}`).checked) ?? MUTE_CHOICES[0];
+        busy(submit, true, 'Muting…');
         try {
-          await client.addMember(chatId, value);
-          add.input.value = '';
+          await client.mute(chatId, picked.ms === null ? null : Date.now() + picked.ms);
+          close();
         } catch (err) {
-          setError(add, err.code === 'forbidden' ? 'Only admins can add members.' : err.message);
-        }
-        busy(addBtn, false, 'Add');
-        add.input.focus();
-      },
-    } }, add.wrap, addBtn);
-    const leaveBtn = h('button', { type: 'button', class: 'btn danger', on: {
-      click: async () => {
-        listError.textContent = '';
-        busy(leaveBtn, true, 'Leaving…');
-        try {
-          await client.leaveGroup(chatId);
-          close({ restoreFocus: false });
-          onLeft?.();
-        } catch (err) {
-          listError.textContent = err.message;
-          busy(leaveBtn, false, 'Leave group');
+          error.textContent = `Could not mute: ${err.message}`;
+          busy(submit, false, 'Mute');
         }
       },
-    } }, 'Leave group');
-
-    const render = () => {
-      const s = store.chat(chatId);
-      if (!s || s.removed) return close();
-      const admin = store.isAdmin(s);
-      addForm.hidden = !admin;
-      setChildren(list, s.info.members.map((m) => {
-        const me = m.user_id === store.me;
-        const remove = admin && !me
-          ? h('button', { type: 'button', class: 'btn subtle small', 'aria-label': `Remove ${m.display_name}`, on: {
-            click: async (e) => {
-              listError.textContent = '';
-              e.currentTarget.disabled = true;
-              try {
-                await client.removeMember(chatId, m.user_id);
-              } catch (err) {
-                listError.textContent = err.message;
-                e.currentTarget.disabled = false;
-              }
-            },
-          } }, 'Remove')
-          : null;
-        return h('li', { class: 'member', 'data-user-id': m.user_id },
-          avatar(m.user_id, m.display_name, { size: 'sm', presence: store.shownPresence(m.user_id) }),
-          h('span', { class: 'member-name' }, h('bdi', {}, m.display_name), me ? h('span', { class: 'muted' }, ' (you)') : null),
-          m.role === 'admin' ? h('span', { class: 'role' }, 'admin') : null,
-          remove);
-      }));
-    };
-    render();
-    unsubscribe = store.subscribe((topic) => {
-      if (topic === 'chats' || topic === 'presence') render();
-    });
-    return h('div', { class: 'modal-body' }, list, listError, addForm, h('div', { class: 'modal-actions split' }, leaveBtn,
-      h('button', { type: 'button', class: 'btn subtle', on: { click: close } }, 'Done')));
-  }, { onClose: () => unsubscribe() });
+    } },
+    h('fieldset', { class: 'choices' },
+      h('legend', {}, 'No notifications from this chat. Its unread messages are still counted.'),
+      choices),
+    error,
+    h('div', { class: 'modal-actions' },
+      h('button', { type: 'button', class: 'btn subtle', on: { click: close } }, 'Cancel'), submit));
+    return form;
+  });
 }

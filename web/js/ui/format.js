@@ -90,3 +90,13 @@ export function hueOf(id) {
 export function plural(n, one, many = `${one}s`) {
   return `${n} ${n === 1 ? one : many}`;
 }
+
+// The end of a mute "until unmuted" (the server's largest time: 9999-12-31).
+export const MUTED_FOREVER = 253402300799999;
+
+/** When a mute ends: "until 14:03", "until Monday 3 March, 14:03", or "until you unmute". */
+export function mutedUntilText(until, now = Date.now()) {
+  if (until >= MUTED_FOREVER) return 'until you unmute';
+  if (startOfDay(until) === startOfDay(now)) return `until ${formatTime(until)}`;
+  return `until ${formatDay(until, now)}, ${formatTime(until)}`;
+}
