@@ -598,9 +598,10 @@ export class Client {
   }
 
   /** The newest message of each chat, for previews and ordering (chat objects
-   *  carry it; this fills in any chat whose preview is still behind). */
+   *  carry it; this fills in any chat whose preview is still behind: newer
+   *  entries than the server's answer that are not all held). */
   async loadPreviews(states) {
-    const todo = states.filter((s) => !s.removed && s.last_seq > (s.preview?.seq ?? 0));
+    const todo = states.filter((s) => !s.removed && s.last_seq > Math.max(s.preview?.seq ?? 0, s.previewAt));
     const worker = async () => {
       for (let s = todo.shift(); s; s = todo.shift()) {
         try {

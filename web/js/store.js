@@ -123,6 +123,8 @@ export class Store {
       state.reported_read = Math.max(state.reported_read, info.read_seq);
       state.muted_until = typeof info.muted_until === 'number' ? info.muted_until : 0;
       if (typeof info.unread === 'number') state.counted = { read_seq: info.read_seq, last_seq: info.last_seq ?? 0, unread: info.unread };
+      // Its last_message is the newest text message up to its last_seq (null: none we may see).
+      if ('last_message' in info) state.previewAt = Math.max(state.previewAt, info.last_seq ?? 0);
     }
     state.removed = Boolean(this.me) && !(info.members ?? []).some((m) => m.user_id === this.me);
     return state;
@@ -199,6 +201,7 @@ export class ChatState {
     this.hasOlder = true;
     this.loadingOlder = false;
     this.preview = null; // newest message known
+    this.previewAt = 0; // the seq up to which the server said which message is the newest
     this.receipts = new Map(Object.entries(receipts ?? {}));
     this.typing = new Map(); // user_id → ms until which "is typing" shows
     this.removed = false;

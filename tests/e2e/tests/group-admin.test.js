@@ -131,6 +131,15 @@ scenario('timeline lines and admin controls, live on every member’s page', asy
   await a.getByTestId('chat-title').getByText('Trip 2027', { exact: true }).waitFor();
   await pollEqual(() => conversation(a), ['Hello group', '— You added a former member', '— You renamed the group to “Trip 2027”',
     `— You made ${bob.name} an admin`, '— You are no longer an admin', 'Welcome, Cy', `— ${bob.name} removed a former member`], { message: 'Ann’s conversation after a reload' });
+
+  // Bob, the last admin, leaves: the group is never without one, Ann takes
+  // over, and her Group info has its controls again.
+  await b.getByRole('button', { name: 'Group info' }).click();
+  await b.getByRole('button', { name: 'Leave group' }).click();
+  await pollEqual(async () => (await conversation(a)).slice(-2), [`— ${bob.name} left`, '— You are now an admin'], { message: 'the leaving and the handover' });
+  await a.getByRole('button', { name: 'Group info' }).click();
+  await a.getByRole('textbox', { name: 'Group name' }).waitFor();
+  await a.getByRole('button', { name: 'Step down as admin' }).waitFor();
 });
 
 scenario('timeline lines in history paged back, and on a phone', async (h) => {

@@ -47,7 +47,6 @@ scenario('mute a chat: no notifications, counts still shown, synced to the other
   // Ann mutes the chat for 8 hours on her first device.
   const before = Date.now();
   await mute(a1, 'For 8 hours');
-  assert.equal(await a1.getByRole('button', { name: 'Unmute notifications' }).getAttribute('aria-pressed'), 'true');
   await pollEqual(() => chatItem(a1, bob.name).getAttribute('data-muted'), 'true', { message: 'muted in the list' });
   await chatItem(a1, bob.name).getByTestId('muted-icon').waitFor();
   assert.match(await chatItem(a1, bob.name).getAttribute('aria-label'), /, muted,/);

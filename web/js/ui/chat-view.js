@@ -176,7 +176,7 @@ export class ChatView {
     if (this.muteBtn._sig === sig) return;
     this.muteBtn._sig = sig;
     this.muteBtn.setAttribute('aria-label', label);
-    this.muteBtn.setAttribute('aria-pressed', String(muted));
+    this.muteBtn.dataset.muted = String(muted); // the label says it; no aria-pressed on a button whose label changes
     this.muteBtn.title = muted ? `${label} (${mutedUntilText(s.muted_until)})` : label;
     setChildren(this.muteBtn, icon(muted ? 'bellOff' : 'bell'));
   }
