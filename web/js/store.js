@@ -114,7 +114,10 @@ export class Store {
       state.info = info;
     }
     state.last_seq = Math.max(state.last_seq, info.last_seq ?? 0);
-    const newest = info.last_message;
+    // Previews only from the chat as shown to us: a `chat` event's chat is
+    // the same for every member, and its last message may be from before we
+    // joined (live messages bring the newer ones).
+    const newest = typeof info.read_seq === 'number' ? info.last_message : null;
     if (newest && (!state.preview || newest.seq > state.preview.seq)) state.preview = newest;
     if (typeof info.read_seq === 'number') {
       // The chat as shown to us (the list, GET, a mute): our marker, our

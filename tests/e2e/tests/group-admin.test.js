@@ -63,6 +63,8 @@ scenario('timeline lines and admin controls, live on every member’s page', asy
   await b.getByTestId('chat-title').getByText('Trip 2027', { exact: true }).waitFor();
   await chatItem(c, 'Trip 2027').waitFor();
   await pollEqual(async () => (await conversation(b)).at(-1), `— ${ann.name} renamed the group to “Trip 2027”`, { message: 'the rename line' });
+  // Nothing said before Cy joined shows on her page, not even as the preview.
+  assert.equal(await chatItem(c, 'Trip 2027').getByTestId('chat-preview').textContent(), 'Group created');
 
   // Bob is no admin: his dialog shows the name and members, no controls.
   await b.getByRole('button', { name: 'Group info' }).click();

@@ -9,6 +9,7 @@ import {
   scenario, signup, login, startDirectChat, openChat, send, message, chatItem, poll, pollEqual, waitLive,
   grantedNotifications,
 } from '../lib/harness.js';
+import { rest } from '../lib/server.js';
 
 const MUTED_FOREVER = 253402300799999;
 const HOUR = 3600 * 1000;
@@ -98,6 +99,17 @@ scenario('mute a chat: no notifications, counts still shown, synced to the other
     const t = await mutedUntil(a1, bob.name);
     return t >= weekFrom + 7 * 24 * HOUR && t <= Date.now() + 7 * 24 * HOUR;
   }, { message: 'muted for a week, on the first device too' });
+
+  // A mute ends by itself at its time: the list and the header say so then.
+  const token = await a1.evaluate(() => window.parley.store.session.token);
+  const chatId = await a1.evaluate(() => window.parley.store.openChatId);
+  const ends = Date.now() + 5000;
+  await rest(h.server.url, 'PUT', `/v1/chats/${encodeURIComponent(chatId)}/mute`, { token, body: { until: ends } });
+  await pollEqual(() => mutedUntil(a1, bob.name), ends, { message: 'muted for 5 s' });
+  assert.equal(await chatItem(a1, bob.name).getAttribute('data-muted'), 'true');
+  await pollEqual(() => chatItem(a1, bob.name).getAttribute('data-muted'), 'false', { timeout: 12000, message: 'the mute over after 5 s' });
+  await a1.getByRole('button', { name: 'Mute notifications' }).waitFor({ timeout: 2000 });
+  await mute(a1, 'For 1 week');
 
   // The mute dialog and a muted chat on a phone.
   const phone = await h.newPage({ viewport: { width: 375, height: 740 } });

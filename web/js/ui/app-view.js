@@ -48,6 +48,7 @@ export class AppView {
     this.unsubscribe();
     window.removeEventListener('hashchange', this.onHash);
     clearInterval(this.bannerTimer);
+    clearTimeout(this.muteTimer);
     this.chatView?.destroy();
     this.el.remove();
     for (const d of document.querySelectorAll('dialog')) d.close();
@@ -86,6 +87,7 @@ export class AppView {
         r.header();
         r.messages();
         r.title();
+        this.scheduleMuteEnd();
         break;
       case 'messages':
         if (!detail || detail === this.store.openChatId) {
@@ -179,6 +181,22 @@ export class AppView {
     const active = document.activeElement;
     if (this.focusComposerNext || hadFocusInList || !active || active === document.body) this.chatView.focusComposer();
     this.focusComposerNext = false;
+  }
+
+  /** Shows the end of the next mute when it comes (the bell, the badge, the title's count). */
+  scheduleMuteEnd() {
+    const now = Date.now();
+    let next = Infinity;
+    for (const s of this.store.chats.values()) if (s.muted_until > now && s.muted_until < next) next = s.muted_until;
+    if (next === this.muteEndAt) return;
+    clearTimeout(this.muteTimer);
+    this.muteEndAt = next;
+    if (next === Infinity) return;
+    // setTimeout takes at most 2^31 − 1 ms (24.8 days); a longer mute is looked at again then.
+    this.muteTimer = setTimeout(() => {
+      this.muteEndAt = null;
+      this.store.emit('chats');
+    }, Math.min(next - now + 50, 2 ** 31 - 1));
   }
 
   renderMe() {
