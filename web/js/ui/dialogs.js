@@ -159,6 +159,7 @@ export function openMuteDialog(store, client, chatId) {
         } catch (err) {
           error.textContent = `Could not mute: ${err.message}`;
           busy(submit, false, 'Mute');
+          submit.focus(); // disabling it while busy took the focus
         }
       },
     } },

@@ -48,6 +48,8 @@ function renameForm(store, client, chatId) {
         name.input.focus();
       } finally {
         busy(submit, false, 'Rename');
+        // Disabling the button while busy took the focus from it: give it back.
+        if (!form.contains(document.activeElement)) submit.focus();
       }
     },
   } }, h('div', { class: 'rename-row' }, name.wrap, submit), status);
@@ -102,18 +104,20 @@ export function openGroupDialog(store, client, chatId, { onLeft }) {
     } }, 'Leave group');
 
     // A button that calls the server, shows a refusal under the list and
-    // leaves the focus where it was (the list is re-rendered by the chat event).
+    // leaves the focus where it was (the list is re-rendered by the chat
+    // event). Busy is aria-disabled, not disabled: a disabled button loses the focus.
     const action = (text, label, run, describe) => h('button', { type: 'button', class: 'btn subtle small', 'aria-label': label, on: {
       click: async (e) => {
         const button = e.currentTarget;
+        if (button.getAttribute('aria-disabled') === 'true') return;
         listError.textContent = '';
-        button.disabled = true;
+        button.setAttribute('aria-disabled', 'true');
         try {
           await run();
         } catch (err) {
           listError.textContent = describe(err);
         } finally {
-          button.disabled = false;
+          button.removeAttribute('aria-disabled');
         }
       },
     } }, text);
