@@ -264,8 +264,13 @@ export class Client {
       state.hasOlder = true;
       this.adoptPeer(state);
       // An event's chat is the same for every member: our read marker, unread
-      // count and mute come with the chat as shown to us.
-      if (typeof chat.read_seq !== 'number') this.refreshChat(state.id);
+      // count and mute come with the chat as shown to us. Meanwhile: an added
+      // member's marker starts at the chat's last seq when added, which the
+      // member_added event's chat shows (its line comes after).
+      if (typeof chat.read_seq !== 'number') {
+        if (event === 'member_added') state.read_seq = Math.max(state.read_seq, chat.last_seq ?? 0);
+        this.refreshChat(state.id);
+      }
       if (state.last_seq > 0) this.loadPreviews([state]);
       if (this.store.openChatId === state.id) this.loadNewest(state.id);
     }

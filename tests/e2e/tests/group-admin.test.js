@@ -48,6 +48,14 @@ scenario('timeline lines and admin controls, live on every member’s page', asy
   // Cy's tab is in the background; notifications are allowed.
   await c.evaluate(() => window.__setHidden(true));
 
+  // Every unread count Cy's list ever shows, to see that none flashes up when she is added.
+  await c.evaluate(() => {
+    window.__unreadShown = new Set();
+    new MutationObserver(() => {
+      for (const item of document.querySelectorAll('[data-testid=chat-item]')) window.__unreadShown.add(item.dataset.unread);
+    }).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-unread'] });
+  });
+
   // Ann adds Cy: a line on every member's page, live, after the message.
   await a.getByRole('button', { name: 'Group info' }).click();
   await a.getByLabel('Add a member by email').fill(cy.email);
@@ -56,6 +64,7 @@ scenario('timeline lines and admin controls, live on every member’s page', asy
   await pollEqual(() => conversation(a), ['Hello group', `— You added ${cy.name}`], { message: 'the line on Ann’s page' });
   await chatItem(c, 'Trip').waitFor();
   assert.equal(await chatItem(c, 'Trip').getAttribute('data-unread'), '0', 'nothing unread for the new member');
+  assert.deepEqual(await c.evaluate(() => [...window.__unreadShown]), ['0'], 'not even for a moment');
 
   // Ann renames the group from the dialog: the title changes on every page.
   await a.getByRole('textbox', { name: 'Group name' }).fill('Trip 2027');
