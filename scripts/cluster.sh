@@ -70,11 +70,17 @@ start_node() {
   mariadb="mariadb://$credentials@$PARLEY_MARIADB_HOST:$PARLEY_MARIADB_PORT"
   local web_args=()
   [ -d "$ROOT/web" ] && web_args=(--web-root "$ROOT/web")
+  # One VAPID key for every node: browsers' Web Push subscriptions are bound to it.
+  if [ ! -s "$DIR/vapid_private.pem" ]; then
+    (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$DIR/vapid_private.pem") ||
+      die "cannot create $DIR/vapid_private.pem"
+  fi
   # shellcheck disable=SC2086,SC2016 # word-split flags; $$ is the child's own PID
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$DIR/node$i/pid" "$PARLEYD" --listen "$HOST:$port" \
     --data-dir "$DIR/node$i/data" --node-id "n$i" --zookeeper "$PARLEY_ZOOKEEPER" --redis "$PARLEY_REDIS" \
     --mariadb "$mariadb/parley_main" --mariadb-shard "$mariadb/parley_shard0" \
-    --mariadb-shard "$mariadb/parley_shard1" "${web_args[@]}" ${PARLEY_NODE_FLAGS:-} \
+    --mariadb-shard "$mariadb/parley_shard1" --vapid-key-file "$DIR/vapid_private.pem" "${web_args[@]}" \
+    ${PARLEY_NODE_FLAGS:-} \
     </dev/null >>"$DIR/node$i/parleyd.log" 2>&1 9>&- &
   local deadline=$((SECONDS + 60))
   until healthz "$i" >/dev/null; do

@@ -12,6 +12,8 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   librocksdb-dev libsodium-dev libssl-dev
+  # Web Push: certificates of browsers' push services; openssl makes a cluster's VAPID key.
+  ca-certificates openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   libcli11-dev libspdlog-dev libfmt-dev
   curl procps clang-format

@@ -14,6 +14,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <thread>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -26,7 +27,10 @@
 #include "inet/host_port.h"
 #include "net/server.h"
 #include "net/web_root_search.h"
+#include "push/push_router.h"
+#include "push/vapid.h"
 #include "push/webhook_sender.h"
+#include "push/webpush_sender.h"
 #include "store/rocks/rocks_store.h"
 
 namespace {
@@ -159,6 +163,15 @@ int run(int argc, char** argv) {
   app.add_option("--push-allow-hosts", push_allow_hosts,
                  "HOST, IP or CIDR entries, comma-separated, that push webhooks may reach although they are "
                  "loopback, private, link-local or otherwise special-use (refused by default)");
+  std::string vapid_key_file;
+  app.add_option("--vapid-key-file", vapid_key_file,
+                 "Web Push: the VAPID private key (PEM, P-256) browsers' subscriptions are bound to; every node of a "
+                 "cluster must be given the same file (default on a single node: vapid_private.pem in --data-dir, "
+                 "created on first start)");
+  std::string vapid_subject = "mailto:postmaster@localhost";
+  app.add_option("--vapid-subject", vapid_subject,
+                 "Web Push: the contact push services see in the VAPID token (mailto: or https: URL)")
+      ->capture_default_str();
   auto& throttle = server_config.login_throttle;
   app.add_option("--login-account-burst", throttle.account.burst,
                  "failed logins (and signups) per e-mail allowed at once, from any address; 0 = unlimited")
@@ -359,7 +372,21 @@ int run(int argc, char** argv) {
     parley::DeviceBus& bus = node ? node->bus() : *local_bus;
     parley::SodiumCredentials credentials;
     SystemClock clock;
-    parley::WebhookPushSender push_sender(server_config.push_allow);
+    // A cluster generating a key per node would bind each browser to one
+    // node's key: there the key is only read from the file given.
+    std::optional<parley::push::P256Key> vapid;
+    if (!vapid_key_file.empty()) {
+      vapid = parley::push::load_vapid_key(vapid_key_file, /*create=*/false);
+    } else if (!*cluster_mode) {
+      vapid = parley::push::load_vapid_key(std::filesystem::path(data_dir) / "vapid_private.pem", /*create=*/true);
+    } else {
+      spdlog::warn("Web Push is off: a cluster needs --vapid-key-file, the same key on every node");
+    }
+    if (vapid) server_config.vapid_public_key = parley::push::base64url_encode(vapid->public_point());
+    parley::WebhookPushSender webhook_sender(server_config.push_allow);
+    parley::WebPushSender webpush_sender(vapid ? &*vapid : nullptr,
+                                         {.allow = server_config.push_allow, .subject = vapid_subject});
+    parley::PushRouter push_sender(webhook_sender, webpush_sender);
     parley::Core core(core_config,
                       node ? parley::CorePorts{node->accounts(), node->chats(), node->messages(), node->push_jobs(),
                                                credentials, clock, bus, push_sender, &node->sequencer(),
@@ -376,7 +403,8 @@ int run(int argc, char** argv) {
     }
     parley::Server server(server_config, core, bus);
     server.listen();
-    push_sender.start();
+    webhook_sender.start();
+    webpush_sender.start();
     core.start();
     if (node) {
       if (cluster.advertise.empty() && (server_config.host == "0.0.0.0" || server_config.host == "::")) {
@@ -409,7 +437,8 @@ int run(int argc, char** argv) {
     server.run();
     if (drain.joinable()) drain.join();
     core.stop();
-    push_sender.stop();
+    webhook_sender.stop();
+    webpush_sender.stop();
     if (node) node->stop();
     spdlog::info("stopped");
   } catch (const std::exception& e) {

@@ -243,6 +243,17 @@ Status Accounts::clear_push(const AuthContext& who) {
   return Ok{};
 }
 
+Status Accounts::drop_push(const UserId& user, const DeviceId& device_id, const std::string& url) {
+  auto found = store_.find_device(device_id);
+  if (!found) return found.error();
+  auto& device = *found;
+  if (!device || device->user_id != user || !device->push || device->push->url != url) return Ok{};
+  device->push.reset();
+  if (auto ok = store_.put_device(*device); !ok) return ok;
+  devices_changed(user);
+  return Ok{};
+}
+
 Result<std::shared_ptr<const std::vector<PushTarget>>> Accounts::push_targets(const UserId& user) {
   auto& s = shard(user);
   std::uint64_t generation;

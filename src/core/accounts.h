@@ -83,6 +83,9 @@ class Accounts {
 
   Status set_push(const AuthContext& who, const PushRegistration& registration);
   Status clear_push(const AuthContext& who);
+  // The provider said the device's subscription at `url` no longer exists:
+  // drops the registration, unless the device registered another meanwhile.
+  Status drop_push(const UserId& user, const DeviceId& device, const std::string& url);
   // Devices of the user that registered for push. Cached; hot on the
   // fan-out path for offline recipients.
   Result<std::shared_ptr<const std::vector<PushTarget>>> push_targets(const UserId& user);

@@ -30,6 +30,9 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
       last_active(p.accounts, config),
       presence(p.presence ? *p.presence : *local_presence_, chats, p.accounts, last_active, p.sink, p.clock, config) {
   pipeline.on_stored([this](const std::vector<Message>& stored) { conversations.senders_have_read(stored); });
+  // A failed write leaves the registration: its next push is gone too and tries again.
+  push.on_subscription_gone(
+      [this](const PushJob& job) { (void)accounts.drop_push(job.user_id, job.device_id, job.url); });
   chats.on_group_event(
       [this, credentials = &p.credentials](const UserId& actor, const ChatId& chat_id, const GroupEvent& event) {
         // The change is durable already; a timeline line that cannot be stored

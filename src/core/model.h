@@ -59,8 +59,12 @@ struct LastActive {
 };
 
 struct PushRegistration {
-  std::string provider;  // "webhook"
-  std::string url;
+  std::string provider;  // "webhook" or "webpush"
+  std::string url;       // the webhook's URL, or the Web Push subscription's endpoint
+  // webpush only, base64url as the browser gave them: the subscription's
+  // P-256 public key and its 16-byte auth secret (RFC 8291).
+  std::string p256dh = {};
+  std::string auth = {};
 };
 
 struct Device {
@@ -186,6 +190,11 @@ struct PushJob {
   std::uint32_t attempts = 0;
   TimeMs next_attempt_at = 0;
   TimeMs give_up_at = 0;
+  // The device's registration when planned: "webhook" (also when empty:
+  // jobs stored before Web Push) or "webpush" with the subscription's keys.
+  std::string provider = {};
+  std::string p256dh = {};
+  std::string auth = {};
 };
 
 // What claiming a push job before sending it found.

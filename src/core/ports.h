@@ -431,12 +431,20 @@ class PresenceRegistry {
   virtual void set_wake(const std::function<void()>& /*wake*/) {}
 };
 
-// Sends one push notification. `done(true)` when the provider accepted it,
-// `done(false)` for a failure worth retrying. May call `done` on any thread.
+// What became of one attempt to send a push.
+enum class PushOutcome {
+  delivered,  // the provider accepted it
+  retry,      // a failure worth retrying (timeout, 429, 5xx, refused connection)
+  rejected,   // the provider refused it for good (a 4xx other than 404/410): give up
+  gone,       // the subscription no longer exists (404/410): give up, drop the registration
+};
+
+// Sends one push notification and calls `done` once with the outcome. May
+// call `done` on any thread.
 class PushSender {
  public:
   virtual ~PushSender() = default;
-  virtual void send(const PushJob& job, std::function<void(bool delivered)> done) = 0;
+  virtual void send(const PushJob& job, std::function<void(PushOutcome)> done) = 0;
 };
 
 }  // namespace parley

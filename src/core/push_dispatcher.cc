@@ -162,20 +162,23 @@ void PushDispatcher::claim_and_send(std::vector<std::uint64_t> ids) {
   for (PushJob& job : to_send) {
     std::weak_ptr<bool> alive = alive_;
     auto copy = job;
-    sender_.send(job, [this, alive, copy = std::move(copy)](bool delivered) {
-      if (auto guard = alive.lock()) finished(copy, delivered);
+    sender_.send(job, [this, alive, copy = std::move(copy)](PushOutcome outcome) {
+      if (auto guard = alive.lock()) finished(copy, outcome);
     });
   }
   wake_.notify_all();
 }
 
-void PushDispatcher::finished(const PushJob& sent, bool delivered) {
+void PushDispatcher::finished(const PushJob& sent, PushOutcome outcome) {
   process_metrics().push_attempts.add();
-  if (!delivered) process_metrics().push_failures.add();
+  if (outcome != PushOutcome::delivered) process_metrics().push_failures.add();
   const TimeMs now = clock_.now_ms();
   PushJob job = sent;
-  bool forget = delivered;
-  if (!delivered) {
+  // Refused for good or gone: retrying cannot help.
+  bool forget = outcome != PushOutcome::retry;
+  if (outcome == PushOutcome::rejected) process_metrics().push_given_up.add();
+  if (outcome == PushOutcome::gone && subscription_gone_) subscription_gone_(job);
+  if (outcome == PushOutcome::retry) {
     ++job.attempts;
     TimeMs backoff = config_.push_retry_initial_ms;
     for (std::uint32_t i = 1; i < job.attempts && backoff < config_.push_retry_max_ms; ++i) backoff *= 2;

@@ -10,7 +10,9 @@
 // the claimant sends. A job another node holds is tried again when that
 // lease ends; a job that is gone (sent, given up) is forgotten. After a
 // failed attempt the claim is kept until the next attempt; after the
-// provider accepted the job, it is deleted.
+// provider accepted the job, it is deleted. A job the provider refuses for
+// good is deleted too; one whose subscription is gone (Web Push 404/410) is
+// deleted and reported to `subscription_gone`, which drops the registration.
 //
 // The remaining window: a node that dies after the provider accepted a job
 // and before the delete is stored leaves the job claimed; once the lease ends
@@ -23,6 +25,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -40,6 +43,10 @@ class PushDispatcher {
   // `owner` names this node in its claims (PushPlacement::node_id()).
   PushDispatcher(PushJobStore& store, PushSender& sender, Clock& clock, const CoreConfig& config, std::string owner);
   ~PushDispatcher();
+
+  // Called (on the sender's callback thread) for each job whose subscription
+  // the provider says no longer exists. Set before start().
+  void on_subscription_gone(std::function<void(const PushJob&)> gone) { subscription_gone_ = std::move(gone); }
 
   void start();
   // Stops scheduling; jobs in flight get push_stop_grace_ms to be answered,
@@ -66,7 +73,7 @@ class PushDispatcher {
   void run();
   // Claims the due jobs, then sends the ones this node got.
   void claim_and_send(std::vector<std::uint64_t> ids);
-  void finished(const PushJob& job, bool delivered);
+  void finished(const PushJob& job, PushOutcome outcome);
   // Back in the schedule at `at`, unless forgotten meanwhile.
   void reschedule_locked(std::uint64_t id, TimeMs at);
 
@@ -75,6 +82,7 @@ class PushDispatcher {
   Clock& clock_;
   const CoreConfig& config_;
   const std::string owner_;
+  std::function<void(const PushJob&)> subscription_gone_;
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

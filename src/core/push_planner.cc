@@ -344,6 +344,9 @@ Result<std::vector<PushJob>> PushPlanner::plan(ShardId shard, const std::vector<
           job.user_id = user;
           job.device_id = target.device_id;
           job.url = target.registration.url;
+          job.provider = target.registration.provider;
+          job.p256dh = target.registration.p256dh;
+          job.auth = target.registration.auth;
           job.count = 0;
         }
         job.chat_id = m.chat_id;

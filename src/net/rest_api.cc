@@ -17,6 +17,7 @@
 #include "net/static_files.h"
 #include "protocol/views.h"
 #include "push/webhook_url.h"
+#include "push/webpush_subscription.h"
 
 namespace parley {
 namespace asio = boost::asio;
@@ -110,6 +111,7 @@ void RestApi::add_routes() {
   add("GET", "/v1/presence", {true, &RestApi::presence});
   add("PUT", "/v1/devices/current/push", {true, &RestApi::set_push});
   add("DELETE", "/v1/devices/current/push", {true, &RestApi::clear_push});
+  add("GET", "/v1/push/vapid-public-key", {false, &RestApi::vapid_public_key});
   add("GET", "/v1/chats", {true, &RestApi::list_chats});
   add("POST", "/v1/chats", {true, &RestApi::create_chat});
   add("GET", "/v1/chats/{chat_id}", {true, &RestApi::get_chat});
@@ -305,13 +307,28 @@ Response RestApi::presence(const Call& call) {
 Response RestApi::set_push(const Call& call) {
   auto body = protocol::parse_push_registration_body(call.req.body());
   if (!body) return rest::error_reply(call.req, body.error());
-  if (auto ok = push::check_webhook_registration(body->url, ctx_.config.push_allow); !ok) {
+  PushRegistration registration{body->provider, body->url, body->p256dh, body->auth};
+  if (registration.provider == push::kWebPushProvider) {
+    if (ctx_.config.vapid_public_key.empty()) {
+      return rest::error_reply(call.req, make_error(ErrorCode::invalid_request, "web push is not enabled here"));
+    }
+    if (auto ok = push::check_webpush_registration(registration, ctx_.config.push_allow); !ok) {
+      return rest::error_reply(call.req, ok.error());
+    }
+  } else if (auto ok = push::check_webhook_registration(body->url, ctx_.config.push_allow); !ok) {
     return rest::error_reply(call.req, ok.error());
   }
-  if (auto ok = ctx_.core.accounts.set_push(*call.who, PushRegistration{body->provider, body->url}); !ok) {
+  if (auto ok = ctx_.core.accounts.set_push(*call.who, registration); !ok) {
     return rest::error_reply(call.req, ok.error());
   }
   return rest::no_content(call.req);
+}
+
+Response RestApi::vapid_public_key(const Call& call) {
+  if (ctx_.config.vapid_public_key.empty()) {
+    return rest::error_reply(call.req, make_error(ErrorCode::not_found, "web push is not enabled here"));
+  }
+  return rest::json_reply(call.req, http::status::ok, {{"public_key", ctx_.config.vapid_public_key}});
 }
 
 Response RestApi::clear_push(const Call& call) {

@@ -84,6 +84,7 @@ class RestApi {
   Response presence(const Call& call);
   Response set_push(const Call& call);
   Response clear_push(const Call& call);
+  Response vapid_public_key(const Call& call);
   // Profile, password and devices (rest_account.cc).
   Response update_me(const Call& call);
   Response change_password(const Call& call);

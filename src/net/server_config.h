@@ -63,6 +63,10 @@ struct ServerConfig {
   // Hosts and networks a push webhook may reach although they are
   // special-use (loopback, private, …); checked again at send time.
   inet::HostAllowList push_allow;
+  // The VAPID public key (base64url of the uncompressed P-256 point) browsers
+  // subscribe with, served by GET /v1/push/vapid-public-key. Empty: Web Push
+  // is off (registrations refused, the route answers 404).
+  std::string vapid_public_key;
   // Password guessing: login and signup attempts per account and per address.
   LoginThrottleConfig login_throttle;
   // Reverse proxies whose X-Forwarded-For names the real client.

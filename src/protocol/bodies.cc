@@ -161,7 +161,22 @@ Result<PushRegistrationBody> parse_push_registration_body(std::string_view text)
   if (!o) return o.error();
   auto provider = required_string(*o, "provider");
   if (!provider) return provider.error();
-  if (*provider != "webhook") return bad("provider must be webhook");
+  if (*provider == "webpush") {
+    // As the browser's PushSubscription.toJSON() writes it; expirationTime
+    // and anything else it may add are ignored.
+    const auto* subscription = o->if_contains("subscription");
+    if (!subscription || !subscription->is_object()) return bad("subscription must be an object");
+    auto endpoint = required_string(subscription->get_object(), "endpoint");
+    if (!endpoint) return bad("subscription." + endpoint.error().message);
+    const auto* keys = subscription->get_object().if_contains("keys");
+    if (!keys || !keys->is_object()) return bad("subscription.keys must be an object");
+    auto p256dh = required_string(keys->get_object(), "p256dh");
+    if (!p256dh) return bad("subscription.keys." + p256dh.error().message);
+    auto auth = required_string(keys->get_object(), "auth");
+    if (!auth) return bad("subscription.keys." + auth.error().message);
+    return PushRegistrationBody{std::move(*provider), std::move(*endpoint), std::move(*p256dh), std::move(*auth)};
+  }
+  if (*provider != "webhook") return bad("provider must be webhook or webpush");
   auto url = required_string(*o, "url");
   if (!url) return url.error();
   return PushRegistrationBody{std::move(*provider), std::move(*url)};

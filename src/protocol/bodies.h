@@ -47,9 +47,14 @@ using CreateChatBody = std::variant<DirectChatBody, GroupChatBody>;
 struct AddMemberBody {
   UserId user_id;
 };
+// {"provider":"webhook","url":…} or {"provider":"webpush","subscription":
+// PushSubscription.toJSON()}: url is the webhook or the subscription's
+// endpoint, p256dh and auth its keys (webpush only; checked by src/push).
 struct PushRegistrationBody {
-  std::string provider;  // "webhook"
+  std::string provider;  // "webhook" or "webpush"
   std::string url;
+  std::string p256dh = {};
+  std::string auth = {};
 };
 
 // PATCH /v1/chats/{id}.

@@ -83,7 +83,9 @@ json::object device_object(const Device& device, bool current) {
                       {"name", device.name},
                       {"created_at", device.created_at},
                       {"last_active_at", device.last_used_at},
-                      {"current", current}};
+                      {"current", current},
+                      // The provider the device is registered with for pushes; null: none.
+                      {"push", device.push ? json::value(device.push->provider) : json::value(nullptr)}};
 }
 
 std::string encode_error_body(const Error& error) {

@@ -113,9 +113,11 @@ void WebhookPushSender::stop() {
   if (impl_->thread.joinable()) impl_->thread.join();
 }
 
-void WebhookPushSender::send(const PushJob& job, std::function<void(bool delivered)> done) {
-  asio::co_spawn(impl_->ioc, impl_->post(job),
-                 [done = std::move(done)](const std::exception_ptr& e, bool delivered) { done(!e && delivered); });
+void WebhookPushSender::send(const PushJob& job, std::function<void(PushOutcome)> done) {
+  // Any failure of a webhook is retried: it is the operator's own service.
+  asio::co_spawn(impl_->ioc, impl_->post(job), [done = std::move(done)](const std::exception_ptr& e, bool delivered) {
+    done(!e && delivered ? PushOutcome::delivered : PushOutcome::retry);
+  });
 }
 
 std::string WebhookPushSender::body_of(const PushJob& job) {

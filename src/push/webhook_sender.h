@@ -26,7 +26,7 @@ class WebhookPushSender final : public PushSender {
   // Abandons requests in flight; their jobs stay stored and are retried.
   void stop();
 
-  void send(const PushJob& job, std::function<void(bool delivered)> done) override;
+  void send(const PushJob& job, std::function<void(PushOutcome)> done) override;
 
   // The JSON body POSTed for a job.
   static std::string body_of(const PushJob& job);

@@ -25,6 +25,7 @@ struct WebhookUrl {
   std::uint16_t port = 80;
   std::string target;       // path and query, never empty
   std::string host_header;  // as written, for the Host header
+  bool tls = false;         // https:// (push endpoints only)
 };
 
 // invalid_request with a message naming the problem.
@@ -37,5 +38,11 @@ std::optional<std::string> refusal(const WebhookUrl& url, const inet::Address& a
 // The registration-time check: the URL's form, and where the host alone
 // (a literal in any spelling, or `localhost`) says it points.
 Status check_webhook_registration(const std::string& url, const inet::HostAllowList& allow);
+
+// A Web Push endpoint: https:// (default port 443), or http:// only for a
+// host or address `allow` exempts (a local push service in tests).
+Result<WebhookUrl> parse_push_endpoint(const std::string& url, const inet::HostAllowList& allow);
+// The registration-time check of a Web Push endpoint, with the webhooks' policy.
+Status check_push_endpoint_registration(const std::string& url, const inet::HostAllowList& allow);
 
 }  // namespace parley::push

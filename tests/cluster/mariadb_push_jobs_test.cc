@@ -62,6 +62,36 @@ TEST(MariaDbPushJobs, TheSchemaIsCreatedOnceAndOpeningAgainChangesNothing) {
   EXPECT_EQ((*engines)[0].u64(0), 2u);
 }
 
+TEST(MariaDbPushJobs, AVersion1QueueIsUpgradedInPlaceAndItsJobsAreWebhookJobs) {
+  ScratchDatabase db;
+  std::vector<PushJob> jobs{make_push_job(0)};
+  {
+    auto store = MariaDbPushJobStore::open(db.config());
+    ASSERT_TRUE(store->put_planned_push_jobs(jobs, 0, std::nullopt, 3).ok());
+  }
+  auto c = mariadb::Connection::open(db.config().connection, db.name());
+  ASSERT_TRUE(c.ok());
+  // The queue as a build of push schema version 1 left it.
+  ASSERT_TRUE((*c)->run("ALTER TABLE push_jobs DROP COLUMN provider, DROP COLUMN p256dh, DROP COLUMN auth").ok());
+  ASSERT_TRUE((*c)->run("UPDATE push_schema_version SET version = 1").ok());
+  auto store = MariaDbPushJobStore::open(db.config());
+  EXPECT_EQ(must(mariadb::stored_push_schema_version(**c)), mariadb::kPushSchemaVersion);
+  auto loaded = must(store->load_push_jobs(0));
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(fields(loaded[0]), fields(jobs[0]));
+  EXPECT_EQ(loaded[0].provider, "");
+  // New jobs keep their Web Push keys.
+  PushJob webpush = make_push_job(0);
+  webpush.provider = "webpush";
+  webpush.p256dh = "p256dh-key";
+  webpush.auth = "auth-key";
+  std::vector<PushJob> more{webpush};
+  ASSERT_TRUE(store->put_planned_push_jobs(more, 0, 3, 4).ok());
+  loaded = must(store->load_push_jobs(0));
+  ASSERT_EQ(loaded.size(), 2u);
+  EXPECT_EQ(fields(loaded[1]), fields(more[0]));
+}
+
 TEST(MariaDbPushJobs, EachShardHasItsOwnMarkerJobsAndIdsThatNeverCollide) {
   ScratchDatabase db;
   auto store = MariaDbPushJobStore::open(db.config());

@@ -84,10 +84,13 @@ TEST(MariaDbSchema, AVersion1DatabaseIsUpgradedInPlaceKeepingItsRows) {
     auto store = db.open_store();
     ASSERT_TRUE(store->create_user(make_user("u-1", "one@example.com")).ok());
     ASSERT_TRUE(store->put_device(make_device("d-1", "u-1", "digest-1")).ok());
+    Device hooked = make_device("d-2", "u-1", "digest-2");
+    hooked.push = PushRegistration{"webhook", "https://hooks.example/p"};
+    ASSERT_TRUE(store->put_device(hooked).ok());
     ASSERT_TRUE(store->put_chat(make_group("c-1", {"u-1", "u-2"})).ok());
   }
   // The database as a build of schema version 1 left it.
-  run_sql(db.name(), "ALTER TABLE devices DROP COLUMN last_used_at");
+  run_sql(db.name(), "ALTER TABLE devices DROP COLUMN last_used_at, DROP COLUMN push_p256dh, DROP COLUMN push_auth");
   run_sql(db.name(), "ALTER TABLE chat_members DROP COLUMN joined_seq, DROP COLUMN muted_until");
   run_sql(db.name(), "UPDATE schema_version SET version = 1");
   ASSERT_EQ(first_column(db.name(), "SELECT version FROM schema_version"), std::vector<std::string>{"1"});
@@ -104,6 +107,15 @@ TEST(MariaDbSchema, AVersion1DatabaseIsUpgradedInPlaceKeepingItsRows) {
   EXPECT_EQ(device->last_used_at, 0);
   ASSERT_TRUE(store->set_devices_last_used({{"d-1", 4242}}).ok());
   EXPECT_EQ(must(store->find_device("d-1"))->last_used_at, 4242);
+  // A registration from before version 4 is a webhook without keys; a Web
+  // Push one keeps its keys.
+  auto hooked = must(store->find_device("d-2"));
+  ASSERT_TRUE(hooked.has_value() && hooked->push.has_value());
+  EXPECT_EQ(hooked->push->url, "https://hooks.example/p");
+  EXPECT_EQ(hooked->push->p256dh, "");
+  hooked->push = PushRegistration{"webpush", "https://push.example/s/1", "p256dh-key", "auth-key"};
+  ASSERT_TRUE(store->put_device(*hooked).ok());
+  EXPECT_EQ(fields(*must(store->find_device("d-2"))), fields(*hooked));
   EXPECT_TRUE(must(store->find_user("u-1")).has_value());
   // Members stored before version 3 joined at the start and are not muted.
   auto chat = must(store->find_chat("c-1"));

@@ -4,7 +4,7 @@
 
 namespace parley {
 
-void RecordingPushSender::send(const PushJob& job, std::function<void(bool delivered)> done) {
+void RecordingPushSender::send(const PushJob& job, std::function<void(PushOutcome)> done) {
   Outcome outcome;
   {
     std::lock_guard lock(mutex_);
@@ -16,7 +16,13 @@ void RecordingPushSender::send(const PushJob& job, std::function<void(bool deliv
     }
   }
   // Outside the lock: the callback may well send again.
-  if (done) done(outcome == Outcome::delivered);
+  if (!done) return;
+  switch (outcome) {
+    case Outcome::delivered: done(PushOutcome::delivered); break;
+    case Outcome::rejected: done(PushOutcome::rejected); break;
+    case Outcome::gone: done(PushOutcome::gone); break;
+    default: done(PushOutcome::retry); break;
+  }
 }
 
 void RecordingPushSender::set_outcome(Outcome outcome) {
@@ -40,25 +46,29 @@ std::size_t RecordingPushSender::held_count() const {
 }
 
 bool RecordingPushSender::complete_next(bool delivered) {
-  std::function<void(bool)> done;
+  return complete_next(delivered ? PushOutcome::delivered : PushOutcome::retry);
+}
+
+bool RecordingPushSender::complete_next(PushOutcome outcome) {
+  std::function<void(PushOutcome)> done;
   {
     std::lock_guard lock(mutex_);
     if (held_.empty()) return false;
     done = std::move(held_.front());
     held_.pop_front();
   }
-  if (done) done(delivered);
+  if (done) done(outcome);
   return true;
 }
 
 std::size_t RecordingPushSender::complete_all(bool delivered) {
-  std::deque<std::function<void(bool)>> held;
+  std::deque<std::function<void(PushOutcome)>> held;
   {
     std::lock_guard lock(mutex_);
     held.swap(held_);
   }
   for (auto& done : held) {
-    if (done) done(delivered);
+    if (done) done(delivered ? PushOutcome::delivered : PushOutcome::retry);
   }
   return held.size();
 }

@@ -16,14 +16,16 @@ namespace parley {
 class RecordingPushSender final : public PushSender {
  public:
   enum class Outcome {
-    delivered,  // done(true) before send returns
-    failed,     // done(false) before send returns
+    delivered,  // done(PushOutcome::delivered) before send returns
+    failed,     // done(PushOutcome::retry) before send returns
+    rejected,   // done(PushOutcome::rejected) before send returns
+    gone,       // done(PushOutcome::gone) before send returns
     held,       // kept until complete_next / complete_all
   };
 
   explicit RecordingPushSender(Outcome outcome = Outcome::delivered) : outcome_(outcome) {}
 
-  void send(const PushJob& job, std::function<void(bool delivered)> done) override;
+  void send(const PushJob& job, std::function<void(PushOutcome)> done) override;
 
   // Applies to later sends only.
   void set_outcome(Outcome outcome);
@@ -33,8 +35,10 @@ class RecordingPushSender final : public PushSender {
   std::size_t sent_count() const;
   std::size_t held_count() const;
 
-  // Completes the oldest held send; false when none is held.
+  // Completes the oldest held send (true: delivered, false: retry); false
+  // when none is held.
   bool complete_next(bool delivered);
+  bool complete_next(PushOutcome outcome);
   // Completes every held send, oldest first; returns how many.
   std::size_t complete_all(bool delivered);
 
@@ -42,7 +46,7 @@ class RecordingPushSender final : public PushSender {
   mutable std::mutex mutex_;
   Outcome outcome_;
   std::vector<PushJob> sent_;
-  std::deque<std::function<void(bool)>> held_;
+  std::deque<std::function<void(PushOutcome)>> held_;
 };
 
 }  // namespace parley

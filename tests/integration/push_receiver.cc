@@ -80,6 +80,11 @@ void PushReceiver::fail_next(int n, int status, const std::string& location) {
   fail_status_ = status;
 }
 
+void PushReceiver::answer_next(const std::vector<int>& statuses) {
+  std::lock_guard lock(mu_);
+  scripted_.insert(scripted_.end(), statuses.begin(), statuses.end());
+}
+
 void PushReceiver::accept_loop() {
   while (!stopping_) {
     pollfd p{listen_fd_, POLLIN, 0};
@@ -109,6 +114,16 @@ void PushReceiver::serve(int fd) {
   req.target = request_line.substr(sp1 + 1, sp2 - sp1 - 1);
   std::size_t content_length = 0;
   const std::string headers = lower(buf.substr(0, header_end));
+  for (std::size_t at = line_end + 2; at + 2 < header_end;) {
+    const std::size_t end = buf.find("\r\n", at);
+    const std::string line = buf.substr(at, end - at);
+    if (const std::size_t colon = line.find(':'); colon != std::string::npos) {
+      const std::size_t value = line.find_first_not_of(' ', colon + 1);
+      req.headers.emplace_back(lower(line.substr(0, colon)),
+                               value == std::string::npos ? std::string() : line.substr(value));
+    }
+    at = end + 2;
+  }
   if (auto pos = headers.find("\r\ncontent-length:"); pos != std::string::npos) {
     content_length = std::stoul(headers.substr(pos + 17));
   }
@@ -118,11 +133,14 @@ void PushReceiver::serve(int fd) {
   auto v = boost::json::parse(req.body, ec);
   if (!ec && v.is_object()) req.json = v.as_object();
 
-  int status = 200;
+  int status = default_status_.load();
   std::string location;
   {
     std::lock_guard lock(mu_);
-    if (fail_remaining_ > 0) {
+    if (!scripted_.empty()) {
+      status = scripted_.front();
+      scripted_.erase(scripted_.begin());
+    } else if (fail_remaining_ > 0) {
       --fail_remaining_;
       status = fail_status_;
       location = fail_location_;
@@ -130,11 +148,18 @@ void PushReceiver::serve(int fd) {
     req.answered_status = status;
     requests_.push_back(req);
   }
-  const std::string reason = status == 200 ? "OK" : "Error";
+  const std::string reason = status / 100 == 2 ? "OK" : "Error";
   const std::string response = "HTTP/1.1 " + std::to_string(status) + " " + reason +
                                "\r\nContent-Length: 0\r\nConnection: close\r\n" +
                                (location.empty() ? "" : "Location: " + location + "\r\n") + "\r\n";
   ::send(fd, response.data(), response.size(), MSG_NOSIGNAL);
+}
+
+std::string PushRequest::header(const std::string& name) const {
+  for (const auto& [key, value] : headers) {
+    if (key == name) return value;
+  }
+  return {};
 }
 
 std::vector<PushRequest> PushReceiver::requests() const {

@@ -27,6 +27,10 @@ struct PushRequest {
   std::string body;
   boost::json::object json;  // empty when the body is not a JSON object
   int answered_status = 0;
+  // Header names lower-cased, values as sent, in order.
+  std::vector<std::pair<std::string, std::string>> headers;
+  // The value of header `name` (lower-case); empty when absent.
+  std::string header(const std::string& name) const;
 };
 
 class PushReceiver {
@@ -45,6 +49,10 @@ class PushReceiver {
   // The next `n` requests are answered with `status` (e.g. 500) instead of 200.
   // With `location`, those answers carry it as a Location header (redirects).
   void fail_next(int n, int status = 500, const std::string& location = "");
+  // What requests are answered when nothing else is asked (200 unless set).
+  void set_default_status(int status) { default_status_ = status; }
+  // The next requests are answered these statuses, in order (before fail_next's).
+  void answer_next(const std::vector<int>& statuses);
 
   std::vector<PushRequest> requests() const;
   // TCP connections accepted so far, whether or not a request followed.
@@ -68,6 +76,8 @@ class PushReceiver {
   std::thread thread_;
   mutable std::mutex mu_;
   std::vector<PushRequest> requests_;
+  std::atomic<int> default_status_{200};
+  std::vector<int> scripted_;  // answer_next, front first
   int fail_remaining_ = 0;
   int fail_status_ = 500;
   std::string fail_location_;

@@ -211,6 +211,64 @@ TEST_F(PushTest, AJobIsDroppedAfterItsGiveUpTime) {
   ASSERT_TRUE(eventually([&] { return store.load_push_jobs(0)->empty(); }));
 }
 
+// A Web Push subscription the push service no longer knows (404/410): the job
+// goes and so does the device's registration, so nothing more is planned for it.
+TEST_F(PushTest, AGoneSubscriptionDropsTheJobAndTheRegistration) {
+  make_user("ann");
+  auto who = login("ann");
+  const PushRegistration subscription{"webpush", "https://push.example/s/1", "key", "secret"};
+  ASSERT_TRUE(core->accounts.set_push(who, subscription).ok());
+  push_sender.set_outcome(RecordingPushSender::Outcome::gone);
+  std::vector<PushJob> jobs(1);
+  jobs[0].user_id = who.user_id;
+  jobs[0].device_id = who.device_id;
+  jobs[0].url = subscription.url;
+  jobs[0].provider = "webpush";
+  jobs[0].give_up_at = clock.now_ms() + config.push_give_up_after_ms;
+  auto planned = *store.push_planned_offset(0);
+  ASSERT_TRUE(store.put_planned_push_jobs(jobs, 0, planned, planned.value_or(0)).ok());
+  core->push.schedule(jobs);
+  ASSERT_TRUE(eventually([&] { return push_sender.sent_count() == 1; }));
+  ASSERT_TRUE(eventually([&] { return !(*store.find_device(who.device_id))->push.has_value(); }));
+  EXPECT_TRUE(store.load_push_jobs(0)->empty());
+  EXPECT_TRUE((*core->accounts.push_targets(who.user_id))->empty());
+  EXPECT_EQ(core->push.pending(), 0u);
+}
+
+TEST_F(PushTest, AGoneSubscriptionLeavesANewerRegistrationOfTheDevice) {
+  make_user("ann");
+  auto who = login("ann");
+  const PushRegistration renewed{"webpush", "https://push.example/s/2", "key", "secret"};
+  ASSERT_TRUE(core->accounts.set_push(who, renewed).ok());
+  push_sender.set_outcome(RecordingPushSender::Outcome::gone);
+  std::vector<PushJob> jobs(1);
+  jobs[0].user_id = who.user_id;
+  jobs[0].device_id = who.device_id;
+  jobs[0].url = "https://push.example/s/1";  // planned for the old subscription
+  jobs[0].provider = "webpush";
+  jobs[0].give_up_at = clock.now_ms() + config.push_give_up_after_ms;
+  auto planned = *store.push_planned_offset(0);
+  ASSERT_TRUE(store.put_planned_push_jobs(jobs, 0, planned, planned.value_or(0)).ok());
+  core->push.schedule(jobs);
+  ASSERT_TRUE(eventually([&] { return store.load_push_jobs(0)->empty(); }));
+  ASSERT_TRUE(eventually([&] { return core->push.pending() == 0; }));
+  auto device = *store.find_device(who.device_id);
+  ASSERT_TRUE(device->push.has_value());
+  EXPECT_EQ(device->push->url, renewed.url);
+}
+
+TEST_F(PushTest, ARefusedPushIsNotRetriedAndKeepsTheRegistration) {
+  config.push_retry_initial_ms = 1000;
+  push_sender.set_outcome(RecordingPushSender::Outcome::rejected);
+  plant_job();
+  rebuild();
+  ASSERT_TRUE(eventually([&] { return push_sender.sent_count() == 1; }));
+  ASSERT_TRUE(eventually([&] { return store.load_push_jobs(0)->empty(); }));
+  clock.advance(10'000);
+  std::this_thread::sleep_for(std::chrono::milliseconds(250));  // give a wrong retry its chance
+  EXPECT_EQ(push_sender.sent_count(), 1u);
+}
+
 TEST_F(ConversationsTest, HistoryPagesBothWays) {
   auto a = make_user("ann"), b = make_user("bob");
   auto chat = direct(a, b);

@@ -94,13 +94,19 @@ PushJob job(std::uint64_t id) {
 
 TEST(RecordingPushSender, CompletesAtOnceWithTheConfiguredOutcome) {
   RecordingPushSender sender;
-  std::vector<bool> results;
-  sender.send(job(1), [&](bool ok) { results.push_back(ok); });
+  std::vector<PushOutcome> outcomes;
+  auto record = [&](PushOutcome o) { outcomes.push_back(o); };
+  sender.send(job(1), record);
   sender.set_outcome(RecordingPushSender::Outcome::failed);
-  sender.send(job(2), [&](bool ok) { results.push_back(ok); });
-  EXPECT_EQ(results, (std::vector<bool>{true, false}));
+  sender.send(job(2), record);
+  sender.set_outcome(RecordingPushSender::Outcome::rejected);
+  sender.send(job(3), record);
+  sender.set_outcome(RecordingPushSender::Outcome::gone);
+  sender.send(job(4), record);
+  EXPECT_EQ(outcomes, (std::vector<PushOutcome>{PushOutcome::delivered, PushOutcome::retry, PushOutcome::rejected,
+                                                PushOutcome::gone}));
   auto sent = sender.sent();
-  ASSERT_EQ(sent.size(), 2u);
+  ASSERT_EQ(sent.size(), 4u);
   EXPECT_EQ(sent[1].id, 2u);
 }
 
@@ -109,7 +115,8 @@ TEST(RecordingPushSender, HeldSendsCompleteWhenTheTestSays) {
   std::vector<std::uint64_t> delivered;
   std::vector<std::uint64_t> failed;
   for (std::uint64_t id = 1; id <= 3; ++id) {
-    sender.send(job(id), [&, id](bool ok) { (ok ? delivered : failed).push_back(id); });
+    sender.send(job(id),
+                [&, id](PushOutcome o) { (o == PushOutcome::delivered ? delivered : failed).push_back(id); });
   }
   EXPECT_EQ(sender.held_count(), 3u);
   EXPECT_TRUE(delivered.empty() && failed.empty());
@@ -126,8 +133,8 @@ TEST(RecordingPushSender, CallbackMaySendAgain) {
   // A retry from inside `done` must not deadlock on the sender's lock.
   RecordingPushSender sender(RecordingPushSender::Outcome::failed);
   int calls = 0;
-  std::function<void(bool)> retry = [&](bool ok) {
-    if (!ok && ++calls < 3) sender.send(job(1), retry);
+  std::function<void(PushOutcome)> retry = [&](PushOutcome o) {
+    if (o == PushOutcome::retry && ++calls < 3) sender.send(job(1), retry);
   };
   sender.send(job(1), retry);
   EXPECT_EQ(sender.sent_count(), 3u);

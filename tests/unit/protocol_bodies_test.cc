@@ -91,6 +91,30 @@ TEST(AccountBodies, SignupLoginAndPushRegistration) {
   EXPECT_TRUE(fails_with(parse_push_registration_body(R"({"provider":"webhook"})"), ErrorCode::invalid_request, "url"));
 }
 
+TEST(AuthBodies, WebPushRegistrationIsTheBrowsersSubscriptionJson) {
+  auto push = parse_push_registration_body(
+      R"({"provider":"webpush","subscription":{"endpoint":"https://push.example/s/1","expirationTime":null,)"
+      R"("keys":{"p256dh":"BPk","auth":"QUJD"}}})");
+  ASSERT_TRUE(push);
+  EXPECT_EQ(push->provider, "webpush");
+  EXPECT_EQ(push->url, "https://push.example/s/1");
+  EXPECT_EQ(push->p256dh, "BPk");
+  EXPECT_EQ(push->auth, "QUJD");
+  auto fails = [](std::string_view body, const std::string& field) {
+    return fails_with(parse_push_registration_body(body), ErrorCode::invalid_request, field);
+  };
+  EXPECT_TRUE(fails(R"({"provider":"webpush"})", "subscription"));
+  EXPECT_TRUE(fails(R"({"provider":"webpush","subscription":"https://push.example/"})", "subscription"));
+  EXPECT_TRUE(fails(R"({"provider":"webpush","subscription":{"keys":{"p256dh":"a","auth":"b"}}})",
+                    "subscription.missing field: endpoint"));
+  EXPECT_TRUE(fails(R"({"provider":"webpush","subscription":{"endpoint":"https://p/"}})", "subscription.keys"));
+  EXPECT_TRUE(fails(R"({"provider":"webpush","subscription":{"endpoint":"https://p/","keys":{"auth":"b"}}})",
+                    "p256dh"));
+  EXPECT_TRUE(fails(R"({"provider":"webpush","subscription":{"endpoint":"https://p/","keys":{"p256dh":"a","auth":7}}})",
+                    "auth"));
+  EXPECT_TRUE(fails(R"({"provider":"WebPush","subscription":{}})", "provider"));
+}
+
 TEST(ChatBodies, DirectGroupAndMember) {
   auto direct = parse_create_chat_body(R"({"kind":"direct","peer_id":"u2"})");
   ASSERT_TRUE(direct);

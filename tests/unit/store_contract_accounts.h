@@ -111,16 +111,28 @@ TYPED_TEST_P(AccountStoreContract, DeviceRoundTripsWithAndWithoutPush) {
   Device plain = make_device("d-1", "u-1", "digest-1");
   Device pushed = make_device("d-2", "u-1", "digest-2");
   pushed.push = PushRegistration{"webhook", "https://hooks.example/p"};
+  Device browser = make_device("d-4", "u-1", "digest-4");
+  browser.push = PushRegistration{"webpush", "https://push.example/wpush/v2/gAAAA",
+                                  "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+                                  "BTBZMqHH6r4Tts7J_aSIgg"};
   ASSERT_TRUE(this->accounts().put_device(plain).ok());
   ASSERT_TRUE(this->accounts().put_device(pushed).ok());
+  ASSERT_TRUE(this->accounts().put_device(browser).ok());
 
   auto a = must(this->accounts().find_device("d-1"));
   auto b = must(this->accounts().find_device("d-2"));
+  auto c = must(this->accounts().find_device("d-4"));
   ASSERT_TRUE(a.has_value());
   ASSERT_TRUE(b.has_value());
+  ASSERT_TRUE(c.has_value());
   EXPECT_EQ(fields(*a), fields(plain));
   EXPECT_EQ(fields(*b), fields(pushed));
+  EXPECT_EQ(fields(*c), fields(browser));
   EXPECT_FALSE(must(this->accounts().find_device("d-3")).has_value());
+  // A registration replaced by a webhook leaves no keys behind.
+  browser.push = PushRegistration{"webhook", "https://hooks.example/q"};
+  ASSERT_TRUE(this->accounts().put_device(browser).ok());
+  EXPECT_EQ(fields(*must(this->accounts().find_device("d-4"))), fields(browser));
 }
 
 TYPED_TEST_P(AccountStoreContract, DevicesOfUserListsOnlyThatUserInIdOrder) {

@@ -158,14 +158,15 @@ inline auto fields(const User& u) {
 }
 inline auto fields(const Device& d) {
   return std::make_tuple(d.id, d.user_id, d.name, d.token_digest, d.created_at, d.last_used_at, d.push.has_value(),
-                         d.push ? d.push->provider : "", d.push ? d.push->url : "");
+                         d.push ? d.push->provider : "", d.push ? d.push->url : "", d.push ? d.push->p256dh : "",
+                         d.push ? d.push->auth : "");
 }
 inline auto fields(const Message& m) {
   return std::tie(m.chat_id, m.seq, m.sender_id, m.sender_device_id, m.client_msg_id, m.text, m.ts, m.offset);
 }
 inline auto fields(const PushJob& j) {
-  return std::tie(j.id, j.user_id, j.device_id, j.url, j.chat_id, j.seq, j.sender_id, j.preview, j.count, j.attempts,
-                  j.next_attempt_at, j.give_up_at);
+  return std::tie(j.id, j.user_id, j.device_id, j.url, j.provider, j.p256dh, j.auth, j.chat_id, j.seq, j.sender_id,
+                  j.preview, j.count, j.attempts, j.next_attempt_at, j.give_up_at);
 }
 
 // "user:role" per member, in stored order.

@@ -36,7 +36,11 @@ TYPED_TEST_P(PushJobStoreContract, StartsEmptyAndUnplanned) {
 }
 
 TYPED_TEST_P(PushJobStoreContract, PlannedJobsGetFreshIdsAndLoadWithEveryField) {
-  auto jobs = this->plan({make_push_job(0), make_push_job(0)}, std::nullopt, 10);
+  PushJob webpush = make_push_job(0);
+  webpush.provider = "webpush";
+  webpush.p256dh = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4";
+  webpush.auth = "BTBZMqHH6r4Tts7J_aSIgg";
+  auto jobs = this->plan({make_push_job(0), webpush}, std::nullopt, 10);
   ASSERT_EQ(jobs.size(), 2u);
   EXPECT_NE(jobs[0].id, 0u);
   EXPECT_NE(jobs[0].id, jobs[1].id);

@@ -26,8 +26,8 @@ constexpr ShardId kShardLimit = 1u << 16;
 
 constexpr const char* kJobColumns =
     "id, shard, user_id, device_id, url, chat_id, seq, sender_id, preview, count, attempts, next_attempt_at, "
-    "give_up_at";
-constexpr std::size_t kJobColumnCount = 13;
+    "give_up_at, provider, p256dh, auth";
+constexpr std::size_t kJobColumnCount = 16;
 
 Error undecodable(const char* table) {
   return make_error(ErrorCode::internal, std::string("mariadb: a row of ") + table + " does not decode");
@@ -53,6 +53,9 @@ Result<PushJob> job_from(const Row& r) {
   const std::uint64_t attempts = r.u64(10);
   job.next_attempt_at = r.i64(11);
   job.give_up_at = r.i64(12);
+  job.provider = r.text(13);
+  job.p256dh = r.text(14);
+  job.auth = r.text(15);
   if (r.bad() || shard >= kShardLimit || count > UINT32_MAX || attempts > UINT32_MAX) return undecodable("push_jobs");
   job.shard = static_cast<ShardId>(shard);
   job.count = static_cast<std::uint32_t>(count);
@@ -74,6 +77,9 @@ void bind_job(std::vector<Param>& params, const PushJob& job) {
   params.emplace_back(std::uint64_t{job.attempts});
   params.emplace_back(std::int64_t{job.next_attempt_at});
   params.emplace_back(std::int64_t{job.give_up_at});
+  params.emplace_back(std::string_view(job.provider));
+  params.emplace_back(std::string_view(job.p256dh));
+  params.emplace_back(std::string_view(job.auth));
 }
 
 Status insert_jobs(Connection& c, const std::vector<PushJob>& jobs) {

@@ -97,9 +97,19 @@ std::vector<std::string> migration_3() {
   };
 }
 
+// Version 4: a device's Web Push subscription keys (p256dh, auth; base64url
+// as the browser gave them) beside its endpoint in push_url. NULL for
+// webhooks and for devices registered before.
+std::vector<std::string> migration_4() {
+  return {
+      "ALTER TABLE devices ADD COLUMN IF NOT EXISTS push_p256dh VARBINARY(255) NULL,"
+      " ADD COLUMN IF NOT EXISTS push_auth VARBINARY(255) NULL",
+  };
+}
+
 // Index i holds the statements that take the schema from version i to i + 1.
 std::vector<std::vector<std::string>> migrations() {
-  return {migration_1(), migration_2(), migration_3()};
+  return {migration_1(), migration_2(), migration_3(), migration_4()};
 }
 
 // A message shard, version 1: the messages on MyRocks (an LSM tree for an
@@ -207,8 +217,18 @@ std::vector<std::string> push_migration_1() {
   };
 }
 
+// Push jobs, version 2: the provider of the registration a job was planned
+// for ('' for the jobs before: webhooks) and the Web Push keys.
+std::vector<std::string> push_migration_2() {
+  return {
+      "ALTER TABLE push_jobs ADD COLUMN IF NOT EXISTS provider VARBINARY(32) NOT NULL DEFAULT '',"
+      " ADD COLUMN IF NOT EXISTS p256dh VARBINARY(255) NOT NULL DEFAULT '',"
+      " ADD COLUMN IF NOT EXISTS auth VARBINARY(255) NOT NULL DEFAULT ''",
+  };
+}
+
 std::vector<std::vector<std::string>> push_migrations() {
-  return {push_migration_1()};
+  return {push_migration_1(), push_migration_2()};
 }
 
 // One schema's bookkeeping: the table holding its version (a shard may share

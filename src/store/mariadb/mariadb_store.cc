@@ -35,7 +35,11 @@ Result<std::optional<User>> one_user(Result<std::vector<Row>> rows) {
 Result<Device> device_from(const Row& r) {
   Device device{r.text(0), r.text(1), r.text(2),   r.is_null(3) ? std::string() : r.text(3),
                 r.i64(4),  r.i64(7),  std::nullopt};
-  if (!r.is_null(5)) device.push = PushRegistration{r.text(5), r.text(6)};
+  if (!r.is_null(5)) {
+    // NULL keys: a webhook, or a device registered before Web Push.
+    device.push = PushRegistration{r.text(5), r.text(6), r.is_null(8) ? std::string() : r.text(8),
+                                   r.is_null(9) ? std::string() : r.text(9)};
+  }
   if (r.bad()) return undecodable("devices");
   return device;
 }
@@ -174,6 +178,12 @@ Status MariaDbStore::put_device(const Device& device) {
   const mariadb::Param provider =
       device.push ? mariadb::Param(std::string_view(device.push->provider)) : mariadb::Param(nullptr);
   const mariadb::Param url = device.push ? mariadb::Param(std::string_view(device.push->url)) : mariadb::Param(nullptr);
+  auto key = [&](const std::string PushRegistration::*field) {
+    return device.push && !((*device.push).*field).empty() ? mariadb::Param(std::string_view((*device.push).*field))
+                                                            : mariadb::Param(nullptr);
+  };
+  const mariadb::Param p256dh = key(&PushRegistration::p256dh);
+  const mariadb::Param auth = key(&PushRegistration::auth);
   return write<Ok>([&](Connection& c) -> Status {
     // Not INSERT ... ON DUPLICATE KEY UPDATE: that would also fire on the
     // token key and overwrite another device. Update by id, else insert; a
@@ -182,14 +192,14 @@ Status MariaDbStore::put_device(const Device& device) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       auto updated = c.execute(
           "UPDATE devices SET user_id = ?, name = ?, token_digest = ?, created_at = ?, push_provider = ?,"
-          " push_url = ? WHERE id = ?",
-          {device.user_id, device.name, token, device.created_at, provider, url, device.id});
+          " push_url = ?, push_p256dh = ?, push_auth = ? WHERE id = ?",
+          {device.user_id, device.name, token, device.created_at, provider, url, p256dh, auth, device.id});
       if (!updated) return updated.error();
       if (*updated > 0) return Ok{};
       auto inserted = c.execute(
-          "INSERT INTO devices (id, user_id, name, token_digest, created_at, push_provider, push_url)"
-          " VALUES (?, ?, ?, ?, ?, ?, ?)",
-          {device.id, device.user_id, device.name, token, device.created_at, provider, url});
+          "INSERT INTO devices (id, user_id, name, token_digest, created_at, push_provider, push_url, push_p256dh,"
+          " push_auth) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          {device.id, device.user_id, device.name, token, device.created_at, provider, url, p256dh, auth});
       if (inserted) return Ok{};
       if (c.duplicate_key() != "PRIMARY") return inserted.error();
     }
@@ -200,7 +210,8 @@ Status MariaDbStore::put_device(const Device& device) {
 Result<std::optional<Device>> MariaDbStore::find_device(const DeviceId& id) {
   return read<std::optional<Device>>([&](Connection& c) {
     return one_device(
-        c.query("SELECT id, user_id, name, token_digest, created_at, push_provider, push_url, last_used_at"
+        c.query("SELECT id, user_id, name, token_digest, created_at, push_provider, push_url, last_used_at,"
+                " push_p256dh, push_auth"
                 " FROM devices WHERE id = ?",
                 {id}));
   });
@@ -210,7 +221,8 @@ Result<std::optional<Device>> MariaDbStore::find_device_by_token(const std::stri
   if (token_digest.empty()) return std::nullopt;  // logged-out devices have no token
   return read<std::optional<Device>>([&](Connection& c) {
     return one_device(
-        c.query("SELECT id, user_id, name, token_digest, created_at, push_provider, push_url, last_used_at"
+        c.query("SELECT id, user_id, name, token_digest, created_at, push_provider, push_url, last_used_at,"
+                " push_p256dh, push_auth"
                 " FROM devices WHERE token_digest = ?",
                 {token_digest}));
   });
@@ -219,7 +231,8 @@ Result<std::optional<Device>> MariaDbStore::find_device_by_token(const std::stri
 Result<std::vector<Device>> MariaDbStore::devices_of_user(const UserId& id) {
   return read<std::vector<Device>>([&](Connection& c) -> Result<std::vector<Device>> {
     auto rows = c.query(
-        "SELECT id, user_id, name, token_digest, created_at, push_provider, push_url, last_used_at"
+        "SELECT id, user_id, name, token_digest, created_at, push_provider, push_url, last_used_at,"
+                " push_p256dh, push_auth"
         " FROM devices WHERE user_id = ? ORDER BY id",
         {id});
     if (!rows) return rows.error();

@@ -7,7 +7,8 @@ namespace {
 
 // Bump a version when a record's layout changes; keep decoding the old one.
 constexpr std::uint8_t kUserV1 = 1;
-constexpr std::uint8_t kDeviceV1 = 1;
+constexpr std::uint8_t kDeviceV1 = 1;  // read only: before Web Push
+constexpr std::uint8_t kDeviceV2 = 2;  // adds the push registration's p256dh and auth
 constexpr std::uint8_t kChatV1 = 1;     // read only: before versions, every stored chat counts as version 1
 constexpr std::uint8_t kChatV2 = 2;     // adds the version
 constexpr std::uint8_t kChatV3 = 3;     // adds each member's joined_seq and muted_until
@@ -17,6 +18,7 @@ constexpr std::uint8_t kMessageV2 = 2;  // adds kind, target, reply, and the sta
 constexpr std::uint32_t kMaxReactions = 1u << 20;
 constexpr std::uint8_t kPushJobV1 = 1;  // read only: before coalescing, a job covered one message
 constexpr std::uint8_t kPushJobV2 = 2;  // adds the count of messages covered
+constexpr std::uint8_t kPushJobV3 = 3;  // adds the provider and the Web Push keys
 
 // Guards against a corrupt member count allocating gigabytes.
 constexpr std::uint32_t kMaxMembers = 1u << 20;
@@ -109,7 +111,7 @@ std::optional<User> decode_user(std::string_view bytes) {
 
 std::string encode_device(const Device& device) {
   ByteWriter out;
-  out.u8(kDeviceV1);
+  out.u8(kDeviceV2);
   out.str(device.id);
   out.str(device.user_id);
   out.str(device.name);
@@ -119,6 +121,8 @@ std::string encode_device(const Device& device) {
   if (device.push) {
     out.str(device.push->provider);
     out.str(device.push->url);
+    out.str(device.push->p256dh);
+    out.str(device.push->auth);
   }
   return out.take();
 }
@@ -127,13 +131,15 @@ std::optional<Device> decode_device(std::string_view bytes) {
   ByteReader in(bytes);
   Device device;
   std::uint8_t has_push = 0;
-  if (!expect_version(in, kDeviceV1) || !in.str(device.id) || !in.str(device.user_id) || !in.str(device.name) ||
+  std::uint8_t version = 0;
+  if (!in.u8(version) || (version != kDeviceV1 && version != kDeviceV2) || !in.str(device.id) || !in.str(device.user_id) || !in.str(device.name) ||
       !in.str(device.token_digest) || !in.i64(device.created_at) || !in.u8(has_push) || has_push > 1) {
     return std::nullopt;
   }
   if (has_push == 1) {
     PushRegistration push;
     if (!in.str(push.provider) || !in.str(push.url)) return std::nullopt;
+    if (version == kDeviceV2 && (!in.str(push.p256dh) || !in.str(push.auth))) return std::nullopt;
     device.push = std::move(push);
   }
   if (!in.done()) return std::nullopt;
@@ -250,7 +256,7 @@ std::optional<Message> decode_message(std::string_view bytes) {
 
 std::string encode_push_job(const PushJob& job) {
   ByteWriter out;
-  out.u8(kPushJobV2);
+  out.u8(kPushJobV3);
   out.u64(job.id);
   out.str(job.user_id);
   out.str(job.device_id);
@@ -263,6 +269,9 @@ std::string encode_push_job(const PushJob& job) {
   out.i64(job.next_attempt_at);
   out.i64(job.give_up_at);
   out.u32(job.count);
+  out.str(job.provider);
+  out.str(job.p256dh);
+  out.str(job.auth);
   return out.take();
 }
 
@@ -270,14 +279,17 @@ std::optional<PushJob> decode_push_job(std::string_view bytes) {
   ByteReader in(bytes);
   PushJob job;
   std::uint8_t version = 0;
-  if (!in.u8(version) || (version != kPushJobV1 && version != kPushJobV2) || !in.u64(job.id) || !in.str(job.user_id) ||
+  if (!in.u8(version) || version < kPushJobV1 || version > kPushJobV3 || !in.u64(job.id) || !in.str(job.user_id) ||
       !in.str(job.device_id) || !in.str(job.url) || !in.str(job.chat_id) || !in.u64(job.seq) ||
       !in.str(job.sender_id) || !in.str(job.preview) || !in.u32(job.attempts) || !in.i64(job.next_attempt_at) ||
       !in.i64(job.give_up_at)) {
     return std::nullopt;
   }
   job.count = 1;
-  if (version == kPushJobV2 && (!in.u32(job.count) || job.count == 0)) return std::nullopt;
+  if (version >= kPushJobV2 && (!in.u32(job.count) || job.count == 0)) return std::nullopt;
+  if (version >= kPushJobV3 && (!in.str(job.provider) || !in.str(job.p256dh) || !in.str(job.auth))) {
+    return std::nullopt;
+  }
   if (!in.done()) return std::nullopt;
   return job;
 }
