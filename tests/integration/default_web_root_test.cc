@@ -51,6 +51,19 @@ TEST_F(DefaultWebRootTest, ServesTheWebAppWithoutAFlag) {
   EXPECT_EQ(favicon.raw, read_file(web_ / "favicon.svg"));
 }
 
+// The service worker lives at the root, so that its default scope ("/")
+// covers the whole app, and is served as JavaScript (browsers refuse to
+// register a worker of another type).
+TEST_F(DefaultWebRootTest, ServesTheServiceWorkerAtTheRootAsJavaScript) {
+  auto worker = get("/sw.js");
+  ASSERT_EQ(worker.status, 200);
+  EXPECT_EQ(worker.raw, read_file(web_ / "sw.js"));
+  EXPECT_EQ(worker.header("content-type").rfind("text/javascript", 0), 0u) << worker.header("content-type");
+  auto module = get("/js/push.js");
+  ASSERT_EQ(module.status, 200);
+  EXPECT_EQ(module.header("content-type").rfind("text/javascript", 0), 0u);
+}
+
 TEST_F(DefaultWebRootTest, RefusesEveryWayOutOfTheDefaultRoot) {
   const std::string cmake_lists = fs::canonical(web_ / ".." / "CMakeLists.txt").string();
   std::string encoded_absolute;

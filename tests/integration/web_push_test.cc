@@ -157,6 +157,26 @@ TEST_F(WebPushTest, ARefusedPushIsGivenUpAndTheSubscriptionKept) {
   EXPECT_EQ(push_of(bob), "webpush");
 }
 
+// Mute is the planner's: a muted chat plans no job, whatever the provider.
+TEST_F(WebPushTest, AMutedChatIsNotPushedToTheBrowser) {
+  WebPushService service;
+  service.start();
+  Session ann = new_session("ann");
+  Session bob = new_session("bob");
+  ASSERT_EQ(bob.call("PUT", "/v1/devices/current/push", service.registration()).status, 204);
+  ChatInfo dm = ann.create_direct(bob.user_id());
+  ChatInfo group = ann.create_group("g", {bob.user_id()});
+  EXPECT_GT(bob.mute(dm.chat_id).muted_until, 0);
+  ann.send(dm.chat_id, cmid(), "muted");
+  auto loud = ann.send(group.chat_id, cmid(), "not muted");
+  auto push = service.wait_for(group.chat_id, loud.seq);
+  ASSERT_TRUE(push) << "the other chat is still pushed";
+  EXPECT_EQ(push->payload.at("count").as_int64(), 1) << "the muted message is not counted in";
+  for (const auto& d : service.deliveries()) {
+    EXPECT_NE(str_field(d.payload, "chat_id"), dm.chat_id) << "a muted chat was pushed";
+  }
+}
+
 TEST_F(WebPushTest, HostileSubscriptionsAreRefusedAndNothingIsStored) {
   WebPushService service;
   Session bob = new_session("bob");

@@ -6,6 +6,7 @@ import { Client } from './client.js';
 import { AuthView } from './ui/auth-view.js';
 import { AppView } from './ui/app-view.js';
 import { notifyIfHidden } from './notify.js';
+import { enablePush, forgetNames, listenToServiceWorker, pushState, rememberNames } from './push.js';
 
 const root = document.getElementById('app');
 const announcer = document.getElementById('announcer');
@@ -47,9 +48,12 @@ function render() {
     if (!location.hash.startsWith('#/')) history.replaceState(null, '', location.pathname);
     view = new AppView(root, store, client);
     client.start();
+    enablePush(client.api);
   } else if (!store.session && !(view instanceof AuthView)) {
     view?.destroy();
     client.stop();
+    clearTimeout(namesTimer);
+    forgetNames();
     if (location.hash.startsWith('#/')) history.replaceState(null, '', location.pathname);
     view = new AuthView(root, client, { notice });
     notice = '';
@@ -65,9 +69,24 @@ store.subscribe((topic, detail) => {
     }
   }
   if (topic === 'session') render();
+  if (topic === 'chats') rememberNamesSoon();
 });
+
+// Web Push (push.js, sw.js): subscribe once notifications are allowed; a
+// clicked notification opens its chat; the worker learns the names to show.
+window.addEventListener('parley:notifications-granted', () => {
+  if (store.session) enablePush(client.api);
+});
+listenToServiceWorker((chatId) => {
+  location.hash = `#/chat/${encodeURIComponent(chatId)}`;
+});
+let namesTimer = null;
+function rememberNamesSoon() {
+  clearTimeout(namesTimer);
+  namesTimer = setTimeout(() => rememberNames(store), 1000);
+}
 
 render();
 
 // For tests and debugging in the console.
-window.parley = { store, client };
+window.parley = { store, client, push: pushState };

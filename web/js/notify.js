@@ -11,11 +11,15 @@ export function notificationPermission() {
 
 export async function requestNotificationPermission() {
   if (!notificationsSupported()) return 'unsupported';
+  let permission;
   try {
-    return await Notification.requestPermission();
+    permission = await Notification.requestPermission();
   } catch {
-    return Notification.permission;
+    permission = Notification.permission;
   }
+  // main.js subscribes to Web Push then.
+  if (permission === 'granted') window.dispatchEvent(new Event('parley:notifications-granted'));
+  return permission;
 }
 
 /** Shows a notification if the tab is hidden and the user allowed them. */
