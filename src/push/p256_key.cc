@@ -230,8 +230,7 @@ Result<std::string> P256Key::sign_es256(std::string_view data) const {
   MdCtxPtr md(EVP_MD_CTX_new());
   std::size_t len = 0;
   if (!md || EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, key_) != 1 ||
-      EVP_DigestSign(md.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()) !=
-          1) {
+      EVP_DigestSign(md.get(), nullptr, &len, reinterpret_cast<const unsigned char*>(data.data()), data.size()) != 1) {
     return make_error(ErrorCode::internal, "ES256 signing failed");
   }
   std::string der(len, '\0');

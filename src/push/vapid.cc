@@ -31,8 +31,8 @@ std::optional<boost::json::object> json_object_of(std::string_view b64) {
 Result<std::string> sign_vapid_jwt(const P256Key& key, const VapidClaims& claims) {
   boost::json::object payload{{"aud", claims.aud}, {"exp", claims.exp}};
   if (!claims.sub.empty()) payload["sub"] = claims.sub;
-  const std::string signing_input = base64url_encode(R"({"typ":"JWT","alg":"ES256"})") + "." +
-                                    base64url_encode(boost::json::serialize(payload));
+  const std::string signing_input =
+      base64url_encode(R"({"typ":"JWT","alg":"ES256"})") + "." + base64url_encode(boost::json::serialize(payload));
   auto signature = key.sign_es256(signing_input);
   if (!signature) return signature.error();
   return signing_input + "." + base64url_encode(*signature);

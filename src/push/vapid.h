@@ -20,9 +20,9 @@ namespace parley::push {
 inline constexpr std::int64_t kMaxVapidLifetimeSeconds = 24 * 3600;
 
 struct VapidClaims {
-  std::string aud;      // the push service's origin, "https://host[:port]"
-  std::int64_t exp = 0; // seconds since the epoch
-  std::string sub;      // "mailto:…" or "https://…"; empty: left out
+  std::string aud;       // the push service's origin, "https://host[:port]"
+  std::int64_t exp = 0;  // seconds since the epoch
+  std::string sub;       // "mailto:…" or "https://…"; empty: left out
 };
 
 // A signed compact JWS (header {"typ":"JWT","alg":"ES256"}).

@@ -98,8 +98,8 @@ Result<WebhookUrl> parse_push_endpoint(const std::string& text, const inet::Host
   if (!url->tls) {
     // Plain http only to a push service the operator named: a browser's
     // endpoint is always https.
-    const bool exempt = url->literal ? allow.allows_address(*url->literal)
-                                     : allow.allows_name(inet::canonical_host_name(url->host));
+    const bool exempt =
+        url->literal ? allow.allows_address(*url->literal) : allow.allows_name(inet::canonical_host_name(url->host));
     if (!exempt) return bad("must be an absolute https:// URL (http:// only for hosts in --push-allow-hosts)");
   }
   return url;

@@ -41,8 +41,7 @@ constexpr std::size_t kPadBlock = 256;
 constexpr std::int64_t kJwtLifetimeSeconds = 12 * 3600;
 
 std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 }  // namespace
@@ -77,8 +76,8 @@ struct WebPushSender::Impl {
     const std::string payload = payload_of(job);
     const std::size_t padded = (payload.size() + kPadBlock - 1) / kPadBlock * kPadBlock;
     auto body = push::encrypt_aes128gcm(payload, keys->p256dh, keys->auth, padded);
-    auto jwt = push::sign_vapid_jwt(*vapid, {push::origin_of(job.url), unix_seconds() + kJwtLifetimeSeconds,
-                                            config.subject});
+    auto jwt =
+        push::sign_vapid_jwt(*vapid, {push::origin_of(job.url), unix_seconds() + kJwtLifetimeSeconds, config.subject});
     if (!body || !jwt) {
       spdlog::error("web push to device {} not sent: {}", job.device_id,
                     !body ? body.error().message : jwt.error().message);
@@ -145,8 +144,7 @@ struct WebPushSender::Impl {
       for (const auto& entry : results) consider(entry.endpoint().address());
     }
     if (endpoints.empty()) {
-      spdlog::warn("web push to device {} refused: {} ({}); see --push-allow-hosts", job.device_id, url->host,
-                   refused);
+      spdlog::warn("web push to device {} refused: {} ({}); see --push-allow-hosts", job.device_id, url->host, refused);
       co_return PushOutcome::retry;
     }
     auto& request = std::get<http::request<http::string_body>>(req);
@@ -203,9 +201,9 @@ void WebPushSender::send(const PushJob& job, std::function<void(PushOutcome)> do
 }
 
 std::string WebPushSender::payload_of(const PushJob& job) {
-  boost::json::object payload{{"type", "message"},        {"chat_id", job.chat_id}, {"seq", job.seq},
-                              {"sender_id", job.sender_id}, {"preview", job.preview}, {"count", job.count},
-                              {"id", job.id}};
+  boost::json::object payload{
+      {"type", "message"},      {"chat_id", job.chat_id}, {"seq", job.seq}, {"sender_id", job.sender_id},
+      {"preview", job.preview}, {"count", job.count},     {"id", job.id}};
   std::string text = boost::json::serialize(payload);
   // A preview is short (100 characters); the limit holds whatever it becomes.
   if (text.size() > push::kMaxPlaintextBytes) {

@@ -18,10 +18,18 @@ void RecordingPushSender::send(const PushJob& job, std::function<void(PushOutcom
   // Outside the lock: the callback may well send again.
   if (!done) return;
   switch (outcome) {
-    case Outcome::delivered: done(PushOutcome::delivered); break;
-    case Outcome::rejected: done(PushOutcome::rejected); break;
-    case Outcome::gone: done(PushOutcome::gone); break;
-    default: done(PushOutcome::retry); break;
+    case Outcome::delivered:
+      done(PushOutcome::delivered);
+      break;
+    case Outcome::rejected:
+      done(PushOutcome::rejected);
+      break;
+    case Outcome::gone:
+      done(PushOutcome::gone);
+      break;
+    default:
+      done(PushOutcome::retry);
+      break;
   }
 }
 

@@ -16,11 +16,12 @@ WebPushService::WebPushService() : key_(push::P256Key::generate().value()), auth
 
 boost::json::object WebPushService::registration(const std::string& path) const {
   // As PushSubscription.toJSON() writes it.
-  return {{"provider", "webpush"},
-          {"subscription",
-           {{"endpoint", endpoint(path)},
-            {"expirationTime", nullptr},
-            {"keys", {{"p256dh", push::base64url_encode(key_.public_point())}, {"auth", push::base64url_encode(auth_)}}}}}};
+  return {
+      {"provider", "webpush"},
+      {"subscription",
+       {{"endpoint", endpoint(path)},
+        {"expirationTime", nullptr},
+        {"keys", {{"p256dh", push::base64url_encode(key_.public_point())}, {"auth", push::base64url_encode(auth_)}}}}}};
 }
 
 WebPushDelivery WebPushService::read(const PushRequest& request) const {
@@ -75,8 +76,8 @@ std::optional<WebPushDelivery> WebPushService::wait_for(const std::string& chat_
         for (auto& d : deliveries()) {
           const auto* c = d.payload.if_contains("chat_id");
           const auto* s = d.payload.if_contains("seq");
-          if (d.answered_status / 100 == 2 && c && c->is_string() && c->as_string() == chat_id && s &&
-              s->is_int64() && s->as_int64() == seq) {
+          if (d.answered_status / 100 == 2 && c && c->is_string() && c->as_string() == chat_id && s && s->is_int64() &&
+              s->as_int64() == seq) {
             found = std::move(d);
             return true;
           }

@@ -21,10 +21,10 @@ namespace parley::testing {
 // One request as the stand-in understood it.
 struct WebPushDelivery {
   int answered_status = 0;
-  std::string error;             // what was wrong with it; empty when nothing
-  boost::json::object payload;   // the decrypted JSON
-  std::string vapid_key;         // k= of the Authorization header
-  std::string aud;               // JWT claims
+  std::string error;            // what was wrong with it; empty when nothing
+  boost::json::object payload;  // the decrypted JSON
+  std::string vapid_key;        // k= of the Authorization header
+  std::string aud;              // JWT claims
   std::int64_t exp = 0;
   std::string sub;
   std::string ttl, urgency, content_encoding;

@@ -115,8 +115,7 @@ TEST(RecordingPushSender, HeldSendsCompleteWhenTheTestSays) {
   std::vector<std::uint64_t> delivered;
   std::vector<std::uint64_t> failed;
   for (std::uint64_t id = 1; id <= 3; ++id) {
-    sender.send(job(id),
-                [&, id](PushOutcome o) { (o == PushOutcome::delivered ? delivered : failed).push_back(id); });
+    sender.send(job(id), [&, id](PushOutcome o) { (o == PushOutcome::delivered ? delivered : failed).push_back(id); });
   }
   EXPECT_EQ(sender.held_count(), 3u);
   EXPECT_TRUE(delivered.empty() && failed.empty());

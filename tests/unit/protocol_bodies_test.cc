@@ -108,8 +108,8 @@ TEST(AuthBodies, WebPushRegistrationIsTheBrowsersSubscriptionJson) {
   EXPECT_TRUE(fails(R"({"provider":"webpush","subscription":{"keys":{"p256dh":"a","auth":"b"}}})",
                     "subscription.missing field: endpoint"));
   EXPECT_TRUE(fails(R"({"provider":"webpush","subscription":{"endpoint":"https://p/"}})", "subscription.keys"));
-  EXPECT_TRUE(fails(R"({"provider":"webpush","subscription":{"endpoint":"https://p/","keys":{"auth":"b"}}})",
-                    "p256dh"));
+  EXPECT_TRUE(
+      fails(R"({"provider":"webpush","subscription":{"endpoint":"https://p/","keys":{"auth":"b"}}})", "p256dh"));
   EXPECT_TRUE(fails(R"({"provider":"webpush","subscription":{"endpoint":"https://p/","keys":{"p256dh":"a","auth":7}}})",
                     "auth"));
   EXPECT_TRUE(fails(R"({"provider":"WebPush","subscription":{}})", "provider"));

@@ -112,9 +112,10 @@ TYPED_TEST_P(AccountStoreContract, DeviceRoundTripsWithAndWithoutPush) {
   Device pushed = make_device("d-2", "u-1", "digest-2");
   pushed.push = PushRegistration{"webhook", "https://hooks.example/p"};
   Device browser = make_device("d-4", "u-1", "digest-4");
-  browser.push = PushRegistration{"webpush", "https://push.example/wpush/v2/gAAAA",
-                                  "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
-                                  "BTBZMqHH6r4Tts7J_aSIgg"};
+  browser.push =
+      PushRegistration{"webpush", "https://push.example/wpush/v2/gAAAA",
+                       "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-AYWXvTBHm4bjyPjs7Vd8pZGH6SRpkNtoIAiw4",
+                       "BTBZMqHH6r4Tts7J_aSIgg"};
   ASSERT_TRUE(this->accounts().put_device(plain).ok());
   ASSERT_TRUE(this->accounts().put_device(pushed).ok());
   ASSERT_TRUE(this->accounts().put_device(browser).ok());

@@ -23,7 +23,8 @@ constexpr char kUaPublic[] = "BCVxsr7N_eNgVRqvHtD0zTZsEc6-VV-JvLexhqUzORcxaOzi6-
 constexpr char kSalt[] = "DGv6ra1nlYgDCS1FRnbzlw";
 constexpr char kAuth[] = "BTBZMqHH6r4Tts7J_aSIgg";
 constexpr char kBody[] =
-    "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A_"
+    "DGv6ra1nlYgDCS1FRnbzlwAAEABBBP4z9KsN6nGRTbVYI_"
+    "c7VJSPQTBtkgcy27mlmlMoZIIgDll6e3vCYLocInmYWAmS6TlzAC8wEqKK6PBru3jl7A_"
     "yl95bQpu6cVPTpK4Mqgkf1CXztLVBSt2Ks3oZwbuwXPXLWyouBWLVWGNWQexSgSxsj_Qulcy4a-fN";
 
 std::string b64(const char* text) {
@@ -86,8 +87,8 @@ TEST(WebPushEncryption, PayloadsLargerThanAPushServiceTakesAreRefused) {
 }
 
 TEST(Base64Url, RoundTripsAndRefusesEveryOtherSpelling) {
-  for (std::string bytes : {std::string(), std::string("a"), std::string("ab"), std::string("abc"),
-                            std::string("\xff\xfe\x00\x01", 4)}) {
+  for (std::string bytes :
+       {std::string(), std::string("a"), std::string("ab"), std::string("abc"), std::string("\xff\xfe\x00\x01", 4)}) {
     EXPECT_EQ(base64url_decode(base64url_encode(bytes)), bytes);
   }
   EXPECT_EQ(base64url_encode("\xfb\xff"), "-_8");

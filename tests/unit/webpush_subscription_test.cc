@@ -33,9 +33,8 @@ PushRegistration subscription(std::string endpoint, std::string p256dh = kP256dh
 
 TEST(WebPushSubscription, ABrowsersSubscriptionIsAccepted) {
   EXPECT_TRUE(check_webpush_registration(subscription("https://fcm.googleapis.com/fcm/send/abc:APA91b"), {}).ok());
-  EXPECT_TRUE(check_webpush_registration(
-                  subscription("https://updates.push.services.mozilla.com/wpush/v2/gAAAA"), {})
-                  .ok());
+  EXPECT_TRUE(
+      check_webpush_registration(subscription("https://updates.push.services.mozilla.com/wpush/v2/gAAAA"), {}).ok());
   EXPECT_TRUE(check_webpush_registration(subscription("https://push.example:8443/p/1"), {}).ok());
 }
 

@@ -180,7 +180,7 @@ Status MariaDbStore::put_device(const Device& device) {
   const mariadb::Param url = device.push ? mariadb::Param(std::string_view(device.push->url)) : mariadb::Param(nullptr);
   auto key = [&](const std::string PushRegistration::*field) {
     return device.push && !((*device.push).*field).empty() ? mariadb::Param(std::string_view((*device.push).*field))
-                                                            : mariadb::Param(nullptr);
+                                                           : mariadb::Param(nullptr);
   };
   const mariadb::Param p256dh = key(&PushRegistration::p256dh);
   const mariadb::Param auth = key(&PushRegistration::auth);
@@ -232,7 +232,7 @@ Result<std::vector<Device>> MariaDbStore::devices_of_user(const UserId& id) {
   return read<std::vector<Device>>([&](Connection& c) -> Result<std::vector<Device>> {
     auto rows = c.query(
         "SELECT id, user_id, name, token_digest, created_at, push_provider, push_url, last_used_at,"
-                " push_p256dh, push_auth"
+        " push_p256dh, push_auth"
         " FROM devices WHERE user_id = ? ORDER BY id",
         {id});
     if (!rows) return rows.error();

@@ -7,8 +7,8 @@ namespace {
 
 // Bump a version when a record's layout changes; keep decoding the old one.
 constexpr std::uint8_t kUserV1 = 1;
-constexpr std::uint8_t kDeviceV1 = 1;  // read only: before Web Push
-constexpr std::uint8_t kDeviceV2 = 2;  // adds the push registration's p256dh and auth
+constexpr std::uint8_t kDeviceV1 = 1;   // read only: before Web Push
+constexpr std::uint8_t kDeviceV2 = 2;   // adds the push registration's p256dh and auth
 constexpr std::uint8_t kChatV1 = 1;     // read only: before versions, every stored chat counts as version 1
 constexpr std::uint8_t kChatV2 = 2;     // adds the version
 constexpr std::uint8_t kChatV3 = 3;     // adds each member's joined_seq and muted_until
@@ -132,8 +132,9 @@ std::optional<Device> decode_device(std::string_view bytes) {
   Device device;
   std::uint8_t has_push = 0;
   std::uint8_t version = 0;
-  if (!in.u8(version) || (version != kDeviceV1 && version != kDeviceV2) || !in.str(device.id) || !in.str(device.user_id) || !in.str(device.name) ||
-      !in.str(device.token_digest) || !in.i64(device.created_at) || !in.u8(has_push) || has_push > 1) {
+  if (!in.u8(version) || (version != kDeviceV1 && version != kDeviceV2) || !in.str(device.id) ||
+      !in.str(device.user_id) || !in.str(device.name) || !in.str(device.token_digest) || !in.i64(device.created_at) ||
+      !in.u8(has_push) || has_push > 1) {
     return std::nullopt;
   }
   if (has_push == 1) {
