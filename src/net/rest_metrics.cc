@@ -40,7 +40,8 @@ Response RestApi::metrics(const Call& call) {
   out.counter("parley_push_attempts_total", "Push deliveries tried.", m.push_attempts.value());
   out.counter("parley_push_failures_total", "Push tries that failed (retried later, or given up).",
               m.push_failures.value());
-  out.counter("parley_push_given_up_total", "Push jobs dropped after --push-give-up-hours of failures.",
+  out.counter("parley_push_given_up_total",
+              "Push jobs dropped after --push-give-up-hours of failures, or refused for good by a push service.",
               m.push_given_up.value());
   out.gauge("parley_presence_users", "Users online through a device heartbeating on this process.",
             static_cast<double>(m.presence_users.value()));
