@@ -17,8 +17,6 @@ namespace parley::cli {
 
 namespace json = boost::json;
 
-namespace {
-
 ChatRoster load_roster(CommandContext& ctx, client::Session& session) {
   ChatRoster roster(ctx.login().user_id);
   roster.reset(session.list_chats());
@@ -33,6 +31,8 @@ std::string user_id_by_email(client::Session& session, const std::string& email)
     throw;
   }
 }
+
+namespace {
 
 // The chat after dm/group: its id for people and scripts, or the chat object.
 void print_created(CommandContext& ctx, const client::ChatInfo& chat) {

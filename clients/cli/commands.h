@@ -7,6 +7,7 @@
 //   account_commands.cc  signup, login, logout, whoami
 //   device_commands.cc   devices, logout-device, passwd, rename
 //   chat_commands.cc     chats, dm, group, group-rename, role, mute, unmute, send, edit, delete, react, reply, history
+//   privacy_commands.cc  accept, block, unblock, blocked, privacy
 //   watch_command.cc     watch (every chat, live, resumable)
 //   chat_command.cc      chat (one conversation, interactive)
 
@@ -15,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/chat_roster.h"
 #include "cli/cli_context.h"
 
 namespace parley::cli {
@@ -105,8 +107,20 @@ int run_send(CommandContext& ctx, const SendArgs& args);
 int run_action(CommandContext& ctx, const ActionArgs& args);
 int run_history(CommandContext& ctx, const HistoryArgs& args);
 
+int run_accept(CommandContext& ctx, const std::string& chat);
+// Blocks (or, with blocked == false, unblocks) the user with that e-mail.
+int run_block(CommandContext& ctx, const std::string& email, bool blocked);
+int run_blocked(CommandContext& ctx);
+// Sets who sees your presence ("everyone", "contacts", "nobody"), or shows it when empty.
+int run_privacy(CommandContext& ctx, const std::string& visibility);
+
 int run_watch(CommandContext& ctx);
 int run_chat(CommandContext& ctx, const ChatArgs& args);
+
+// Every chat of the user, for resolve_chat and labels.
+ChatRoster load_roster(CommandContext& ctx, client::Session& session);
+// The user with that e-mail; not_found as a CliError.
+std::string user_id_by_email(client::Session& session, const std::string& email);
 
 // A fresh random client_msg_id (128 bits, hex).
 std::string new_client_msg_id();

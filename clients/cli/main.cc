@@ -114,6 +114,25 @@ int main(int argc, char** argv) {
                      [&](CommandContext& c) { return run_unmute(c, unmute_chat); });
   um->add_option("chat", unmute_chat, "CHAT")->required();
 
+  std::string accept_chat;
+  auto* ac = command(app, "accept", "accept a message request (a direct chat someone opened with you)", action,
+                     [&](CommandContext& c) { return run_accept(c, accept_chat); });
+  ac->add_option("chat", accept_chat, "CHAT")->required();
+  std::string block_email;
+  auto* bl = command(app, "block", "block someone: their messages and presence no longer reach you", action,
+                     [&](CommandContext& c) { return run_block(c, block_email, true); });
+  bl->add_option("email", block_email, "their e-mail")->required();
+  std::string unblock_email;
+  auto* ub = command(app, "unblock", "unblock someone", action,
+                     [&](CommandContext& c) { return run_block(c, unblock_email, false); });
+  ub->add_option("email", unblock_email, "their e-mail")->required();
+  command(app, "blocked", "list the people you block", action, [&](CommandContext& c) { return run_blocked(c); });
+  std::string visibility;
+  auto* pv = command(app, "privacy", "who sees when you are online: everyone, contacts or nobody", action,
+                     [&](CommandContext& c) { return run_privacy(c, visibility); });
+  pv->add_option("visibility", visibility, "everyone | contacts | nobody (none: show the setting)")
+      ->check(CLI::IsMember({"everyone", "contacts", "nobody"}));
+
   RoleArgs role;
   auto* ro = command(app, "role", "make a member of a group an admin, or a member again (admins)", action,
                      [&](CommandContext& c) { return run_role(c, role); });

@@ -49,6 +49,7 @@ ChatInfo ChatInfo::from_json(const json::object& o) {
   c.read_seq = int_field(o, "read_seq", 0);
   c.unread = int_field(o, "unread", 0);
   c.muted_until = int_field(o, "muted_until", 0);
+  if (const auto* r = o.if_contains("request"); r && r->is_bool()) c.request = r->as_bool();
   if (const auto* m = o.if_contains("members"); m && m->is_array()) {
     for (const auto& item : m->as_array()) {
       if (!item.is_object()) continue;
@@ -221,6 +222,42 @@ ChatInfo Session::mute(const std::string& chat_id, std::optional<std::int64_t> u
 
 ChatInfo Session::unmute(const std::string& chat_id) {
   return ChatInfo::from_json(object_of(checked("DELETE", "/v1/chats/" + url_encode(chat_id) + "/mute"), "unmute"));
+}
+
+ChatInfo Session::accept(const std::string& chat_id) {
+  return ChatInfo::from_json(object_of(checked("POST", "/v1/chats/" + url_encode(chat_id) + "/accept"), "accept"));
+}
+
+namespace {
+
+std::vector<UserRef> block_list(const HttpResponse& r) {
+  std::vector<UserRef> out;
+  const json::object& o = object_of(r, "blocks");
+  if (const auto* users = o.if_contains("users"); users && users->is_array()) {
+    for (const auto& u : users->as_array()) {
+      if (!u.is_object()) continue;
+      out.push_back({str_field(u.as_object(), "user_id"), str_field(u.as_object(), "display_name")});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<UserRef> Session::block(const std::string& user_id) {
+  return block_list(checked("PUT", "/v1/blocks/" + url_encode(user_id)));
+}
+
+std::vector<UserRef> Session::unblock(const std::string& user_id) {
+  return block_list(checked("DELETE", "/v1/blocks/" + url_encode(user_id)));
+}
+
+std::vector<UserRef> Session::blocked() {
+  return block_list(checked("GET", "/v1/blocks"));
+}
+
+void Session::set_presence_visibility(const std::string& visibility) {
+  checked("PATCH", "/v1/me", json::value(json::object{{"presence_visibility", visibility}}));
 }
 
 void Session::remove_member(const std::string& chat_id, const std::string& user_id) {

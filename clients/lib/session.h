@@ -66,6 +66,7 @@ struct ChatInfo {
   std::int64_t read_seq = 0;
   std::int64_t unread = 0;       // text messages of others not read yet
   std::int64_t muted_until = 0;  // 0: not muted (docs/protocol.md)
+  bool request = false;          // a message request I have not accepted
   int http_status = 0;           // 201 created, 200 existing (create_* only)
   boost::json::object raw;
 
@@ -169,6 +170,14 @@ class Session {
   // No pushes for the chat until `until` (ms since the epoch), or until unmuted.
   ChatInfo mute(const std::string& chat_id, std::optional<std::int64_t> until = std::nullopt);
   ChatInfo unmute(const std::string& chat_id);
+  // Accepts a message request (POST /v1/chats/{id}/accept).
+  ChatInfo accept(const std::string& chat_id);
+  // Blocks or unblocks a user; the users I block, in id order.
+  std::vector<UserRef> block(const std::string& user_id);
+  std::vector<UserRef> unblock(const std::string& user_id);
+  std::vector<UserRef> blocked();
+  // "everyone", "contacts" or "nobody" (PATCH /v1/me).
+  void set_presence_visibility(const std::string& visibility);
   // role: "admin" or "member".
   ChatInfo set_role(const std::string& chat_id, const std::string& user_id, const std::string& role);
 

@@ -132,7 +132,7 @@ std::unique_ptr<ClusterNode> ClusterNode::open(const ClusterOptions& options) {
       spdlog::warn("cannot reload chat changed on another node: {}", ok.error().message);
     }
   };
-  sources.user_changed = [self](const UserId& user) { self->core_->accounts.user_changed_elsewhere(user); };
+  sources.user_changed = [self](const UserId& user) { self->core_->user_changed_elsewhere(user); };
   node->bus_ = std::make_unique<RedisEventBus>(bus_config, std::move(sources));
   RedisPresenceConfig presence_config;
   presence_config.redis = redis_config;

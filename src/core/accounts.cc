@@ -162,7 +162,7 @@ Status Accounts::rename(const UserId& user, const std::string& display_name) {
   if (display_name.empty() || display_name.size() > config_.max_name_bytes || !is_valid_utf8(display_name)) {
     return make_error(ErrorCode::invalid_request, "display_name must be 1 to 200 bytes of UTF-8");
   }
-  if (auto ok = store_.update_user(user, UserUpdate{display_name, std::nullopt}); !ok) return ok;
+  if (auto ok = store_.update_user(user, UserUpdate{display_name, std::nullopt, std::nullopt}); !ok) return ok;
   {
     auto& s = shard(user);
     std::lock_guard lock(s.mutex);
@@ -181,7 +181,8 @@ Result<std::vector<DeviceId>> Accounts::change_password(const AuthContext& who, 
   if (!credentials_.verify_password((*user)->password_hash, current)) {
     return make_error(ErrorCode::bad_credentials, "wrong current password");
   }
-  if (auto ok = store_.update_user(who.user_id, UserUpdate{std::nullopt, credentials_.hash_password(replacement)});
+  if (auto ok = store_.update_user(who.user_id,
+                                   UserUpdate{std::nullopt, credentials_.hash_password(replacement), std::nullopt});
       !ok) {
     return ok.error();
   }

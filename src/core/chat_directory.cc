@@ -102,7 +102,9 @@ Result<ChatDirectory::Opened> ChatDirectory::open_direct(const UserId& me, const
   Chat chat;
   chat.id = credentials_.new_id();
   chat.kind = ChatKind::direct;
+  // A message request until the peer replies or accepts (Member::pending).
   chat.members = {{me, MemberRole::member}, {peer, MemberRole::member}};
+  chat.members[1].pending = true;
   chat.created_at = clock_.now_ms();
   auto ptr = std::make_shared<const Chat>(std::move(chat));
   if (auto ok = persist(ptr); !ok) {
@@ -322,6 +324,30 @@ Result<ChatPtr> ChatDirectory::set_muted(const UserId& me, const ChatId& chat_id
   return updated;
 }
 
+Result<ChatPtr> ChatDirectory::accept(const UserId& me, const ChatId& chat_id) {
+  bool changed = false;
+  auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
+    const Member* mine = chat.member(me);
+    if (!mine) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+    changed = mine->pending;
+    if (!changed) return std::optional<Chat>();
+    Chat copy = chat;
+    for (Member& m : copy.members) {
+      if (m.user_id == me) m.pending = false;
+    }
+    return std::optional<Chat>(std::move(copy));
+  });
+  if (!updated) return updated.error();
+  // The member's own devices drop the request; the opener is told nothing
+  // (it simply starts seeing presence, receipts and typing).
+  if (!changed) return updated;
+  if (auto v = view(**updated, &me)) {
+    sink_.deliver(std::span<const UserId>(&me, 1),
+                  std::make_shared<const Event>(ChatEvent{ChatEventKind::accepted, std::move(*v)}));
+  }
+  return updated;
+}
+
 Result<ChatPtr> ChatDirectory::set_role(const UserId& me, const ChatId& chat_id, const UserId& user, MemberRole role) {
   bool changed = false;
   auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
@@ -378,8 +404,26 @@ Result<std::vector<UserId>> ChatDirectory::direct_contacts(const UserId& user) {
   return out;
 }
 
-Result<bool> ChatDirectory::shares_chat(const UserId& a, const UserId& b) {
-  return members_.share_a_chat(a, b);
+Result<bool> ChatDirectory::shares_chat(const UserId& a, const UserId& b, const ChatId* except) {
+  return members_.share_a_chat(a, b, except);
+}
+
+Result<ChatPtr> ChatDirectory::direct_between(const UserId& a, const UserId& b) {
+  const std::string pair = a < b ? a + '\0' + b : b + '\0' + a;
+  std::optional<ChatId> id;
+  {
+    std::lock_guard lock(direct_ids_mutex_);
+    if (auto it = direct_ids_.find(pair); it != direct_ids_.end()) id = it->second;
+  }
+  if (!id) {
+    auto stored = store_.find_direct_chat(a, b);
+    if (!stored) return stored.error();
+    if (!*stored) return ChatPtr();
+    id = **stored;
+    std::lock_guard lock(direct_ids_mutex_);
+    direct_ids_.emplace(pair, *id);
+  }
+  return find(*id);
 }
 
 Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
@@ -402,12 +446,16 @@ Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
   auto newest = log_.read_before(chat.id, 0, 1);
   if (!newest) return newest.error();
   v.last_seq = newest->empty() ? 0 : newest->front().seq;
-  if (!newest->empty() && newest->front().kind != MessageKind::text) {
+  // A withheld message is its sender's alone: a view for everyone never shows it.
+  auto shown = [&](const Message& m) {
+    return m.kind == MessageKind::text && (!m.withheld || (for_user && m.sender_id == *for_user));
+  };
+  if (!newest->empty() && !shown(newest->front())) {
     newest = log_.read_before(chat.id, v.last_seq, kPreviewScan);
     if (!newest) return newest.error();
   }
   for (auto& m : *newest) {
-    if (m.kind != MessageKind::text) continue;
+    if (!shown(m)) continue;
     v.last_message = std::move(m);
     break;
   }
@@ -420,6 +468,7 @@ Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
       // Said before they joined: not theirs to see.
       if (v.last_message && v.last_message->seq <= me->joined_seq) v.last_message.reset();
       if (me->muted_until > clock_.now_ms()) v.muted_until = me->muted_until;
+      v.request = me->pending;
       seen = std::max(seen, me->joined_seq);
     }
     auto unread = unread_messages(chat.id, *for_user, seen, v.last_seq);
@@ -440,7 +489,7 @@ Result<std::uint64_t> ChatDirectory::unread_messages(const ChatId& chat_id, cons
   if (!entries) return entries.error();
   std::uint64_t unread = 0;
   for (const Message& m : *entries) {
-    if (m.kind == MessageKind::text && m.sender_id != user) ++unread;
+    if (m.kind == MessageKind::text && m.sender_id != user && !m.withheld) ++unread;
   }
   if (entries->size() == kUnreadScan && last_seq > entries->back().seq) unread += last_seq - entries->back().seq;
   return unread;
@@ -464,8 +513,9 @@ void ChatDirectory::announce(ChatEventKind kind, const Chat& chat, const std::ve
   // see the change in their chat list.
   auto chat_view = view(chat);
   if (!chat_view) return;
-  // An added member must not see what was said before they joined.
-  if (kind == ChatEventKind::member_added) chat_view->last_message.reset();
+  // One view for every member: its preview could be older than a member who
+  // joined later, so none is sent (the chat list has each member's own).
+  chat_view->last_message.reset();
   auto event = std::make_shared<const Event>(ChatEvent{kind, std::move(*chat_view)});
   std::vector<UserId> recipients;
   recipients.reserve(chat.members.size() + extra_recipients.size());

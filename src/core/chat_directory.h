@@ -59,6 +59,11 @@ class ChatDirectory {
   // member's own devices are told (ChatEventKind::muted).
   Result<ChatPtr> set_muted(const UserId& me, const ChatId& chat_id, TimeMs until);
 
+  // The member accepts a message request (Member::pending): it stops being
+  // one. Accepting what is not a request changes nothing. Only the member's
+  // own devices are told (ChatEventKind::accepted).
+  Result<ChatPtr> accept(const UserId& me, const ChatId& chat_id);
+
   // Hears of every change of a group made here once it is durable, with who
   // made it, to write it into the group's timeline. Set before use.
   using GroupEventHook = std::function<void(const UserId& actor, const ChatId& chat_id, const GroupEvent& event)>;
@@ -75,7 +80,11 @@ class ChatDirectory {
   Result<std::vector<ChatPtr>> chats_of(const UserId& user);
   // Users sharing a direct chat with `user`: who sees its presence changes.
   Result<std::vector<UserId>> direct_contacts(const UserId& user);
-  Result<bool> shares_chat(const UserId& a, const UserId& b);
+  // `except`, when set, does not count. From memory once both users' chats are indexed.
+  Result<bool> shares_chat(const UserId& a, const UserId& b, const ChatId* except = nullptr);
+  // The pair's direct chat, nullptr when they have none. A pair's chat never
+  // changes once made, so it is remembered after the first lookup.
+  Result<ChatPtr> direct_between(const UserId& a, const UserId& b);
 
   // The chat as clients see it; read_seq, unread and muted_until are filled
   // only when `for_user` is set.
@@ -124,6 +133,8 @@ class ChatDirectory {
   KeyedSerializer chat_writers_;  // by chat id
   KeyedSerializer direct_pairs_;  // by user pair: makes find-or-create of a direct chat atomic
   std::array<Shard, 64> shards_;
+  std::mutex direct_ids_mutex_;
+  std::unordered_map<std::string, ChatId> direct_ids_;  // by NUL-joined ordered pair
   GroupEventHook group_event_hook_;
 };
 

@@ -6,8 +6,31 @@
 
 namespace parley {
 
-Conversations::Conversations(ChatDirectory& chats, ChatStore& chat_store, MessageLog& log, EventSink& sink)
-    : chats_(chats), chat_store_(chat_store), log_(log), sink_(sink) {}
+Conversations::Conversations(ChatDirectory& chats, Privacy& privacy, ChatStore& chat_store, MessageLog& log,
+                             EventSink& sink)
+    : chats_(chats), privacy_(privacy), chat_store_(chat_store), log_(log), sink_(sink) {}
+
+bool Conversations::typing_from_memory(const ChatId& chat_id) {
+  ChatPtr chat = chats_.cached(chat_id);
+  if (!chat) return false;
+  for (const auto& m : chat->members) {
+    if (!privacy_.cached(m.user_id)) return false;
+  }
+  return true;
+}
+
+std::vector<UserId> Conversations::audience(const Chat& chat, const UserId& actor) {
+  std::vector<UserId> out;
+  const Member* me = chat.member(actor);
+  if (me && me->pending) return out;
+  for (const auto& m : chat.members) {
+    if (m.user_id == actor) continue;
+    // A block that cannot be read keeps the event back: nothing leaks.
+    auto blocked = privacy_.either_blocks(actor, m.user_id);
+    if (blocked && !*blocked) out.push_back(m.user_id);
+  }
+  return out;
+}
 
 Result<std::vector<Message>> Conversations::history(const UserId& me, const ChatId& chat_id,
                                                     const HistoryQuery& query) {
@@ -17,14 +40,39 @@ Result<std::vector<Message>> Conversations::history(const UserId& me, const Chat
   }
   auto chat = chats_.find_for_member(me, chat_id);
   if (!chat) return chat.error();
-  // A member sees what was said after they joined.
+  // A member sees what was said after they joined, and no message withheld
+  // from it. A page short of withheld messages reads on, so that a page
+  // shorter than the limit still means "no more".
   const Seq joined = (*chat)->member(me)->joined_seq;
-  if (query.after) return log_.read_after(chat_id, std::max(*query.after, joined), query.limit);
+  std::vector<Message> out;
+  if (query.after) {
+    Seq after = std::max(*query.after, joined);
+    while (out.size() < query.limit) {
+      auto page = log_.read_after(chat_id, after, query.limit - out.size());
+      if (!page) return page.error();
+      const bool exhausted = page->size() < query.limit - out.size();
+      if (!page->empty()) after = page->back().seq;
+      for (auto& m : *page) {
+        if (visible_to(m, me)) out.push_back(std::move(m));
+      }
+      if (exhausted) break;
+    }
+    return out;
+  }
   // before=0 would mean "newest" to the store; nothing is older than seq 1.
-  if (query.before && *query.before <= joined + 1) return std::vector<Message>{};
-  auto page = log_.read_before(chat_id, query.before.value_or(0), query.limit);
-  if (page) std::erase_if(*page, [&](const Message& m) { return m.seq <= joined; });
-  return page;
+  if (query.before && *query.before <= joined + 1) return out;
+  Seq before = query.before.value_or(0);  // 0: from the newest
+  while (out.size() < query.limit && (before == 0 || before > joined + 1)) {
+    auto page = log_.read_before(chat_id, before, query.limit - out.size());
+    if (!page) return page.error();
+    const bool exhausted = page->size() < query.limit - out.size();
+    if (!page->empty()) before = page->back().seq;
+    for (auto& m : *page) {
+      if (m.seq > joined && visible_to(m, me)) out.push_back(std::move(m));
+    }
+    if (exhausted) break;
+  }
+  return out;
 }
 
 Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& chat_id, Seq seq) {
@@ -42,8 +90,9 @@ Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& ch
     const ReadMarker raised{chat_id, reader.user_id, marker};
     if (auto ok = chat_store_.raise_read_markers({&raised, 1}); !ok) return ok.error();
   }
-  std::vector<UserId> members;
-  for (const auto& m : (*chat)->members) members.push_back(m.user_id);
+  // The reader's other devices always; the others unless audience() keeps it back.
+  std::vector<UserId> members = audience(**chat, reader.user_id);
+  members.push_back(reader.user_id);
   sink_.deliver(members, std::make_shared<const Event>(ReceiptEvent{chat_id, reader.user_id, marker}),
                 reader.device_id);
   return marker;
@@ -73,10 +122,8 @@ void Conversations::senders_have_read(const std::vector<Message>& stored) {
 Status Conversations::typing(const AuthContext& typist, const ChatId& chat_id) {
   auto chat = chats_.find_for_member(typist.user_id, chat_id);
   if (!chat) return chat.error();
-  std::vector<UserId> others;
-  for (const auto& m : (*chat)->members) {
-    if (m.user_id != typist.user_id) others.push_back(m.user_id);
-  }
+  std::vector<UserId> others = audience(**chat, typist.user_id);
+  if (others.empty()) return Ok{};
   sink_.deliver(others, std::make_shared<const Event>(TypingEvent{chat_id, typist.user_id}));
   return Ok{};
 }

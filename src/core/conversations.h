@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/keyed_serializer.h"
 #include "core/ports.h"
+#include "core/privacy.h"
 
 namespace parley {
 
@@ -24,7 +25,7 @@ class Conversations {
  public:
   static constexpr std::size_t kMaxHistoryLimit = 200;
 
-  Conversations(ChatDirectory& chats, ChatStore& chat_store, MessageLog& log, EventSink& sink);
+  Conversations(ChatDirectory& chats, Privacy& privacy, ChatStore& chat_store, MessageLog& log, EventSink& sink);
 
   Result<std::vector<Message>> history(const UserId& me, const ChatId& chat_id, const HistoryQuery& query);
   // Moves the reader's marker forward (never back, never past the last
@@ -51,9 +52,18 @@ class Conversations {
   Result<std::vector<Message>> backlog(const ChatId& chat_id, LogOffset after, LogOffset up_to, std::size_t limit);
   // The log shard of the chat's messages (what backlog's offsets count).
   ShardId shard_of(const ChatId& chat_id) const { return log_.shard_of(chat_id); }
+  // Whether typing() in the chat answers without the store (the chat and
+  // every member's privacy profile are cached).
+  bool typing_from_memory(const ChatId& chat_id);
 
  private:
+  // The members who hear `actor`'s receipts and typing in the chat: none while
+  // the actor has not accepted the chat (a message request), and nobody on
+  // either side of a block with it.
+  std::vector<UserId> audience(const Chat& chat, const UserId& actor);
+
   ChatDirectory& chats_;
+  Privacy& privacy_;
   ChatStore& chat_store_;
   MessageLog& log_;
   EventSink& sink_;

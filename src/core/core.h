@@ -14,6 +14,7 @@
 #include "core/message_pipeline.h"
 #include "core/ports.h"
 #include "core/presence.h"
+#include "core/privacy.h"
 #include "core/push_dispatcher.h"
 #include "core/push_planner.h"
 
@@ -49,6 +50,8 @@ class Core {
   // Stops sweeping presence, drains the send pipeline, stops push delivery,
   // then stores the last pending last_active_at values.
   void stop();
+  // Another process changed the user's profile, devices or privacy settings.
+  void user_changed_elsewhere(const UserId& user);
 
   const CoreConfig config;
 
@@ -64,6 +67,7 @@ class Core {
  public:
   Accounts accounts;
   ChatDirectory chats;
+  Privacy privacy;
   PushDispatcher push;
   PushPlanner push_planner;
   // Before the pipeline, which calls into it until it has stopped.

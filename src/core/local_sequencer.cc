@@ -123,6 +123,7 @@ std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewM
     m.kind = r.kind;
     m.target_seq = r.target_seq;
     m.reply_to = r.reply_to;
+    m.withheld = r.withheld;
     actions.apply(m);
     in_batch.emplace(std::move(key), fresh.size());
     fresh_index[i] = static_cast<std::ptrdiff_t>(fresh.size());

@@ -26,7 +26,7 @@ Result<std::shared_ptr<const MembershipIndex::ChatSet>> MembershipIndex::chats_o
   return std::shared_ptr<const ChatSet>(std::move(set));
 }
 
-Result<bool> MembershipIndex::share_a_chat(const UserId& a, const UserId& b) {
+Result<bool> MembershipIndex::share_a_chat(const UserId& a, const UserId& b, const ChatId* except) {
   if (a == b) return true;
   auto of_a = chats_of(a);
   if (!of_a) return of_a.error();
@@ -35,7 +35,7 @@ Result<bool> MembershipIndex::share_a_chat(const UserId& a, const UserId& b) {
   const ChatSet& small = (*of_a)->size() <= (*of_b)->size() ? **of_a : **of_b;
   const ChatSet& large = &small == of_a->get() ? **of_b : **of_a;
   for (const ChatId& chat : small) {
-    if (large.contains(chat)) return true;
+    if (large.contains(chat) && (!except || chat != *except)) return true;
   }
   return false;
 }

@@ -27,7 +27,8 @@ class MembershipIndex {
   explicit MembershipIndex(ChatStore& store) : store_(store) {}
 
   Result<std::shared_ptr<const ChatSet>> chats_of(const UserId& user);
-  Result<bool> share_a_chat(const UserId& a, const UserId& b);
+  // `except`, when set, does not count.
+  Result<bool> share_a_chat(const UserId& a, const UserId& b, const ChatId* except = nullptr);
   // Call once `after` is durable; `before` is the previous version (null for a new chat).
   void changed(const Chat* before, const Chat& after);
   // Another process changed the chat and its previous version is not known

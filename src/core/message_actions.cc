@@ -40,6 +40,10 @@ Status ActionBatch::check(const NewMessage& entry) {
     return refusal(ErrorCode::invalid_request, std::string(what) + " must name a text message, not an action");
   }
   if (t.deleted) return refusal(ErrorCode::not_found, "that message was deleted");
+  // Withheld from everyone but its sender: for the others it does not exist.
+  if (!visible_to(t, entry.sender_id)) {
+    return refusal(ErrorCode::not_found, std::string(what) + " names no message of this chat");
+  }
   switch (entry.kind) {
     case MessageKind::text:
     case MessageKind::reaction:
@@ -68,6 +72,12 @@ void ActionBatch::apply(const Message& entry) {
   if (it == seen_.end()) return;  // check() read it; not reached
   Message& target = it->second.message;
   it->second.changed = true;
+  if (target.withheld && !entry.withheld) {
+    // An action on a withheld message is its sender's alone too.
+    Entry& self = seen_.at({entry.chat_id, entry.seq});
+    self.message.withheld = true;
+    self.changed = true;
+  }
   switch (entry.kind) {
     case MessageKind::text:
     case MessageKind::event:

@@ -39,7 +39,8 @@ class ActionBatch {
   // entry changes nothing.
   Status check(const NewMessage& entry);
   // `entry`, checked and given its seq and offset, is part of the batch:
-  // applied to its target in the batch's view.
+  // applied to its target in the batch's view. An action on a withheld
+  // message is withheld too (finish() says so).
   void apply(const Message& entry);
   // When the batch is complete: each of `fresh` (the batch's new entries,
   // in order) set to its state after the batch (an entry acted upon in the

@@ -24,9 +24,25 @@ Error store_failure(const Error& cause) {
 
 }  // namespace
 
-MessagePipeline::MessagePipeline(MessageSequencer& sequencer, ChatDirectory& chats, EventSink& sink,
+MessagePipeline::MessagePipeline(MessageSequencer& sequencer, ChatDirectory& chats, Privacy& privacy, EventSink& sink,
                                  PushPlanner& push_planner, Clock& clock, const CoreConfig& config)
-    : sequencer_(sequencer), chats_(chats), sink_(sink), push_planner_(push_planner), clock_(clock), config_(config) {}
+    : sequencer_(sequencer),
+      chats_(chats),
+      privacy_(privacy),
+      sink_(sink),
+      push_planner_(push_planner),
+      clock_(clock),
+      config_(config) {}
+
+bool MessagePipeline::validates_from_memory(const ChatId& chat_id, const UserId& sender) {
+  ChatPtr chat = chats_.cached(chat_id);
+  if (!chat) return false;
+  if (chat->kind != ChatKind::direct) return true;
+  for (const auto& m : chat->members) {
+    if (!privacy_.cached(m.user_id)) return false;
+  }
+  return privacy_.cached(sender);
+}
 
 MessagePipeline::~MessagePipeline() {
   stop();
@@ -62,14 +78,14 @@ Status MessagePipeline::validate_text(const SendRequest& r) {
   return Ok{};
 }
 
-Result<bool> MessagePipeline::validate(const SendRequest& r) {
+Result<MessagePipeline::Validated> MessagePipeline::validate(const SendRequest& r) {
   if (r.kind == MessageKind::event) {
     // Written by the server after a change of the group, by someone who may
     // have just left it: only the chat must still exist.
     auto chat = chats_.find(r.chat_id);
     if (!chat) return chat.error();
     if (!*chat) return make_error(ErrorCode::not_found, "no such chat");
-    return false;
+    return Validated{};
   }
   if (r.client_msg_id.empty() || r.client_msg_id.size() > config_.max_client_msg_id_bytes ||
       !is_valid_utf8(r.client_msg_id)) {
@@ -99,14 +115,31 @@ Result<bool> MessagePipeline::validate(const SendRequest& r) {
   auto chat = chats_.find_for_member(r.sender.user_id, r.chat_id);
   if (!chat) return chat.error();
   const Member* me = (*chat)->member(r.sender.user_id);
-  return (*chat)->kind == ChatKind::group && me && me->role == MemberRole::admin;
+  Validated out;
+  out.may_delete_any = (*chat)->kind == ChatKind::group && me && me->role == MemberRole::admin;
+  if ((*chat)->kind == ChatKind::direct) {
+    for (const auto& peer : (*chat)->members) {
+      if (peer.user_id == r.sender.user_id) continue;
+      // Whoever blocks someone writes to them no more (deleting your own
+      // messages stays possible); whoever is blocked does not learn it.
+      auto blocking = privacy_.blocks(r.sender.user_id, peer.user_id);
+      if (!blocking) return blocking.error();
+      if (*blocking && r.kind != MessageKind::deletion) {
+        return make_error(ErrorCode::forbidden, "you blocked this user: unblock them to write to them");
+      }
+      auto blocked = privacy_.blocks(peer.user_id, r.sender.user_id);
+      if (!blocked) return blocked.error();
+      out.withheld = out.withheld || *blocked;
+    }
+  }
+  return out;
 }
 
 void MessagePipeline::submit(SendRequest request, SendCallback done) {
-  auto admin = validate(request);
-  if (!admin) {
+  auto checked = validate(request);
+  if (!checked) {
     process_metrics().sends_refused.add();
-    done(admin.error());
+    done(checked.error());
     return;
   }
   {
@@ -121,7 +154,7 @@ void MessagePipeline::submit(SendRequest request, SendCallback done) {
       done(make_error(ErrorCode::overloaded, "too many messages waiting to be stored; retry shortly"));
       return;
     }
-    queue_.push_back({std::move(request), std::move(done), 0, *admin});
+    queue_.push_back({std::move(request), std::move(done), 0, checked->may_delete_any, checked->withheld});
     process_metrics().pending_sends.set(static_cast<std::int64_t>(queue_.size()));
   }
   wake_.notify_one();
@@ -177,6 +210,7 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
     m.target_seq = r.target_seq;
     m.reply_to = r.reply_to;
     m.may_delete_any = batch[i].may_delete_any;
+    m.withheld = batch[i].withheld;
     requests.push_back(std::move(m));
   }
   const auto commit_started = std::chrono::steady_clock::now();
@@ -202,6 +236,10 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
     if (outcomes[i] && !outcomes[i]->duplicate) {
       fresh.push_back(std::move(outcomes[i]->message));  // its ack below needs only its numbers
       fresh_deliveries.push_back(std::move((*deliveries)[i]));
+      // A withheld message (also an action on one) goes to its sender's devices only.
+      const Message& m = fresh.back();
+      if (m.withheld)
+        std::erase_if(fresh_deliveries.back().recipients, [&](const UserId& u) { return u != m.sender_id; });
     }
   }
   // Before the ack, so a sender that lists its chats right after sending
@@ -248,12 +286,13 @@ void MessagePipeline::revalidate(std::vector<Pending> stale) {
       }
       refreshed.push_back(p.request.chat_id);
     }
-    auto admin = validate(p.request);
-    if (!admin) {
-      p.done(admin.error());
+    auto checked = validate(p.request);
+    if (!checked) {
+      p.done(checked.error());
       continue;
     }
-    p.may_delete_any = *admin;
+    p.may_delete_any = checked->may_delete_any;
+    p.withheld = checked->withheld;
     again.push_back(std::move(p));
   }
   if (again.empty()) return;

@@ -29,6 +29,7 @@
 #include "core/chat_directory.h"
 #include "core/config.h"
 #include "core/ports.h"
+#include "core/privacy.h"
 #include "core/push_planner.h"
 
 namespace parley {
@@ -58,16 +59,20 @@ using SendCallback = std::function<void(Result<SendAck>)>;
 
 class MessagePipeline {
  public:
-  MessagePipeline(MessageSequencer& sequencer, ChatDirectory& chats, EventSink& sink, PushPlanner& push_planner,
-                  Clock& clock, const CoreConfig& config);
+  MessagePipeline(MessageSequencer& sequencer, ChatDirectory& chats, Privacy& privacy, EventSink& sink,
+                  PushPlanner& push_planner, Clock& clock, const CoreConfig& config);
   ~MessagePipeline();
 
   void start();
   // Commits and acknowledges everything already submitted, then stops.
   void stop();
 
-  // Validates, then queues for the next commit. Thread-safe.
+  // Validates, then queues for the next commit. Thread-safe. Reads the
+  // store unless validates_from_memory() said it need not.
   void submit(SendRequest request, SendCallback done);
+  // Whether a send of `sender` into the chat is validated without the store
+  // (the chat, and for a direct chat both members' privacy, are cached).
+  bool validates_from_memory(const ChatId& chat_id, const UserId& sender);
 
   // Called on the commit thread with each batch's newly stored messages,
   // before they are acknowledged (the sender's read marker moves with its
@@ -85,11 +90,15 @@ class MessagePipeline {
     SendRequest request;
     SendCallback done;
     int stale_attempts = 0;       // times the sequencer found its chat changed since validation
-    bool may_delete_any = false;  // validate()'s answer
+    bool may_delete_any = false;  // validate()'s answers
+    bool withheld = false;
   };
-  // Checks the request; for a deletion, whether the sender may delete other
-  // members' messages (a group admin).
-  Result<bool> validate(const SendRequest& request);
+  struct Validated {
+    bool may_delete_any = false;  // a group admin: may delete other members' messages
+    bool withheld = false;        // the direct chat's other member blocks the sender
+  };
+  // Checks the request: the sender's rights in the chat, and blocks.
+  Result<Validated> validate(const SendRequest& request);
   Status validate_text(const SendRequest& request);
   void run();
   void commit(std::vector<Pending>& batch);
@@ -111,6 +120,7 @@ class MessagePipeline {
   MessageSequencer& sequencer_;
   StoredHook on_stored_;
   ChatDirectory& chats_;
+  Privacy& privacy_;
   EventSink& sink_;
   PushPlanner& push_planner_;
   Clock& clock_;

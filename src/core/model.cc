@@ -45,6 +45,25 @@ const char* to_string(MemberRole role) {
   return role == MemberRole::admin ? "admin" : "member";
 }
 
+const char* to_string(PresenceVisibility visibility) {
+  switch (visibility) {
+    case PresenceVisibility::everyone:
+      return "everyone";
+    case PresenceVisibility::contacts:
+      return "contacts";
+    case PresenceVisibility::nobody:
+      return "nobody";
+  }
+  return "everyone";
+}
+
+std::optional<PresenceVisibility> presence_visibility_from(std::string_view name) {
+  for (auto v : {PresenceVisibility::everyone, PresenceVisibility::contacts, PresenceVisibility::nobody}) {
+    if (name == to_string(v)) return v;
+  }
+  return std::nullopt;
+}
+
 const char* to_string(MessageKind kind) {
   switch (kind) {
     case MessageKind::text:
@@ -85,6 +104,8 @@ const char* to_string(ChatEventKind kind) {
       return "role_changed";
     case ChatEventKind::muted:
       return "muted";
+    case ChatEventKind::accepted:
+      return "accepted";
   }
   return "created";
 }

@@ -43,6 +43,14 @@ class LogPosition {
 };
 using TimeMs = std::int64_t;  // wall-clock milliseconds since the epoch
 
+// Who may see a user's online status and last seen (its own setting). Chat
+// partners only ever: a stranger sharing no chat sees nothing whatever it says.
+enum class PresenceVisibility : std::uint8_t {
+  everyone = 0,  // anyone sharing a chat with the user (not a direct chat it has not accepted)
+  contacts = 1,  // only people it has chatted with: an accepted direct chat
+  nobody = 2,
+};
+
 struct User {
   UserId id;
   std::string email;  // lower-cased
@@ -50,6 +58,7 @@ struct User {
   std::string password_hash;
   TimeMs created_at = 0;
   TimeMs last_active_at = 0;  // last heartbeat seen before going offline
+  PresenceVisibility presence_visibility = PresenceVisibility::everyone;
 };
 
 // A user's last heartbeat before going offline, to be stored.
@@ -98,6 +107,7 @@ struct ReadMarker {
 struct UserUpdate {
   std::optional<std::string> display_name;
   std::optional<std::string> password_hash;
+  std::optional<PresenceVisibility> presence_visibility;
 };
 
 enum class ChatKind { direct, group };
@@ -113,6 +123,10 @@ struct Member {
   // epoch; kMutedForever: until unmuted). 0: not muted. The member's own
   // setting: shown to nobody else.
   TimeMs muted_until = 0;
+  // A message request: a direct chat the other member opened that this one
+  // has not accepted yet (by replying or accepting). Until then the opener
+  // sees none of its presence, read receipts or typing.
+  bool pending = false;
 };
 
 // Muted until unmuted: the last millisecond of the year 9999.
@@ -174,7 +188,16 @@ struct Message {
   // Stored, never on the wire: the seqs of the edit entries of this message,
   // whose texts a deletion removes too.
   std::vector<Seq> edit_seqs = {};
+  // Sent into a direct chat whose other member had blocked the sender (or an
+  // action on such a message): stored and shown to its sender only, never
+  // delivered, pushed or listed to anyone else, also after an unblock.
+  bool withheld = false;
 };
+
+// Whether `user` may ever see the log entry (see Message::withheld).
+inline bool visible_to(const Message& message, const UserId& user) {
+  return !message.withheld || message.sender_id == user;
+}
 
 struct PushJob {
   std::uint64_t id = 0;  // given by the PushJobStore; the provider's idempotency key
@@ -215,5 +238,7 @@ const char* to_string(MessageKind kind);
 // nullopt for a name that is not a kind a client may send (not "event").
 std::optional<MessageKind> message_kind_from(std::string_view name);
 const char* to_string(MemberRole role);
+const char* to_string(PresenceVisibility visibility);
+std::optional<PresenceVisibility> presence_visibility_from(std::string_view name);
 
 }  // namespace parley

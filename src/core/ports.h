@@ -53,6 +53,12 @@ class AccountStore {
   virtual Result<std::optional<Device>> find_device_by_token(const std::string& token_digest) = 0;
   // In device id order.
   virtual Result<std::vector<Device>> devices_of_user(const UserId& id) = 0;
+  // Durable. `user` blocks (or, with blocked == false, unblocks) `other`;
+  // doing what is already so changes nothing. No read first: two devices of
+  // the user blocking two users at once both hold.
+  virtual Status set_blocked(const UserId& user, const UserId& other, bool blocked) = 0;
+  // The users `user` blocks, in id order.
+  virtual Result<std::vector<UserId>> blocked_users(const UserId& user) = 0;
 };
 
 class ChatStore {
@@ -136,6 +142,8 @@ struct NewMessage {
   // The sender was an admin of the (group) chat at validation: it may delete
   // other members' messages. Checked against chat_version like membership.
   bool may_delete_any = false;
+  // Stored as Message::withheld (the recipient of a direct chat blocks the sender).
+  bool withheld = false;
 };
 
 struct CommitOutcome {
@@ -291,6 +299,9 @@ struct ChatView {
   // Set only when the view is for one user: text messages of others after
   // their read marker (and after they joined).
   std::optional<std::uint64_t> unread;
+  // Set only when the view is for one user: a direct chat the other member
+  // opened that this one has not accepted (Member::pending).
+  bool request = false;
   std::optional<Message> last_message;
   TimeMs created_at = 0;
 };
@@ -313,7 +324,17 @@ struct PresenceEvent {
   TimeMs last_active_at = 0;
 };
 // member_renamed: a member changed its display name (the chat's view has the new one).
-enum class ChatEventKind { created, member_added, member_removed, member_renamed, renamed, role_changed, muted };
+// muted, accepted: to the member's own devices only.
+enum class ChatEventKind {
+  created,
+  member_added,
+  member_removed,
+  member_renamed,
+  renamed,
+  role_changed,
+  muted,
+  accepted,
+};
 struct ChatEvent {
   ChatEventKind kind = ChatEventKind::created;
   ChatView chat;

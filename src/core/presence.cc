@@ -2,13 +2,15 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 
 namespace parley {
 
-Presence::Presence(PresenceRegistry& registry, ChatDirectory& chats, AccountStore& accounts,
+Presence::Presence(PresenceRegistry& registry, ChatDirectory& chats, Privacy& privacy, AccountStore& accounts,
                    LastActiveWriter& last_active, EventSink& sink, Clock& clock, const CoreConfig& config)
     : registry_(registry),
       chats_(chats),
+      privacy_(privacy),
       accounts_(accounts),
       last_active_(last_active),
       sink_(sink),
@@ -147,7 +149,7 @@ void Presence::heard(PresenceEvent change) {
     if (auto stored = stored_last_active(change.user_id)) change.last_active_at = *stored;
   }
   auto found = chats_.direct_contacts(change.user_id);
-  deliver_to_subscribers(std::make_shared<const Event>(std::move(change)), found ? *found : std::vector<UserId>{});
+  deliver_to_subscribers(change, found ? *found : std::vector<UserId>{});
 }
 
 Result<TimeMs> Presence::stored_last_active(const UserId& user) {
@@ -200,7 +202,17 @@ Result<std::vector<PresenceEvent>> Presence::statuses(const std::vector<UserId>&
 
 Result<std::vector<PresenceEvent>> Presence::query(const UserId& asker, const std::vector<UserId>& users) {
   if (auto ok = authorise(asker, users); !ok) return ok.error();
-  return statuses(users);
+  auto out = statuses(users);
+  if (!out) return out;
+  for (PresenceEvent& p : *out) {
+    if (!visible(asker, p.user_id)) p = PresenceEvent{p.user_id, false, 0};
+  }
+  return out;
+}
+
+bool Presence::visible(const UserId& viewer, const UserId& subject) {
+  auto may = privacy_.may_see_presence(viewer, subject);
+  return may && *may;
 }
 
 Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscriber, const std::vector<UserId>& users,
@@ -226,6 +238,10 @@ Result<std::vector<PresenceEvent>> Presence::subscribe(const AuthContext& subscr
     // A failed subscribe leaves no subscription behind.
     unsubscribe(subscriber, added);
     for (const auto& user : added) connection_watches.erase(user);
+    return out;
+  }
+  for (PresenceEvent& p : *out) {
+    if (!visible(subscriber.user_id, p.user_id)) p = PresenceEvent{p.user_id, false, 0};
   }
   return out;
 }
@@ -263,13 +279,33 @@ void Presence::unsubscribe_all(const AuthContext& subscriber) {
 }
 
 void Presence::announce(const PresenceEvent& change) {
-  auto event = std::make_shared<const Event>(change);
   // Contacts we cannot read miss this change, never a wrong one; a presence
   // query still answers from the registry.
   auto found = chats_.direct_contacts(change.user_id);
   std::vector<UserId> contacts = found ? std::move(*found) : std::vector<UserId>{};
-  sink_.deliver(contacts, event);
-  deliver_to_subscribers(event, contacts);
+  deliver_to_contacts(change, contacts, false);
+  deliver_to_subscribers(change, contacts);
+}
+
+void Presence::privacy_changed(const std::vector<UserId>& subjects) {
+  for (const UserId& subject : subjects) {
+    auto status = statuses({subject});
+    if (!status || status->empty()) continue;  // shown right at the next change or query
+    auto found = chats_.direct_contacts(subject);
+    std::vector<UserId> contacts = found ? std::move(*found) : std::vector<UserId>{};
+    deliver_to_contacts(status->front(), contacts, true);
+    deliver_to_subscribers(status->front(), contacts, true);
+  }
+}
+
+void Presence::deliver_to_contacts(const PresenceEvent& change, const std::vector<UserId>& contacts, bool hidden_too) {
+  std::vector<UserId> seeing;
+  std::vector<UserId> not_seeing;
+  for (const UserId& contact : contacts) (visible(contact, change.user_id) ? seeing : not_seeing).push_back(contact);
+  sink_.deliver(seeing, std::make_shared<const Event>(change));
+  if (hidden_too && !not_seeing.empty()) {
+    sink_.deliver(not_seeing, std::make_shared<const Event>(PresenceEvent{change.user_id, false, 0}));
+  }
 }
 
 std::vector<Presence::DeviceKey> Presence::subscribed_devices(const UserId& user) {
@@ -279,13 +315,25 @@ std::vector<Presence::DeviceKey> Presence::subscribed_devices(const UserId& user
   return {it->second.begin(), it->second.end()};
 }
 
-void Presence::deliver_to_subscribers(const EventPtr& event, const std::vector<UserId>& contacts) {
-  const auto devices = subscribed_devices(std::get<PresenceEvent>(*event).user_id);
+void Presence::deliver_to_subscribers(const PresenceEvent& change, const std::vector<UserId>& contacts,
+                                      bool hidden_too) {
+  const auto devices = subscribed_devices(change.user_id);
   if (devices.empty()) return;
   std::set<UserId> contact_set(contacts.begin(), contacts.end());
+  auto event = std::make_shared<const Event>(change);
+  EventPtr hidden;
+  std::map<UserId, bool> seeing;  // by subscriber, asked once
   for (const auto& [subscriber, device] : devices) {
     // Contacts already got it on all their devices.
-    if (!contact_set.contains(subscriber)) sink_.deliver_to_device(subscriber, device, event);
+    if (contact_set.contains(subscriber)) continue;
+    auto known = seeing.find(subscriber);
+    if (known == seeing.end()) known = seeing.emplace(subscriber, visible(subscriber, change.user_id)).first;
+    if (known->second) {
+      sink_.deliver_to_device(subscriber, device, event);
+    } else if (hidden_too) {
+      if (!hidden) hidden = std::make_shared<const Event>(PresenceEvent{change.user_id, false, 0});
+      sink_.deliver_to_device(subscriber, device, hidden);
+    }
   }
 }
 

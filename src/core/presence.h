@@ -30,13 +30,14 @@
 #include "core/config.h"
 #include "core/last_active_writer.h"
 #include "core/ports.h"
+#include "core/privacy.h"
 
 namespace parley {
 
 class Presence {
  public:
-  Presence(PresenceRegistry& registry, ChatDirectory& chats, AccountStore& accounts, LastActiveWriter& last_active,
-           EventSink& sink, Clock& clock, const CoreConfig& config);
+  Presence(PresenceRegistry& registry, ChatDirectory& chats, Privacy& privacy, AccountStore& accounts,
+           LastActiveWriter& last_active, EventSink& sink, Clock& clock, const CoreConfig& config);
   ~Presence();
 
   // Starts the presence thread (unless presence_sweep_ms is 0) and lets the
@@ -60,7 +61,9 @@ class Presence {
   // thread; no store writes: last_active_at goes to the LastActiveWriter.
   void sweep();
 
-  // Current status of users who share a chat with `asker`; forbidden if any does not.
+  // Current status of users who share a chat with `asker`; forbidden if any
+  // does not. A user whose presence `asker` may not see (Privacy) is
+  // answered offline with last_active_at 0, like one never seen.
   Result<std::vector<PresenceEvent>> query(const UserId& asker, const std::vector<UserId>& users);
   // Same check and answer; afterwards the device also gets every change of
   // those users. `connection_watches` is the calling connection's own set:
@@ -73,6 +76,10 @@ class Presence {
   void unsubscribe(const AuthContext& subscriber, const std::vector<UserId>& users);
   // Drops every subscription of the device (it logged out).
   void unsubscribe_all(const AuthContext& subscriber);
+  // Who may see the presence of these users changed (a privacy setting, a
+  // block): their contacts and this node's subscribers get their status
+  // again, as each may see it now.
+  void privacy_changed(const std::vector<UserId>& subjects);
 
  private:
   using DeviceKey = std::pair<UserId, DeviceId>;
@@ -89,7 +96,15 @@ class Presence {
   std::vector<DeviceKey> subscribed_devices(const UserId& user);
   // To this node's subscribers of the user, except the user's contacts (they
   // got it on all their devices from the node that decided it).
-  void deliver_to_subscribers(const EventPtr& event, const std::vector<UserId>& contacts);
+  // Only to those who may see it (Privacy); with `hidden_too`, the others
+  // get the user as offline and never seen.
+  void deliver_to_subscribers(const PresenceEvent& change, const std::vector<UserId>& contacts,
+                              bool hidden_too = false);
+  // The contacts that may see the change get it on all their devices; with
+  // `hidden_too`, the others get the user as offline and never seen.
+  void deliver_to_contacts(const PresenceEvent& change, const std::vector<UserId>& contacts, bool hidden_too);
+  // Whether `viewer` may see `subject`; an answer that cannot be read hides.
+  bool visible(const UserId& viewer, const UserId& subject);
   // With subscriptions_mutex_ held: drops the device's subscription to `user`.
   void drop_subscriber(const UserId& user, const DeviceKey& key);
 
@@ -101,6 +116,7 @@ class Presence {
 
   PresenceRegistry& registry_;
   ChatDirectory& chats_;
+  Privacy& privacy_;
   AccountStore& accounts_;
   LastActiveWriter& last_active_;
   EventSink& sink_;

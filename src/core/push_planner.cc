@@ -323,8 +323,8 @@ Result<std::vector<PushJob>> PushPlanner::plan(ShardId shard, const std::vector<
   for (std::size_t i = 0; i < messages.size(); ++i) {
     const Message& m = messages[i];
     // Edits, deletions and reactions are not news; a message deleted before
-    // its push was planned is not shown.
-    if (m.kind != MessageKind::text || m.deleted) continue;
+    // its push was planned is not shown; a withheld one reaches nobody.
+    if (m.kind != MessageKind::text || m.deleted || m.withheld) continue;
     auto chat = chats_.find(m.chat_id);
     if (!chat) return chat.error();
     std::string preview;

@@ -12,6 +12,7 @@ Result<ResumeReader> ResumeReader::open(Conversations& conversations, const User
   LogPosition head = committed_head();
   LogPosition start = cursor ? LogPosition::lower(*cursor, head) : head;
   ResumeReader reader(conversations, std::move(start), std::move(head), limits);
+  reader.user_ = user;
   if (reader.start_ == reader.head_) return reader;
   auto chats = conversations.resume_chats(user);
   if (!chats) return chats.error();
@@ -45,8 +46,8 @@ Status ResumeReader::refill(Source& s, LogOffset after, std::size_t sharing) {
     const bool exhausted = page->size() < limit;
     const LogOffset last = page->empty() ? after : page->back().offset;
     // What was said before the user joined is not theirs: a prefix of the
-    // chat's log, skipped page by page.
-    std::erase_if(*page, [&](const Message& m) { return m.seq <= s.joined_seq; });
+    // chat's log, skipped page by page; nor is a message withheld from it.
+    std::erase_if(*page, [&](const Message& m) { return m.seq <= s.joined_seq || !visible_to(m, user_); });
     if (page->empty() && !exhausted) {
       after = last;
       continue;

@@ -79,6 +79,7 @@ class ResumeReader {
   void requeue(std::size_t index);
 
   Conversations* conversations_;
+  UserId user_;  // whose resume: a message withheld from it is skipped
   LogPosition start_;
   LogPosition head_;
   ResumeLimits limits_;

@@ -22,11 +22,44 @@ Response RestApi::update_me(const Call& call) {
   auto body = protocol::parse_profile_body(call.req.body());
   if (!body) return rest::error_reply(call.req, body.error());
   const UserId& me = call.who->user_id;
-  if (auto ok = ctx_.core.accounts.rename(me, body->display_name); !ok) {
+  if (body->display_name) {
+    if (auto ok = ctx_.core.accounts.rename(me, *body->display_name); !ok) {
+      return rest::error_reply(call.req, ok.error());
+    }
+    ctx_.core.chats.announce_rename(me);
+  }
+  if (body->presence_visibility) {
+    if (auto ok = ctx_.core.privacy.set_visibility(me, *body->presence_visibility); !ok) {
+      return rest::error_reply(call.req, ok.error());
+    }
+  }
+  return me_reply(call);
+}
+
+Response RestApi::list_blocks(const Call& call) {
+  auto blocked = ctx_.core.privacy.blocked_by(call.who->user_id);
+  if (!blocked) return rest::error_reply(call.req, blocked.error());
+  json::array users;
+  for (const UserId& id : *blocked) {
+    auto name = ctx_.core.accounts.display_name(id);
+    if (!name) return rest::error_reply(call.req, name.error());
+    users.push_back(json::object{{"user_id", id}, {"display_name", *name}});
+  }
+  return rest::json_reply(call.req, http::status::ok, json::object{{"users", std::move(users)}});
+}
+
+Response RestApi::block_user(const Call& call) {
+  if (auto ok = ctx_.core.privacy.set_blocked(call.who->user_id, call.path["user_id"], true); !ok) {
     return rest::error_reply(call.req, ok.error());
   }
-  ctx_.core.chats.announce_rename(me);
-  return me_reply(call);
+  return list_blocks(call);
+}
+
+Response RestApi::unblock_user(const Call& call) {
+  if (auto ok = ctx_.core.privacy.set_blocked(call.who->user_id, call.path["user_id"], false); !ok) {
+    return rest::error_reply(call.req, ok.error());
+  }
+  return list_blocks(call);
 }
 
 // Throttled like a login, on the same account key (the e-mail), so the

@@ -105,6 +105,9 @@ void RestApi::add_routes() {
   add("PATCH", "/v1/me", {true, &RestApi::update_me});
   add("POST", "/v1/me/password", {true, &RestApi::change_password});
   add("GET", "/v1/devices", {true, &RestApi::list_devices});
+  add("GET", "/v1/blocks", {true, &RestApi::list_blocks});
+  add("PUT", "/v1/blocks/{user_id}", {true, &RestApi::block_user});
+  add("DELETE", "/v1/blocks/{user_id}", {true, &RestApi::unblock_user});
   add("DELETE", "/v1/devices/{device_id}", {true, &RestApi::logout_device});
   add("GET", "/v1/route", {true, &RestApi::route});
   add("GET", "/v1/users", {true, &RestApi::find_user});
@@ -117,6 +120,7 @@ void RestApi::add_routes() {
   add("GET", "/v1/chats/{chat_id}", {true, &RestApi::get_chat});
   add("POST", "/v1/chats/{chat_id}/members", {true, &RestApi::add_member});
   add("PATCH", "/v1/chats/{chat_id}", {true, &RestApi::update_chat});
+  add("POST", "/v1/chats/{chat_id}/accept", {true, &RestApi::accept_chat});
   add("PUT", "/v1/chats/{chat_id}/mute", {true, &RestApi::mute_chat});
   add("DELETE", "/v1/chats/{chat_id}/mute", {true, &RestApi::unmute_chat});
   add("DELETE", "/v1/chats/{chat_id}/members/{user_id}", {true, &RestApi::remove_member});
@@ -282,6 +286,7 @@ Response RestApi::me_reply(const Call& call) {
   json::object o = protocol::user_object(*user);
   o.emplace("email", user->email);
   o.emplace("device_id", call.who->device_id);
+  o.emplace("presence_visibility", to_string(user->presence_visibility));
   return rest::json_reply(call.req, http::status::ok, o);
 }
 

@@ -87,6 +87,9 @@ class RestApi {
   Response vapid_public_key(const Call& call);
   // Profile, password and devices (rest_account.cc).
   Response update_me(const Call& call);
+  Response list_blocks(const Call& call);
+  Response block_user(const Call& call);
+  Response unblock_user(const Call& call);
   Response change_password(const Call& call);
   Response list_devices(const Call& call);
   Response logout_device(const Call& call);
@@ -105,6 +108,7 @@ class RestApi {
   Response update_chat(const Call& call);
   Response update_member(const Call& call);
   Response mute_chat(const Call& call);
+  Response accept_chat(const Call& call);
   Response unmute_chat(const Call& call);
   Response history(const Call& call);
   boost::asio::awaitable<Response> post_message(const Call& call);

@@ -123,6 +123,13 @@ Response RestApi::mute_chat(const Call& call) {
   return chat_reply(call.req, http::status::ok, ctx_.core.chats.view(**chat, &call.who->user_id));
 }
 
+Response RestApi::accept_chat(const Call& call) {
+  auto chat = ctx_.core.chats.accept(call.who->user_id, call.path["chat_id"]);
+  if (!chat) return rest::error_reply(call.req, chat.error());
+  ctx_.core.presence.privacy_changed({call.who->user_id});  // the opener may see it now
+  return chat_reply(call.req, http::status::ok, ctx_.core.chats.view(**chat, &call.who->user_id));
+}
+
 Response RestApi::unmute_chat(const Call& call) {
   auto chat = ctx_.core.chats.set_muted(call.who->user_id, call.path["chat_id"], 0);
   if (!chat) return rest::error_reply(call.req, chat.error());

@@ -62,7 +62,7 @@ void WsSession::handle(const protocol::ClientFrame& frame) {
       if (auto r = ctx_.core.conversations.typing(who_, chat_id); !r) return protocol::encode_error_frame(r.error());
       return std::nullopt;
     };
-    if (chat_op_can_run_here(typing->chat_id)) {
+    if (chat_jobs_ == 0 && ctx_.core.conversations.typing_from_memory(typing->chat_id)) {
       if (auto reply = tell()) send_text(std::move(*reply));
     } else {
       on_chat_lane(std::move(tell));
@@ -75,8 +75,9 @@ void WsSession::handle(const protocol::ClientFrame& frame) {
 }
 
 bool WsSession::chat_op_can_run_here(const ChatId& chat_id) {
-  // The cache never drops a chat, so a chat cached now is found without the store.
-  return chat_jobs_ == 0 && ctx_.core.chats.cached(chat_id) != nullptr;
+  // The cache never drops a chat, so a chat cached now is found without the
+  // store; a direct chat also needs both members' blocks (cached until changed).
+  return chat_jobs_ == 0 && ctx_.core.pipeline.validates_from_memory(chat_id, who_.user_id);
 }
 
 template <typename Job>

@@ -34,9 +34,22 @@ Result<SignupBody> parse_signup_body(std::string_view text) {
 Result<ProfileBody> parse_profile_body(std::string_view text) {
   auto o = parse_object(text);
   if (!o) return o.error();
-  auto name = required_string(*o, "display_name");
+  ProfileBody body;
+  auto name = optional_string(*o, "display_name");
   if (!name) return name.error();
-  return ProfileBody{std::move(*name)};
+  body.display_name = std::move(*name);
+  auto visibility = optional_string(*o, "presence_visibility");
+  if (!visibility) return visibility.error();
+  if (*visibility) {
+    body.presence_visibility = presence_visibility_from(**visibility);
+    if (!body.presence_visibility) {
+      return make_error(ErrorCode::invalid_request, "presence_visibility must be everyone, contacts or nobody");
+    }
+  }
+  if (!body.display_name && !body.presence_visibility) {
+    return make_error(ErrorCode::invalid_request, "give display_name or presence_visibility");
+  }
+  return body;
 }
 
 Result<ChatUpdateBody> parse_chat_update_body(std::string_view text) {

@@ -72,8 +72,10 @@ struct MuteBody {
 };
 
 // PATCH /v1/me.
+// At least one field; those absent stay as they are.
 struct ProfileBody {
-  std::string display_name;
+  std::optional<std::string> display_name;
+  std::optional<PresenceVisibility> presence_visibility;
 };
 // POST /v1/me/password.
 struct PasswordChangeBody {

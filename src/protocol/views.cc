@@ -64,6 +64,7 @@ json::object chat_object(const ChatView& chat) {
                  {"members", std::move(members)}, {"last_seq", chat.last_seq},    {"created_at", chat.created_at}};
   if (chat.read_seq) o.emplace("read_seq", *chat.read_seq);
   if (chat.muted_until) o.emplace("muted_until", *chat.muted_until);
+  if (chat.request) o.emplace("request", true);
   if (chat.unread) o.emplace("unread", *chat.unread);
   o.emplace("last_message", chat.last_message ? json::value(message_object(*chat.last_message)) : json::value(nullptr));
   return o;

@@ -55,8 +55,9 @@ TEST(MariaDbSchema, IsCreatedOnInnoDbAndASecondStartChangesNothing) {
                          "SELECT CONCAT(TABLE_NAME, ' ', ENGINE) FROM information_schema.TABLES"
                          " WHERE TABLE_SCHEMA = ? ORDER BY BINARY TABLE_NAME",
                          {std::string_view(db.name())}),
-            (std::vector<std::string>{"chat_members InnoDB", "chats InnoDB", "devices InnoDB", "direct_pairs InnoDB",
-                                      "read_markers InnoDB", "schema_version InnoDB", "users InnoDB"}));
+            (std::vector<std::string>{"blocks InnoDB", "chat_members InnoDB", "chats InnoDB", "devices InnoDB",
+                                      "direct_pairs InnoDB", "read_markers InnoDB", "schema_version InnoDB",
+                                      "users InnoDB"}));
   EXPECT_EQ(first_column(db.name(), "SELECT version FROM schema_version"),
             std::vector<std::string>{std::to_string(mariadb::kSchemaVersion)});
 
@@ -91,7 +92,9 @@ TEST(MariaDbSchema, AVersion1DatabaseIsUpgradedInPlaceKeepingItsRows) {
   }
   // The database as a build of schema version 1 left it.
   run_sql(db.name(), "ALTER TABLE devices DROP COLUMN last_used_at, DROP COLUMN push_p256dh, DROP COLUMN push_auth");
-  run_sql(db.name(), "ALTER TABLE chat_members DROP COLUMN joined_seq, DROP COLUMN muted_until");
+  run_sql(db.name(), "ALTER TABLE chat_members DROP COLUMN joined_seq, DROP COLUMN muted_until, DROP COLUMN pending");
+  run_sql(db.name(), "ALTER TABLE users DROP COLUMN presence_visibility");
+  run_sql(db.name(), "DROP TABLE blocks");
   run_sql(db.name(), "UPDATE schema_version SET version = 1");
   ASSERT_EQ(first_column(db.name(), "SELECT version FROM schema_version"), std::vector<std::string>{"1"});
 

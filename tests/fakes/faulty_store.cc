@@ -24,6 +24,10 @@ const char* to_string(StoreMethod method) {
       return "find_device_by_token";
     case StoreMethod::devices_of_user:
       return "devices_of_user";
+    case StoreMethod::set_blocked:
+      return "set_blocked";
+    case StoreMethod::blocked_users:
+      return "blocked_users";
     case StoreMethod::put_chat:
       return "put_chat";
     case StoreMethod::find_chat:
@@ -157,6 +161,16 @@ Result<std::optional<Device>> FaultyStore::find_device_by_token(const std::strin
 Result<std::vector<Device>> FaultyStore::devices_of_user(const UserId& id) {
   PARLEY_FAULT_POINT(devices_of_user);
   return accounts_.devices_of_user(id);
+}
+
+Status FaultyStore::set_blocked(const UserId& user, const UserId& other, bool blocked) {
+  PARLEY_FAULT_POINT(set_blocked);
+  return accounts_.set_blocked(user, other, blocked);
+}
+
+Result<std::vector<UserId>> FaultyStore::blocked_users(const UserId& user) {
+  PARLEY_FAULT_POINT(blocked_users);
+  return accounts_.blocked_users(user);
 }
 
 Status FaultyStore::put_chat(const Chat& chat) {

@@ -31,6 +31,8 @@ enum class StoreMethod {
   find_device,
   find_device_by_token,
   devices_of_user,
+  set_blocked,
+  blocked_users,
   // ChatStore
   put_chat,
   find_chat,
@@ -87,6 +89,8 @@ class FaultyStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::optional<Device>> find_device(const DeviceId& id) override;
   Result<std::optional<Device>> find_device_by_token(const std::string& token_digest) override;
   Result<std::vector<Device>> devices_of_user(const UserId& id) override;
+  Status set_blocked(const UserId& user, const UserId& other, bool blocked) override;
+  Result<std::vector<UserId>> blocked_users(const UserId& user) override;
 
   // ChatStore
   Status put_chat(const Chat& chat) override;

@@ -57,7 +57,25 @@ Status MemoryStore::update_user(const UserId& id, const UserUpdate& update) {
   if (it == users_.end()) return make_error(ErrorCode::not_found, "no such user");
   if (update.display_name) it->second.display_name = *update.display_name;
   if (update.password_hash) it->second.password_hash = *update.password_hash;
+  if (update.presence_visibility) it->second.presence_visibility = *update.presence_visibility;
   return Ok{};
+}
+
+Status MemoryStore::set_blocked(const UserId& user, const UserId& other, bool blocked) {
+  std::lock_guard lock(mutex_);
+  if (blocked) {
+    blocked_[user].insert(other);
+  } else if (auto it = blocked_.find(user); it != blocked_.end()) {
+    it->second.erase(other);
+  }
+  return Ok{};
+}
+
+Result<std::vector<UserId>> MemoryStore::blocked_users(const UserId& user) {
+  std::lock_guard lock(mutex_);
+  auto it = blocked_.find(user);
+  if (it == blocked_.end()) return std::vector<UserId>{};
+  return std::vector<UserId>(it->second.begin(), it->second.end());
 }
 
 Status MemoryStore::set_devices_last_used(const std::vector<DeviceUse>& uses) {

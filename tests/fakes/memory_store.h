@@ -29,6 +29,8 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::optional<Device>> find_device(const DeviceId& id) override;
   Result<std::optional<Device>> find_device_by_token(const std::string& token_digest) override;
   Result<std::vector<Device>> devices_of_user(const UserId& id) override;
+  Status set_blocked(const UserId& user, const UserId& other, bool blocked) override;
+  Result<std::vector<UserId>> blocked_users(const UserId& user) override;
 
   // ChatStore
   Status put_chat(const Chat& chat) override;
@@ -90,6 +92,7 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   std::map<DeviceId, Device> devices_;
   std::map<std::string, DeviceId> tokens_;
   std::map<UserId, std::set<DeviceId>> user_devices_;
+  std::map<UserId, std::set<UserId>> blocked_;
   std::map<ChatId, Chat> chats_;
   std::map<UserId, std::set<ChatId>> user_chats_;
   std::map<UserPair, ChatId> direct_;

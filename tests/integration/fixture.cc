@@ -133,6 +133,12 @@ Session ParleyTest::another_device(const Session& s, const std::string& device_n
   return login(user_of(s), device_name);
 }
 
+ChatInfo ParleyTest::accepted_direct(Session& opener, Session& peer) {
+  ChatInfo chat = opener.create_direct(peer.user_id());
+  peer.accept(chat.chat_id);
+  return chat;
+}
+
 Session ParleyTest::resume(const Session& s) {
   return client().resume(s.login());
 }

@@ -94,6 +94,9 @@ class ParleyTest : public ::testing::Test {
   Session new_session(const std::string& name);
   // Another device of the user behind `s`.
   Session another_device(const Session& s, const std::string& device_name = "device2");
+  // `opener`'s direct chat with `peer`, accepted by `peer` (not a message
+  // request any more: each sees the other's presence, receipts and typing).
+  ChatInfo accepted_direct(Session& opener, Session& peer);
   // The same device again after a restart (new port, same token).
   Session resume(const Session& s);
   const TestUser& user_of(const Session& s) const { return users_.at(s.user_id()); }

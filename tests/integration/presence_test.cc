@@ -74,7 +74,7 @@ std::optional<json::object> presence_frame(WsConnection& ws, const std::string& 
 TEST_F(PresenceTest, NeverSeenUserIsOfflineWithZeroLastActive) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
-  alice.create_direct(bob.user_id());
+  accepted_direct(alice, bob);
   auto p = presence_of(alice, bob.user_id());
   EXPECT_EQ(p.user_id, bob.user_id());
   EXPECT_EQ(p.status, "offline");
@@ -84,7 +84,7 @@ TEST_F(PresenceTest, NeverSeenUserIsOfflineWithZeroLastActive) {
 TEST_F(PresenceTest, OnlineAfterHelloOfflineAfterTimeoutWithFanoutToContact) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
-  alice.create_direct(bob.user_id());  // contacts
+  accepted_direct(alice, bob);  // contacts
   auto a = connect(alice);
   a->start_heartbeat(Ms(200));
 
@@ -111,7 +111,7 @@ TEST_F(PresenceTest, OnlineAfterHelloOfflineAfterTimeoutWithFanoutToContact) {
 TEST_F(PresenceTest, HeartbeatingUserStaysOnline) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
-  alice.create_direct(bob.user_id());
+  accepted_direct(alice, bob);
   auto b = connect(bob);
   b->start_heartbeat(Ms(150));
   ASSERT_TRUE(eventually([&] { return has_status(alice, bob.user_id(), "online"); }, kWait));
@@ -129,7 +129,7 @@ TEST_F(PresenceTest, OnlineWhileAnyDeviceHeartbeats) {
   Session alice = new_session("alice");
   Session phone = new_session("bob");
   Session laptop = another_device(phone, "laptop");
-  alice.create_direct(phone.user_id());
+  accepted_direct(alice, phone);
   auto p = connect(phone);
   auto l = connect(laptop);
   l->start_heartbeat(Ms(150));
@@ -168,7 +168,7 @@ TEST_F(PresenceTest, StrangersAreForbidden) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
   Session eve = new_session("eve");
-  alice.create_direct(bob.user_id());
+  accepted_direct(alice, bob);
   EXPECT_API_ERROR(eve.presence({bob.user_id()}), 403, "forbidden");
   // One stranger forbids the whole request.
   EXPECT_API_ERROR(alice.presence({bob.user_id(), eve.user_id()}), 403, "forbidden");
@@ -199,7 +199,7 @@ TEST_F(PresenceTest, BadPresenceRequests) {
 TEST_F(PresenceLongTimeoutTest, DroppedSocketAloneDoesNotMakeOfflineButLogoutDoes) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
-  alice.create_direct(bob.user_id());
+  accepted_direct(alice, bob);
   auto a = connect(alice);
   {
     auto b = connect(bob);
@@ -219,7 +219,7 @@ TEST_F(PresenceLongTimeoutTest, LogoutOfOneDeviceKeepsOtherDevicesOnline) {
   Session alice = new_session("alice");
   Session phone = new_session("bob");
   Session laptop = another_device(phone, "laptop");
-  alice.create_direct(phone.user_id());
+  accepted_direct(alice, phone);
   auto p = connect(phone);
   auto l = connect(laptop);
   ASSERT_TRUE(eventually([&] { return has_status(alice, phone.user_id(), "online"); }, kWait));
@@ -242,7 +242,7 @@ std::vector<std::string> presence_statuses(const WsConnection& ws, const std::st
 TEST_F(PresenceShortGraceTest, ACleanCloseIsOfflineAfterTheGraceNotTheTimeout) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
-  alice.create_direct(bob.user_id());
+  accepted_direct(alice, bob);
   auto a = connect(alice);
   auto b = connect(bob);
   ASSERT_TRUE(presence_frame(*a, bob.user_id(), "online"));
@@ -261,8 +261,8 @@ TEST_F(PresenceShortGraceTest, AConnectionThatVanishedIsLeftToTheTimeout) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
   Session carol = new_session("carol");
-  alice.create_direct(bob.user_id());
-  alice.create_direct(carol.user_id());
+  accepted_direct(alice, bob);
+  accepted_direct(alice, carol);
   auto a = connect(alice);
   auto b = connect(bob);
   auto c = connect(carol);
@@ -282,8 +282,8 @@ TEST_F(PresenceReloadGraceTest, AReloadWithinTheGracePublishesNothing) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
   Session carol = new_session("carol");
-  alice.create_direct(bob.user_id());
-  alice.create_direct(carol.user_id());
+  accepted_direct(alice, bob);
+  accepted_direct(alice, carol);
   auto a = connect(alice);
   auto c = connect(carol);
   ASSERT_TRUE(presence_frame(*a, carol.user_id(), "online"));

@@ -63,7 +63,7 @@ TEST_F(ReceiptsTypingTest, ReadReceiptsReachMembersAndOwnOtherDevices) {
 TEST_F(ReceiptsTypingTest, ReadMarkerSurvivesRestart) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
-  ChatInfo chat = alice.create_direct(bob.user_id());
+  ChatInfo chat = accepted_direct(alice, bob);
   for (int i = 0; i < 3; ++i) alice.send(chat.chat_id, cmid(), "m");
   auto a = connect(alice);
   auto b = connect(bob);
@@ -80,7 +80,7 @@ TEST_F(ReceiptsTypingTest, BadReads) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
   Session eve = new_session("eve");
-  ChatInfo chat = alice.create_direct(bob.user_id());
+  ChatInfo chat = accepted_direct(alice, bob);
   alice.send(chat.chat_id, cmid(), "m");
   auto e = connect(eve);
   send_read(*e, chat.chat_id, 1);
@@ -116,7 +116,7 @@ TEST_F(ReceiptsTypingTest, TypingInAChatYouAreNotInIsForbidden) {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
   Session eve = new_session("eve");
-  ChatInfo chat = alice.create_direct(bob.user_id());
+  ChatInfo chat = accepted_direct(alice, bob);
   auto e = connect(eve);
   e->send(json::object{{"type", "typing"}, {"chat_id", chat.chat_id}});
   expect_error_frame(*e, "forbidden");

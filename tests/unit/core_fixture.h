@@ -57,7 +57,15 @@ class CoreTest : public ::testing::Test {
     return r.ok() ? AuthContext{r->user_id, r->device_id} : AuthContext{};
   }
 
+  // A direct chat `a` opened and `b` accepted: each sees the other's presence,
+  // receipts and typing.
   ChatId direct(const UserId& a, const UserId& b) {
+    const ChatId id = request(a, b);
+    EXPECT_TRUE(core->chats.accept(b, id).ok());
+    return id;
+  }
+  // A direct chat `a` opened that `b` has not accepted: a message request.
+  ChatId request(const UserId& a, const UserId& b) {
     auto r = core->chats.open_direct(a, b);
     EXPECT_TRUE(r.ok());
     return r.ok() ? r->chat->id : ChatId{};

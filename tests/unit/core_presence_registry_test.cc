@@ -112,6 +112,7 @@ TEST_F(PresenceRegistryTest, AnOfflineUserTheRegistryKnowsNeedsNoStoreRead) {
   const TimeMs at = clock.now_ms();
   core->presence.logged_out(wa);  // the registry still holds ann, offline, until the next sweep
   ASSERT_TRUE(eventually([&] { return !core->last_active.pending(a).has_value(); }));  // stored
+  ASSERT_TRUE(core->presence.query(b, {a}).ok());  // reads (and keeps) ann's privacy settings once
   faults.fail(StoreMethod::find_user);
   auto got = core->presence.query(b, {a});
   ASSERT_TRUE(got.ok());

@@ -41,6 +41,8 @@ class WsLanesTest : public ::testing::Test {
     auto opened = core->chats.open_direct(ann, bob);
     EXPECT_TRUE(opened.ok());
     if (opened.ok()) chat = opened->chat->id;
+    // Accepted: each may see the other's presence.
+    EXPECT_TRUE(core->chats.accept(bob, chat).ok());
   }
   ~WsLanesTest() override {
     if (server) server->stop(std::chrono::milliseconds(0));

@@ -173,7 +173,7 @@ TEST(RecordCodec, MessageRoundTripsKindTargetsAndState) {
   EXPECT_EQ(decoded->edit_seqs, m.edit_seqs);
   expect_rejects_damage(encode_message(m), decode_message);
   std::string bad_kind = encode_message(make_message("c", 1, 1));
-  const std::size_t kind_at = bad_kind.size() - (1 + 8 + 8 + 8 + 1 + 4 + 4);
+  const std::size_t kind_at = bad_kind.size() - (1 + 8 + 8 + 8 + 1 + 4 + 4 + 1);
   bad_kind[kind_at] = 9;
   EXPECT_FALSE(decode_message(bad_kind).has_value()) << "an unknown kind";
 }
@@ -182,7 +182,7 @@ TEST(RecordCodec, MessageRoundTripsKindTargetsAndState) {
 TEST(RecordCodec, MessagesStoredBeforeActionsReadAsTextMessages) {
   const Message m = make_message("c", 9, 10, "alice", "cm");
   std::string v2 = encode_message(m);
-  std::string v1 = v2.substr(0, v2.size() - (1 + 8 + 8 + 8 + 1 + 4 + 4));
+  std::string v1 = v2.substr(0, v2.size() - (1 + 8 + 8 + 8 + 1 + 4 + 4 + 1));
   v1[0] = 1;
   auto decoded = decode_message(v1);
   ASSERT_TRUE(decoded.has_value());
@@ -190,6 +190,24 @@ TEST(RecordCodec, MessagesStoredBeforeActionsReadAsTextMessages) {
   EXPECT_EQ(decoded->kind, MessageKind::text);
   EXPECT_FALSE(decoded->deleted);
   EXPECT_FALSE(decode_message(v1 + '\0').has_value());
+}
+
+// Stored before blocking: version 2, never withheld; version 3 keeps the flag.
+TEST(RecordCodec, MessagesStoredBeforeBlockingAreNotWithheld) {
+  Message m = make_message("c", 9, 10, "alice", "cm");
+  m.withheld = true;
+  std::string v3 = encode_message(m);
+  auto decoded = decode_message(v3);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_TRUE(decoded->withheld);
+  std::string v2 = v3.substr(0, v3.size() - 1);
+  v2[0] = 2;
+  decoded = decode_message(v2);
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_FALSE(decoded->withheld);
+  std::string bad = v3;
+  bad.back() = 2;
+  EXPECT_FALSE(decode_message(bad).has_value()) << "withheld is 0 or 1";
 }
 
 TEST(RecordCodec, PushJobRoundTrips) {

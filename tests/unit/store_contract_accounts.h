@@ -217,19 +217,19 @@ TYPED_TEST_P(AccountStoreContract, UpdateUserChangesOnlyTheFieldsGiven) {
   User ann = make_user("u-ann", "ann@example.com");
   ASSERT_TRUE(this->accounts().create_user(ann).ok());
   ASSERT_TRUE(this->accounts().set_last_active({{"u-ann", 4242}}).ok());
-  ASSERT_TRUE(this->accounts().update_user("u-ann", UserUpdate{"Ann B.", std::nullopt}).ok());
+  ASSERT_TRUE(this->accounts().update_user("u-ann", UserUpdate{"Ann B.", std::nullopt, std::nullopt}).ok());
   ann.display_name = "Ann B.";
   ann.last_active_at = 4242;
   EXPECT_EQ(fields(*must(this->accounts().find_user("u-ann"))), fields(ann));
-  ASSERT_TRUE(this->accounts().update_user("u-ann", UserUpdate{std::nullopt, "new-hash"}).ok());
+  ASSERT_TRUE(this->accounts().update_user("u-ann", UserUpdate{std::nullopt, "new-hash", std::nullopt}).ok());
   ann.password_hash = "new-hash";
   EXPECT_EQ(fields(*must(this->accounts().find_user_by_email("ann@example.com"))), fields(ann));
   // The same value again is no change, and no error either.
-  EXPECT_TRUE(this->accounts().update_user("u-ann", UserUpdate{"Ann B.", std::nullopt}).ok());
+  EXPECT_TRUE(this->accounts().update_user("u-ann", UserUpdate{"Ann B.", std::nullopt, std::nullopt}).ok());
 }
 
 TYPED_TEST_P(AccountStoreContract, UpdateUserOfAnUnknownUserIsNotFoundAndCreatesNothing) {
-  Status s = this->accounts().update_user("ghost", UserUpdate{"Ghost", std::nullopt});
+  Status s = this->accounts().update_user("ghost", UserUpdate{"Ghost", std::nullopt, std::nullopt});
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.error().code, ErrorCode::not_found);
   EXPECT_FALSE(must(this->accounts().find_user("ghost")).has_value());
@@ -240,7 +240,9 @@ TYPED_TEST_P(AccountStoreContract, UpdateUserAndSetLastActiveAtOnceKeepBoth) {
   constexpr int kRounds = 50;
   std::thread renamer([&] {
     for (int i = 1; i <= kRounds; ++i) {
-      ASSERT_TRUE(this->accounts().update_user("u-ann", UserUpdate{"name " + std::to_string(i), std::nullopt}).ok());
+      ASSERT_TRUE(this->accounts()
+                      .update_user("u-ann", UserUpdate{"name " + std::to_string(i), std::nullopt, std::nullopt})
+                      .ok());
     }
   });
   for (int i = 1; i <= kRounds; ++i) ASSERT_TRUE(this->accounts().set_last_active({{"u-ann", i}}).ok());
@@ -445,6 +447,53 @@ TYPED_TEST_P(ChatStoreContract, ConcurrentWritersOfOneVersionAdmitExactlyOne) {
   EXPECT_EQ(conflicts.load(), kWriters - 1);
 }
 
+// ---- Privacy ------------------------------------------------------------------
+
+TYPED_TEST_P(AccountStoreContract, PresenceVisibilityIsStoredAndChangedAlone) {
+  User ann = make_user("u-ann", "ann@example.com");
+  ann.presence_visibility = PresenceVisibility::contacts;
+  ASSERT_TRUE(this->accounts().create_user(ann).ok());
+  EXPECT_EQ(must(this->accounts().find_user("u-ann"))->presence_visibility, PresenceVisibility::contacts);
+  UserUpdate update;
+  update.presence_visibility = PresenceVisibility::nobody;
+  ASSERT_TRUE(this->accounts().update_user("u-ann", update).ok());
+  ann.presence_visibility = PresenceVisibility::nobody;
+  EXPECT_EQ(fields(*must(this->accounts().find_user("u-ann"))), fields(ann));
+  // A rename leaves it as it is.
+  UserUpdate rename;
+  rename.display_name = "Ann B";
+  ASSERT_TRUE(this->accounts().update_user("u-ann", rename).ok());
+  EXPECT_EQ(must(this->accounts().find_user("u-ann"))->presence_visibility, PresenceVisibility::nobody);
+}
+
+TYPED_TEST_P(AccountStoreContract, BlocksAreKeptPerUserInIdOrder) {
+  EXPECT_TRUE(must(this->accounts().blocked_users("ann")).empty());
+  ASSERT_TRUE(this->accounts().set_blocked("ann", "cat", true).ok());
+  ASSERT_TRUE(this->accounts().set_blocked("ann", "bob", true).ok());
+  ASSERT_TRUE(this->accounts().set_blocked("ann", "bob", true).ok());  // again: still one
+  // Ids that prefix each other stay apart.
+  ASSERT_TRUE(this->accounts().set_blocked("an", "zed", true).ok());
+  EXPECT_EQ(must(this->accounts().blocked_users("ann")), (std::vector<UserId>{"bob", "cat"}));
+  EXPECT_EQ(must(this->accounts().blocked_users("an")), (std::vector<UserId>{"zed"}));
+  EXPECT_TRUE(must(this->accounts().blocked_users("bob")).empty());  // one-sided
+
+  ASSERT_TRUE(this->accounts().set_blocked("ann", "bob", false).ok());
+  ASSERT_TRUE(this->accounts().set_blocked("ann", "nobody", false).ok());  // not blocked: fine
+  EXPECT_EQ(must(this->accounts().blocked_users("ann")), (std::vector<UserId>{"cat"}));
+}
+
+TYPED_TEST_P(ChatStoreContract, PendingMemberRoundTrips) {
+  Chat chat = make_direct("c-1", "ann", "bob");
+  chat.members[1].pending = true;
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  EXPECT_EQ(member_list(*must(this->chats().find_chat("c-1"))),
+            (std::vector<std::string>{"ann:member", "bob:member?"}));
+  chat.version = 2;
+  chat.members[1].pending = false;
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  EXPECT_EQ(member_list(*must(this->chats().find_chat("c-1"))), (std::vector<std::string>{"ann:member", "bob:member"}));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(AccountStoreContract, CreatedUserIsFoundByIdAndEmail, UnknownUserIsAbsent,
                             DuplicateEmailIsRejectedAndFirstUserKept, EmailIsMatchedExactlyAsStored,
                             ConcurrentSignupsWithOneEmailAdmitExactlyOne,
@@ -454,13 +503,14 @@ REGISTER_TYPED_TEST_SUITE_P(AccountStoreContract, CreatedUserIsFoundByIdAndEmail
                             LogoutRetiresTheTokenButKeepsTheDevice, NewTokenReplacesTheOldOne,
                             LoginAfterLogoutIndexesTheNewToken, DeviceMovedToAnotherUserLeavesTheOldList,
                             UpdateUserChangesOnlyTheFieldsGiven, UpdateUserOfAnUnknownUserIsNotFoundAndCreatesNothing,
-                            UpdateUserAndSetLastActiveAtOnceKeepBoth,
-                            DeviceLastUseMovesForwardOnlyAndSurvivesPutDevice);
+                            UpdateUserAndSetLastActiveAtOnceKeepBoth, DeviceLastUseMovesForwardOnlyAndSurvivesPutDevice,
+                            PresenceVisibilityIsStoredAndChangedAlone, BlocksAreKeptPerUserInIdOrder);
 REGISTER_TYPED_TEST_SUITE_P(ChatStoreContract, ChatRoundTrips, ChatsOfUserFollowMembershipChanges,
                             ChatsOfUserAreInIdOrderAndSeparatePerUser, DirectChatIsFoundFromEitherSide,
                             DirectPairsWithSharedPrefixesStaySeparate, GroupOfTwoIsNotADirectChat,
                             ReadMarkerStartsAtZeroAndOnlyMovesUp, ManyMarkersRaisedInOneWrite,
                             ReadMarkersOfPrefixedIdsStaySeparate, VersionsMustFollowOnFromTheStoredOne,
-                            ASecondDirectChatForAPairConflicts, ConcurrentWritersOfOneVersionAdmitExactlyOne);
+                            ASecondDirectChatForAPairConflicts, ConcurrentWritersOfOneVersionAdmitExactlyOne,
+                            PendingMemberRoundTrips);
 
 }  // namespace parley::testing

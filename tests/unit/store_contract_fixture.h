@@ -154,7 +154,8 @@ inline PushJob make_push_job(std::uint64_t id) {
 // ---- Comparable views (the model types have no operator==) --------------------
 
 inline auto fields(const User& u) {
-  return std::tie(u.id, u.email, u.display_name, u.password_hash, u.created_at, u.last_active_at);
+  return std::tie(u.id, u.email, u.display_name, u.password_hash, u.created_at, u.last_active_at,
+                  u.presence_visibility);
 }
 inline auto fields(const Device& d) {
   return std::make_tuple(d.id, d.user_id, d.name, d.token_digest, d.created_at, d.last_used_at, d.push.has_value(),
@@ -173,10 +174,10 @@ inline auto fields(const PushJob& j) {
 inline std::vector<std::string> member_list(const Chat& chat) {
   std::vector<std::string> out;
   for (const Member& m : chat.members) {
-    // joined_seq and muted_until only when set, so most lists read "amy:admin".
+    // joined_seq, muted_until and pending only when set, so most lists read "amy:admin".
     out.push_back(m.user_id + (m.role == MemberRole::admin ? ":admin" : ":member") +
                   (m.joined_seq != 0 ? "@" + std::to_string(m.joined_seq) : "") +
-                  (m.muted_until != 0 ? "~" + std::to_string(m.muted_until) : ""));
+                  (m.muted_until != 0 ? "~" + std::to_string(m.muted_until) : "") + (m.pending ? "?" : ""));
   }
   return out;
 }

@@ -246,12 +246,33 @@ TYPED_TEST_P(MessageLogContract, AppendReplacesTheStateOfChangedMessages) {
   EXPECT_EQ(must(this->log().last_offset()), 3u);
 }
 
+TYPED_TEST_P(MessageLogContract, WithheldIsStoredAndKeptByAStateChange) {
+  Message open = make_message("c", 1, 1, "alice", "cm-1");
+  Message withheld = make_message("c", 2, 2, "alice", "cm-2");
+  withheld.withheld = true;
+  ASSERT_TRUE(this->log().append({open, withheld}).ok());
+  EXPECT_FALSE(must(this->log().find("c", 1)).value().withheld);
+  EXPECT_TRUE(must(this->log().find("c", 2)).value().withheld);
+  withheld.text = "edited";
+  withheld.edited_at = 9;
+  Message edit = make_message("c", 3, 3, "alice", "cm-3");
+  edit.kind = MessageKind::edit;
+  edit.target_seq = 2;
+  edit.withheld = true;
+  ASSERT_TRUE(this->log().append({edit}, {withheld}).ok());
+  auto all = must(this->log().read_after("c", 0, 10));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_TRUE(all[1].withheld);
+  EXPECT_EQ(all[1].text, "edited");
+  EXPECT_TRUE(must(this->log().read_offset_range("c", 0, kMax, 10)).back().withheld);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(MessageLogContract, EmptyLogHasNothing, AppendedMessagesAreFoundWithEveryField,
                             EmptyBatchChangesNothing, ReadBeforeIsNewestFirst, ReadAfterIsOldestFirst,
                             SeqsOrderNumericallyPastOneByte, ChatIdsThatArePrefixesStaySeparate,
                             ReadOffsetRangeKeepsToTheChatAndTheRange, LastOffsetNeverMovesBackwards,
                             ClientMsgIdIsScopedToChatAndSender, MessageWithoutClientMsgIdIsNotIndexed,
                             ConcurrentAppendsToDifferentChatsAllLand, ReadLogIsEveryChatInOffsetOrder,
-                            AppendReplacesTheStateOfChangedMessages);
+                            AppendReplacesTheStateOfChangedMessages, WithheldIsStoredAndKeptByAStateChange);
 
 }  // namespace parley::testing

@@ -317,6 +317,9 @@ void RedisEventBus::deliver_locally(const bus::HeldMessage& held) {
   if (!anyone) return;
   const OutboundFrame frame = encode_frame(Event{MessageEvent{held.message}});  // once for every recipient
   for (const auto& r : held.recipients) {
+    // A repaired message has the chat's members as recipients: one withheld
+    // from them still reaches its sender only.
+    if (!visible_to(held.message, r.user)) continue;
     local_.deliver_frame(r.user, frame, r.target.only, r.target.except, held.message.ts);
   }
 }

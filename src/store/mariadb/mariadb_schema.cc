@@ -107,9 +107,25 @@ std::vector<std::string> migration_4() {
   };
 }
 
+// Version 5: privacy. Each user's presence_visibility (0 everyone, 1
+// contacts, 2 nobody), each member's pending (a message request it has not
+// accepted; members before were never asked), and who blocks whom.
+std::vector<std::string> migration_5() {
+  const std::string options = kTableOptions;
+  return {
+      "ALTER TABLE users ADD COLUMN IF NOT EXISTS presence_visibility TINYINT UNSIGNED NOT NULL DEFAULT 0",
+      "ALTER TABLE chat_members ADD COLUMN IF NOT EXISTS pending TINYINT UNSIGNED NOT NULL DEFAULT 0",
+      "CREATE TABLE IF NOT EXISTS blocks ("
+      " user_id VARBINARY(255) NOT NULL,"
+      " blocked_id VARBINARY(255) NOT NULL,"
+      " PRIMARY KEY (user_id, blocked_id))" +
+          options,
+  };
+}
+
 // Index i holds the statements that take the schema from version i to i + 1.
 std::vector<std::vector<std::string>> migrations() {
-  return {migration_1(), migration_2(), migration_3(), migration_4()};
+  return {migration_1(), migration_2(), migration_3(), migration_4(), migration_5()};
 }
 
 // A message shard, version 1: the messages on MyRocks (an LSM tree for an
@@ -178,8 +194,16 @@ std::vector<std::string> message_migration_3() {
   };
 }
 
+// Version 4: a message withheld from the other member of a direct chat, who
+// blocked its sender (Message::withheld). Rows stored before were not.
+std::vector<std::string> message_migration_4() {
+  return {
+      "ALTER TABLE messages ADD COLUMN IF NOT EXISTS withheld TINYINT UNSIGNED NOT NULL DEFAULT 0",
+  };
+}
+
 std::vector<std::vector<std::string>> message_migrations() {
-  return {message_migration_1(), message_migration_2(), message_migration_3()};
+  return {message_migration_1(), message_migration_2(), message_migration_3(), message_migration_4()};
 }
 
 // Push jobs, version 1 (InnoDB, in the accounts database): per log shard, how

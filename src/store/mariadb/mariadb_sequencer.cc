@@ -189,6 +189,7 @@ Result<ShardCommit> assign_and_insert(Connection& c, ShardId shard, const std::v
     m.kind = r.kind;
     m.target_seq = r.target_seq;
     m.reply_to = r.reply_to;
+    m.withheld = r.withheld;
     actions.apply(m);
     fresh_of_index.emplace(i, fresh.size());
     result.outcomes.push_back(CommitOutcome{m, false});

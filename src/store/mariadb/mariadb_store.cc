@@ -28,7 +28,9 @@ Result<std::optional<User>> one_user(Result<std::vector<Row>> rows) {
   if (rows->empty()) return std::nullopt;
   const Row& r = rows->front();
   User user{r.text(0), r.text(1), r.text(2), r.text(3), r.i64(4), r.i64(5)};
-  if (r.bad()) return undecodable("users");
+  const std::uint64_t visibility = r.u64(6);
+  if (r.bad() || visibility > static_cast<std::uint64_t>(PresenceVisibility::nobody)) return undecodable("users");
+  user.presence_visibility = static_cast<PresenceVisibility>(visibility);
   return std::optional<User>(std::move(user));
 }
 
@@ -97,9 +99,10 @@ Result<T> MariaDbStore::write(Op&& op) {
 Status MariaDbStore::create_user(const User& user) {
   return write<Ok>([&](Connection& c) -> Status {
     auto inserted = c.execute(
-        "INSERT INTO users (id, email, display_name, password_hash, created_at, last_active_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        {user.id, user.email, user.display_name, user.password_hash, user.created_at, user.last_active_at});
+        "INSERT INTO users (id, email, display_name, password_hash, created_at, last_active_at, presence_visibility)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {user.id, user.email, user.display_name, user.password_hash, user.created_at, user.last_active_at,
+         std::uint64_t{static_cast<std::uint8_t>(user.presence_visibility)}});
     if (inserted) return Ok{};
     if (c.duplicate_key() == "email") return make_error(ErrorCode::email_taken, "email is already registered");
     return inserted.error();
@@ -109,7 +112,7 @@ Status MariaDbStore::create_user(const User& user) {
 Result<std::optional<User>> MariaDbStore::find_user(const UserId& id) {
   return read<std::optional<User>>([&](Connection& c) {
     return one_user(
-        c.query("SELECT id, email, display_name, password_hash, created_at, last_active_at"
+        c.query("SELECT id, email, display_name, password_hash, created_at, last_active_at, presence_visibility"
                 " FROM users WHERE id = ?",
                 {id}));
   });
@@ -118,7 +121,7 @@ Result<std::optional<User>> MariaDbStore::find_user(const UserId& id) {
 Result<std::optional<User>> MariaDbStore::find_user_by_email(const std::string& email) {
   return read<std::optional<User>>([&](Connection& c) {
     return one_user(
-        c.query("SELECT id, email, display_name, password_hash, created_at, last_active_at"
+        c.query("SELECT id, email, display_name, password_hash, created_at, last_active_at, presence_visibility"
                 " FROM users WHERE email = ?",
                 {email}));
   });
@@ -152,6 +155,11 @@ Status MariaDbStore::update_user(const UserId& id, const UserUpdate& update) {
     }
     if (update.password_hash) {
       auto ok = c.execute("UPDATE users SET password_hash = ? WHERE id = ?", {*update.password_hash, id});
+      if (!ok) return ok.error();
+    }
+    if (update.presence_visibility) {
+      auto ok = c.execute("UPDATE users SET presence_visibility = ? WHERE id = ?",
+                          {std::uint64_t{static_cast<std::uint8_t>(*update.presence_visibility)}, id});
       if (!ok) return ok.error();
     }
     return Ok{};
@@ -247,6 +255,29 @@ Result<std::vector<Device>> MariaDbStore::devices_of_user(const UserId& id) {
   });
 }
 
+Status MariaDbStore::set_blocked(const UserId& user, const UserId& other, bool blocked) {
+  return write<Ok>([&](Connection& c) -> Status {
+    auto done = blocked ? c.execute("INSERT IGNORE INTO blocks (user_id, blocked_id) VALUES (?, ?)", {user, other})
+                        : c.execute("DELETE FROM blocks WHERE user_id = ? AND blocked_id = ?", {user, other});
+    if (!done) return done.error();
+    return Ok{};
+  });
+}
+
+Result<std::vector<UserId>> MariaDbStore::blocked_users(const UserId& user) {
+  return read<std::vector<UserId>>([&](Connection& c) -> Result<std::vector<UserId>> {
+    auto rows = c.query("SELECT blocked_id FROM blocks WHERE user_id = ? ORDER BY blocked_id", {user});
+    if (!rows) return rows.error();
+    std::vector<UserId> out;
+    out.reserve(rows->size());
+    for (const Row& row : *rows) {
+      out.push_back(row.text(0));
+      if (row.bad()) return undecodable("blocks");
+    }
+    return out;
+  });
+}
+
 // ---- ChatStore ------------------------------------------------------------------
 
 Status MariaDbStore::put_chat(const Chat& chat) {
@@ -282,14 +313,15 @@ Status MariaDbStore::put_chat_locked(Connection& c, const Chat& chat) {
 
   // Members: remove who left, insert or update the rest (role, position,
   // joined_seq, muted_until).
-  using Stored = std::tuple<std::string, std::uint64_t, std::uint64_t, std::int64_t>;
+  using Stored = std::tuple<std::string, std::uint64_t, std::uint64_t, std::int64_t, std::uint64_t>;
   std::map<UserId, Stored> before;
   if (exists) {
-    auto rows = c.query("SELECT user_id, role, position, joined_seq, muted_until FROM chat_members WHERE chat_id = ?",
-                        {chat.id});
+    auto rows =
+        c.query("SELECT user_id, role, position, joined_seq, muted_until, pending FROM chat_members WHERE chat_id = ?",
+                {chat.id});
     if (!rows) return rows.error();
     for (const Row& row : *rows) {
-      before[row.text(0)] = {row.text(1), row.u64(2), row.u64(3), row.i64(4)};
+      before[row.text(0)] = {row.text(1), row.u64(2), row.u64(3), row.i64(4), row.u64(5)};
       if (row.bad()) return undecodable("chat_members");
     }
   }
@@ -303,14 +335,17 @@ Status MariaDbStore::put_chat_locked(Connection& c, const Chat& chat) {
   for (std::uint64_t position = 0; position < chat.members.size(); ++position) {
     const Member& m = chat.members[position];
     auto old = before.find(m.user_id);
-    if (old != before.end() && old->second == Stored(role_name(m.role), position, m.joined_seq, m.muted_until)) {
+    const std::uint64_t pending = m.pending ? 1 : 0;
+    if (old != before.end() &&
+        old->second == Stored(role_name(m.role), position, m.joined_seq, m.muted_until, pending)) {
       continue;
     }
     auto written = c.execute(
-        "INSERT INTO chat_members (chat_id, user_id, position, role, joined_seq, muted_until) VALUES (?, ?, ?, ?, ?, ?)"
+        "INSERT INTO chat_members (chat_id, user_id, position, role, joined_seq, muted_until, pending)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON DUPLICATE KEY UPDATE position = VALUES(position), role = VALUES(role), joined_seq = VALUES(joined_seq),"
-        " muted_until = VALUES(muted_until)",
-        {chat.id, m.user_id, position, role_name(m.role), m.joined_seq, std::int64_t{m.muted_until}});
+        " muted_until = VALUES(muted_until), pending = VALUES(pending)",
+        {chat.id, m.user_id, position, role_name(m.role), m.joined_seq, std::int64_t{m.muted_until}, pending});
     if (!written) return written.error();
   }
 
@@ -336,7 +371,7 @@ Result<std::optional<Chat>> MariaDbStore::find_chat(const ChatId& id) {
   return read<std::optional<Chat>>([&](Connection& c) -> Result<std::optional<Chat>> {
     // One statement, so the chat and its members come from one snapshot.
     auto rows = c.query(
-        "SELECT c.kind, c.name, c.created_at, c.version, m.user_id, m.role, m.joined_seq, m.muted_until"
+        "SELECT c.kind, c.name, c.created_at, c.version, m.user_id, m.role, m.joined_seq, m.muted_until, m.pending"
         " FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id WHERE c.id = ? ORDER BY m.position",
         {id});
     if (!rows) return rows.error();
@@ -347,9 +382,10 @@ Result<std::optional<Chat>> MariaDbStore::find_chat(const ChatId& id) {
     if (first.bad()) return undecodable("chats");
     for (const Row& row : *rows) {
       if (row.is_null(4)) continue;  // a chat without members
-      chat.members.push_back(
-          {row.text(4), row.text(5) == "admin" ? MemberRole::admin : MemberRole::member, row.u64(6), row.i64(7)});
-      if (row.bad() || chat.members.back().muted_until < 0) return undecodable("chat_members");
+      const std::uint64_t pending = row.u64(8);
+      chat.members.push_back({row.text(4), row.text(5) == "admin" ? MemberRole::admin : MemberRole::member, row.u64(6),
+                              row.i64(7), pending == 1});
+      if (row.bad() || chat.members.back().muted_until < 0 || pending > 1) return undecodable("chat_members");
     }
     return std::optional<Chat>(std::move(chat));
   });

@@ -50,6 +50,8 @@ class MariaDbStore final : public AccountStore, public ChatStore {
   Result<std::optional<Device>> find_device(const DeviceId& id) override;
   Result<std::optional<Device>> find_device_by_token(const std::string& token_digest) override;
   Result<std::vector<Device>> devices_of_user(const UserId& id) override;
+  Status set_blocked(const UserId& user, const UserId& other, bool blocked) override;
+  Result<std::vector<UserId>> blocked_users(const UserId& user) override;
 
   // ChatStore
   Status put_chat(const Chat& chat) override;

@@ -113,13 +113,15 @@ Result<Message> message_from(const Row& r, ShardId shard) {
   m.reply_to = r.u64(10);
   m.edited_at = r.i64(11);
   const std::uint64_t deleted = r.u64(12);
+  const std::uint64_t withheld = r.u64(15);
   const bool state_ok = (r.is_null(13) || decode_reactions(r.text(13), m.reactions)) &&
                         (r.is_null(14) || decode_seqs(r.text(14), m.edit_seqs));
-  if (r.bad() || !state_ok || kind > static_cast<std::uint64_t>(MessageKind::event) || deleted > 1) {
+  if (r.bad() || !state_ok || kind > static_cast<std::uint64_t>(MessageKind::event) || deleted > 1 || withheld > 1) {
     return make_error(ErrorCode::internal, "mariadb: a row of messages does not decode");
   }
   m.kind = static_cast<MessageKind>(kind);
   m.deleted = deleted == 1;
+  m.withheld = withheld == 1;
   return m;
 }
 
@@ -203,6 +205,7 @@ Status insert_messages(Connection& c, const std::vector<Message>& messages) {
       params.emplace_back(std::uint64_t{m.deleted ? 1u : 0u});
       params.push_back(blob_or_null(blobs.emplace_back(encode_reactions(m.reactions))));
       params.push_back(blob_or_null(blobs.emplace_back(encode_seqs(m.edit_seqs))));
+      params.emplace_back(std::uint64_t{m.withheld ? 1u : 0u});
     }
     next += rows;
     if (auto done = c.query(sql.c_str(), params); !done) return done.error();

@@ -85,8 +85,8 @@ namespace mariadb {
 // (message schema 3 added those after log_offset: the state actions change).
 inline constexpr const char* kMessageColumns =
     "chat_id, seq, sender_id, sender_device_id, client_msg_id, text, ts, log_offset, kind, target_seq, reply_to, "
-    "edited_at, deleted, reactions, edit_seqs";
-inline constexpr std::size_t kMessageColumnCount = 15;
+    "edited_at, deleted, reactions, edit_seqs, withheld";
+inline constexpr std::size_t kMessageColumnCount = 16;
 
 // A message from a row of kMessageColumns, with `shard` set.
 Result<Message> message_from(const Row& row, ShardId shard);

@@ -6,14 +6,17 @@ namespace parley::rocks {
 namespace {
 
 // Bump a version when a record's layout changes; keep decoding the old one.
-constexpr std::uint8_t kUserV1 = 1;
+constexpr std::uint8_t kUserV1 = 1;     // read only: before privacy settings
+constexpr std::uint8_t kUserV2 = 2;     // adds presence_visibility
 constexpr std::uint8_t kDeviceV1 = 1;   // read only: before Web Push
 constexpr std::uint8_t kDeviceV2 = 2;   // adds the push registration's p256dh and auth
 constexpr std::uint8_t kChatV1 = 1;     // read only: before versions, every stored chat counts as version 1
 constexpr std::uint8_t kChatV2 = 2;     // adds the version
 constexpr std::uint8_t kChatV3 = 3;     // adds each member's joined_seq and muted_until
+constexpr std::uint8_t kChatV4 = 4;     // adds each member's pending
 constexpr std::uint8_t kMessageV1 = 1;  // read only: before message actions
 constexpr std::uint8_t kMessageV2 = 2;  // adds kind, target, reply, and the state actions change
+constexpr std::uint8_t kMessageV3 = 3;  // adds withheld
 // Guards against a corrupt count allocating gigabytes.
 constexpr std::uint32_t kMaxReactions = 1u << 20;
 constexpr std::uint8_t kPushJobV1 = 1;  // read only: before coalescing, a job covered one message
@@ -22,11 +25,6 @@ constexpr std::uint8_t kPushJobV3 = 3;  // adds the provider and the Web Push ke
 
 // Guards against a corrupt member count allocating gigabytes.
 constexpr std::uint32_t kMaxMembers = 1u << 20;
-
-bool expect_version(ByteReader& in, std::uint8_t version) {
-  std::uint8_t v = 0;
-  return in.u8(v) && v == version;
-}
 
 }  // namespace
 
@@ -89,23 +87,32 @@ bool ByteReader::str(std::string& s) {
 
 std::string encode_user(const User& user) {
   ByteWriter out;
-  out.u8(kUserV1);
+  out.u8(kUserV2);
   out.str(user.id);
   out.str(user.email);
   out.str(user.display_name);
   out.str(user.password_hash);
   out.i64(user.created_at);
   out.i64(user.last_active_at);
+  out.u8(static_cast<std::uint8_t>(user.presence_visibility));
   return out.take();
 }
 
 std::optional<User> decode_user(std::string_view bytes) {
   ByteReader in(bytes);
   User user;
-  if (!expect_version(in, kUserV1) || !in.str(user.id) || !in.str(user.email) || !in.str(user.display_name) ||
-      !in.str(user.password_hash) || !in.i64(user.created_at) || !in.i64(user.last_active_at) || !in.done()) {
+  std::uint8_t version = 0;
+  if (!in.u8(version) || (version != kUserV1 && version != kUserV2) || !in.str(user.id) || !in.str(user.email) ||
+      !in.str(user.display_name) || !in.str(user.password_hash) || !in.i64(user.created_at) ||
+      !in.i64(user.last_active_at)) {
     return std::nullopt;
   }
+  if (version == kUserV2) {
+    std::uint8_t visibility = 0;
+    if (!in.u8(visibility) || visibility > static_cast<std::uint8_t>(PresenceVisibility::nobody)) return std::nullopt;
+    user.presence_visibility = static_cast<PresenceVisibility>(visibility);
+  }
+  if (!in.done()) return std::nullopt;
   return user;
 }
 
@@ -149,7 +156,7 @@ std::optional<Device> decode_device(std::string_view bytes) {
 
 std::string encode_chat(const Chat& chat) {
   ByteWriter out;
-  out.u8(kChatV3);
+  out.u8(kChatV4);
   out.u64(chat.version);
   out.str(chat.id);
   out.u8(chat.kind == ChatKind::direct ? 0 : 1);
@@ -161,6 +168,7 @@ std::string encode_chat(const Chat& chat) {
     out.u8(m.role == MemberRole::admin ? 0 : 1);
     out.u64(m.joined_seq);
     out.i64(m.muted_until);
+    out.u8(m.pending ? 1 : 0);
   }
   return out.take();
 }
@@ -171,7 +179,9 @@ std::optional<Chat> decode_chat(std::string_view bytes) {
   std::uint8_t kind = 0;
   std::uint32_t count = 0;
   std::uint8_t format = 0;
-  if (!in.u8(format) || (format != kChatV1 && format != kChatV2 && format != kChatV3)) return std::nullopt;
+  if (!in.u8(format) || (format != kChatV1 && format != kChatV2 && format != kChatV3 && format != kChatV4)) {
+    return std::nullopt;
+  }
   chat.version = 1;
   if (format != kChatV1 && (!in.u64(chat.version) || chat.version == 0)) return std::nullopt;
   if (!in.str(chat.id) || !in.u8(kind) || kind > 1 || !in.str(chat.name) || !in.i64(chat.created_at) ||
@@ -184,8 +194,13 @@ std::optional<Chat> decode_chat(std::string_view bytes) {
     Member m;
     std::uint8_t role = 0;
     if (!in.str(m.user_id) || !in.u8(role) || role > 1) return std::nullopt;
-    if (format == kChatV3 && (!in.u64(m.joined_seq) || !in.i64(m.muted_until) || m.muted_until < 0)) {
+    if (format >= kChatV3 && (!in.u64(m.joined_seq) || !in.i64(m.muted_until) || m.muted_until < 0)) {
       return std::nullopt;
+    }
+    if (format == kChatV4) {
+      std::uint8_t pending = 0;
+      if (!in.u8(pending) || pending > 1) return std::nullopt;
+      m.pending = pending == 1;
     }
     m.role = role == 0 ? MemberRole::admin : MemberRole::member;
     chat.members.push_back(std::move(m));
@@ -196,7 +211,7 @@ std::optional<Chat> decode_chat(std::string_view bytes) {
 
 std::string encode_message(const Message& message) {
   ByteWriter out;
-  out.u8(kMessageV2);
+  out.u8(kMessageV3);
   out.str(message.chat_id);
   out.u64(message.seq);
   out.str(message.sender_id);
@@ -217,6 +232,7 @@ std::string encode_message(const Message& message) {
   }
   out.u32(static_cast<std::uint32_t>(message.edit_seqs.size()));
   for (Seq seq : message.edit_seqs) out.u64(seq);
+  out.u8(message.withheld ? 1 : 0);
   return out.take();
 }
 
@@ -224,9 +240,9 @@ std::optional<Message> decode_message(std::string_view bytes) {
   ByteReader in(bytes);
   Message m;
   std::uint8_t version = 0;
-  if (!in.u8(version) || (version != kMessageV1 && version != kMessageV2) || !in.str(m.chat_id) || !in.u64(m.seq) ||
-      !in.str(m.sender_id) || !in.str(m.sender_device_id) || !in.str(m.client_msg_id) || !in.str(m.text) ||
-      !in.i64(m.ts) || !in.u64(m.offset)) {
+  if (!in.u8(version) || (version != kMessageV1 && version != kMessageV2 && version != kMessageV3) ||
+      !in.str(m.chat_id) || !in.u64(m.seq) || !in.str(m.sender_id) || !in.str(m.sender_device_id) ||
+      !in.str(m.client_msg_id) || !in.str(m.text) || !in.i64(m.ts) || !in.u64(m.offset)) {
     return std::nullopt;
   }
   if (version == kMessageV1) return in.done() ? std::optional<Message>(std::move(m)) : std::nullopt;
@@ -250,6 +266,11 @@ std::optional<Message> decode_message(std::string_view bytes) {
     Seq seq = 0;
     if (!in.u64(seq)) return std::nullopt;
     m.edit_seqs.push_back(seq);
+  }
+  if (version == kMessageV3) {
+    std::uint8_t withheld = 0;
+    if (!in.u8(withheld) || withheld > 1) return std::nullopt;
+    m.withheld = withheld == 1;
   }
   if (!in.done()) return std::nullopt;
   return m;

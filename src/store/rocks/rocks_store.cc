@@ -28,6 +28,13 @@ std::string device_used_key(const DeviceId& id) {
   return "device_used|" + id;
 }
 
+// meta: "block|" + user|other -> "" while `user` blocks `other`; a user's
+// blocks are the keys under its prefix.
+constexpr std::string_view kBlockPrefix = "block|";
+std::string block_key(const UserId& user, const UserId& other) {
+  return std::string(kBlockPrefix) + rocks::pair_key(user, other);
+}
+
 // The direct-chat index key, for a direct chat of exactly two members.
 std::optional<std::string> direct_index_key(const Chat& chat) {
   if (chat.kind != ChatKind::direct || chat.members.size() != 2) return std::nullopt;
@@ -126,6 +133,7 @@ Status RocksStore::update_user(const UserId& id, const UserUpdate& update) {
   if (!*user) return make_error(ErrorCode::not_found, "no such user");
   if (update.display_name) (*user)->display_name = *update.display_name;
   if (update.password_hash) (*user)->password_hash = *update.password_hash;
+  if (update.presence_visibility) (*user)->presence_visibility = *update.presence_visibility;
   WriteSet writes;
   writes.put(Column::users, id, rocks::encode_user(**user));
   return db_->write(writes, Durability::synced);
@@ -216,6 +224,35 @@ Result<std::vector<Device>> RocksStore::devices_of_user(const UserId& id) {
   }
   if (auto ok = add_last_used(devices); !ok) return ok.error();
   return devices;
+}
+
+Status RocksStore::set_blocked(const UserId& user, const UserId& other, bool blocked) {
+  WriteSet writes;
+  if (blocked) {
+    writes.put(Column::meta, block_key(user, other), {});
+  } else {
+    writes.erase(Column::meta, block_key(user, other));
+  }
+  return db_->write(writes, Durability::synced);
+}
+
+Result<std::vector<UserId>> RocksStore::blocked_users(const UserId& user) {
+  std::vector<UserId> out;
+  bool undecodable = false;
+  const std::string prefix = std::string(kBlockPrefix) + rocks::id_prefix(user);
+  auto ok = db_->scan(Column::meta, prefix, rocks::prefix_end(prefix), Direction::forward,
+                      [&](std::string_view key, std::string_view) {
+                        auto other = rocks::pair_key_second(key.substr(kBlockPrefix.size()));
+                        if (!other) {
+                          undecodable = true;
+                          return false;
+                        }
+                        out.push_back(std::move(*other));
+                        return true;
+                      });
+  if (!ok) return ok.error();
+  if (undecodable) return rocks::undecodable(Column::meta);
+  return out;
 }
 
 // ---- ChatStore ------------------------------------------------------------------
