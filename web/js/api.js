@@ -82,6 +82,20 @@ export class Api {
   rename(displayName) {
     return this.request('PATCH', '/v1/me', { display_name: displayName });
   }
+  /** Who sees our presence: 'everyone', 'contacts' or 'nobody'. */
+  setPresenceVisibility(visibility) {
+    return this.request('PATCH', '/v1/me', { presence_visibility: visibility });
+  }
+  /** The users we block: [{user_id, display_name}]. */
+  async blocks() {
+    return (await this.request('GET', '/v1/blocks')).users ?? [];
+  }
+  async block(userId) {
+    return (await this.request('PUT', `/v1/blocks/${encodeURIComponent(userId)}`)).users ?? [];
+  }
+  async unblock(userId) {
+    return (await this.request('DELETE', `/v1/blocks/${encodeURIComponent(userId)}`)).users ?? [];
+  }
   changePassword(current, replacement, logoutOthers) {
     return this.request('POST', '/v1/me/password', { current_password: current, new_password: replacement, logout_other_devices: logoutOthers });
   }
@@ -136,6 +150,10 @@ export class Api {
   }
   unmute(chatId) {
     return this.request('DELETE', `/v1/chats/${encodeURIComponent(chatId)}/mute`);
+  }
+  /** Accepts a message request: the chat as shown to us, without `request`. */
+  acceptChat(chatId) {
+    return this.request('POST', `/v1/chats/${encodeURIComponent(chatId)}/accept`);
   }
 
   /** Messages of a chat: `{before}` or nothing gives newest first, `{after}` oldest first. */

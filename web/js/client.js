@@ -20,6 +20,7 @@ export let MAX_TEXT_BYTES = 4096;
 export const TYPING_SHOW_MS = 5000;
 export const TYPING_SEND_EVERY_MS = 3000;
 const PAGE = 50;
+const GAP_PAGE = 200;
 const READ_DELAY_MS = 250;
 
 export class Client {
@@ -151,8 +152,10 @@ export class Client {
     this.onPageHide = () => this.flushReads();
     window.addEventListener('pagehide', this.onPageHide);
     this.refreshChats();
+    this.loadBlocks();
     this.api.me().then((me) => {
       if (!store.session) return;
+      if (typeof me.presence_visibility === 'string') store.presenceVisibility = me.presence_visibility;
       store.setSession({ ...store.session, display_name: me.display_name, email: me.email });
     }, () => {});
     // "last seen 5 min ago" ages without any event.
@@ -203,13 +206,17 @@ export class Client {
     if (peers.length) this.conn.send({ type: 'presence_subscribe', user_ids: peers });
     this.flushReads();
     // Chat events are not replayed on resume, and a first connection gets no
-    // backlog: the list (membership, last_seq, read_seq) is fetched again.
+    // backlog: the list (membership, last_seq, read_seq) is fetched again;
+    // and whom we block, which may have changed on another device.
     this.refreshChats();
+    this.loadBlocks();
   }
 
   onAck(frame) {
     // Writing a message means having read the conversation up to it.
     this.markRead(frame.chat_id, frame.seq);
+    // Replying to a message request accepts it (the `accepted` event says so too).
+    if (this.store.chat(frame.chat_id)?.request) this.refreshChat(frame.chat_id);
     const entry = this.outbox.take(frame.client_msg_id);
     if (entry) {
       const m = { chat_id: frame.chat_id, seq: frame.seq, sender_id: this.store.me, text: entry.text, ts: frame.ts, client_msg_id: entry.client_msg_id };
@@ -296,7 +303,11 @@ export class Client {
         if (state) state.actionError = describeActionError(frame);
         this.store.emit('messages', entry.chat_id);
       } else {
-        this.outbox.fail(frame.ref, { code: frame.code, message: describeSendError(frame) });
+        // Refused in a direct chat we are in: we blocked its other member, maybe on another device.
+        const state = this.store.chat(entry.chat_id);
+        const blocking = frame.code === 'forbidden' && state?.info.kind === 'direct' && !state.removed;
+        this.outbox.fail(frame.ref, { code: frame.code, message: blocking ? 'You blocked this person: unblock them to write to them.' : describeSendError(frame) });
+        if (blocking) this.loadBlocks();
       }
       return;
     }
@@ -364,13 +375,19 @@ export class Client {
         if (!state || !state.loaded || state.removed) return;
         let after = state.firstGapAfter();
         if (after === null) {
-          const newest = state.newestSeq();
+          const newest = state.newestKnown();
           if (state.last_seq <= newest) return;
           after = newest;
         }
-        const page = await this.api.history(chatId, { after, limit: 200 });
-        if (page.length === 0) return;
+        const known = state.last_seq;
+        const page = await this.api.history(chatId, { after, limit: GAP_PAGE });
+        // The server reads past what it withholds from us: a full page covers
+        // up to its last entry, a shorter one up to every seq known before it
+        // was asked. What it did not return there will never come.
+        const covered = page.length < GAP_PAGE ? Math.max(known, page[page.length - 1]?.seq ?? 0) : page[page.length - 1].seq;
+        state.markAbsent(after, covered, page);
         this.ingest(page);
+        if (page.length === 0) return;
       }
     })()
       .catch(() => {})
@@ -401,12 +418,17 @@ export class Client {
     state.loadError = null;
     this.store.emit('messages', chatId);
     try {
+      const known = state.last_seq;
       const page = await this.api.history(chatId, { limit: PAGE }); // newest first
       if (page.length) {
         const oldest = page[page.length - 1].seq;
         for (const seq of [...state.messages.keys()]) if (seq < oldest) state.messages.delete(seq);
+        for (const seq of [...state.absent]) if (seq < oldest) state.absent.delete(seq);
         state.hasOlder = oldest > 1;
+        // From its oldest entry to what we knew of, the page is complete: the rest is withheld.
+        state.markAbsent(oldest - 1, Math.max(known, page[0].seq), page);
       } else {
+        state.absent.clear();
         state.hasOlder = false;
       }
       state.loaded = true;
@@ -433,6 +455,7 @@ export class Client {
     try {
       const page = await this.api.history(chatId, { before: oldest, limit: PAGE });
       state.hasOlder = page.length > 0 && page[page.length - 1].seq > 1;
+      if (page.length) state.markAbsent(page[page.length - 1].seq - 1, oldest - 1, page);
       this.ingest(page);
     } catch (e) {
       state.loadError = e.message;
@@ -723,6 +746,41 @@ export class Client {
 
   async unmute(chatId) {
     this.adopt(await this.api.unmute(chatId));
+  }
+
+  // ---- privacy ----
+
+  /** Accepts a message request; our other devices hear of it (`accepted`). */
+  async acceptChat(chatId) {
+    this.adopt(await this.api.acceptChat(chatId));
+    // Typing before this reached nobody: the next keystroke says it, unthrottled.
+    this.lastTypingSent.delete(chatId);
+  }
+
+  /** Fetches whom we block (each start and reconnection: it may change on another device). */
+  async loadBlocks() {
+    try {
+      const users = await this.api.blocks();
+      if (this.store.session) this.store.setBlocked(users);
+    } catch {
+      // the next welcome asks again
+    }
+  }
+
+  /** Blocks a user: we no longer get their messages in our direct chat, nor write to them. */
+  async block(userId) {
+    this.store.setBlocked(await this.api.block(userId));
+  }
+
+  async unblock(userId) {
+    this.store.setBlocked(await this.api.unblock(userId));
+  }
+
+  /** Who sees when we are online: 'everyone', 'contacts' or 'nobody'. */
+  async setPresenceVisibility(visibility) {
+    const me = await this.api.setPresenceVisibility(visibility);
+    this.store.presenceVisibility = me.presence_visibility ?? visibility;
+    return this.store.presenceVisibility;
   }
 
   async leaveGroup(chatId) {

@@ -30,6 +30,8 @@ export class Store {
     this.openChatId = null;
     this.chatsLoaded = false;
     this.receipts = this.read('receipts') ?? {};
+    this.blocked = new Map(); // user_id → display_name: the users we block (GET /v1/blocks)
+    this.presenceVisibility = null; // 'everyone' | 'contacts' | 'nobody' once /v1/me answered
   }
 
   // ---- persistence ----
@@ -128,6 +130,8 @@ export class Store {
       if (typeof info.unread === 'number') state.counted = { read_seq: info.read_seq, last_seq: info.last_seq ?? 0, unread: info.unread };
       // Its last_message is the newest text message up to its last_seq (null: none we may see).
       if ('last_message' in info) state.previewAt = Math.max(state.previewAt, info.last_seq ?? 0);
+      // A message request for us until we reply or accept (shown to us only).
+      state.request = info.request === true;
     }
     state.removed = Boolean(this.me) && !(info.members ?? []).some((m) => m.user_id === this.me);
     return state;
@@ -162,6 +166,17 @@ export class Store {
   /** Whether we muted the chat and the mute is still in force. */
   isMuted(state, now = Date.now()) {
     return state.muted_until > now;
+  }
+
+  /** Whether we block the other member of a direct chat. */
+  isBlocked(state) {
+    const peer = this.peerOf(state);
+    return Boolean(peer) && this.blocked.has(peer);
+  }
+
+  setBlocked(users) {
+    this.blocked = new Map(users.map((u) => [u.user_id, u.display_name]));
+    this.emit('chats');
   }
 
   isAdmin(state) {
@@ -208,6 +223,10 @@ export class ChatState {
     this.receipts = new Map(Object.entries(receipts ?? {}));
     this.typing = new Map(); // user_id → ms until which "is typing" shows
     this.removed = false;
+    this.request = false; // a direct chat someone opened with us, not yet accepted
+    // Seqs the server will never give us (withheld from us: a blocked user's
+    // messages), found as holes in history pages; never fetched again.
+    this.absent = new Set();
     this.muted_until = 0; // ms; a time in the past: not muted
     // The server's count of our unread messages, {read_seq, last_seq, unread}:
     // text messages of others in (read_seq, last_seq] when the chat was last
@@ -245,6 +264,7 @@ export class ChatState {
       held++;
       if (isShown(m) && m.sender_id !== this.me) messages++;
     }
+    for (const seq of this.absent) if (seq > after && seq <= upTo && !this.messages.has(seq)) held++;
     return messages + (upTo - after - held);
   }
 
@@ -275,9 +295,25 @@ export class ChatState {
     return max;
   }
 
-  /** The seq after which the first hole of the window starts, or null if contiguous. */
+  /** The newest seq held or known to be absent. */
+  newestKnown() {
+    let max = this.newestSeq();
+    for (const seq of this.absent) if (seq > max) max = seq;
+    return max;
+  }
+
+  /**
+   * Records as absent the seqs in (after, upTo] that a history answer covering
+   * that range did not return: the server withholds them from us.
+   */
+  markAbsent(after, upTo, returned) {
+    const got = new Set(returned.map((m) => m.seq));
+    for (let seq = after + 1; seq <= upTo; seq++) if (!got.has(seq) && !this.messages.has(seq)) this.absent.add(seq);
+  }
+
+  /** The seq after which the first hole of the window starts, or null if contiguous (absent seqs are no hole). */
   firstGapAfter() {
-    const seqs = [...this.messages.keys()].sort((a, b) => a - b);
+    const seqs = [...new Set([...this.messages.keys(), ...this.absent])].sort((a, b) => a - b);
     for (let i = 1; i < seqs.length; i++) if (seqs[i] !== seqs[i - 1] + 1) return seqs[i - 1];
     return null;
   }

@@ -66,3 +66,23 @@ test('nothing unread when read to the end; a chat left has nothing unread', () =
   s.last_seq = 9;
   assert.equal(s.unread(), 0, 'a chat we left has nothing unread');
 });
+
+// A blocked user's messages are withheld: their seqs leave holes that history
+// never fills. Once a history answer shows them absent they are no hole and no
+// unread message.
+test('seqs known to be absent (withheld) are neither holes nor unread', () => {
+  const s = chat({ read: 2, last: 7, held: [text(1), text(2), text(5), text(7)] });
+  assert.equal(s.firstGapAfter(), 2);
+  assert.equal(s.unread(), 5); // 5 and 7, and 3, 4 and 6 unknown: counted until known
+  // A page asked after 2 returned 5 and 7 only: 3, 4 and 6 will never come.
+  s.markAbsent(2, 7, [text(5), text(7)]);
+  assert.deepEqual([...s.absent].sort(), [3, 4, 6]);
+  assert.equal(s.firstGapAfter(), null);
+  assert.equal(s.newestKnown(), 7);
+  assert.equal(s.unread(), 2);
+  // A tail withheld after the newest held entry.
+  s.last_seq = 9;
+  s.markAbsent(7, 9, []);
+  assert.equal(s.newestKnown(), 9);
+  assert.equal(s.unread(), 2);
+});

@@ -180,9 +180,27 @@ export async function startDirectChat(page, email, peerName) {
   await page.getByTestId('chat-title').getByText(peerName, { exact: true }).waitFor();
 }
 
+/** The banner of an open chat that is a message request for `page`'s user. */
+export function requestBanner(page) {
+  return page.getByRole('region', { name: 'Message request' });
+}
+
+/**
+ * Opens the direct chat with `peerName`, a message request for `page`'s user
+ * (the peer opened it), and accepts it in its banner: from then on the peer
+ * sees this user's presence, read receipts and typing.
+ */
+export async function acceptRequest(page, peerName) {
+  await openChat(page, peerName);
+  const banner = requestBanner(page);
+  await banner.getByRole('button', { name: 'Accept' }).click();
+  await banner.waitFor({ state: 'hidden' });
+}
+
 /**
  * Ann and Bob, signed up in two pages, with Ann's first message in their
- * direct chat open on both sides and read by Bob.
+ * direct chat open on both sides and read by Bob (who accepted Ann's request
+ * first: until then she would see nothing of his reading).
  */
 export async function directChatWithAMessage(h, text) {
   const ann = h.user('Ann Lee');
@@ -192,8 +210,9 @@ export async function directChatWithAMessage(h, text) {
   await signup(a, ann);
   await signup(b, bob);
   await startDirectChat(a, bob.email, bob.name);
+  await chatItem(b, ann.name).waitFor();
+  await acceptRequest(b, ann.name);
   await send(a, text);
-  await openChat(b, ann.name);
   await message(b, text).waitFor();
   await waitState(a, text, 'read');
   return { ann, bob, a, b };

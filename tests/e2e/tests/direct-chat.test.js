@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import {
   scenario, signup, startDirectChat, openChat, send, texts, message, waitState, chatItem,
-  composer, poll, pollEqual,
+  composer, poll, pollEqual, acceptRequest,
 } from '../lib/harness.js';
 
 scenario('direct chat: live messages, presence, read state, typing, unread', async (h) => {
@@ -21,9 +21,14 @@ scenario('direct chat: live messages, presence, read state, typing, unread', asy
   await signup(a, ann);
   await signup(b, bob);
 
-  // Ann starts a direct chat by e-mail; it appears live in Bob's list.
+  // Ann starts a direct chat by e-mail; it appears live in Bob's list, as a
+  // message request: Bob accepts it (until then Ann would see nothing of him),
+  // and goes back to his list.
   await startDirectChat(a, bob.email, bob.name);
   await chatItem(b, ann.name).waitFor();
+  await acceptRequest(b, ann.name);
+  await b.goto('/#/');
+  await b.getByTestId('chat-list').waitFor();
 
   await send(a, 'Hi Bob! Are you there?');
   await waitState(a, 'Hi Bob! Are you there?', 'sent');

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import {
-  scenario, signup, startDirectChat, openChat, send, texts, message, waitState, chatItem, poll, pollEqual, waitLive,
+  scenario, signup, startDirectChat, acceptRequest, openChat, send, texts, message, waitState, chatItem, poll, pollEqual, waitLive,
 } from '../lib/harness.js';
 
 scenario('scroll-back paging shows a long history exactly once, in order', async (h) => {
@@ -106,7 +106,8 @@ scenario('a message in a hidden tab raises a notification once allowed', async (
   await signup(b, bob);
   await startDirectChat(b, ann.email, ann.name);
   await send(b, 'Hello Ann');
-  await openChat(a, bob.name);
+  // Ann accepts Bob's request: from then on he sees her reading.
+  await acceptRequest(a, bob.name);
   await message(a, 'Hello Ann').waitFor();
 
   // Nothing is asked on load; the button asks.

@@ -4,7 +4,7 @@
 
 import assert from 'node:assert/strict';
 import {
-  scenario, signup, startDirectChat, openChat, send, texts, message, waitState, waitLive, pollEqual, poll,
+  scenario, signup, startDirectChat, acceptRequest, chatItem, openChat, send, texts, message, waitState, waitLive, pollEqual, poll,
 } from '../lib/harness.js';
 
 scenario('server killed and restarted: pages reconnect, outage message delivered once', async (h) => {
@@ -15,8 +15,10 @@ scenario('server killed and restarted: pages reconnect, outage message delivered
   await signup(a, ann);
   await signup(b, bob);
   await startDirectChat(a, bob.email, bob.name);
+  // Bob accepts Ann's request first: until then she would not see his reading.
+  await chatItem(b, ann.name).waitFor();
+  await acceptRequest(b, ann.name);
   await send(a, 'Before the crash');
-  await openChat(b, ann.name);
   await message(b, 'Before the crash').waitFor();
   await waitState(a, 'Before the crash', 'read');
 

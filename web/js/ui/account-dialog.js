@@ -1,5 +1,6 @@
-// The account panel: display name, password, and the logged-in devices, each
-// with "Log out". Opened from the sidebar's name.
+// The account panel: display name, password, who sees our presence, the users
+// we block (each with "Unblock"), and the logged-in devices, each with "Log
+// out". Opened from the sidebar's name.
 
 import { h, setChildren } from './dom.js';
 import { busy, field, openModal, setError } from './dialogs.js';
@@ -68,6 +69,75 @@ function passwordForm(client, onDevicesChanged) {
   submit, done);
 }
 
+const VISIBILITY = [
+  ['everyone', 'Everyone'],
+  ['contacts', 'People I’ve chatted with'],
+  ['nobody', 'Nobody'],
+];
+
+/** "Who can see when I'm online": saved as soon as it is chosen. */
+function presenceForm(store, client) {
+  const status = h('p', { class: 'muted small', role: 'status' });
+  let saving = null;
+  const radios = VISIBILITY.map(([value]) => h('input', { type: 'radio', name: 'presence-visibility', id: `presence-${value}`, value }));
+  const show = (value) => { for (const r of radios) r.checked = r.value === value; };
+  show(store.presenceVisibility);
+  const form = h('fieldset', { class: 'choice-list', 'data-testid': 'presence-visibility', on: {
+    change: async (e) => {
+      const value = e.target.value;
+      const before = store.presenceVisibility;
+      status.textContent = 'Saving…';
+      const run = (saving = client.setPresenceVisibility(value));
+      try {
+        await run;
+        if (saving === run) status.textContent = 'Saved.';
+      } catch (err) {
+        if (saving !== run) return;
+        show(before);
+        status.textContent = `Could not save: ${err.message}`;
+      }
+    },
+  } },
+  h('legend', {}, 'Who can see when I’m online'),
+  ...VISIBILITY.map(([value, label], i) => h('label', { class: 'check', for: `presence-${value}` }, radios[i], ` ${label}`)));
+  // The current value from the server (another device may have changed it).
+  client.api.me().then((me) => {
+    if (typeof me.presence_visibility !== 'string') return;
+    store.presenceVisibility = me.presence_visibility;
+    if (!saving) show(me.presence_visibility);
+  }, () => {});
+  return h('div', {}, form, status);
+}
+
+/** The users we block, each with "Unblock". */
+function blockedList(store, client) {
+  const list = h('ul', { class: 'blocked-list', 'data-testid': 'blocked-list' });
+  const status = h('p', { class: 'muted small', role: 'status' });
+  const render = () => {
+    const users = [...store.blocked].map(([userId, name]) => ({ userId, name }));
+    status.textContent = users.length ? '' : 'You have not blocked anyone.';
+    setChildren(list, ...users.map(({ userId, name }) => {
+      const button = h('button', { type: 'button', class: 'btn subtle small', 'aria-label': `Unblock ${name}`, on: {
+        click: async () => {
+          busy(button, true);
+          try {
+            await client.unblock(userId);
+            render();
+            list.querySelector('button')?.focus();
+          } catch (err) {
+            status.textContent = `Could not unblock: ${err.message}`;
+            busy(button, false);
+          }
+        },
+      } }, 'Unblock');
+      return h('li', { class: 'blocked-user', 'data-user-id': userId }, h('strong', { dir: 'auto' }, name), button);
+    }));
+  };
+  render();
+  client.loadBlocks().then(render);
+  return h('div', {}, list, status);
+}
+
 export function openAccountDialog(store, client) {
   openModal('Account', () => {
     const list = h('ul', { class: 'device-list', 'data-testid': 'device-list' });
@@ -106,6 +176,8 @@ export function openAccountDialog(store, client) {
     return h('div', { class: 'modal-body account' },
       section('Profile', nameForm(store, client)),
       section('Password', passwordForm(client, load)),
+      section('Privacy', presenceForm(store, client)),
+      section('Blocked users', blockedList(store, client)),
       section('Devices', status, list));
   });
 }

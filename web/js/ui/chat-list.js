@@ -95,17 +95,23 @@ export class ChatList {
     }
     const previewText = previewWho ? `${previewWho}: ${previewBody}` : previewBody;
     const presenceText = presence ? formatPresence(presence) : '';
-    const label = [title, presenceText, muted ? 'muted' : '', unread ? `${unread} unread` : '', previewText].filter(Boolean).join(', ');
+    // A message request for us, or a chat with someone we block.
+    const blocked = !s.removed && store.isBlocked(s);
+    const request = !s.removed && !blocked && s.request;
+    const tag = blocked ? 'Blocked' : request ? 'Request' : '';
+    const label = [title, tag ? (request ? 'message request' : 'blocked') : '', presenceText, muted ? 'muted' : '', unread ? `${unread} unread` : '', previewText].filter(Boolean).join(', ');
     a.href = `#/chat/${encodeURIComponent(s.id)}`;
     a.dataset.chatId = s.id;
     a.dataset.unread = String(unread);
     a.dataset.muted = String(muted);
+    a.dataset.request = String(request);
+    a.dataset.blocked = String(blocked);
     a.setAttribute('aria-label', label);
     if (store.openChatId === s.id) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
     a.classList.toggle('unread', unread > 0);
     a.classList.toggle('removed', s.removed);
-    const sig = [title, presence?.status, unread, muted, previewText, s.activity(), s.info.kind].join('|');
+    const sig = [title, presence?.status, unread, muted, previewText, s.activity(), s.info.kind, tag].join('|');
     if (a._sig === sig) return;
     a._sig = sig;
     setChildren(a,
@@ -113,6 +119,7 @@ export class ChatList {
       h('span', { class: 'chat-item-body' },
         h('span', { class: 'row' },
           h('span', { class: 'chat-name', dir: 'auto', 'data-testid': 'chat-name' }, title),
+          tag ? h('span', { class: `request-tag${blocked ? ' blocked' : ''}`, 'data-testid': 'chat-tag' }, tag) : null,
           h('span', { class: 'chat-time' }, formatListTime(preview?.ts ?? 0))),
         h('span', { class: 'row' },
           // The sender's name and the text isolated from each other: either may be right-to-left.

@@ -12,6 +12,12 @@ import { linkify } from './links.js';
 import { isTimelineLine, timelineParts, timelineText } from '../timeline.js';
 
 const NEAR_BOTTOM_PX = 80;
+
+/** Busy without dropping the keyboard focus (a disabled button loses it). */
+function busyButton(button, on) {
+  button.setAttribute('aria-disabled', String(on));
+  button.dataset.busy = String(on);
+}
 // Older history is asked for while the reader is still this far from the top,
 // so that it is usually there before the wheel gets to it.
 const LOAD_AHEAD_PX = 1200;
@@ -73,10 +79,11 @@ export class ChatView {
     this.avatarSlot = h('span', { class: 'avatar-slot' });
     this.membersBtn = h('button', { type: 'button', class: 'btn icon-btn', 'aria-label': 'Group info', title: 'Group info', on: { click: () => this.onMembers(this.chatId) } }, icon('users'));
     this.muteBtn = h('button', { type: 'button', class: 'btn icon-btn', 'data-testid': 'mute-button', on: { click: () => this.toggleMute() } });
+    this.blockBtn = h('button', { type: 'button', class: 'btn icon-btn', 'data-testid': 'block-button', on: { click: () => this.toggleBlock() } }, icon('block'));
     this.muteError = h('p', { class: 'head-error', role: 'alert', 'data-testid': 'mute-error' });
     const back = h('a', { href: '#/', class: 'btn icon-btn back', 'aria-label': 'Back to chats', title: 'Back to chats' }, icon('back'));
     this.header = h('header', { class: 'chat-head' }, back, this.avatarSlot,
-      h('div', { class: 'chat-head-text' }, this.titleEl, this.subtitleEl, this.muteError), this.muteBtn, this.membersBtn);
+      h('div', { class: 'chat-head-text' }, this.titleEl, this.subtitleEl, this.muteError), this.muteBtn, this.blockBtn, this.membersBtn);
 
     this.olderBtn = h('button', { type: 'button', class: 'btn subtle small', on: { click: () => this.loadOlderNow() } }, 'Load older messages');
     this.topSentinel = h('div', { class: 'older-sentinel', 'aria-hidden': 'true' });
@@ -118,18 +125,36 @@ export class ChatView {
       h('p', {}, 'You are no longer a member of this group.'),
       h('button', { type: 'button', class: 'btn subtle', on: { click: () => this.client.forgetChat(this.chatId) } }, 'Remove from list'));
 
+    // A message request: the opener sees nothing of us until we accept or reply.
+    this.requestText = h('p', { id: 'request-text' });
+    this.acceptBtn = h('button', { type: 'button', class: 'btn primary small', on: { click: () => this.accept() } }, 'Accept');
+    this.requestBlockBtn = h('button', { type: 'button', class: 'btn subtle small', on: { click: () => this.toggleBlock() } }, 'Block');
+    this.privacyError = h('p', { class: 'composer-error', role: 'alert', 'data-testid': 'privacy-error' });
+    this.requestBanner = h('div', { class: 'request-banner', role: 'region', 'aria-label': 'Message request', 'data-testid': 'request-banner' },
+      this.requestText,
+      h('p', { class: 'muted small' }, 'They cannot see when you are online or whether you have read their messages until you accept or reply.'),
+      h('div', { class: 'request-actions' }, this.acceptBtn, this.requestBlockBtn));
+    // We block the other member: no composer (the server refuses our messages to them).
+    this.blockedText = h('p', {});
+    this.unblockBtn = h('button', { type: 'button', class: 'btn subtle', on: { click: () => this.unblock() } }, 'Unblock');
+    this.blockedBanner = h('div', { class: 'removed-banner', role: 'status', 'data-testid': 'blocked-banner' }, this.blockedText, this.unblockBtn);
+
     this.el = h('section', { class: 'chat', 'aria-labelledby': 'chat-title', 'data-testid': 'chat-view' },
       this.header,
       h('div', { class: 'messages-wrap' }, this.scroller, this.jumpBtn),
       this.typingEl,
+      this.requestBanner,
+      this.privacyError,
       this.composer,
+      this.blockedBanner,
       this.removedBanner);
     this.updateLimit();
     queueMicrotask(() => this.resizeInput());
   }
 
   focusComposer() {
-    if (!this.state?.removed) this.input.focus();
+    const s = this.state;
+    if (s && !s.removed && !this.store.isBlocked(s)) this.input.focus();
   }
 
   render() {
@@ -164,8 +189,78 @@ export class ChatView {
     }
     this.membersBtn.hidden = s.info.kind !== 'group' || s.removed;
     this.renderMute(s);
-    this.composer.hidden = s.removed;
+    this.renderPrivacy(s, title);
+    const blocked = store.isBlocked(s);
+    this.composer.hidden = s.removed || blocked;
     this.removedBanner.hidden = !s.removed;
+  }
+
+  /** The block button, a message request's banner, and the blocked state (never shown to whom we block). */
+  renderPrivacy(s, name) {
+    const direct = s.info.kind === 'direct' && !s.removed && Boolean(this.store.peerOf(s));
+    const blocked = direct && this.store.isBlocked(s);
+    const label = blocked ? `Unblock ${name}` : `Block ${name}`;
+    this.blockBtn.hidden = !direct;
+    if (this.blockBtn.getAttribute('aria-label') !== label) {
+      this.blockBtn.setAttribute('aria-label', label);
+      this.blockBtn.title = label;
+    }
+    this.blockBtn.dataset.blocked = String(blocked);
+    this.requestBanner.hidden = !direct || blocked || !s.request;
+    if (!this.requestBanner.hidden) setChildren(this.requestText, h('strong', {}, h('bdi', {}, name)), ' wants to chat with you');
+    this.blockedBanner.hidden = !blocked;
+    if (blocked) setChildren(this.blockedText, 'You blocked ', h('bdi', {}, name), '.');
+  }
+
+  async accept() {
+    if (this.acceptBtn.dataset.busy === 'true') return;
+    this.privacyError.textContent = '';
+    busyButton(this.acceptBtn, true);
+    try {
+      await this.client.acceptChat(this.chatId);
+      this.renderHeader();
+      this.input.focus();
+    } catch (err) {
+      this.privacyError.textContent = `Could not accept: ${err.message}`;
+      this.acceptBtn.focus();
+    } finally {
+      busyButton(this.acceptBtn, false);
+    }
+  }
+
+  /** Blocks the other member after asking, or unblocks them. */
+  async toggleBlock() {
+    const s = this.state;
+    const peer = s ? this.store.peerOf(s) : null;
+    if (!peer) return;
+    if (this.store.isBlocked(s)) return this.unblock();
+    const name = this.store.title(s);
+    if (!window.confirm(`Block ${name}? They will not be told. You will no longer get their messages or see when they are online, and you cannot write to them until you unblock them.`)) return;
+    this.privacyError.textContent = '';
+    try {
+      await this.client.block(peer);
+      this.renderHeader();
+      this.unblockBtn.focus();
+    } catch (err) {
+      this.privacyError.textContent = `Could not block: ${err.message}`;
+    }
+  }
+
+  async unblock() {
+    const s = this.state;
+    const peer = s ? this.store.peerOf(s) : null;
+    if (!peer || this.unblockBtn.dataset.busy === 'true') return;
+    this.privacyError.textContent = '';
+    busyButton(this.unblockBtn, true);
+    try {
+      await this.client.unblock(peer);
+      this.renderHeader();
+      this.input.focus();
+    } catch (err) {
+      this.privacyError.textContent = `Could not unblock: ${err.message}`;
+    } finally {
+      busyButton(this.unblockBtn, false);
+    }
   }
 
   renderMute(s) {

@@ -15,6 +15,7 @@ const PATHS = {
   alert: '<circle cx="12" cy="12" r="10"/><path d="M12 8v4"/><path d="M12 16h.01"/>',
   close: '<path d="M18 6 6 18"/><path d="m6 6 12 12"/>',
   down: '<path d="m6 9 6 6 6-6"/>',
+  block: '<circle cx="12" cy="12" r="10"/><path d="m4.93 4.93 14.14 14.14"/>',
   chat: '<path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"/>',
 };
 
