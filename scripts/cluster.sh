@@ -75,11 +75,15 @@ start_node() {
     (umask 077 && openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$DIR/vapid_private.pem") ||
       die "cannot create $DIR/vapid_private.pem"
   fi
+  # One admin token for every node (parley admin --token-file "$DIR/admin_token").
+  if [ ! -s "$DIR/admin_token" ]; then
+    (umask 077 && openssl rand -hex 32 >"$DIR/admin_token") || die "cannot create $DIR/admin_token"
+  fi
   # shellcheck disable=SC2086,SC2016 # word-split flags; $$ is the child's own PID
   setsid bash -c 'echo $$ >"$0"; exec "$@"' "$DIR/node$i/pid" "$PARLEYD" --listen "$HOST:$port" \
     --data-dir "$DIR/node$i/data" --node-id "n$i" --zookeeper "$PARLEY_ZOOKEEPER" --redis "$PARLEY_REDIS" \
     --mariadb "$mariadb/parley_main" --mariadb-shard "$mariadb/parley_shard0" \
-    --mariadb-shard "$mariadb/parley_shard1" --vapid-key-file "$DIR/vapid_private.pem" "${web_args[@]}" \
+    --mariadb-shard "$mariadb/parley_shard1" --vapid-key-file "$DIR/vapid_private.pem" --admin-token-file "$DIR/admin_token" "${web_args[@]}" \
     ${PARLEY_NODE_FLAGS:-} \
     </dev/null >>"$DIR/node$i/parleyd.log" 2>&1 9>&- &
   local deadline=$((SECONDS + 60))

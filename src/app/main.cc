@@ -20,6 +20,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "app/admin_token.h"
 #include "app/cluster_node.h"
 #include "bus/local/local_event_bus.h"
 #include "core/core.h"
@@ -168,6 +169,11 @@ int run(int argc, char** argv) {
                  "Web Push: the VAPID private key (PEM, P-256) browsers' subscriptions are bound to; every node of a "
                  "cluster must be given the same file (default on a single node: vapid_private.pem in --data-dir, "
                  "created on first start)");
+  std::string admin_token_file;
+  app.add_option("--admin-token-file", admin_token_file,
+                 "the operator's admin token for /v1/admin/... (first line, 32-512 printable bytes); give every node "
+                 "of a cluster the same file (default on a single node: admin_token in --data-dir, created with mode "
+                 "0600 on first start; a cluster node without it has no admin API)");
   std::string vapid_subject = "mailto:postmaster@localhost";
   app.add_option("--vapid-subject", vapid_subject,
                  "Web Push: the contact push services see in the VAPID token (mailto: or https: URL)")
@@ -383,6 +389,16 @@ int run(int argc, char** argv) {
       spdlog::warn("Web Push is off: a cluster needs --vapid-key-file, the same key on every node");
     }
     if (vapid) server_config.vapid_public_key = parley::push::base64url_encode(vapid->public_point());
+    if (!admin_token_file.empty()) {
+      server_config.admin_token = parley::load_admin_token(admin_token_file, nullptr);
+    } else if (!*cluster_mode) {
+      server_config.admin_token = parley::load_admin_token(std::filesystem::path(data_dir) / "admin_token",
+                                                           [&credentials] { return credentials.new_token(); });
+      spdlog::info("admin API on; its token is in {}", (std::filesystem::path(data_dir) / "admin_token").string());
+    } else {
+      spdlog::info("admin API off: a cluster node needs --admin-token-file");
+    }
+    server_config.version = PARLEY_VERSION;
     parley::WebhookPushSender webhook_sender(server_config.push_allow);
     parley::WebPushSender webpush_sender(vapid ? &*vapid : nullptr,
                                          {.allow = server_config.push_allow, .subject = vapid_subject});

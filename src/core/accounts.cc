@@ -80,6 +80,8 @@ Result<LoginResult> Accounts::login(const std::string& email, const std::string&
   if (!credentials_.verify_password(user->password_hash, password)) {
     return make_error(ErrorCode::bad_credentials, "wrong email or password");
   }
+  // After the password: whether an account is disabled is told only to whoever knows it.
+  if (user->disabled) return make_error(ErrorCode::forbidden, "this account is disabled");
   LoginResult result;
   result.token = credentials_.new_token();
   result.user_id = user->id;
@@ -90,8 +92,64 @@ Result<LoginResult> Accounts::login(const std::string& email, const std::string&
   device.token_digest = credentials_.digest_token(result.token);
   device.created_at = clock_.now_ms();
   if (auto ok = store_.put_device(device); !ok) return ok.error();
+  // An operator may have disabled or deleted the account while the password
+  // was being checked, and logged out the devices it found: read it again
+  // after the device is stored, so that this one cannot have been missed.
+  auto again = store_.find_user(user->id);
+  if (!again) return again.error();
+  if (!*again || (*again)->disabled) {
+    if (auto ok = retire_device(std::move(device)); !ok) return ok.error();
+    if (!*again) return make_error(ErrorCode::bad_credentials, "wrong email or password");
+    return make_error(ErrorCode::forbidden, "this account is disabled");
+  }
   result.device_id = device.id;
   return result;
+}
+
+Result<std::vector<DeviceId>> Accounts::logout_everywhere(const UserId& user) {
+  auto devices = store_.devices_of_user(user);
+  if (!devices) return devices.error();
+  std::vector<DeviceId> logged_out;
+  for (auto& device : *devices) {
+    if (device.token_digest.empty() && !device.push) continue;
+    DeviceId id = device.id;
+    if (auto ok = retire_device(std::move(device)); !ok) return ok.error();
+    logged_out.push_back(std::move(id));
+  }
+  return logged_out;
+}
+
+Result<std::vector<DeviceId>> Accounts::set_disabled(const UserId& user, bool disabled) {
+  if (auto ok = store_.update_user(user, UserUpdate{.disabled = disabled}); !ok) return ok.error();
+  // Stored first, then the devices: a login racing with this sees the flag
+  // once its device is stored (login() reads the user again), or its device
+  // is among those logged out here.
+  if (!disabled) return std::vector<DeviceId>{};
+  return logout_everywhere(user);
+}
+
+Result<std::vector<DeviceId>> Accounts::reset_password(const UserId& user, const std::string& password) {
+  if (auto ok = validate_password(password); !ok) return ok.error();
+  if (auto ok = store_.update_user(user, UserUpdate{.password_hash = credentials_.hash_password(password)}); !ok) {
+    return ok.error();
+  }
+  return logout_everywhere(user);
+}
+
+Result<std::vector<UserId>> Accounts::erase(const UserId& user) {
+  auto blockers = store_.delete_user(user);
+  if (!blockers) return blockers.error();
+  {
+    auto& s = shard(user);
+    std::lock_guard lock(s.mutex);
+    s.display_names.erase(user);
+  }
+  devices_changed(user);
+  // Their block lists changed: other processes drop what they cached of them.
+  if (changes_) {
+    for (const UserId& blocker : *blockers) changes_->user_changed(blocker);
+  }
+  return blockers;
 }
 
 Status Accounts::logout(const AuthContext& who) {

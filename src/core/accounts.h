@@ -69,6 +69,19 @@ class Accounts {
   Result<std::vector<DeviceId>> change_password(const AuthContext& who, const std::string& current,
                                                 const std::string& replacement, bool logout_others);
 
+  // For operators. Each answers the devices it logged out (their
+  // connections are to be closed); not_found when there is no such user.
+  // Disables (the user cannot log in; every device is logged out) or enables.
+  Result<std::vector<DeviceId>> set_disabled(const UserId& user, bool disabled);
+  // Sets the password (validated like at signup) and logs out every device.
+  Result<std::vector<DeviceId>> reset_password(const UserId& user, const std::string& password);
+  // Logs out every device of the user and drops their push registrations.
+  Result<std::vector<DeviceId>> logout_everywhere(const UserId& user);
+  // Deletes the account from the store (AccountStore::delete_user) and from
+  // the caches here and on other nodes. Idempotent. Answers the users who had
+  // blocked it (their block lists changed).
+  Result<std::vector<UserId>> erase(const UserId& user);
+
   // Starts and stops the batched writes of device uses (DeviceUseWriter).
   void start() { device_uses_.start(); }
   void stop() { device_uses_.stop(); }

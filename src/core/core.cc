@@ -30,7 +30,8 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
       pipeline(p.sequencer ? *p.sequencer : *local_sequencer_, chats, privacy, p.sink, push_planner, p.clock, config),
       last_active(p.accounts, config),
       presence(p.presence ? *p.presence : *local_presence_, chats, privacy, p.accounts, last_active, p.sink, p.clock,
-               config) {
+               config),
+      admin(p.accounts, p.chats, p.messages, accounts, chats, privacy, pipeline, p.credentials) {
   pipeline.on_stored([this](const std::vector<Message>& stored) {
     conversations.senders_have_read(stored);
     // A reply accepts a message request (once per chat: rare, so the write

@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "core/account_admin.h"
 #include "core/accounts.h"
 #include "core/chat_directory.h"
 #include "core/config.h"
@@ -75,6 +76,8 @@ class Core {
   MessagePipeline pipeline;
   LastActiveWriter last_active;
   Presence presence;
+  // What an operator does to accounts (the admin API).
+  AccountAdmin admin;
 };
 
 }  // namespace parley

@@ -87,6 +87,15 @@ Result<MessagePipeline::Validated> MessagePipeline::validate(const SendRequest& 
     if (!*chat) return make_error(ErrorCode::not_found, "no such chat");
     return Validated{};
   }
+  if (r.erasure) {
+    if (r.kind != MessageKind::deletion || r.target_seq == 0 || !r.text.empty()) {
+      return make_error(ErrorCode::invalid_request, "an erasure is a deletion of one message");
+    }
+    auto chat = chats_.find(r.chat_id);
+    if (!chat) return chat.error();
+    if (!*chat) return make_error(ErrorCode::not_found, "no such chat");
+    return Validated{};
+  }
   if (r.client_msg_id.empty() || r.client_msg_id.size() > config_.max_client_msg_id_bytes ||
       !is_valid_utf8(r.client_msg_id)) {
     return make_error(ErrorCode::invalid_request, "client_msg_id must be 1 to 128 bytes of UTF-8");

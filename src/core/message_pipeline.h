@@ -42,6 +42,10 @@ struct SendRequest {
   MessageKind kind = MessageKind::text;
   Seq target_seq = 0;  // required for an action, 0 for a text message
   Seq reply_to = 0;    // a text message only
+  // A deletion made for the sender by the operator (an erasure of the
+  // account): allowed whether or not the sender is still a member or blocks
+  // anyone; the commit still checks that the target is the sender's own.
+  bool erasure = false;
 };
 
 struct SendAck {

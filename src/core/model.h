@@ -59,6 +59,8 @@ struct User {
   TimeMs created_at = 0;
   TimeMs last_active_at = 0;  // last heartbeat seen before going offline
   PresenceVisibility presence_visibility = PresenceVisibility::everyone;
+  // Disabled by the operator: cannot log in, and has no logged-in device.
+  bool disabled = false;
 };
 
 // A user's last heartbeat before going offline, to be stored.
@@ -105,9 +107,10 @@ struct ReadMarker {
 
 // Fields of a user to change; those left empty stay as stored.
 struct UserUpdate {
-  std::optional<std::string> display_name;
-  std::optional<std::string> password_hash;
-  std::optional<PresenceVisibility> presence_visibility;
+  std::optional<std::string> display_name = {};
+  std::optional<std::string> password_hash = {};
+  std::optional<PresenceVisibility> presence_visibility = {};
+  std::optional<bool> disabled = {};
 };
 
 enum class ChatKind { direct, group };

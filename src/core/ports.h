@@ -59,6 +59,23 @@ class AccountStore {
   virtual Status set_blocked(const UserId& user, const UserId& other, bool blocked) = 0;
   // The users `user` blocks, in id order.
   virtual Result<std::vector<UserId>> blocked_users(const UserId& user) = 0;
+
+  // For operators (rare, not on any hot path).
+  // Up to `limit` users whose e-mail starts with `email_prefix` (empty: all)
+  // and sorts after `after_email` (empty: from the first), in e-mail byte
+  // order: a page, the last e-mail of which is the next page's after_email.
+  virtual Result<std::vector<User>> list_users(const std::string& email_prefix, const std::string& after_email,
+                                               std::size_t limit) = 0;
+  // How many users there are (an exact count; reads every e-mail key).
+  virtual Result<std::uint64_t> count_users() = 0;
+  // Durable, ONE atomic write: the user's record and e-mail (free to sign up
+  // again at once), its devices with their tokens, last uses and push
+  // registrations, and the blocks it made and the blocks of it. Chats,
+  // memberships and messages are the core's to erase first. Answers the
+  // users who blocked it (their blocks of it are gone: cached ones must go
+  // too), in id order. Deleting a user that does not exist changes nothing
+  // and succeeds (a retry).
+  virtual Result<std::vector<UserId>> delete_user(const UserId& id) = 0;
 };
 
 class ChatStore {
@@ -83,6 +100,8 @@ class ChatStore {
   // all of them. Survives a crash of the process; may be lost with the
   // machine's power.
   virtual Status raise_read_markers(std::span<const ReadMarker> markers) = 0;
+  // How many chats there are (an exact count, for operators).
+  virtual Result<std::uint64_t> count_chats() = 0;
 };
 
 // The append-only message log, partitioned by chat and ordered by seq.

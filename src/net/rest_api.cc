@@ -127,6 +127,7 @@ void RestApi::add_routes() {
   add("PATCH", "/v1/chats/{chat_id}/members/{user_id}", {true, &RestApi::update_member});
   add("GET", "/v1/chats/{chat_id}/messages", {true, &RestApi::history});
   add("POST", "/v1/chats/{chat_id}/messages", {true, nullptr, &RestApi::post_message});
+  if (!ctx_.config.admin_token.empty()) add_admin_routes();
 }
 
 Response RestApi::error_response(const Error& e, unsigned version, bool keep_alive) {
@@ -188,6 +189,10 @@ Result<AuthContext> RestApi::authenticate(const Request& req) {
 
 Response RestApi::run_on_pool(const Endpoint& endpoint, const Request& req, const PathParams& path,
                               const protocol::QueryParams& query, const std::string& client) {
+  if (endpoint.admin) {
+    if (auto ok = check_admin_token(req); !ok) return rest::error_reply(req, ok.error());
+    return (this->*endpoint.run)(Call{req, nullptr, path, query, client});
+  }
   if (!endpoint.needs_token) return (this->*endpoint.run)(Call{req, nullptr, path, query, client});
   auto who = authenticate(req);
   if (!who) return rest::error_reply(req, who.error());

@@ -13,6 +13,7 @@
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +52,7 @@ class RestApi {
     bool needs_token = true;
     Handler run = nullptr;             // on the blocking pool
     AsyncHandler run_async = nullptr;  // on the connection's strand
+    bool admin = false;                // needs the operator's token instead (rest_admin.cc)
   };
 
   // The route of a request, or the reply when there is none (400, 404, 405);
@@ -99,6 +101,20 @@ class RestApi {
   static Response too_many_attempts(const Request& req, TimeMs retry_after_ms);
   // The device's token is gone: it is offline and its connections close (4401), on every node.
   void cut_off(const UserId& user, const DeviceId& device);
+  // The admin API (rest_admin.cc), for the operator's token only.
+  void add_admin_routes();
+  Status check_admin_token(const Request& req) const;
+  Response admin_users(const Call& call);
+  Response admin_user(const Call& call);
+  Response admin_disable(const Call& call);
+  Response admin_enable(const Call& call);
+  Response admin_password(const Call& call);
+  Response admin_stats(const Call& call);
+  Response admin_export(const Call& call);
+  Response admin_messages(const Call& call);
+  Response admin_delete(const Call& call);
+  // The user named by the path's {user} (an id or an e-mail).
+  Result<User> admin_subject(const Call& call);
   // Chats and messages (rest_chats.cc).
   Response list_chats(const Call& call);
   Response create_chat(const Call& call);
@@ -115,6 +131,7 @@ class RestApi {
 
   NetContext& ctx_;
   boost::asio::thread_pool& blocking_;
+  const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
   LoginThrottle throttle_;
   RouteTable<Endpoint> routes_;
 };

@@ -74,6 +74,11 @@ struct ServerConfig {
   // Serve GET /v1/stats (memory and connections) to anyone who can reach
   // the server: off by default, for operators and the soak probe.
   bool stats_endpoint = false;
+  // The operator's credential for the admin API (/v1/admin/...): a bearer
+  // token of 32 to 512 printable bytes. Empty: the admin API is off (404).
+  std::string admin_token;
+  // This build's version, shown by GET /v1/admin/stats.
+  std::string version;
   // What the store reports, by name: bytes it holds in memory, how often it
   // healed itself; may be empty.
   std::function<std::vector<std::pair<std::string, std::uint64_t>>()> store_stats;

@@ -94,6 +94,15 @@ Result<PasswordChangeBody> parse_password_change_body(std::string_view text) {
   return body;
 }
 
+Result<PasswordResetBody> parse_password_reset_body(std::string_view text) {
+  if (text.empty()) return PasswordResetBody{};
+  auto o = parse_object(text);
+  if (!o) return o.error();
+  auto password = optional_string(*o, "password");
+  if (!password) return password.error();
+  return PasswordResetBody{std::move(*password)};
+}
+
 Result<LoginBody> parse_login_body(std::string_view text) {
   auto o = parse_object(text);
   if (!o) return o.error();

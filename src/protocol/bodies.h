@@ -90,6 +90,12 @@ Result<MuteBody> parse_mute_body(std::string_view text);
 Result<MemberUpdateBody> parse_member_update_body(std::string_view text);
 Result<ProfileBody> parse_profile_body(std::string_view text);
 Result<PasswordChangeBody> parse_password_change_body(std::string_view text);
+// POST /v1/admin/users/{user}/password: `{"password":P}`, or `{}` / no body
+// for a password the server generates.
+struct PasswordResetBody {
+  std::optional<std::string> password;
+};
+Result<PasswordResetBody> parse_password_reset_body(std::string_view text);
 Result<LoginBody> parse_login_body(std::string_view text);
 Result<SendBody> parse_send_body(std::string_view text);
 // The same fields inside an already parsed object (the WebSocket frame).

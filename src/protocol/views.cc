@@ -57,8 +57,10 @@ json::object chat_object(const ChatView& chat) {
   json::array members;
   members.reserve(chat.members.size());
   for (const auto& m : chat.members) {
-    members.push_back(
-        json::object{{"user_id", m.user_id}, {"display_name", m.display_name}, {"role", to_string(m.role)}});
+    json::object member{{"user_id", m.user_id}, {"display_name", m.display_name}, {"role", to_string(m.role)}};
+    // Every account has a name of 1 to 200 bytes: none means it was deleted.
+    if (m.display_name.empty()) member.emplace("deleted", true);
+    members.push_back(std::move(member));
   }
   json::object o{{"chat_id", chat.chat_id},       {"kind", to_string(chat.kind)}, {"name", chat.name},
                  {"members", std::move(members)}, {"last_seq", chat.last_seq},    {"created_at", chat.created_at}};

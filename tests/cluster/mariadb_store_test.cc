@@ -93,7 +93,7 @@ TEST(MariaDbSchema, AVersion1DatabaseIsUpgradedInPlaceKeepingItsRows) {
   // The database as a build of schema version 1 left it.
   run_sql(db.name(), "ALTER TABLE devices DROP COLUMN last_used_at, DROP COLUMN push_p256dh, DROP COLUMN push_auth");
   run_sql(db.name(), "ALTER TABLE chat_members DROP COLUMN joined_seq, DROP COLUMN muted_until, DROP COLUMN pending");
-  run_sql(db.name(), "ALTER TABLE users DROP COLUMN presence_visibility");
+  run_sql(db.name(), "ALTER TABLE users DROP COLUMN presence_visibility, DROP COLUMN disabled");
   run_sql(db.name(), "DROP TABLE blocks");
   run_sql(db.name(), "UPDATE schema_version SET version = 1");
   ASSERT_EQ(first_column(db.name(), "SELECT version FROM schema_version"), std::vector<std::string>{"1"});

@@ -28,6 +28,12 @@ const char* to_string(StoreMethod method) {
       return "set_blocked";
     case StoreMethod::blocked_users:
       return "blocked_users";
+    case StoreMethod::list_users:
+      return "list_users";
+    case StoreMethod::count_users:
+      return "count_users";
+    case StoreMethod::delete_user:
+      return "delete_user";
     case StoreMethod::put_chat:
       return "put_chat";
     case StoreMethod::find_chat:
@@ -40,6 +46,8 @@ const char* to_string(StoreMethod method) {
       return "read_marker";
     case StoreMethod::raise_read_markers:
       return "raise_read_markers";
+    case StoreMethod::count_chats:
+      return "count_chats";
     case StoreMethod::last_seq:
       return "last_seq";
     case StoreMethod::last_offset:
@@ -196,6 +204,27 @@ Result<Seq> FaultyStore::read_marker(const ChatId& chat, const UserId& user) {
 Status FaultyStore::raise_read_markers(std::span<const ReadMarker> markers) {
   PARLEY_FAULT_POINT(raise_read_markers);
   return chats_.raise_read_markers(markers);
+}
+
+Result<std::uint64_t> FaultyStore::count_chats() {
+  PARLEY_FAULT_POINT(count_chats);
+  return chats_.count_chats();
+}
+
+Result<std::vector<User>> FaultyStore::list_users(const std::string& email_prefix, const std::string& after_email,
+                                                  std::size_t limit) {
+  PARLEY_FAULT_POINT(list_users);
+  return accounts_.list_users(email_prefix, after_email, limit);
+}
+
+Result<std::uint64_t> FaultyStore::count_users() {
+  PARLEY_FAULT_POINT(count_users);
+  return accounts_.count_users();
+}
+
+Result<std::vector<UserId>> FaultyStore::delete_user(const UserId& id) {
+  PARLEY_FAULT_POINT(delete_user);
+  return accounts_.delete_user(id);
 }
 
 Result<Seq> FaultyStore::last_seq(const ChatId& chat) {

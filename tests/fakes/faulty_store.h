@@ -33,6 +33,9 @@ enum class StoreMethod {
   devices_of_user,
   set_blocked,
   blocked_users,
+  list_users,
+  count_users,
+  delete_user,
   // ChatStore
   put_chat,
   find_chat,
@@ -40,6 +43,7 @@ enum class StoreMethod {
   chats_of_user,
   read_marker,
   raise_read_markers,
+  count_chats,
   // MessageLog
   last_seq,
   last_offset,
@@ -91,6 +95,10 @@ class FaultyStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::vector<Device>> devices_of_user(const UserId& id) override;
   Status set_blocked(const UserId& user, const UserId& other, bool blocked) override;
   Result<std::vector<UserId>> blocked_users(const UserId& user) override;
+  Result<std::vector<User>> list_users(const std::string& email_prefix, const std::string& after_email,
+                                       std::size_t limit) override;
+  Result<std::uint64_t> count_users() override;
+  Result<std::vector<UserId>> delete_user(const UserId& id) override;
 
   // ChatStore
   Status put_chat(const Chat& chat) override;
@@ -99,6 +107,7 @@ class FaultyStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::vector<ChatId>> chats_of_user(const UserId& id) override;
   Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
   Status raise_read_markers(std::span<const ReadMarker> markers) override;
+  Result<std::uint64_t> count_chats() override;
 
   // MessageLog
   Result<Seq> last_seq(const ChatId& chat) override;

@@ -58,7 +58,49 @@ Status MemoryStore::update_user(const UserId& id, const UserUpdate& update) {
   if (update.display_name) it->second.display_name = *update.display_name;
   if (update.password_hash) it->second.password_hash = *update.password_hash;
   if (update.presence_visibility) it->second.presence_visibility = *update.presence_visibility;
+  if (update.disabled) it->second.disabled = *update.disabled;
   return Ok{};
+}
+
+Result<std::vector<User>> MemoryStore::list_users(const std::string& email_prefix, const std::string& after_email,
+                                                  std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<User> out;
+  // Every e-mail with the prefix sorts at or after the prefix itself.
+  auto it = after_email < email_prefix ? emails_.lower_bound(email_prefix) : emails_.upper_bound(after_email);
+  for (; it != emails_.end() && out.size() < limit; ++it) {
+    if (!it->first.starts_with(email_prefix)) break;
+    out.push_back(users_.at(it->second));
+  }
+  return out;
+}
+
+Result<std::uint64_t> MemoryStore::count_users() {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::uint64_t>(users_.size());
+}
+
+Result<std::vector<UserId>> MemoryStore::delete_user(const UserId& id) {
+  std::lock_guard lock(mutex_);
+  if (auto it = users_.find(id); it != users_.end()) {
+    emails_.erase(it->second.email);
+    users_.erase(it);
+  }
+  if (auto ids = user_devices_.find(id); ids != user_devices_.end()) {
+    for (const DeviceId& device_id : ids->second) {
+      auto device = devices_.find(device_id);
+      if (device == devices_.end()) continue;
+      if (!device->second.token_digest.empty()) tokens_.erase(device->second.token_digest);
+      devices_.erase(device);
+    }
+    user_devices_.erase(ids);
+  }
+  blocked_.erase(id);
+  std::vector<UserId> blockers;
+  for (auto& [blocker, others] : blocked_) {
+    if (others.erase(id) > 0) blockers.push_back(blocker);
+  }
+  return blockers;
 }
 
 Status MemoryStore::set_blocked(const UserId& user, const UserId& other, bool blocked) {
@@ -185,6 +227,11 @@ Result<std::vector<ChatId>> MemoryStore::chats_of_user(const UserId& id) {
   auto it = user_chats_.find(id);
   if (it == user_chats_.end()) return std::vector<ChatId>{};
   return std::vector<ChatId>(it->second.begin(), it->second.end());
+}
+
+Result<std::uint64_t> MemoryStore::count_chats() {
+  std::lock_guard lock(mutex_);
+  return static_cast<std::uint64_t>(chats_.size());
 }
 
 Result<Seq> MemoryStore::read_marker(const ChatId& chat, const UserId& user) {
@@ -413,7 +460,8 @@ std::string MemoryStore::dump() const {
   std::lock_guard lock(mutex_);
   std::ostringstream out;
   for (const auto& [id, u] : users_) {
-    out << "user " << id << ' ' << u.email << ' ' << u.display_name << ' ' << u.last_active_at << '\n';
+    out << "user " << id << ' ' << u.email << ' ' << u.display_name << ' ' << u.last_active_at
+        << (u.disabled ? " disabled" : "") << '\n';
   }
   for (const auto& [id, d] : devices_) {
     out << "device " << id << ' ' << d.user_id << ' ' << d.name << ' ' << d.token_digest << ' '

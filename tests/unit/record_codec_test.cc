@@ -36,6 +36,26 @@ TEST(RecordCodec, UserRoundTrips) {
   expect_rejects_damage(encode_user(user), decode_user);
 }
 
+TEST(RecordCodec, DisabledUserRoundTripsAndOlderUsersAreRead) {
+  User user = make_user("u-1", "ann@example.com");
+  user.disabled = true;
+  user.presence_visibility = PresenceVisibility::nobody;
+  auto decoded = decode_user(encode_user(user));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(fields(*decoded), fields(user));
+  // Version 2 ended after presence_visibility: not disabled.
+  std::string v2 = encode_user(user);
+  v2.pop_back();
+  v2[0] = 2;
+  auto old = decode_user(v2);
+  ASSERT_TRUE(old.has_value());
+  EXPECT_FALSE(old->disabled);
+  EXPECT_EQ(old->presence_visibility, PresenceVisibility::nobody);
+  std::string bad = encode_user(user);
+  bad.back() = 2;  // neither 0 nor 1
+  EXPECT_FALSE(decode_user(bad).has_value());
+}
+
 TEST(RecordCodec, DeviceRoundTripsWithAndWithoutPush) {
   Device plain = make_device("d-1", "u-1", "");
   Device pushed = make_device("d-2", "u-1", "digest");

@@ -482,6 +482,109 @@ TYPED_TEST_P(AccountStoreContract, BlocksAreKeptPerUserInIdOrder) {
   EXPECT_EQ(must(this->accounts().blocked_users("ann")), (std::vector<UserId>{"cat"}));
 }
 
+TYPED_TEST_P(AccountStoreContract, DisabledIsStoredAndChangedAlone) {
+  ASSERT_TRUE(this->accounts().create_user(make_user("u-1", "ann@example.com")).ok());
+  EXPECT_FALSE(must(this->accounts().find_user("u-1"))->disabled);
+  ASSERT_TRUE(this->accounts().update_user("u-1", UserUpdate{.disabled = true}).ok());
+  auto disabled = must(this->accounts().find_user_by_email("ann@example.com"));
+  ASSERT_TRUE(disabled.has_value());
+  EXPECT_TRUE(disabled->disabled);
+  EXPECT_EQ(disabled->display_name, "Name of u-1");
+  ASSERT_TRUE(this->accounts().update_user("u-1", UserUpdate{.display_name = "Ann"}).ok());
+  EXPECT_TRUE(must(this->accounts().find_user("u-1"))->disabled);  // other changes keep it
+  ASSERT_TRUE(this->accounts().update_user("u-1", UserUpdate{.disabled = false}).ok());
+  EXPECT_FALSE(must(this->accounts().find_user("u-1"))->disabled);
+}
+
+// E-mails of the users listed, in order.
+inline std::vector<std::string> emails_of(const std::vector<User>& users) {
+  std::vector<std::string> out;
+  for (const User& u : users) out.push_back(u.email);
+  return out;
+}
+
+TYPED_TEST_P(AccountStoreContract, UsersArePagedInEmailOrderByPrefix) {
+  EXPECT_TRUE(must(this->accounts().list_users("", "", 10)).empty());
+  EXPECT_EQ(must(this->accounts().count_users()), 0u);
+  // Ids in another order than the e-mails; e-mails that prefix each other;
+  // bytes LIKE would read as wildcards.
+  for (const auto& [id, email] : std::vector<std::pair<std::string, std::string>>{{"u-5", "ann@a.example"},
+                                                                                  {"u-4", "ann@b.example"},
+                                                                                  {"u-3", "anna@a.example"},
+                                                                                  {"u-2", "bob@a.example"},
+                                                                                  {"u-1", "a%_@x.example"},
+                                                                                  {"u-0", "an"}}) {
+    ASSERT_TRUE(this->accounts().create_user(make_user(id, email)).ok());
+  }
+  EXPECT_EQ(must(this->accounts().count_users()), 6u);
+  EXPECT_EQ(emails_of(must(this->accounts().list_users("", "", 10))),
+            (std::vector<std::string>{"a%_@x.example", "an", "ann@a.example", "ann@b.example", "anna@a.example",
+                                      "bob@a.example"}));
+  auto first = must(this->accounts().list_users("", "", 2));
+  EXPECT_EQ(emails_of(first), (std::vector<std::string>{"a%_@x.example", "an"}));
+  EXPECT_EQ(fields(first[1]), fields(make_user("u-0", "an")));
+  EXPECT_EQ(emails_of(must(this->accounts().list_users("", "an", 2))),
+            (std::vector<std::string>{"ann@a.example", "ann@b.example"}));
+  EXPECT_TRUE(must(this->accounts().list_users("", "bob@a.example", 2)).empty());
+  // A prefix: the prefix itself counts, nothing outside it.
+  EXPECT_EQ(emails_of(must(this->accounts().list_users("an", "", 10))),
+            (std::vector<std::string>{"an", "ann@a.example", "ann@b.example", "anna@a.example"}));
+  EXPECT_EQ(emails_of(must(this->accounts().list_users("ann@", "", 10))),
+            (std::vector<std::string>{"ann@a.example", "ann@b.example"}));
+  EXPECT_EQ(emails_of(must(this->accounts().list_users("ann@", "ann@a.example", 10))),
+            (std::vector<std::string>{"ann@b.example"}));
+  EXPECT_EQ(emails_of(must(this->accounts().list_users("a%", "", 10))), (std::vector<std::string>{"a%_@x.example"}));
+  EXPECT_TRUE(must(this->accounts().list_users("a_", "", 10)).empty());
+  EXPECT_TRUE(must(this->accounts().list_users("zed", "", 10)).empty());
+  EXPECT_TRUE(must(this->accounts().list_users("", "", 0)).empty());
+}
+
+TYPED_TEST_P(AccountStoreContract, DeletedUserLeavesNoAccountDeviceTokenOrBlock) {
+  ASSERT_TRUE(this->accounts().create_user(make_user("ann", "ann@example.com")).ok());
+  ASSERT_TRUE(this->accounts().create_user(make_user("bob", "bob@example.com")).ok());
+  Device phone = make_device("d-1", "ann", "digest-1");
+  phone.push = PushRegistration{"webhook", "https://example.com/hook"};
+  ASSERT_TRUE(this->accounts().put_device(phone).ok());
+  ASSERT_TRUE(this->accounts().put_device(make_device("d-2", "ann", "")).ok());
+  ASSERT_TRUE(this->accounts().put_device(make_device("d-3", "bob", "digest-3")).ok());
+  ASSERT_TRUE(this->accounts().set_devices_last_used({DeviceUse{"d-1", 5000}}).ok());
+  ASSERT_TRUE(this->accounts().set_blocked("ann", "bob", true).ok());
+  ASSERT_TRUE(this->accounts().set_blocked("bob", "ann", true).ok());
+  ASSERT_TRUE(this->accounts().set_blocked("bob", "cat", true).ok());
+  ASSERT_TRUE(this->accounts().set_blocked("an", "ann", true).ok());  // a prefix of the id
+
+  EXPECT_EQ(must(this->accounts().delete_user("ann")), (std::vector<UserId>{"an", "bob"}));  // who blocked ann
+  EXPECT_FALSE(must(this->accounts().find_user("ann")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_user_by_email("ann@example.com")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_device("d-1")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_device("d-2")).has_value());
+  EXPECT_FALSE(must(this->accounts().find_device_by_token("digest-1")).has_value());
+  EXPECT_TRUE(must(this->accounts().devices_of_user("ann")).empty());
+  EXPECT_TRUE(must(this->accounts().blocked_users("ann")).empty());
+  EXPECT_EQ(must(this->accounts().blocked_users("bob")), (std::vector<UserId>{"cat"}));
+  EXPECT_EQ(must(this->accounts().count_users()), 1u);
+  // Everyone else untouched.
+  EXPECT_TRUE(must(this->accounts().find_device_by_token("digest-3")).has_value());
+  EXPECT_TRUE(must(this->accounts().find_user_by_email("bob@example.com")).has_value());
+  // Again (a retry): nothing to do, no error.
+  EXPECT_TRUE(must(this->accounts().delete_user("ann")).empty());
+  EXPECT_TRUE(must(this->accounts().delete_user("nobody")).empty());
+  // The e-mail is free: a new account takes it, and no device of the old one reappears.
+  ASSERT_TRUE(this->accounts().create_user(make_user("ann2", "ann@example.com")).ok());
+  EXPECT_EQ(must(this->accounts().find_user_by_email("ann@example.com"))->id, "ann2");
+  EXPECT_TRUE(must(this->accounts().devices_of_user("ann2")).empty());
+}
+
+TYPED_TEST_P(ChatStoreContract, ChatsAreCounted) {
+  EXPECT_EQ(must(this->chats().count_chats()), 0u);
+  ASSERT_TRUE(this->chats().put_chat(make_direct("c-1", "ann", "bob")).ok());
+  ASSERT_TRUE(this->chats().put_chat(make_group("c-2", {"ann", "bob", "cat"})).ok());
+  Chat renamed = make_group("c-2", {"ann", "bob", "cat"});
+  renamed.version = 2;
+  ASSERT_TRUE(this->chats().put_chat(renamed).ok());  // a new version is not a new chat
+  EXPECT_EQ(must(this->chats().count_chats()), 2u);
+}
+
 TYPED_TEST_P(ChatStoreContract, PendingMemberRoundTrips) {
   Chat chat = make_direct("c-1", "ann", "bob");
   chat.members[1].pending = true;
@@ -504,13 +607,15 @@ REGISTER_TYPED_TEST_SUITE_P(AccountStoreContract, CreatedUserIsFoundByIdAndEmail
                             LoginAfterLogoutIndexesTheNewToken, DeviceMovedToAnotherUserLeavesTheOldList,
                             UpdateUserChangesOnlyTheFieldsGiven, UpdateUserOfAnUnknownUserIsNotFoundAndCreatesNothing,
                             UpdateUserAndSetLastActiveAtOnceKeepBoth, DeviceLastUseMovesForwardOnlyAndSurvivesPutDevice,
-                            PresenceVisibilityIsStoredAndChangedAlone, BlocksAreKeptPerUserInIdOrder);
+                            PresenceVisibilityIsStoredAndChangedAlone, BlocksAreKeptPerUserInIdOrder,
+                            DisabledIsStoredAndChangedAlone, UsersArePagedInEmailOrderByPrefix,
+                            DeletedUserLeavesNoAccountDeviceTokenOrBlock);
 REGISTER_TYPED_TEST_SUITE_P(ChatStoreContract, ChatRoundTrips, ChatsOfUserFollowMembershipChanges,
                             ChatsOfUserAreInIdOrderAndSeparatePerUser, DirectChatIsFoundFromEitherSide,
                             DirectPairsWithSharedPrefixesStaySeparate, GroupOfTwoIsNotADirectChat,
                             ReadMarkerStartsAtZeroAndOnlyMovesUp, ManyMarkersRaisedInOneWrite,
                             ReadMarkersOfPrefixedIdsStaySeparate, VersionsMustFollowOnFromTheStoredOne,
                             ASecondDirectChatForAPairConflicts, ConcurrentWritersOfOneVersionAdmitExactlyOne,
-                            PendingMemberRoundTrips);
+                            PendingMemberRoundTrips, ChatsAreCounted);
 
 }  // namespace parley::testing

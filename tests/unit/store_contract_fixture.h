@@ -154,8 +154,8 @@ inline PushJob make_push_job(std::uint64_t id) {
 // ---- Comparable views (the model types have no operator==) --------------------
 
 inline auto fields(const User& u) {
-  return std::tie(u.id, u.email, u.display_name, u.password_hash, u.created_at, u.last_active_at,
-                  u.presence_visibility);
+  return std::tie(u.id, u.email, u.display_name, u.password_hash, u.created_at, u.last_active_at, u.presence_visibility,
+                  u.disabled);
 }
 inline auto fields(const Device& d) {
   return std::make_tuple(d.id, d.user_id, d.name, d.token_digest, d.created_at, d.last_used_at, d.push.has_value(),

@@ -123,9 +123,18 @@ std::vector<std::string> migration_5() {
   };
 }
 
+// Version 6: operators. A user disabled by the operator (0 or 1), and the
+// blocks of a user found by whom they block (an erasure deletes both ways).
+std::vector<std::string> migration_6() {
+  return {
+      "ALTER TABLE users ADD COLUMN IF NOT EXISTS disabled TINYINT UNSIGNED NOT NULL DEFAULT 0",
+      "ALTER TABLE blocks ADD INDEX IF NOT EXISTS blocked_by (blocked_id, user_id)",
+  };
+}
+
 // Index i holds the statements that take the schema from version i to i + 1.
 std::vector<std::vector<std::string>> migrations() {
-  return {migration_1(), migration_2(), migration_3(), migration_4(), migration_5()};
+  return {migration_1(), migration_2(), migration_3(), migration_4(), migration_5(), migration_6()};
 }
 
 // A message shard, version 1: the messages on MyRocks (an LSM tree for an

@@ -29,10 +29,18 @@ Result<std::optional<User>> one_user(Result<std::vector<Row>> rows) {
   const Row& r = rows->front();
   User user{r.text(0), r.text(1), r.text(2), r.text(3), r.i64(4), r.i64(5)};
   const std::uint64_t visibility = r.u64(6);
-  if (r.bad() || visibility > static_cast<std::uint64_t>(PresenceVisibility::nobody)) return undecodable("users");
+  const std::uint64_t disabled = r.u64(7);
+  if (r.bad() || visibility > static_cast<std::uint64_t>(PresenceVisibility::nobody) || disabled > 1) {
+    return undecodable("users");
+  }
   user.presence_visibility = static_cast<PresenceVisibility>(visibility);
+  user.disabled = disabled == 1;
   return std::optional<User>(std::move(user));
 }
+
+// The columns one_user decodes, in its order.
+constexpr const char* kUserColumns =
+    "id, email, display_name, password_hash, created_at, last_active_at, presence_visibility, disabled";
 
 Result<Device> device_from(const Row& r) {
   Device device{r.text(0), r.text(1), r.text(2),   r.is_null(3) ? std::string() : r.text(3),
@@ -99,10 +107,10 @@ Result<T> MariaDbStore::write(Op&& op) {
 Status MariaDbStore::create_user(const User& user) {
   return write<Ok>([&](Connection& c) -> Status {
     auto inserted = c.execute(
-        "INSERT INTO users (id, email, display_name, password_hash, created_at, last_active_at, presence_visibility)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO users (id, email, display_name, password_hash, created_at, last_active_at, presence_visibility,"
+        " disabled) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         {user.id, user.email, user.display_name, user.password_hash, user.created_at, user.last_active_at,
-         std::uint64_t{static_cast<std::uint8_t>(user.presence_visibility)}});
+         std::uint64_t{static_cast<std::uint8_t>(user.presence_visibility)}, std::uint64_t{user.disabled ? 1u : 0u}});
     if (inserted) return Ok{};
     if (c.duplicate_key() == "email") return make_error(ErrorCode::email_taken, "email is already registered");
     return inserted.error();
@@ -111,19 +119,13 @@ Status MariaDbStore::create_user(const User& user) {
 
 Result<std::optional<User>> MariaDbStore::find_user(const UserId& id) {
   return read<std::optional<User>>([&](Connection& c) {
-    return one_user(
-        c.query("SELECT id, email, display_name, password_hash, created_at, last_active_at, presence_visibility"
-                " FROM users WHERE id = ?",
-                {id}));
+    return one_user(c.query((std::string("SELECT ") + kUserColumns + " FROM users WHERE id = ?").c_str(), {id}));
   });
 }
 
 Result<std::optional<User>> MariaDbStore::find_user_by_email(const std::string& email) {
   return read<std::optional<User>>([&](Connection& c) {
-    return one_user(
-        c.query("SELECT id, email, display_name, password_hash, created_at, last_active_at, presence_visibility"
-                " FROM users WHERE email = ?",
-                {email}));
+    return one_user(c.query((std::string("SELECT ") + kUserColumns + " FROM users WHERE email = ?").c_str(), {email}));
   });
 }
 
@@ -162,8 +164,88 @@ Status MariaDbStore::update_user(const UserId& id, const UserUpdate& update) {
                           {std::uint64_t{static_cast<std::uint8_t>(*update.presence_visibility)}, id});
       if (!ok) return ok.error();
     }
+    if (update.disabled) {
+      auto ok =
+          c.execute("UPDATE users SET disabled = ? WHERE id = ?", {std::uint64_t{*update.disabled ? 1u : 0u}, id});
+      if (!ok) return ok.error();
+    }
     return Ok{};
   });
+}
+
+Result<std::vector<User>> MariaDbStore::list_users(const std::string& email_prefix, const std::string& after_email,
+                                                   std::size_t limit) {
+  if (limit == 0) return std::vector<User>{};
+  // A range on the e-mail key, not LIKE: e-mails are bytes (VARBINARY) and
+  // may hold % or _. Every e-mail with the prefix sorts at or after it and
+  // before the prefix with its last byte raised (none when it is all 0xff).
+  std::string upper = email_prefix;
+  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) upper.pop_back();
+  if (!upper.empty()) upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
+  const bool from_prefix = after_email < email_prefix;
+  const std::string sql = std::string("SELECT ") + kUserColumns + " FROM users WHERE email " +
+                          (from_prefix ? ">=" : ">") + " ?" + (upper.empty() ? "" : " AND email < ?") +
+                          " ORDER BY email LIMIT ?";
+  std::vector<mariadb::Param> params{std::string_view(from_prefix ? email_prefix : after_email)};
+  if (!upper.empty()) params.emplace_back(std::string_view(upper));
+  params.emplace_back(static_cast<std::uint64_t>(limit));
+  return read<std::vector<User>>([&](Connection& c) -> Result<std::vector<User>> {
+    auto rows = c.query(sql.c_str(), params);
+    if (!rows) return rows.error();
+    std::vector<User> users;
+    users.reserve(rows->size());
+    for (Row& row : *rows) {
+      std::vector<Row> one;
+      one.push_back(std::move(row));
+      auto user = one_user(std::move(one));
+      if (!user) return user.error();
+      users.push_back(std::move(**user));
+    }
+    return users;
+  });
+}
+
+namespace {
+
+Result<std::uint64_t> count_rows(Connection& c, const char* sql) {
+  auto rows = c.query(sql, std::span<const mariadb::Param>());
+  if (!rows) return rows.error();
+  if (rows->size() != 1) return make_error(ErrorCode::internal, "mariadb: a count answered no row");
+  const std::uint64_t count = (*rows)[0].u64(0);
+  if ((*rows)[0].bad()) return make_error(ErrorCode::internal, "mariadb: a count does not decode");
+  return count;
+}
+
+}  // namespace
+
+Result<std::uint64_t> MariaDbStore::count_users() {
+  return read<std::uint64_t>([&](Connection& c) { return count_rows(c, "SELECT COUNT(*) FROM users"); });
+}
+
+Result<std::uint64_t> MariaDbStore::count_chats() {
+  return read<std::uint64_t>([&](Connection& c) { return count_rows(c, "SELECT COUNT(*) FROM chats"); });
+}
+
+Result<std::vector<UserId>> MariaDbStore::delete_user(const UserId& id) {
+  // One transaction: the account and everything keyed by it, or nothing.
+  // Deleting twice deletes no row the second time, so a retry may apply it again.
+  std::vector<UserId> blockers;
+  auto done = write<Ok>([&](Connection& c) {
+    return in_transaction(c, [&]() -> Status {
+      blockers.clear();  // a deadlock victim runs again
+      auto rows = c.query("SELECT user_id FROM blocks WHERE blocked_id = ? ORDER BY user_id FOR UPDATE", {id});
+      if (!rows) return rows.error();
+      for (const Row& row : *rows) blockers.push_back(row.text(0));
+      for (const char* sql : {"DELETE FROM devices WHERE user_id = ?", "DELETE FROM blocks WHERE user_id = ?",
+                              "DELETE FROM blocks WHERE blocked_id = ?", "DELETE FROM users WHERE id = ?"}) {
+        auto deleted = c.execute(sql, {id});
+        if (!deleted) return deleted.error();
+      }
+      return Ok{};
+    });
+  });
+  if (!done) return done.error();
+  return blockers;
 }
 
 Status MariaDbStore::set_devices_last_used(const std::vector<DeviceUse>& uses) {

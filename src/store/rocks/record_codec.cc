@@ -7,7 +7,8 @@ namespace {
 
 // Bump a version when a record's layout changes; keep decoding the old one.
 constexpr std::uint8_t kUserV1 = 1;     // read only: before privacy settings
-constexpr std::uint8_t kUserV2 = 2;     // adds presence_visibility
+constexpr std::uint8_t kUserV2 = 2;     // read only: adds presence_visibility
+constexpr std::uint8_t kUserV3 = 3;     // adds disabled
 constexpr std::uint8_t kDeviceV1 = 1;   // read only: before Web Push
 constexpr std::uint8_t kDeviceV2 = 2;   // adds the push registration's p256dh and auth
 constexpr std::uint8_t kChatV1 = 1;     // read only: before versions, every stored chat counts as version 1
@@ -87,7 +88,7 @@ bool ByteReader::str(std::string& s) {
 
 std::string encode_user(const User& user) {
   ByteWriter out;
-  out.u8(kUserV2);
+  out.u8(kUserV3);
   out.str(user.id);
   out.str(user.email);
   out.str(user.display_name);
@@ -95,6 +96,7 @@ std::string encode_user(const User& user) {
   out.i64(user.created_at);
   out.i64(user.last_active_at);
   out.u8(static_cast<std::uint8_t>(user.presence_visibility));
+  out.u8(user.disabled ? 1 : 0);
   return out.take();
 }
 
@@ -102,15 +104,20 @@ std::optional<User> decode_user(std::string_view bytes) {
   ByteReader in(bytes);
   User user;
   std::uint8_t version = 0;
-  if (!in.u8(version) || (version != kUserV1 && version != kUserV2) || !in.str(user.id) || !in.str(user.email) ||
+  if (!in.u8(version) || (version < kUserV1 || version > kUserV3) || !in.str(user.id) || !in.str(user.email) ||
       !in.str(user.display_name) || !in.str(user.password_hash) || !in.i64(user.created_at) ||
       !in.i64(user.last_active_at)) {
     return std::nullopt;
   }
-  if (version == kUserV2) {
+  if (version >= kUserV2) {
     std::uint8_t visibility = 0;
     if (!in.u8(visibility) || visibility > static_cast<std::uint8_t>(PresenceVisibility::nobody)) return std::nullopt;
     user.presence_visibility = static_cast<PresenceVisibility>(visibility);
+  }
+  if (version >= kUserV3) {
+    std::uint8_t disabled = 0;
+    if (!in.u8(disabled) || disabled > 1) return std::nullopt;
+    user.disabled = disabled == 1;
   }
   if (!in.done()) return std::nullopt;
   return user;
@@ -381,6 +388,13 @@ std::optional<std::string> pair_key_second(std::string_view key) {
   std::string first;
   if (!in.str(first)) return std::nullopt;
   return std::string(in.rest());
+}
+
+std::optional<std::pair<std::string, std::string>> pair_key_parts(std::string_view key) {
+  ByteReader in(key);
+  std::string first;
+  if (!in.str(first)) return std::nullopt;
+  return std::make_pair(std::move(first), std::string(in.rest()));
 }
 
 std::optional<std::uint64_t> seq_key_number(std::string_view key) {

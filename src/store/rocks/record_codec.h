@@ -87,6 +87,8 @@ std::string client_msg_key(std::string_view chat, std::string_view sender, std::
 
 // The last component of pair_key(first, ...), nullopt if `key` is not one.
 std::optional<std::string> pair_key_second(std::string_view key);
+// Both components of a pair_key.
+std::optional<std::pair<std::string, std::string>> pair_key_parts(std::string_view key);
 // The number ending a seq_key.
 std::optional<std::uint64_t> seq_key_number(std::string_view key);
 

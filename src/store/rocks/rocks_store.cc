@@ -2,6 +2,7 @@
 // rocks_message_log.cc; the byte layout in record_codec.h.
 #include "store/rocks/rocks_store.h"
 
+#include <algorithm>
 #include <set>
 
 #include "store/rocks/record_codec.h"
@@ -134,6 +135,7 @@ Status RocksStore::update_user(const UserId& id, const UserUpdate& update) {
   if (update.display_name) (*user)->display_name = *update.display_name;
   if (update.password_hash) (*user)->password_hash = *update.password_hash;
   if (update.presence_visibility) (*user)->presence_visibility = *update.presence_visibility;
+  if (update.disabled) (*user)->disabled = *update.disabled;
   WriteSet writes;
   writes.put(Column::users, id, rocks::encode_user(**user));
   return db_->write(writes, Durability::synced);
@@ -255,6 +257,105 @@ Result<std::vector<UserId>> RocksStore::blocked_users(const UserId& user) {
   return out;
 }
 
+Result<std::vector<User>> RocksStore::list_users(const std::string& email_prefix, const std::string& after_email,
+                                                 std::size_t limit) {
+  std::vector<std::string> ids;
+  if (limit == 0) return std::vector<User>{};
+  // The smallest key after `after_email` is after_email + NUL; every e-mail
+  // with the prefix sorts at or after the prefix itself.
+  const std::string lower = after_email < email_prefix ? email_prefix : after_email + '\0';
+  auto ok = db_->scan(Column::emails, lower, rocks::prefix_end(email_prefix), Direction::forward,
+                      [&](std::string_view, std::string_view id) {
+                        ids.emplace_back(id);
+                        return ids.size() < limit;
+                      });
+  if (!ok) return ok.error();
+  auto records = db_->multi_get(Column::users, ids);
+  if (!records) return records.error();
+  std::vector<User> out;
+  out.reserve(ids.size());
+  for (const auto& bytes : *records) {
+    // The index is written with the user: a miss is damage.
+    if (!bytes) return rocks::dangling_index(Column::emails);
+    auto user = rocks::decode_user(*bytes);
+    if (!user) return rocks::undecodable(Column::users);
+    out.push_back(std::move(*user));
+  }
+  return out;
+}
+
+namespace {
+
+Result<std::uint64_t> count_keys(rocks::RocksDatabase& db, Column column) {
+  std::uint64_t count = 0;
+  auto ok = db.scan(column, {}, {}, Direction::forward, [&](std::string_view, std::string_view) {
+    ++count;
+    return true;
+  });
+  if (!ok) return ok.error();
+  return count;
+}
+
+}  // namespace
+
+Result<std::uint64_t> RocksStore::count_users() {
+  return count_keys(*db_, Column::emails);
+}
+
+Result<std::vector<UserId>> RocksStore::delete_user(const UserId& id) {
+  // The user's record is read-modify-written under this turn elsewhere, and
+  // its e-mail is claimed under the e-mail's: hold both, user first (signup
+  // takes only the e-mail's, so no cycle).
+  auto user_turn = user_writes_.acquire(id);
+  auto user = rocks::load(*db_, Column::users, id, rocks::decode_user);
+  if (!user) return user.error();
+  std::optional<KeyedSerializer::Turn> email_turn;
+  WriteSet writes;
+  if (*user) {
+    email_turn.emplace(email_claims_.acquire((*user)->email));
+    writes.erase(Column::users, id);
+    writes.erase(Column::emails, (*user)->email);
+  }
+  auto device_ids = index_entries(*db_, Column::user_devices, id);
+  if (!device_ids) return device_ids.error();
+  auto devices = db_->multi_get(Column::devices, *device_ids);
+  if (!devices) return devices.error();
+  for (std::size_t i = 0; i < device_ids->size(); ++i) {
+    const DeviceId& device_id = (*device_ids)[i];
+    if (const auto& bytes = (*devices)[i]) {
+      auto device = rocks::decode_device(*bytes);
+      if (!device) return rocks::undecodable(Column::devices);
+      if (!device->token_digest.empty()) writes.erase(Column::tokens, device->token_digest);
+      writes.erase(Column::devices, device_id);
+    }
+    writes.erase(Column::user_devices, rocks::pair_key(id, device_id));
+    writes.erase(Column::meta, device_used_key(device_id));
+  }
+  // Blocks are keyed by who blocks: the user's own are one prefix, the
+  // blocks of the user need a pass over every block (rare: an erasure).
+  bool undecodable = false;
+  std::vector<UserId> blockers;
+  const std::string prefix(kBlockPrefix);
+  auto scanned = db_->scan(Column::meta, prefix, rocks::prefix_end(prefix), Direction::forward,
+                           [&](std::string_view key, std::string_view) {
+                             auto parts = rocks::pair_key_parts(key.substr(prefix.size()));
+                             if (!parts) {
+                               undecodable = true;
+                               return false;
+                             }
+                             if (parts->first != id && parts->second != id) return true;
+                             writes.erase(Column::meta, std::string(key));
+                             if (parts->second == id) blockers.push_back(std::move(parts->first));
+                             return true;
+                           });
+  if (!scanned) return scanned.error();
+  if (undecodable) return rocks::undecodable(Column::meta);
+  std::sort(blockers.begin(), blockers.end());
+  if (writes.empty()) return blockers;
+  if (auto ok = db_->write(writes, Durability::synced); !ok) return ok.error();
+  return blockers;
+}
+
 // ---- ChatStore ------------------------------------------------------------------
 
 Status RocksStore::put_chat(const Chat& chat) {
@@ -306,6 +407,10 @@ Result<std::optional<ChatId>> RocksStore::find_direct_chat(const UserId& a, cons
 
 Result<std::vector<ChatId>> RocksStore::chats_of_user(const UserId& id) {
   return index_entries(*db_, Column::user_chats, id);
+}
+
+Result<std::uint64_t> RocksStore::count_chats() {
+  return count_keys(*db_, Column::chats);
 }
 
 Result<Seq> RocksStore::read_marker(const ChatId& chat, const UserId& user) {

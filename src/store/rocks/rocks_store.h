@@ -42,6 +42,11 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<std::vector<Device>> devices_of_user(const UserId& id) override;
   Status set_blocked(const UserId& user, const UserId& other, bool blocked) override;
   Result<std::vector<UserId>> blocked_users(const UserId& user) override;
+  Result<std::vector<User>> list_users(const std::string& email_prefix, const std::string& after_email,
+                                       std::size_t limit) override;
+  // Count by reading every key of their index: O(users), O(chats).
+  Result<std::uint64_t> count_users() override;
+  Result<std::vector<UserId>> delete_user(const UserId& id) override;
 
   // ChatStore
   Status put_chat(const Chat& chat) override;
@@ -50,6 +55,7 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<std::vector<ChatId>> chats_of_user(const UserId& id) override;
   Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
   Status raise_read_markers(std::span<const ReadMarker> markers) override;
+  Result<std::uint64_t> count_chats() override;
 
   // MessageLog
   Result<Seq> last_seq(const ChatId& chat) override;
