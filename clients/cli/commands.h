@@ -10,6 +10,7 @@
 //   privacy_commands.cc  accept, block, unblock, blocked, privacy
 //   watch_command.cc     watch (every chat, live, resumable)
 //   chat_command.cc      chat (one conversation, interactive)
+//   admin_commands.cc    admin users, disable, enable, reset-password, stats, export, delete
 
 #include <cstdint>
 #include <optional>
@@ -113,6 +114,27 @@ int run_block(CommandContext& ctx, const std::string& email, bool blocked);
 int run_blocked(CommandContext& ctx);
 // Sets who sees your presence ("everyone", "contacts", "nobody"), or shows it when empty.
 int run_privacy(CommandContext& ctx, const std::string& visibility);
+
+// parley admin …: with the server's admin token, not the stored login.
+struct AdminArgs {
+  std::string token_file;  // --token-file; empty: $PARLEY_ADMIN_TOKEN_FILE, else $PARLEY_ADMIN_TOKEN
+};
+struct AdminUsersArgs {
+  AdminArgs admin;
+  std::optional<int> limit;  // per page; the server's default when absent
+  std::string after;         // the previous page's "more: --after"
+  std::string query;         // an e-mail prefix
+};
+int run_admin_users(CommandContext& ctx, const AdminUsersArgs& args);
+int run_admin_set_disabled(CommandContext& ctx, const AdminArgs& args, const std::string& user, bool disabled);
+// The new password is prompted for (twice), or the first line of stdin; with
+// `generate` the server makes one, printed once.
+int run_admin_reset_password(CommandContext& ctx, const AdminArgs& args, const std::string& user, bool generate);
+int run_admin_stats(CommandContext& ctx, const AdminArgs& args);
+// One JSON document on stdout, streamed page by page.
+int run_admin_export(CommandContext& ctx, const AdminArgs& args, const std::string& user);
+// Refused (usage) unless `confirmed` (--yes).
+int run_admin_delete(CommandContext& ctx, const AdminArgs& args, const std::string& user, bool confirmed);
 
 int run_watch(CommandContext& ctx);
 int run_chat(CommandContext& ctx, const ChatArgs& args);

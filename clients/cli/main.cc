@@ -203,6 +203,52 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0, 200));
 
+  // parley admin …: the operator's commands, with the server's admin token.
+  CLI::App* adm = app.add_subcommand("admin", "operate a server: users, stats, export, erase (needs its admin token)");
+  adm->require_subcommand(1);
+  adm->fallthrough();
+  AdminArgs admin;
+  adm->add_option("--token-file", admin.token_file,
+                  "file holding the admin token (parleyd's --data-dir/admin_token or --admin-token-file; default: "
+                  "$PARLEY_ADMIN_TOKEN_FILE, else $PARLEY_ADMIN_TOKEN)");
+  AdminUsersArgs admin_users;
+  int admin_limit = 0;
+  CLI::App* au = nullptr;
+  au = command(*adm, "users", "list users by e-mail, a page at a time", action, [&](CommandContext& c) {
+    admin_users.admin = admin;
+    if (au->count("--limit") > 0) admin_users.limit = admin_limit;
+    return run_admin_users(c, admin_users);
+  });
+  au->add_option("--limit", admin_limit, "users per page (1-1000; default 100)")->check(CLI::Range(1, 1000));
+  au->add_option("--after", admin_users.after, "the page after this e-mail (printed as \"more: --after …\")");
+  au->add_option("--query", admin_users.query, "only e-mails starting with this");
+  std::string admin_user;
+  const char* user_help = "the user's id or e-mail";
+  auto* ad = command(*adm, "disable", "disable a user: logged out everywhere at once, no login until enabled", action,
+                     [&](CommandContext& c) { return run_admin_set_disabled(c, admin, admin_user, true); });
+  ad->add_option("user", admin_user, user_help)->required();
+  auto* ae = command(*adm, "enable", "let a disabled user log in again", action,
+                     [&](CommandContext& c) { return run_admin_set_disabled(c, admin, admin_user, false); });
+  ae->add_option("user", admin_user, user_help)->required();
+  bool generate = false;
+  auto* ar =
+      command(*adm, "reset-password",
+              "set a user's password (prompted, or the first line of stdin) and log out all their devices", action,
+              [&](CommandContext& c) { return run_admin_reset_password(c, admin, admin_user, generate); });
+  ar->add_option("user", admin_user, user_help)->required();
+  ar->add_flag("--generate", generate, "let the server choose a password; it is printed once");
+  command(*adm, "stats", "users, chats, messages stored, connections, uptime, version", action,
+          [&](CommandContext& c) { return run_admin_stats(c, admin); });
+  auto* ax = command(*adm, "export", "everything the server holds about a user, as one JSON document", action,
+                     [&](CommandContext& c) { return run_admin_export(c, admin, admin_user); });
+  ax->add_option("user", admin_user, user_help)->required();
+  bool confirmed = false;
+  auto* ax2 =
+      command(*adm, "delete", "erase a user (GDPR): account, devices, memberships, the text of every message sent",
+              action, [&](CommandContext& c) { return run_admin_delete(c, admin, admin_user, confirmed); });
+  ax2->add_option("user", admin_user, user_help)->required();
+  ax2->add_flag("--yes", confirmed, "yes, erase this user for good");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
