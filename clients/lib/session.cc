@@ -287,6 +287,27 @@ std::vector<MessageInfo> Session::history(const std::string& chat_id, const Hist
   return out;
 }
 
+SearchResults Session::search(const std::string& text, const SearchOptions& options) {
+  std::string target = "/v1/search?q=" + url_encode(text);
+  if (options.chat_id) target += "&chat_id=" + url_encode(*options.chat_id);
+  if (options.limit) target += "&limit=" + std::to_string(*options.limit);
+  if (options.before) target += "&before=" + url_encode(*options.before);
+  auto r = checked("GET", target);
+  const auto& o = object_of(r, "search");
+  const auto* results = o.if_contains("results");
+  if (results == nullptr || !results->is_array()) throw ApiError(r, "search (no results array)");
+  SearchResults out;
+  for (const auto& m : results->as_array()) {
+    if (!m.is_object()) continue;
+    out.results.push_back(MessageInfo::from_json(m.as_object()));
+    out.objects.push_back(m.as_object());
+  }
+  if (const auto* next = o.if_contains("next"); next != nullptr && next->is_string()) {
+    out.next = std::string(next->as_string());
+  }
+  return out;
+}
+
 SendResult Session::send(const std::string& chat_id, const std::string& client_msg_id, const std::string& text) {
   return send_body(chat_id, json::object{{"client_msg_id", client_msg_id}, {"text", text}});
 }

@@ -119,6 +119,20 @@ struct HistoryQuery {
   std::optional<int> limit = std::nullopt;            // server default 50, max 200
 };
 
+// search(text, {.chat_id = c, .limit = 10, .before = page.next}).
+struct SearchOptions {
+  std::optional<std::string> chat_id = std::nullopt;  // none: every chat of mine
+  std::optional<int> limit = std::nullopt;            // server default 20, max 100
+  std::optional<std::string> before = std::nullopt;   // the `next` of the previous page
+};
+
+// One page of GET /v1/search: messages newest first (each with its chat_id).
+struct SearchResults {
+  std::vector<MessageInfo> results;
+  std::vector<boost::json::object> objects;  // the same results as the server sent them
+  std::optional<std::string> next;           // none: the last page
+};
+
 class Session;
 
 class Client {
@@ -182,6 +196,8 @@ class Session {
   ChatInfo set_role(const std::string& chat_id, const std::string& user_id, const std::string& role);
 
   std::vector<MessageInfo> history(const std::string& chat_id, const HistoryQuery& q = {});
+  // Messages of my chats with every word of `text` (the last as a prefix).
+  SearchResults search(const std::string& text, const SearchOptions& options = {});
   SendResult send(const std::string& chat_id, const std::string& client_msg_id, const std::string& text);
   // POST …/messages with any body (an action, a reply: docs/protocol.md).
   SendResult send_body(const std::string& chat_id, const boost::json::object& body);

@@ -27,6 +27,7 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
       push_planner(p.messages, p.push_jobs, push_placement_, chats, accounts, p.sink, push, config,
                    /*other_nodes_commit=*/p.sequencer != nullptr),
       conversations(chats, privacy, p.chats, p.messages, p.sink),
+      search(chats, p.messages),
       pipeline(p.sequencer ? *p.sequencer : *local_sequencer_, chats, privacy, p.sink, push_planner, p.clock, config),
       last_active(p.accounts, config),
       presence(p.presence ? *p.presence : *local_presence_, chats, privacy, p.accounts, last_active, p.sink, p.clock,

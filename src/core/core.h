@@ -13,6 +13,7 @@
 #include "core/local_presence_registry.h"
 #include "core/local_sequencer.h"
 #include "core/message_pipeline.h"
+#include "core/message_search.h"
 #include "core/ports.h"
 #include "core/presence.h"
 #include "core/privacy.h"
@@ -73,6 +74,7 @@ class Core {
   PushPlanner push_planner;
   // Before the pipeline, which calls into it until it has stopped.
   Conversations conversations;
+  MessageSearch search;
   MessagePipeline pipeline;
   LastActiveWriter last_active;
   Presence presence;

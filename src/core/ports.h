@@ -14,6 +14,7 @@
 // did not happen. Engine failures that may heal (I/O, no space, no file
 // descriptors) carry ErrorCode::unavailable; corruption carries internal.
 
+#include <compare>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -104,7 +105,16 @@ class ChatStore {
   virtual Result<std::uint64_t> count_chats() = 0;
 };
 
-// The append-only message log, partitioned by chat and ordered by seq.
+// Where a message stands in its chat's search index: by time, then seq.
+struct SearchPosting {
+  TimeMs ts = 0;
+  Seq seq = 0;
+  auto operator<=>(const SearchPosting&) const = default;
+};
+
+// The append-only message log, partitioned by chat and ordered by seq, with
+// its search index: per chat, the index terms of each text message
+// (core/search_terms.h, index_terms) in its current state.
 class MessageLog {
  public:
   virtual ~MessageLog() = default;
@@ -120,6 +130,10 @@ class MessageLog {
   // see ActionBatch) in ONE atomic write that is synced to stable storage
   // before returning (this is the group commit). Either all of it is durable
   // or none. A changed message keeps its seq, offset and idempotency key.
+  // The search index changes in the same write: each new message's
+  // index_terms are added; a changed message's terms as stored before are
+  // removed and its new ones added (a deleted message has none), so no
+  // word of an old or deleted text can find it.
   virtual Status append(const std::vector<Message>& batch, const std::vector<Message>& changed) = 0;
   Status append(const std::vector<Message>& batch) { return append(batch, {}); }
   virtual Result<std::optional<Message>> find(const ChatId& chat, Seq seq) = 0;
@@ -133,6 +147,10 @@ class MessageLog {
   // Messages of every chat of the shard with after < offset <= up_to, in
   // offset (commit) order. Messages stored before this index existed are not found.
   virtual Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) = 0;
+  // The search index: the messages of `chat` indexed under `term`, with
+  // (ts, seq) below `below`, newest first, at most `limit`.
+  virtual Result<std::vector<SearchPosting>> search_postings(const ChatId& chat, const std::string& term,
+                                                             SearchPosting below, std::size_t limit) = 0;
   // The last offset committed on the shard, 0 when it has none. A log that is
   // not sharded has only shard 0 (any other shard is empty).
   virtual Result<LogOffset> shard_head(ShardId shard) {

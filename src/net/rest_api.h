@@ -128,6 +128,8 @@ class RestApi {
   Response unmute_chat(const Call& call);
   Response history(const Call& call);
   boost::asio::awaitable<Response> post_message(const Call& call);
+  // Message search (rest_search.cc).
+  Response search(const Call& call);
 
   NetContext& ctx_;
   boost::asio::thread_pool& blocking_;

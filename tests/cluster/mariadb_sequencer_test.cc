@@ -4,6 +4,7 @@
 // session settings), offsets under concurrent nodes, and hostile strings.
 // Crashes and outages are in mariadb_sequencer_faults_test.cc.
 #include <algorithm>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -56,7 +57,7 @@ TEST(MessageSchema, IsOnMyRocksAndASecondStartChangesNothing) {
                            " WHERE TABLE_SCHEMA = ? ORDER BY BINARY TABLE_NAME",
                            {std::string_view(name)}),
               (std::vector<std::string>{"chat_heads ROCKSDB", "message_schema_version InnoDB", "messages ROCKSDB",
-                                        "shard_head ROCKSDB"}));
+                                        "search_postings ROCKSDB", "shard_head ROCKSDB"}));
     EXPECT_EQ(first_column(name, "SELECT version FROM message_schema_version"),
               std::vector<std::string>{std::to_string(mariadb::kMessageSchemaVersion)});
     EXPECT_EQ(first_column(name, "SELECT CONCAT(id, ':', last_offset) FROM shard_head"),
@@ -131,6 +132,12 @@ TEST(MessageSchema, AShardAtVersionTwoIsMigratedAndKeepsItsMessages) {
   EXPECT_EQ(before.edited_at, 0);
   EXPECT_FALSE(before.deleted);
   EXPECT_TRUE(before.reactions.empty());
+  // The migration indexed it for search (message schema 5).
+  const SearchPosting newest{std::numeric_limits<TimeMs>::max(), std::numeric_limits<Seq>::max()};
+  for (const char* term : {"wstored", "wbefore", "pst", "pb"}) {
+    const std::vector<SearchPosting> found = must(log.search_postings("c", term, newest, 10));
+    EXPECT_EQ(found, (std::vector<SearchPosting>{{1000, 1}})) << term;
+  }
 
   MariaDbSequencer node(map);
   node.start();

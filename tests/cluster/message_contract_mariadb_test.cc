@@ -1,4 +1,5 @@
-// The message log contract (unit/store_contract_messages.h) on a one-shard
+// The message log contract (unit/store_contract_messages.h) and its search
+// index (unit/store_contract_search.h) on a one-shard
 // MariaDbMessageLog, and the sequencer contract (unit/sequencer_contract.h)
 // on MariaDbSequencer over two shards, with other nodes: sequencers with
 // their own connections on the same shards, as other parleyd nodes have.
@@ -9,6 +10,7 @@
 #include "unit/sequencer_actions_contract.h"
 #include "unit/sequencer_contract.h"
 #include "unit/store_contract_messages.h"
+#include "unit/store_contract_search.h"
 
 namespace parley::testing {
 
@@ -20,6 +22,7 @@ struct MariaDbName {
 };
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Store, MessageLogContract, ::testing::Types<MariaDbMessageLog>, MariaDbName);
+INSTANTIATE_TYPED_TEST_SUITE_P(Store, SearchIndexContract, ::testing::Types<MariaDbMessageLog>, MariaDbName);
 
 // A fresh two-shard log per test, and this node's sequencer on it.
 class MariaDbSequencerHarness {

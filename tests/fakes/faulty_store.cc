@@ -68,6 +68,8 @@ const char* to_string(StoreMethod method) {
       return "read_log";
     case StoreMethod::shard_head:
       return "shard_head";
+    case StoreMethod::search_postings:
+      return "search_postings";
     case StoreMethod::push_planned_offset:
       return "push_planned_offset";
     case StoreMethod::put_planned_push_jobs:
@@ -264,6 +266,11 @@ Result<std::vector<Message>> FaultyStore::read_offset_range(const ChatId& chat, 
 Result<LogOffset> FaultyStore::shard_head(ShardId shard) {
   PARLEY_FAULT_POINT(shard_head);
   return log_.shard_head(shard);
+}
+Result<std::vector<SearchPosting>> FaultyStore::search_postings(const ChatId& chat, const std::string& term,
+                                                                SearchPosting below, std::size_t limit) {
+  PARLEY_FAULT_POINT(search_postings);
+  return log_.search_postings(chat, term, below, limit);
 }
 Result<std::vector<Message>> FaultyStore::read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) {
   PARLEY_FAULT_POINT(read_log);

@@ -55,6 +55,7 @@ enum class StoreMethod {
   read_offset_range,
   read_log,
   shard_head,
+  search_postings,
   // PushJobStore
   push_planned_offset,
   put_planned_push_jobs,
@@ -123,6 +124,8 @@ class FaultyStore final : public AccountStore, public ChatStore, public MessageL
                                                  std::size_t limit) override;
   Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) override;
   Result<LogOffset> shard_head(ShardId shard) override;
+  Result<std::vector<SearchPosting>> search_postings(const ChatId& chat, const std::string& term, SearchPosting below,
+                                                     std::size_t limit) override;
   ShardId shard_of(const ChatId& chat) const override { return log_.shard_of(chat); }
 
   // PushJobStore

@@ -5,6 +5,8 @@
 #include <limits>
 #include <sstream>
 
+#include "core/search_terms.h"
+
 namespace parley {
 namespace {
 
@@ -283,8 +285,23 @@ Result<std::optional<Message>> MemoryStore::find_by_client_msg_id(const ChatId& 
 Status MemoryStore::append(const std::vector<Message>& batch, const std::vector<Message>& changed) {
   if (batch.empty() && changed.empty()) return Ok{};
   std::lock_guard lock(mutex_);
-  for (const Message& m : changed) messages_[m.chat_id][m.seq] = m;
+  const auto index = [&](const Message& m, bool add) {
+    for (std::string& term : index_terms(m)) {
+      auto key = std::make_tuple(m.chat_id, std::move(term), m.ts, m.seq);
+      if (add) {
+        search_.insert(std::move(key));
+      } else {
+        search_.erase(key);
+      }
+    }
+  };
+  for (const Message& m : changed) {
+    if (auto before = find_locked(m.chat_id, m.seq)) index(*before, false);
+    index(m, true);
+    messages_[m.chat_id][m.seq] = m;
+  }
   for (const Message& m : batch) {
+    index(m, true);
     log_[m.offset] = {m.chat_id, m.seq};
     messages_[m.chat_id][m.seq] = m;
     if (!m.client_msg_id.empty()) client_ids_[{m.chat_id, m.sender_id, m.client_msg_id}] = m.seq;
@@ -293,6 +310,19 @@ Status MemoryStore::append(const std::vector<Message>& batch, const std::vector<
   }
   ++append_count_;
   return Ok{};
+}
+
+Result<std::vector<SearchPosting>> MemoryStore::search_postings(const ChatId& chat, const std::string& term,
+                                                                SearchPosting below, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  std::vector<SearchPosting> out;
+  auto it = search_.lower_bound({chat, term, below.ts, below.seq});
+  while (out.size() < limit && it != search_.begin()) {
+    --it;
+    if (std::get<0>(*it) != chat || std::get<1>(*it) != term) break;
+    out.push_back({std::get<2>(*it), std::get<3>(*it)});
+  }
+  return out;
 }
 
 std::optional<Message> MemoryStore::find_locked(const ChatId& chat, Seq seq) const {
@@ -478,6 +508,9 @@ std::string MemoryStore::dump() const {
       out << "message " << chat << ' ' << seq << ' ' << m.offset << ' ' << m.sender_id << ' ' << m.client_msg_id << ' '
           << m.text << '\n';
     }
+  }
+  for (const auto& [chat, term, ts, seq] : search_) {
+    out << "search " << chat << ' ' << term << ' ' << ts << ' ' << seq << '\n';
   }
   out << "last_offset " << last_offset_ << '\n';
   for (const auto& [shard, planned] : push_planned_) out << "push_planned " << shard << ' ' << planned << '\n';

@@ -59,6 +59,8 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                  std::size_t limit) override;
   Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) override;
+  Result<std::vector<SearchPosting>> search_postings(const ChatId& chat, const std::string& term, SearchPosting below,
+                                                     std::size_t limit) override;
   ShardId shard_of(const ChatId& chat) const override;
   // Spreads chats over `count` shards by a hash of the chat id (1: unsharded).
   void set_shard_count(ShardId count) { shard_count_ = count == 0 ? 1 : count; }
@@ -106,6 +108,8 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   std::map<std::tuple<ChatId, UserId, std::string>, Seq> client_ids_;
   std::map<ChatId, std::map<LogOffset, Seq>> offsets_;
   std::map<LogOffset, std::pair<ChatId, Seq>> log_;
+  // The search index: chat, term, ts, seq.
+  std::set<std::tuple<ChatId, std::string, TimeMs, Seq>> search_;
   LogOffset last_offset_ = 0;
   struct PushLease {
     std::string owner;

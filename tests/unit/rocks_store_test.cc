@@ -12,6 +12,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <limits>
 
 #include "store/rocks/record_codec.h"
 #include "store/rocks/rocks_database.h"
@@ -331,6 +332,32 @@ TEST(RocksStore, PushStateFromBeforeShardsIsShardZeros) {
   std::vector<PushJob> later{make_push_job(0)};
   ASSERT_TRUE(reopened->put_planned_push_jobs(later, 0, 13, 14).ok());
   EXPECT_EQ(later[0].id, 42u) << "the counter survives a restart";
+}
+
+// A store written before the search index existed gets its messages
+// indexed once, at open; deleted ones stay out.
+TEST(RocksStore, MessagesStoredBeforeTheSearchIndexAreIndexedAtOpen) {
+  TempDir dir;
+  {
+    using rocks::Column;
+    auto db = rocks::RocksDatabase::open(dir.str());
+    rocks::WriteSet old;
+    for (Seq seq = 1; seq <= 5000; ++seq) {
+      Message m = make_message("c", seq, seq);
+      m.text = seq == 7 ? "rare harbour" : "common words";
+      m.deleted = seq == 9;
+      old.put(Column::messages, rocks::seq_key("c", seq), rocks::encode_message(m));
+    }
+    ASSERT_TRUE(db->write(old, rocks::Durability::synced).ok());
+  }
+  const SearchPosting newest{std::numeric_limits<TimeMs>::max(), std::numeric_limits<Seq>::max()};
+  {
+    auto store = RocksStore::open(dir.str());
+    EXPECT_EQ(must(store->search_postings("c", "wharbour", newest, 10)), (std::vector<SearchPosting>{{4007, 7}}));
+    EXPECT_EQ(must(store->search_postings("c", "wcommon", newest, 10000)).size(), 4998u);
+  }
+  auto reopened = RocksStore::open(dir.str());
+  EXPECT_EQ(must(reopened->search_postings("c", "wcommon", newest, 10000)).size(), 4998u);
 }
 
 TEST(RocksStore, SecondOpenOfTheSameDirectoryFails) {

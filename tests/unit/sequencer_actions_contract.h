@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,17 @@ class SequencerActionsContract : public ::testing::Test {
     EXPECT_TRUE(found.ok());
     EXPECT_TRUE(found.ok() && found->has_value()) << "no message " << seq;
     return found.ok() && found->has_value() ? **found : Message{};
+  }
+  // The seqs the log's search index has under `term` in `chat`, newest first.
+  std::vector<Seq> postings(const ChatId& chat, const std::string& term) {
+    auto found = harness.log().search_postings(
+        chat, term, {std::numeric_limits<TimeMs>::max(), std::numeric_limits<Seq>::max()}, 100);
+    EXPECT_TRUE(found.ok());
+    std::vector<Seq> out;
+    if (found.ok()) {
+      for (const SearchPosting& p : *found) out.push_back(p.seq);
+    }
+    return out;
   }
   // The one outcome of committing `m` alone.
   Result<CommitOutcome> commit_one(const NewMessage& m) {
@@ -67,6 +79,9 @@ TYPED_TEST_P(SequencerActionsContract, AnEditTakesTheNextSeqAndReplacesTheText) 
   EXPECT_EQ(entry.kind, MessageKind::edit);
   EXPECT_EQ(entry.target_seq, 1u);
   EXPECT_EQ(entry.text, "fixed");
+  // The search index follows in the same commit: the new text finds it, the old one no longer.
+  EXPECT_EQ(this->postings("c", "wfixed"), (std::vector<Seq>{1}));
+  EXPECT_TRUE(this->postings("c", "wm1").empty());
 }
 
 // Nothing of a deleted message's text stays: not in the message, not in its
@@ -93,6 +108,10 @@ TYPED_TEST_P(SequencerActionsContract, ADeleteRemovesTheTextAndEveryEditOfIt) {
   for (const Message& m : *all) {
     EXPECT_EQ(m.text.find("secret"), std::string::npos) << m.seq;
     EXPECT_EQ(m.text.find("text of m1"), std::string::npos) << m.seq;
+  }
+  // Nor in the search index.
+  for (const char* term : {"wsecret", "wone", "wtwo", "wtext", "wm1", "pse", "pt"}) {
+    EXPECT_TRUE(this->postings("c", term).empty()) << term;
   }
 }
 

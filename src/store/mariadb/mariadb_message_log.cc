@@ -117,6 +117,28 @@ Result<std::vector<Message>> MariaDbMessageLog::read_log(ShardId shard, LogOffse
   return read_messages(shard, sql.c_str(), {std::uint64_t{after}, std::uint64_t{up_to}, limit_of(limit)});
 }
 
+Result<std::vector<SearchPosting>> MariaDbMessageLog::search_postings(const ChatId& chat, const std::string& term,
+                                                                      SearchPosting below, std::size_t limit) {
+  if (limit == 0) return std::vector<SearchPosting>{};
+  return shards_->read<std::vector<SearchPosting>>(
+      shard_of(chat), [&](Connection& c) -> Result<std::vector<SearchPosting>> {
+        // The primary key (chat_id, term, ts, seq) serves it, read backwards.
+        auto rows = c.query(
+            "SELECT ts, seq FROM search_postings WHERE chat_id = ? AND term = ? AND (ts < ? OR (ts = ? AND seq < ?))"
+            " ORDER BY ts DESC, seq DESC LIMIT ?",
+            {std::string_view(chat), std::string_view(term), std::int64_t{below.ts}, std::int64_t{below.ts},
+             std::uint64_t{below.seq}, limit_of(limit)});
+        if (!rows) return rows.error();
+        std::vector<SearchPosting> out;
+        out.reserve(rows->size());
+        for (const Row& row : *rows) {
+          out.push_back({row.i64(0), row.u64(1)});
+          if (row.bad()) return make_error(ErrorCode::internal, "mariadb: a search posting does not decode");
+        }
+        return out;
+      });
+}
+
 Status MariaDbMessageLog::append(const std::vector<Message>& batch, const std::vector<Message>& changed) {
   if (batch.empty()) return Ok{};  // an action is never without its entry
   const ShardId shard = shard_of(batch.front().chat_id);

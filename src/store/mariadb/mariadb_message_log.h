@@ -41,6 +41,8 @@ class MariaDbMessageLog final : public MessageLog {
                                                  std::size_t limit) override;
   // Fails with invalid_request for a shard the map does not have.
   Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) override;
+  Result<std::vector<SearchPosting>> search_postings(const ChatId& chat, const std::string& term, SearchPosting below,
+                                                     std::size_t limit) override;
   ShardId shard_of(const ChatId& chat) const override { return shards_->shard_of(chat); }
 
   const std::shared_ptr<MessageShards>& shards() const { return shards_; }

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include "store/mariadb/message_shards.h"
 
 namespace parley::mariadb {
 
@@ -211,8 +214,61 @@ std::vector<std::string> message_migration_4() {
   };
 }
 
+// Version 5: the search index (core/search_terms.h): per chat and term, the
+// messages indexed under it, in (ts, seq) order. Written in the transaction
+// of the messages it indexes; the messages stored before are indexed by
+// index_stored_messages when this version is applied.
+std::vector<std::string> message_migration_5() {
+  const std::string options = " ENGINE=ROCKSDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin";
+  return {
+      "CREATE TABLE IF NOT EXISTS search_postings ("
+      " chat_id VARBINARY(255) NOT NULL,"
+      " term VARBINARY(255) NOT NULL,"
+      " ts BIGINT NOT NULL,"
+      " seq BIGINT UNSIGNED NOT NULL,"
+      " PRIMARY KEY (chat_id, term, ts, seq))" +
+          options,
+  };
+}
+
 std::vector<std::vector<std::string>> message_migrations() {
-  return {message_migration_1(), message_migration_2(), message_migration_3(), message_migration_4()};
+  return {message_migration_1(), message_migration_2(), message_migration_3(), message_migration_4(),
+          message_migration_5()};
+}
+
+// Indexes for search the messages a shard held before it had the index, a
+// page at a time (INSERT IGNORE: a migration interrupted and run again
+// leaves one posting each).
+Status index_stored_messages(Connection& c, std::uint32_t version) {
+  if (version != 5) return Ok{};
+  constexpr std::uint64_t kPage = 1000;
+  std::string chat;
+  std::uint64_t seq = 0;
+  for (;;) {
+    auto rows = c.query(
+        "SELECT chat_id, seq, text, kind, deleted, ts FROM messages"
+        " WHERE chat_id > ? OR (chat_id = ? AND seq > ?) ORDER BY chat_id, seq LIMIT ?",
+        {std::string_view(chat), std::string_view(chat), seq, kPage});
+    if (!rows) return rows.error();
+    std::vector<Message> page;
+    for (const Row& row : *rows) {
+      Message& m = page.emplace_back();
+      m.chat_id = row.text(0);
+      m.seq = row.u64(1);
+      m.text = row.text(2);
+      const std::uint64_t kind = row.u64(3);
+      m.deleted = row.u64(4) == 1;
+      m.ts = row.i64(5);
+      if (row.bad() || kind > static_cast<std::uint64_t>(MessageKind::event)) {
+        return make_error(ErrorCode::internal, "a row of messages does not decode");
+      }
+      m.kind = static_cast<MessageKind>(kind);
+    }
+    if (auto done = insert_search_postings(c, page, true); !done) return done;
+    if (page.size() < kPage) return Ok{};
+    chat = page.back().chat_id;
+    seq = page.back().seq;
+  }
 }
 
 // Push jobs, version 1 (InnoDB, in the accounts database): per log shard, how
@@ -272,6 +328,9 @@ struct Schema {
   std::string lock_prefix;
   std::uint32_t version;
   std::vector<std::vector<std::string>> steps;
+  // Run after the statements that bring the schema to `version`, before it
+  // is recorded: data the statements alone cannot move. Idempotent.
+  std::function<Status(Connection&, std::uint32_t version)> then = nullptr;
 };
 
 Result<std::uint32_t> stored_version(Connection& connection, const std::string& table) {
@@ -360,6 +419,7 @@ void migrate(const ConnectionConfig& config, const Schema& schema) {
   for (std::uint32_t version = *stored; version < schema.version; ++version) {
     for (const std::string& statement : schema.steps[version])
       must(c.run(statement), "migrate to " + std::to_string(version + 1));
+    if (schema.then) must(schema.then(c, version + 1), "migrate data to " + std::to_string(version + 1));
     // DDL commits on its own; the statements are idempotent, so a crash
     // before this line only repeats them on the next start.
     const std::string record = "INSERT INTO " + schema.version_table +
@@ -382,8 +442,8 @@ void ensure_push_schema(const ConnectionConfig& config) {
 }
 
 void ensure_message_schema(const ConnectionConfig& config) {
-  migrate(config,
-          Schema{"message_schema_version", "parley_message_schema.", kMessageSchemaVersion, message_migrations()});
+  migrate(config, Schema{"message_schema_version", "parley_message_schema.", kMessageSchemaVersion,
+                         message_migrations(), index_stored_messages});
 }
 
 }  // namespace parley::mariadb

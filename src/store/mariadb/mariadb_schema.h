@@ -17,7 +17,7 @@ namespace parley::mariadb {
 // The versions this build creates and expects: the accounts-and-chats
 // schema, and the schema of each message shard (mariadb_schema.cc).
 constexpr std::uint32_t kSchemaVersion = 6;
-constexpr std::uint32_t kMessageSchemaVersion = 4;
+constexpr std::uint32_t kMessageSchemaVersion = 5;
 constexpr std::uint32_t kPushSchemaVersion = 2;
 
 // True for a database name Parley accepts: 1 to 64 of [A-Za-z0-9_]. The

@@ -1,7 +1,9 @@
 #include "store/mariadb/message_shards.h"
 
 #include <stdexcept>
+#include <tuple>
 
+#include "core/search_terms.h"
 #include "store/mariadb/mariadb_schema.h"
 
 namespace parley {
@@ -210,11 +212,78 @@ Status insert_messages(Connection& c, const std::vector<Message>& messages) {
     next += rows;
     if (auto done = c.query(sql.c_str(), params); !done) return done.error();
   }
+  // In the same transaction: a message is searchable once it is committed.
+  return insert_search_postings(c, messages, false);
+}
+
+Status insert_search_postings(Connection& c, const std::vector<Message>& messages, bool ignore_present) {
+  std::vector<std::tuple<const Message*, std::string>> rows;
+  for (const Message& m : messages) {
+    for (std::string& term : index_terms(m)) rows.emplace_back(&m, std::move(term));
+  }
+  std::size_t next = 0;
+  std::vector<Param> params;
+  for (std::size_t count : power_of_two_chunks(rows.size(), kRowsPerStatement)) {
+    const std::string sql = std::string(ignore_present ? "INSERT IGNORE" : "INSERT") +
+                            " INTO search_postings (chat_id, term, ts, seq) VALUES " + placeholder_rows(count, 4);
+    params.clear();
+    for (std::size_t i = next; i < next + count; ++i) {
+      const auto& [m, term] = rows[i];
+      params.emplace_back(std::string_view(m->chat_id));
+      params.emplace_back(std::string_view(term));
+      params.emplace_back(std::int64_t{m->ts});
+      params.emplace_back(std::uint64_t{m->seq});
+    }
+    next += count;
+    if (auto done = c.query(sql.c_str(), params); !done) return done.error();
+  }
   return Ok{};
 }
 
+namespace {
+
+// Removes the postings of the message as stored now (before its new state
+// is written): no word of a replaced or deleted text may find it.
+Status delete_search_postings(Connection& c, const ChatId& chat, Seq seq) {
+  auto rows = c.query("SELECT text, kind, deleted, ts FROM messages WHERE chat_id = ? AND seq = ?",
+                      {std::string_view(chat), std::uint64_t{seq}});
+  if (!rows) return rows.error();
+  if (rows->empty()) return Ok{};
+  const Row& row = rows->front();
+  Message stored;
+  stored.chat_id = chat;
+  stored.seq = seq;
+  stored.text = row.text(0);
+  const std::uint64_t kind = row.u64(1);
+  stored.deleted = row.u64(2) == 1;
+  stored.ts = row.i64(3);
+  if (row.bad() || kind > static_cast<std::uint64_t>(MessageKind::event)) {
+    return make_error(ErrorCode::internal, "mariadb: a row of messages does not decode");
+  }
+  stored.kind = static_cast<MessageKind>(kind);
+  const std::vector<std::string> terms = index_terms(stored);
+  std::size_t next = 0;
+  std::vector<Param> params;
+  for (std::size_t count : power_of_two_chunks(terms.size(), kRowsPerStatement)) {
+    std::string sql = "DELETE FROM search_postings WHERE chat_id = ? AND ts = ? AND seq = ? AND term IN (";
+    for (std::size_t i = 0; i < count; ++i) sql += i == 0 ? "?" : ", ?";
+    sql += ")";
+    params.clear();
+    params.emplace_back(std::string_view(chat));
+    params.emplace_back(std::int64_t{stored.ts});
+    params.emplace_back(std::uint64_t{seq});
+    for (std::size_t i = next; i < next + count; ++i) params.emplace_back(std::string_view(terms[i]));
+    next += count;
+    if (auto done = c.query(sql.c_str(), params); !done) return done.error();
+  }
+  return Ok{};
+}
+
+}  // namespace
+
 Status update_messages(Connection& c, const std::vector<Message>& messages) {
   for (const Message& m : messages) {
+    if (auto done = delete_search_postings(c, m.chat_id, m.seq); !done) return done;
     const std::string reactions = encode_reactions(m.reactions);
     const std::string edit_seqs = encode_seqs(m.edit_seqs);
     auto done = c.execute(
@@ -224,7 +293,7 @@ Status update_messages(Connection& c, const std::vector<Message>& messages) {
          blob_or_null(reactions), blob_or_null(edit_seqs), std::string_view(m.chat_id), std::uint64_t{m.seq}});
     if (!done) return done.error();
   }
-  return Ok{};
+  return insert_search_postings(c, messages, false);
 }
 
 Status raise_chat_heads(Connection& c, const std::vector<std::pair<ChatId, Seq>>& heads) {

@@ -110,11 +110,16 @@ Result<LogOffset> read_shard_head(Connection& c);
 // so its writers commit one after another and offsets follow commit order.
 Result<LogOffset> lock_shard_head(Connection& c);
 // Inserts the messages (multi-row INSERTs; an empty client_msg_id is stored
-// as NULL: not indexed).
+// as NULL: not indexed) and their search postings.
 Status insert_messages(Connection& c, const std::vector<Message>& messages);
 // Replaces the state of stored messages (text, edited_at, deleted,
 // reactions, edit entries): what an action committed with them changed.
+// Their search postings follow: those of the stored text go, the new text's come.
 Status update_messages(Connection& c, const std::vector<Message>& messages);
+// Inserts the search postings of the messages (core/search_terms.h,
+// index_terms) into search_postings: chat_id, term, ts, seq. With
+// `ignore_present`, postings already there are left (rebuilding the index).
+Status insert_search_postings(Connection& c, const std::vector<Message>& messages, bool ignore_present);
 // Moves each chat's head up to its seq (never down).
 Status raise_chat_heads(Connection& c, const std::vector<std::pair<ChatId, Seq>>& heads);
 // Moves the shard's head up to `offset` (never down).

@@ -36,7 +36,7 @@ constexpr double kBloomBitsPerKey = 10;  // ~1% false positives
 
 constexpr std::array<const char*, kColumnCount> kColumnNames = {
     "users",        "emails",   "devices",    "tokens",  "user_devices", "chats",     "user_chats", "direct",
-    "read_markers", "messages", "client_ids", "offsets", "log",          "push_jobs", "meta",
+    "read_markers", "messages", "client_ids", "offsets", "log",          "push_jobs", "meta",       "search",
 };
 
 // Columns read mostly by exact key, often for keys that do not exist (a new
@@ -75,7 +75,9 @@ rocksdb::ColumnFamilyOptions column_options(Column column, const std::shared_ptr
   table.block_cache = cache;
   if (is_point_lookup(column)) table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
   options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  options.write_buffer_size = column == Column::messages ? kMessagesWriteBuffer : kIndexWriteBuffer;
+  // The search index takes some thirty keys per message: as busy as the messages.
+  options.write_buffer_size =
+      column == Column::messages || column == Column::search ? kMessagesWriteBuffer : kIndexWriteBuffer;
   if (column == Column::meta || column == Column::read_markers) {
     options.merge_operator = std::make_shared<MaxU64Merge>();
   }
@@ -390,6 +392,23 @@ std::vector<std::pair<std::string, std::uint64_t>> RocksDatabase::engine_stats()
       {"write_stopped", whole(rocksdb::DB::Properties::kIsWriteStopped)},
       {"delayed_write_rate", whole(rocksdb::DB::Properties::kActualDelayedWriteRate)},
   };
+}
+
+Result<std::vector<std::pair<std::string, std::uint64_t>>> RocksDatabase::compact_and_measure() {
+  auto engine = this->engine();
+  if (!engine) return engine.error();
+  std::vector<std::pair<std::string, std::uint64_t>> sizes;
+  for (int i = 0; i < kColumnCount; ++i) {
+    rocksdb::ColumnFamilyHandle* handle = (*engine)->handle(static_cast<Column>(i));
+    if (auto s = (*engine)->db->Flush(rocksdb::FlushOptions(), handle); !s.ok()) return engine_error(s);
+    if (auto s = (*engine)->db->CompactRange(rocksdb::CompactRangeOptions(), handle, nullptr, nullptr); !s.ok()) {
+      return engine_error(s);
+    }
+    std::uint64_t bytes = 0;
+    (*engine)->db->GetIntProperty(handle, rocksdb::DB::Properties::kLiveSstFilesSize, &bytes);
+    sizes.emplace_back(kColumnNames[static_cast<std::size_t>(i)], bytes);
+  }
+  return sizes;
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> RocksDatabase::memory_usage() const {

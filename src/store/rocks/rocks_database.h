@@ -45,8 +45,9 @@ enum class Column : int {
   log,           // be64 offset -> chat|be64 seq (the messages key): the whole log in commit order
   push_jobs,     // be64 id -> PushJob
   meta,          // name -> value; "last_offset" merges by max
+  search,        // chat|term|be64 ts|be64 seq -> "": the search index (core/search_terms.h)
 };
-inline constexpr int kColumnCount = static_cast<int>(Column::meta) + 1;
+inline constexpr int kColumnCount = static_cast<int>(Column::search) + 1;
 
 // Writes applied together, all or nothing.
 class WriteSet {
@@ -109,6 +110,11 @@ class RocksDatabase {
   // the memtable budget), the block cache (capped by its capacity) and table
   // readers (indexes and filters of open table files). Any thread.
   std::vector<std::pair<std::string, std::uint64_t>> memory_usage() const;
+
+  // Flushes the memtables and compacts every column family, then answers
+  // each family's table file bytes by name: what the data takes on disk
+  // once settled (tools and benchmarks; slow on a large store).
+  Result<std::vector<std::pair<std::string, std::uint64_t>>> compact_and_measure();
 
   // How often the engine was closed and opened again to heal (for /v1/stats and tests).
   std::uint64_t reopen_count() const;

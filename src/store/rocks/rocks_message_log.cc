@@ -4,12 +4,15 @@
 //   offsets    chat|be64 offset  -> be64 seq  a chat's messages in commit-log order
 //   log        be64 offset       -> chat|be64 seq  the whole log in commit order
 //   meta       "last_offset"     -> be64      merged by max
+//   search     chat|term|be64 ts|be64 seq -> ""  the search index: one chat's
+//              postings of a term are contiguous, in (ts, seq) order
 //
 // A read that fails, or meets a record or index entry that does not decode or
 // names a missing message, is an error: never a shorter page, never 0.
 #include <algorithm>
 #include <limits>
 
+#include "core/search_terms.h"
 #include "store/rocks/record_codec.h"
 #include "store/rocks/rocks_database.h"
 #include "store/rocks/rocks_store.h"
@@ -62,7 +65,72 @@ Result<std::vector<Message>> messages_at(rocks::RocksDatabase& db, const std::ve
   return out;
 }
 
+// chat|term, the prefix of every posting of the term in the chat.
+std::string postings_prefix(std::string_view chat, std::string_view term) {
+  return rocks::id_prefix(chat) + rocks::id_prefix(term);
+}
+
+// Sign bit flipped: big-endian bytes then sort like the signed number.
+std::string search_key(std::string_view chat, std::string_view term, SearchPosting at) {
+  return postings_prefix(chat, term) + rocks::encode_u64(static_cast<std::uint64_t>(at.ts) ^ (std::uint64_t{1} << 63)) +
+         rocks::encode_u64(at.seq);
+}
+
+std::optional<SearchPosting> posting_of(std::string_view key) {
+  if (key.size() < 16) return std::nullopt;
+  auto ts = rocks::decode_u64(key.substr(key.size() - 16, 8));
+  auto seq = rocks::decode_u64(key.substr(key.size() - 8));
+  if (!ts || !seq) return std::nullopt;
+  return SearchPosting{static_cast<TimeMs>(*ts ^ (std::uint64_t{1} << 63)), *seq};
+}
+
+void add_search_postings(WriteSet& writes, const Message& message) {
+  for (const std::string& term : index_terms(message)) {
+    writes.put(Column::search, search_key(message.chat_id, term, {message.ts, message.seq}), std::string());
+  }
+}
+
+void remove_search_postings(WriteSet& writes, const Message& message) {
+  for (const std::string& term : index_terms(message)) {
+    writes.erase(Column::search, search_key(message.chat_id, term, {message.ts, message.seq}));
+  }
+}
+
+constexpr std::string_view kSearchIndexKey = "search_index";
+constexpr std::size_t kIndexBuildBatch = 4096;
+
 }  // namespace
+
+Status RocksStore::build_search_index() {
+  auto built = db_->get(Column::meta, kSearchIndexKey);
+  if (!built) return built.error();
+  if (built->has_value()) return Ok{};
+  // A store written before the index existed: index every message once, in
+  // batches. Interrupted, it starts again (the postings are idempotent); the
+  // marker is written last, synced.
+  WriteSet writes;
+  std::size_t pending = 0;
+  Status flushed = Ok{};
+  bool undecodable = false;
+  auto ok = db_->scan(Column::messages, "", "", Direction::forward, [&](std::string_view, std::string_view value) {
+    auto message = rocks::decode_message(value);
+    if (!message) {
+      undecodable = true;
+      return false;
+    }
+    add_search_postings(writes, *message);
+    if (++pending < kIndexBuildBatch) return true;
+    flushed = db_->write(writes, Durability::wal_only);
+    writes = WriteSet();
+    pending = 0;
+    return flushed.ok();
+  });
+  if (!ok) return ok.error();
+  if (undecodable) return rocks::undecodable(Column::messages);
+  if (!flushed) return flushed;
+  writes.put(Column::meta, std::string(kSearchIndexKey), rocks::encode_u64(1));
+  return db_->write(writes, Durability::synced);
+}
 
 Result<Seq> RocksStore::last_seq(const ChatId& chat) {
   // Derived from the data rather than a counter, so it is right after a crash.
@@ -106,13 +174,26 @@ Status RocksStore::append(const std::vector<Message>& batch, const std::vector<M
   if (batch.empty() && changed.empty()) return Ok{};
   WriteSet writes;
   // Acted upon (edited, deleted, reacted to): the new state replaces the
-  // record; its indexes (idempotency key, offset) stay as they are.
+  // record; its indexes (idempotency key, offset) stay as they are, its
+  // search postings follow its text: the stored text's go, the new one's come.
+  // Reading the stored record here is safe: one commit thread appends, and
+  // actions are rare beside messages.
+  if (!changed.empty()) {
+    std::vector<std::string> keys;
+    keys.reserve(changed.size());
+    for (const Message& m : changed) keys.push_back(rocks::seq_key(m.chat_id, m.seq));
+    auto stored = messages_at(*db_, keys, Column::messages);
+    if (!stored) return stored.error();
+    for (const Message& before : *stored) remove_search_postings(writes, before);
+  }
   for (const Message& m : changed) {
     writes.put(Column::messages, rocks::seq_key(m.chat_id, m.seq), rocks::encode_message(m));
+    add_search_postings(writes, m);
   }
   LogOffset newest = 0;
   for (const Message& m : batch) {
     writes.put(Column::messages, rocks::seq_key(m.chat_id, m.seq), rocks::encode_message(m));
+    add_search_postings(writes, m);
     // A message without a client id has no idempotency key to find it by.
     if (!m.client_msg_id.empty()) {
       writes.put(Column::client_ids, rocks::client_msg_key(m.chat_id, m.sender_id, m.client_msg_id),
@@ -178,6 +259,26 @@ Result<std::vector<Message>> RocksStore::read_log(ShardId shard, LogOffset after
                       });
   if (!ok) return ok.error();
   return messages_at(*db_, message_keys, Column::log);
+}
+
+Result<std::vector<SearchPosting>> RocksStore::search_postings(const ChatId& chat, const std::string& term,
+                                                               SearchPosting below, std::size_t limit) {
+  std::vector<SearchPosting> out;
+  if (limit == 0) return out;
+  bool undecodable = false;
+  auto ok = db_->scan(Column::search, postings_prefix(chat, term), search_key(chat, term, below), Direction::backward,
+                      [&](std::string_view key, std::string_view) {
+                        auto posting = posting_of(key);
+                        if (!posting) {
+                          undecodable = true;
+                          return false;
+                        }
+                        out.push_back(*posting);
+                        return out.size() < limit;
+                      });
+  if (!ok) return ok.error();
+  if (undecodable) return rocks::undecodable(Column::search);
+  return out;
 }
 
 }  // namespace parley

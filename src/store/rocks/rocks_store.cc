@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <set>
+#include <stdexcept>
 
 #include "store/rocks/record_codec.h"
 #include "store/rocks/rocks_database.h"
@@ -67,7 +68,11 @@ Result<std::vector<std::string>> index_entries(rocks::RocksDatabase& db, Column 
 }  // namespace
 
 std::unique_ptr<RocksStore> RocksStore::open(const std::string& data_dir) {
-  return std::unique_ptr<RocksStore>(new RocksStore(rocks::RocksDatabase::open(data_dir)));
+  std::unique_ptr<RocksStore> store(new RocksStore(rocks::RocksDatabase::open(data_dir)));
+  if (auto built = store->build_search_index(); !built) {
+    throw std::runtime_error("store: cannot build the search index in " + data_dir + ": " + built.error().message);
+  }
+  return store;
 }
 
 RocksStore::RocksStore(std::unique_ptr<rocks::RocksDatabase> db) : db_(std::move(db)) {}
@@ -570,6 +575,10 @@ Result<bool> RocksStore::reschedule_push_job(const PushJob& job, const std::stri
   auto ok = db_->write(writes, Durability::synced);
   if (!ok) return ok.error();
   return true;
+}
+
+Result<std::vector<std::pair<std::string, std::uint64_t>>> RocksStore::compact_and_measure() {
+  return db_->compact_and_measure();
 }
 
 std::vector<std::pair<std::string, std::uint64_t>> RocksStore::stats() const {

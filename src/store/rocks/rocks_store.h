@@ -70,6 +70,8 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<std::vector<Message>> read_offset_range(const ChatId& chat, LogOffset after, LogOffset up_to,
                                                  std::size_t limit) override;
   Result<std::vector<Message>> read_log(ShardId shard, LogOffset after, LogOffset up_to, std::size_t limit) override;
+  Result<std::vector<SearchPosting>> search_postings(const ChatId& chat, const std::string& term, SearchPosting below,
+                                                     std::size_t limit) override;
 
   // PushJobStore
   // One node, one shard: shard 0 is the whole log (a store written before
@@ -90,9 +92,15 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   // The engine's memory by name (memtables, block cache, table readers) and
   // `reopens`: how often it was closed and opened again to heal an I/O error.
   std::vector<std::pair<std::string, std::uint64_t>> stats() const;
+  // Compacts the store and answers each column family's bytes on disk by
+  // name ("messages", "search", …). Tools and benchmarks only: slow.
+  Result<std::vector<std::pair<std::string, std::uint64_t>>> compact_and_measure();
 
  private:
   explicit RocksStore(std::unique_ptr<rocks::RocksDatabase> db);
+  // Indexes for search the messages of a store written before the index
+  // existed (once: a meta key records it). Start-up only.
+  Status build_search_index();
   // Fills in last_used_at, kept apart from the device record (see .cc).
   Status add_last_used(std::vector<Device>& devices);
 
