@@ -165,6 +165,15 @@ export class Api {
     return data.messages ?? [];
   }
 
+  /** One page of message search: `{results, next}`, newest first; `before` is a previous page's `next`. */
+  async search(q, { chatId, before, limit = 20 } = {}) {
+    const params = new URLSearchParams({ q, limit: String(limit) });
+    if (chatId) params.set('chat_id', chatId);
+    if (before) params.set('before', before);
+    const data = await this.request('GET', `/v1/search?${params}`);
+    return { results: data.results ?? [], next: data.next ?? null };
+  }
+
   // ---- presence ----
   async presence(userIds) {
     if (userIds.length === 0) return [];

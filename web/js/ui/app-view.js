@@ -7,6 +7,7 @@ import { connectionText } from './format.js';
 import { icon } from './icons.js';
 import { ChatList } from './chat-list.js';
 import { ChatView } from './chat-view.js';
+import { SearchPanel } from './search-panel.js';
 import { openMuteDialog, openNewChatDialog, openNewGroupDialog } from './dialogs.js';
 import { openGroupDialog } from './group-dialog.js';
 import { openAccountDialog } from './account-dialog.js';
@@ -18,6 +19,13 @@ export class AppView {
     this.drafts = new Map();
     this.chatView = null;
     this.chatList = new ChatList(store);
+    // Across every chat; while it shows results they take the chat list's place.
+    this.search = new SearchPanel({
+      store,
+      client,
+      onPick: (chatId, seq) => this.openAt(chatId, seq),
+      onActive: (active) => { this.chatList.el.hidden = active; },
+    });
     this.build();
     this.renders = {
       list: batched(() => this.chatList.render()),
@@ -66,6 +74,8 @@ export class AppView {
       h('header', { class: 'sidebar-head' }, this.meEl, logout),
       h('div', { class: 'sidebar-actions' }, newChat, newGroup),
       this.banner,
+      this.search.field,
+      this.search.results,
       this.chatList.el,
       h('footer', { class: 'sidebar-foot' }, this.notifyBtn, this.notifyNote));
     this.pane = h('main', { class: 'pane', id: 'main' });
@@ -126,6 +136,17 @@ export class AppView {
     location.hash = `#/chat/${encodeURIComponent(chatId)}`;
   }
 
+  /** Opens a chat at one of its messages (a search result). */
+  openAt(chatId, seq) {
+    this.pendingJump = { chatId, seq };
+    if (this.store.openChatId === chatId && this.chatView) {
+      this.pendingJump = null;
+      this.chatView.jumpWhenLoaded(seq);
+      return;
+    }
+    location.hash = `#/chat/${encodeURIComponent(chatId)}`;
+  }
+
   route() {
     const m = /^#\/chat\/(.+)$/.exec(location.hash);
     const chatId = m ? decodeURIComponent(m[1]) : null;
@@ -178,6 +199,8 @@ export class AppView {
     });
     setChildren(this.pane, this.chatView.el);
     this.chatView.renderMessages();
+    if (this.pendingJump?.chatId === chatId) this.chatView.jumpWhenLoaded(this.pendingJump.seq);
+    this.pendingJump = null;
     const active = document.activeElement;
     if (this.focusComposerNext || hadFocusInList || !active || active === document.body) this.chatView.focusComposer();
     this.focusComposerNext = false;

@@ -10,6 +10,7 @@ import { isShown, myReaction, quoteText } from '../actions.js';
 import { messageMenu, quoteBlock, reactionsRow } from './message-actions.js';
 import { linkify } from './links.js';
 import { isTimelineLine, timelineParts, timelineText } from '../timeline.js';
+import { SearchPanel } from './search-panel.js';
 
 const NEAR_BOTTOM_PX = 80;
 
@@ -63,6 +64,7 @@ export class ChatView {
   }
 
   destroy() {
+    this.offJump?.();
     this.olderObserver?.disconnect();
     document.removeEventListener('visibilitychange', this.onVisibility);
     document.removeEventListener('click', this.onDocClick);
@@ -82,8 +84,19 @@ export class ChatView {
     this.blockBtn = h('button', { type: 'button', class: 'btn icon-btn', 'data-testid': 'block-button', on: { click: () => this.toggleBlock() } }, icon('block'));
     this.muteError = h('p', { class: 'head-error', role: 'alert', 'data-testid': 'mute-error' });
     const back = h('a', { href: '#/', class: 'btn icon-btn back', 'aria-label': 'Back to chats', title: 'Back to chats' }, icon('back'));
+    // Search in this chat: a field under the header, its results over the messages.
+    this.search = new SearchPanel({
+      store: this.store,
+      client: this.client,
+      chatId: this.chatId,
+      onPick: (_chat, seq) => this.jumpTo(seq),
+    });
+    this.searchBox = h('div', { class: 'chat-search', hidden: true }, this.search.field,
+      h('button', { type: 'button', class: 'btn icon-btn small', 'aria-label': 'Close search', title: 'Close search', on: { click: () => this.toggleSearch(false) } }, icon('close', { size: 16 })),
+      this.search.results);
+    this.searchBtn = h('button', { type: 'button', class: 'btn icon-btn', 'aria-label': 'Search in this chat', title: 'Search in this chat', 'aria-expanded': 'false', 'data-testid': 'chat-search-button', on: { click: () => this.toggleSearch() } }, icon('search'));
     this.header = h('header', { class: 'chat-head' }, back, this.avatarSlot,
-      h('div', { class: 'chat-head-text' }, this.titleEl, this.subtitleEl, this.muteError), this.muteBtn, this.blockBtn, this.membersBtn);
+      h('div', { class: 'chat-head-text' }, this.titleEl, this.subtitleEl, this.muteError), this.searchBtn, this.muteBtn, this.blockBtn, this.membersBtn);
 
     this.olderBtn = h('button', { type: 'button', class: 'btn subtle small', on: { click: () => this.loadOlderNow() } }, 'Load older messages');
     this.topSentinel = h('div', { class: 'older-sentinel', 'aria-hidden': 'true' });
@@ -141,6 +154,7 @@ export class ChatView {
 
     this.el = h('section', { class: 'chat', 'aria-labelledby': 'chat-title', 'data-testid': 'chat-view' },
       this.header,
+      this.searchBox,
       h('div', { class: 'messages-wrap' }, this.scroller, this.jumpBtn),
       this.typingEl,
       this.requestBanner,
@@ -621,6 +635,33 @@ export class ChatView {
     this.resizeInput();
     this.updateLimit();
     this.input.focus();
+  }
+
+  toggleSearch(open = this.searchBox.hidden) {
+    this.searchBox.hidden = !open;
+    this.searchBtn.setAttribute('aria-expanded', String(open));
+    if (open) this.search.focus();
+    else {
+      this.search.clear();
+      this.searchBtn.focus();
+    }
+  }
+
+  /** jumpTo(seq) once the chat's first page is here (opened from a search result). */
+  jumpWhenLoaded(seq) {
+    if (this.state?.loaded) {
+      this.renderMessages();
+      this.jumpTo(seq);
+      return;
+    }
+    this.offJump?.();
+    this.offJump = this.store.subscribe((topic, detail) => {
+      if (topic !== 'messages' || (detail && detail !== this.chatId) || !this.state?.loaded) return;
+      this.offJump();
+      this.offJump = null;
+      this.renderMessages();
+      this.jumpTo(seq);
+    });
   }
 
   /** Scrolls to message `seq`, loading older pages until it is there, and highlights it. */

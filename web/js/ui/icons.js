@@ -17,6 +17,7 @@ const PATHS = {
   down: '<path d="m6 9 6 6 6-6"/>',
   block: '<circle cx="12" cy="12" r="10"/><path d="m4.93 4.93 14.14 14.14"/>',
   chat: '<path d="M21 15a2 2 0 0 1-2 2H7l-4 4V5a2 2 0 0 1 2-2h14a2 2 0 0 1 2 2z"/>',
+  search: '<circle cx="11" cy="11" r="7"/><path d="m21 21-4.35-4.35"/>',
 };
 
 export function icon(name, { size = 20, className = '' } = {}) {
