@@ -29,6 +29,9 @@ struct BenchConfig {
   int idle_devices = 0;  // logged-in devices the idle connections share (0: automatic)
   double settle_s = 3;   // connections-only: pause between the phases, for RSS readings
   int text_bytes = 32;
+  // > 0: each text is this many words of everyday English (a realistic
+  // load for the search index) instead of text_bytes of 'x'.
+  int text_words = 0;
   int setup_concurrency = 8;      // parallel HTTP clients for signup/login/chats
   int connect_concurrency = 256;  // WebSocket handshakes in flight at once
   bool json = false;

@@ -109,6 +109,9 @@ int main(int argc, char** argv) {
   app.add_option("--text-bytes", config.text_bytes, "bytes of text per message")
       ->capture_default_str()
       ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--text-words", config.text_words, "words of English per message instead of --text-bytes of 'x'")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1000));
   app.add_option("--setup-concurrency", config.setup_concurrency, "parallel HTTP clients for signup/login/chats")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));

@@ -26,6 +26,9 @@ declare -A scenarios=(
   [group50-1000]="--users 200 --mode group --group-size 50 --rate 1000 --duration 15 --warmup 2"
   [group50-2000]="--users 200 --mode group --group-size 50 --rate 2000 --duration 15 --warmup 2"
   [idle-10k]="--users 2 --connections-only --idle-connections 10000 --duration 10 --settle 5"
+  # Texts of 12 English words (about 60 bytes): each message adds ~30 search index keys.
+  [words-10k]="--users 100 --rate 10000 --duration 15 --warmup 2 --text-words 12"
+  [words-15k]="--users 100 --rate 15000 --duration 15 --warmup 2 --text-words 12"
 )
 order=(direct-1k direct-5k direct-10k direct-15k direct-20k group50-200 group50-500 group50-1000 group50-2000 idle-10k)
 if (( $# > 0 )); then order=("$@"); fi

@@ -140,6 +140,20 @@ std::int64_t int_at(const json::object& o, std::string_view key) {
   return -1;
 }
 
+// `count` everyday words, as a chat message has them (JSON-safe).
+std::string english_words(int count) {
+  static constexpr const char* kWords[] = {"the",    "meeting", "is",    "moved", "to",   "tomorrow", "at",
+                                           "noon",   "can",     "you",   "send",  "me",   "the",      "new",
+                                           "plan",   "before",  "lunch", "and",   "call", "back",     "later",
+                                           "thanks", "see",     "you",   "at",    "the",  "office",   "friday"};
+  std::string text;
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) text += ' ';
+    text += kWords[static_cast<std::size_t>(i) % std::size(kWords)];
+  }
+  return text;
+}
+
 }  // namespace
 
 struct LoadRunner::Impl {
@@ -151,6 +165,7 @@ struct LoadRunner::Impl {
       chat_devices.push_back(devices);
     }
     payload.assign(static_cast<std::size_t>(std::max(1, config.text_bytes)), 'x');
+    if (config.text_words > 0) payload = english_words(config.text_words);
     for (std::size_t c = 0; c < plan.chats.size(); ++c) chat_index.emplace(plan.chats[c].chat_id, static_cast<int>(c));
     for (int t = 0; t < std::max(1, config.threads); ++t) threads.emplace_back([this] { ioc.run(); });
   }
