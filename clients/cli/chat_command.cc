@@ -170,6 +170,8 @@ class Conversation {
       }
     } else if (type == "receipt" && here && str_field(frame, "user_id") != roster_.self()) {
       json_out ? ctx_.out().object(frame) : ctx_.out().line(receipt_text(roster_, frame, false));
+    } else if (type == "delivered" && here) {
+      json_out ? ctx_.out().object(frame) : ctx_.out().line(delivered_text(roster_, frame, false));
     } else if (type == "typing" && here) {
       json_out ? ctx_.out().object(frame) : ctx_.out().line(typing_text(roster_, frame, false));
     } else if (type == "chat") {

@@ -81,6 +81,11 @@ struct HistoryArgs {
   std::optional<int> limit;
 };
 
+struct ReceiptsArgs {
+  std::string chat;
+  std::int64_t seq = 0;  // 0: every member's positions
+};
+
 struct ChatArgs {
   std::string chat;
   int history = 20;  // recent messages shown before the live conversation
@@ -136,6 +141,7 @@ int run_admin_export(CommandContext& ctx, const AdminArgs& args, const std::stri
 // Refused (usage) unless `confirmed` (--yes).
 int run_admin_delete(CommandContext& ctx, const AdminArgs& args, const std::string& user, bool confirmed);
 
+int run_receipts(CommandContext& ctx, const ReceiptsArgs& args);
 int run_watch(CommandContext& ctx);
 int run_chat(CommandContext& ctx, const ChatArgs& args);
 

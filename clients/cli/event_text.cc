@@ -121,6 +121,18 @@ std::string receipt_text(const ChatRoster& roster, const json::object& frame, bo
          std::to_string(int_field(frame, "read_seq", 0));
 }
 
+std::string delivered_text(const ChatRoster& roster, const json::object& frame, bool with_chat) {
+  std::string who;
+  if (const auto* list = frame.if_contains("receipts"); list && list->is_array()) {
+    for (const auto& r : list->as_array()) {
+      if (!r.is_object()) continue;
+      who += (who.empty() ? "" : ", ") + roster.display_name(str_field(r.as_object(), "user_id")) + " up to #" +
+             std::to_string(int_field(r.as_object(), "delivered_seq", 0));
+    }
+  }
+  return stamp(now_ms()) + chat_prefix(roster, str_field(frame, "chat_id"), with_chat) + "received: " + who;
+}
+
 std::string typing_text(const ChatRoster& roster, const json::object& frame, bool with_chat) {
   return stamp(now_ms()) + chat_prefix(roster, str_field(frame, "chat_id"), with_chat) +
          roster.display_name(str_field(frame, "user_id")) + " is typing…";

@@ -26,6 +26,8 @@ std::string message_text(const ChatRoster& roster, const client::MessageInfo& m,
 std::string presence_text(const ChatRoster& roster, const boost::json::object& frame);
 // "[14:03:07] #Team Bob read up to #12".
 std::string receipt_text(const ChatRoster& roster, const boost::json::object& frame, bool with_chat);
+// A "delivered" frame: one line for all the members it names.
+std::string delivered_text(const ChatRoster& roster, const boost::json::object& frame, bool with_chat);
 // "[14:03:07] #Team Bob is typing…".
 std::string typing_text(const ChatRoster& roster, const boost::json::object& frame, bool with_chat);
 // A `chat` event ("created", "member_added", "member_removed"). `before` is

@@ -193,6 +193,13 @@ int main(int argc, char** argv) {
       ->excludes(before_opt);
   h->add_option("--limit", limit, "how many messages (1-200; the server's default is 50)")->check(CLI::Range(1, 200));
 
+  ReceiptsArgs receipts;
+  auto* rc = command(app, "receipts", "who received and read a chat's messages, or message SEQ", action,
+                     [&](CommandContext& c) { return run_receipts(c, receipts); });
+  rc->add_option("chat", receipts.chat, "CHAT")->required();
+  rc->add_option("seq", receipts.seq, "one message: read by and received by how many of its members")
+      ->check(CLI::PositiveNumber);
+
   command(app, "watch", "print live messages and events of every chat until interrupted", action, run_watch);
 
   ChatArgs chat;

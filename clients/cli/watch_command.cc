@@ -7,6 +7,7 @@
 // message being printed at the moment of a crash is shown again. A clean stop
 // (signal) never repeats anything.
 #include <boost/json.hpp>
+#include <map>
 
 #include "cli/chat_roster.h"
 #include "cli/commands.h"
@@ -50,6 +51,7 @@ class Watcher {
           on_frame(ev.frame);
           break;
       }
+      report_delivered(link);
     }
     link.close();
     return kExitOk;
@@ -79,12 +81,18 @@ class Watcher {
         ctx_.out().line(message_text(roster_, m, {.with_chat = true}));
       }
       store_cursor(m.cursor);
+      if (m.sender_id != roster_.self()) {
+        auto& newest = received_[m.chat_id];
+        newest = std::max(newest, m.seq);
+      }
     } else if (type == "synced") {
       store_cursor(str_field(frame, "cursor"));
     } else if (type == "presence") {
       json_out ? ctx_.out().object(frame) : ctx_.out().line(presence_text(roster_, frame));
     } else if (type == "receipt") {
       json_out ? ctx_.out().object(frame) : ctx_.out().line(receipt_text(roster_, frame, true));
+    } else if (type == "delivered") {
+      json_out ? ctx_.out().object(frame) : ctx_.out().line(delivered_text(roster_, frame, true));
     } else if (type == "typing") {
       json_out ? ctx_.out().object(frame) : ctx_.out().line(typing_text(roster_, frame, true));
     } else if (type == "chat") {
@@ -111,6 +119,17 @@ class Watcher {
     if (!after.has_member(roster_.self())) roster_.erase(after.chat_id);
   }
 
+  // Tells the senders what this device has printed: one "delivered" per chat
+  // for everything since the last one, not one per message.
+  void report_delivered(LiveLink& link) {
+    if (!link.connected()) return;
+    for (const auto& [chat_id, seq] : received_) {
+      auto& sent = reported_[chat_id];
+      if (seq <= sent) continue;
+      if (link.send(json::object{{"type", "delivered"}, {"chat_id", chat_id}, {"seq", seq}})) sent = seq;
+    }
+  }
+
   void store_cursor(const std::string& cursor) {
     if (cursor.empty() || cursor == cursor_) return;
     cursor_ = cursor;
@@ -134,6 +153,8 @@ class Watcher {
   ChatRoster roster_;
   std::optional<std::string> cursor_;
   bool resumed_ = false;
+  std::map<std::string, std::int64_t> received_;  // by chat: the newest seq printed from others
+  std::map<std::string, std::int64_t> reported_;  // by chat: the newest seq reported delivered
 };
 
 }  // namespace

@@ -256,6 +256,21 @@ std::vector<UserRef> Session::blocked() {
   return block_list(checked("GET", "/v1/blocks"));
 }
 
+std::vector<ReceiptInfo> Session::receipts(const std::string& chat_id) {
+  auto r = checked("GET", "/v1/chats/" + url_encode(chat_id) + "/receipts");
+  std::vector<ReceiptInfo> out;
+  const json::object& o = object_of(r, "receipts");
+  if (const auto* list = o.if_contains("receipts"); list && list->is_array()) {
+    for (const auto& v : list->as_array()) {
+      if (!v.is_object()) continue;
+      const auto& e = v.as_object();
+      out.push_back({str_field(e, "user_id"), int_field(e, "read_seq", 0), int_field(e, "delivered_seq", 0),
+                     int_field(e, "joined_seq", 0)});
+    }
+  }
+  return out;
+}
+
 void Session::set_presence_visibility(const std::string& visibility) {
   checked("PATCH", "/v1/me", json::value(json::object{{"presence_visibility", visibility}}));
 }

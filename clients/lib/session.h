@@ -107,6 +107,14 @@ struct PresenceInfo {
   static PresenceInfo from_json(const boost::json::object& o);
 };
 
+// Another member's positions in a chat (GET /v1/chats/{id}/receipts).
+struct ReceiptInfo {
+  std::string user_id;
+  std::int64_t read_seq = 0;
+  std::int64_t delivered_seq = 0;  // never below read_seq
+  std::int64_t joined_seq = 0;     // counts for messages after it only
+};
+
 struct SendResult {
   std::int64_t seq = 0;
   std::int64_t ts = 0;
@@ -190,6 +198,8 @@ class Session {
   std::vector<UserRef> block(const std::string& user_id);
   std::vector<UserRef> unblock(const std::string& user_id);
   std::vector<UserRef> blocked();
+  // The other members' read and delivery positions that I may see.
+  std::vector<ReceiptInfo> receipts(const std::string& chat_id);
   // "everyone", "contacts" or "nobody" (PATCH /v1/me).
   void set_presence_visibility(const std::string& visibility);
   // role: "admin" or "member".

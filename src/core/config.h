@@ -26,6 +26,9 @@ struct CoreConfig {
   TimeMs token_idle_expiry_ms = 0;
   // How often the devices' last uses are stored (one batch write).
   TimeMs device_use_flush_ms = 5'000;
+  // How long delivery reports are gathered before one write and one event
+  // per chat (DeliveryReceipts).
+  TimeMs delivery_gather_ms = 100;
   TimeMs last_active_retry_initial_ms = 100;
   TimeMs last_active_retry_max_ms = 5'000;
   TimeMs push_retry_initial_ms = 1'000;

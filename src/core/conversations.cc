@@ -19,19 +19,6 @@ bool Conversations::typing_from_memory(const ChatId& chat_id) {
   return true;
 }
 
-std::vector<UserId> Conversations::audience(const Chat& chat, const UserId& actor) {
-  std::vector<UserId> out;
-  const Member* me = chat.member(actor);
-  if (me && me->pending) return out;
-  for (const auto& m : chat.members) {
-    if (m.user_id == actor) continue;
-    // A block that cannot be read keeps the event back: nothing leaks.
-    auto blocked = privacy_.either_blocks(actor, m.user_id);
-    if (blocked && !*blocked) out.push_back(m.user_id);
-  }
-  return out;
-}
-
 Result<std::vector<Message>> Conversations::history(const UserId& me, const ChatId& chat_id,
                                                     const HistoryQuery& query) {
   if (query.before && query.after) return make_error(ErrorCode::invalid_request, "use either before or after");
@@ -90,8 +77,8 @@ Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& ch
     const ReadMarker raised{chat_id, reader.user_id, marker};
     if (auto ok = chat_store_.raise_read_markers({&raised, 1}); !ok) return ok.error();
   }
-  // The reader's other devices always; the others unless audience() keeps it back.
-  std::vector<UserId> members = audience(**chat, reader.user_id);
+  // The reader's other devices always; the others unless the audience keeps it back.
+  std::vector<UserId> members = privacy_.audience(**chat, reader.user_id);
   members.push_back(reader.user_id);
   sink_.deliver(members, std::make_shared<const Event>(ReceiptEvent{chat_id, reader.user_id, marker}),
                 reader.device_id);
@@ -122,7 +109,7 @@ void Conversations::senders_have_read(const std::vector<Message>& stored) {
 Status Conversations::typing(const AuthContext& typist, const ChatId& chat_id) {
   auto chat = chats_.find_for_member(typist.user_id, chat_id);
   if (!chat) return chat.error();
-  std::vector<UserId> others = audience(**chat, typist.user_id);
+  std::vector<UserId> others = privacy_.audience(**chat, typist.user_id);
   if (others.empty()) return Ok{};
   sink_.deliver(others, std::make_shared<const Event>(TypingEvent{chat_id, typist.user_id}));
   return Ok{};

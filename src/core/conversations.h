@@ -57,11 +57,6 @@ class Conversations {
   bool typing_from_memory(const ChatId& chat_id);
 
  private:
-  // The members who hear `actor`'s receipts and typing in the chat: none while
-  // the actor has not accepted the chat (a message request), and nobody on
-  // either side of a block with it.
-  std::vector<UserId> audience(const Chat& chat, const UserId& actor);
-
   ChatDirectory& chats_;
   Privacy& privacy_;
   ChatStore& chat_store_;

@@ -28,6 +28,7 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
                    /*other_nodes_commit=*/p.sequencer != nullptr),
       conversations(chats, privacy, p.chats, p.messages, p.sink),
       search(chats, p.messages),
+      delivery(chats, privacy, p.chats, p.messages, p.sink, config),
       pipeline(p.sequencer ? *p.sequencer : *local_sequencer_, chats, privacy, p.sink, push_planner, p.clock, config),
       last_active(p.accounts, config),
       presence(p.presence ? *p.presence : *local_presence_, chats, privacy, p.accounts, last_active, p.sink, p.clock,
@@ -79,11 +80,13 @@ void Core::start() {
   }
   last_active.start();
   accounts.start();
+  delivery.start();
   presence.start();
 }
 
 void Core::stop() {
   presence.stop();
+  delivery.stop();
   pipeline.stop();
   push_planner.stop();  // plans what the pipeline committed last
   push.stop();

@@ -9,6 +9,7 @@
 #include "core/chat_directory.h"
 #include "core/config.h"
 #include "core/conversations.h"
+#include "core/delivery_receipts.h"
 #include "core/last_active_writer.h"
 #include "core/local_presence_registry.h"
 #include "core/local_sequencer.h"
@@ -75,6 +76,7 @@ class Core {
   // Before the pipeline, which calls into it until it has stopped.
   Conversations conversations;
   MessageSearch search;
+  DeliveryReceipts delivery;
   MessagePipeline pipeline;
   LastActiveWriter last_active;
   Presence presence;

@@ -98,11 +98,22 @@ struct DeviceUse {
   TimeMs at = 0;
 };
 
-// A member's read position in a chat: the newest seq they have read.
+// A member's read position in a chat: the newest seq they have read. The
+// same shape keeps a delivery position: the newest seq one of their devices
+// has received.
 struct ReadMarker {
   ChatId chat_id;
   UserId user_id;
   Seq seq = 0;
+};
+
+// A member's positions in a chat. Reading implies receiving: what clients are
+// shown as delivered is max(read_seq, delivered_seq).
+struct MemberMarkers {
+  UserId user_id;
+  Seq read_seq = 0;
+  Seq delivered_seq = 0;
+  bool operator==(const MemberMarkers&) const = default;
 };
 
 // Fields of a user to change; those left empty stay as stored.

@@ -103,6 +103,12 @@ class ChatStore {
   virtual Status raise_read_markers(std::span<const ReadMarker> markers) = 0;
   // How many chats there are (an exact count, for operators).
   virtual Result<std::uint64_t> count_chats() = 0;
+  // The same for delivery positions (ReadMarker::seq: the newest seq a device
+  // of the user received): never back, no read first, one write.
+  virtual Status raise_delivered_markers(std::span<const ReadMarker> markers) = 0;
+  // Every stored read and delivery position in the chat, in user id order;
+  // users with neither are left out.
+  virtual Result<std::vector<MemberMarkers>> markers_of_chat(const ChatId& chat) = 0;
 };
 
 // Where a message stands in its chat's search index: by time, then seq.
@@ -351,6 +357,17 @@ struct ReceiptEvent {
   UserId user_id;
   Seq read_seq = 0;
 };
+// Members' delivery positions raised together (DeliveryReceipts gathers
+// them): one event per chat, however many members moved.
+struct DeliveredMarker {
+  UserId user_id;
+  Seq seq = 0;
+  bool operator==(const DeliveredMarker&) const = default;
+};
+struct DeliveredEvent {
+  ChatId chat_id;
+  std::vector<DeliveredMarker> markers;
+};
 struct TypingEvent {
   ChatId chat_id;
   UserId user_id;
@@ -377,7 +394,7 @@ struct ChatEvent {
   ChatView chat;
 };
 
-using Event = std::variant<MessageEvent, ReceiptEvent, TypingEvent, PresenceEvent, ChatEvent>;
+using Event = std::variant<MessageEvent, ReceiptEvent, DeliveredEvent, TypingEvent, PresenceEvent, ChatEvent>;
 using EventPtr = std::shared_ptr<const Event>;
 
 const char* to_string(ChatEventKind kind);

@@ -123,4 +123,16 @@ Result<bool> Privacy::may_see_presence(const UserId& viewer, const UserId& subje
   return chats_.shares_chat(viewer, subject, in_direct ? &(*direct)->id : nullptr);
 }
 
+std::vector<UserId> Privacy::audience(const Chat& chat, const UserId& actor) {
+  std::vector<UserId> out;
+  const Member* me = chat.member(actor);
+  if (me && me->pending) return out;
+  for (const auto& m : chat.members) {
+    if (m.user_id == actor) continue;
+    auto blocked = either_blocks(actor, m.user_id);
+    if (blocked && !*blocked) out.push_back(m.user_id);
+  }
+  return out;
+}
+
 }  // namespace parley

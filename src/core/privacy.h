@@ -57,6 +57,12 @@ class Privacy {
   // accepted direct chat; nobody); always itself.
   Result<bool> may_see_presence(const UserId& viewer, const UserId& subject);
 
+  // The members who hear `actor`'s receipts (read and delivered) and typing
+  // in the chat: none while the actor has not accepted the chat (a message
+  // request), and nobody on either side of a block with it (a block that
+  // cannot be read keeps the event back: nothing leaks).
+  std::vector<UserId> audience(const Chat& chat, const UserId& actor);
+
   // Another process changed the user's settings: drop what is cached.
   void forget(const UserId& user);
 

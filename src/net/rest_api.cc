@@ -126,6 +126,7 @@ void RestApi::add_routes() {
   add("DELETE", "/v1/chats/{chat_id}/members/{user_id}", {true, &RestApi::remove_member});
   add("PATCH", "/v1/chats/{chat_id}/members/{user_id}", {true, &RestApi::update_member});
   add("GET", "/v1/chats/{chat_id}/messages", {true, &RestApi::history});
+  add("GET", "/v1/chats/{chat_id}/receipts", {true, &RestApi::receipts});
   add("POST", "/v1/chats/{chat_id}/messages", {true, nullptr, &RestApi::post_message});
   add("GET", "/v1/search", {true, &RestApi::search});
   if (!ctx_.config.admin_token.empty()) add_admin_routes();

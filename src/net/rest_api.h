@@ -125,6 +125,7 @@ class RestApi {
   Response update_member(const Call& call);
   Response mute_chat(const Call& call);
   Response accept_chat(const Call& call);
+  Response receipts(const Call& call);
   Response unmute_chat(const Call& call);
   Response history(const Call& call);
   boost::asio::awaitable<Response> post_message(const Call& call);

@@ -130,6 +130,20 @@ Response RestApi::accept_chat(const Call& call) {
   return chat_reply(call.req, http::status::ok, ctx_.core.chats.view(**chat, &call.who->user_id));
 }
 
+Response RestApi::receipts(const Call& call) {
+  auto receipts = ctx_.core.delivery.receipts(call.who->user_id, call.path["chat_id"]);
+  if (!receipts) return rest::error_reply(call.req, receipts.error());
+  json::array out;
+  out.reserve(receipts->size());
+  for (const auto& r : *receipts) {
+    out.push_back(json::object{{"user_id", r.user_id},
+                               {"read_seq", r.read_seq},
+                               {"delivered_seq", r.delivered_seq},
+                               {"joined_seq", r.joined_seq}});
+  }
+  return rest::json_reply(call.req, http::status::ok, {{"receipts", std::move(out)}});
+}
+
 Response RestApi::unmute_chat(const Call& call) {
   auto chat = ctx_.core.chats.set_muted(call.who->user_id, call.path["chat_id"], 0);
   if (!chat) return rest::error_reply(call.req, chat.error());

@@ -57,6 +57,18 @@ void WsSession::handle(const protocol::ClientFrame& frame) {
         return protocol::encode_error_frame(r.error());
       return std::nullopt;
     });
+  } else if (auto* delivered = std::get_if<protocol::DeliveredFrame>(&frame)) {
+    // Only gathered in memory; the membership check needs the chat, read
+    // from the store when it is not cached.
+    auto report = [this, chat_id = delivered->chat_id, seq = delivered->seq]() -> std::optional<std::string> {
+      if (auto r = ctx_.core.delivery.record(who_, chat_id, seq); !r) return protocol::encode_error_frame(r.error());
+      return std::nullopt;
+    };
+    if (chat_jobs_ == 0 && ctx_.core.chats.cached(delivered->chat_id)) {
+      if (auto reply = report()) send_text(std::move(*reply));
+    } else {
+      on_chat_lane(std::move(report));
+    }
   } else if (auto* typing = std::get_if<protocol::TypingFrame>(&frame)) {
     auto tell = [this, chat_id = typing->chat_id]() -> std::optional<std::string> {
       if (auto r = ctx_.core.conversations.typing(who_, chat_id); !r) return protocol::encode_error_frame(r.error());

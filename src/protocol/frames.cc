@@ -59,6 +59,13 @@ ParsedFrame parse_client_frame(std::string_view text) {
     if (!seq) return fail(seq.error());
     return ok(ReadFrame{std::move(*chat), *seq});
   }
+  if (t == "delivered") {
+    auto chat = required_string(o, "chat_id");
+    if (!chat) return fail(chat.error());
+    auto seq = required_uint(o, "seq");
+    if (!seq) return fail(seq.error());
+    return ok(DeliveredFrame{std::move(*chat), *seq});
+  }
   if (t == "presence_subscribe") {
     auto ids = required_string_array(o, "user_ids", kMaxPresenceSubscribe);
     if (!ids) return fail(ids.error());
@@ -138,6 +145,13 @@ struct EventEncoder {
   std::string operator()(const ReceiptEvent& e) const {
     return json::serialize(
         json::object{{"type", "receipt"}, {"chat_id", e.chat_id}, {"user_id", e.user_id}, {"read_seq", e.read_seq}});
+  }
+  std::string operator()(const DeliveredEvent& e) const {
+    json::array markers;
+    markers.reserve(e.markers.size());
+    for (const auto& m : e.markers) markers.push_back(json::object{{"user_id", m.user_id}, {"delivered_seq", m.seq}});
+    return json::serialize(
+        json::object{{"type", "delivered"}, {"chat_id", e.chat_id}, {"receipts", std::move(markers)}});
   }
   std::string operator()(const TypingEvent& e) const {
     return json::serialize(json::object{{"type", "typing"}, {"chat_id", e.chat_id}, {"user_id", e.user_id}});

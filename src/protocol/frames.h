@@ -32,11 +32,17 @@ struct ReadFrame {
   ChatId chat_id;
   Seq seq = 0;
 };
+// The device has received the chat's messages up to seq.
+struct DeliveredFrame {
+  ChatId chat_id;
+  Seq seq = 0;
+};
 struct TypingFrame {
   ChatId chat_id;
 };
 
-using ClientFrame = std::variant<HelloFrame, SendFrame, HeartbeatFrame, PresenceSubscribeFrame, ReadFrame, TypingFrame>;
+using ClientFrame =
+    std::variant<HelloFrame, SendFrame, HeartbeatFrame, PresenceSubscribeFrame, ReadFrame, DeliveredFrame, TypingFrame>;
 
 struct FrameError {
   Error error;

@@ -48,6 +48,10 @@ const char* to_string(StoreMethod method) {
       return "raise_read_markers";
     case StoreMethod::count_chats:
       return "count_chats";
+    case StoreMethod::raise_delivered_markers:
+      return "raise_delivered_markers";
+    case StoreMethod::markers_of_chat:
+      return "markers_of_chat";
     case StoreMethod::last_seq:
       return "last_seq";
     case StoreMethod::last_offset:
@@ -206,6 +210,14 @@ Result<Seq> FaultyStore::read_marker(const ChatId& chat, const UserId& user) {
 Status FaultyStore::raise_read_markers(std::span<const ReadMarker> markers) {
   PARLEY_FAULT_POINT(raise_read_markers);
   return chats_.raise_read_markers(markers);
+}
+Status FaultyStore::raise_delivered_markers(std::span<const ReadMarker> markers) {
+  PARLEY_FAULT_POINT(raise_delivered_markers);
+  return chats_.raise_delivered_markers(markers);
+}
+Result<std::vector<MemberMarkers>> FaultyStore::markers_of_chat(const ChatId& chat) {
+  PARLEY_FAULT_POINT(markers_of_chat);
+  return chats_.markers_of_chat(chat);
 }
 
 Result<std::uint64_t> FaultyStore::count_chats() {

@@ -44,6 +44,8 @@ enum class StoreMethod {
   read_marker,
   raise_read_markers,
   count_chats,
+  raise_delivered_markers,
+  markers_of_chat,
   // MessageLog
   last_seq,
   last_offset,
@@ -109,6 +111,8 @@ class FaultyStore final : public AccountStore, public ChatStore, public MessageL
   Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
   Status raise_read_markers(std::span<const ReadMarker> markers) override;
   Result<std::uint64_t> count_chats() override;
+  Status raise_delivered_markers(std::span<const ReadMarker> markers) override;
+  Result<std::vector<MemberMarkers>> markers_of_chat(const ChatId& chat) override;
 
   // MessageLog
   Result<Seq> last_seq(const ChatId& chat) override;

@@ -251,6 +251,36 @@ Status MemoryStore::raise_read_markers(std::span<const ReadMarker> markers) {
   return Ok{};
 }
 
+Status MemoryStore::raise_delivered_markers(std::span<const ReadMarker> markers) {
+  std::lock_guard lock(mutex_);
+  for (const ReadMarker& m : markers) {
+    Seq& stored = delivered_markers_[{m.chat_id, m.user_id}];
+    stored = std::max(stored, m.seq);
+  }
+  return Ok{};
+}
+
+Result<std::vector<MemberMarkers>> MemoryStore::markers_of_chat(const ChatId& chat) {
+  std::lock_guard lock(mutex_);
+  std::map<UserId, MemberMarkers> by_user;
+  for (auto it = read_markers_.lower_bound({chat, UserId{}}); it != read_markers_.end() && it->first.first == chat;
+       ++it) {
+    MemberMarkers& m = by_user[it->first.second];
+    m.user_id = it->first.second;
+    m.read_seq = it->second;
+  }
+  for (auto it = delivered_markers_.lower_bound({chat, UserId{}});
+       it != delivered_markers_.end() && it->first.first == chat; ++it) {
+    MemberMarkers& m = by_user[it->first.second];
+    m.user_id = it->first.second;
+    m.delivered_seq = it->second;
+  }
+  std::vector<MemberMarkers> out;
+  out.reserve(by_user.size());
+  for (auto& [user, markers] : by_user) out.push_back(std::move(markers));
+  return out;
+}
+
 // ---- MessageLog -------------------------------------------------------------------
 
 Result<Seq> MemoryStore::last_seq(const ChatId& chat) {
@@ -503,6 +533,9 @@ std::string MemoryStore::dump() const {
     out << '\n';
   }
   for (const auto& [key, seq] : read_markers_) out << "marker " << key.first << ' ' << key.second << ' ' << seq << '\n';
+  for (const auto& [key, seq] : delivered_markers_) {
+    out << "delivered " << key.first << ' ' << key.second << ' ' << seq << '\n';
+  }
   for (const auto& [chat, log] : messages_) {
     for (const auto& [seq, m] : log) {
       out << "message " << chat << ' ' << seq << ' ' << m.offset << ' ' << m.sender_id << ' ' << m.client_msg_id << ' '

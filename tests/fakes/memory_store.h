@@ -44,6 +44,8 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
   Status raise_read_markers(std::span<const ReadMarker> markers) override;
   Result<std::uint64_t> count_chats() override;
+  Status raise_delivered_markers(std::span<const ReadMarker> markers) override;
+  Result<std::vector<MemberMarkers>> markers_of_chat(const ChatId& chat) override;
 
   // MessageLog
   Result<Seq> last_seq(const ChatId& chat) override;
@@ -104,6 +106,7 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   std::map<UserId, std::set<ChatId>> user_chats_;
   std::map<UserPair, ChatId> direct_;
   std::map<std::pair<ChatId, UserId>, Seq> read_markers_;
+  std::map<std::pair<ChatId, UserId>, Seq> delivered_markers_;
   std::map<ChatId, std::map<Seq, Message>> messages_;
   std::map<std::tuple<ChatId, UserId, std::string>, Seq> client_ids_;
   std::map<ChatId, std::map<LogOffset, Seq>> offsets_;

@@ -382,6 +382,22 @@ TYPED_TEST_P(ChatStoreContract, ManyMarkersRaisedInOneWrite) {
   ASSERT_TRUE(this->chats().raise_read_markers({}).ok()) << "nothing to raise is no error";
 }
 
+TYPED_TEST_P(ChatStoreContract, DeliveredMarkersOnlyMoveUpBesideTheReadOnes) {
+  EXPECT_TRUE(must(this->chats().markers_of_chat("c-1")).empty());
+  std::vector<ReadMarker> delivered{{"c-1", "bob", 5}, {"c-1", "ann", 2}, {"c-1", "bob", 4}, {"c-10", "cy", 1}};
+  ASSERT_TRUE(this->chats().raise_delivered_markers(delivered).ok());
+  ASSERT_TRUE(raise_marker(this->chats(), "c-1", "ann", 3).ok());
+  ASSERT_TRUE(raise_marker(this->chats(), "c-1", "dee", 1).ok());
+  std::vector<ReadMarker> lower{{"c-1", "bob", 1}};
+  ASSERT_TRUE(this->chats().raise_delivered_markers(lower).ok()) << "a lower seq is no error";
+  ASSERT_TRUE(this->chats().raise_delivered_markers({}).ok()) << "nothing to raise is no error";
+  // Both positions, in user id order; "c-10" is another chat, not a continuation of "c-1".
+  EXPECT_EQ(must(this->chats().markers_of_chat("c-1")),
+            (std::vector<MemberMarkers>{{"ann", 3, 2}, {"bob", 0, 5}, {"dee", 1, 0}}));
+  EXPECT_EQ(must(this->chats().read_marker("c-1", "bob")), 0u) << "a delivery is not a read";
+  EXPECT_EQ(must(this->chats().markers_of_chat("c-10")), (std::vector<MemberMarkers>{{"cy", 0, 1}}));
+}
+
 TYPED_TEST_P(ChatStoreContract, ReadMarkersOfPrefixedIdsStaySeparate) {
   // (chat "ab", user "c") and (chat "a", user "bc") share their concatenation.
   ASSERT_TRUE(raise_marker(this->chats(), "ab", "c", 3).ok());
@@ -616,6 +632,6 @@ REGISTER_TYPED_TEST_SUITE_P(ChatStoreContract, ChatRoundTrips, ChatsOfUserFollow
                             ReadMarkerStartsAtZeroAndOnlyMovesUp, ManyMarkersRaisedInOneWrite,
                             ReadMarkersOfPrefixedIdsStaySeparate, VersionsMustFollowOnFromTheStoredOne,
                             ASecondDirectChatForAPairConflicts, ConcurrentWritersOfOneVersionAdmitExactlyOne,
-                            PendingMemberRoundTrips, ChatsAreCounted);
+                            PendingMemberRoundTrips, ChatsAreCounted, DeliveredMarkersOnlyMoveUpBesideTheReadOnes);
 
 }  // namespace parley::testing

@@ -135,9 +135,17 @@ std::vector<std::string> migration_6() {
   };
 }
 
+// Version 7: delivery receipts. Each member's delivered_seq (the newest seq
+// one of their devices received) beside its read marker; 0 until reported.
+std::vector<std::string> migration_7() {
+  return {
+      "ALTER TABLE read_markers ADD COLUMN IF NOT EXISTS delivered_seq BIGINT UNSIGNED NOT NULL DEFAULT 0",
+  };
+}
+
 // Index i holds the statements that take the schema from version i to i + 1.
 std::vector<std::vector<std::string>> migrations() {
-  return {migration_1(), migration_2(), migration_3(), migration_4(), migration_5(), migration_6()};
+  return {migration_1(), migration_2(), migration_3(), migration_4(), migration_5(), migration_6(), migration_7()};
 }
 
 // A message shard, version 1: the messages on MyRocks (an LSM tree for an

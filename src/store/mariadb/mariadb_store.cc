@@ -520,6 +520,20 @@ Result<Seq> MariaDbStore::read_marker(const ChatId& chat, const UserId& user) {
 }
 
 Status MariaDbStore::raise_read_markers(std::span<const ReadMarker> markers) {
+  return raise_markers(markers, "INSERT INTO read_markers (chat_id, user_id, seq, delivered_seq) VALUES ",
+                       " ON DUPLICATE KEY UPDATE seq = GREATEST(seq, VALUES(seq))", true);
+}
+
+Status MariaDbStore::raise_delivered_markers(std::span<const ReadMarker> markers) {
+  return raise_markers(markers, "INSERT INTO read_markers (chat_id, user_id, seq, delivered_seq) VALUES ",
+                       " ON DUPLICATE KEY UPDATE delivered_seq = GREATEST(delivered_seq, VALUES(delivered_seq))",
+                       false);
+}
+
+// One row per marker: (chat, user, read seq, delivered seq), the other
+// position 0 for a row that did not exist (0 is "nothing yet").
+Status MariaDbStore::raise_markers(std::span<const ReadMarker> markers, const char* insert, const char* update,
+                                   bool read) {
   // Rows in key order, so that two writers lock the rows they share in the
   // same order and never deadlock on each other.
   std::vector<const ReadMarker*> sorted;
@@ -532,20 +546,34 @@ Status MariaDbStore::raise_read_markers(std::span<const ReadMarker> markers) {
   std::size_t next = 0;
   std::vector<Param> params;
   for (std::size_t count : mariadb::power_of_two_chunks(sorted.size(), kRowsPerStatement)) {
-    const std::string sql = "INSERT INTO read_markers (chat_id, user_id, seq) VALUES " +
-                            mariadb::placeholder_rows(count, 3) +
-                            " ON DUPLICATE KEY UPDATE seq = GREATEST(seq, VALUES(seq))";
+    const std::string sql = insert + mariadb::placeholder_rows(count, 4) + update;
     params.clear();
     for (std::size_t i = next; i < next + count; ++i) {
       params.emplace_back(std::string_view(sorted[i]->chat_id));
       params.emplace_back(std::string_view(sorted[i]->user_id));
-      params.emplace_back(std::uint64_t{sorted[i]->seq});
+      params.emplace_back(std::uint64_t{read ? sorted[i]->seq : 0});
+      params.emplace_back(std::uint64_t{read ? 0 : sorted[i]->seq});
     }
     next += count;
     auto written = write<std::vector<Row>>([&](Connection& c) { return c.query(sql.c_str(), params); });
     if (!written) return written.error();
   }
   return Ok{};
+}
+
+Result<std::vector<MemberMarkers>> MariaDbStore::markers_of_chat(const ChatId& chat) {
+  return read<std::vector<MemberMarkers>>([&](Connection& c) -> Result<std::vector<MemberMarkers>> {
+    auto rows =
+        c.query("SELECT user_id, seq, delivered_seq FROM read_markers WHERE chat_id = ? ORDER BY user_id", {chat});
+    if (!rows) return rows.error();
+    std::vector<MemberMarkers> out;
+    out.reserve(rows->size());
+    for (const Row& row : *rows) {
+      out.push_back({row.text(0), row.u64(1), row.u64(2)});
+      if (row.bad()) return undecodable("read_markers");
+    }
+    return out;
+  });
 }
 
 }  // namespace parley

@@ -65,6 +65,8 @@ class MariaDbStore final : public AccountStore, public ChatStore {
   Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
   Status raise_read_markers(std::span<const ReadMarker> markers) override;
   Result<std::uint64_t> count_chats() override;
+  Status raise_delivered_markers(std::span<const ReadMarker> markers) override;
+  Result<std::vector<MemberMarkers>> markers_of_chat(const ChatId& chat) override;
 
   // One round trip to the server (for /healthz).
   Status ping();
@@ -74,6 +76,9 @@ class MariaDbStore final : public AccountStore, public ChatStore {
 
  private:
   explicit MariaDbStore(std::unique_ptr<mariadb::ConnectionPool> pool);
+  // raise_read_markers and raise_delivered_markers: `insert` and `update`
+  // frame the rows; `read` says which of the row's two positions is raised.
+  Status raise_markers(std::span<const ReadMarker> markers, const char* insert, const char* update, bool read);
 
   // Runs `op` on a pooled connection. A read is run once more on a new
   // connection when a reused one turns out dead (a leftover of an outage).

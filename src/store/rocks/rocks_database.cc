@@ -36,8 +36,9 @@ constexpr std::size_t kIndexWriteBuffer = std::size_t{8} << 20;
 constexpr double kBloomBitsPerKey = 10;  // ~1% false positives
 
 constexpr std::array<const char*, kColumnCount> kColumnNames = {
-    "users",        "emails",   "devices",    "tokens",  "user_devices", "chats",     "user_chats", "direct",
-    "read_markers", "messages", "client_ids", "offsets", "log",          "push_jobs", "meta",       "search",
+    "users",      "emails",    "devices",      "tokens",   "user_devices",      "chats",
+    "user_chats", "direct",    "read_markers", "messages", "client_ids",        "offsets",
+    "log",        "push_jobs", "meta",         "search",   "delivered_markers",
 };
 
 // Columns read mostly by exact key, often for keys that do not exist (a new
@@ -94,7 +95,7 @@ rocksdb::ColumnFamilyOptions column_options(Column column, const std::shared_ptr
   // The search index takes some thirty keys per message: as busy as the messages.
   options.write_buffer_size =
       column == Column::messages || column == Column::search ? kMessagesWriteBuffer : kIndexWriteBuffer;
-  if (column == Column::meta || column == Column::read_markers) {
+  if (column == Column::meta || column == Column::read_markers || column == Column::delivered_markers) {
     options.merge_operator = std::make_shared<MaxU64Merge>();
   }
   if (column == Column::search) {

@@ -30,24 +30,25 @@ namespace parley::rocks {
 // One column family per index, so each gets its own tuning (bloom filters on
 // the point-lookup ones) and its keys never mix with another index's.
 enum class Column : int {
-  users,         // user id -> User
-  emails,        // email -> user id
-  devices,       // device id -> Device
-  tokens,        // token digest -> device id
-  user_devices,  // user|device -> ""
-  chats,         // chat id -> Chat
-  user_chats,    // user|chat -> ""
-  direct,        // min user|max user -> chat id
-  read_markers,  // chat|user -> be64 seq
-  messages,      // chat|be64 seq -> Message
-  client_ids,    // chat|sender|client_msg_id -> be64 seq
-  offsets,       // chat|be64 offset -> be64 seq
-  log,           // be64 offset -> chat|be64 seq (the messages key): the whole log in commit order
-  push_jobs,     // be64 id -> PushJob
-  meta,          // name -> value; "last_offset" merges by max
-  search,        // chat|term|be64 ts|be64 seq -> "": the search index (core/search_terms.h)
+  users,              // user id -> User
+  emails,             // email -> user id
+  devices,            // device id -> Device
+  tokens,             // token digest -> device id
+  user_devices,       // user|device -> ""
+  chats,              // chat id -> Chat
+  user_chats,         // user|chat -> ""
+  direct,             // min user|max user -> chat id
+  read_markers,       // chat|user -> be64 seq
+  messages,           // chat|be64 seq -> Message
+  client_ids,         // chat|sender|client_msg_id -> be64 seq
+  offsets,            // chat|be64 offset -> be64 seq
+  log,                // be64 offset -> chat|be64 seq (the messages key): the whole log in commit order
+  push_jobs,          // be64 id -> PushJob
+  meta,               // name -> value; "last_offset" merges by max
+  search,             // chat|term|be64 ts|be64 seq -> "": the search index (core/search_terms.h)
+  delivered_markers,  // chat|user -> be64 seq, merged by max
 };
-inline constexpr int kColumnCount = static_cast<int>(Column::search) + 1;
+inline constexpr int kColumnCount = static_cast<int>(Column::delivered_markers) + 1;
 
 // Writes applied together, all or nothing.
 class WriteSet {
@@ -64,7 +65,7 @@ class WriteSet {
     ops_.push_back({Kind::put, column, std::move(key), std::move(value)});
   }
   void erase(Column column, std::string key) { ops_.push_back({Kind::erase, column, std::move(key), {}}); }
-  // Keeps the larger of the stored and the given big-endian u64 (meta only),
+  // Keeps the larger of the stored and the given big-endian u64 (meta and markers),
   // so concurrent batches never move the value backwards without a lock.
   void merge_max_u64(Column column, std::string key, std::string be64) {
     ops_.push_back({Kind::merge_max_u64, column, std::move(key), std::move(be64)});

@@ -3,6 +3,7 @@
 #include "store/rocks/rocks_store.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -437,6 +438,44 @@ Status RocksStore::raise_read_markers(std::span<const ReadMarker> markers) {
     writes.merge_max_u64(Column::read_markers, rocks::pair_key(m.chat_id, m.user_id), rocks::encode_u64(m.seq));
   }
   return db_->write(writes, Durability::wal_only);
+}
+
+Status RocksStore::raise_delivered_markers(std::span<const ReadMarker> markers) {
+  if (markers.empty()) return Ok{};
+  // As read markers: merged by max, and a lost one is reported again by the
+  // next message the device receives.
+  WriteSet writes;
+  for (const ReadMarker& m : markers) {
+    writes.merge_max_u64(Column::delivered_markers, rocks::pair_key(m.chat_id, m.user_id), rocks::encode_u64(m.seq));
+  }
+  return db_->write(writes, Durability::wal_only);
+}
+
+Result<std::vector<MemberMarkers>> RocksStore::markers_of_chat(const ChatId& chat) {
+  std::map<UserId, MemberMarkers> by_user;
+  const std::string prefix = rocks::id_prefix(chat);
+  for (Column column : {Column::read_markers, Column::delivered_markers}) {
+    bool undecodable = false;
+    auto ok = db_->scan(column, prefix, rocks::prefix_end(prefix), Direction::forward,
+                        [&](std::string_view key, std::string_view value) {
+                          auto user = rocks::pair_key_second(key);
+                          auto seq = rocks::decode_u64(value);
+                          if (!user || !seq) {
+                            undecodable = true;
+                            return false;
+                          }
+                          MemberMarkers& m = by_user[*user];
+                          m.user_id = std::move(*user);
+                          (column == Column::read_markers ? m.read_seq : m.delivered_seq) = *seq;
+                          return true;
+                        });
+    if (!ok) return ok.error();
+    if (undecodable) return rocks::undecodable(column);
+  }
+  std::vector<MemberMarkers> out;
+  out.reserve(by_user.size());
+  for (auto& [user, markers] : by_user) out.push_back(std::move(markers));
+  return out;
 }
 
 // ---- PushJobStore -----------------------------------------------------------------

@@ -56,6 +56,8 @@ class RocksStore final : public AccountStore, public ChatStore, public MessageLo
   Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
   Status raise_read_markers(std::span<const ReadMarker> markers) override;
   Result<std::uint64_t> count_chats() override;
+  Status raise_delivered_markers(std::span<const ReadMarker> markers) override;
+  Result<std::vector<MemberMarkers>> markers_of_chat(const ChatId& chat) override;
 
   // MessageLog
   Result<Seq> last_seq(const ChatId& chat) override;
