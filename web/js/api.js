@@ -156,6 +156,11 @@ export class Api {
     return this.request('POST', `/v1/chats/${encodeURIComponent(chatId)}/accept`);
   }
 
+  /** The other members' read and delivery positions we may see: {receipts: [{user_id, read_seq, delivered_seq, joined_seq}]}. */
+  receipts(chatId) {
+    return this.request('GET', `/v1/chats/${encodeURIComponent(chatId)}/receipts`);
+  }
+
   /** Messages of a chat: `{before}` or nothing gives newest first, `{after}` oldest first. */
   async history(chatId, { before, after, limit = 50 } = {}) {
     const params = new URLSearchParams({ limit: String(limit) });

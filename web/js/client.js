@@ -13,6 +13,7 @@ import { applyAction, isShown } from './actions.js';
 import { isTimelineLine } from './timeline.js';
 import { Api, ApiError, describeDevice } from './api.js';
 import { Connection, Outbox, webSocketUrl } from './connection.js';
+import { Receipts } from './receipts.js';
 import { utf8Length } from './ui/format.js';
 
 // parleyd's default --max-text-bytes until the server's `welcome` says otherwise.
@@ -39,6 +40,10 @@ export class Client {
     this.gapAgain = new Set();
     this.forgotten = new Set(); // chats left or dismissed: later `chat` events about them are ignored
     this.pendingReads = new Map(); // chat_id → seq not yet sent to the server
+    this.receipts = new Receipts(store, {
+      send: (frame) => this.conn?.send(frame) ?? false,
+      fetch: async (chatId) => (await this.api.receipts(chatId)).receipts ?? [],
+    });
     this.readTimer = null;
     this.lastTypingSent = new Map();
     this.timers = [];
@@ -172,6 +177,7 @@ export class Client {
     clearTimeout(this.readTimer);
     this.readTimer = null;
     this.pendingReads.clear();
+    this.receipts.stop();
     this.forgotten.clear();
   }
 
@@ -188,6 +194,8 @@ export class Client {
         return this.onAck(frame);
       case 'receipt':
         return this.onReceipt(frame);
+      case 'delivered':
+        return this.receipts.onDelivered(frame);
       case 'typing':
         return this.onTyping(frame);
       case 'presence':
@@ -205,6 +213,10 @@ export class Client {
     const peers = this.store.directPeers();
     if (peers.length) this.conn.send({ type: 'presence_subscribe', user_ids: peers });
     this.flushReads();
+    this.receipts.flush();
+    // Markers may have moved while we were away: the open chat's are asked
+    // again now, any other chat's when it is opened.
+    if (this.store.openChatId) this.receipts.load(this.store.openChatId);
     // Chat events are not replayed on resume, and a first connection gets no
     // backlog: the list (membership, last_seq, read_seq) is fetched again;
     // and whom we block, which may have changed on another device.
@@ -236,8 +248,7 @@ export class Client {
       if (!state.loaded && readSeq < state.last_seq) this.refreshChat(chatId);
       this.store.emit('chats');
     } else {
-      this.store.setReceipt(chatId, userId, readSeq);
-      this.store.emit('messages', chatId);
+      this.receipts.onRead(chatId, userId, readSeq);
     }
   }
 
@@ -282,6 +293,7 @@ export class Client {
       if (this.store.openChatId === state.id) this.loadNewest(state.id);
     }
     if (state.removed) state.typing.clear();
+    else if (state.markers && /^member_(added|removed)$/.test(event ?? '')) this.receipts.load(state.id);
     this.store.emit('chats', event);
     this.store.emit('messages', state.id);
   }
@@ -320,6 +332,7 @@ export class Client {
   ingest(messages, { live = false } = {}) {
     const { store } = this;
     const touched = new Set();
+    this.receipts.received(messages);
     // A REST page reflects every action committed before it was read: at least
     // up to its newest entry and to what this device knew then.
     const fetchedUpTo = new Map();
@@ -404,6 +417,7 @@ export class Client {
     this.store.emit('open', chatId);
     const state = this.store.chat(chatId);
     if (state && !state.loaded && !state.removed) this.loadNewest(chatId);
+    if (state && !state.removed) this.receipts.load(chatId);
   }
 
   closeChat() {
@@ -580,6 +594,9 @@ export class Client {
         ids.add(info.chat_id);
       }
       for (const state of store.chats.values()) if (!ids.has(state.id)) state.removed = true;
+      // A chat's newest message came with the list: received here (a new
+      // device gets no backlog of what was said before it logged in).
+      this.receipts.received(list.filter((info) => info.last_message).map((info) => ({ ...info.last_message, chat_id: info.chat_id })));
       store.chatsLoaded = true;
       store.emit('chats');
       this.loadPresence(store.directPeers());

@@ -1,13 +1,14 @@
 // Application state: the session, chats with their loaded messages, presence,
-// typing and read receipts, and the connection status. Components subscribe to
+// typing and other members' receipts, and the connection status. Components subscribe to
 // change notifications; nothing here talks to the network.
 //
 // What is persisted (localStorage, keys "parley.*", cleared at logout):
 //   parley.session   {token, user_id, device_id, email, display_name}
 //   parley.cursor    the newest resume cursor processed by this device
 //   parley.outbox    sends not yet acknowledged (connection.js)
-//   parley.receipts  other members' read markers seen in receipts (the REST API
-//                    only gives our own read_seq, so these keep "read" ticks across reloads)
+// Other members' read and delivery markers are not persisted: they are the
+// server's (receipts.js). A "parley.receipts" key left by an older version is
+// removed at logout like the rest.
 
 import { isShown } from './actions.js';
 
@@ -29,7 +30,6 @@ export class Store {
     this.connection = { status: 'stopped', retryAt: 0 };
     this.openChatId = null;
     this.chatsLoaded = false;
-    this.receipts = this.read('receipts') ?? {};
     this.blocked = new Map(); // user_id → display_name: the users we block (GET /v1/blocks)
     this.presenceVisibility = null; // 'everyone' | 'contacts' | 'nobody' once /v1/me answered
   }
@@ -110,7 +110,7 @@ export class Store {
     for (const m of info.members ?? []) this.users.set(m.user_id, m.display_name);
     let state = this.chats.get(info.chat_id);
     if (!state) {
-      state = new ChatState(info, this.receipts[info.chat_id], this.me);
+      state = new ChatState(info, this.me);
       this.chats.set(info.chat_id, state);
     } else {
       state.info = info;
@@ -135,15 +135,6 @@ export class Store {
     }
     state.removed = Boolean(this.me) && !(info.members ?? []).some((m) => m.user_id === this.me);
     return state;
-  }
-
-  setReceipt(chatId, userId, readSeq) {
-    const state = this.chat(chatId);
-    if (!state) return;
-    if ((state.receipts.get(userId) ?? 0) >= readSeq) return;
-    state.receipts.set(userId, readSeq);
-    this.receipts[chatId] = Object.fromEntries(state.receipts);
-    this.write('receipts', this.receipts);
   }
 
   userName(userId) {
@@ -206,7 +197,7 @@ export class Store {
 }
 
 export class ChatState {
-  constructor(info, receipts, me = null) {
+  constructor(info, me = null) {
     this.id = info.chat_id;
     this.me = me; // the logged-in user: their own messages are never unread
     this.info = info;
@@ -220,7 +211,8 @@ export class ChatState {
     this.loadingOlder = false;
     this.preview = null; // newest message known
     this.previewAt = 0; // the seq up to which the server said which message is the newest
-    this.receipts = new Map(Object.entries(receipts ?? {}));
+    /** @type {Map<string, {read_seq, delivered_seq, joined_seq}>|null} other members' markers, the server's (receipts.js); null until fetched */
+    this.markers = null;
     this.typing = new Map(); // user_id → ms until which "is typing" shows
     this.removed = false;
     this.request = false; // a direct chat someone opened with us, not yet accepted
@@ -270,13 +262,6 @@ export class ChatState {
 
   activity() {
     return this.preview?.ts ?? this.info.created_at ?? 0;
-  }
-
-  /** Highest read_seq reported by any other member. */
-  othersReadSeq(me) {
-    let max = 0;
-    for (const [userId, seq] of this.receipts) if (userId !== me && seq > max) max = seq;
-    return max;
   }
 
   sortedMessages() {

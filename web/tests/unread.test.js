@@ -13,7 +13,7 @@ const action = (seq, kind, target = 1, sender = 'bob') => ({ chat_id: 'c', seq, 
 const line = (seq, type = 'member_added', sender = 'bob') => ({ chat_id: 'c', seq, sender_id: sender, kind: 'event', event: { type, user_id: 'cy' }, text: '', ts: seq });
 
 function chat({ read = 0, last = 0, held = [], counted = null } = {}) {
-  const s = new ChatState({ chat_id: 'c', kind: 'group', members: [] }, {}, 'me');
+  const s = new ChatState({ chat_id: 'c', kind: 'group', members: [] }, 'me');
   s.read_seq = read;
   s.last_seq = last;
   s.counted = counted;

@@ -124,7 +124,7 @@ scenario('a message in a hidden tab raises a notification once allowed', async (
   await a.evaluate(() => window.__setHidden(true));
   await send(b, 'Are you around?');
   await pollEqual(() => a.evaluate(() => window.__notes), [{ title: bob.name, body: 'Are you around?' }], { message: 'one notification' });
-  await waitState(b, 'Are you around?', 'sent');
+  await waitState(b, 'Are you around?', 'delivered');
   await a.evaluate(() => window.__setHidden(false));
   await waitState(b, 'Are you around?', 'read');
 });

@@ -8,6 +8,8 @@ import { connectionText, formatDay, formatFull, formatPresence, formatTime, hueO
 import { MAX_TEXT_BYTES, checkText } from '../client.js';
 import { isShown, myReaction, quoteText } from '../actions.js';
 import { messageMenu, quoteBlock, reactionsRow } from './message-actions.js';
+import { openMessageInfo } from './message-info.js';
+import { receiptState } from '../receipts.js';
 import { linkify } from './links.js';
 import { isTimelineLine, timelineParts, timelineText } from '../timeline.js';
 import { SearchPanel } from './search-panel.js';
@@ -311,7 +313,6 @@ export class ChatView {
     const s = this.state;
     const me = store.me;
     const group = s.info.kind === 'group';
-    const othersRead = s.othersReadSeq(me);
     const out = [];
     let lastDay = null;
     let lastSender = null;
@@ -331,7 +332,7 @@ export class ChatView {
       const sender = pending ? me : m.sender_id;
       const mine = sender === me;
       let state = 'received';
-      if (mine) state = pending ? m.state : m.seq <= othersRead ? 'read' : 'sent';
+      if (mine) state = pending ? m.state : receiptState(s.markers, s.info.members, me, m.seq);
       out.push({
         kind: 'msg',
         key: mine && m.client_msg_id ? `c:${m.client_msg_id}` : `s:${m.seq}`,
@@ -533,8 +534,8 @@ export class ChatView {
     if (m.client_msg_id) li.dataset.clientMsgId = m.client_msg_id;
     li.setAttribute('data-testid', 'message');
     const who = item.mine ? 'You' : this.store.userName(item.sender);
-    const stateLabel = { pending: 'Sending', sent: 'Sent', read: 'Read', failed: 'Not sent' }[item.state];
-    const stateIcon = { pending: 'clock', sent: 'check', read: 'checks', failed: 'alert' }[item.state];
+    const stateLabel = { pending: 'Sending', sent: 'Sent', delivered: 'Delivered', read: 'Read', failed: 'Not sent' }[item.state];
+    const stateIcon = { pending: 'clock', sent: 'check', delivered: 'checks', read: 'checks', failed: 'alert' }[item.state];
     const actionable = Boolean(m.seq) && !m.deleted && !this.state.removed;
     li.classList.toggle('deleted', Boolean(m.deleted));
     setChildren(li,
@@ -599,6 +600,7 @@ export class ChatView {
       reply: () => this.setMode({ type: 'reply', seq: m.seq }),
       edit: item.mine ? () => this.setMode({ type: 'edit', seq: m.seq }) : null,
       remove: item.mine || admin ? () => this.remove(m.seq) : null,
+      info: item.mine && s.info.kind === 'group' ? () => openMessageInfo(this.store, this.client, this.chatId, m.seq) : null,
     }, (refocus) => this.closeMenu(refocus));
   }
 

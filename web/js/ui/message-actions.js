@@ -47,9 +47,9 @@ export function reactionsRow(message, me, userName, onReact) {
 }
 
 /**
- * The menu of one message: quick reactions, then Reply, Edit and Delete as
- * `can` allows. Arrow keys move between items, Escape closes it.
- * @param {{react: (emoji: string) => void, reply?: () => void, edit?: () => void, remove?: () => void}} actions
+ * The menu of one message: quick reactions, then Reply, Edit, Message info
+ * (who received and read it) and Delete as `actions` allows. Arrow keys move between items, Escape closes it.
+ * @param {{react: (emoji: string) => void, reply?: () => void, edit?: () => void, info?: () => void, remove?: () => void}} actions
  */
 export function messageMenu(mine, actions, close) {
   const items = [];
@@ -88,6 +88,7 @@ export function messageMenu(mine, actions, close) {
   actions.current ? item('Remove reaction', 'unreact', () => actions.react('')) : null,
   actions.reply ? item('Reply', 'reply', actions.reply) : null,
   actions.edit ? item('Edit', 'edit', actions.edit) : null,
+  actions.info ? item('Message info', 'message-info', actions.info) : null,
   actions.remove ? item('Delete for everyone', 'delete', actions.remove, { class: 'menu-item danger' }) : null);
   queueMicrotask(() => items[0]?.focus());
   return menu;
