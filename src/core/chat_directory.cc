@@ -489,6 +489,9 @@ Result<std::uint64_t> ChatDirectory::unread_messages(const ChatId& chat_id, cons
   if (!entries) return entries.error();
   std::uint64_t unread = 0;
   for (const Message& m : *entries) {
+    // Committed after last_seq was read: counted by whoever hears it next,
+    // not twice (a client adds the entries after last_seq to this count).
+    if (m.seq > last_seq) break;
     if (m.kind == MessageKind::text && m.sender_id != user && !m.withheld) ++unread;
   }
   if (entries->size() == kUnreadScan && last_seq > entries->back().seq) unread += last_seq - entries->back().seq;

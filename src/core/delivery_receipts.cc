@@ -59,23 +59,26 @@ Result<std::vector<DeliveryReceipts::Receipt>> DeliveryReceipts::receipts(const 
   if (!stored) return stored.error();
   std::unordered_map<std::string_view, const MemberMarkers*> by_user;
   for (const MemberMarkers& m : *stored) by_user.emplace(m.user_id, &m);
+  // Reported but not stored yet: the window is short, but a client that asks
+  // right after a live event must not see less than it announced.
+  std::unordered_map<std::string_view, Seq> unstored;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto it = pending_.lower_bound({chat_id, UserId{}}); it != pending_.end() && it->first.first == chat_id;
+         ++it) {
+      unstored.emplace(it->first.second, it->second);
+    }
+  }
   std::vector<Receipt> out;
   for (const Member& member : (*chat)->members) {
-    if (member.user_id == viewer) continue;
-    const auto heard_by = privacy_.audience(**chat, member.user_id);
-    if (std::find(heard_by.begin(), heard_by.end(), viewer) == heard_by.end()) continue;
+    if (!privacy_.hears(**chat, member.user_id, viewer)) continue;
     Receipt receipt{member.user_id, 0, 0, member.joined_seq};
     if (auto it = by_user.find(member.user_id); it != by_user.end()) {
       receipt.read_seq = it->second->read_seq;
       receipt.delivered_seq = it->second->delivered_seq;
     }
-    {
-      // Reported but not stored yet: the window is short, but a client that
-      // asks right after a live event must not see less than it announced.
-      std::lock_guard lock(mutex_);
-      if (auto it = pending_.find({chat_id, member.user_id}); it != pending_.end()) {
-        receipt.delivered_seq = std::max(receipt.delivered_seq, it->second);
-      }
+    if (auto it = unstored.find(member.user_id); it != unstored.end()) {
+      receipt.delivered_seq = std::max(receipt.delivered_seq, it->second);
     }
     receipt.delivered_seq = std::max(receipt.delivered_seq, receipt.read_seq);
     out.push_back(std::move(receipt));
@@ -118,7 +121,16 @@ Status DeliveryReceipts::flush(Pending batch) {
         chat_id = &key.first;
         // Never past the last message: a device cannot have received more.
         auto known = log_.last_seq(key.first);
-        last = known ? *known : 0;
+        if (!known) {
+          // Unknown is not zero: keep every report for the next try.
+          std::lock_guard lock(mutex_);
+          for (const auto& [kept, kept_seq] : batch) {
+            Seq& slot = pending_[kept];
+            slot = std::max(slot, kept_seq);
+          }
+          return known.error();
+        }
+        last = *known;
       }
       const Seq clamped = std::min(seq, last);
       if (clamped == 0) continue;

@@ -135,4 +135,12 @@ std::vector<UserId> Privacy::audience(const Chat& chat, const UserId& actor) {
   return out;
 }
 
+bool Privacy::hears(const Chat& chat, const UserId& actor, const UserId& listener) {
+  if (listener == actor || chat.member(listener) == nullptr) return false;
+  const Member* me = chat.member(actor);
+  if (me && me->pending) return false;
+  auto blocked = either_blocks(actor, listener);
+  return blocked && !*blocked;
+}
+
 }  // namespace parley

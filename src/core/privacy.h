@@ -62,6 +62,8 @@ class Privacy {
   // request), and nobody on either side of a block with it (a block that
   // cannot be read keeps the event back: nothing leaks).
   std::vector<UserId> audience(const Chat& chat, const UserId& actor);
+  // Whether `listener` is one of audience(chat, actor), without building it.
+  bool hears(const Chat& chat, const UserId& actor, const UserId& listener);
 
   // Another process changed the user's settings: drop what is cached.
   void forget(const UserId& user);

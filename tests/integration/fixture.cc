@@ -170,6 +170,27 @@ void expect_error_frame(WsConnection& ws, const std::string& code, const std::op
   }
 }
 
+void expect_bad_position_reports_refused(WsConnection& member, WsConnection& outsider, const std::string& type,
+                                         const std::string& chat_id) {
+  auto report = [&](WsConnection& ws, const std::string& chat, const json::value& seq) {
+    ws.send(json::object{{"type", type}, {"chat_id", chat}, {"seq", seq}});
+  };
+  report(outsider, chat_id, 1);
+  expect_error_frame(outsider, "forbidden");
+  report(outsider, "no-such-chat", 1);
+  expect_error_frame(outsider, "not_found");
+  for (const json::value& bad : {json::value("1"), json::value(-1), json::value(1.5), json::value(nullptr)}) {
+    report(member, chat_id, bad);
+    expect_error_frame(member, "invalid_request");
+  }
+  member.send(json::object{{"type", type}, {"seq", 1}});
+  expect_error_frame(member, "invalid_request");
+  member.send(json::object{{"type", type}, {"chat_id", chat_id}});
+  expect_error_frame(member, "invalid_request");
+  EXPECT_TRUE(outsider.is_open());
+  EXPECT_TRUE(member.is_open());
+}
+
 ::testing::AssertionResult is_error(const HttpResponse& r, int status, const std::string& code) {
   if (r.status == status && r.error_code() == code) {
     if (!r.json.is_object() || !r.json.as_object().contains("error")) {

@@ -122,6 +122,13 @@ class ParleyTest : public ::testing::Test {
 // Expects the next error frame on `ws` to carry `code` (and `ref`, if given).
 void expect_error_frame(WsConnection& ws, const std::string& code,
                         const std::optional<std::string>& ref = std::nullopt);
+// A position report (`type` "read" or "delivered") is refused with its error
+// frame, and the connection stays open: from `outsider` (not a member of
+// `chat_id`: forbidden), for a chat that does not exist (not_found), and from
+// `member` with a seq that is not a non-negative integer or no chat_id
+// (invalid_request).
+void expect_bad_position_reports_refused(WsConnection& member, WsConnection& outsider, const std::string& type,
+                                         const std::string& chat_id);
 // Expects `r` to be an error response with this status and error code.
 ::testing::AssertionResult is_error(const HttpResponse& r, int status, const std::string& code);
 

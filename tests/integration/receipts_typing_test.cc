@@ -83,15 +83,8 @@ TEST_F(ReceiptsTypingTest, BadReads) {
   ChatInfo chat = accepted_direct(alice, bob);
   alice.send(chat.chat_id, cmid(), "m");
   auto e = connect(eve);
-  send_read(*e, chat.chat_id, 1);
-  expect_error_frame(*e, "forbidden");
-  send_read(*e, "no-such-chat", 1);
-  expect_error_frame(*e, "not_found");
-  e->send(json::object{{"type", "read"}, {"chat_id", chat.chat_id}, {"seq", "one"}});
-  expect_error_frame(*e, "invalid_request");
-  e->send(json::object{{"type", "read"}, {"chat_id", chat.chat_id}});
-  expect_error_frame(*e, "invalid_request");
-  EXPECT_TRUE(e->is_open());
+  auto b = connect(bob);
+  expect_bad_position_reports_refused(*b, *e, "read", chat.chat_id);
   EXPECT_EQ(bob.find_chat(chat.chat_id)->read_seq, 0);
 }
 

@@ -1,5 +1,6 @@
 // Accounts and ChatDirectory against in-memory fakes.
 
+#include <atomic>
 #include <utility>
 
 #include "unit/core_fixture.h"
@@ -225,6 +226,29 @@ TEST_F(TwoNodesTest, AStormOfConflictsEndsInAConflictErrorAndChangesNothing) {
   auto stored = store.find_chat(id);
   ASSERT_TRUE(stored.ok() && stored->has_value());
   EXPECT_FALSE((*stored)->has_member(c));
+}
+
+TEST_F(ChatsTest, TheUnreadCountStopsAtTheLastSeqItIsShownWith) {
+  make_user("ann");
+  make_user("bob");
+  AuthContext ann = login("ann");
+  AuthContext bob = login("bob");
+  auto chat = core->chats.open_direct(bob.user_id, ann.user_id);
+  ASSERT_TRUE(chat.ok());
+  const ChatId id = chat->chat->id;
+  ASSERT_TRUE(send(bob, id, "b1", "one").ok());
+  ASSERT_TRUE(send(bob, id, "b2", "two").ok());
+  // A message committed between the view's read of last_seq and its count.
+  std::atomic<bool> sent{false};
+  faults.set_hook(StoreMethod::read_after, [&] {
+    if (!sent.exchange(true)) (void)send(bob, id, "b3", "three");
+  });
+  auto view = core->chats.view(*chat->chat, &ann.user_id);
+  faults.set_hook(StoreMethod::read_after, {});
+  ASSERT_TRUE(view.ok());
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(view->last_seq, 2u);
+  EXPECT_EQ(view->unread, 2u) << "the third is after last_seq: a client counts it when it hears of it";
 }
 
 }  // namespace

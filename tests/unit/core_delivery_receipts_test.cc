@@ -171,5 +171,22 @@ TEST_F(DeliveryReceiptsTest, AFailedWriteIsRetriedAndNothingIsAnnouncedBeforeIt)
   EXPECT_EQ(receipts_for(ann, group)[0].delivered_seq, 1u);
 }
 
+TEST_F(DeliveryReceiptsTest, AnUnreadableChatEndKeepsTheReportsForTheNextTry) {
+  config.delivery_gather_ms = 1;
+  config.last_active_retry_initial_ms = 1;
+  rebuild();
+  send_texts(wa, group, 2);
+  sink.clear();
+  faults.fail(StoreMethod::last_seq);
+  const auto reads_before = faults.calls(StoreMethod::last_seq);
+  ASSERT_TRUE(core->delivery.record(wb, group, 2).ok());
+  ASSERT_TRUE(eventually([&] { return faults.calls(StoreMethod::last_seq) >= reads_before + 2; }));
+  EXPECT_TRUE(sink.deliveries_of<DeliveredEvent>().empty());
+  faults.heal(StoreMethod::last_seq);
+  ASSERT_TRUE(eventually([&] { return !told()[ann].empty(); }));
+  EXPECT_EQ(told()[ann], (std::vector<DeliveredMarker>{{bob, 2}}));
+  EXPECT_EQ(receipts_for(ann, group)[0].delivered_seq, 2u);
+}
+
 }  // namespace
 }  // namespace parley::testing
