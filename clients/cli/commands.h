@@ -48,6 +48,18 @@ struct GroupRenameArgs {
   std::string name;
 };
 
+struct GroupMemberArgs {
+  std::string chat;
+  std::string email;  // the member's
+};
+
+struct SearchArgs {
+  std::string text;    // words; the last one matches as a prefix
+  std::string chat;    // empty: every chat of yours
+  int limit = 0;       // 0: the server's default
+  std::string before;  // the previous page's "More: --before"
+};
+
 struct MuteArgs {
   std::string chat;
   double hours = 0;  // 0: until unmuted
@@ -107,6 +119,12 @@ int run_dm(CommandContext& ctx, const std::string& email);
 int run_group(CommandContext& ctx, const GroupArgs& args);
 int run_group_rename(CommandContext& ctx, const GroupRenameArgs& args);
 int run_role(CommandContext& ctx, const RoleArgs& args);
+// Adds (or, with add == false, removes) the user with that e-mail (admins).
+int run_group_member(CommandContext& ctx, const GroupMemberArgs& args, bool add);
+int run_leave(CommandContext& ctx, const std::string& chat);
+// Drops a group that ended for you from your chats and history, for good.
+int run_forget(CommandContext& ctx, const std::string& chat);
+int run_search(CommandContext& ctx, const SearchArgs& args);
 int run_mute(CommandContext& ctx, const MuteArgs& args);
 int run_unmute(CommandContext& ctx, const std::string& chat);
 int run_send(CommandContext& ctx, const SendArgs& args);

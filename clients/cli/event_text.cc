@@ -179,6 +179,7 @@ std::string chat_row_text(const ChatRoster& roster, const client::ChatInfo& chat
   if (chat.unread > 0) out += "  " + std::to_string(chat.unread) + " unread";
   if (chat.muted_until > 0) out += "  (muted)";
   if (chat.request) out += "  (request: reply or `parley accept` it)";
+  if (chat.ended) out += "  (ended: you are no longer a member; read-only until `parley forget`)";
   if (const auto* last = chat.raw.if_contains("last_message"); last != nullptr && last->is_object()) {
     const auto m = client::MessageInfo::from_json(last->as_object());
     out += "  " + stamp(m.ts) + roster.display_name(m.sender_id) + ": " + (m.deleted ? "(deleted)" : preview(m.text));

@@ -133,6 +133,38 @@ int main(int argc, char** argv) {
   pv->add_option("visibility", visibility, "everyone | contacts | nobody (none: show the setting)")
       ->check(CLI::IsMember({"everyone", "contacts", "nobody"}));
 
+  GroupMemberArgs group_add;
+  auto* ga = command(app, "group-add", "add someone to a group (admins); they see what is said from then on", action,
+                     [&](CommandContext& c) { return run_group_member(c, group_add, true); });
+  ga->add_option("chat", group_add.chat, "CHAT")->required();
+  ga->add_option("email", group_add.email, "their e-mail")->required();
+  GroupMemberArgs group_remove;
+  auto* gm = command(app, "group-remove", "remove a member from a group (admins); the group ends for them", action,
+                     [&](CommandContext& c) { return run_group_member(c, group_remove, false); });
+  gm->add_option("chat", group_remove.chat, "CHAT")->required();
+  gm->add_option("email", group_remove.email, "their e-mail")->required();
+  std::string leave_chat;
+  auto* lv = command(app, "leave", "leave a group; what was said until then stays readable", action,
+                     [&](CommandContext& c) { return run_leave(c, leave_chat); });
+  lv->add_option("chat", leave_chat, "CHAT")->required();
+  std::string forget_chat;
+  auto* fg = command(app, "forget", "drop a group that ended for you (removed, or left) from your chats", action,
+                     [&](CommandContext& c) { return run_forget(c, forget_chat); });
+  fg->add_option("chat", forget_chat, "CHAT")->required();
+
+  SearchArgs search;
+  std::vector<std::string> search_words;
+  auto* se = command(app, "search", "find messages by their words, newest first (the last word as a prefix)", action,
+                     [&](CommandContext& c) {
+                       for (const auto& w : search_words) search.text += (search.text.empty() ? "" : " ") + w;
+                       return run_search(c, search);
+                     });
+  se->add_option("words", search_words, "what to find")->required();
+  se->add_option("--chat", search.chat, "search this chat only");
+  se->add_option("--limit", search.limit, "results per page (server default 20, at most 100)")
+      ->check(CLI::Range(1, 100));
+  se->add_option("--before", search.before, "the next page: the value a previous page printed");
+
   RoleArgs role;
   auto* ro = command(app, "role", "make a member of a group an admin, or a member again (admins)", action,
                      [&](CommandContext& c) { return run_role(c, role); });

@@ -50,6 +50,8 @@ ChatInfo ChatInfo::from_json(const json::object& o) {
   c.unread = int_field(o, "unread", 0);
   c.muted_until = int_field(o, "muted_until", 0);
   if (const auto* r = o.if_contains("request"); r && r->is_bool()) c.request = r->as_bool();
+  if (const auto* e = o.if_contains("ended"); e && e->is_bool()) c.ended = e->as_bool();
+  c.ended_seq = int_field(o, "ended_seq", 0);
   if (const auto* m = o.if_contains("members"); m && m->is_array()) {
     for (const auto& item : m->as_array()) {
       if (!item.is_object()) continue;
@@ -277,6 +279,10 @@ void Session::set_presence_visibility(const std::string& visibility) {
 
 void Session::remove_member(const std::string& chat_id, const std::string& user_id) {
   checked("DELETE", "/v1/chats/" + url_encode(chat_id) + "/members/" + url_encode(user_id));
+}
+
+void Session::forget(const std::string& chat_id) {
+  checked("DELETE", "/v1/chats/" + url_encode(chat_id));
 }
 
 std::vector<MessageInfo> Session::history(const std::string& chat_id, const HistoryQuery& q) {

@@ -67,6 +67,8 @@ struct ChatInfo {
   std::int64_t unread = 0;       // text messages of others not read yet
   std::int64_t muted_until = 0;  // 0: not muted (docs/protocol.md)
   bool request = false;          // a message request I have not accepted
+  bool ended = false;            // a group that ended for me (removed, or left) …
+  std::int64_t ended_seq = 0;    // … at this seq
   int http_status = 0;           // 201 created, 200 existing (create_* only)
   boost::json::object raw;
 
@@ -188,6 +190,8 @@ class Session {
   void add_member(const std::string& chat_id, const std::string& user_id);
   void remove_member(const std::string& chat_id, const std::string& user_id);
   void leave(const std::string& chat_id) { remove_member(chat_id, user_id()); }
+  // Drops a group that ended for me from my list and history, for good.
+  void forget(const std::string& chat_id);
   ChatInfo rename_group(const std::string& chat_id, const std::string& name);
   // No pushes for the chat until `until` (ms since the epoch), or until unmuted.
   ChatInfo mute(const std::string& chat_id, std::optional<std::int64_t> until = std::nullopt);

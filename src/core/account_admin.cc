@@ -200,10 +200,15 @@ Result<ErasureReport> AccountAdmin::erase(const UserId& user) {
   report.logged_out = std::move(*logged_out);
   auto chat_ids = chat_store_.chats_of_user(user);
   if (!chat_ids) return chat_ids.error();
-  for (const ChatId& chat_id : *chat_ids) {
-    auto erased = erase_messages(user, chat_id);
-    if (!erased) return erased.error();
-    report.messages_erased += *erased;
+  // Groups it left earlier still hold what it said.
+  auto ended_ids = chat_store_.ended_chats_of_user(user);
+  if (!ended_ids) return ended_ids.error();
+  for (const auto* ids : {&*chat_ids, &*ended_ids}) {
+    for (const ChatId& chat_id : *ids) {
+      auto erased = erase_messages(user, chat_id);
+      if (!erased) return erased.error();
+      report.messages_erased += *erased;
+    }
   }
   for (const ChatId& chat_id : *chat_ids) {
     auto chat = chats_.find(chat_id);
@@ -215,6 +220,14 @@ Result<ErasureReport> AccountAdmin::erase(const UserId& user) {
       return left.error();
     }
     if (left) ++report.groups_left;
+  }
+  // No trace as a former member either: every group it left or was removed
+  // from, now including the ones left above, forgets it.
+  auto ended = chat_store_.ended_chats_of_user(user);
+  if (!ended) return ended.error();
+  for (const ChatId& chat_id : *ended) {
+    auto forgotten = chats_.forget(user, chat_id);
+    if (!forgotten && forgotten.error().code != ErrorCode::forbidden) return forgotten.error();
   }
   auto blockers = accounts_.erase(user);
   if (!blockers) return blockers.error();

@@ -85,6 +85,17 @@ Result<ChatPtr> ChatDirectory::find_for_member(const UserId& me, const ChatId& c
   return chat;
 }
 
+Result<ChatDirectory::Readable> ChatDirectory::find_for_reader(const UserId& me, const ChatId& chat_id) {
+  auto chat = find(chat_id);
+  if (!chat) return chat.error();
+  if (!*chat) return make_error(ErrorCode::not_found, "no such chat");
+  if (const Member* member = (*chat)->member(me)) return Readable{*chat, member->joined_seq, std::nullopt};
+  if (const FormerMember* former = (*chat)->former_member(me)) {
+    return Readable{*chat, former->joined_seq, former->left_seq};
+  }
+  return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+}
+
 Result<ChatDirectory::Opened> ChatDirectory::open_direct(const UserId& me, const UserId& peer) {
   if (peer == me) return make_error(ErrorCode::invalid_request, "a direct chat needs another user");
   auto peer_user = accounts_.find_user(peer);
@@ -238,6 +249,9 @@ Result<ChatPtr> ChatDirectory::add_member(const UserId& me, const ChatId& chat_i
     if (!last) return last.error();
     Chat copy = chat;
     copy.members.push_back({user, MemberRole::member, *last});
+    // A former member comes back as a new one: what they could read before
+    // is not theirs again (the new join is where their history starts).
+    std::erase_if(copy.former, [&](const FormerMember& m) { return m.user_id == user; });
     changed = true;
     return std::optional<Chat>(std::move(copy));
   });
@@ -262,8 +276,13 @@ Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& cha
     if (me != user && caller->role != MemberRole::admin) {
       return make_error(ErrorCode::forbidden, "only admins remove other members");
     }
-    if (!chat.has_member(user)) return make_error(ErrorCode::not_found, "not a member of this chat");
+    const Member* leaving = chat.member(user);
+    if (!leaving) return make_error(ErrorCode::not_found, "not a member of this chat");
+    // They keep reading up to here: what was said while they were a member.
+    auto last = log_.last_seq(chat_id);
+    if (!last) return last.error();
     Chat copy = chat;
+    copy.former.push_back({user, leaving->joined_seq, std::max(*last, leaving->joined_seq)});
     std::erase_if(copy.members, [&](const Member& m) { return m.user_id == user; });
     // A group is never left without an admin: the longest-standing member takes over.
     bool has_admin = std::any_of(copy.members.begin(), copy.members.end(),
@@ -280,6 +299,51 @@ Result<ChatPtr> ChatDirectory::remove_member(const UserId& me, const ChatId& cha
   timeline(me, chat_id, {me == user ? GroupEventType::member_left : GroupEventType::member_removed, user, {}});
   if (!promoted.empty()) timeline(me, chat_id, {GroupEventType::role_changed, promoted, to_string(MemberRole::admin)});
   return updated;
+}
+
+Status ChatDirectory::forget(const UserId& me, const ChatId& chat_id) {
+  auto updated = change(chat_id, [&](const Chat& chat) -> Result<std::optional<Chat>> {
+    if (chat.has_member(me)) {
+      return make_error(ErrorCode::invalid_request, "you are a member of this chat: leave the group first");
+    }
+    if (!chat.former_member(me)) return make_error(ErrorCode::forbidden, "you are not a member of this chat");
+    Chat copy = chat;
+    std::erase_if(copy.former, [&](const FormerMember& m) { return m.user_id == me; });
+    return std::optional<Chat>(std::move(copy));
+  });
+  if (!updated) return updated.error();
+  // The user's devices drop it; nobody else learns of it.
+  ChatView gone;
+  gone.chat_id = chat_id;
+  gone.kind = (*updated)->kind;
+  gone.name = (*updated)->name;
+  gone.created_at = (*updated)->created_at;
+  sink_.deliver(std::span<const UserId>(&me, 1),
+                std::make_shared<const Event>(ChatEvent{ChatEventKind::forgotten, std::move(gone)}));
+  return Ok{};
+}
+
+Result<std::vector<ChatPtr>> ChatDirectory::ended_chats_of(const UserId& user) {
+  auto ids = store_.ended_chats_of_user(user);
+  if (!ids) return ids.error();
+  std::vector<ChatPtr> out;
+  out.reserve(ids->size());
+  for (const auto& id : *ids) {
+    auto chat = find(id);
+    if (!chat) return chat.error();
+    if (*chat && (*chat)->former_member(user)) out.push_back(std::move(*chat));
+  }
+  return out;
+}
+
+Result<std::vector<ChatPtr>> ChatDirectory::listed_chats_of(const UserId& user) {
+  auto chats = chats_of(user);
+  if (!chats) return chats.error();
+  auto ended = ended_chats_of(user);
+  if (!ended) return ended.error();
+  chats->insert(chats->end(), ended->begin(), ended->end());
+  std::sort(chats->begin(), chats->end(), [](const ChatPtr& a, const ChatPtr& b) { return a->id < b->id; });
+  return chats;
 }
 
 Result<ChatPtr> ChatDirectory::rename_group(const UserId& me, const ChatId& chat_id, const std::string& name) {
@@ -432,8 +496,13 @@ Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
   v.kind = chat.kind;
   v.name = chat.name;
   v.created_at = chat.created_at;
+  // A former member sees the chat as it ended for them: up to left_seq, with
+  // the members who were there then (none added since).
+  const FormerMember* ended = for_user ? chat.former_member(*for_user) : nullptr;
+  if (ended) v.ended_seq = ended->left_seq;
   v.members.reserve(chat.members.size());
   for (const auto& m : chat.members) {
+    if (ended && m.joined_seq > ended->left_seq) continue;
     auto name = accounts_.display_name(m.user_id);
     if (!name) return name.error();
     v.members.push_back({m.user_id, std::move(*name), m.role});
@@ -443,7 +512,9 @@ Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
   // Nearly always the newest entry is one; past this many actions in a row
   // the chat shows no preview.
   constexpr std::size_t kPreviewScan = 20;
-  auto newest = log_.read_before(chat.id, 0, 1);
+  // read_before(after the end) reads from the end; 0 reads from the newest.
+  const Seq end = ended ? ended->left_seq + 1 : 0;
+  auto newest = log_.read_before(chat.id, end, 1);
   if (!newest) return newest.error();
   v.last_seq = newest->empty() ? 0 : newest->front().seq;
   // A withheld message is its sender's alone: a view for everyone never shows it.
@@ -470,6 +541,9 @@ Result<ChatView> ChatDirectory::view(const Chat& chat, const UserId* for_user) {
       if (me->muted_until > clock_.now_ms()) v.muted_until = me->muted_until;
       v.request = me->pending;
       seen = std::max(seen, me->joined_seq);
+    } else if (ended) {
+      if (v.last_message && v.last_message->seq <= ended->joined_seq) v.last_message.reset();
+      seen = std::max(seen, ended->joined_seq);
     }
     auto unread = unread_messages(chat.id, *for_user, seen, v.last_seq);
     if (!unread) return unread.error();

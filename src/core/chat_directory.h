@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -46,8 +47,13 @@ class ChatDirectory {
   Result<ChatPtr> create_group(const UserId& me, const std::string& name, const std::vector<UserId>& member_ids);
   // Admins only. Adding a member twice changes nothing.
   Result<ChatPtr> add_member(const UserId& me, const ChatId& chat_id, const UserId& user);
-  // Admins, or anyone removing themselves (leaving).
+  // Admins, or anyone removing themselves (leaving). The user becomes a
+  // former member (Chat::former): the chat has ended for them.
   Result<ChatPtr> remove_member(const UserId& me, const ChatId& chat_id, const UserId& user);
+  // A former member forgets the ended chat: it leaves their chat list and
+  // their history for good. A member must leave first (invalid_request).
+  // Only the user's own devices are told (ChatEventKind::forgotten).
+  Status forget(const UserId& me, const ChatId& chat_id);
   // Admins only; a group's name, as when it was created. The same name again changes nothing.
   Result<ChatPtr> rename_group(const UserId& me, const ChatId& chat_id, const std::string& name);
   // Admins only: makes a member an admin or a member again. A group keeps at
@@ -77,6 +83,18 @@ class ChatDirectory {
   ChatPtr cached(const ChatId& chat_id);
   // The chat if `me` is a member: not_found / forbidden otherwise.
   Result<ChatPtr> find_for_member(const UserId& me, const ChatId& chat_id);
+  // What of the chat `me` may read: a member from when they joined, a former
+  // member up to when they left. not_found / forbidden otherwise.
+  struct Readable {
+    ChatPtr chat;
+    Seq joined_seq = 0;            // nothing at or before it
+    std::optional<Seq> until_seq;  // a former member: nothing after it
+  };
+  Result<Readable> find_for_reader(const UserId& me, const ChatId& chat_id);
+  // The chats `user` is a former member of, in chat id order.
+  Result<std::vector<ChatPtr>> ended_chats_of(const UserId& user);
+  // Its chat list: the chats of both kinds above, in chat id order.
+  Result<std::vector<ChatPtr>> listed_chats_of(const UserId& user);
   Result<std::vector<ChatPtr>> chats_of(const UserId& user);
   // Users sharing a direct chat with `user`: who sees its presence changes.
   Result<std::vector<UserId>> direct_contacts(const UserId& user);

@@ -25,21 +25,24 @@ Result<std::vector<Message>> Conversations::history(const UserId& me, const Chat
   if (query.limit == 0 || query.limit > kMaxHistoryLimit) {
     return make_error(ErrorCode::invalid_request, "limit must be 1 to 200");
   }
-  auto chat = chats_.find_for_member(me, chat_id);
-  if (!chat) return chat.error();
-  // A member sees what was said after they joined, and no message withheld
-  // from it. A page short of withheld messages reads on, so that a page
-  // shorter than the limit still means "no more".
-  const Seq joined = (*chat)->member(me)->joined_seq;
+  auto readable = chats_.find_for_reader(me, chat_id);
+  if (!readable) return readable.error();
+  // A member sees what was said after they joined, a former member what was
+  // said until they left, and no message withheld from them. A page short of
+  // withheld messages reads on, so that a page shorter than the limit still
+  // means "no more".
+  const Seq joined = readable->joined_seq;
+  const std::optional<Seq> until = readable->until_seq;
   std::vector<Message> out;
   if (query.after) {
     Seq after = std::max(*query.after, joined);
-    while (out.size() < query.limit) {
+    while (out.size() < query.limit && (!until || after < *until)) {
       auto page = log_.read_after(chat_id, after, query.limit - out.size());
       if (!page) return page.error();
       const bool exhausted = page->size() < query.limit - out.size();
       if (!page->empty()) after = page->back().seq;
       for (auto& m : *page) {
+        if (until && m.seq > *until) break;
         if (visible_to(m, me)) out.push_back(std::move(m));
       }
       if (exhausted) break;
@@ -49,6 +52,8 @@ Result<std::vector<Message>> Conversations::history(const UserId& me, const Chat
   // before=0 would mean "newest" to the store; nothing is older than seq 1.
   if (query.before && *query.before <= joined + 1) return out;
   Seq before = query.before.value_or(0);  // 0: from the newest
+  if (until && (before == 0 || before > *until + 1)) before = *until + 1;
+  if (before == 1) return out;
   while (out.size() < query.limit && (before == 0 || before > joined + 1)) {
     auto page = log_.read_before(chat_id, before, query.limit - out.size());
     if (!page) return page.error();
@@ -63,8 +68,9 @@ Result<std::vector<Message>> Conversations::history(const UserId& me, const Chat
 }
 
 Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& chat_id, Seq seq) {
-  auto chat = chats_.find_for_member(reader.user_id, chat_id);
-  if (!chat) return chat.error();
+  auto readable = chats_.find_for_reader(reader.user_id, chat_id);
+  if (!readable) return readable.error();
+  const ChatPtr& chat = readable->chat;
   Seq marker;
   {
     auto turn = marker_writers_.acquire(chat_id + '\0' + reader.user_id);
@@ -72,13 +78,16 @@ Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& ch
     if (!current) return current.error();
     auto last = log_.last_seq(chat_id);
     if (!last) return last.error();
-    marker = std::min(seq, *last);
+    // Never past the end: the chat's, or a former member's.
+    marker = std::min({seq, *last, readable->until_seq.value_or(*last)});
     if (marker <= *current) return *current;
     const ReadMarker raised{chat_id, reader.user_id, marker};
     if (auto ok = chat_store_.raise_read_markers({&raised, 1}); !ok) return ok.error();
   }
-  // The reader's other devices always; the others unless the audience keeps it back.
-  std::vector<UserId> members = privacy_.audience(**chat, reader.user_id);
+  // The reader's other devices always; the members unless the audience keeps
+  // it back, and never what a former member reads.
+  std::vector<UserId> members;
+  if (!readable->until_seq) members = privacy_.audience(*chat, reader.user_id);
   members.push_back(reader.user_id);
   sink_.deliver(members, std::make_shared<const Event>(ReceiptEvent{chat_id, reader.user_id, marker}),
                 reader.device_id);
@@ -116,7 +125,7 @@ Status Conversations::typing(const AuthContext& typist, const ChatId& chat_id) {
 }
 
 Result<std::vector<ChatView>> Conversations::list_chats(const UserId& me) {
-  auto chats = chats_.chats_of(me);
+  auto chats = chats_.listed_chats_of(me);
   if (!chats) return chats.error();
   std::vector<ChatView> out;
   out.reserve(chats->size());
@@ -135,7 +144,15 @@ Result<std::vector<Conversations::OwedChat>> Conversations::resume_chats(const U
   out.reserve(chats->size());
   for (const auto& chat : *chats) {
     const Member* me = chat->member(user);
-    out.push_back({chat->id, me ? me->joined_seq : 0});
+    out.push_back({chat->id, me ? me->joined_seq : 0, std::nullopt});
+  }
+  // What was said while they were a member of a chat that has since ended
+  // for them: a device away since then is owed it too.
+  auto ended = chats_.ended_chats_of(user);
+  if (!ended) return ended.error();
+  for (const auto& chat : *ended) {
+    const FormerMember* me = chat->former_member(user);
+    out.push_back({chat->id, me->joined_seq, me->left_seq});
   }
   return out;
 }

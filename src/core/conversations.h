@@ -39,10 +39,12 @@ class Conversations {
   Status typing(const AuthContext& typist, const ChatId& chat_id);
   Result<std::vector<ChatView>> list_chats(const UserId& me);
 
-  // A chat whose messages a device is owed on resume: those after joined_seq.
+  // A chat whose messages a device is owed on resume: those after joined_seq
+  // (and up to until_seq).
   struct OwedChat {
     ChatId chat_id;
     Seq joined_seq = 0;
+    std::optional<Seq> until_seq{};  // a chat that ended for the user: nothing after it
     bool operator==(const OwedChat&) const = default;
   };
   // The chats whose messages a device of `user` is owed on resume.

@@ -37,6 +37,11 @@ const Member* Chat::member(const UserId& user) const {
   return it == members.end() ? nullptr : &*it;
 }
 
+const FormerMember* Chat::former_member(const UserId& user) const {
+  auto it = std::find_if(former.begin(), former.end(), [&](const FormerMember& m) { return m.user_id == user; });
+  return it == former.end() ? nullptr : &*it;
+}
+
 const char* to_string(ChatKind kind) {
   return kind == ChatKind::direct ? "direct" : "group";
 }
@@ -106,6 +111,8 @@ const char* to_string(ChatEventKind kind) {
       return "muted";
     case ChatEventKind::accepted:
       return "accepted";
+    case ChatEventKind::forgotten:
+      return "forgotten";
   }
   return "created";
 }

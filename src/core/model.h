@@ -143,6 +143,17 @@ struct Member {
   bool pending = false;
 };
 
+// Someone who was a member of a group and was removed or left: they keep
+// reading what was said while they were a member, (joined_seq, left_seq],
+// and see the chat as ended, until they forget it (or are added again, as a
+// new member).
+struct FormerMember {
+  UserId user_id;
+  Seq joined_seq = 0;
+  Seq left_seq = 0;
+  bool operator==(const FormerMember&) const = default;
+};
+
 // Muted until unmuted: the last millisecond of the year 9999.
 inline constexpr TimeMs kMutedForever = 253'402'300'799'999;
 
@@ -152,6 +163,8 @@ struct Chat {
   std::string name;
   std::vector<Member> members;
   TimeMs created_at = 0;
+  // Never a current member too.
+  std::vector<FormerMember> former{};
   // 1 when created; every stored change adds one. The store refuses a write
   // that does not follow on from the stored version (ErrorCode::conflict), so
   // writers on different nodes never overwrite each other's changes.
@@ -159,6 +172,7 @@ struct Chat {
 
   bool has_member(const UserId& user) const;
   const Member* member(const UserId& user) const;
+  const FormerMember* former_member(const UserId& user) const;
 };
 
 // What a log entry is. A text message is what users send; edit, deletion

@@ -82,7 +82,8 @@ class AccountStore {
 class ChatStore {
  public:
   virtual ~ChatStore() = default;
-  // Durable. Creates or replaces the chat, keeps the user -> chats index and,
+  // Durable. Creates or replaces the chat, keeps the user -> chats indexes
+  // (members' and former members') and,
   // for a direct chat, the pair -> chat index in step with its members.
   // Compare-and-set on Chat::version: version 1 creates the chat and fails with
   // `conflict` if the id exists or, for a direct chat, the pair already has
@@ -91,8 +92,10 @@ class ChatStore {
   virtual Status put_chat(const Chat& chat) = 0;
   virtual Result<std::optional<Chat>> find_chat(const ChatId& id) = 0;
   virtual Result<std::optional<ChatId>> find_direct_chat(const UserId& a, const UserId& b) = 0;
-  // In chat id order.
+  // The chats the user is a member of, in chat id order.
   virtual Result<std::vector<ChatId>> chats_of_user(const UserId& id) = 0;
+  // The chats the user is a former member of (Chat::former), in chat id order.
+  virtual Result<std::vector<ChatId>> ended_chats_of_user(const UserId& id) = 0;
   // 0 when the user has read nothing.
   virtual Result<Seq> read_marker(const ChatId& chat, const UserId& user) = 0;
   // Moves each marker up to its seq, never back: a lower seq than the stored
@@ -345,6 +348,9 @@ struct ChatView {
   // Set only when the view is for one user: a direct chat the other member
   // opened that this one has not accepted (Member::pending).
   bool request = false;
+  // Set only when the view is for a former member (Chat::former): the chat
+  // has ended for them at this seq (last_seq is at most this).
+  std::optional<Seq> ended_seq;
   std::optional<Message> last_message;
   TimeMs created_at = 0;
 };
@@ -388,6 +394,7 @@ enum class ChatEventKind {
   role_changed,
   muted,
   accepted,
+  forgotten,  // a former member forgot the ended chat (to their own devices)
 };
 struct ChatEvent {
   ChatEventKind kind = ChatEventKind::created;

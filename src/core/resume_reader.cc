@@ -20,7 +20,8 @@ Result<ResumeReader> ResumeReader::open(Conversations& conversations, const User
   for (auto& chat : *chats) {
     const ShardId shard = conversations.shard_of(chat.chat_id);
     if (reader.start_.at(shard) >= reader.head_.at(shard)) continue;  // nothing new on its shard
-    reader.sources_.push_back(Source{std::move(chat.chat_id), chat.joined_seq, shard, {}, 0, false});
+    reader.sources_.push_back(
+        Source{std::move(chat.chat_id), chat.joined_seq, chat.until_seq.value_or(kNoEnd), shard, {}, 0, false});
   }
   // Every chat starts with an equal share; chats with nothing to replay drop out.
   std::vector<Source> owed;
@@ -43,8 +44,13 @@ Status ResumeReader::refill(Source& s, LogOffset after, std::size_t sharing) {
   for (;;) {
     auto page = conversations_->backlog(s.chat, after, head_.at(s.shard), limit);
     if (!page) return page.error();
-    const bool exhausted = page->size() < limit;
+    bool exhausted = page->size() < limit;
     const LogOffset last = page->empty() ? after : page->back().offset;
+    // In seq order: past the end of a chat that ended for the user, nothing more is theirs.
+    if (!page->empty() && page->back().seq > s.until_seq) {
+      std::erase_if(*page, [&](const Message& m) { return m.seq > s.until_seq; });
+      exhausted = true;
+    }
     // What was said before the user joined is not theirs: a prefix of the
     // chat's log, skipped page by page; nor is a message withheld from it.
     std::erase_if(*page, [&](const Message& m) { return m.seq <= s.joined_seq || !visible_to(m, user_); });

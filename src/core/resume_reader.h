@@ -62,9 +62,11 @@ class ResumeReader {
   std::size_t held() const { return held_; }
 
  private:
+  static constexpr Seq kNoEnd = ~Seq{0};
   struct Source {
     ChatId chat;
     Seq joined_seq = 0;  // the user sees the chat's messages after it
+    Seq until_seq = 0;   // and up to it (kNoEnd: a chat they are a member of)
     ShardId shard = 0;
     std::vector<Message> ahead;  // next messages of the chat, in offset order
     std::size_t next = 0;

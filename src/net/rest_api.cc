@@ -118,6 +118,7 @@ void RestApi::add_routes() {
   add("GET", "/v1/chats", {true, &RestApi::list_chats});
   add("POST", "/v1/chats", {true, &RestApi::create_chat});
   add("GET", "/v1/chats/{chat_id}", {true, &RestApi::get_chat});
+  add("DELETE", "/v1/chats/{chat_id}", {true, &RestApi::forget_chat});
   add("POST", "/v1/chats/{chat_id}/members", {true, &RestApi::add_member});
   add("PATCH", "/v1/chats/{chat_id}", {true, &RestApi::update_chat});
   add("POST", "/v1/chats/{chat_id}/accept", {true, &RestApi::accept_chat});

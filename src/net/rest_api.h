@@ -119,6 +119,7 @@ class RestApi {
   Response list_chats(const Call& call);
   Response create_chat(const Call& call);
   Response get_chat(const Call& call);
+  Response forget_chat(const Call& call);
   Response add_member(const Call& call);
   Response remove_member(const Call& call);
   Response update_chat(const Call& call);

@@ -37,10 +37,10 @@ Response RestApi::list_chats(const Call& call) {
   auto page = protocol::parse_page_params(call.query, kDefaultChatPage, kMaxChatPage);
   if (!page) return rest::error_reply(call.req, page.error());
   const UserId& me = call.who->user_id;
-  auto found = ctx_.core.chats.chats_of(me);
+  // The chats the user is in, and the groups that ended for them.
+  auto found = ctx_.core.chats.listed_chats_of(me);
   if (!found) return rest::error_reply(call.req, found.error());
   auto& chats = *found;
-  std::sort(chats.begin(), chats.end(), [](const ChatPtr& a, const ChatPtr& b) { return a->id < b->id; });
   auto it = chats.begin();
   if (page->after) {
     it = std::upper_bound(chats.begin(), chats.end(), *page->after,
@@ -76,9 +76,17 @@ Response RestApi::create_chat(const Call& call) {
 }
 
 Response RestApi::get_chat(const Call& call) {
-  auto chat = ctx_.core.chats.find_for_member(call.who->user_id, call.path["chat_id"]);
-  if (!chat) return rest::error_reply(call.req, chat.error());
-  return chat_reply(call.req, http::status::ok, ctx_.core.chats.view(**chat, &call.who->user_id));
+  // A former member gets the chat as it ended for them.
+  auto readable = ctx_.core.chats.find_for_reader(call.who->user_id, call.path["chat_id"]);
+  if (!readable) return rest::error_reply(call.req, readable.error());
+  return chat_reply(call.req, http::status::ok, ctx_.core.chats.view(*readable->chat, &call.who->user_id));
+}
+
+Response RestApi::forget_chat(const Call& call) {
+  if (auto ok = ctx_.core.chats.forget(call.who->user_id, call.path["chat_id"]); !ok) {
+    return rest::error_reply(call.req, ok.error());
+  }
+  return rest::no_content(call.req);
 }
 
 Response RestApi::add_member(const Call& call) {

@@ -68,6 +68,10 @@ json::object chat_object(const ChatView& chat) {
   if (chat.muted_until) o.emplace("muted_until", *chat.muted_until);
   if (chat.request) o.emplace("request", true);
   if (chat.unread) o.emplace("unread", *chat.unread);
+  if (chat.ended_seq) {
+    o.emplace("ended", true);
+    o.emplace("ended_seq", *chat.ended_seq);
+  }
   o.emplace("last_message", chat.last_message ? json::value(message_object(*chat.last_message)) : json::value(nullptr));
   return o;
 }

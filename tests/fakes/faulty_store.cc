@@ -42,6 +42,8 @@ const char* to_string(StoreMethod method) {
       return "find_direct_chat";
     case StoreMethod::chats_of_user:
       return "chats_of_user";
+    case StoreMethod::ended_chats_of_user:
+      return "ended_chats_of_user";
     case StoreMethod::read_marker:
       return "read_marker";
     case StoreMethod::raise_read_markers:
@@ -202,6 +204,11 @@ Result<std::optional<ChatId>> FaultyStore::find_direct_chat(const UserId& a, con
 Result<std::vector<ChatId>> FaultyStore::chats_of_user(const UserId& id) {
   PARLEY_FAULT_POINT(chats_of_user);
   return chats_.chats_of_user(id);
+}
+
+Result<std::vector<ChatId>> FaultyStore::ended_chats_of_user(const UserId& id) {
+  PARLEY_FAULT_POINT(ended_chats_of_user);
+  return chats_.ended_chats_of_user(id);
 }
 Result<Seq> FaultyStore::read_marker(const ChatId& chat, const UserId& user) {
   PARLEY_FAULT_POINT(read_marker);

@@ -195,11 +195,21 @@ Status MemoryStore::put_chat(const Chat& chat) {
   for (const Member& m : chat.members) {
     members.insert(m.user_id);
     user_chats_[m.user_id].insert(chat.id);
+    ended_chats_[m.user_id].erase(chat.id);
+  }
+  std::set<UserId> former;
+  for (const FormerMember& m : chat.former) {
+    former.insert(m.user_id);
+    ended_chats_[m.user_id].insert(chat.id);
+    user_chats_[m.user_id].erase(chat.id);
   }
   std::optional<std::pair<UserId, UserId>> old_direct;
   if (auto old = chats_.find(chat.id); old != chats_.end()) {
     for (const Member& m : old->second.members) {
       if (!members.contains(m.user_id)) user_chats_[m.user_id].erase(chat.id);
+    }
+    for (const FormerMember& m : old->second.former) {
+      if (!former.contains(m.user_id)) ended_chats_[m.user_id].erase(chat.id);
     }
     old_direct = direct_pair(old->second);
   }
@@ -228,6 +238,13 @@ Result<std::vector<ChatId>> MemoryStore::chats_of_user(const UserId& id) {
   std::lock_guard lock(mutex_);
   auto it = user_chats_.find(id);
   if (it == user_chats_.end()) return std::vector<ChatId>{};
+  return std::vector<ChatId>(it->second.begin(), it->second.end());
+}
+
+Result<std::vector<ChatId>> MemoryStore::ended_chats_of_user(const UserId& id) {
+  std::lock_guard lock(mutex_);
+  auto it = ended_chats_.find(id);
+  if (it == ended_chats_.end()) return std::vector<ChatId>{};
   return std::vector<ChatId>(it->second.begin(), it->second.end());
 }
 

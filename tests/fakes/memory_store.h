@@ -41,6 +41,7 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::optional<Chat>> find_chat(const ChatId& id) override;
   Result<std::optional<ChatId>> find_direct_chat(const UserId& a, const UserId& b) override;
   Result<std::vector<ChatId>> chats_of_user(const UserId& id) override;
+  Result<std::vector<ChatId>> ended_chats_of_user(const UserId& id) override;
   Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
   Status raise_read_markers(std::span<const ReadMarker> markers) override;
   Result<std::uint64_t> count_chats() override;
@@ -104,6 +105,7 @@ class MemoryStore final : public AccountStore, public ChatStore, public MessageL
   std::map<UserId, std::set<UserId>> blocked_;
   std::map<ChatId, Chat> chats_;
   std::map<UserId, std::set<ChatId>> user_chats_;
+  std::map<UserId, std::set<ChatId>> ended_chats_;
   std::map<UserPair, ChatId> direct_;
   std::map<std::pair<ChatId, UserId>, Seq> read_markers_;
   std::map<std::pair<ChatId, UserId>, Seq> delivered_markers_;

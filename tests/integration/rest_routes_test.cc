@@ -34,7 +34,7 @@ TEST_F(RestRoutesTest, KnownPathWithAnotherMethodIs405WithAllow) {
                                          {"GET", "/v1/me/password", "POST"},
                                          {"POST", "/v1/devices", "GET"},
                                          {"GET", "/v1/login", "POST"},
-                                         {"PUT", "/v1/chats/" + chat.chat_id, "GET, PATCH"},
+                                         {"PUT", "/v1/chats/" + chat.chat_id, "GET, DELETE, PATCH"},
                                          {"GET", "/v1/chats/" + chat.chat_id + "/mute", "PUT, DELETE"},
                                          {"DELETE", "/v1/chats/" + chat.chat_id + "/messages", "GET, POST"},
                                          {"GET", "/v1/chats/" + chat.chat_id + "/members/x", "DELETE, PATCH"},

@@ -160,7 +160,7 @@ TEST_F(GroupTimelineTest, AnAddedMemberSeesFromWhenTheyJoined) {
 
   auto owed = core->conversations.resume_chats(cy);
   ASSERT_TRUE(owed.ok());
-  EXPECT_EQ(*owed, (std::vector<Conversations::OwedChat>{{chat, 3}}));
+  EXPECT_EQ(*owed, (std::vector<Conversations::OwedChat>{{chat, 3, std::nullopt}}));
   auto view = core->chats.view(**core->chats.find(chat), &cy);
   ASSERT_TRUE(view.ok());
   EXPECT_EQ(view->read_seq, 3u) << "nothing from before is unread";

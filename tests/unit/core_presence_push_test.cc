@@ -332,7 +332,7 @@ TEST_F(ConversationsTest, BacklogFollowsLogOffsetsPerChat) {
   ASSERT_TRUE(backlog.ok());
   ASSERT_EQ(backlog->size(), 1u);
   EXPECT_EQ((*backlog)[0].seq, 2u);
-  EXPECT_EQ(*core->conversations.resume_chats(b), (std::vector<Conversations::OwedChat>{{ab, 0}}));
+  EXPECT_EQ(*core->conversations.resume_chats(b), (std::vector<Conversations::OwedChat>{{ab, 0, std::nullopt}}));
 }
 
 TEST(TextTest, Utf8Validation) {

@@ -6,6 +6,7 @@
 //   INSTANTIATE_TYPED_TEST_SUITE_P(Store, AccountStoreContract, Types, Names);
 // Unit tests run it on MemoryStore and RocksStore, tests/cluster on
 // MariaDbStore. A new test must also be named in its suite's REGISTER line.
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
@@ -613,6 +614,43 @@ TYPED_TEST_P(ChatStoreContract, PendingMemberRoundTrips) {
   EXPECT_EQ(member_list(*must(this->chats().find_chat("c-1"))), (std::vector<std::string>{"ann:member", "bob:member"}));
 }
 
+TYPED_TEST_P(ChatStoreContract, FormerMembersRoundTripAndAreIndexedApart) {
+  Chat chat = make_group("c-1", {"ann", "bob"});
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  EXPECT_TRUE(must(this->chats().ended_chats_of_user("bob")).empty());
+
+  // Bob leaves at 9, Cat (joined at 4) was removed at 12.
+  chat.version = 2;
+  chat.members = {{"ann", MemberRole::admin}};
+  chat.former = {{"bob", 0, 9}, {"cat", 4, 12}};
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  auto stored = must(this->chats().find_chat("c-1"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(member_list(*stored), (std::vector<std::string>{"ann:admin"}));
+  std::vector<FormerMember> former = stored->former;
+  std::sort(former.begin(), former.end(), [](const auto& a, const auto& b) { return a.user_id < b.user_id; });
+  EXPECT_EQ(former, (std::vector<FormerMember>{{"bob", 0, 9}, {"cat", 4, 12}}));
+  EXPECT_TRUE(must(this->chats().chats_of_user("bob")).empty());
+  EXPECT_EQ(must(this->chats().ended_chats_of_user("bob")), (std::vector<ChatId>{"c-1"}));
+  EXPECT_EQ(must(this->chats().ended_chats_of_user("cat")), (std::vector<ChatId>{"c-1"}));
+  EXPECT_TRUE(must(this->chats().ended_chats_of_user("ann")).empty());
+  EXPECT_EQ(must(this->chats().chats_of_user("ann")), (std::vector<ChatId>{"c-1"}));
+
+  // Bob is added again (a member, no longer former); Cat forgets the chat.
+  chat.version = 3;
+  chat.members.push_back({"bob", MemberRole::member, 20});
+  chat.former.clear();
+  ASSERT_TRUE(this->chats().put_chat(chat).ok());
+  stored = must(this->chats().find_chat("c-1"));
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_TRUE(stored->former.empty());
+  EXPECT_EQ(member_list(*stored), (std::vector<std::string>{"ann:admin", "bob:member@20"}));
+  EXPECT_EQ(must(this->chats().chats_of_user("bob")), (std::vector<ChatId>{"c-1"}));
+  EXPECT_TRUE(must(this->chats().ended_chats_of_user("bob")).empty());
+  EXPECT_TRUE(must(this->chats().ended_chats_of_user("cat")).empty());
+  EXPECT_TRUE(must(this->chats().chats_of_user("cat")).empty());
+}
+
 REGISTER_TYPED_TEST_SUITE_P(AccountStoreContract, CreatedUserIsFoundByIdAndEmail, UnknownUserIsAbsent,
                             DuplicateEmailIsRejectedAndFirstUserKept, EmailIsMatchedExactlyAsStored,
                             ConcurrentSignupsWithOneEmailAdmitExactlyOne,
@@ -632,6 +670,7 @@ REGISTER_TYPED_TEST_SUITE_P(ChatStoreContract, ChatRoundTrips, ChatsOfUserFollow
                             ReadMarkerStartsAtZeroAndOnlyMovesUp, ManyMarkersRaisedInOneWrite,
                             ReadMarkersOfPrefixedIdsStaySeparate, VersionsMustFollowOnFromTheStoredOne,
                             ASecondDirectChatForAPairConflicts, ConcurrentWritersOfOneVersionAdmitExactlyOne,
-                            PendingMemberRoundTrips, ChatsAreCounted, DeliveredMarkersOnlyMoveUpBesideTheReadOnes);
+                            PendingMemberRoundTrips, ChatsAreCounted, DeliveredMarkersOnlyMoveUpBesideTheReadOnes,
+                            FormerMembersRoundTripAndAreIndexedApart);
 
 }  // namespace parley::testing

@@ -143,9 +143,26 @@ std::vector<std::string> migration_7() {
   };
 }
 
+// Version 8: former members of groups (removed or left), who keep reading
+// what was said in (joined_seq, left_seq]; found by user for the chat list.
+std::vector<std::string> migration_8() {
+  const std::string options = kTableOptions;
+  return {
+      "CREATE TABLE IF NOT EXISTS former_members ("
+      " chat_id VARBINARY(255) NOT NULL,"
+      " user_id VARBINARY(255) NOT NULL,"
+      " joined_seq BIGINT UNSIGNED NOT NULL,"
+      " left_seq BIGINT UNSIGNED NOT NULL,"
+      " PRIMARY KEY (chat_id, user_id),"
+      " KEY user_ended (user_id, chat_id))" +
+          options,
+  };
+}
+
 // Index i holds the statements that take the schema from version i to i + 1.
 std::vector<std::vector<std::string>> migrations() {
-  return {migration_1(), migration_2(), migration_3(), migration_4(), migration_5(), migration_6(), migration_7()};
+  return {migration_1(), migration_2(), migration_3(), migration_4(),
+          migration_5(), migration_6(), migration_7(), migration_8()};
 }
 
 // A message shard, version 1: the messages on MyRocks (an LSM tree for an

@@ -16,7 +16,7 @@ namespace parley::mariadb {
 
 // The versions this build creates and expects: the accounts-and-chats
 // schema, and the schema of each message shard (mariadb_schema.cc).
-constexpr std::uint32_t kSchemaVersion = 7;
+constexpr std::uint32_t kSchemaVersion = 8;
 constexpr std::uint32_t kMessageSchemaVersion = 5;
 constexpr std::uint32_t kPushSchemaVersion = 2;
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 
 #include "store/mariadb/connection_pool.h"
@@ -431,6 +432,33 @@ Status MariaDbStore::put_chat_locked(Connection& c, const Chat& chat) {
     if (!written) return written.error();
   }
 
+  // Former members: the same, keyed by user.
+  std::map<UserId, std::pair<std::uint64_t, std::uint64_t>> former_before;
+  if (exists) {
+    auto rows = c.query("SELECT user_id, joined_seq, left_seq FROM former_members WHERE chat_id = ?", {chat.id});
+    if (!rows) return rows.error();
+    for (const Row& row : *rows) {
+      former_before[row.text(0)] = {row.u64(1), row.u64(2)};
+      if (row.bad()) return undecodable("former_members");
+    }
+  }
+  std::set<UserId> former_after;
+  for (const FormerMember& m : chat.former) former_after.insert(m.user_id);
+  for (const auto& [user, unused] : former_before) {
+    if (former_after.contains(user)) continue;
+    auto deleted = c.execute("DELETE FROM former_members WHERE chat_id = ? AND user_id = ?", {chat.id, user});
+    if (!deleted) return deleted.error();
+  }
+  for (const FormerMember& m : chat.former) {
+    auto old = former_before.find(m.user_id);
+    if (old != former_before.end() && old->second == std::pair(m.joined_seq, m.left_seq)) continue;
+    auto written = c.execute(
+        "INSERT INTO former_members (chat_id, user_id, joined_seq, left_seq) VALUES (?, ?, ?, ?)"
+        " ON DUPLICATE KEY UPDATE joined_seq = VALUES(joined_seq), left_seq = VALUES(left_seq)",
+        {chat.id, m.user_id, m.joined_seq, m.left_seq});
+    if (!written) return written.error();
+  }
+
   // The pair index follows the chat; the pair's primary key refuses a
   // second direct chat for the same two people.
   if (exists) {
@@ -451,11 +479,18 @@ Status MariaDbStore::put_chat_locked(Connection& c, const Chat& chat) {
 
 Result<std::optional<Chat>> MariaDbStore::find_chat(const ChatId& id) {
   return read<std::optional<Chat>>([&](Connection& c) -> Result<std::optional<Chat>> {
-    // One statement, so the chat and its members come from one snapshot.
+    // One statement, so the chat, its members and its former members come
+    // from one snapshot: members first (in position order), then former ones
+    // (left_seq not NULL).
     auto rows = c.query(
-        "SELECT c.kind, c.name, c.created_at, c.version, m.user_id, m.role, m.joined_seq, m.muted_until, m.pending"
-        " FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id WHERE c.id = ? ORDER BY m.position",
-        {id});
+        "SELECT c.kind, c.name, c.created_at, c.version, m.user_id, m.role, m.joined_seq, m.muted_until, m.pending,"
+        " NULL AS left_seq, 0 AS former, m.position AS ordering"
+        " FROM chats c LEFT JOIN chat_members m ON m.chat_id = c.id WHERE c.id = ?"
+        " UNION ALL"
+        " SELECT c.kind, c.name, c.created_at, c.version, f.user_id, 'member', f.joined_seq, 0, 0, f.left_seq, 1, 0"
+        " FROM chats c JOIN former_members f ON f.chat_id = c.id WHERE c.id = ?"
+        " ORDER BY former, ordering, user_id",
+        {id, id});
     if (!rows) return rows.error();
     if (rows->empty()) return std::nullopt;
     const Row& first = rows->front();
@@ -464,6 +499,11 @@ Result<std::optional<Chat>> MariaDbStore::find_chat(const ChatId& id) {
     if (first.bad()) return undecodable("chats");
     for (const Row& row : *rows) {
       if (row.is_null(4)) continue;  // a chat without members
+      if (!row.is_null(9)) {
+        chat.former.push_back({row.text(4), row.u64(6), row.u64(9)});
+        if (row.bad()) return undecodable("former_members");
+        continue;
+      }
       const std::uint64_t pending = row.u64(8);
       chat.members.push_back({row.text(4), row.text(5) == "admin" ? MemberRole::admin : MemberRole::member, row.u64(6),
                               row.i64(7), pending == 1});
@@ -495,6 +535,20 @@ Result<std::vector<ChatId>> MariaDbStore::chats_of_user(const UserId& id) {
     for (const Row& row : *rows) {
       chats.push_back(row.text(0));
       if (row.bad()) return undecodable("chat_members");
+    }
+    return chats;
+  });
+}
+
+Result<std::vector<ChatId>> MariaDbStore::ended_chats_of_user(const UserId& id) {
+  return read<std::vector<ChatId>>([&](Connection& c) -> Result<std::vector<ChatId>> {
+    auto rows = c.query("SELECT chat_id FROM former_members WHERE user_id = ? ORDER BY chat_id", {id});
+    if (!rows) return rows.error();
+    std::vector<ChatId> chats;
+    chats.reserve(rows->size());
+    for (const Row& row : *rows) {
+      chats.push_back(row.text(0));
+      if (row.bad()) return undecodable("former_members");
     }
     return chats;
   });

@@ -62,6 +62,7 @@ class MariaDbStore final : public AccountStore, public ChatStore {
   Result<std::optional<Chat>> find_chat(const ChatId& id) override;
   Result<std::optional<ChatId>> find_direct_chat(const UserId& a, const UserId& b) override;
   Result<std::vector<ChatId>> chats_of_user(const UserId& id) override;
+  Result<std::vector<ChatId>> ended_chats_of_user(const UserId& id) override;
   Result<Seq> read_marker(const ChatId& chat, const UserId& user) override;
   Status raise_read_markers(std::span<const ReadMarker> markers) override;
   Result<std::uint64_t> count_chats() override;

@@ -15,6 +15,7 @@ constexpr std::uint8_t kChatV1 = 1;     // read only: before versions, every sto
 constexpr std::uint8_t kChatV2 = 2;     // adds the version
 constexpr std::uint8_t kChatV3 = 3;     // adds each member's joined_seq and muted_until
 constexpr std::uint8_t kChatV4 = 4;     // adds each member's pending
+constexpr std::uint8_t kChatV5 = 5;     // adds the former members
 constexpr std::uint8_t kMessageV1 = 1;  // read only: before message actions
 constexpr std::uint8_t kMessageV2 = 2;  // adds kind, target, reply, and the state actions change
 constexpr std::uint8_t kMessageV3 = 3;  // adds withheld
@@ -163,7 +164,7 @@ std::optional<Device> decode_device(std::string_view bytes) {
 
 std::string encode_chat(const Chat& chat) {
   ByteWriter out;
-  out.u8(kChatV4);
+  out.u8(kChatV5);
   out.u64(chat.version);
   out.str(chat.id);
   out.u8(chat.kind == ChatKind::direct ? 0 : 1);
@@ -177,6 +178,12 @@ std::string encode_chat(const Chat& chat) {
     out.i64(m.muted_until);
     out.u8(m.pending ? 1 : 0);
   }
+  out.u32(static_cast<std::uint32_t>(chat.former.size()));
+  for (const FormerMember& m : chat.former) {
+    out.str(m.user_id);
+    out.u64(m.joined_seq);
+    out.u64(m.left_seq);
+  }
   return out.take();
 }
 
@@ -186,7 +193,8 @@ std::optional<Chat> decode_chat(std::string_view bytes) {
   std::uint8_t kind = 0;
   std::uint32_t count = 0;
   std::uint8_t format = 0;
-  if (!in.u8(format) || (format != kChatV1 && format != kChatV2 && format != kChatV3 && format != kChatV4)) {
+  if (!in.u8(format) ||
+      (format != kChatV1 && format != kChatV2 && format != kChatV3 && format != kChatV4 && format != kChatV5)) {
     return std::nullopt;
   }
   chat.version = 1;
@@ -204,13 +212,22 @@ std::optional<Chat> decode_chat(std::string_view bytes) {
     if (format >= kChatV3 && (!in.u64(m.joined_seq) || !in.i64(m.muted_until) || m.muted_until < 0)) {
       return std::nullopt;
     }
-    if (format == kChatV4) {
+    if (format >= kChatV4) {
       std::uint8_t pending = 0;
       if (!in.u8(pending) || pending > 1) return std::nullopt;
       m.pending = pending == 1;
     }
     m.role = role == 0 ? MemberRole::admin : MemberRole::member;
     chat.members.push_back(std::move(m));
+  }
+  if (format >= kChatV5) {
+    if (!in.u32(count) || count > kMaxMembers) return std::nullopt;
+    chat.former.reserve(std::min<std::uint32_t>(count, 1024));
+    for (std::uint32_t i = 0; i < count; ++i) {
+      FormerMember m;
+      if (!in.str(m.user_id) || !in.u64(m.joined_seq) || !in.u64(m.left_seq)) return std::nullopt;
+      chat.former.push_back(std::move(m));
+    }
   }
   if (!in.done()) return std::nullopt;
   return chat;

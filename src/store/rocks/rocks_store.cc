@@ -47,12 +47,15 @@ std::optional<std::string> direct_index_key(const Chat& chat) {
 // The second halves of the pair keys under `first` in an index column, in
 // byte order (user -> devices, user -> chats). A failed scan or a key that
 // does not decode is an error, never a shorter list.
-Result<std::vector<std::string>> index_entries(rocks::RocksDatabase& db, Column column, std::string_view first) {
+// `value`, when set: only the entries holding it.
+Result<std::vector<std::string>> index_entries(rocks::RocksDatabase& db, Column column, std::string_view first,
+                                               std::optional<std::string_view> value = std::nullopt) {
   std::vector<std::string> out;
   bool undecodable = false;
   const std::string prefix = rocks::id_prefix(first);
   auto ok = db.scan(column, prefix, rocks::prefix_end(prefix), Direction::forward,
-                    [&](std::string_view key, std::string_view) {
+                    [&](std::string_view key, std::string_view stored) {
+                      if (value && stored != *value) return true;
                       auto second = rocks::pair_key_second(key);
                       if (!second) {
                         undecodable = true;
@@ -364,6 +367,11 @@ Result<std::vector<UserId>> RocksStore::delete_user(const UserId& id) {
 
 // ---- ChatStore ------------------------------------------------------------------
 
+namespace {
+// The user_chats entry of a former member; a member's is empty.
+constexpr std::string_view kEndedEntry = "e";
+}  // namespace
+
 Status RocksStore::put_chat(const Chat& chat) {
   // Check-then-write per chat, and per pair for a new direct chat; no lock
   // is held across the synced write.
@@ -383,15 +391,23 @@ Status RocksStore::put_chat(const Chat& chat) {
   }
   WriteSet writes;
   writes.put(Column::chats, chat.id, rocks::encode_chat(chat));
-  std::set<UserId> members;
+  // One index entry per user: empty for a member, kEndedEntry for a former member.
+  std::set<UserId> indexed;
   for (const Member& m : chat.members) {
-    members.insert(m.user_id);
+    indexed.insert(m.user_id);
     writes.put(Column::user_chats, rocks::pair_key(m.user_id, chat.id), {});
+  }
+  for (const FormerMember& m : chat.former) {
+    indexed.insert(m.user_id);
+    writes.put(Column::user_chats, rocks::pair_key(m.user_id, chat.id), std::string(kEndedEntry));
   }
   std::optional<std::string> old_direct;
   if (const auto& old = *previous) {
     for (const Member& m : old->members) {
-      if (!members.contains(m.user_id)) writes.erase(Column::user_chats, rocks::pair_key(m.user_id, chat.id));
+      if (!indexed.contains(m.user_id)) writes.erase(Column::user_chats, rocks::pair_key(m.user_id, chat.id));
+    }
+    for (const FormerMember& m : old->former) {
+      if (!indexed.contains(m.user_id)) writes.erase(Column::user_chats, rocks::pair_key(m.user_id, chat.id));
     }
     old_direct = direct_index_key(*old);
   }
@@ -412,7 +428,11 @@ Result<std::optional<ChatId>> RocksStore::find_direct_chat(const UserId& a, cons
 }
 
 Result<std::vector<ChatId>> RocksStore::chats_of_user(const UserId& id) {
-  return index_entries(*db_, Column::user_chats, id);
+  return index_entries(*db_, Column::user_chats, id, std::string_view());
+}
+
+Result<std::vector<ChatId>> RocksStore::ended_chats_of_user(const UserId& id) {
+  return index_entries(*db_, Column::user_chats, id, kEndedEntry);
 }
 
 Result<std::uint64_t> RocksStore::count_chats() {
