@@ -138,6 +138,11 @@ export class Api {
     return this.request('DELETE', `/v1/chats/${encodeURIComponent(chatId)}/members/${encodeURIComponent(userId)}`);
   }
 
+  /** Removes a chat that ended for us from our list, for good (refused while we are a member). */
+  forgetChat(chatId) {
+    return this.request('DELETE', `/v1/chats/${encodeURIComponent(chatId)}`);
+  }
+
   renameGroup(chatId, name) {
     return this.request('PATCH', `/v1/chats/${encodeURIComponent(chatId)}`, { name });
   }

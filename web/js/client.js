@@ -38,7 +38,7 @@ export class Client {
     this.outbox = null;
     this.gapRuns = new Map(); // chat_id → running fillGaps promise
     this.gapAgain = new Set();
-    this.forgotten = new Set(); // chats left or dismissed: later `chat` events about them are ignored
+    this.forgotten = new Set(); // ended chats removed from the list: later `chat` events about them are ignored
     this.pendingReads = new Map(); // chat_id → seq not yet sent to the server
     this.receipts = new Receipts(store, {
       send: (frame) => this.conn?.send(frame) ?? false,
@@ -216,7 +216,8 @@ export class Client {
     this.receipts.flush();
     // Markers may have moved while we were away: the open chat's are asked
     // again now, any other chat's when it is opened.
-    if (this.store.openChatId) this.receipts.load(this.store.openChatId);
+    const open = this.store.chat(this.store.openChatId);
+    if (open && !open.removed) this.receipts.load(open.id);
     // Chat events are not replayed on resume, and a first connection gets no
     // backlog: the list (membership, last_seq, read_seq) is fetched again;
     // and whom we block, which may have changed on another device.
@@ -267,19 +268,31 @@ export class Client {
 
   onChatEvent({ event, chat }) {
     if (!chat?.chat_id) return;
+    // An ended chat removed from the list, here or on another device of ours.
+    if (event === 'forgotten') return this.forgetChat(chat.chat_id);
     if (this.forgotten.has(chat.chat_id)) {
-      // Left or dismissed: only being added again brings it back.
+      // Only being added again brings it back.
       if (!chat.members?.some((m) => m.user_id === this.store.me)) return;
       this.forgotten.delete(chat.chat_id);
     }
     const known = this.store.chats.get(chat.chat_id);
     const wasRemoved = known?.removed ?? true;
     const state = this.store.upsertChat(chat);
+    if (!wasRemoved && state.removed) {
+      // Removed, or we left: what we may still read, up to when, comes with
+      // the chat as shown to us (its ended view).
+      this.refreshChat(state.id);
+    }
     if (wasRemoved && !state.removed) {
-      // New to us (created, or we were added, maybe again): start from a fresh window.
+      // New to us (created, or we were added, maybe again): start from a fresh
+      // window; of an earlier membership nothing is ours to read any more.
       state.messages.clear();
+      state.absent.clear();
       state.loaded = false;
       state.hasOlder = true;
+      state.counted = null;
+      state.preview = null;
+      state.previewAt = 0;
       this.adoptPeer(state);
       // An event's chat is the same for every member: our read marker, unread
       // count and mute come with the chat as shown to us. Meanwhile: an added
@@ -353,6 +366,7 @@ export class Client {
         this.outbox.take(m.client_msg_id); // stored on the server: no longer pending
       }
       if (state.messages.has(m.seq)) continue;
+      if (state.ended && m.seq > state.ended_seq) continue; // after we left: not ours to read
       if (isShown(m)) m.state_seq = live ? m.seq : fetchedUpTo.get(m.chat_id);
       state.messages.set(m.seq, m);
       if (m.seq > state.last_seq) state.last_seq = m.seq;
@@ -385,7 +399,7 @@ export class Client {
     const run = (async () => {
       for (let round = 0; round < 100; round++) {
         const state = this.store.chat(chatId);
-        if (!state || !state.loaded || state.removed) return;
+        if (!state || !state.loaded || !state.readable) return;
         let after = state.firstGapAfter();
         if (after === null) {
           const newest = state.newestKnown();
@@ -416,7 +430,8 @@ export class Client {
     this.store.openChatId = chatId;
     this.store.emit('open', chatId);
     const state = this.store.chat(chatId);
-    if (state && !state.loaded && !state.removed) this.loadNewest(chatId);
+    if (state && !state.loaded && state.readable) this.loadNewest(chatId);
+    // A former member's receipts are not the server's to give.
     if (state && !state.removed) this.receipts.load(chatId);
   }
 
@@ -539,7 +554,7 @@ export class Client {
   /** Moves our read marker: at once for display, and on the server once per new seq. */
   markRead(chatId, seq) {
     const state = this.store.chat(chatId);
-    if (!state || state.removed) return;
+    if (!state || !state.readable) return;
     if (seq > state.read_seq) {
       state.read_seq = seq;
       this.store.emit('chats');
@@ -576,7 +591,11 @@ export class Client {
 
   // ---- chats ----
 
-  /** Fetches the chat list; chats absent from it are ones we were removed from. */
+  /**
+   * Fetches the chat list. It has every chat we are in and every one that
+   * ended for us; one known before the request and absent from the answer
+   * was removed from the list on another device while we were away.
+   */
   refreshChats() {
     if (this.refreshRun) {
       this.refreshAgain = true;
@@ -584,16 +603,17 @@ export class Client {
     }
     this.refreshRun = (async () => {
       const { store } = this;
+      const knownBefore = new Set(store.chats.keys());
       const list = await this.api.listChats();
       if (!store.session) return;
       const ids = new Set();
       for (const info of list) {
-        const before = store.chats.get(info.chat_id);
-        const state = store.upsertChat(info);
-        if (before?.removed) state.removed = false;
+        if (this.forgotten.has(info.chat_id) && info.ended) continue; // removed here after the list was read
+        this.forgotten.delete(info.chat_id);
+        store.upsertChat(info);
         ids.add(info.chat_id);
       }
-      for (const state of store.chats.values()) if (!ids.has(state.id)) state.removed = true;
+      for (const id of knownBefore) if (!ids.has(id) && store.chats.has(id)) this.dropChat(id);
       // A chat's newest message came with the list: received here (a new
       // device gets no backlog of what was said before it logged in).
       this.receipts.received(list.filter((info) => info.last_message).map((info) => ({ ...info.last_message, chat_id: info.chat_id })));
@@ -602,7 +622,8 @@ export class Client {
       this.loadPresence(store.directPeers());
       await this.loadPreviews([...store.chats.values()]);
       for (const state of store.chats.values()) if (state.loaded) this.fillGaps(state.id);
-      if (store.openChatId && !store.chat(store.openChatId)?.loaded) this.openChat(store.openChatId);
+      const open = store.chat(store.openChatId);
+      if (open && !open.loaded) this.openChat(open.id);
     })()
       .catch((e) => {
         if (!(e instanceof ApiError) || e.status !== 401) this.store.emit('chats');
@@ -632,8 +653,10 @@ export class Client {
         const info = await this.api.getChat(chatId);
         const known = this.store.chat(chatId);
         if (!this.store.session || !known || this.forgotten.has(chatId)) return;
-        this.store.upsertChat(info);
+        const state = this.store.upsertChat(info);
         this.store.emit('chats');
+        // Opened before it ended for us (its ended view says what we may read).
+        if (this.store.openChatId === chatId && state.readable && !state.loaded) this.loadNewest(chatId);
       } while (run.again);
     })()
       .catch(() => {}) // the next list fetch (every welcome) brings it
@@ -646,7 +669,7 @@ export class Client {
    *  carry it; this fills in any chat whose preview is still behind: newer
    *  entries than the server's answer that are not all held). */
   async loadPreviews(states) {
-    const todo = states.filter((s) => !s.removed && s.last_seq > Math.max(s.preview?.seq ?? 0, s.previewAt));
+    const todo = states.filter((s) => s.readable && s.last_seq > Math.max(s.preview?.seq ?? 0, s.previewAt));
     const worker = async () => {
       for (let s = todo.shift(); s; s = todo.shift()) {
         try {
@@ -800,15 +823,47 @@ export class Client {
     return this.store.presenceVisibility;
   }
 
+  /** Leaves a group: it stays in the list, ended, its history readable up to now. */
   async leaveGroup(chatId) {
     await this.api.removeMember(chatId, this.store.me);
+    const state = this.store.chat(chatId);
+    if (state && !state.removed) {
+      const info = { ...state.info, members: state.info.members.filter((m) => m.user_id !== this.store.me) };
+      delete info.read_seq;
+      this.store.upsertChat(info);
+      state.typing.clear();
+      this.store.emit('chats');
+    }
+    // The `member_removed` event asks too; this device need not wait for it.
+    await this.refreshChat(chatId);
+  }
+
+  /**
+   * Removes a chat that ended for us from the list, for good: its history is
+   * no longer ours to read. Our other devices hear of it (`forgotten`).
+   */
+  async removeEndedChat(chatId) {
+    try {
+      await this.api.forgetChat(chatId);
+    } catch (e) {
+      // Already gone on the server (another device was quicker): gone here too.
+      if (e.code !== 'not_found' && e.code !== 'forbidden') throw e;
+    }
     this.forgetChat(chatId);
   }
 
-  /** Drops a chat we are no longer in from the list. */
+  /** Drops a chat from the list; `chat` events about it are ignored until we are added again. */
   forgetChat(chatId) {
     this.forgotten.add(chatId);
+    this.dropChat(chatId);
+  }
+
+  /** Drops a chat from the store, with any of its messages still waiting to be sent. */
+  dropChat(chatId) {
+    const state = this.store.chat(chatId);
+    if (!state) return;
     this.store.chats.delete(chatId);
+    for (const entry of this.outbox?.forChat(chatId) ?? []) this.outbox.take(entry.client_msg_id);
     if (this.store.openChatId === chatId) this.closeChat();
     this.store.emit('chats');
   }

@@ -13,6 +13,8 @@
 import { isShown } from './actions.js';
 
 const PREFIX = 'parley.';
+/** What an erased account is called: it has no name any more. */
+export const DELETED_NAME = 'Deleted account';
 
 export class Store {
   constructor(storage = window.localStorage) {
@@ -26,6 +28,7 @@ export class Store {
     /** @type {Map<string, ChatState>} */
     this.chats = new Map();
     this.users = new Map(); // user_id → display_name, from every chat object seen
+    this.deletedUsers = new Set(); // users whose account an operator erased (members with `deleted`)
     this.presence = new Map(); // user_id → {status, last_active_at}
     this.connection = { status: 'stopped', retryAt: 0 };
     this.openChatId = null;
@@ -107,7 +110,10 @@ export class Store {
 
   /** Inserts or updates a chat from a server chat object; returns its state. */
   upsertChat(info) {
-    for (const m of info.members ?? []) this.users.set(m.user_id, m.display_name);
+    for (const m of info.members ?? []) {
+      if (m.deleted) this.deletedUsers.add(m.user_id);
+      else this.users.set(m.user_id, m.display_name);
+    }
     let state = this.chats.get(info.chat_id);
     if (!state) {
       state = new ChatState(info, this.me);
@@ -133,13 +139,49 @@ export class Store {
       // A message request for us until we reply or accept (shown to us only).
       state.request = info.request === true;
     }
-    state.removed = Boolean(this.me) && !(info.members ?? []).some((m) => m.user_id === this.me);
+    const member = (info.members ?? []).some((m) => m.user_id === this.me);
+    if (typeof info.read_seq === 'number' || 'ended' in info) {
+      // The chat as shown to us says whether it ended for us (its members are
+      // then those of when we left, which may list us).
+      state.ended = info.ended === true;
+      state.ended_seq = state.ended ? (Number.isInteger(info.ended_seq) ? info.ended_seq : info.last_seq ?? 0) : null;
+    } else if (member) {
+      // An event's chat (the same for every member) that lists us: a member
+      // again. One without us leaves the ended view as it was.
+      state.ended = false;
+      state.ended_seq = null;
+    }
+    if (state.ended) state.endAt(state.ended_seq);
+    state.removed = Boolean(this.me) && (state.ended || !member);
     return state;
   }
 
-  userName(userId) {
+  /**
+   * A user's name as shown; `state`, the chat it is shown in, tells an erased
+   * account (no name any more) from someone who left and shares no chat with us.
+   */
+  userName(userId, state = null) {
     if (userId === this.me) return this.session?.display_name ?? 'You';
-    return this.users.get(userId) ?? 'Former member';
+    if (this.deletedUsers.has(userId)) return DELETED_NAME;
+    const name = this.users.get(userId);
+    if (name) return name;
+    return state && this.hasDeletedMember(state) ? DELETED_NAME : 'Former member';
+  }
+
+  /** The name of a member of a chat object. */
+  memberName(m) {
+    return m.deleted ? DELETED_NAME : this.userName(m.user_id);
+  }
+
+  /** Whether a chat lists an erased account among its members. */
+  hasDeletedMember(state) {
+    return state.info.members.some((m) => m.deleted || this.deletedUsers.has(m.user_id));
+  }
+
+  /** Whether the other member of a direct chat is an erased account. */
+  peerDeleted(state) {
+    const peer = this.peerOf(state);
+    return Boolean(peer) && this.deletedUsers.has(peer);
   }
 
   /** The other member of a direct chat. */
@@ -171,7 +213,7 @@ export class Store {
   }
 
   isAdmin(state) {
-    return state.info.members.some((m) => m.user_id === this.me && m.role === 'admin');
+    return !state.removed && state.info.members.some((m) => m.user_id === this.me && m.role === 'admin');
   }
 
   /** Chats, newest activity first. */
@@ -183,7 +225,7 @@ export class Store {
     const peers = new Set();
     for (const state of this.chats.values()) {
       const peer = this.peerOf(state);
-      if (peer && !state.removed) peers.add(peer);
+      if (peer && !state.removed && !this.deletedUsers.has(peer)) peers.add(peer);
     }
     return [...peers];
   }
@@ -214,7 +256,11 @@ export class ChatState {
     /** @type {Map<string, {read_seq, delivered_seq, joined_seq}>|null} other members' markers, the server's (receipts.js); null until fetched */
     this.markers = null;
     this.typing = new Map(); // user_id → ms until which "is typing" shows
-    this.removed = false;
+    this.removed = false; // we are not a member (removed, or left): nothing may be sent
+    // Ended for us (the server's `ended`): we were a member and may still read
+    // the history up to ended_seq, and mark it read; nothing after it comes.
+    this.ended = false;
+    this.ended_seq = null;
     this.request = false; // a direct chat someone opened with us, not yet accepted
     // Seqs the server will never give us (withheld from us: a blocked user's
     // messages), found as holes in history pages; never fetched again.
@@ -233,7 +279,7 @@ export class ChatState {
    * an entry not held counts as a message until it is known.
    */
   unread() {
-    if (this.removed || this.last_seq <= this.read_seq) return 0;
+    if ((this.removed && !this.ended) || this.last_seq <= this.read_seq) return 0;
     const c = this.counted;
     let from = this.read_seq;
     let base = 0;
@@ -258,6 +304,20 @@ export class ChatState {
     }
     for (const seq of this.absent) if (seq > after && seq <= upTo && !this.messages.has(seq)) held++;
     return messages + (upTo - after - held);
+  }
+
+  /** Whether its history may be read: a member's chat, or one that ended for us. */
+  get readable() {
+    return !this.removed || this.ended;
+  }
+
+  /** Nothing after `seq` is ours to read: what is held past it goes, and the count stops there. */
+  endAt(seq) {
+    for (const held of [...this.messages.keys()]) if (held > seq) this.messages.delete(held);
+    for (const held of [...this.absent]) if (held > seq) this.absent.delete(held);
+    if (this.last_seq > seq) this.last_seq = seq;
+    if (this.read_seq > seq) this.read_seq = seq;
+    if (this.counted && this.counted.last_seq > seq) this.counted = null;
   }
 
   activity() {

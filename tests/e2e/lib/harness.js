@@ -66,6 +66,12 @@ export class Harness {
     context.setDefaultTimeout(15000);
     if (initScript) await context.addInitScript(initScript);
     const page = await context.newPage();
+    this.track(page);
+    return page;
+  }
+
+  /** Collects a page's errors (checked at the end of the scenario) and screenshots it on failure. */
+  track(page) {
     const label = `page${++this.seq}`;
     page.on('pageerror', (e) => this.pageErrors.push(`${label}: ${e.message}`));
     page.on('console', (m) => {
@@ -74,7 +80,16 @@ export class Harness {
       if (m.type() === 'error' && !/WebSocket|Failed to load resource|ERR_CONNECTION_REFUSED|support the Push API in incognito/.test(m.text())) this.pageErrors.push(`${label} console: ${m.text()}`);
     });
     this.pages.push({ page, label });
-    return page;
+  }
+
+  /** Another tab of `page`'s browser profile: the same device, its own connection. */
+  async newTab(page) {
+    const tab = await page.context().newPage();
+    this.track(tab);
+    await tab.goto('/');
+    await tab.getByTestId('app-view').waitFor();
+    await waitLive(tab);
+    return tab;
   }
 
   user(name) {

@@ -1,6 +1,7 @@
 // A group of three: created from the dialog, appears live for the members,
 // sender names in the conversation; only admins manage members; a removed
-// member stops receiving; a member leaves.
+// member stops receiving and keeps the group, ended; a member leaves and
+// keeps it the same way (tests/ended.test.js goes further).
 
 import assert from 'node:assert/strict';
 import {
@@ -78,7 +79,8 @@ scenario('group of three: live membership, removal stops delivery, leaving', asy
   await send(a, 'Sorry, the car is full');
   await pollEqual(() => chatItem(c, ann.name).getByTestId('chat-preview').textContent(), 'Sorry, the car is full', { message: 'Carol gets the direct message' });
   assert.deepEqual(await texts(c), conversation, 'Carol received nothing after her removal');
-  assert.equal(await chatItem(c, 'Weekend trip').getByTestId('chat-preview').textContent(), 'You are no longer a member');
+  assert.equal(await chatItem(c, 'Weekend trip').getByTestId('chat-tag').textContent(), 'Ended');
+  assert.equal(await chatItem(c, 'Weekend trip').getByTestId('chat-preview').textContent(), `${ann.name}: Perfect, 9 it is. I will drive.`);
 
   // Ann adds Carol again: Carol's page turns back into a member's, live.
   await openChat(a, 'Weekend trip');
@@ -93,10 +95,12 @@ scenario('group of three: live membership, removal stops delivery, leaving', asy
   await send(c, 'Thanks!');
   await message(b, 'Thanks!').waitFor();
 
-  // Bob leaves the group: it leaves his list, and Ann's group has two members.
+  // Bob leaves the group: it stays in his list, ended, and Ann's group has two members.
   await b.getByRole('button', { name: 'Group info' }).click();
   await b.getByRole('button', { name: 'Leave group' }).click();
-  await pollEqual(() => chatItem(b, 'Weekend trip').count(), 0, { message: 'group gone from Bob’s list' });
+  await b.getByText('You are no longer a member of this group.').waitFor();
+  await pollEqual(() => chatItem(b, 'Weekend trip').getAttribute('data-ended'), 'true', { message: 'ended in Bob’s list' });
+  assert.equal(await composer(b).isVisible(), false);
+  await message(b, 'Thanks!').waitFor();
   await pollEqual(() => a.getByTestId('chat-subtitle').textContent(), `2 members: you, ${carol.name}`, { message: 'Bob gone from Ann’s group' });
-  assert.equal(await b.getByTestId('chat-view').count(), 0, 'Bob’s page left the chat');
 });

@@ -167,6 +167,8 @@ export class AppView {
     this.el.dataset.view = chatId ? 'chat' : 'list';
     if (!chatId) {
       this.focusComposerNext = false;
+      // The open chat was removed from the list (here or on another device): the address follows.
+      if (/^#\/chat\//.test(location.hash)) history.replaceState(null, '', '#/');
       setChildren(this.pane, this.placeholder);
       this.renderTitle();
       // Back to the list (phones): focus the chat we came from.
@@ -194,7 +196,8 @@ export class AppView {
     }
     this.chatView = new ChatView(this.store, this.client, chatId, {
       drafts: this.drafts,
-      onMembers: (id) => openGroupDialog(this.store, this.client, id, { onLeft: () => { location.hash = '#/'; } }),
+      // Left: the chat stays open, ended, its history readable.
+      onMembers: (id) => openGroupDialog(this.store, this.client, id, { onLeft: () => this.chatView?.focusComposer() }),
       onMute: (id) => openMuteDialog(this.store, this.client, id),
     });
     setChildren(this.pane, this.chatView.el);

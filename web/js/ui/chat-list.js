@@ -87,25 +87,31 @@ export class ChatList {
     const unread = s.unread();
     const muted = store.isMuted(s);
     const preview = s.preview;
-    const previewBody = s.removed ? 'You are no longer a member' : preview ? (preview.deleted ? 'Deleted message' : preview.text.replace(/\s+/g, ' ')) : s.info.kind === 'group' ? 'Group created' : 'No messages yet';
+    // A chat that ended for us (removed, or left) keeps its last message; its tag says it ended.
+    let previewBody;
+    if (preview) previewBody = preview.deleted ? 'Deleted message' : preview.text.replace(/\s+/g, ' ');
+    else if (s.removed) previewBody = 'You are no longer a member';
+    else previewBody = s.info.kind === 'group' ? 'Group created' : 'No messages yet';
     let previewWho = '';
-    if (preview && !s.removed) {
+    if (preview) {
       if (preview.sender_id === store.me) previewWho = 'You';
-      else if (s.info.kind === 'group') previewWho = store.userName(preview.sender_id);
+      else if (s.info.kind === 'group') previewWho = store.userName(preview.sender_id, s);
     }
     const previewText = previewWho ? `${previewWho}: ${previewBody}` : previewBody;
     const presenceText = presence ? formatPresence(presence) : '';
     // A message request for us, or a chat with someone we block.
     const blocked = !s.removed && store.isBlocked(s);
     const request = !s.removed && !blocked && s.request;
-    const tag = blocked ? 'Blocked' : request ? 'Request' : '';
-    const label = [title, tag ? (request ? 'message request' : 'blocked') : '', presenceText, muted ? 'muted' : '', unread ? `${unread} unread` : '', previewText].filter(Boolean).join(', ');
+    const tag = s.removed ? 'Ended' : blocked ? 'Blocked' : request ? 'Request' : '';
+    const tagLabel = s.removed ? 'ended, you are no longer a member' : request ? 'message request' : blocked ? 'blocked' : '';
+    const label = [title, tagLabel, presenceText, muted ? 'muted' : '', unread ? `${unread} unread` : '', previewText].filter(Boolean).join(', ');
     a.href = `#/chat/${encodeURIComponent(s.id)}`;
     a.dataset.chatId = s.id;
     a.dataset.unread = String(unread);
     a.dataset.muted = String(muted);
     a.dataset.request = String(request);
     a.dataset.blocked = String(blocked);
+    a.dataset.ended = String(s.removed);
     a.setAttribute('aria-label', label);
     if (store.openChatId === s.id) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
@@ -119,7 +125,7 @@ export class ChatList {
       h('span', { class: 'chat-item-body' },
         h('span', { class: 'row' },
           h('span', { class: 'chat-name', dir: 'auto', 'data-testid': 'chat-name' }, title),
-          tag ? h('span', { class: `request-tag${blocked ? ' blocked' : ''}`, 'data-testid': 'chat-tag' }, tag) : null,
+          tag ? h('span', { class: `request-tag${s.removed ? ' ended' : blocked ? ' blocked' : ''}`, 'data-testid': 'chat-tag' }, tag) : null,
           h('span', { class: 'chat-time' }, formatListTime(preview?.ts ?? 0))),
         h('span', { class: 'row' },
           // The sender's name and the text isolated from each other: either may be right-to-left.

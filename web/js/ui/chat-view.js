@@ -12,6 +12,7 @@ import { openMessageInfo } from './message-info.js';
 import { receiptState } from '../receipts.js';
 import { linkify } from './links.js';
 import { isTimelineLine, timelineParts, timelineText } from '../timeline.js';
+import { DELETED_NAME } from '../store.js';
 import { SearchPanel } from './search-panel.js';
 
 const NEAR_BOTTOM_PX = 80;
@@ -43,7 +44,7 @@ export class ChatView {
     this.menuFor = null; // seq whose menu is open
     // The "N unread messages" divider: what was unread when the chat was opened.
     const opened = this.state;
-    this.unread = opened && !opened.removed && opened.last_seq > opened.read_seq
+    this.unread = opened?.readable && opened.last_seq > opened.read_seq
       ? { after: opened.read_seq, upTo: opened.last_seq, pages: 0, placed: false }
       : null;
     this.onDocClick = (e) => {
@@ -136,9 +137,16 @@ export class ChatView {
         this.counter),
       this.composerError);
 
-    this.removedBanner = h('div', { class: 'removed-banner', role: 'status' },
+    // Removed or left: the history up to then stays readable until the chat is removed from the list.
+    this.removeBtn = h('button', { type: 'button', class: 'btn subtle', on: { click: () => this.removeFromList() } }, 'Remove from list');
+    this.removeError = h('p', { class: 'composer-error', role: 'alert', 'data-testid': 'ended-error' });
+    this.removedBanner = h('div', { class: 'removed-banner', role: 'status', 'data-testid': 'ended-banner' },
       h('p', {}, 'You are no longer a member of this group.'),
-      h('button', { type: 'button', class: 'btn subtle', on: { click: () => this.client.forgetChat(this.chatId) } }, 'Remove from list'));
+      this.removeBtn,
+      this.removeError);
+    // The other member's account was erased: nobody is there to write to.
+    this.deletedBanner = h('div', { class: 'removed-banner', role: 'status', 'data-testid': 'deleted-banner' },
+      h('p', {}, 'This account was deleted.'));
 
     // A message request: the opener sees nothing of us until we accept or reply.
     this.requestText = h('p', { id: 'request-text' });
@@ -163,14 +171,31 @@ export class ChatView {
       this.privacyError,
       this.composer,
       this.blockedBanner,
+      this.deletedBanner,
       this.removedBanner);
     this.updateLimit();
     queueMicrotask(() => this.resizeInput());
   }
 
+  /** Focuses the composer; in a chat that ended for us, the history, which is all there is to it. */
   focusComposer() {
     const s = this.state;
-    if (s && !s.removed && !this.store.isBlocked(s)) this.input.focus();
+    if (!s) return;
+    if (s.removed) this.scroller.focus();
+    else if (!this.composer.hidden) this.input.focus();
+  }
+
+  async removeFromList() {
+    if (this.removeBtn.dataset.busy === 'true') return;
+    this.removeError.textContent = '';
+    busyButton(this.removeBtn, true);
+    try {
+      await this.client.removeEndedChat(this.chatId);
+    } catch (err) {
+      // A member again meanwhile (400): the chat event brings the composer back.
+      this.removeError.textContent = `Could not remove the chat: ${err.message}`;
+      busyButton(this.removeBtn, false);
+    }
   }
 
   render() {
@@ -196,24 +221,31 @@ export class ChatView {
       this.subtitleEl.classList.remove('online');
     } else if (s.info.kind === 'group') {
       // Each name isolated: a right-to-left name must not reorder the list around it.
-      const names = s.info.members.map((m) => (m.user_id === store.me ? 'you' : h('bdi', {}, m.display_name)));
+      const names = s.info.members.map((m) => (m.user_id === store.me ? 'you' : h('bdi', {}, store.memberName(m))));
       setChildren(this.subtitleEl, `${plural(s.info.members.length, 'member')}: `, names.flatMap((n, i) => (i ? [', ', n] : [n])));
       this.subtitleEl.classList.remove('online');
     } else {
       this.subtitleEl.textContent = formatPresence(presence);
       this.subtitleEl.classList.toggle('online', presence?.status === 'online');
     }
-    this.membersBtn.hidden = s.info.kind !== 'group' || s.removed;
+    // A former member sees the members as they were when they left.
+    this.membersBtn.hidden = s.info.kind !== 'group' || !s.readable;
+    // Searching is a member's: what ended is read by scrolling back.
+    this.searchBtn.hidden = s.removed;
+    if (s.removed && !this.searchBox.hidden) this.toggleSearch(false);
     this.renderMute(s);
     this.renderPrivacy(s, title);
     const blocked = store.isBlocked(s);
-    this.composer.hidden = s.removed || blocked;
+    const deleted = !s.removed && store.peerDeleted(s);
+    this.composer.hidden = s.removed || blocked || deleted;
+    this.deletedBanner.hidden = !deleted;
     this.removedBanner.hidden = !s.removed;
+    this.el.dataset.ended = String(s.removed);
   }
 
   /** The block button, a message request's banner, and the blocked state (never shown to whom we block). */
   renderPrivacy(s, name) {
-    const direct = s.info.kind === 'direct' && !s.removed && Boolean(this.store.peerOf(s));
+    const direct = s.info.kind === 'direct' && !s.removed && Boolean(this.store.peerOf(s)) && !this.store.peerDeleted(s);
     const blocked = direct && this.store.isBlocked(s);
     const label = blocked ? `Unblock ${name}` : `Block ${name}`;
     this.blockBtn.hidden = !direct;
@@ -332,7 +364,8 @@ export class ChatView {
       const sender = pending ? me : m.sender_id;
       const mine = sender === me;
       let state = 'received';
-      if (mine) state = pending ? m.state : receiptState(s.markers, s.info.members, me, m.seq);
+      // A former member is told nothing more of who received or read what: no ticks.
+      if (mine) state = pending ? m.state : s.removed ? 'unknown' : receiptState(s.markers, s.info.members, me, m.seq);
       out.push({
         kind: 'msg',
         key: mine && m.client_msg_id ? `c:${m.client_msg_id}` : `s:${m.seq}`,
@@ -340,7 +373,7 @@ export class ChatView {
         ts,
         mine,
         state,
-        senderName: group && !mine && sender !== lastSender ? store.userName(sender) : null,
+        senderName: group && !mine && sender !== lastSender ? store.userName(sender, s) : null,
         sender,
         first: sender !== lastSender,
       });
@@ -354,7 +387,7 @@ export class ChatView {
       }
       const parts = timelineParts(m.event, m.sender_id, {
         me,
-        nameOf: (id) => (store.users.has(id) ? store.users.get(id) : null),
+        nameOf: (id) => (store.deletedUsers.has(id) ? DELETED_NAME : store.users.get(id) || null),
         isMember: (id) => s.info.members.some((x) => x.user_id === id),
       });
       if (!parts) return; // a kind of line this version does not know
@@ -420,7 +453,8 @@ export class ChatView {
     this.olderBtn.textContent = s.loadingOlder ? 'Loading…' : 'Load older messages';
     let status = '';
     if (s.loadError) status = `Could not load messages: ${s.loadError}`;
-    else if (!s.loaded && !s.removed) status = 'Loading messages…';
+    else if (!s.loaded && s.readable) status = 'Loading messages…';
+    else if (!items.length && s.removed) status = 'No messages.';
     else if (!items.length) status = s.info.kind === 'group' ? 'No messages yet. Say hello to the group!' : 'No messages yet. Say hello!';
     this.statusEl.textContent = status;
     this.statusEl.hidden = !status;
@@ -533,7 +567,7 @@ export class ChatView {
     else delete li.dataset.seq;
     if (m.client_msg_id) li.dataset.clientMsgId = m.client_msg_id;
     li.setAttribute('data-testid', 'message');
-    const who = item.mine ? 'You' : this.store.userName(item.sender);
+    const who = item.mine ? 'You' : this.store.userName(item.sender, this.state);
     const stateLabel = { pending: 'Sending', sent: 'Sent', delivered: 'Delivered', read: 'Read', failed: 'Not sent' }[item.state];
     const stateIcon = { pending: 'clock', sent: 'check', delivered: 'checks', read: 'checks', failed: 'alert' }[item.state];
     const actionable = Boolean(m.seq) && !m.deleted && !this.state.removed;
@@ -563,7 +597,7 @@ export class ChatView {
           }, '⋯')
           : null),
       menuOpen ? this.menu(item) : null,
-      m.deleted ? null : reactionsRow(m, this.store.me, (u) => this.nameOf(u), (emoji) => this.react(m.seq, emoji)),
+      m.deleted ? null : reactionsRow(m, this.store.me, (u) => this.nameOf(u), actionable ? (emoji) => this.react(m.seq, emoji) : null),
       item.state === 'failed'
         ? h('div', { class: 'msg-failed' },
           h('span', {}, `Not sent: ${error}`),
@@ -573,7 +607,7 @@ export class ChatView {
   }
 
   nameOf(userId) {
-    return userId === this.store.me ? 'You' : this.store.userName(userId);
+    return userId === this.store.me ? 'You' : this.store.userName(userId, this.state);
   }
 
   // ---- message actions ----
@@ -740,7 +774,7 @@ export class ChatView {
   /** Sends `read` for the newest message that is actually on screen. */
   updateRead() {
     const s = this.state;
-    if (!s || !s.loaded || s.removed || document.visibilityState !== 'visible') return;
+    if (!s || !s.loaded || !s.readable || document.visibilityState !== 'visible') return;
     if (this.unread && !this.unread.placed) return; // not at the reading position yet
     const view = this.scroller.getBoundingClientRect();
     if (view.height === 0) return; // the pane is hidden (phone layout)

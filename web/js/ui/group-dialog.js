@@ -2,7 +2,8 @@
 // group, add and remove members and make members admins (or dismiss them);
 // anyone leaves. Only admins see the controls for these. The dialog follows
 // `chat` events, so a change made elsewhere (another admin, another device)
-// shows at once, controls included.
+// shows at once, controls included. A former member sees the name and the
+// members as they were when they left, and nothing to change.
 
 import { h, setChildren } from './dom.js';
 import { avatar } from './avatar.js';
@@ -88,15 +89,18 @@ export function openGroupDialog(store, client, chatId, { onLeft }) {
         add.input.focus();
       },
     } }, add.wrap, addBtn);
+    let leaving = false; // the focus goes where onLeft puts it
     const leaveBtn = h('button', { type: 'button', class: 'btn danger', on: {
       click: async () => {
         listError.textContent = '';
         busy(leaveBtn, true, 'Leaving…');
+        leaving = true;
         try {
           await client.leaveGroup(chatId);
           close({ restoreFocus: false });
           onLeft?.();
         } catch (err) {
+          leaving = false;
           listError.textContent = err.message;
           busy(leaveBtn, false, 'Leave group');
         }
@@ -124,7 +128,7 @@ export function openGroupDialog(store, client, chatId, { onLeft }) {
 
     const memberRow = (m, admin) => {
       const me = m.user_id === store.me;
-      const name = m.display_name;
+      const name = store.memberName(m);
       const controls = [];
       if (admin) {
         const describe = (err) => describeGroupError(err, { member: name });
@@ -144,10 +148,13 @@ export function openGroupDialog(store, client, chatId, { onLeft }) {
     };
 
     let shown = '';
+    // Opened by a member: closes when they are removed or leave.
+    const member = !store.chat(chatId)?.removed;
     const render = () => {
       const s = store.chat(chatId);
-      if (!s || s.removed) return close();
+      if (!s || (member && s.removed)) return close({ restoreFocus: !leaving });
       const admin = store.isAdmin(s);
+      leaveBtn.hidden = s.removed;
       addForm.hidden = !admin;
       rename.form.hidden = !admin;
       title.hidden = admin;

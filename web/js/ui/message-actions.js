@@ -27,7 +27,10 @@ export function quoteBlock(seq, quoted, senderName, onJump) {
   h('span', { class: 'quote-text', dir: 'auto' }, text));
 }
 
-/** Reactions grouped by emoji; pressing one sets (or, if it is yours, removes) your reaction. */
+/**
+ * Reactions grouped by emoji; pressing one sets (or, if it is yours, removes)
+ * your reaction. Without `onReact` (a chat that ended for you) they are only shown.
+ */
 export function reactionsRow(message, me, userName, onReact) {
   const groups = reactionGroups(message.reactions, me);
   if (!groups.length) return null;
@@ -41,7 +44,8 @@ export function reactionsRow(message, me, userName, onReact) {
         'aria-label': `${g.emoji} ${g.users.length}: ${names}`,
         title: names,
         'data-testid': 'reaction',
-        on: { click: () => onReact(g.mine ? '' : g.emoji) },
+        disabled: !onReact,
+        on: { click: () => onReact?.(g.mine ? '' : g.emoji) },
       }, `${g.emoji} ${g.users.length}`);
     }));
 }

@@ -186,7 +186,7 @@ export class SearchPanel {
   row(m, words) {
     const chat = this.store.chat(m.chat_id);
     const chatName = chat ? this.store.title(chat) : 'Chat';
-    const sender = m.sender_id === this.store.me ? 'You' : this.store.userName(m.sender_id);
+    const sender = m.sender_id === this.store.me ? 'You' : this.store.userName(m.sender_id, chat);
     const label = `${this.chatId ? '' : `${chatName}, `}${sender}, ${formatFull(m.ts)}: ${m.text}`;
     return h('li', {},
       h('button', {
