@@ -78,24 +78,7 @@ Status MessagePipeline::validate_text(const SendRequest& r) {
   return Ok{};
 }
 
-Result<MessagePipeline::Validated> MessagePipeline::validate(const SendRequest& r) {
-  if (r.kind == MessageKind::event) {
-    // Written by the server after a change of the group, by someone who may
-    // have just left it: only the chat must still exist.
-    auto chat = chats_.find(r.chat_id);
-    if (!chat) return chat.error();
-    if (!*chat) return make_error(ErrorCode::not_found, "no such chat");
-    return Validated{};
-  }
-  if (r.erasure) {
-    if (r.kind != MessageKind::deletion || r.target_seq == 0 || !r.text.empty()) {
-      return make_error(ErrorCode::invalid_request, "an erasure is a deletion of one message");
-    }
-    auto chat = chats_.find(r.chat_id);
-    if (!chat) return chat.error();
-    if (!*chat) return make_error(ErrorCode::not_found, "no such chat");
-    return Validated{};
-  }
+Status MessagePipeline::check_form(const SendRequest& r) {
   if (r.client_msg_id.empty() || r.client_msg_id.size() > config_.max_client_msg_id_bytes ||
       !is_valid_utf8(r.client_msg_id)) {
     return make_error(ErrorCode::invalid_request, "client_msg_id must be 1 to 128 bytes of UTF-8");
@@ -119,8 +102,30 @@ Result<MessagePipeline::Validated> MessagePipeline::validate(const SendRequest& 
       }
       break;
     case MessageKind::event:
-      break;  // answered above
+      break;  // the server's own lines: validate() answers them before this
   }
+  return Ok{};
+}
+
+Result<MessagePipeline::Validated> MessagePipeline::validate(const SendRequest& r) {
+  if (r.kind == MessageKind::event) {
+    // Written by the server after a change of the group, by someone who may
+    // have just left it: only the chat must still exist.
+    auto chat = chats_.find(r.chat_id);
+    if (!chat) return chat.error();
+    if (!*chat) return make_error(ErrorCode::not_found, "no such chat");
+    return Validated{};
+  }
+  if (r.erasure) {
+    if (r.kind != MessageKind::deletion || r.target_seq == 0 || !r.text.empty()) {
+      return make_error(ErrorCode::invalid_request, "an erasure is a deletion of one message");
+    }
+    auto chat = chats_.find(r.chat_id);
+    if (!chat) return chat.error();
+    if (!*chat) return make_error(ErrorCode::not_found, "no such chat");
+    return Validated{};
+  }
+  if (auto ok = check_form(r); !ok) return ok.error();
   auto chat = chats_.find_for_member(r.sender.user_id, r.chat_id);
   if (!chat && r.erasure && chat.error().code == ErrorCode::forbidden) {
     // An operator's erasure reaches the groups the user has left too.

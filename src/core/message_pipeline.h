@@ -77,6 +77,10 @@ class MessagePipeline {
   // Whether a send of `sender` into the chat is validated without the store
   // (the chat, and for a direct chat both members' privacy, are cached).
   bool validates_from_memory(const ChatId& chat_id, const UserId& sender);
+  // The checks of a client's send that need no store (ids, text, kinds):
+  // refused before anything is queued, so no bad send waits, and holds
+  // memory, behind a cold chat.
+  Status check_form(const SendRequest& request);
 
   // Called on the commit thread with each batch's newly stored messages,
   // before they are acknowledged (the sender's read marker moves with its

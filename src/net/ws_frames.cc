@@ -111,9 +111,15 @@ void WsSession::submit_send(const protocol::SendFrame& send) {
         send.body.client_msg_id));
     return;
   }
-  ++unacked_sends_;
   SendRequest request{who_,           send.chat_id,         send.body.client_msg_id, send.body.text,
                       send.body.kind, send.body.target_seq, send.body.reply_to};
+  // Refused at once when the send itself is wrong: nothing bad waits behind
+  // a cold chat, holding its bytes.
+  if (auto ok = ctx_.core.pipeline.check_form(request); !ok) {
+    send_text(protocol::encode_error_frame(ok.error(), send.body.client_msg_id));
+    return;
+  }
+  ++unacked_sends_;
   std::weak_ptr<WsSession> weak = shared_from_this();
   SendCallback done = [weak, ref = send.body.client_msg_id,
                        arrived = std::chrono::steady_clock::now()](Result<SendAck> result) {
