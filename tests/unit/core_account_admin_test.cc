@@ -121,6 +121,31 @@ TEST_F(AccountAdminTest, AnErasureThatFailsMidwayIsRetriedToTheSameEnd) {
   EXPECT_TRUE(core->accounts.signup("ann@example.org", "password-new", "Ann").ok());
 }
 
+TEST_F(AccountAdminTest, AnErasureCoversGroupsLeftEarlierAndLeavesNoFormerMember) {
+  const UserId ann = make_user("ann");
+  const UserId bob = make_user("bob");
+  const AuthContext b = login("bob");
+  auto left = core->chats.create_group(ann, "left", {bob});
+  auto kept = core->chats.create_group(ann, "kept", {bob});
+  ASSERT_TRUE(left.ok() && kept.ok());
+  ASSERT_TRUE(send(b, (*left)->id, "l1", "said before leaving").ok());
+  ASSERT_TRUE(send(b, (*kept)->id, "k1", "said while a member").ok());
+  ASSERT_TRUE(core->chats.remove_member(bob, (*left)->id, bob).ok());
+
+  auto erased = core->admin.erase(bob);
+  ASSERT_TRUE(erased.ok()) << erased.error().message;
+  EXPECT_EQ(erased->messages_erased, 2u);
+  EXPECT_EQ(erased->groups_left, 1u);
+  for (const ChatId& id : {(*left)->id, (*kept)->id}) {
+    for (const Message& m : history(id)) EXPECT_EQ(m.text.find("said"), std::string::npos) << m.seq;
+    auto chat = store.find_chat(id);
+    ASSERT_TRUE(chat.ok() && chat->has_value());
+    EXPECT_EQ((*chat)->former_member(bob), nullptr) << "no trace as a former member";
+  }
+  EXPECT_TRUE(store.ended_chats_of_user(bob)->empty());
+  EXPECT_TRUE(store.chats_of_user(bob)->empty());
+}
+
 TEST_F(AccountAdminTest, ResetPasswordValidatesAndLogsOutEveryDevice) {
   // (A generated password is a real token: tests/integration/admin_test.cc logs in with one.)
   const UserId ann = make_user("ann");
