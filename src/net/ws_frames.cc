@@ -116,6 +116,7 @@ void WsSession::submit_send(const protocol::SendFrame& send) {
   // Refused at once when the send itself is wrong: nothing bad waits behind
   // a cold chat, holding its bytes.
   if (auto ok = ctx_.core.pipeline.check_form(request); !ok) {
+    process_metrics().sends_refused.add();
     send_text(protocol::encode_error_frame(ok.error(), send.body.client_msg_id));
     return;
   }
