@@ -56,8 +56,8 @@ TEST(MariaDbSchema, IsCreatedOnInnoDbAndASecondStartChangesNothing) {
                          " WHERE TABLE_SCHEMA = ? ORDER BY BINARY TABLE_NAME",
                          {std::string_view(db.name())}),
             (std::vector<std::string>{"blocks InnoDB", "chat_members InnoDB", "chats InnoDB", "devices InnoDB",
-                                      "direct_pairs InnoDB", "read_markers InnoDB", "schema_version InnoDB",
-                                      "users InnoDB"}));
+                                      "direct_pairs InnoDB", "former_members InnoDB", "read_markers InnoDB",
+                                      "schema_version InnoDB", "users InnoDB"}));
   EXPECT_EQ(first_column(db.name(), "SELECT version FROM schema_version"),
             std::vector<std::string>{std::to_string(mariadb::kSchemaVersion)});
 

@@ -3,6 +3,10 @@
 // edits and deletes reflected; a member added later, a removed member and a
 // stranger see what history would show them; the index survives a restart;
 // every hostile query is a clear 4xx and the server stays up.
+#include <algorithm>
+#include <functional>
+#include <tuple>
+
 #include "fixture.h"
 
 namespace parley::testing {
@@ -66,20 +70,31 @@ TEST_F(SearchTest, PagesFollowOneAnotherThroughTheCursor) {
     ann().send(i % 2 == 0 ? ann_bob_ : ann_cy_, cmid(), "report part " + std::to_string(i));
     ann().send(ann_bob_, cmid(), "something else");
   }
-  std::vector<std::string> found;
+  std::vector<MessageInfo> found;
   std::optional<std::string> next;
   int pages = 0;
   do {
     auto page = ann().search("report", {.limit = 3, .before = next});
     EXPECT_LE(page.results.size(), 3u);
-    for (const auto& m : page.results) found.push_back(m.text);
+    found.insert(found.end(), page.results.begin(), page.results.end());
     next = page.next;
     ASSERT_LT(++pages, 10);
   } while (next);
   EXPECT_EQ(pages, 3);
+  // Every match once, newest first: by ts, then (two sent in the same
+  // millisecond) chat id, then seq, all descending.
+  Texts texts_found;
+  for (const auto& m : found) texts_found.push_back(m.text);
+  Texts sorted = texts_found;
+  std::sort(sorted.begin(), sorted.end(), std::greater<>());
   Texts expected;
   for (int i = 6; i >= 0; --i) expected.push_back("report part " + std::to_string(i));
-  EXPECT_EQ(found, expected);
+  EXPECT_EQ(sorted, expected);
+  for (std::size_t i = 1; i < found.size(); ++i) {
+    const auto& a = found[i - 1];
+    const auto& b = found[i];
+    EXPECT_TRUE(std::tie(a.ts, a.chat_id, a.seq) > std::tie(b.ts, b.chat_id, b.seq)) << a.text << " before " << b.text;
+  }
 }
 
 TEST_F(SearchTest, EditedMessagesMatchTheirNewTextOnlyAndDeletedOnesNothing) {
