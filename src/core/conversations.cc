@@ -53,7 +53,6 @@ Result<std::vector<Message>> Conversations::history(const UserId& me, const Chat
   if (query.before && *query.before <= joined + 1) return out;
   Seq before = query.before.value_or(0);  // 0: from the newest
   if (until && (before == 0 || before > *until + 1)) before = *until + 1;
-  if (before == 1) return out;
   while (out.size() < query.limit && (before == 0 || before > joined + 1)) {
     auto page = log_.read_before(chat_id, before, query.limit - out.size());
     if (!page) return page.error();

@@ -122,12 +122,7 @@ Status DeliveryReceipts::flush(Pending batch) {
         // Never past the last message: a device cannot have received more.
         auto known = log_.last_seq(key.first);
         if (!known) {
-          // Unknown is not zero: keep every report for the next try.
-          std::lock_guard lock(mutex_);
-          for (const auto& [kept, kept_seq] : batch) {
-            Seq& slot = pending_[kept];
-            slot = std::max(slot, kept_seq);
-          }
+          keep_for_next_try(batch);  // unknown is not zero
           return known.error();
         }
         last = *known;
@@ -140,15 +135,19 @@ Status DeliveryReceipts::flush(Pending batch) {
   }
   if (markers.empty()) return Ok{};
   if (auto written = store_.raise_delivered_markers(markers); !written) {
-    std::lock_guard lock(mutex_);
-    for (const ReadMarker& m : markers) {
-      Seq& slot = pending_[{m.chat_id, m.user_id}];
-      slot = std::max(slot, m.seq);
-    }
+    keep_for_next_try(batch);
     return written;
   }
   for (const auto& [chat_id, raised] : by_chat) announce(chat_id, raised);
   return Ok{};
+}
+
+void DeliveryReceipts::keep_for_next_try(const Pending& batch) {
+  std::lock_guard lock(mutex_);
+  for (const auto& [key, seq] : batch) {
+    Seq& slot = pending_[key];
+    slot = std::max(slot, seq);
+  }
 }
 
 void DeliveryReceipts::announce(const ChatId& chat_id, const std::vector<DeliveredMarker>& raised) {

@@ -60,6 +60,8 @@ class DeliveryReceipts {
   void run();
   // Stores and announces `batch`; on a failed write gives it back to pending_.
   Status flush(Pending batch);
+  // Back into pending_ (never lowering a newer report): the next try stores it.
+  void keep_for_next_try(const Pending& batch);
   void announce(const ChatId& chat_id, const std::vector<DeliveredMarker>& raised);
 
   ChatDirectory& chats_;

@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
-#include <string_view>
-#include <unordered_map>
 
 #include "core/emoji.h"
 #include "core/message_actions.h"
@@ -127,12 +125,6 @@ Result<MessagePipeline::Validated> MessagePipeline::validate(const SendRequest& 
   }
   if (auto ok = check_form(r); !ok) return ok.error();
   auto chat = chats_.find_for_member(r.sender.user_id, r.chat_id);
-  if (!chat && r.erasure && chat.error().code == ErrorCode::forbidden) {
-    // An operator's erasure reaches the groups the user has left too.
-    auto readable = chats_.find_for_reader(r.sender.user_id, r.chat_id);
-    if (!readable) return readable.error();
-    chat = readable->chat;
-  }
   if (!chat) return chat.error();
   const Member* me = (*chat)->member(r.sender.user_id);
   Validated out;

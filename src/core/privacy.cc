@@ -123,24 +123,27 @@ Result<bool> Privacy::may_see_presence(const UserId& viewer, const UserId& subje
   return chats_.shares_chat(viewer, subject, in_direct ? &(*direct)->id : nullptr);
 }
 
+bool Privacy::silenced(const Chat& chat, const UserId& actor) {
+  const Member* me = chat.member(actor);
+  return me && me->pending;
+}
+
+bool Privacy::unblocked(const UserId& actor, const UserId& listener) {
+  auto blocked = either_blocks(actor, listener);
+  return blocked && !*blocked;
+}
+
 std::vector<UserId> Privacy::audience(const Chat& chat, const UserId& actor) {
   std::vector<UserId> out;
-  const Member* me = chat.member(actor);
-  if (me && me->pending) return out;
+  if (silenced(chat, actor)) return out;
   for (const auto& m : chat.members) {
-    if (m.user_id == actor) continue;
-    auto blocked = either_blocks(actor, m.user_id);
-    if (blocked && !*blocked) out.push_back(m.user_id);
+    if (m.user_id != actor && unblocked(actor, m.user_id)) out.push_back(m.user_id);
   }
   return out;
 }
 
 bool Privacy::hears(const Chat& chat, const UserId& actor, const UserId& listener) {
-  if (listener == actor || chat.member(listener) == nullptr) return false;
-  const Member* me = chat.member(actor);
-  if (me && me->pending) return false;
-  auto blocked = either_blocks(actor, listener);
-  return blocked && !*blocked;
+  return listener != actor && chat.member(listener) != nullptr && !silenced(chat, actor) && unblocked(actor, listener);
 }
 
 }  // namespace parley

@@ -73,6 +73,11 @@ class Privacy {
   void on_change(std::function<void(const std::vector<UserId>& subjects)> hook) { changed_ = std::move(hook); }
 
  private:
+  // The rule audience() and hears() share: a message request's recipient
+  // (not yet accepted) is heard by nobody; neither side of a block hears the
+  // other (a block that cannot be read counts as one).
+  static bool silenced(const Chat& chat, const UserId& actor);
+  bool unblocked(const UserId& actor, const UserId& listener);
   struct Profile {
     PresenceVisibility visibility = PresenceVisibility::everyone;
     std::set<UserId> blocked;

@@ -113,12 +113,16 @@ void WsSession::submit_send(const protocol::SendFrame& send) {
   }
   SendRequest request{who_,           send.chat_id,         send.body.client_msg_id, send.body.text,
                       send.body.kind, send.body.target_seq, send.body.reply_to};
-  // Refused at once when the send itself is wrong: nothing bad waits behind
-  // a cold chat, holding its bytes.
-  if (auto ok = ctx_.core.pipeline.check_form(request); !ok) {
-    process_metrics().sends_refused.add();
-    send_text(protocol::encode_error_frame(ok.error(), send.body.client_msg_id));
-    return;
+  const bool here = chat_op_can_run_here(send.chat_id);
+  // Where the send would wait for its chat to be read, one that is wrong in
+  // itself is refused at once: nothing bad waits in the lane holding its
+  // bytes. Here, submit() validates it without waiting.
+  if (!here) {
+    if (auto ok = ctx_.core.pipeline.check_form(request); !ok) {
+      process_metrics().sends_refused.add();
+      send_text(protocol::encode_error_frame(ok.error(), send.body.client_msg_id));
+      return;
+    }
   }
   ++unacked_sends_;
   std::weak_ptr<WsSession> weak = shared_from_this();
@@ -138,7 +142,7 @@ void WsSession::submit_send(const protocol::SendFrame& send) {
       self->send_text(std::move(text));
     });
   };
-  if (chat_op_can_run_here(send.chat_id)) {
+  if (here) {
     ctx_.core.pipeline.submit(std::move(request), std::move(done));
     return;
   }
