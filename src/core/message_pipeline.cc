@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <string_view>
+#include <unordered_map>
 
 #include "core/emoji.h"
 #include "core/message_actions.h"
@@ -314,7 +316,15 @@ void MessagePipeline::revalidate(std::vector<Pending> stale) {
 
 Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(const std::vector<ChatId>& chats) {
   std::vector<Delivery> deliveries(chats.size());
+  // One read per chat: every send of a batch into a chat carries the same
+  // version, so a change racing the batch makes all of them stale or none,
+  // and the sends validated again keep their order with the rest.
+  std::unordered_map<std::string_view, std::size_t> first_of_chat;
   for (std::size_t i = 0; i < chats.size(); ++i) {
+    if (auto [it, fresh] = first_of_chat.try_emplace(chats[i], i); !fresh) {
+      deliveries[i] = deliveries[it->second];
+      continue;
+    }
     // Current membership (cached: the send was validated against it): a
     // member removed before the commit gets nothing.
     auto chat = chats_.find(chats[i]);
