@@ -229,6 +229,11 @@ int run(int argc, char** argv) {
                  "sends of all connections waiting to be stored; past this, overloaded")
       ->capture_default_str()
       ->check(CLI::Range(1, 10'000'000));
+  app.add_option("--max-pending-send-wait-ms", core_config.max_pending_send_wait_ms,
+                 "longest a send may wait to be stored; while the oldest waiting send has waited longer, "
+                 "new sends are refused with overloaded")
+      ->capture_default_str()
+      ->check(CLI::Range(parley::TimeMs{1}, parley::TimeMs{3'600'000}));
   app.add_option("--max-connections", server_config.max_connections,
                  "client connections open at once (default: the open-file limit minus --fd-reserve)")
       ->check(CLI::Range(1, 10'000'000));

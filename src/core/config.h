@@ -55,6 +55,9 @@ struct CoreConfig {
   // Sends waiting for the commit thread; past this, sends fail with
   // `overloaded` instead of letting memory grow.
   std::size_t max_pending_sends = 20'000;
+  // ... and past the time the oldest of them has waited: a sender learns at
+  // once that the server is behind, instead of after the whole queue.
+  TimeMs max_pending_send_wait_ms = 1'000;
   std::size_t max_commit_batch = 4'096;
 };
 

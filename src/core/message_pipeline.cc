@@ -163,12 +163,16 @@ void MessagePipeline::submit(SendRequest request, SendCallback done) {
       done(make_error(ErrorCode::overloaded, "the server is shutting down"));
       return;
     }
-    if (queue_.size() >= config_.max_pending_sends) {
+    const TimeMs now = clock_.now_ms();
+    // The queue is in arrival order (sends validated again go first, with
+    // their first arrival): its front has waited longest.
+    const bool behind = !queue_.empty() && now - queue_.front().queued_at > config_.max_pending_send_wait_ms;
+    if (queue_.size() >= config_.max_pending_sends || behind) {
       process_metrics().sends_refused.add();
       done(make_error(ErrorCode::overloaded, "too many messages waiting to be stored; retry shortly"));
       return;
     }
-    queue_.push_back({std::move(request), std::move(done), 0, checked->may_delete_any, checked->withheld});
+    queue_.push_back({std::move(request), std::move(done), 0, checked->may_delete_any, checked->withheld, now});
     process_metrics().pending_sends.set(static_cast<std::int64_t>(queue_.size()));
   }
   wake_.notify_one();

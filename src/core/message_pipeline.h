@@ -100,6 +100,7 @@ class MessagePipeline {
     int stale_attempts = 0;       // times the sequencer found its chat changed since validation
     bool may_delete_any = false;  // validate()'s answers
     bool withheld = false;
+    TimeMs queued_at = 0;  // first queued, by the core's clock
   };
   struct Validated {
     bool may_delete_any = false;  // a group admin: may delete other members' messages

@@ -31,6 +31,10 @@ constexpr std::chrono::seconds kCloseGrace{5};
 // Read buffers above this are released once a frame has been handled, so an
 // idle connection keeps only a small one.
 constexpr std::size_t kIdleBufferBytes = 16384;
+// Frames gathered into one write: two buffers each and one more fit the 64
+// that one sendmsg takes.
+constexpr std::size_t kFramesPerWrite = 31;
+constexpr std::size_t kMaxFrameHeaderBytes = 10;
 
 std::size_t frame_bytes(const OutboundFrame& frame) {
   return (frame.text ? frame.text->size() : 0) + frame.end.size();
@@ -294,6 +298,12 @@ asio::awaitable<void> WsSession::wait_for_queue_below(std::size_t frames) {
 asio::awaitable<void> WsSession::write_loop() {
   auto self = shared_from_this();
   beast::error_code ec;
+  // The frames of one write, owned here while it is in flight; their
+  // WebSocket headers and cursor ends; what the write gathers: each text is
+  // written from the one copy every recipient shares.
+  std::vector<OutboundFrame> sending;
+  std::string framing;
+  std::vector<asio::const_buffer> buffers;
   for (;;) {
     if (queue_.empty()) {
       if (state_ == State::closing) break;
@@ -301,13 +311,32 @@ asio::awaitable<void> WsSession::write_loop() {
       co_await wake_writer_.async_wait(asio::redirect_error(use_awaitable, ec));
       continue;
     }
-    OutboundFrame frame = std::move(queue_.front());  // owned here while the write is in flight
-    queued_bytes_ -= frame_bytes(frame);
-    queue_.pop_front();
+    sending.clear();
+    framing.clear();
+    buffers.clear();
+    const std::size_t count = std::min(queue_.size(), kFramesPerWrite);
+    std::size_t framing_bytes = 0;
+    for (std::size_t i = 0; i < count; ++i) framing_bytes += kMaxFrameHeaderBytes + queue_[i].end.size();
+    framing.reserve(framing_bytes);  // never moves while the buffers below point into it
+    for (std::size_t i = 0; i < count; ++i) {
+      queued_bytes_ -= frame_bytes(queue_.front());
+      sending.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    // One piece of `framing` runs from a text's end to the next text: the
+    // end of one frame and the header of the next.
+    std::size_t piece = 0;
+    for (const OutboundFrame& frame : sending) {
+      append_text_frame_header(framing, frame.text->size() + frame.end.size());
+      buffers.push_back(asio::buffer(framing.data() + piece, framing.size() - piece));
+      if (!frame.text->empty()) buffers.push_back(asio::buffer(*frame.text));
+      piece = framing.size();
+      framing += frame.end;
+    }
+    if (framing.size() > piece) buffers.push_back(asio::buffer(framing.data() + piece, framing.size() - piece));
     write_started_ = Clock::now();
     arm_watchdog();
-    const std::array<asio::const_buffer, 2> bytes{asio::buffer(*frame.text), asio::buffer(frame.end)};
-    co_await ws_.async_write(bytes, asio::redirect_error(use_awaitable, ec));
+    co_await ws_.next_layer().async_write_frames(buffers, asio::redirect_error(use_awaitable, ec));
     write_started_.reset();
     queue_drained_.cancel();
     if (ec) {

@@ -36,6 +36,7 @@
 #include "core/accounts.h"
 #include "core/resume_reader.h"
 #include "net/connection_limit.h"
+#include "net/gated_stream.h"
 #include "net/net_context.h"
 #include "net/token_bucket.h"
 #include "protocol/frames.h"
@@ -113,7 +114,9 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   void enter_closing();
 
   ConnectionLimit::Slot slot_;  // this connection's place under the limit
-  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  // Reads through Beast; data frames are written by write_loop() straight
+  // to the gate below, many per system call (gated_stream.h).
+  boost::beast::websocket::stream<GatedStream, false> ws_;
   NetContext& ctx_;
   State state_ = State::awaiting_hello;
   AuthContext who_;  // set once by hello, before the session is attached

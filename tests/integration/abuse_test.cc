@@ -2,6 +2,7 @@
 // read, replies nobody collects, frames that trickle in, bursts far above
 // the sustainable rate. The server stays within its memory bounds, drops the
 // offenders, answers every send and loses nothing acknowledged.
+#include <algorithm>
 #include <set>
 #include <thread>
 
@@ -166,12 +167,28 @@ class OverloadTest : public ParleyTest {
     f.insert(f.end(), {"--max-pending-sends", "500", "--max-unacked-sends", "200"});
     return f;
   }
+  void burst_is_answered_and_service_recovers();
+};
+
+// Here only the time the oldest waiting send has waited refuses sends: the
+// bound is so short that a burst always passes it.
+class OverloadByWaitTest : public OverloadTest {
+ protected:
+  std::vector<std::string> server_flags() const override {
+    auto f = ParleyTest::server_flags();
+    // In place of the fixture's own wait bound.
+    auto wait = std::find(f.begin(), f.end(), "--max-pending-send-wait-ms");
+    if (wait != f.end()) f.erase(wait, wait + 2);
+    f.insert(f.end(),
+             {"--max-pending-sends", "10000000", "--max-unacked-sends", "1000000", "--max-pending-send-wait-ms", "1"});
+    return f;
+  }
 };
 
 // A burst far above what may wait: every send is answered, ack or
 // `overloaded`, at once; afterwards sends go through again; every acked
 // message is stored exactly once.
-TEST_F(OverloadTest, EverySendIsAnsweredAndServiceRecovers) {
+void OverloadTest::burst_is_answered_and_service_recovers() {
   Session alice = new_session("alice");
   Session bob = new_session("bob");
   auto chat = alice.create_direct(bob.user_id()).chat_id;
@@ -210,6 +227,14 @@ TEST_F(OverloadTest, EverySendIsAnsweredAndServiceRecovers) {
     after = page.back().seq;
   }
   EXPECT_EQ(stored, acked);
+}
+
+TEST_F(OverloadTest, EverySendIsAnsweredAndServiceRecovers) {
+  burst_is_answered_and_service_recovers();
+}
+
+TEST_F(OverloadByWaitTest, EverySendIsAnsweredAndServiceRecovers) {
+  burst_is_answered_and_service_recovers();
 }
 
 }  // namespace

@@ -58,7 +58,10 @@ class ParleyTest : public ::testing::Test {
   // and the per-address login limit (every test client is 127.0.0.1) so that
   // bursts in tests are not throttled.
   virtual std::vector<std::string> server_flags() const {
-    return {"--max-frames-per-second", "100000", "--threads", "2", "--login-address-burst", "0"};
+    // A test machine's disk may stall a commit for seconds: sends wait
+    // rather than being refused (OverloadTest tests the refusal).
+    return {"--max-frames-per-second",    "100000", "--threads", "2", "--login-address-burst", "0",
+            "--max-pending-send-wait-ms", "60000"};
   }
 
   ParleyTest();

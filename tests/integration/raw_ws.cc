@@ -82,6 +82,55 @@ bool RawWs::send_text(std::string_view payload) {
   return send_bytes(frame);
 }
 
+bool RawWs::send_ping(std::string_view payload) {
+  char key[4];
+  std::string frame = frame_header(payload.size(), key);
+  frame[0] = static_cast<char>(0x89);  // FIN, ping
+  frame += mask_payload(payload, key);
+  return send_bytes(frame);
+}
+
+bool RawWs::fill(std::size_t n, std::chrono::steady_clock::time_point deadline) {
+  char buf[65536];
+  while (buffered_.size() < n) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd p{fd_, POLLIN, 0};
+    if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
+    auto got = ::recv(fd_, buf, sizeof buf, 0);
+    if (got <= 0) return false;
+    buffered_.append(buf, static_cast<std::size_t>(got));
+  }
+  return true;
+}
+
+std::optional<RawWs::Frame> RawWs::read_frame(int timeout_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  if (!fill(2, deadline)) return std::nullopt;
+  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(buffered_[i]); };
+  Frame frame;
+  frame.fin = (byte(0) & 0x80) != 0;
+  frame.opcode = byte(0) & 0x0f;
+  frame.masked = (byte(1) & 0x80) != 0;
+  std::size_t length = byte(1) & 0x7f;
+  std::size_t header = 2;
+  if (length == 126 || length == 127) {
+    const std::size_t extra = length == 126 ? 2 : 8;
+    if (!fill(2 + extra, deadline)) return std::nullopt;
+    length = 0;
+    for (std::size_t i = 0; i < extra; ++i) length = (length << 8) | byte(2 + i);
+    header += extra;
+  }
+  if (frame.masked) header += 4;
+  if (!fill(header + length, deadline)) return std::nullopt;
+  frame.payload = buffered_.substr(header, length);
+  if (frame.masked) {
+    frame.payload = mask_payload(frame.payload, buffered_.data() + header - 4);
+  }
+  buffered_.erase(0, header + length);
+  return frame;
+}
+
 bool RawWs::hung_up_by_server() const {
   pollfd p{fd_, POLLRDHUP, 0};
   if (::poll(&p, 1, 0) <= 0) return false;

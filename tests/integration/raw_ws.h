@@ -4,7 +4,9 @@
 // nothing but the handshake, sending a frame a byte at a time.
 // Blocking POSIX socket; used from the test thread only.
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -29,6 +31,21 @@ class RawWs {
   static std::string frame_header(std::size_t length, char mask_key[4]);
   static std::string mask_payload(std::string_view payload, const char mask_key[4]);
 
+  // A masked ping frame carrying `payload` (at most 125 bytes).
+  bool send_ping(std::string_view payload);
+
+  // One frame from the server, as it came: its first byte's FIN bit and
+  // opcode, whether it was masked (a server must not mask), its payload.
+  struct Frame {
+    bool fin = false;
+    int opcode = 0;
+    bool masked = false;
+    std::string payload;
+  };
+  // The next frame, or nothing when none came whole within `timeout_ms` or
+  // the connection ended.
+  std::optional<Frame> read_frame(int timeout_ms);
+
   // True when the server ended the connection: reads (discarding data) until
   // EOF or a reset, for at most `timeout_ms`.
   bool closed_by_server_within(int timeout_ms);
@@ -37,7 +54,11 @@ class RawWs {
   bool hung_up_by_server() const;
 
  private:
+  // Reads exactly `n` more bytes into `buffered_`; false on timeout or end.
+  bool fill(std::size_t n, std::chrono::steady_clock::time_point deadline);
+
   int fd_ = -1;
+  std::string buffered_;  // received, not yet returned by read_frame()
 };
 
 }  // namespace parley::testing

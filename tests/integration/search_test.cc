@@ -4,7 +4,9 @@
 // stranger see what history would show them; the index survives a restart;
 // every hostile query is a clear 4xx and the server stays up.
 #include <algorithm>
+#include <chrono>
 #include <functional>
+#include <thread>
 #include <tuple>
 
 #include "fixture.h"
@@ -38,11 +40,25 @@ class SearchTest : public ParleyTest {
 
 using Texts = std::vector<std::string>;
 
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 TEST_F(SearchTest, FindsEveryWordWithTheLastAsAPrefixNewestFirstAcrossAndWithinChats) {
-  ann().send(ann_bob_, cmid(), "Lunch at noon?");
-  bob().send(ann_bob_, cmid(), "lunch tomorrow, then");
-  ann().send(ann_cy_, cmid(), "LUNCH at the new place");
-  cy().send(ann_cy_, cmid(), "dinner at noon");
+  // Each message in a later millisecond than the one before (the server's
+  // clock is this machine's), so that "newest first" is the order sent:
+  // equal times are ordered by chat id (docs/protocol.md, "Search").
+  std::int64_t last_ts = 0;
+  auto send_later = [&](Session& who, const std::string& chat, const std::string& text) {
+    const auto deadline = std::chrono::steady_clock::now() + kWait;
+    while (wall_ms() <= last_ts && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    last_ts = who.send(chat, cmid(), text).ts;
+  };
+  send_later(ann(), ann_bob_, "Lunch at noon?");
+  send_later(bob(), ann_bob_, "lunch tomorrow, then");
+  send_later(ann(), ann_cy_, "LUNCH at the new place");
+  send_later(cy(), ann_cy_, "dinner at noon");
 
   auto all = ann().search("lunch");
   EXPECT_EQ(texts(all), (Texts{"LUNCH at the new place", "lunch tomorrow, then", "Lunch at noon?"}));

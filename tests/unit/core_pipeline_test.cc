@@ -1,10 +1,12 @@
 // MessagePipeline: seq assignment, idempotency, validation, fan-out, push jobs.
 
+#include <future>
 #include <set>
 #include <thread>
 
 #include "core/local_sequencer.h"
 #include "unit/core_fixture.h"
+#include "unit/held_call.h"
 
 namespace parley::testing {
 namespace {
@@ -184,6 +186,46 @@ TEST_F(PipelineTest, StopAnswersEverythingAlreadySubmitted) {
   EXPECT_EQ(acked.load(), 500);
   EXPECT_EQ(*store.last_seq(chat), 500u);
   EXPECT_EQ(send(wa, chat, "late", "x").error().code, ErrorCode::overloaded);
+}
+
+// The queue is bounded by how long its oldest send has waited, by the
+// core's clock: past the bound new sends are refused at once, and what was
+// accepted is still stored.
+TEST_F(PipelineTest, SendsAreRefusedWhileTheOldestWaitingOneHasWaitedTooLong) {
+  config.max_pending_send_wait_ms = 500;
+  rebuild();
+  auto a = make_user("ann"), b = make_user("bob");
+  auto chat = direct(a, b);
+  auto wa = login("ann");
+  HoldFirstCall held;
+  faults.set_hook(StoreMethod::append, held.hook());
+  std::vector<std::future<Result<SendAck>>> accepted;
+  auto submit = [&](const std::string& id) {
+    auto promise = std::make_shared<std::promise<Result<SendAck>>>();
+    auto future = promise->get_future();
+    core->pipeline.submit(SendRequest{wa, chat, id, "x"}, [promise](Result<SendAck> r) { promise->set_value(r); });
+    return future;
+  };
+  accepted.push_back(submit("being-stored"));
+  ASSERT_TRUE(held.wait_entered());  // the commit thread is in the store with it
+  accepted.push_back(submit("waits"));
+  clock.advance(500);
+  accepted.push_back(submit("waits-too"));  // the oldest has waited 500 ms: not past the bound
+  clock.advance(1);
+  auto refused = submit("refused");
+  ASSERT_EQ(refused.wait_for(std::chrono::seconds(0)), std::future_status::ready) << "not answered at once";
+  auto answer = refused.get();
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.error().code, ErrorCode::overloaded);
+  held.release();
+  for (std::size_t i = 0; i < accepted.size(); ++i) {
+    auto r = accepted[i].get();
+    ASSERT_TRUE(r.ok()) << r.error().message;
+    EXPECT_EQ(r->seq, i + 1);
+  }
+  faults.set_hook(StoreMethod::append, nullptr);
+  EXPECT_EQ(send(wa, chat, "after", "x")->seq, 4u);  // nothing waits now: accepted again
+  EXPECT_EQ(*store.last_seq(chat), 4u);
 }
 
 // This node's cached chat is older than what the sequencer heard of: another
