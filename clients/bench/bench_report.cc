@@ -1,10 +1,10 @@
 #include "bench_report.h"
 
-#include <cmath>
-#include <cstdio>
 #include <sstream>
 
 #include <boost/json.hpp>
+
+#include "report_format.h"
 
 namespace parley::bench {
 namespace json = boost::json;
@@ -21,60 +21,6 @@ LatencySummary LatencySummary::of(const LatencyHistogram& h) {
 }
 
 namespace {
-
-std::string fixed(double v, int digits = 2) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
-double round_to(double v, double unit) {
-  return static_cast<double>(static_cast<long long>(v / unit + 0.5)) * unit;
-}
-
-// Boost.JSON 1.81 always prints doubles in exponent form ("5E3"); this
-// writer prints them plainly ("5000", "0.866") and everything else as usual.
-void write_plain(std::string& out, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& [key, item] : v.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        out += json::serialize(json::string(key));
-        out += ':';
-        write_plain(out, item);
-      }
-      out += '}';
-      break;
-    }
-    case json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& item : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        write_plain(out, item);
-      }
-      out += ']';
-      break;
-    }
-    case json::kind::double_: {
-      double d = v.get_double();
-      if (!std::isfinite(d)) {
-        out += "null";
-      } else {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.12g", d);
-        out += buf;
-      }
-      break;
-    }
-    default:
-      out += json::serialize(v);
-  }
-}
 
 json::object to_json(const LatencySummary& s) {
   return {{"count", s.count},
@@ -355,9 +301,7 @@ std::string format_json(const BenchReport& r) {
         {"ok", f.ok()},
     };
   }
-  std::string out;
-  write_plain(out, o);
-  return out + "\n";
+  return plain_json(o) + "\n";
 }
 
 }  // namespace parley::bench
