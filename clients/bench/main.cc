@@ -159,7 +159,37 @@ int main(int argc, char** argv) {
   app.add_option("--reconnect-backoff-max", config.reconnect_backoff_max_s, "longest retry delay")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  std::string rate_phases;
+  app.add_option("--rate-phases", rate_phases,
+                 "the overload scenario: RATE:SECONDS,... (RATE in msg/s, or a multiple of --rate such as 3x) "
+                 "instead of --rate and --duration; reports every second and how the server took the burst (the "
+                 "phase of the highest rate)");
+  app.add_option("--recovery-factor", config.recovery_factor,
+                 "--rate-phases: recovered once the per-second p99 stays under this many times the p99 before the "
+                 "burst")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   CLI11_PARSE(app, argc, argv);
+  if (!rate_phases.empty()) {
+    std::string error;
+    auto phases = parley::bench::parse_rate_phases(rate_phases, config.rate, error);
+    if (!phases) {
+      std::cerr << "--rate-phases: " << error << "\n";
+      return 2;
+    }
+    if (config.connections_only) {
+      std::cerr << "--rate-phases needs a load, not --connections-only\n";
+      return 2;
+    }
+    config.rate_phases = *phases;
+    double seconds = 0, messages = 0;
+    for (const auto& phase : config.rate_phases) {
+      seconds += phase.seconds;
+      messages += phase.rate * phase.seconds;
+    }
+    config.duration_s = seconds;
+    config.rate = messages / seconds;  // the mean, for the report
+  }
   if (config.failover()) {
     auto node = parley::bench::parse_node_address(failover_node);
     if (!node) {
@@ -270,8 +300,10 @@ int main(int argc, char** argv) {
         progress("phase hold: " + std::to_string(config.duration_s) + " s");
         runner.hold(config.duration_s);
       } else {
-        progress("phase load: " + std::to_string(config.rate) + " msg/s for " + std::to_string(config.warmup_s) +
-                 " + " + std::to_string(config.duration_s) + " s");
+        progress("phase load: " +
+                 (config.rate_phases.empty() ? std::to_string(config.rate) + " msg/s"
+                                             : "phases " + parley::bench::format_rate_phases(config.rate_phases)) +
+                 " for " + std::to_string(config.warmup_s) + " + " + std::to_string(config.duration_s) + " s");
         parley::bench::ProcSampler self(static_cast<int>(getpid()));
         parley::bench::CpuSnapshot self_start, server_start;
         std::vector<parley::bench::CpuSnapshot> sampled_start(sampled.size());
