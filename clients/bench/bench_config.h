@@ -59,6 +59,13 @@ struct BenchConfig {
   // rate. The burst is the phase of the highest rate (overload_timeline.h).
   std::vector<RatePhase> rate_phases;
   double recovery_factor = 2;  // recovered: per-second p99 under this × the p99 before the burst
+
+  // The offline backlog scenario (--mode backlog, backlog_drain.h).
+  bool backlog = false;
+  int backlog_messages = 10'000;
+  bool backlog_from_start = false;  // resume from "o0", not from the cursor of a first connection
+  int backlog_window = 256;         // A's sends waiting for their ack at most
+  int repeats = 5;
 };
 
 }  // namespace parley::bench

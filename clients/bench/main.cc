@@ -1,7 +1,8 @@
 // parley-bench: a load generator for parleyd over real WebSockets. Parses
 // the command line, sets up accounts over REST, drives the load through
-// LoadRunner and prints one report. Exit code 0 when nothing was lost or
-// duplicated, 1 when something was, 2 when the run could not be set up.
+// LoadRunner (or, with --mode backlog, the offline backlog scenario) and
+// prints one report. Exit code 0 when nothing was lost or duplicated, 1 when
+// something was, 2 when the run could not be set up.
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "account_setup.h"
+#include "backlog_drain.h"
 #include "bench_config.h"
 #include "bench_report.h"
 #include "proc_sampler.h"
@@ -57,6 +59,28 @@ void progress(const std::string& line) {
   std::cerr << "parley-bench: " << line << std::endl;
 }
 
+// --mode backlog: its own setup and report (backlog_drain.h).
+int run_backlog_mode(const BenchConfig& config, int server_pid) {
+  std::optional<parley::bench::ProcSampler> server;
+  if (server_pid > 0) {
+    server.emplace(server_pid);
+    if (!server->rss_kib()) {
+      std::cerr << "parley-bench: cannot read /proc/" << server_pid << "/status\n";
+      return 2;
+    }
+  }
+  parley::bench::BacklogReport report;
+  try {
+    parley::bench::check_server(config);
+    report = parley::bench::run_backlog(config, server ? &*server : nullptr, progress);
+  } catch (const std::exception& e) {
+    std::cerr << "parley-bench: backlog: " << e.what() << "\n";
+    return 2;
+  }
+  std::cout << (config.json ? parley::bench::format_backlog_json(report) : parley::bench::format_backlog_text(report));
+  return report.ok() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,8 +98,10 @@ int main(int argc, char** argv) {
   app.add_option("--duration", config.duration_s, "seconds of measured load")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_option("--mode", mode, "direct: pairs (i, i+1); group: groups of --group-size")
-      ->check(CLI::IsMember({"direct", "group"}))
+  app.add_option("--mode", mode,
+                 "direct: pairs (i, i+1); group: groups of --group-size; backlog: an offline device catches up on "
+                 "--backlog-messages")
+      ->check(CLI::IsMember({"direct", "group", "backlog"}))
       ->capture_default_str();
   app.add_option("--group-size", config.group_size, "members per group in group mode")
       ->capture_default_str()
@@ -169,6 +195,23 @@ int main(int argc, char** argv) {
                  "burst")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  app.add_option("--backlog-messages", config.backlog_messages,
+                 "backlog: messages user A sends while user B's device is offline")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10'000'000));
+  std::string backlog_cursor = "saved";
+  app.add_option("--backlog-cursor", backlog_cursor,
+                 "backlog: saved (B's device connected once and resumes from that cursor) or start (a fresh login "
+                 "resuming from the start of the log, \"o0\")")
+      ->check(CLI::IsMember({"saved", "start"}))
+      ->capture_default_str();
+  app.add_option("--backlog-window", config.backlog_window,
+                 "backlog: A's sends waiting for their ack at most (parleyd --max-unacked-sends: 1024)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--repeats", config.repeats, "backlog: repetitions, each with a fresh pair of users")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   CLI11_PARSE(app, argc, argv);
   if (!rate_phases.empty()) {
     std::string error;
@@ -208,6 +251,9 @@ int main(int argc, char** argv) {
     std::cerr << "--server must be HOST:PORT, got " << server << "\n";
     return 2;
   }
+  config.backlog = mode == "backlog";
+  config.backlog_from_start = backlog_cursor == "start";
+  if (config.backlog) return run_backlog_mode(config, server_pid);
 
   raise_open_file_limit();
   const std::uint64_t needed = static_cast<std::uint64_t>(config.users + config.idle_connections) + 64 +
