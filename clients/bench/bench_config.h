@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "rate_plan.h"
 #include "route_answer.h"
 
 namespace parley::bench {
@@ -52,6 +53,19 @@ struct BenchConfig {
   int failover_devices = 1000;
   int failover_devices_per_user = 10;  // logins of each victim user
   bool failover() const { return failover_kill_pid > 0; }
+
+  // The overload scenario: a rate that changes in phases (--rate-phases),
+  // replacing --rate and --duration; the warm-up runs at the first phase's
+  // rate. The burst is the phase of the highest rate (overload_timeline.h).
+  std::vector<RatePhase> rate_phases;
+  double recovery_factor = 2;  // recovered: per-second p99 under this × the p99 before the burst
+
+  // The offline backlog scenario (--mode backlog, backlog_drain.h).
+  bool backlog = false;
+  int backlog_messages = 10'000;
+  bool backlog_from_start = false;  // resume from "o0", not from the cursor of a first connection
+  int backlog_window = 256;         // A's sends waiting for their ack at most
+  int repeats = 5;
 };
 
 }  // namespace parley::bench

@@ -1,10 +1,11 @@
 #include "bench_report.h"
 
-#include <cmath>
 #include <cstdio>
 #include <sstream>
 
 #include <boost/json.hpp>
+
+#include "report_format.h"
 
 namespace parley::bench {
 namespace json = boost::json;
@@ -22,60 +23,6 @@ LatencySummary LatencySummary::of(const LatencyHistogram& h) {
 
 namespace {
 
-std::string fixed(double v, int digits = 2) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
-
-double round_to(double v, double unit) {
-  return static_cast<double>(static_cast<long long>(v / unit + 0.5)) * unit;
-}
-
-// Boost.JSON 1.81 always prints doubles in exponent form ("5E3"); this
-// writer prints them plainly ("5000", "0.866") and everything else as usual.
-void write_plain(std::string& out, const json::value& v) {
-  switch (v.kind()) {
-    case json::kind::object: {
-      out += '{';
-      bool first = true;
-      for (const auto& [key, item] : v.get_object()) {
-        if (!first) out += ',';
-        first = false;
-        out += json::serialize(json::string(key));
-        out += ':';
-        write_plain(out, item);
-      }
-      out += '}';
-      break;
-    }
-    case json::kind::array: {
-      out += '[';
-      bool first = true;
-      for (const auto& item : v.get_array()) {
-        if (!first) out += ',';
-        first = false;
-        write_plain(out, item);
-      }
-      out += ']';
-      break;
-    }
-    case json::kind::double_: {
-      double d = v.get_double();
-      if (!std::isfinite(d)) {
-        out += "null";
-      } else {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.12g", d);
-        out += buf;
-      }
-      break;
-    }
-    default:
-      out += json::serialize(v);
-  }
-}
-
 json::object to_json(const LatencySummary& s) {
   return {{"count", s.count},
           {"p50", round_to(s.p50_ms, 0.001)},
@@ -85,8 +32,8 @@ json::object to_json(const LatencySummary& s) {
           {"max", round_to(s.max_ms, 0.001)}};
 }
 
-// Seconds after the kill, or null when the event never happened (-1).
-json::value maybe_seconds(double s) {
+// A time (seconds, or ms), or null when the event never happened (-1).
+json::value or_null(double s) {
   return s < 0 ? json::value(nullptr) : json::value(round_to(s, 0.001));
 }
 
@@ -136,6 +83,74 @@ void write_failover(std::ostringstream& out, const FailoverReport& f) {
     out << "              +" << row.second << " s: " << row.back << " (" << row.synced << ") [" << row.back_total
         << "]\n";
   }
+}
+
+std::string seconds_or_never(double s, const char* never) {
+  return s < 0 ? std::string(never) : fixed(s, 2) + " s";
+}
+
+void write_overload(std::ostringstream& out, const OverloadReport& o) {
+  out << "  phases      " << format_rate_phases(o.phases) << " (msg/s:s"
+      << (o.warmup_phases > 0 ? ", warm-up first" : "") << ")";
+  if (o.burst >= 0) {
+    out << "; burst: phase " << o.burst << " at " << fixed(o.phases[static_cast<std::size_t>(o.burst)].rate, 0)
+        << " msg/s, " << fixed(o.burst_start_s, 1) << "–" << fixed(o.burst_end_s, 1) << " s";
+  }
+  out << "\n";
+  out << "  overload    first overloaded " << seconds_or_never(o.first_overloaded_s, "never")
+      << " after the burst started; p99 before the burst "
+      << (o.baseline_p99_ms < 0 ? std::string("- (no phase between the warm-up and the burst)")
+                                : fixed(o.baseline_p99_ms, 3) + " ms")
+      << "; per-second p99 back under " << fixed(o.recovery_factor, 1) << "× that "
+      << seconds_or_never(o.recovered_s, "never (not within the load)") << " after the burst ended\n";
+  out << "  refusals    overloaded " << o.overloaded << "; refused yet delivered " << o.refused_delivered
+      << ", acked and refused " << o.acked_and_refused << ", acked but not delivered " << o.acked_undelivered << "\n";
+  out << "  second  phase  target/s    sends     acks  overloaded  other errors  deliveries    p50 ms    p99 ms\n";
+  for (const auto& row : o.seconds) {
+    char line[200];
+    std::snprintf(line, sizeof line, "  %6d %6s %9.0f %8llu %8llu %11llu %13llu %11llu %9.3f %9.3f\n", row.second,
+                  row.phase < 0 ? "drain" : std::to_string(row.phase).c_str(), row.rate,
+                  static_cast<unsigned long long>(row.sends), static_cast<unsigned long long>(row.acks),
+                  static_cast<unsigned long long>(row.overloaded), static_cast<unsigned long long>(row.other_errors),
+                  static_cast<unsigned long long>(row.deliveries), row.p50_ms, row.p99_ms);
+    out << line;
+  }
+}
+
+json::object to_json(const OverloadReport& o) {
+  json::array phases;
+  for (const auto& p : o.phases) phases.push_back(json::object{{"rate", p.rate}, {"seconds", p.seconds}});
+  json::array seconds;
+  for (const auto& row : o.seconds) {
+    seconds.push_back(json::object{{"second", row.second},
+                                   {"phase", row.phase},
+                                   {"rate", row.rate},
+                                   {"sends", row.sends},
+                                   {"acks", row.acks},
+                                   {"overloaded", row.overloaded},
+                                   {"other_errors", row.other_errors},
+                                   {"deliveries", row.deliveries},
+                                   {"p50_ms", round_to(row.p50_ms, 0.001)},
+                                   {"p99_ms", round_to(row.p99_ms, 0.001)}});
+  }
+  return json::object{
+      {"phases", std::move(phases)},
+      {"warmup_phases", o.warmup_phases},
+      {"burst", o.burst},
+      {"burst_start_s", round_to(o.burst_start_s, 0.001)},
+      {"burst_end_s", round_to(o.burst_end_s, 0.001)},
+      {"load_end_s", round_to(o.load_end_s, 0.001)},
+      {"recovery_factor", o.recovery_factor},
+      {"baseline_p99_ms", or_null(o.baseline_p99_ms)},
+      {"first_overloaded_s", or_null(o.first_overloaded_s)},
+      {"recovered_s", or_null(o.recovered_s)},
+      {"overloaded", o.overloaded},
+      {"refused_delivered", o.refused_delivered},
+      {"acked_and_refused", o.acked_and_refused},
+      {"acked_undelivered", o.acked_undelivered},
+      {"seconds", std::move(seconds)},
+      {"ok", o.ok()},
+  };
 }
 
 void write_resources(std::ostringstream& out, const BenchReport& r) {
@@ -217,6 +232,7 @@ std::string format_text(const BenchReport& r) {
   out << "  throughput  " << fixed(r.delivered_per_s, 1) << " deliveries/s over the load window\n";
   write_nodes(out, r);
   if (r.failover) write_failover(out, *r.failover);
+  if (r.overload) write_overload(out, *r.overload);
   auto line = [&](const char* name, const LatencySummary& s) {
     out << "  " << name << "p50 " << fixed(s.p50_ms, 3) << "  p90 " << fixed(s.p90_ms, 3) << "  p99 "
         << fixed(s.p99_ms, 3) << "  p999 " << fixed(s.p999_ms, 3) << "  max " << fixed(s.max_ms, 3) << " ms  (n "
@@ -228,8 +244,8 @@ std::string format_text(const BenchReport& r) {
   write_resources(out, r);
   out << "  result      "
       << (r.ok() ? "OK"
-                 : "FAILED (lost, duplicate, out-of-order or inconsistent deliveries, or devices not back after the "
-                   "failover)")
+                 : "FAILED (lost, duplicate, out-of-order or inconsistent deliveries, a refused send delivered or an "
+                   "acked one not, or devices not back after the failover)")
       << "\n";
   return out.str();
 }
@@ -319,6 +335,7 @@ std::string format_json(const BenchReport& r) {
     }
     o["nodes"] = std::move(nodes);
   }
+  if (r.overload) o["overload"] = to_json(*r.overload);
   if (r.failover) {
     const FailoverReport& f = *r.failover;
     json::array curve;
@@ -346,18 +363,16 @@ std::string format_json(const BenchReport& r) {
         {"route_named_victim", f.route_named_victim},
         {"route_avoided", f.route_avoided},
         {"connect_failures", f.connect_failures},
-        {"first_drop_s", maybe_seconds(f.first_drop_s)},
-        {"back_p50_s", maybe_seconds(f.back_p50_s)},
-        {"last_back_s", maybe_seconds(f.last_back_s)},
-        {"last_synced_s", maybe_seconds(f.last_synced_s)},
+        {"first_drop_s", or_null(f.first_drop_s)},
+        {"back_p50_s", or_null(f.back_p50_s)},
+        {"last_back_s", or_null(f.last_back_s)},
+        {"last_synced_s", or_null(f.last_synced_s)},
         {"back_on", std::move(back_on)},
         {"curve", std::move(curve)},
         {"ok", f.ok()},
     };
   }
-  std::string out;
-  write_plain(out, o);
-  return out + "\n";
+  return plain_json(o) + "\n";
 }
 
 }  // namespace parley::bench

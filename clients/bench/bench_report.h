@@ -10,6 +10,7 @@
 
 #include "failover_curve.h"
 #include "latency_histogram.h"
+#include "overload_timeline.h"
 #include "proc_sampler.h"
 
 namespace parley::bench {
@@ -90,10 +91,12 @@ struct BenchReport {
   std::map<std::string, int> users_per_node;
   std::map<std::string, int> connections_per_node;
   std::optional<FailoverReport> failover;
+  // --rate-phases: per second of the run, and how the server took the burst.
+  std::optional<OverloadReport> overload;
 
   bool ok() const {
     return lost == 0 && duplicates == 0 && out_of_order == 0 && seq_mismatch == 0 && extra == 0 &&
-           (!failover || failover->ok());
+           (!failover || failover->ok()) && (!overload || overload->ok());
   }
 };
 

@@ -1,7 +1,8 @@
 // parley-bench: a load generator for parleyd over real WebSockets. Parses
 // the command line, sets up accounts over REST, drives the load through
-// LoadRunner and prints one report. Exit code 0 when nothing was lost or
-// duplicated, 1 when something was, 2 when the run could not be set up.
+// LoadRunner (or, with --mode backlog, the offline backlog scenario) and
+// prints one report. Exit code 0 when nothing was lost or duplicated, 1 when
+// something was, 2 when the run could not be set up.
 
 #include <sys/resource.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "account_setup.h"
+#include "backlog_drain.h"
 #include "bench_config.h"
 #include "bench_report.h"
 #include "proc_sampler.h"
@@ -57,6 +59,28 @@ void progress(const std::string& line) {
   std::cerr << "parley-bench: " << line << std::endl;
 }
 
+// --mode backlog: its own setup and report (backlog_drain.h).
+int run_backlog_mode(const BenchConfig& config, int server_pid) {
+  std::optional<parley::bench::ProcSampler> server;
+  if (server_pid > 0) {
+    server.emplace(server_pid);
+    if (!server->rss_kib()) {
+      std::cerr << "parley-bench: cannot read /proc/" << server_pid << "/status\n";
+      return 2;
+    }
+  }
+  parley::bench::BacklogReport report;
+  try {
+    parley::bench::check_server(config);
+    report = parley::bench::run_backlog(config, server ? &*server : nullptr, progress);
+  } catch (const std::exception& e) {
+    std::cerr << "parley-bench: backlog: " << e.what() << "\n";
+    return 2;
+  }
+  std::cout << (config.json ? parley::bench::format_backlog_json(report) : parley::bench::format_backlog_text(report));
+  return report.ok() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -74,8 +98,10 @@ int main(int argc, char** argv) {
   app.add_option("--duration", config.duration_s, "seconds of measured load")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
-  app.add_option("--mode", mode, "direct: pairs (i, i+1); group: groups of --group-size")
-      ->check(CLI::IsMember({"direct", "group"}))
+  app.add_option("--mode", mode,
+                 "direct: pairs (i, i+1); group: groups of --group-size; backlog: an offline device catches up on "
+                 "--backlog-messages")
+      ->check(CLI::IsMember({"direct", "group", "backlog"}))
       ->capture_default_str();
   app.add_option("--group-size", config.group_size, "members per group in group mode")
       ->capture_default_str()
@@ -159,7 +185,54 @@ int main(int argc, char** argv) {
   app.add_option("--reconnect-backoff-max", config.reconnect_backoff_max_s, "longest retry delay")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  std::string rate_phases;
+  app.add_option("--rate-phases", rate_phases,
+                 "the overload scenario: RATE:SECONDS,... (RATE in msg/s, or a multiple of --rate such as 3x) "
+                 "instead of --rate and --duration; reports every second and how the server took the burst (the "
+                 "phase of the highest rate)");
+  app.add_option("--recovery-factor", config.recovery_factor,
+                 "--rate-phases: recovered once the per-second p99 stays under this many times the p99 before the "
+                 "burst")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--backlog-messages", config.backlog_messages,
+                 "backlog: messages user A sends while user B's device is offline")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10'000'000));
+  std::string backlog_cursor = "saved";
+  app.add_option("--backlog-cursor", backlog_cursor,
+                 "backlog: saved (B's device connected once and resumes from that cursor) or start (a fresh login "
+                 "resuming from the start of the log, \"o0\")")
+      ->check(CLI::IsMember({"saved", "start"}))
+      ->capture_default_str();
+  app.add_option("--backlog-window", config.backlog_window,
+                 "backlog: A's sends waiting for their ack at most (parleyd --max-unacked-sends: 1024)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
+  app.add_option("--repeats", config.repeats, "backlog: repetitions, each with a fresh pair of users")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   CLI11_PARSE(app, argc, argv);
+  if (!rate_phases.empty()) {
+    std::string error;
+    auto phases = parley::bench::parse_rate_phases(rate_phases, config.rate, error);
+    if (!phases) {
+      std::cerr << "--rate-phases: " << error << "\n";
+      return 2;
+    }
+    if (config.connections_only) {
+      std::cerr << "--rate-phases needs a load, not --connections-only\n";
+      return 2;
+    }
+    config.rate_phases = *phases;
+    double seconds = 0, messages = 0;
+    for (const auto& phase : config.rate_phases) {
+      seconds += phase.seconds;
+      messages += phase.rate * phase.seconds;
+    }
+    config.duration_s = seconds;
+    config.rate = messages / seconds;  // the mean, for the report
+  }
   if (config.failover()) {
     auto node = parley::bench::parse_node_address(failover_node);
     if (!node) {
@@ -178,6 +251,9 @@ int main(int argc, char** argv) {
     std::cerr << "--server must be HOST:PORT, got " << server << "\n";
     return 2;
   }
+  config.backlog = mode == "backlog";
+  config.backlog_from_start = backlog_cursor == "start";
+  if (config.backlog) return run_backlog_mode(config, server_pid);
 
   raise_open_file_limit();
   const std::uint64_t needed = static_cast<std::uint64_t>(config.users + config.idle_connections) + 64 +
@@ -270,8 +346,10 @@ int main(int argc, char** argv) {
         progress("phase hold: " + std::to_string(config.duration_s) + " s");
         runner.hold(config.duration_s);
       } else {
-        progress("phase load: " + std::to_string(config.rate) + " msg/s for " + std::to_string(config.warmup_s) +
-                 " + " + std::to_string(config.duration_s) + " s");
+        progress("phase load: " +
+                 (config.rate_phases.empty() ? std::to_string(config.rate) + " msg/s"
+                                             : "phases " + parley::bench::format_rate_phases(config.rate_phases)) +
+                 " for " + std::to_string(config.warmup_s) + " + " + std::to_string(config.duration_s) + " s");
         parley::bench::ProcSampler self(static_cast<int>(getpid()));
         parley::bench::CpuSnapshot self_start, server_start;
         std::vector<parley::bench::CpuSnapshot> sampled_start(sampled.size());

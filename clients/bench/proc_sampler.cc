@@ -31,6 +31,13 @@ std::optional<double> stat_cpu_s(const std::string& path) {
   return (utime + stime) / ticks;
 }
 
+// The first field of /proc/.../schedstat: nanoseconds on a CPU.
+double schedstat_run_s(const std::string& path) {
+  std::ifstream in(path);
+  double ns = 0;
+  return in >> ns ? ns / 1e9 : 0;
+}
+
 double steady_s() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
@@ -85,6 +92,7 @@ CpuSnapshot ProcSampler::cpu() const {
     auto cpu = stat_cpu_s(entry.path().string() + "/stat");
     if (!cpu) continue;
     t.cpu_s = *cpu;
+    t.run_s = schedstat_run_s(entry.path().string() + "/schedstat");
     std::ifstream comm(entry.path().string() + "/comm");
     std::getline(comm, t.name);
     snap.threads.emplace(t.tid, std::move(t));
@@ -103,6 +111,15 @@ std::vector<ThreadUsage> ProcSampler::usage_between(const CpuSnapshot& before, c
   }
   std::sort(usage.begin(), usage.end(), [](const ThreadUsage& a, const ThreadUsage& b) { return a.cores > b.cores; });
   return usage;
+}
+
+double ProcSampler::run_s_between(const CpuSnapshot& before, const CpuSnapshot& after) {
+  double run = 0;
+  for (const auto& [tid, t] : after.threads) {
+    auto it = before.threads.find(tid);
+    run += t.run_s - (it == before.threads.end() ? 0 : it->second.run_s);
+  }
+  return run;
 }
 
 }  // namespace parley::bench

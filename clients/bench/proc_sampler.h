@@ -15,7 +15,8 @@ namespace parley::bench {
 struct ThreadCpu {
   int tid = 0;
   std::string name;  // /proc/<pid>/task/<tid>/comm
-  double cpu_s = 0;  // user + system
+  double cpu_s = 0;  // user + system, in clock ticks (10 ms)
+  double run_s = 0;  // time on a CPU from /proc/.../schedstat, to the nanosecond
 };
 
 struct CpuSnapshot {
@@ -42,6 +43,10 @@ class ProcSampler {
   std::optional<std::int64_t> rss_kib() const;
   CpuSnapshot cpu() const;
   static std::vector<ThreadUsage> usage_between(const CpuSnapshot& before, const CpuSnapshot& after);
+  // CPU seconds the process's threads ran between two snapshots, to the
+  // nanosecond (schedstat), for spans too short for clock ticks; a thread
+  // that ended between them is left out.
+  static double run_s_between(const CpuSnapshot& before, const CpuSnapshot& after);
 
  private:
   int pid_;

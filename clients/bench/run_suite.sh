@@ -6,6 +6,13 @@
 #
 #   clients/bench/run_suite.sh build-bench/src/app/parleyd \
 #       build-bench/clients/bench/parley-bench /tmp/bench-results 3 [SCENARIO...]
+#
+# Without SCENARIO, the scenarios of the Results tables; `per-core` stands for
+# the scenarios of the per-core targets (backlog-10k backlog-10k-start
+# overload-3x history-1m). history-1m runs run_history.sh with
+# parley-search-bench (SEARCH_BENCH, by default beside parley-bench in
+# search/): a fill of a million messages first, several minutes
+# (HISTORY_MESSAGES and HISTORY_REQUESTS change the sizes).
 set -euo pipefail
 
 parleyd=$(realpath "$1")
@@ -29,9 +36,22 @@ declare -A scenarios=(
   # Texts of 12 English words (about 60 bytes): each message adds ~30 search index keys.
   [words-10k]="--users 100 --rate 10000 --duration 15 --warmup 2 --text-words 12"
   [words-15k]="--users 100 --rate 15000 --duration 15 --warmup 2 --text-words 12"
+  # An offline device catches up on 10,000 messages: from the cursor of an
+  # earlier connection, or as a fresh login from the start of the log ("o0").
+  [backlog-10k]="--mode backlog --backlog-messages 10000 --repeats 5"
+  [backlog-10k-start]="--mode backlog --backlog-messages 10000 --repeats 5 --backlog-cursor start"
+  # 10 s at 15,000 msg/s, a burst of 30 s at three times that, 20 s at half.
+  [overload-3x]="--users 100 --rate 15000 --rate-phases 1x:10,3x:30,0.5x:20 --warmup 2"
 )
 order=(direct-1k direct-5k direct-10k direct-15k direct-20k group50-200 group50-500 group50-1000 group50-2000 idle-10k)
-if (( $# > 0 )); then order=("$@"); fi
+per_core=(backlog-10k backlog-10k-start overload-3x history-1m)
+if (( $# > 0 )); then
+  order=()
+  for name in "$@"; do
+    if [ "$name" = per-core ]; then order+=("${per_core[@]}"); else order+=("$name"); fi
+  done
+fi
+search_bench=$(realpath "${SEARCH_BENCH:-$(dirname "$bench")/search/parley-search-bench}")
 
 # The machine may be shared: before each run, wait (at most QUIET_WAIT
 # seconds) until the other processes use less than QUIET_CORES cores.
@@ -79,6 +99,23 @@ run_once() {
   echo "$name: exit $rc, load $(cut -d' ' -f1 /proc/loadavg)"
 }
 
+# History pages in a chat of a million messages (run_history.sh: parleyd
+# pinned to core 0 with one I/O thread, the client on core 1).
+run_history_once() {
+  local name=$1 rc=0
+  wait_quiet
+  "$(dirname "$0")/run_history.sh" "$parleyd" "$search_bench" "${HISTORY_MESSAGES:-1000000}" \
+    "${HISTORY_REQUESTS:-2000}" --json \
+    >>"$out/$name.jsonl" 2>>"$out/$name.bench.log" || rc=$?
+  echo "$name: exit $rc, load $(cut -d' ' -f1 /proc/loadavg)"
+}
+
 for name in "${order[@]}"; do
-  for _ in $(seq "$repeats"); do run_once "$name" "${scenarios[$name]}"; done
+  for _ in $(seq "$repeats"); do
+    if [ "$name" = history-1m ]; then
+      run_history_once "$name"
+    else
+      run_once "$name" "${scenarios[$name]}"
+    fi
+  done
 done

@@ -3,7 +3,9 @@
 the median of each figure and [min-max] over the runs. With --max-other C,
 load runs during which other processes seemed to use more than C cores
 (machine_cpu_cores from /proc/stat minus parleyd and the bench: a rough
-hint, see bench_report.h) are left out and counted as "excluded".
+hint, see bench_report.h) are left out and counted as "excluded". The
+scenarios of the per-core targets (backlog, overload, history) get a table
+each.
 
     clients/bench/summarize.py /tmp/bench-results [--max-other 0.3]
 """
@@ -47,9 +49,61 @@ def thread_roles(r):
     return roles
 
 
+def kind_of(r):
+    """backlog, history, overload or load (every other parley-bench report)."""
+    if r.get("scenario") in ("backlog", "history"):
+        return r["scenario"]
+    return "overload" if "overload" in r else "load"
+
+
+def backlog_row(name, runs):
+    fails = sum(1 for r in runs if not r["ok"])
+    med = lambda key: figure([r[key]["median"] for r in runs if r.get(key)], 1)
+    cpu = figure([r["server"]["cpu_s"]["median"] for r in runs if r.get("server", {}).get("cpu_s")], 3)
+    return (f"| {name} | {len(runs)} | {runs[0]['messages']} | {runs[0]['cursor']} "
+            f"| {sum(r['repeats'] for r in runs)} | {med('welcome_ms')} | {med('synced_ms')} "
+            f"| {med('last_message_ms')} | {figure([r['messages_per_s']['median'] for r in runs if r.get('messages_per_s')], 0)} "
+            f"| {cpu} | {sum(r['missing'] + r['duplicates'] + r['out_of_order'] for r in runs)} | {fails} |")
+
+
+def overload_row(name, runs):
+    o = [r["overload"] for r in runs]
+    fails = sum(1 for r in runs if not r["ok"])
+    phases = ",".join(f"{p['rate']:g}:{p['seconds']:g}" for p in o[0]["phases"])
+    peak = [max((s["p99_ms"] for s in x["seconds"]), default=None) for x in o]
+    return (f"| {name} | {len(runs)} | {phases} | {figure([x['first_overloaded_s'] for x in o], 2)} "
+            f"| {figure([x['baseline_p99_ms'] for x in o], 2)} | {figure(peak, 1)} "
+            f"| {figure([x['recovered_s'] for x in o], 0)} "
+            f"| {sum(1 for x in o if x['recovered_s'] is None)} | {sum(x['overloaded'] for x in o)} "
+            f"| {sum(x['acked_undelivered'] + x['refused_delivered'] for x in o)} / {sum(r['duplicates'] for r in runs)} "
+            f"| {fails} |")
+
+
+def history_row(name, runs):
+    fails = sum(1 for r in runs if not r["ok"])
+    g = lambda key, digits: figure([r[key] for r in runs], digits)
+    return (f"| {name} | {len(runs)} | {runs[0]['last_seq']:,} | {runs[0]['requests']} | {runs[0]['limit']} "
+            f"| {g('p50_ms', 2)} | {g('p90_ms', 2)} | {g('p99_ms', 2)} | {g('max_ms', 1)} | {g('pages_per_s', 0)} "
+            f"| {fails} |")
+
+
+def print_table(header, rows):
+    if rows:
+        print(header)
+        print("|" + "---|" * header.count(" | ") + "---|")
+        print("\n".join(rows))
+        print()
+
+
 def main(out, max_other):
     load_rows, idle_rows, thread_rows = [], [], []
+    per_core = {"backlog": [], "overload": [], "history": []}
     for name, runs in load_runs(out):
+        kind = kind_of(runs[0])
+        if kind != "load":
+            per_core[kind].append({"backlog": backlog_row, "overload": overload_row,
+                                   "history": history_row}[kind](name, runs))
+            continue
         excluded = 0
         if max_other is not None and not runs[0]["connections_only"]:
             kept = [r for r in runs if other_cores(r) <= max_other]
@@ -103,6 +157,14 @@ def main(out, max_other):
               "| open time s | failed runs |")
         print("|" + "---|" * 8)
         print("\n".join(idle_rows))
+        print()
+    print_table("| scenario | runs | messages | cursor | repetitions | welcome ms | synced ms | last message ms "
+                "| msg/s | parleyd CPU s | missing + dup + disorder (sum) | failed runs |", per_core["backlog"])
+    print_table("| scenario | runs | phases (msg/s:s) | first overloaded s after the burst | p99 before ms "
+                "| peak p99 ms | recovered s after the burst | not recovered | overloaded (sum) "
+                "| acked lost / dup (sum) | failed runs |", per_core["overload"])
+    print_table("| scenario | runs | chat messages | requests | limit | p50 ms | p90 ms | p99 ms | max ms "
+                "| pages/s | failed runs |", per_core["history"])
 
 
 if __name__ == "__main__":

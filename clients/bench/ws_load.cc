@@ -39,6 +39,8 @@
 
 #include "failover_curve.h"
 #include "lib/reconnect_target.h"
+#include "overload_timeline.h"
+#include "rate_plan.h"
 #include "route_answer.h"
 
 namespace parley::bench {
@@ -70,6 +72,13 @@ struct MsgRecord {
   std::atomic<std::int64_t> seq{0};  // from the first ack or delivery
   std::atomic<std::uint32_t> deliveries{0};
   std::atomic<bool> errored{false};
+};
+
+// The overload scenario (--rate-phases): what happened in one second of the
+// run, by the time a frame was written or received. Any thread.
+struct SecondStats {
+  std::atomic<std::uint64_t> sends{0}, acks{0}, overloaded{0}, other_errors{0}, deliveries{0};
+  LatencyHistogram latency;  // of the deliveries received in this second
 };
 
 // What one connection saw of one chat: every seq, to find duplicates.
@@ -187,9 +196,9 @@ struct LoadRunner::Impl {
   mutable std::mutex nodes_mu;
   std::unordered_map<std::string, int> chat_index;
 
-  // Schedule: sender s writes send k at load_start + phase(s) + k * period.
-  std::int64_t period_ns = 0;
-  std::int64_t total_ns = 0;  // warm-up + duration
+  // Schedule: sender s writes send k at load_start + rate_plan.time_of(s, k).
+  RatePlan rate_plan;
+  std::int64_t total_ns = 0;  // warm-up + duration (or the phases)
   std::int64_t warmup_ns = 0;
   std::int64_t sending_users = 0;           // users that send (the first ones of plan.users)
   std::vector<std::uint32_t> planned;       // sends per sender
@@ -208,6 +217,15 @@ struct LoadRunner::Impl {
   std::map<std::string, int> close_reasons;          // guarded by events_mu
   int dropped = 0;                                   // guarded by events_mu
   double drain_s = 0;
+
+  // --- overload (--rate-phases only) ---
+  std::unique_ptr<SecondStats[]> per_second;  // one per second from load_start, drain included
+  std::size_t second_count = 0;
+  int warmup_phases = 0;                              // 1 when rate_plan's first phase is the warm-up
+  int burst = -1;                                     // index into rate_plan.phases()
+  std::int64_t burst_start_ns = 0, burst_end_ns = 0;  // after load_start
+  LatencyHistogram before_burst;                      // deliveries between the warm-up and the burst
+  std::atomic<std::int64_t> first_overloaded_ns{0};   // the first at or after the burst's start; 0: none
 
   // --- failover ---
   std::atomic<std::int64_t> kill_ns{0};
@@ -262,9 +280,13 @@ struct LoadRunner::Impl {
     const auto& chats = plan.users[sender].chats;
     return chats[k % chats.size()];
   }
-  std::int64_t offset_of(std::uint32_t sender, std::uint32_t k) const {
-    auto senders = std::max<std::int64_t>(1, sending_users);
-    return period_ns * static_cast<std::int64_t>(sender) / senders + period_ns * static_cast<std::int64_t>(k);
+  // The second of the run `at` falls in; null without --rate-phases.
+  SecondStats* second_of(std::int64_t at) {
+    if (!per_second) return nullptr;
+    const std::int64_t start = load_start.load(std::memory_order_relaxed);
+    if (start == 0 || at < start) return nullptr;
+    const auto index = static_cast<std::size_t>((at - start) / 1'000'000'000);
+    return index < second_count ? &per_second[index] : nullptr;
   }
   MsgRecord* record_of(std::uint32_t sender, std::uint32_t k) const {
     if (sender >= records.size() || !records[sender] || k >= planned[sender]) return nullptr;
@@ -389,7 +411,7 @@ struct LoadRunner::Impl {
       std::int64_t start = load_start.load(std::memory_order_acquire);
       std::int64_t next_send = kNever;
       if (start != 0 && c.sends && c.next_send < planned[static_cast<std::size_t>(c.user)]) {
-        next_send = start + offset_of(static_cast<std::uint32_t>(c.user), c.next_send);
+        next_send = start + rate_plan.time_of(c.user, c.next_send);
       }
       std::int64_t now = now_ns();
       if (next_heartbeat <= now || next_send <= now) {
@@ -435,6 +457,7 @@ struct LoadRunner::Impl {
     expected += static_cast<std::uint64_t>(recipients(chat));
     rec.sent_ns.store(now, std::memory_order_release);
     ++sent;
+    if (SecondStats* second = second_of(now)) ++second->sends;
     if (k >= warmup_sends[sender]) {
       ++sent_measured;
       send_lag.record((now - scheduled) / 1000);
@@ -600,7 +623,7 @@ struct LoadRunner::Impl {
     } else if (type == "ack") {
       on_ack(*o, now);
     } else if (type == "error") {
-      on_error(*o);
+      on_error(*o, now);
     }
     // presence, receipt, typing, chat: not measured.
   }
@@ -644,6 +667,11 @@ struct LoadRunner::Impl {
     if (now >= start + warmup_ns && now < start + total_ns) ++window_deliveries;
     std::int64_t sent_at = rec->sent_ns.load(std::memory_order_acquire);
     if (sent_at != 0 && id->second >= warmup_sends[id->first]) latency.record((now - sent_at) / 1000);
+    if (SecondStats* second = second_of(now); second && sent_at != 0) {
+      ++second->deliveries;
+      second->latency.record((now - sent_at) / 1000);
+      if (now >= start + warmup_ns && now < start + burst_start_ns) before_burst.record((now - sent_at) / 1000);
+    }
   }
 
   void on_ack(const json::object& o, std::int64_t now) {
@@ -659,16 +687,26 @@ struct LoadRunner::Impl {
       return;
     }
     ++acked;
+    if (SecondStats* second = second_of(now)) ++second->acks;
     if (auto seq = int_at(o, "seq"); seq > 0) check_seq(*rec, seq);
     std::int64_t sent_at = rec->sent_ns.load(std::memory_order_acquire);
     if (sent_at != 0 && id->second >= warmup_sends[id->first]) ack_latency.record((now - sent_at) / 1000);
   }
 
-  void on_error(const json::object& o) {
+  void on_error(const json::object& o, std::int64_t now) {
     ++errors;
+    const std::string_view code = str_at(o, "code");
     {
       std::lock_guard lock(events_mu);
-      ++error_codes[std::string(str_at(o, "code"))];
+      ++error_codes[std::string(code)];
+    }
+    if (SecondStats* second = second_of(now)) {
+      if (code == "overloaded") {
+        ++second->overloaded;
+        note_first_overloaded(now);
+      } else {
+        ++second->other_errors;
+      }
     }
     auto id = parse_msg_id(str_at(o, "ref"));
     MsgRecord* rec = id ? record_of(id->first, id->second) : nullptr;
@@ -683,27 +721,115 @@ struct LoadRunner::Impl {
     for (auto& c : conns) net::post(c->strand, [conn = c.get()] { conn->timer.cancel(); });
   }
 
+  // The phases as run: one at --rate for warm-up + duration, or the warm-up
+  // at the first phase's rate followed by --rate-phases.
+  std::vector<RatePhase> phases_to_run() {
+    if (config.rate_phases.empty()) return {RatePhase{config.rate, config.warmup_s + config.duration_s}};
+    std::vector<RatePhase> phases;
+    if (config.warmup_s > 0) {
+      phases.push_back(RatePhase{config.rate_phases.front().rate, config.warmup_s});
+      warmup_phases = 1;
+    }
+    phases.insert(phases.end(), config.rate_phases.begin(), config.rate_phases.end());
+    return phases;
+  }
+
   void plan_schedule() {
     const auto senders = plan.users.size();
-    warmup_ns = static_cast<std::int64_t>(config.warmup_s * 1e9);
-    total_ns = warmup_ns + static_cast<std::int64_t>(config.duration_s * 1e9);
     planned.assign(senders, 0);
     warmup_sends.assign(senders, 0);
     records.resize(senders);
     sending_users = std::count_if(plan.users.begin(), plan.users.end(), [](const BenchUser& u) { return u.sends; });
-    if (config.rate <= 0 || sending_users == 0) return;
-    period_ns =
-        std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(sending_users) * 1e9 / config.rate));
+    rate_plan = RatePlan(phases_to_run(), sending_users);
+    warmup_ns = static_cast<std::int64_t>(config.warmup_s * 1e9);
+    total_ns = rate_plan.total_ns();
+    if (!config.rate_phases.empty()) plan_seconds();
+    if (sending_users == 0) return;
     for (std::uint32_t s = 0; s < senders; ++s) {
       if (plan.users[s].chats.empty() || !plan.users[s].sends) continue;
-      std::int64_t phase = offset_of(s, 0);
-      auto count = [&](std::int64_t horizon) -> std::uint32_t {
-        return horizon <= phase ? 0 : static_cast<std::uint32_t>((horizon - phase + period_ns - 1) / period_ns);
-      };
-      planned[s] = count(total_ns);
-      warmup_sends[s] = count(warmup_ns);
+      planned[s] = rate_plan.sends_before(s, total_ns);
+      warmup_sends[s] = rate_plan.sends_before(s, warmup_ns);
       records[s] = std::make_unique<MsgRecord[]>(planned[s]);
     }
+  }
+
+  // --rate-phases: the burst and one SecondStats per second, drain included.
+  void plan_seconds() {
+    burst = burst_phase(rate_plan.phases(), static_cast<std::size_t>(warmup_phases));
+    if (burst >= 0) {
+      burst_start_ns = rate_plan.phase_start_ns(static_cast<std::size_t>(burst));
+      burst_end_ns = rate_plan.phase_start_ns(static_cast<std::size_t>(burst) + 1);
+    }
+    second_count = static_cast<std::size_t>(std::ceil(static_cast<double>(total_ns) / 1e9 + config.drain_max_s)) + 2;
+    per_second = std::make_unique<SecondStats[]>(second_count);
+  }
+
+  void note_first_overloaded(std::int64_t now) {
+    if (burst < 0 || now < load_start.load(std::memory_order_relaxed) + burst_start_ns) return;
+    std::int64_t seen = first_overloaded_ns.load();
+    while ((seen == 0 || now < seen) && !first_overloaded_ns.compare_exchange_weak(seen, now)) {
+    }
+  }
+
+  // After close_all(): the per-second table and the overload figures.
+  OverloadReport overload_report() const {
+    OverloadReport o;
+    o.phases = rate_plan.phases();
+    o.warmup_phases = warmup_phases;
+    o.burst = burst;
+    o.burst_start_s = static_cast<double>(burst_start_ns) / 1e9;
+    o.burst_end_s = static_cast<double>(burst_end_ns) / 1e9;
+    o.load_end_s = static_cast<double>(total_ns) / 1e9;
+    o.recovery_factor = config.recovery_factor;
+    if (before_burst.count() > 0) o.baseline_p99_ms = before_burst.quantile(0.99) / 1000;
+    if (const std::int64_t first = first_overloaded_ns.load(); first != 0) {
+      o.first_overloaded_s = static_cast<double>(first - load_start.load() - burst_start_ns) / 1e9;
+    }
+    std::size_t used = 0;  // seconds up to the last one with any activity
+    for (std::size_t i = 0; i < second_count; ++i) {
+      const SecondStats& s = per_second[i];
+      if (s.sends + s.acks + s.overloaded + s.other_errors + s.deliveries > 0) used = i + 1;
+    }
+    const auto& phases = rate_plan.phases();
+    for (std::size_t i = 0; i < used; ++i) {
+      const SecondStats& s = per_second[i];
+      SecondRow row;
+      row.second = static_cast<int>(i);
+      row.phase = -1;
+      const auto at = static_cast<std::int64_t>(i) * 1'000'000'000;
+      for (std::size_t p = 0; p < phases.size(); ++p) {
+        if (at >= rate_plan.phase_start_ns(p) && at < rate_plan.phase_start_ns(p + 1)) {
+          row.phase = static_cast<int>(p);
+          row.rate = phases[p].rate;
+        }
+      }
+      row.sends = s.sends;
+      row.acks = s.acks;
+      row.overloaded = s.overloaded;
+      row.other_errors = s.other_errors;
+      row.deliveries = s.deliveries;
+      row.p50_ms = s.latency.quantile(0.50) / 1000;
+      row.p99_ms = s.latency.quantile(0.99) / 1000;
+      o.overloaded += s.overloaded;
+      o.seconds.push_back(row);
+    }
+    if (o.burst >= 0 && o.baseline_p99_ms > 0) {
+      o.recovered_s = seconds_to_recover(o.seconds, o.burst_end_s, o.load_end_s, o.recovery_factor * o.baseline_p99_ms);
+    }
+    // Refused sends are owed to nobody; acked ones to every device of the chat.
+    for (std::size_t s = 0; s < records.size(); ++s) {
+      for (std::uint32_t k = 0; k < planned[s]; ++k) {
+        const MsgRecord& rec = records[s][k];
+        if (rec.sent_ns.load() == 0) continue;
+        const bool acked_send = rec.acked_ns.load() != 0;
+        const std::uint32_t got = rec.deliveries.load();
+        if (rec.errored.load() && got > 0) ++o.refused_delivered;
+        if (rec.errored.load() && acked_send) ++o.acked_and_refused;
+        const auto owed = static_cast<std::uint32_t>(recipients(chat_of(static_cast<std::uint32_t>(s), k)));
+        if (acked_send && got < owed) o.acked_undelivered += owed - got;
+      }
+    }
+    return o;
   }
 
   // After close_all(): the failover devices' times and the curve.
@@ -898,6 +1024,7 @@ void LoadRunner::fill_report(BenchReport& r) const {
     }
   }
   if (m.config.failover()) r.failover = m.failover_report();
+  if (m.per_second) r.overload = m.overload_report();
 }
 
 }  // namespace parley::bench

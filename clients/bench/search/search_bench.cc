@@ -1,14 +1,20 @@
-// parley-search-bench: how fast GET /v1/search answers on a large store.
+// parley-search-bench: how fast GET /v1/search, and history pages, answer
+// on a large store.
 //
-//   fill  --data-dir D [--messages N] [--chats C] [--member-chats M]
+//   fill  --data-dir D [--messages N] [--chats C] [--member-chats M] [--big-chat-share S]
 //         Writes users, chats and N messages straight into a RocksStore in D
 //         (parleyd not running), the way the group commit does (batches of
 //         1,000 through MessageLog::append, index included), then compacts
-//         and prints each column family's size: the index's overhead.
+//         and prints each column family's size: the index's overhead. Chat 0,
+//         a group of the searching user's, gets the share S of the messages
+//         (0.1; 1: a single chat of N messages, for `history`).
 //   query --server HOST:PORT [--repeats R]
 //         Logs in as the searching user over REST and times each query of a
 //         fixed set (rare word, common word, two words, a prefix; per chat and
 //         across chats): p50/p99 of R first pages (limit 20), one at a time.
+//   history --server HOST:PORT [--requests R] [--limit L] [--seed S] [--json]
+//         Logs in as the searching user and times R history pages of chat 0
+//         at random positions, one keep-alive connection (history_pages.h).
 //
 // Texts: 3 to 18 words per message drawn from a Zipf(1) distribution over a
 // 20,000-word vocabulary whose head is real English ("the" is in about a
@@ -22,9 +28,12 @@
 #include <iostream>
 #include <random>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "crypto/sodium_credentials.h"
+#include "history_pages.h"
 #include "lib/session.h"
 #include "store/rocks/rocks_store.h"
 
@@ -41,8 +50,6 @@ constexpr const char* kPassword = "bench-password";
 constexpr int kPeers = 20;
 constexpr std::size_t kVocabulary = 20'000;
 constexpr const char* kRareWord = "zephyrine";
-// Chat 0, a big group of the searcher's, takes this share of the messages.
-constexpr double kBigChatShare = 0.10;
 
 const std::vector<std::string>& common_words() {
   static const std::vector<std::string> words = {
@@ -95,7 +102,8 @@ std::string chat_id(int i) {
   return "benchchat" + std::to_string(i);
 }
 
-int fill(const std::string& dir, std::uint64_t messages, int chats, int member_chats) {
+// Chat 0, a big group of the searcher's, takes `big_chat_share` of the messages.
+int fill(const std::string& dir, std::uint64_t messages, int chats, int member_chats, double big_chat_share) {
   auto store = parley::RocksStore::open(dir);
   parley::SodiumCredentials credentials;
   const auto must = [](const parley::Status& s, const char* what) {
@@ -128,7 +136,7 @@ int fill(const std::string& dir, std::uint64_t messages, int chats, int member_c
   const auto started = std::chrono::steady_clock::now();
   std::uint64_t planted = 0;
   for (std::uint64_t n = 1; n <= messages; ++n) {
-    const int c = std::uniform_real_distribution<double>(0, 1)(rng) < kBigChatShare
+    const int c = std::uniform_real_distribution<double>(0, 1)(rng) < big_chat_share
                       ? 0
                       : 1 + static_cast<int>(rng() % static_cast<std::uint64_t>(chats - 1));
     Message m;
@@ -182,10 +190,14 @@ double percentile(std::vector<double> v, double p) {
   return v[std::min(i, v.size() - 1)];
 }
 
-int query(const std::string& server, int repeats) {
+std::pair<std::string, std::uint16_t> host_and_port(const std::string& server) {
   const auto colon = server.rfind(':');
-  parley::client::Client client(server.substr(0, colon),
-                                static_cast<std::uint16_t>(std::stoi(server.substr(colon + 1))));
+  return {server.substr(0, colon), static_cast<std::uint16_t>(std::stoi(server.substr(colon + 1)))};
+}
+
+int query(const std::string& server, int repeats) {
+  const auto [host, port] = host_and_port(server);
+  parley::client::Client client(host, port);
   parley::client::Session me = client.login(kSearcherEmail, kPassword, "search-bench");
   struct Case {
     const char* name;
@@ -216,6 +228,16 @@ int query(const std::string& server, int repeats) {
   return 0;
 }
 
+int history(const std::string& server, parley::bench::HistoryOptions options, bool json) {
+  std::tie(options.host, options.port) = host_and_port(server);
+  parley::client::Client client(options.host, options.port);
+  options.token = client.login(kSearcherEmail, kPassword, "history-bench").token();
+  options.chat_id = chat_id(0);
+  const auto figures = parley::bench::time_history_pages(options);
+  std::cout << (json ? parley::bench::format_history_json(figures) : parley::bench::format_history_text(figures));
+  return figures.ok() ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -230,6 +252,10 @@ int main(int argc, char** argv) {
   fill_cmd->add_option("--messages", messages, "messages in all")->capture_default_str();
   fill_cmd->add_option("--chats", chats, "chats in all")->capture_default_str()->check(CLI::Range(2, 1'000'000));
   fill_cmd->add_option("--member-chats", member_chats, "chats the searching user is in")->capture_default_str();
+  double big_chat_share = 0.10;
+  fill_cmd->add_option("--big-chat-share", big_chat_share, "share of the messages in chat 0 (1: all of them)")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
   std::string server = "127.0.0.1:8080";
   int repeats = 200;
   auto* query_cmd = app.add_subcommand("query", "time the queries against a parleyd serving that store");
@@ -237,9 +263,22 @@ int main(int argc, char** argv) {
   query_cmd->add_option("--repeats", repeats, "requests per query")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
+  parley::bench::HistoryOptions history_options;
+  bool json = false;
+  auto* history_cmd = app.add_subcommand("history", "time history pages at random positions of chat 0");
+  history_cmd->add_option("--server", server, "parleyd HOST:PORT")->capture_default_str();
+  history_cmd->add_option("--requests", history_options.requests, "pages to ask for, one at a time")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10'000'000));
+  history_cmd->add_option("--limit", history_options.limit, "messages per page")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 200));
+  history_cmd->add_option("--seed", history_options.seed, "seed of the random positions")->capture_default_str();
+  history_cmd->add_flag("--json", json, "print the figures as one JSON object");
   CLI11_PARSE(app, argc, argv);
   try {
-    if (*fill_cmd) return fill(dir, messages, chats, std::clamp(member_chats, 1, chats));
+    if (*fill_cmd) return fill(dir, messages, chats, std::clamp(member_chats, 1, chats), big_chat_share);
+    if (*history_cmd) return history(server, history_options, json);
     return query(server, repeats);
   } catch (const std::exception& e) {
     std::cerr << "parley-search-bench: " << e.what() << "\n";
