@@ -17,7 +17,7 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 #include <cstddef>
-#include <deque>
+#include <list>
 #include <memory>
 #include <string>
 #include <utility>
@@ -81,7 +81,9 @@ class GatedStream {
   boost::beast::tcp_stream next_;
   bool busy_ = false;
   bool close_sent_ = false;
-  std::deque<Write> waiting_;
+  // Rarely more than one (a pong behind a data write); a list, because an
+  // empty one owns no memory and nothing in it is ever moved by assignment.
+  std::list<Write> waiting_;
 };
 
 // The WebSocket header of an unmasked, unfragmented text frame (a server's)

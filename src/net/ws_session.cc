@@ -307,6 +307,14 @@ asio::awaitable<void> WsSession::write_loop() {
   for (;;) {
     if (queue_.empty()) {
       if (state_ == State::closing) break;
+      // An idle connection keeps room for one frame, not for the largest
+      // burst it ever wrote.
+      if (sending.capacity() > 1) {
+        sending = {};
+        framing = {};
+        buffers = {};
+      }
+      queue_.release_if_empty();
       wake_writer_.expires_at(asio::steady_timer::time_point::max());
       co_await wake_writer_.async_wait(asio::redirect_error(use_awaitable, ec));
       continue;
@@ -392,7 +400,7 @@ asio::awaitable<void> WsSession::watchdog() {
   }
 }
 
-bool WsSession::admit(std::deque<OutboundFrame>& target, OutboundFrame&& frame) {
+bool WsSession::admit(FrameQueue& target, OutboundFrame&& frame) {
   std::size_t frames = queue_.size() + held_during_sync_.size() + held_presence_.size();
   std::size_t bytes = queued_bytes_ + frame_bytes(frame);
   if (frames >= ctx_.config.max_queued_frames || bytes > ctx_.config.max_queued_bytes) {

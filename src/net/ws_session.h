@@ -28,7 +28,6 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
 #include <chrono>
-#include <deque>
 #include <memory>
 #include <optional>
 #include <set>
@@ -36,6 +35,7 @@
 #include "core/accounts.h"
 #include "core/resume_reader.h"
 #include "net/connection_limit.h"
+#include "net/frame_queue.h"
 #include "net/gated_stream.h"
 #include "net/net_context.h"
 #include "net/token_bucket.h"
@@ -103,7 +103,7 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   // A frame for this device alone (replies, replay pages).
   void send_text(std::string text);
   // Queues `frame` if the bounds allow, else closes the connection (1008).
-  bool admit(std::deque<OutboundFrame>& target, OutboundFrame&& frame);
+  bool admit(FrameQueue& target, OutboundFrame&& frame);
   void arm_watchdog();
   void close_with(std::uint16_t code, const char* reason);
   // Drops the connection at once, without a closing handshake (the peer is
@@ -129,8 +129,8 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   std::shared_ptr<ResumeReader> resume_;
   LogPosition synced_up_to_;  // live messages at or below this came with the backlog
   LogPosition position_;      // the cursor of the newest message queued to the device
-  std::deque<OutboundFrame> queue_;
-  std::deque<OutboundFrame> held_during_sync_;
+  FrameQueue queue_;
+  FrameQueue held_during_sync_;
   std::size_t queued_bytes_ = 0;  // of queue_, held_during_sync_ and held_presence_
   std::size_t unacked_sends_ = 0;
   boost::asio::steady_timer wake_writer_;
@@ -152,7 +152,7 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   // Presence frames from the bus while a subscription is being answered:
   // queued after the answer, so that the last frame a device gets about a
   // user is never an answer older than a change it got before.
-  std::deque<OutboundFrame> held_presence_;
+  FrameQueue held_presence_;
   // Users this connection subscribed to. Touched only by jobs on
   // presence_lane_: each subscription, then the unsubscribe at close, which
   // is posted after every subscription and so misses none.
