@@ -8,8 +8,11 @@
 #       build-bench/clients/bench/parley-bench /tmp/bench-results 3 [SCENARIO...]
 #
 # Without SCENARIO, the scenarios of the Results tables; `per-core` stands for
-# the scenarios of the per-core targets (backlog-10k backlog-10k-start
-# overload-3x history-1m). history-1m runs run_history.sh with
+# the scenarios of the per-core targets (direct-1k direct-15k direct-20k
+# group100-500 group100-3000 idle-10k backlog-10k backlog-10k-start
+# overload-3x history-1m). ONE_CORE=1 confines every run to one core of the
+# server: parleyd on CPU 0 with --threads 1, the bench on CPU 1 with one
+# thread (docs/benchmarks.md, "One core"). history-1m runs run_history.sh with
 # parley-search-bench (SEARCH_BENCH, by default beside parley-bench in
 # search/): a fill of a million messages first, several minutes
 # (HISTORY_MESSAGES and HISTORY_REQUESTS change the sizes).
@@ -32,6 +35,10 @@ declare -A scenarios=(
   [group50-500]="--users 200 --mode group --group-size 50 --rate 500 --duration 15 --warmup 2"
   [group50-1000]="--users 200 --mode group --group-size 50 --rate 1000 --duration 15 --warmup 2"
   [group50-2000]="--users 200 --mode group --group-size 50 --rate 2000 --duration 15 --warmup 2"
+  # 10 groups of 100: each send is 100 deliveries (the sender's own device included).
+  [group100-500]="--users 1000 --mode group --group-size 100 --rate 500 --duration 15 --warmup 2"
+  [group100-1000]="--users 1000 --mode group --group-size 100 --rate 1000 --duration 15 --warmup 2"
+  [group100-3000]="--users 1000 --mode group --group-size 100 --rate 3000 --duration 15 --warmup 2"
   [idle-10k]="--users 2 --connections-only --idle-connections 10000 --duration 10 --settle 5"
   # Texts of 12 English words (about 60 bytes): each message adds ~30 search index keys.
   [words-10k]="--users 100 --rate 10000 --duration 15 --warmup 2 --text-words 12"
@@ -44,7 +51,12 @@ declare -A scenarios=(
   [overload-3x]="--users 100 --rate 15000 --rate-phases 1x:10,3x:30,0.5x:20 --warmup 2"
 )
 order=(direct-1k direct-5k direct-10k direct-15k direct-20k group50-200 group50-500 group50-1000 group50-2000 idle-10k)
-per_core=(backlog-10k backlog-10k-start overload-3x history-1m)
+per_core=(direct-1k direct-15k direct-20k group100-500 group100-3000 idle-10k backlog-10k backlog-10k-start overload-3x
+  history-1m)
+server_cpu=() bench_cpu=() server_flags=() bench_flags=()
+if [ "${ONE_CORE:-0}" = 1 ]; then
+  server_cpu=(taskset -c 0) bench_cpu=(taskset -c 1) server_flags=(--threads 1) bench_flags=(--threads 1)
+fi
 if (( $# > 0 )); then
   order=()
   for name in "$@"; do
@@ -81,8 +93,8 @@ run_once() {
   wait_quiet
   data=$(mktemp -d /tmp/parley-bench-data.XXXXXX)
   port=$(free_port)
-  "$parleyd" --listen "127.0.0.1:$port" --data-dir "$data" --max-frames-per-second 0 \
-    --login-address-burst 0 2>"$out/$name.parleyd.log" &
+  "${server_cpu[@]}" "$parleyd" --listen "127.0.0.1:$port" --data-dir "$data" --max-frames-per-second 0 \
+    --login-address-burst 0 "${server_flags[@]}" 2>"$out/$name.parleyd.log" &
   pid=$!
   for _ in $(seq 100); do
     curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
@@ -90,7 +102,7 @@ run_once() {
   done
   rc=0
   # shellcheck disable=SC2086
-  "$bench" --server "127.0.0.1:$port" --server-pid "$pid" --json $args \
+  "${bench_cpu[@]}" "$bench" --server "127.0.0.1:$port" --server-pid "$pid" --json "${bench_flags[@]}" $args \
     >>"$out/$name.jsonl" 2>>"$out/$name.bench.log" || rc=$?
   kill -TERM "$pid"
   wait "$pid" || true
