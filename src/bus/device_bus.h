@@ -40,6 +40,22 @@ class DeviceConnection {
   // Asks the device to reconnect to `url` (this node is leaving the
   // cluster); the device closes the connection itself. Any thread.
   virtual void ask_to_move(const std::string& url) = 0;
+  // The courier's loop this connection lives on (see FrameCourier).
+  virtual std::size_t loop() const { return 0; }
+  // Queues a frame like push(), from a job running on the connection's loop.
+  virtual void push_on_loop(const OutboundFrame& frame) { push(frame); }
+};
+
+// Hands frames to connections in few jobs. The network layer's courier runs
+// each connection on one of a few loops (strands of its I/O threads) and
+// gives every loop one job per event for all of that loop's connections,
+// instead of one job per connection. A connection's frames keep their order:
+// push() and the courier's jobs reach it through the same loop.
+class FrameCourier {
+ public:
+  virtual ~FrameCourier() = default;
+  // Queues `frame` to each of `targets` (live connections); takes them.
+  virtual void carry(std::vector<std::shared_ptr<DeviceConnection>>&& targets, const OutboundFrame& frame) = 0;
 };
 
 // Encodes an event once for all of its recipients.
@@ -59,6 +75,10 @@ class DeviceBus : public EventSink {
   virtual std::size_t connection_count() const = 0;
   // A snapshot of them (a draining node asks each to move).
   virtual std::vector<std::shared_ptr<DeviceConnection>> connections() const = 0;
+  // From now on frames go to connections through `courier` (null: one
+  // push() each). Set before the first connection attaches; the courier
+  // outlives its use.
+  virtual void set_courier(FrameCourier* courier) = 0;
   // Blocks until every event for `user` published from now on reaches the
   // connections attached here, at most `timeout`; false when that could not
   // be promised in time. A resume reads the committed head only after this,

@@ -2,7 +2,6 @@
 
 #include <boost/asio/error.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 
 namespace parley {
 namespace asio = boost::asio;
@@ -20,41 +19,41 @@ bool starts_close_frame(const std::vector<asio::const_buffer>& buffers) {
 }
 }  // namespace
 
-void GatedStream::submit(Write write) {
+void GatedStream::submit(Write write, Done done) {
   if (busy_) {
-    waiting_.push_back(std::move(write));
+    waiting_.push_back(Waiting{std::move(write), std::move(done)});
     return;
   }
-  start(std::move(write));
+  start(std::move(write), std::move(done));
 }
 
-void GatedStream::start(Write write) {
+void GatedStream::start(Write write, Done done) {
   busy_ = true;
-  if (write.data && close_sent_) {
+  if (write.frames && close_sent_) {
     // Answered as if by the socket, never from inside the call that asked.
-    asio::post(next_.get_executor(), [this, done = std::move(write.done)]() mutable {
+    asio::post(next_.get_executor(), [this, done = std::move(done)]() mutable {
       pass_on();
       std::move(done)(asio::error::operation_aborted, 0);
     });
     return;
   }
-  if (!write.data && starts_close_frame(write.buffers)) close_sent_ = true;
-  auto buffers = std::move(write.buffers);
-  asio::async_write(next_, buffers,
-                    [this, owned = std::move(write.owned), done = std::move(write.done)](boost::system::error_code ec,
-                                                                                         std::size_t n) mutable {
-                      owned.reset();
-                      pass_on();
-                      std::move(done)(ec, n);
-                    });
+  if (!write.frames && starts_close_frame(write.copied)) close_sent_ = true;
+  write_all(std::move(write), 0, std::move(done));
 }
 
 void GatedStream::pass_on() {
   busy_ = false;
   if (waiting_.empty()) return;
-  Write next = std::move(waiting_.front());
+  Waiting next = std::move(waiting_.front());
   waiting_.pop_front();
-  start(std::move(next));
+  start(std::move(next.write), std::move(next.done));
+}
+
+void GatedStream::consume(Buffers& buffers, std::size_t n) {
+  std::size_t whole = 0;
+  while (whole < buffers.size() && buffers[whole].size() <= n) n -= buffers[whole++].size();
+  buffers.erase(buffers.begin(), buffers.begin() + static_cast<std::ptrdiff_t>(whole));
+  if (!buffers.empty()) buffers.front() += n;
 }
 
 void append_text_frame_header(std::string& out, std::size_t payload) {

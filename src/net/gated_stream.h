@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <list>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,9 +37,11 @@ class GatedStream {
   boost::beast::tcp_stream& next_layer() noexcept { return next_; }
   const boost::beast::tcp_stream& next_layer() const noexcept { return next_; }
 
+  // Straight from the socket: the WebSocket keeps its own timeouts, so the
+  // Beast stream's per-operation timer machinery would be cost for nothing.
   template <class MutableBufferSequence, class ReadToken>
   auto async_read_some(const MutableBufferSequence& buffers, ReadToken&& token) {
-    return next_.async_read_some(buffers, std::forward<ReadToken>(token));
+    return next_.socket().async_read_some(buffers, std::forward<ReadToken>(token));
   }
 
   // Beast's writes. Completes once every byte is written, so Beast's own
@@ -49,41 +52,77 @@ class GatedStream {
     boost::asio::buffer_copy(boost::asio::buffer(*bytes), buffers);
     return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
         [this](auto handler, std::shared_ptr<std::string> owned) {
-          std::vector<boost::asio::const_buffer> view{boost::asio::buffer(*owned)};
-          submit(Write{std::move(owned), std::move(view), Done(std::move(handler)), false});
+          Write write;
+          write.copied = {boost::asio::buffer(*owned)};
+          write.owned = std::move(owned);
+          submit(std::move(write), Done(std::move(handler)));
         },
         token, std::move(bytes));
   }
 
-  // The session's data frames, already framed: `buffers` must stay valid
-  // until the completion. Fails with operation_aborted after a close frame.
-  template <class WriteToken>
-  auto async_write_frames(std::vector<boost::asio::const_buffer> buffers, WriteToken&& token) {
-    return boost::asio::async_initiate<WriteToken, void(boost::system::error_code, std::size_t)>(
-        [this](auto handler, std::vector<boost::asio::const_buffer> view) {
-          submit(Write{nullptr, std::move(view), Done(std::move(handler)), true});
-        },
-        token, std::move(buffers));
+  // The session's data frames, already framed. `buffers` and the bytes they
+  // point to must stay valid until `done` runs; the gate consumes `buffers`
+  // as they are written. Fails with operation_aborted after a close frame.
+  // `done(error_code, bytes_written)`; never called from inside this call.
+  template <class Handler>
+  void write_frames(std::vector<boost::asio::const_buffer>& buffers, Handler done) {
+    Write write;
+    write.frames = &buffers;
+    if (busy_ || close_sent_) {
+      submit(std::move(write), Done(std::move(done)));  // rare: the general way
+      return;
+    }
+    busy_ = true;
+    write_all(std::move(write), 0, std::move(done));
   }
 
  private:
+  using Buffers = std::vector<boost::asio::const_buffer>;
   struct Write {
     std::shared_ptr<std::string> owned;  // Beast's bytes, copied
-    std::vector<boost::asio::const_buffer> buffers;
-    Done done;
-    bool data = false;
+    Buffers copied;                      // over `owned`
+    Buffers* frames = nullptr;           // the session's, when not null
+    Buffers& buffers() { return frames ? *frames : copied; }
   };
-  void submit(Write write);
-  void start(Write write);
+  struct Waiting {
+    Write write;
+    Done done;
+  };
+  void submit(Write write, Done done);
+  void start(Write write, Done done);
   // The gate passes to the next write waiting, or opens.
   void pass_on();
+  // Drops the first `n` bytes of `buffers`.
+  static void consume(Buffers& buffers, std::size_t n);
+
+  // Writes the rest of `write` straight to the socket, then passes the gate
+  // on and completes.
+  template <class Handler>
+  void write_all(Write write, std::size_t written, Handler done) {
+    Buffers& buffers = write.buffers();
+    const std::span<const boost::asio::const_buffer> view(buffers.data(), buffers.size());
+    next_.socket().async_write_some(view, [this, write = std::move(write), written, done = std::move(done)](
+                                              boost::system::error_code ec, std::size_t n) mutable {
+      written += n;
+      if (!ec) {
+        consume(write.buffers(), n);
+        if (!write.buffers().empty()) {
+          write_all(std::move(write), written, std::move(done));
+          return;
+        }
+      }
+      write.owned.reset();
+      pass_on();
+      std::move(done)(ec, written);
+    });
+  }
 
   boost::beast::tcp_stream next_;
   bool busy_ = false;
   bool close_sent_ = false;
   // Rarely more than one (a pong behind a data write); a list, because an
   // empty one owns no memory and nothing in it is ever moved by assignment.
-  std::list<Write> waiting_;
+  std::list<Waiting> waiting_;
 };
 
 // The WebSocket header of an unmasked, unfragmented text frame (a server's)

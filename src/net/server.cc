@@ -62,7 +62,7 @@ asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream, const Err
 
 // Serves one HTTP connection until it closes or upgrades to a WebSocket.
 asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, RestApi& api,
-                                 ConnectionLimit::Slot slot) {
+                                 ConnectionLimit::Slot slot, std::size_t loop) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (;;) {
@@ -92,7 +92,7 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, 
     bool ws_path = url && url->path() == "/v1/ws";
     if (ws_path && beast::websocket::is_upgrade(request)) {
       stream.expires_never();
-      auto session = std::make_shared<WsSession>(std::move(stream), context, std::move(slot));
+      auto session = std::make_shared<WsSession>(std::move(stream), context, std::move(slot), loop);
       WsSession::start(std::move(session), std::move(request));
       co_return;
     }
@@ -119,10 +119,14 @@ Server::Server(const ServerConfig& config, Core& core, DeviceBus& bus)
       context_{core, bus, config_, blocking_},
       connections_(connection_limit_for(config.max_connections, config.fd_reserve)),
       ioc_(static_cast<int>(thread_count(config))),
+      courier_(ioc_, thread_count(config)),
       api_(context_, blocking_),
-      acceptor_(asio::make_strand(ioc_)) {}
+      acceptor_(asio::make_strand(ioc_)) {
+  bus.set_courier(&courier_);
+}
 
 Server::~Server() {
+  context_.bus.set_courier(nullptr);
   // Stopping can only fail for want of memory; a destructor must not throw.
   try {
     stop(std::chrono::milliseconds(0));
@@ -179,8 +183,8 @@ asio::awaitable<void> Server::accept_loop() {
   spdlog::info("accepting up to {} connections ({} descriptors kept in reserve)", connections_.max(),
                config_.fd_reserve);
   for (;;) {
-    tcp::socket socket =
-        co_await acceptor_.async_accept(asio::make_strand(ioc_), asio::redirect_error(use_awaitable, ec));
+    const std::size_t loop = courier_.next_loop();
+    tcp::socket socket = co_await acceptor_.async_accept(courier_.loop(loop), asio::redirect_error(use_awaitable, ec));
     if (ec) {
       if (!acceptor_.is_open()) co_return;
       failures.warn("accept failed: " + ec.message());
@@ -198,7 +202,7 @@ asio::awaitable<void> Server::accept_loop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve_http(beast::tcp_stream(std::move(socket)), context_, api_, std::move(*slot)),
+    asio::co_spawn(executor, serve_http(beast::tcp_stream(std::move(socket)), context_, api_, std::move(*slot), loop),
                    asio::detached);
   }
 }

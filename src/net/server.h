@@ -1,7 +1,8 @@
 #pragma once
 // Server: the listening socket, the I/O threads and the HTTP connections
 // that become WebSocket sessions. One io_context run by N threads; every
-// connection lives on its own strand.
+// connection lives on one of N loops (net/loop_courier.h), the strands that
+// also carry the bus's frames to it.
 //
 // Life: listen() (throws if the address is unusable) -> run() on the calling
 // thread plus N-1 more -> stop() from any thread (e.g. a signal): stop
@@ -15,6 +16,7 @@
 #include <vector>
 
 #include "net/connection_limit.h"
+#include "net/loop_courier.h"
 #include "net/net_context.h"
 #include "net/rest_api.h"
 
@@ -45,6 +47,7 @@ class Server {
   NetContext context_;
   ConnectionLimit connections_;  // outlives every connection (declared before ioc_)
   boost::asio::io_context ioc_;
+  LoopCourier courier_;
   RestApi api_;
   boost::asio::ip::tcp::acceptor acceptor_;
   std::vector<std::thread> threads_;

@@ -7,8 +7,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/websocket.hpp>
+#include <utility>
 
 #include <spdlog/spdlog.h>
 
@@ -28,9 +28,6 @@ constexpr auto kCloseInternal = static_cast<std::uint16_t>(websocket::close_code
 constexpr std::chrono::seconds kLiveTimeout{5};
 // A peer that does not answer our close frame is dropped after this.
 constexpr std::chrono::seconds kCloseGrace{5};
-// Read buffers above this are released once a frame has been handled, so an
-// idle connection keeps only a small one.
-constexpr std::size_t kIdleBufferBytes = 16384;
 // Frames gathered into one write: two buffers each and one more fit the 64
 // that one sendmsg takes.
 constexpr std::size_t kFramesPerWrite = 31;
@@ -41,11 +38,11 @@ std::size_t frame_bytes(const OutboundFrame& frame) {
 }
 }  // namespace
 
-WsSession::WsSession(beast::tcp_stream&& stream, NetContext& context, ConnectionLimit::Slot slot)
+WsSession::WsSession(beast::tcp_stream&& stream, NetContext& context, ConnectionLimit::Slot slot, std::size_t loop)
     : slot_(std::move(slot)),
+      loop_(loop),
       ws_(std::move(stream)),
       ctx_(context),
-      wake_writer_(ws_.get_executor()),
       watchdog_(ws_.get_executor()),
       queue_drained_(ws_.get_executor()),
       rate_(context.config.max_frames_per_second, context.config.max_frames_per_second * 2),
@@ -101,8 +98,6 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
   watchdog_armed_ = true;
   watchdog_.expires_after(std::chrono::milliseconds(ctx_.config.hello_timeout_ms));
   asio::co_spawn(
-      ws_.get_executor(), [self] { return self->write_loop(); }, asio::detached);
-  asio::co_spawn(
       ws_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
 
   co_await read_loop();
@@ -119,11 +114,14 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
 }
 
 asio::awaitable<void> WsSession::read_loop() {
-  beast::flat_buffer buffer;
+  // The message being read. Handed on whole when complete, so an idle
+  // connection keeps no read buffer of its own.
+  std::string incoming;
   beast::error_code ec;
   // Frames are read as their bytes arrive, so that the watchdog knows when
   // a frame has started and can bound the time the rest may take.
   for (;;) {
+    auto buffer = asio::dynamic_buffer(incoming);
     std::size_t got =
         co_await ws_.async_read_some(buffer, ctx_.config.max_frame_bytes, asio::redirect_error(use_awaitable, ec));
     if (ec) {
@@ -140,9 +138,7 @@ asio::awaitable<void> WsSession::read_loop() {
     }
     message_started_.reset();
     bool text_frame = ws_.got_text();
-    std::string text = beast::buffers_to_string(buffer.data());
-    buffer.consume(buffer.size());
-    if (buffer.capacity() > kIdleBufferBytes) buffer.shrink_to_fit();
+    std::string text = std::exchange(incoming, std::string());
     if (state_ == State::closing) continue;  // discard until the close handshake ends
     if (!text_frame) {
       close_with(static_cast<std::uint16_t>(websocket::close_code::unknown_data), "text frames only");
@@ -275,7 +271,7 @@ void WsSession::go_live() {
     queue_.push_back(std::move(frame));
   }
   held_during_sync_.clear();
-  wake_writer_.cancel();
+  schedule_write();
 }
 
 void WsSession::release_held_presence() {
@@ -295,63 +291,71 @@ asio::awaitable<void> WsSession::wait_for_queue_below(std::size_t frames) {
   }
 }
 
-asio::awaitable<void> WsSession::write_loop() {
-  auto self = shared_from_this();
-  beast::error_code ec;
-  // The frames of one write, owned here while it is in flight; their
-  // WebSocket headers and cursor ends; what the write gathers: each text is
-  // written from the one copy every recipient shares.
-  std::vector<OutboundFrame> sending;
-  std::string framing;
-  std::vector<asio::const_buffer> buffers;
-  for (;;) {
-    if (queue_.empty()) {
-      if (state_ == State::closing) break;
-      // An idle connection keeps room for one frame, not for the largest
-      // burst it ever wrote.
-      if (sending.capacity() > 1) {
-        sending = {};
-        framing = {};
-        buffers = {};
-      }
-      queue_.release_if_empty();
-      wake_writer_.expires_at(asio::steady_timer::time_point::max());
-      co_await wake_writer_.async_wait(asio::redirect_error(use_awaitable, ec));
-      continue;
-    }
-    sending.clear();
-    framing.clear();
-    buffers.clear();
-    const std::size_t count = std::min(queue_.size(), kFramesPerWrite);
-    std::size_t framing_bytes = 0;
-    for (std::size_t i = 0; i < count; ++i) framing_bytes += kMaxFrameHeaderBytes + queue_[i].end.size();
-    framing.reserve(framing_bytes);  // never moves while the buffers below point into it
-    for (std::size_t i = 0; i < count; ++i) {
-      queued_bytes_ -= frame_bytes(queue_.front());
-      sending.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    // One piece of `framing` runs from a text's end to the next text: the
-    // end of one frame and the header of the next.
-    std::size_t piece = 0;
-    for (const OutboundFrame& frame : sending) {
-      append_text_frame_header(framing, frame.text->size() + frame.end.size());
-      buffers.push_back(asio::buffer(framing.data() + piece, framing.size() - piece));
-      if (!frame.text->empty()) buffers.push_back(asio::buffer(*frame.text));
-      piece = framing.size();
-      framing += frame.end;
-    }
-    if (framing.size() > piece) buffers.push_back(asio::buffer(framing.data() + piece, framing.size() - piece));
-    write_started_ = Clock::now();
-    arm_watchdog();
-    co_await ws_.next_layer().async_write_frames(buffers, asio::redirect_error(use_awaitable, ec));
-    write_started_.reset();
-    queue_drained_.cancel();
-    if (ec) {
-      enter_closing();
-      break;
-    }
+void WsSession::schedule_write() {
+  if (writing_ || write_scheduled_) return;
+  // Behind the jobs already waiting on this loop: frames they queue for this
+  // connection go out in the same write. Writing at once would cost a
+  // system call per frame, and a loaded server would never gather any.
+  write_scheduled_ = true;
+  asio::post(ws_.get_executor(), [self = shared_from_this()] {
+    self->write_scheduled_ = false;
+    self->write_queued();
+  });
+}
+
+void WsSession::write_queued() {
+  if (writing_ || queue_.empty()) return;
+  sending_.clear();
+  framing_.clear();
+  gathered_.clear();
+  const std::size_t count = std::min(queue_.size(), kFramesPerWrite);
+  std::size_t framing_bytes = 0;
+  for (std::size_t i = 0; i < count; ++i) framing_bytes += kMaxFrameHeaderBytes + queue_[i].end.size();
+  framing_.reserve(framing_bytes);  // never moves while the buffers below point into it
+  for (std::size_t i = 0; i < count; ++i) {
+    queued_bytes_ -= frame_bytes(queue_.front());
+    sending_.push_back(std::move(queue_.front()));
+    queue_.pop_front();
   }
+  // One piece of `framing_` runs from a text's end to the next text: the
+  // end of one frame and the header of the next.
+  std::size_t piece = 0;
+  for (const OutboundFrame& frame : sending_) {
+    append_text_frame_header(framing_, frame.text->size() + frame.end.size());
+    gathered_.push_back(asio::buffer(framing_.data() + piece, framing_.size() - piece));
+    if (!frame.text->empty()) gathered_.push_back(asio::buffer(*frame.text));
+    piece = framing_.size();
+    framing_ += frame.end;
+  }
+  if (framing_.size() > piece) gathered_.push_back(asio::buffer(framing_.data() + piece, framing_.size() - piece));
+  writing_ = true;
+  write_started_ = Clock::now();
+  arm_watchdog();
+  ws_.next_layer().write_frames(gathered_,
+                                [self = shared_from_this()](beast::error_code ec, std::size_t) { self->written(ec); });
+}
+
+void WsSession::written(beast::error_code ec) {
+  writing_ = false;
+  write_started_.reset();
+  sending_.clear();  // the last reference to a text may go here
+  queue_drained_.cancel();
+  if (ec) {
+    enter_closing();
+    return;
+  }
+  if (!queue_.empty()) {
+    write_queued();
+    return;
+  }
+  // An idle connection keeps room for one frame, not for the largest burst
+  // it ever wrote.
+  if (sending_.capacity() > 1) {
+    sending_ = {};
+    framing_ = {};
+    gathered_ = {};
+  }
+  queue_.release_if_empty();
 }
 
 void WsSession::arm_watchdog() {
@@ -430,7 +434,7 @@ void WsSession::enqueue(OutboundFrame frame) {
   // connection: the backlog carried them, or the device asked for live only.
   if (synced_up_to_.covers(frame.shard, frame.offset)) return;
   complete(frame);
-  if (admit(queue_, std::move(frame))) wake_writer_.cancel();
+  if (admit(queue_, std::move(frame))) schedule_write();
 }
 
 void WsSession::complete(OutboundFrame& frame) {
@@ -443,7 +447,7 @@ void WsSession::send_text(std::string text) {
   if (state_ == State::closing) return;
   OutboundFrame frame;
   frame.text = std::make_shared<const std::string>(std::move(text));
-  if (admit(queue_, std::move(frame))) wake_writer_.cancel();
+  if (admit(queue_, std::move(frame))) schedule_write();
 }
 
 void WsSession::enter_closing() {
@@ -453,7 +457,6 @@ void WsSession::enter_closing() {
   held_during_sync_.clear();
   held_presence_.clear();
   queued_bytes_ = 0;
-  wake_writer_.cancel();
   queue_drained_.cancel();
 }
 

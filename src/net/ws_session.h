@@ -1,6 +1,7 @@
 #pragma once
-// WsSession: one device's WebSocket connection. Lives on its own strand for
-// its whole life; everything but push() and close_for_logout() runs there.
+// WsSession: one device's WebSocket connection. Lives on its loop (a strand
+// shared with other connections, net/loop_courier.h) for its whole life;
+// everything but push(), close_for_logout() and ask_to_move() runs there.
 //
 // Frames whose handling may wait for the store or Redis (presence_subscribe,
 // read, and a send or typing on a chat not cached yet) run on the blocking
@@ -45,7 +46,8 @@ namespace parley {
 
 class WsSession final : public DeviceConnection, public std::enable_shared_from_this<WsSession> {
  public:
-  WsSession(boost::beast::tcp_stream&& stream, NetContext& context, ConnectionLimit::Slot slot);
+  // `stream` runs on loop number `loop` of the server's courier.
+  WsSession(boost::beast::tcp_stream&& stream, NetContext& context, ConnectionLimit::Slot slot, std::size_t loop);
   ~WsSession() override;
 
   // Completes the handshake of `upgrade` and runs the session to its end.
@@ -55,6 +57,8 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   const UserId& user_id() const override { return who_.user_id; }
   const DeviceId& device_id() const override { return who_.device_id; }
   void push(const OutboundFrame& frame) override;
+  std::size_t loop() const override { return loop_; }
+  void push_on_loop(const OutboundFrame& frame) override { enqueue(frame); }
   void close_for_logout() override;
   void ask_to_move(const std::string& url) override;
 
@@ -66,7 +70,6 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
 
   boost::asio::awaitable<void> run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
   boost::asio::awaitable<void> read_loop();
-  boost::asio::awaitable<void> write_loop();
   boost::asio::awaitable<void> watchdog();
   boost::asio::awaitable<void> replay();
   boost::asio::awaitable<void> wait_for_queue_below(std::size_t frames);
@@ -102,6 +105,12 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   void complete(OutboundFrame& frame);
   // A frame for this device alone (replies, replay pages).
   void send_text(std::string text);
+  // Has what is queued written soon, unless a write is in flight (its
+  // completion writes the rest).
+  void schedule_write();
+  // Writes what is queued, up to kFramesPerWrite frames in one gathered write.
+  void write_queued();
+  void written(boost::system::error_code ec);
   // Queues `frame` if the bounds allow, else closes the connection (1008).
   bool admit(FrameQueue& target, OutboundFrame&& frame);
   void arm_watchdog();
@@ -109,12 +118,13 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   // Drops the connection at once, without a closing handshake (the peer is
   // not reading, so a close frame could never be written).
   void abort(const char* why);
-  // Drops everything queued or owed and wakes the writer and the replay so
-  // they see the session is closing. Every way a session ends goes through here.
+  // Drops everything queued or owed and wakes the replay so that it sees the
+  // session is closing. Every way a session ends goes through here.
   void enter_closing();
 
   ConnectionLimit::Slot slot_;  // this connection's place under the limit
-  // Reads through Beast; data frames are written by write_loop() straight
+  std::size_t loop_;            // of the courier (net/loop_courier.h)
+  // Reads through Beast; data frames are written by write_queued() straight
   // to the gate below, many per system call (gated_stream.h).
   boost::beast::websocket::stream<GatedStream, false> ws_;
   NetContext& ctx_;
@@ -130,10 +140,17 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   LogPosition synced_up_to_;  // live messages at or below this came with the backlog
   LogPosition position_;      // the cursor of the newest message queued to the device
   FrameQueue queue_;
+  // The write in flight: its frames (owned here until it completes), their
+  // WebSocket headers and cursor ends, and what it gathers (each text from
+  // the one copy every recipient shares).
+  std::vector<OutboundFrame> sending_;
+  std::string framing_;
+  std::vector<boost::asio::const_buffer> gathered_;
+  bool writing_ = false;
+  bool write_scheduled_ = false;
   FrameQueue held_during_sync_;
   std::size_t queued_bytes_ = 0;  // of queue_, held_during_sync_ and held_presence_
   std::size_t unacked_sends_ = 0;
-  boost::asio::steady_timer wake_writer_;
   boost::asio::steady_timer watchdog_;
   boost::asio::steady_timer queue_drained_;
   bool watchdog_armed_ = false;

@@ -54,13 +54,14 @@ TEST(GatedStreamTest, WritesGoOutWholeInTheOrderAsked) {
   const std::string pong("\x8a\x02hi", 4);
   const std::string tail = "tail of the session";
   std::vector<std::string> log;
-  pair.gate->async_write_frames(
-      {asio::buffer(big.data(), big.size() / 2), asio::buffer(big.data() + big.size() / 2, big.size() / 2)},
-      [&](boost::system::error_code ec, std::size_t n) {
-        log.push_back(!ec && n == big.size() ? "frames whole" : "frames failed");
-      });
+  std::vector<asio::const_buffer> frames{asio::buffer(big.data(), big.size() / 2),
+                                         asio::buffer(big.data() + big.size() / 2, big.size() / 2)};
+  pair.gate->write_frames(frames, [&](boost::system::error_code ec, std::size_t n) {
+    log.push_back(!ec && n == big.size() ? "frames whole" : "frames failed");
+  });
   beast_write(*pair.gate, pong, log);
-  pair.gate->async_write_frames({asio::buffer(tail)}, [&](boost::system::error_code ec, std::size_t) {
+  std::vector<asio::const_buffer> tail_frames{asio::buffer(tail)};
+  pair.gate->write_frames(tail_frames, [&](boost::system::error_code ec, std::size_t) {
     log.push_back(ec ? "tail failed" : "tail whole");
     pair.gate->next_layer().close();
   });
@@ -79,11 +80,11 @@ TEST(GatedStreamTest, NothingOfTheSessionFollowsACloseFrame) {
   std::vector<std::string> log;
   beast_write(*pair.gate, close_frame, log);
   boost::system::error_code after_close;
-  pair.gate->async_write_frames({asio::buffer(std::string_view("late data"))},
-                                [&](boost::system::error_code ec, std::size_t) {
-                                  after_close = ec;
-                                  pair.gate->next_layer().close();
-                                });
+  std::vector<asio::const_buffer> late{asio::buffer(std::string_view("late data"))};
+  pair.gate->write_frames(late, [&](boost::system::error_code ec, std::size_t) {
+    after_close = ec;
+    pair.gate->next_layer().close();
+  });
   std::string received;
   std::thread reader([&] { received = pair.read_all(); });
   pair.io.run();
@@ -98,11 +99,30 @@ TEST(GatedStreamTest, AFailedWriteStillPassesTheGateOn) {
   pair.gate->next_layer().socket().shutdown(tcp::socket::shutdown_send);
   std::vector<std::string> log;
   beast_write(*pair.gate, "pong", log);
-  pair.gate->async_write_frames(
-      {asio::buffer(std::string_view("data"))},
-      [&](boost::system::error_code ec, std::size_t) { log.push_back(ec ? "frames failed" : "frames whole"); });
+  std::vector<asio::const_buffer> data{asio::buffer(std::string_view("data"))};
+  pair.gate->write_frames(
+      data, [&](boost::system::error_code ec, std::size_t) { log.push_back(ec ? "frames failed" : "frames whole"); });
   pair.io.run();
   EXPECT_EQ(log, (std::vector<std::string>{"beast failed", "frames failed"}));
+}
+
+TEST(GatedStreamTest, EmptyBuffersAmongTheFramesAreSkipped) {
+  Pair pair;
+  const std::string first = "first";
+  const std::string second = "second";
+  std::vector<asio::const_buffer> frames{asio::const_buffer(), asio::buffer(first), asio::const_buffer(),
+                                         asio::buffer(second), asio::const_buffer()};
+  std::size_t written = 0;
+  pair.gate->write_frames(frames, [&](boost::system::error_code ec, std::size_t n) {
+    written = ec ? 0 : n;
+    pair.gate->next_layer().close();
+  });
+  std::string received;
+  std::thread reader([&] { received = pair.read_all(); });
+  pair.io.run();
+  reader.join();
+  EXPECT_EQ(written, first.size() + second.size());
+  EXPECT_EQ(received, first + second);
 }
 
 TEST(GatedStreamTest, TextFrameHeadersUseTheShortestLength) {

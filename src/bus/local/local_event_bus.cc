@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <utility>
 
 #include "core/metrics.h"
 
@@ -53,42 +54,43 @@ void LocalEventBus::collect(const UserId& user, std::vector<std::shared_ptr<Devi
   }
 }
 
+void LocalEventBus::hand_over(std::vector<std::shared_ptr<DeviceConnection>>&& targets, const OutboundFrame& frame) {
+  if (targets.empty()) return;
+  if (FrameCourier* courier = courier_.load(std::memory_order_acquire)) {
+    courier->carry(std::move(targets), frame);
+    return;
+  }
+  for (const auto& c : targets) c->push(frame);
+}
+
 void LocalEventBus::deliver(std::span<const UserId> users, const EventPtr& event,
                             const std::optional<DeviceId>& except) {
   std::vector<std::shared_ptr<DeviceConnection>> targets;
   for (const auto& user : users) collect(user, targets);
+  if (except) std::erase_if(targets, [&](const auto& c) { return c->device_id() == *except; });
   if (targets.empty()) return;
-  OutboundFrame frame = encode_frame(*event);  // once, whatever the number of recipients
-  std::size_t pushed = 0;
-  for (const auto& c : targets) {
-    if (except && c->device_id() == *except) continue;
-    c->push(frame);
-    ++pushed;
-  }
+  const std::size_t pushed = targets.size();
+  hand_over(std::move(targets), encode_frame(*event));  // encoded once, whatever the number of recipients
   if (const auto* m = std::get_if<MessageEvent>(event.get())) note_delivered(m->message.ts, pushed);
 }
 
 void LocalEventBus::deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) {
   std::vector<std::shared_ptr<DeviceConnection>> targets;
   collect(user, targets);
-  std::optional<OutboundFrame> frame;
-  for (const auto& c : targets) {
-    if (c->device_id() != device) continue;
-    if (!frame) frame = encode_frame(*event);
-    c->push(*frame);
-  }
+  std::erase_if(targets, [&](const auto& c) { return c->device_id() != device; });
+  if (targets.empty()) return;
+  hand_over(std::move(targets), encode_frame(*event));
 }
 
 void LocalEventBus::deliver_frame(const UserId& user, const OutboundFrame& frame, const std::optional<DeviceId>& only,
                                   const std::optional<DeviceId>& except, TimeMs message_ts) {
   std::vector<std::shared_ptr<DeviceConnection>> targets;
   collect(user, targets);
-  std::size_t pushed = 0;
-  for (const auto& c : targets) {
-    if ((only && c->device_id() != *only) || (except && c->device_id() == *except)) continue;
-    c->push(frame);
-    ++pushed;
-  }
+  std::erase_if(targets, [&](const auto& c) {
+    return (only && c->device_id() != *only) || (except && c->device_id() == *except);
+  });
+  const std::size_t pushed = targets.size();
+  hand_over(std::move(targets), frame);
   if (message_ts > 0) note_delivered(message_ts, pushed);
 }
 

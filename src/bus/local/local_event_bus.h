@@ -24,6 +24,7 @@ class LocalEventBus final : public DeviceBus {
   void close_device(const UserId& user, const DeviceId& device) override;
   std::size_t connection_count() const override { return connections_.load(std::memory_order_relaxed); }
   std::vector<std::shared_ptr<DeviceConnection>> connections() const override;
+  void set_courier(FrameCourier* courier) override { courier_.store(courier, std::memory_order_release); }
 
   void deliver(std::span<const UserId> users, const EventPtr& event,
                const std::optional<DeviceId>& except = std::nullopt) override;
@@ -48,9 +49,12 @@ class LocalEventBus final : public DeviceBus {
   static void note_delivered(TimeMs ts, std::size_t devices);
   // Live connections of the user, copied out under the shard lock.
   void collect(const UserId& user, std::vector<std::shared_ptr<DeviceConnection>>& out);
+  // Queues `frame` to every one of `targets`.
+  void hand_over(std::vector<std::shared_ptr<DeviceConnection>>&& targets, const OutboundFrame& frame);
 
   std::array<Shard, 64> shards_;
   std::atomic<std::size_t> connections_{0};
+  std::atomic<FrameCourier*> courier_{nullptr};
 };
 
 }  // namespace parley

@@ -116,6 +116,7 @@ class RedisEventBus final : public DeviceBus {
   bool wait_until_live(const UserId& user, std::chrono::milliseconds timeout) override;
   std::size_t connection_count() const override { return local_.connection_count(); }
   std::vector<std::shared_ptr<DeviceConnection>> connections() const override { return local_.connections(); }
+  void set_courier(FrameCourier* courier) override { local_.set_courier(courier); }
 
   // EventSink. Message events go to this node's ordering buffer and to
   // Redis; the others to the local connections at once and to Redis.
