@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import crypto from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { scenario, signup, restUser, restSend, poll, pollEqual } from '../lib/harness.js';
 import { rest } from '../lib/server.js';
 
@@ -125,10 +126,18 @@ scenario('the service worker shows a push as a notification unless the app is in
   const observer = await b.context().newPage();
   await observer.goto('/healthz'); // same origin, not the app
   await b.goto('about:blank');
-  await push({ ...payload, seq: sent.seq + 1, preview: 'Lunch at one?', count: 2 });
-  await pollEqual(() => notifications(observer), [{
+  const shown = [{
     title: 'Ann Lee', body: 'Lunch at one?\n(2 new messages)', tag: `chat:${chat.chat_id}`, data: { chat_id: chat.chat_id, seq: sent.seq + 1 },
-  }], { message: 'one notification for the chat' });
+  }];
+  // For a moment after the navigation the worker may still find the page
+  // that left as the app in front, and hand the push to it. So the push is
+  // delivered again until it shows: one tag per chat, so never two.
+  await poll(async () => {
+    if (isDeepStrictEqual(await notifications(observer), shown)) return true;
+    await push({ ...payload, seq: sent.seq + 1, preview: 'Lunch at one?', count: 2 });
+    return false;
+  }, { interval: 500, message: 'one notification for the chat' });
+  assert.deepEqual(await notifications(observer), shown);
   // A payload that is not the server's shows nothing and breaks nothing.
   await cdp.send('ServiceWorker.deliverPushMessage', { origin: h.server.url, registrationId, data: 'not json' });
   await push({ ...payload, seq: sent.seq + 2, preview: 'Still there?', count: 1 });
