@@ -292,7 +292,7 @@ asio::awaitable<void> WsSession::wait_for_queue_below(std::size_t frames) {
 }
 
 void WsSession::schedule_write() {
-  if (writing_ || write_scheduled_) return;
+  if (write_started_ || write_scheduled_) return;
   // Behind the jobs already waiting on this loop: frames they queue for this
   // connection go out in the same write. Writing at once would cost a
   // system call per frame, and a loaded server would never gather any.
@@ -304,7 +304,7 @@ void WsSession::schedule_write() {
 }
 
 void WsSession::write_queued() {
-  if (writing_ || queue_.empty()) return;
+  if (write_started_ || queue_.empty()) return;
   sending_.clear();
   framing_.clear();
   gathered_.clear();
@@ -328,7 +328,6 @@ void WsSession::write_queued() {
     framing_ += frame.end;
   }
   if (framing_.size() > piece) gathered_.push_back(asio::buffer(framing_.data() + piece, framing_.size() - piece));
-  writing_ = true;
   write_started_ = Clock::now();
   arm_watchdog();
   ws_.next_layer().write_frames(gathered_,
@@ -336,7 +335,6 @@ void WsSession::write_queued() {
 }
 
 void WsSession::written(beast::error_code ec) {
-  writing_ = false;
   write_started_.reset();
   sending_.clear();  // the last reference to a text may go here
   queue_drained_.cancel();

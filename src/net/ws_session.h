@@ -146,7 +146,6 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   std::vector<OutboundFrame> sending_;
   std::string framing_;
   std::vector<boost::asio::const_buffer> gathered_;
-  bool writing_ = false;
   bool write_scheduled_ = false;
   FrameQueue held_during_sync_;
   std::size_t queued_bytes_ = 0;  // of queue_, held_during_sync_ and held_presence_
@@ -156,7 +155,7 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   bool watchdog_armed_ = false;
   bool finished_ = false;  // the read loop ended; the watchdog may go
   Clock::time_point created_at_ = Clock::now();
-  std::optional<Clock::time_point> write_started_;    // a write is in flight since
+  std::optional<Clock::time_point> write_started_;    // the session's write is in flight since
   std::optional<Clock::time_point> message_started_;  // part of a frame arrived at
   TokenBucket rate_;
   // Jobs that may wait for the store or Redis. Sends, reads and typing share
