@@ -33,7 +33,8 @@ constexpr std::size_t kBlockCacheBytes = std::size_t{64} << 20;
 constexpr std::size_t kMemtableBudgetBytes = std::size_t{64} << 20;
 constexpr std::size_t kMessagesWriteBuffer = std::size_t{32} << 20;
 constexpr std::size_t kIndexWriteBuffer = std::size_t{8} << 20;
-constexpr double kBloomBitsPerKey = 10;  // ~1% false positives
+constexpr double kBloomBitsPerKey = 10;       // ~1% false positives
+constexpr double kMemtableBloomRatio = 0.02;  // of the memtable's bytes: ~16 bits per id key
 
 constexpr std::array<const char*, kColumnCount> kColumnNames = {
     "users",      "emails",    "devices",      "tokens",   "user_devices",      "chats",
@@ -71,20 +72,29 @@ class MaxU64Merge : public rocksdb::AssociativeMergeOperator {
   const char* Name() const override { return "parley.MaxU64"; }
 };
 
-// The search index's keys without their ts|seq tail: chat|term. A new
-// posting nearly always goes right after the previous one of its (chat,
-// term), so the memtable keeps an insert hint per prefix instead of walking
-// its skip list from the top for each of a message's ~35 keys, which made
-// the index most of a commit's instructions (docs/benchmarks.md, "Search").
-class PostingsPrefix : public rocksdb::SliceTransform {
+// A key without its fixed-size tail: the search index's chat|term without
+// ts|seq, a message's or an offset's chat without its be64 number, nothing of
+// the log's be64 offset. A new key nearly always goes right after the
+// previous one with the same prefix, so the memtable keeps an insert hint per
+// prefix instead of walking its skip list from the top for every key, which
+// made the index most of a commit's instructions (docs/benchmarks.md,
+// "Search") and the message columns a fifth of a 1:1 send's.
+class KeyWithoutTail : public rocksdb::SliceTransform {
  public:
-  static constexpr std::size_t kTail = 16;  // be64 ts, be64 seq
-  const char* Name() const override { return "parley.PostingsPrefix"; }
+  explicit KeyWithoutTail(std::size_t tail) : tail_(tail), name_("parley.KeyWithoutTail" + std::to_string(tail)) {}
+  const char* Name() const override { return name_.c_str(); }
   rocksdb::Slice Transform(const rocksdb::Slice& key) const override {
-    return rocksdb::Slice(key.data(), key.size() - kTail);
+    return rocksdb::Slice(key.data(), key.size() - tail_);
   }
-  bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= kTail; }
+  bool InDomain(const rocksdb::Slice& key) const override { return key.size() >= tail_; }
+
+ private:
+  std::size_t tail_;
+  std::string name_;
 };
+
+constexpr std::size_t kPostingTail = 16;  // be64 ts, be64 seq
+constexpr std::size_t kNumberTail = 8;    // be64 seq or offset
 
 rocksdb::ColumnFamilyOptions column_options(Column column, const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions options;
@@ -98,8 +108,16 @@ rocksdb::ColumnFamilyOptions column_options(Column column, const std::shared_ptr
   if (column == Column::meta || column == Column::read_markers || column == Column::delivered_markers) {
     options.merge_operator = std::make_shared<MaxU64Merge>();
   }
+  if (column == Column::client_ids) {
+    // Nearly every send looks up an id that is new: a bloom filter over the
+    // memtable answers that without a walk down its skip list.
+    options.memtable_prefix_bloom_size_ratio = kMemtableBloomRatio;
+    options.memtable_whole_key_filtering = true;
+  }
   if (column == Column::search) {
-    options.memtable_insert_with_hint_prefix_extractor = std::make_shared<PostingsPrefix>();
+    options.memtable_insert_with_hint_prefix_extractor = std::make_shared<KeyWithoutTail>(kPostingTail);
+  } else if (column == Column::messages || column == Column::offsets || column == Column::log) {
+    options.memtable_insert_with_hint_prefix_extractor = std::make_shared<KeyWithoutTail>(kNumberTail);
   }
   return options;
 }
