@@ -76,9 +76,9 @@ class MaxU64Merge : public rocksdb::AssociativeMergeOperator {
 // ts|seq, a message's or an offset's chat without its be64 number, nothing of
 // the log's be64 offset. A new key nearly always goes right after the
 // previous one with the same prefix, so the memtable keeps an insert hint per
-// prefix instead of walking its skip list from the top for every key, which
-// made the index most of a commit's instructions (docs/benchmarks.md,
-// "Search") and the message columns a fifth of a 1:1 send's.
+// prefix instead of walking its skip list from the top for every key: that
+// walk made the index most of a commit's instructions (docs/benchmarks.md,
+// "Search"), and the message columns pay it on every send.
 class KeyWithoutTail : public rocksdb::SliceTransform {
  public:
   explicit KeyWithoutTail(std::size_t tail) : tail_(tail), name_("parley.KeyWithoutTail" + std::to_string(tail)) {}
