@@ -13,8 +13,8 @@
 #include <boost/asio/any_completion_handler.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/role.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/websocket/teardown.hpp>
 #include <cstddef>
 #include <list>
@@ -28,20 +28,22 @@ namespace parley {
 
 class GatedStream {
  public:
-  using executor_type = boost::beast::tcp_stream::executor_type;
+  using Socket = boost::asio::ip::tcp::socket;
+  using executor_type = Socket::executor_type;
   using Done = boost::asio::any_completion_handler<void(boost::system::error_code, std::size_t)>;
 
-  explicit GatedStream(boost::beast::tcp_stream&& stream) : next_(std::move(stream)) {}
+  // A bare socket, not a beast::tcp_stream: the WebSocket keeps its own
+  // timeouts, so the stream's per-operation timers would cost every
+  // connection a few hundred bytes for nothing.
+  explicit GatedStream(Socket&& socket) : next_(std::move(socket)) {}
 
   executor_type get_executor() noexcept { return next_.get_executor(); }
-  boost::beast::tcp_stream& next_layer() noexcept { return next_; }
-  const boost::beast::tcp_stream& next_layer() const noexcept { return next_; }
+  Socket& next_layer() noexcept { return next_; }
+  const Socket& next_layer() const noexcept { return next_; }
 
-  // Straight from the socket: the WebSocket keeps its own timeouts, so the
-  // Beast stream's per-operation timer machinery would be cost for nothing.
   template <class MutableBufferSequence, class ReadToken>
   auto async_read_some(const MutableBufferSequence& buffers, ReadToken&& token) {
-    return next_.socket().async_read_some(buffers, std::forward<ReadToken>(token));
+    return next_.async_read_some(buffers, std::forward<ReadToken>(token));
   }
 
   // Beast's writes. Completes once every byte is written, so Beast's own
@@ -101,8 +103,8 @@ class GatedStream {
   void write_all(Write write, std::size_t written, Handler done) {
     Buffers& buffers = write.buffers();
     const std::span<const boost::asio::const_buffer> view(buffers.data(), buffers.size());
-    next_.socket().async_write_some(view, [this, write = std::move(write), written, done = std::move(done)](
-                                              boost::system::error_code ec, std::size_t n) mutable {
+    next_.async_write_some(view, [this, write = std::move(write), written, done = std::move(done)](
+                                     boost::system::error_code ec, std::size_t n) mutable {
       written += n;
       if (!ec) {
         consume(write.buffers(), n);
@@ -117,7 +119,7 @@ class GatedStream {
     });
   }
 
-  boost::beast::tcp_stream next_;
+  Socket next_;
   bool busy_ = false;
   bool close_sent_ = false;
   // Rarely more than one (a pong behind a data write); a list, because an

@@ -91,8 +91,7 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, 
     auto url = boost::urls::parse_origin_form(request.target());
     bool ws_path = url && url->path() == "/v1/ws";
     if (ws_path && beast::websocket::is_upgrade(request)) {
-      stream.expires_never();
-      auto session = std::make_shared<WsSession>(std::move(stream), context, std::move(slot), loop);
+      auto session = std::make_shared<WsSession>(stream.release_socket(), context, std::move(slot), loop);
       WsSession::start(std::move(session), std::move(request));
       co_return;
     }

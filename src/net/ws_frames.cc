@@ -92,10 +92,15 @@ bool WsSession::chat_op_can_run_here(const ChatId& chat_id) {
   return chat_jobs_ == 0 && ctx_.core.pipeline.validates_from_memory(chat_id, who_.user_id);
 }
 
+WsSession::PoolLane& WsSession::lane(std::optional<PoolLane>& lane) {
+  if (!lane) lane.emplace(asio::make_strand(ctx_.blocking.get_executor()));
+  return *lane;
+}
+
 template <typename Job>
 void WsSession::on_chat_lane(Job job) {
   ++chat_jobs_;
-  asio::post(chat_lane_, [self = shared_from_this(), job = std::move(job)]() mutable {
+  asio::post(lane(chat_lane_), [self = shared_from_this(), job = std::move(job)]() mutable {
     std::optional<std::string> reply = job();
     asio::post(self->ws_.get_executor(), [self, reply = std::move(reply)]() mutable {
       --self->chat_jobs_;
@@ -158,7 +163,7 @@ void WsSession::submit_send(const protocol::SendFrame& send) {
 // timeout, so never on the strand.
 void WsSession::subscribe_presence(std::vector<UserId> users) {
   ++presence_jobs_;  // from here on, presence frames from the bus wait for the answer
-  asio::post(presence_lane_, [self = shared_from_this(), users = std::move(users)] {
+  asio::post(lane(presence_lane_), [self = shared_from_this(), users = std::move(users)] {
     if (self->ended_) return;  // the connection is gone: nobody to answer, nothing to watch
     std::vector<std::string> frames;
     auto r = self->ctx_.core.presence.subscribe(self->who_, users, self->presence_watched_);
@@ -182,7 +187,8 @@ void WsSession::presence_answered(std::vector<std::string> frames) {
 }
 
 void WsSession::unsubscribe_presence() {
-  asio::post(presence_lane_, [self = shared_from_this()] {
+  if (!presence_lane_) return;  // never subscribed
+  asio::post(*presence_lane_, [self = shared_from_this()] {
     auto& watched = self->presence_watched_;
     if (watched.empty()) return;
     self->ctx_.core.presence.unsubscribe(self->who_, {watched.begin(), watched.end()});

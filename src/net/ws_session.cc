@@ -32,29 +32,30 @@ constexpr std::chrono::seconds kCloseGrace{5};
 // that one sendmsg takes.
 constexpr std::size_t kFramesPerWrite = 31;
 constexpr std::size_t kMaxFrameHeaderBytes = 10;
+// What the first read of a client frame makes room for: a send of a few
+// lines of text fits.
+constexpr std::size_t kFirstReadBytes = 384;
 
 std::size_t frame_bytes(const OutboundFrame& frame) {
   return (frame.text ? frame.text->size() : 0) + frame.end.size();
 }
 }  // namespace
 
-WsSession::WsSession(beast::tcp_stream&& stream, NetContext& context, ConnectionLimit::Slot slot, std::size_t loop)
+WsSession::WsSession(asio::ip::tcp::socket&& socket, NetContext& context, ConnectionLimit::Slot slot, std::size_t loop)
     : slot_(std::move(slot)),
       loop_(loop),
-      ws_(std::move(stream)),
+      ws_(std::move(socket)),
       ctx_(context),
       watchdog_(ws_.get_executor()),
       queue_drained_(ws_.get_executor()),
-      rate_(context.config.max_frames_per_second, context.config.max_frames_per_second * 2),
-      chat_lane_(asio::make_strand(context.blocking.get_executor())),
-      presence_lane_(asio::make_strand(context.blocking.get_executor())) {}
+      rate_(context.config.max_frames_per_second, context.config.max_frames_per_second * 2) {}
 
 WsSession::~WsSession() = default;
 
 void WsSession::start(std::shared_ptr<WsSession> session, http::request<http::string_body> upgrade) {
   auto executor = session->ws_.get_executor();
   asio::co_spawn(
-      executor, [s = std::move(session), req = std::move(upgrade)]() mutable { return s->run(std::move(req)); },
+      executor, [s = std::move(session), req = std::move(upgrade)]() mutable { return s->handshake(std::move(req)); },
       asio::detached);
 }
 
@@ -72,9 +73,8 @@ void WsSession::ask_to_move(const std::string& url) {
   });
 }
 
-asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
+asio::awaitable<void> WsSession::handshake(http::request<http::string_body> upgrade) {
   auto self = shared_from_this();
-  beast::get_lowest_layer(ws_).expires_never();
   websocket::stream_base::timeout timeouts{};
   timeouts.handshake_timeout = std::chrono::seconds(10);
   // Pings keep NATs open and find dead peers; three missed heartbeats is dead.
@@ -95,17 +95,18 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
   }
   if (ec) co_return;
 
-  watchdog_armed_ = true;
-  watchdog_.expires_after(std::chrono::milliseconds(ctx_.config.hello_timeout_ms));
+  watch_for(std::chrono::milliseconds(ctx_.config.hello_timeout_ms));
+  // A coroutine of its own, so that a connection keeps no frame of the
+  // handshake for its whole life.
   asio::co_spawn(
-      ws_.get_executor(), [self] { return self->watchdog(); }, asio::detached);
+      ws_.get_executor(), [self] { return self->read_loop(); }, asio::detached);
+}
 
-  co_await read_loop();
-
+void WsSession::finish() {
   enter_closing();
   finished_ = true;
   ended_ = true;
-  watchdog_.cancel();
+  stop_watching();
   if (attached_) {
     ctx_.bus.detach(*this);
     unsubscribe_presence();
@@ -114,19 +115,22 @@ asio::awaitable<void> WsSession::run(http::request<http::string_body> upgrade) {
 }
 
 asio::awaitable<void> WsSession::read_loop() {
-  // The message being read. Handed on whole when complete, so an idle
-  // connection keeps no read buffer of its own.
+  // The message being read, handed on whole when complete.
   std::string incoming;
   beast::error_code ec;
   // Frames are read as their bytes arrive, so that the watchdog knows when
   // a frame has started and can bound the time the rest may take.
   for (;;) {
     auto buffer = asio::dynamic_buffer(incoming);
-    std::size_t got =
-        co_await ws_.async_read_some(buffer, ctx_.config.max_frame_bytes, asio::redirect_error(use_awaitable, ec));
+    // Beast sizes the buffer before a byte has arrived, and an idle
+    // connection waits here: its first read of a message asks for room for
+    // a typical frame only, the rest of a longer one for all of it.
+    const std::size_t limit = message_started_ ? ctx_.config.max_frame_bytes : kFirstReadBytes;
+    std::size_t got = co_await ws_.async_read_some(buffer, limit, asio::redirect_error(use_awaitable, ec));
     if (ec) {
       // peer closed, or Beast closed it (1009 for an oversized frame)
       closed_cleanly_ = ec == websocket::error::closed;
+      finish();
       co_return;
     }
     if (!ws_.is_message_done()) {
@@ -179,8 +183,7 @@ asio::awaitable<bool> WsSession::handle_hello(const std::string& text) {
   who_ = *who;
   state_ = State::syncing;  // from here on, frames from the bus are held for the resume
   // The hello deadline is met: the watchdog sleeps until something is pending.
-  watchdog_armed_ = false;
-  watchdog_.expires_at(asio::steady_timer::time_point::max());
+  stop_watching();
   auto attach_and_open = [this, self = shared_from_this(), cursor = hello->cursor] {
     // Attach before the resume reads the committed head: see ResumeReader.
     ctx_.bus.attach(self);
@@ -358,48 +361,54 @@ void WsSession::written(beast::error_code ec) {
 
 void WsSession::arm_watchdog() {
   if (watchdog_armed_ || state_ == State::closing) return;
-  watchdog_armed_ = true;
-  auto interval = std::min(ctx_.config.write_stall_timeout_ms, ctx_.config.frame_timeout_ms) / 4;
-  watchdog_.expires_after(std::chrono::milliseconds(std::max<std::int64_t>(interval, 10)));
+  watch_for(watch_interval());
 }
 
-// Sleeps while nothing is pending, so idle connections cost no wake-ups.
-asio::awaitable<void> WsSession::watchdog() {
-  auto self = shared_from_this();
-  const auto hello_timeout = std::chrono::milliseconds(ctx_.config.hello_timeout_ms);
-  const auto stall_timeout = std::chrono::milliseconds(ctx_.config.write_stall_timeout_ms);
-  const auto frame_timeout = std::chrono::milliseconds(ctx_.config.frame_timeout_ms);
-  const auto interval =
-      std::chrono::milliseconds(std::max<std::int64_t>(std::min(stall_timeout, frame_timeout).count() / 4, 10));
-  for (;;) {
-    beast::error_code ec;
-    co_await watchdog_.async_wait(asio::redirect_error(use_awaitable, ec));
-    if (finished_ || !beast::get_lowest_layer(ws_).socket().is_open()) co_return;
-    if (ec) continue;  // re-armed with a new deadline
-    auto now = Clock::now();
-    if (state_ == State::closing) {
-      abort("did not finish the closing handshake");
-      co_return;
-    }
-    if (state_ == State::awaiting_hello && now - created_at_ >= hello_timeout) {
-      close_with(kCloseUnauthorized, "no hello");
-      continue;
-    }
-    if (write_started_ && now - *write_started_ >= stall_timeout) {
-      abort("does not read");
-      co_return;
-    }
-    if (message_started_ && now - *message_started_ >= frame_timeout) {
-      close_with(kClosePolicy, "frame took too long to arrive");
-      continue;
-    }
-    if (state_ == State::awaiting_hello || write_started_ || message_started_) {
-      watchdog_.expires_after(interval);
-    } else {
-      watchdog_armed_ = false;
-      watchdog_.expires_at(asio::steady_timer::time_point::max());
-    }
+std::chrono::milliseconds WsSession::watch_interval() const {
+  return std::chrono::milliseconds(
+      std::max<std::int64_t>(std::min(ctx_.config.write_stall_timeout_ms, ctx_.config.frame_timeout_ms) / 4, 10));
+}
+
+// A callback, not a coroutine, and no wait at all while nothing is pending:
+// an idle connection keeps neither a frame nor a timer operation.
+void WsSession::watch_for(Clock::duration after) {
+  watchdog_armed_ = true;
+  watchdog_.expires_after(after);
+  // A wait for an older deadline may already have completed; its generation
+  // tells it apart.
+  watchdog_.async_wait([self = shared_from_this(), generation = ++watch_generation_](beast::error_code ec) {
+    if (ec || generation != self->watch_generation_) return;
+    self->check_deadlines();
+  });
+}
+
+void WsSession::stop_watching() {
+  watchdog_armed_ = false;
+  ++watch_generation_;
+  watchdog_.cancel();
+}
+
+void WsSession::check_deadlines() {
+  watchdog_armed_ = false;
+  if (finished_ || !ws_.next_layer().next_layer().is_open()) return;
+  const auto now = Clock::now();
+  if (state_ == State::closing) {
+    abort("did not finish the closing handshake");
+    return;
   }
+  if (state_ == State::awaiting_hello && now - created_at_ >= std::chrono::milliseconds(ctx_.config.hello_timeout_ms)) {
+    close_with(kCloseUnauthorized, "no hello");
+    return;
+  }
+  if (write_started_ && now - *write_started_ >= std::chrono::milliseconds(ctx_.config.write_stall_timeout_ms)) {
+    abort("does not read");
+    return;
+  }
+  if (message_started_ && now - *message_started_ >= std::chrono::milliseconds(ctx_.config.frame_timeout_ms)) {
+    close_with(kClosePolicy, "frame took too long to arrive");
+    return;
+  }
+  if (state_ == State::awaiting_hello || write_started_ || message_started_) watch_for(watch_interval());
 }
 
 bool WsSession::admit(FrameQueue& target, OutboundFrame&& frame) {
@@ -462,8 +471,7 @@ void WsSession::close_with(std::uint16_t code, const char* reason) {
   if (state_ == State::closing) return;
   enter_closing();
   // The watchdog drops the peer if the closing handshake does not end in time.
-  watchdog_armed_ = true;
-  watchdog_.expires_after(kCloseGrace);
+  watch_for(kCloseGrace);
   asio::co_spawn(
       ws_.get_executor(),
       [self = shared_from_this(), code, reason]() -> asio::awaitable<void> {
@@ -477,11 +485,11 @@ void WsSession::close_with(std::uint16_t code, const char* reason) {
 void WsSession::abort(const char* why) {
   spdlog::warn("device {} of user {} {}; dropping the connection", who_.device_id, who_.user_id, why);
   enter_closing();
-  watchdog_.cancel();
+  stop_watching();
   // Reset rather than close: the unsent bytes are discarded at once instead
   // of waiting in the kernel for a peer that does not read.
   beast::error_code ignored;
-  auto& socket = beast::get_lowest_layer(ws_).socket();
+  auto& socket = ws_.next_layer().next_layer();
   socket.set_option(asio::socket_base::linger(true, 0), ignored);
   socket.close(ignored);
 }

@@ -20,11 +20,10 @@
 
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/websocket/stream.hpp>
@@ -46,8 +45,8 @@ namespace parley {
 
 class WsSession final : public DeviceConnection, public std::enable_shared_from_this<WsSession> {
  public:
-  // `stream` runs on loop number `loop` of the server's courier.
-  WsSession(boost::beast::tcp_stream&& stream, NetContext& context, ConnectionLimit::Slot slot, std::size_t loop);
+  // `socket` runs on loop number `loop` of the server's courier.
+  WsSession(boost::asio::ip::tcp::socket&& socket, NetContext& context, ConnectionLimit::Slot slot, std::size_t loop);
   ~WsSession() override;
 
   // Completes the handshake of `upgrade` and runs the session to its end.
@@ -68,9 +67,12 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   // Runs jobs on the blocking pool one at a time, in the order they were posted.
   using PoolLane = boost::asio::strand<boost::asio::thread_pool::executor_type>;
 
-  boost::asio::awaitable<void> run(boost::beast::http::request<boost::beast::http::string_body> upgrade);
+  // Completes the handshake, then starts the read loop.
+  boost::asio::awaitable<void> handshake(boost::beast::http::request<boost::beast::http::string_body> upgrade);
+  // Reads and handles frames until the connection ends, then finishes it.
   boost::asio::awaitable<void> read_loop();
-  boost::asio::awaitable<void> watchdog();
+  // Everything the end of the read loop lets go: the bus, presence, the watchdog.
+  void finish();
   boost::asio::awaitable<void> replay();
   boost::asio::awaitable<void> wait_for_queue_below(std::size_t frames);
   // Runs `work` on the blocking pool and resumes on this session's strand
@@ -92,6 +94,7 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   template <typename Job>
   void on_chat_lane(Job job);
   bool chat_op_can_run_here(const ChatId& chat_id);
+  PoolLane& lane(std::optional<PoolLane>& lane);
   void subscribe_presence(std::vector<UserId> users);
   // On the strand, with what a subscription answers (in the order of the subscriptions).
   void presence_answered(std::vector<std::string> frames);
@@ -113,7 +116,13 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   void written(boost::system::error_code ec);
   // Queues `frame` if the bounds allow, else closes the connection (1008).
   bool admit(FrameQueue& target, OutboundFrame&& frame);
+  // The watchdog: drops a peer whose hello, frame, write or close takes too
+  // long. arm_watchdog() has it look in a while if it is not due already.
   void arm_watchdog();
+  std::chrono::milliseconds watch_interval() const;
+  void watch_for(Clock::duration after);
+  void stop_watching();
+  void check_deadlines();
   void close_with(std::uint16_t code, const char* reason);
   // Drops the connection at once, without a closing handshake (the peer is
   // not reading, so a close frame could never be written).
@@ -152,8 +161,9 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   std::size_t unacked_sends_ = 0;
   boost::asio::steady_timer watchdog_;
   boost::asio::steady_timer queue_drained_;
-  bool watchdog_armed_ = false;
-  bool finished_ = false;  // the read loop ended; the watchdog may go
+  bool watchdog_armed_ = false;         // a deadline is set
+  std::uint64_t watch_generation_ = 0;  // of the latest deadline; an older one's wait does nothing
+  bool finished_ = false;               // the read loop ended
   Clock::time_point created_at_ = Clock::now();
   std::optional<Clock::time_point> write_started_;    // the session's write is in flight since
   std::optional<Clock::time_point> message_started_;  // part of a frame arrived at
@@ -161,8 +171,9 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   // Jobs that may wait for the store or Redis. Sends, reads and typing share
   // one lane so that they keep their order; presence subscriptions have their
   // own, so that a slow one (a Redis round trip) holds no send back.
-  PoolLane chat_lane_;
-  PoolLane presence_lane_;
+  // Made on first use: most connections never need one.
+  std::optional<PoolLane> chat_lane_;
+  std::optional<PoolLane> presence_lane_;
   std::size_t chat_jobs_ = 0;      // posted to chat_lane_, not yet back on the strand
   std::size_t presence_jobs_ = 0;  // subscriptions posted, not yet answered on the strand
   // Presence frames from the bus while a subscription is being answered:

@@ -12,6 +12,7 @@
 namespace parley::testing {
 namespace {
 namespace json = boost::json;
+using client::str_field;
 
 class WsFramingTest : public ParleyTest {};
 
@@ -107,6 +108,40 @@ TEST_F(WsFramingTest, FramesOfManySizesArriveWhole) {
     EXPECT_EQ(parsed.as_object().at("text").as_string().size(), sizes[seen]);
     ++seen;
   }
+}
+
+// A client message in fragments, a ping between them, is one message: the
+// server's first read of a message makes room for a short frame only, and
+// the rest of a long one must still arrive whole.
+TEST_F(WsFramingTest, AFragmentedMessageLongerThanTheFirstReadArrivesWhole) {
+  Session alice = new_session("alice");
+  Session bob = new_session("bob");
+  ChatInfo chat = accepted_direct(alice, bob);
+  auto bob_ws = connect(bob);
+  RawWs sender(server().host(), server().port());
+  ASSERT_TRUE(sender.send_text(json::serialize(json::object{{"type", "hello"}, {"token", alice.token()}})));
+  ASSERT_TRUE(sender.read_frame(kWait.count()));
+  const std::string text(2500, 'q');
+  const std::string frame = json::serialize(
+      json::object{{"type", "send"}, {"chat_id", chat.chat_id}, {"client_msg_id", "long"}, {"text", text}});
+  // Text without FIN, then continuations; the last one has FIN.
+  const std::vector<std::pair<std::string_view, unsigned char>> fragments = {
+      {std::string_view(frame).substr(0, 7), 0x01},
+      {std::string_view(frame).substr(7, 2000), 0x00},
+      {std::string_view(frame).substr(2007), 0x80}};
+  for (std::size_t i = 0; i < fragments.size(); ++i) {
+    char key[4];
+    std::string bytes = RawWs::frame_header(fragments[i].first.size(), key);
+    bytes[0] = static_cast<char>(fragments[i].second);
+    bytes += RawWs::mask_payload(fragments[i].first, key);
+    ASSERT_TRUE(sender.send_bytes(bytes));
+    if (i == 0) {
+      ASSERT_TRUE(sender.send_ping("between"));
+    }
+  }
+  auto got = bob_ws->next_matching([](const json::object& o) { return str_field(o, "type") == "message"; }, kWait);
+  ASSERT_TRUE(got.has_value());
+  EXPECT_EQ(str_field(*got, "text"), text);
 }
 
 }  // namespace
