@@ -221,6 +221,16 @@ int run(int argc, char** argv) {
                  "once a frame starts to arrive, all of it must arrive within this")
       ->capture_default_str()
       ->check(CLI::Range(100, 600'000));
+  app.add_option("--write-delay-ms", server_config.write_delay_ms,
+                 "while an I/O thread is busy (see --write-pacing-above), a frame may wait this much longer so "
+                 "that its connection writes several frames at once; 0 writes every frame at once")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 1'000));
+  app.add_option("--write-pacing-above", server_config.write_pacing_above,
+                 "frames a second one I/O thread queues, above which writes are paced by --write-delay-ms; "
+                 "0 never paces")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1'000'000'000}));
   app.add_option("--max-unacked-sends", server_config.max_unacked_sends,
                  "sends of one connection waiting for their ack; past this, overloaded")
       ->capture_default_str()

@@ -78,6 +78,11 @@ struct ProcessMetrics {
   Counter push_failures;  // tries that failed (retried later or given up)
   Counter push_given_up;  // jobs dropped after --push-give-up-hours
   Gauge presence_users;   // users with a device heartbeating on this node
+  // WebSocket writes (system calls, short writes aside) and the frames they
+  // carried: their ratio shows how well writes are gathered.
+  Counter ws_writes;
+  Counter ws_frames_written;
+  Counter ws_paced_writes;  // of ws_writes, those that waited for their loop's tick (net/write_pacer.h)
 };
 
 ProcessMetrics& process_metrics();

@@ -16,9 +16,13 @@ void carry_on(const LoopCourier::Loop& loop, std::vector<std::shared_ptr<DeviceC
 }
 }  // namespace
 
-LoopCourier::LoopCourier(asio::io_context& ioc, std::size_t loops) {
+LoopCourier::LoopCourier(asio::io_context& ioc, std::size_t loops, std::chrono::milliseconds write_delay,
+                         std::uint64_t busy_frames_per_second) {
   loops_.reserve(std::max<std::size_t>(loops, 1));
-  for (std::size_t i = 0; i < std::max<std::size_t>(loops, 1); ++i) loops_.push_back(asio::make_strand(ioc));
+  for (std::size_t i = 0; i < std::max<std::size_t>(loops, 1); ++i) {
+    loops_.push_back(asio::make_strand(ioc));
+    pacers_.push_back(std::make_unique<WritePacer>(loops_.back(), write_delay, busy_frames_per_second));
+  }
 }
 
 std::size_t LoopCourier::next_loop() {

@@ -45,6 +45,12 @@ Response RestApi::metrics(const Call& call) {
               m.push_given_up.value());
   out.gauge("parley_presence_users", "Users online through a device heartbeating on this process.",
             static_cast<double>(m.presence_users.value()));
+  out.counter("parley_ws_writes_total", "Gathered writes of data frames to WebSocket connections.",
+              m.ws_writes.value());
+  out.counter("parley_ws_frames_written_total", "Data frames those writes carried.", m.ws_frames_written.value());
+  out.counter("parley_ws_paced_writes_total",
+              "Of those writes, the ones that waited for their I/O thread's tick (--write-delay-ms) to gather frames.",
+              m.ws_paced_writes.value());
   if (ctx_.config.store_stats) {
     std::vector<std::pair<std::string, double>> store;
     for (const auto& [name, value] : ctx_.config.store_stats()) store.emplace_back(name, static_cast<double>(value));

@@ -62,7 +62,7 @@ asio::awaitable<void> write_error_and_close(beast::tcp_stream& stream, const Err
 
 // Serves one HTTP connection until it closes or upgrades to a WebSocket.
 asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, RestApi& api,
-                                 ConnectionLimit::Slot slot, std::size_t loop) {
+                                 ConnectionLimit::Slot slot, std::size_t loop, WritePacer& pacer) {
   beast::flat_buffer buffer;
   beast::error_code ec;
   for (;;) {
@@ -91,7 +91,7 @@ asio::awaitable<void> serve_http(beast::tcp_stream stream, NetContext& context, 
     auto url = boost::urls::parse_origin_form(request.target());
     bool ws_path = url && url->path() == "/v1/ws";
     if (ws_path && beast::websocket::is_upgrade(request)) {
-      auto session = std::make_shared<WsSession>(stream.release_socket(), context, std::move(slot), loop);
+      auto session = std::make_shared<WsSession>(stream.release_socket(), context, std::move(slot), loop, pacer);
       WsSession::start(std::move(session), std::move(request));
       co_return;
     }
@@ -118,7 +118,7 @@ Server::Server(const ServerConfig& config, Core& core, DeviceBus& bus)
       context_{core, bus, config_, blocking_},
       connections_(connection_limit_for(config.max_connections, config.fd_reserve)),
       ioc_(static_cast<int>(thread_count(config))),
-      courier_(ioc_, thread_count(config)),
+      courier_(ioc_, thread_count(config), std::chrono::milliseconds(config.write_delay_ms), config.write_pacing_above),
       api_(context_, blocking_),
       acceptor_(asio::make_strand(ioc_)) {
   bus.set_courier(&courier_);
@@ -201,8 +201,10 @@ asio::awaitable<void> Server::accept_loop() {
     }
     socket.set_option(tcp::no_delay(true), ec);
     auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve_http(beast::tcp_stream(std::move(socket)), context_, api_, std::move(*slot), loop),
-                   asio::detached);
+    asio::co_spawn(
+        executor,
+        serve_http(beast::tcp_stream(std::move(socket)), context_, api_, std::move(*slot), loop, courier_.pacer(loop)),
+        asio::detached);
   }
 }
 

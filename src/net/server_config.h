@@ -51,6 +51,11 @@ struct ServerConfig {
   std::int64_t write_stall_timeout_ms = 20'000;
   // Once a frame has started to arrive, all of it must arrive within this.
   std::int64_t frame_timeout_ms = 10'000;
+  // While an I/O thread queues at least write_pacing_above frames a second,
+  // its connections write on a tick of write_delay_ms, several frames per
+  // system call (net/write_pacer.h). 0 in either: every write at once.
+  std::int64_t write_delay_ms = 20;
+  std::uint64_t write_pacing_above = 20'000;
   // Sends of one connection waiting for their ack; past this, `overloaded`.
   std::size_t max_unacked_sends = 1'024;
   // Client connections open at once; 0: the descriptor limit minus fd_reserve.

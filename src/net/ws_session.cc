@@ -12,6 +12,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/metrics.h"
+
 namespace parley {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -41,9 +43,11 @@ std::size_t frame_bytes(const OutboundFrame& frame) {
 }
 }  // namespace
 
-WsSession::WsSession(asio::ip::tcp::socket&& socket, NetContext& context, ConnectionLimit::Slot slot, std::size_t loop)
+WsSession::WsSession(asio::ip::tcp::socket&& socket, NetContext& context, ConnectionLimit::Slot slot, std::size_t loop,
+                     WritePacer& pacer)
     : slot_(std::move(slot)),
       loop_(loop),
+      pacer_(pacer),
       ws_(std::move(socket)),
       ctx_(context),
       watchdog_(ws_.get_executor()),
@@ -296,6 +300,7 @@ asio::awaitable<void> WsSession::wait_for_queue_below(std::size_t frames) {
 
 void WsSession::schedule_write() {
   if (write_started_ || write_scheduled_) return;
+  if (deferred_to_tick()) return;
   // Behind the jobs already waiting on this loop: frames they queue for this
   // connection go out in the same write. Writing at once would cost a
   // system call per frame, and a loaded server would never gather any.
@@ -304,6 +309,21 @@ void WsSession::schedule_write() {
     self->write_scheduled_ = false;
     self->write_queued();
   });
+}
+
+bool WsSession::deferred_to_tick() {
+  // A full write's worth goes at once: waiting would gather nothing more
+  // per system call, only delay a replay or a burst.
+  if (queue_.size() >= kFramesPerWrite || !pacer_.pacing(Clock::now())) return false;
+  write_scheduled_ = true;
+  pacer_.defer(shared_from_this());
+  return true;
+}
+
+void WsSession::write_paced() {
+  write_scheduled_ = false;
+  if (!queue_.empty() && !write_started_) process_metrics().ws_paced_writes.add();
+  write_queued();
 }
 
 void WsSession::write_queued() {
@@ -332,6 +352,10 @@ void WsSession::write_queued() {
   }
   if (framing_.size() > piece) gathered_.push_back(asio::buffer(framing_.data() + piece, framing_.size() - piece));
   write_started_ = Clock::now();
+  ProcessMetrics& metrics = process_metrics();
+  metrics.ws_writes.add();
+  metrics.ws_frames_written.add(sending_.size());
+  pacer_.count_write();
   arm_watchdog();
   ws_.next_layer().write_frames(gathered_,
                                 [self = shared_from_this()](beast::error_code ec, std::size_t) { self->written(ec); });
@@ -346,7 +370,7 @@ void WsSession::written(beast::error_code ec) {
     return;
   }
   if (!queue_.empty()) {
-    write_queued();
+    if (!deferred_to_tick()) write_queued();
     return;
   }
   // An idle connection keeps room for one frame, not for the largest burst
@@ -422,6 +446,7 @@ bool WsSession::admit(FrameQueue& target, OutboundFrame&& frame) {
   }
   queued_bytes_ = bytes;
   target.push_back(std::move(frame));
+  pacer_.count_frame();
   return true;
 }
 

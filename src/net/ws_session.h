@@ -39,14 +39,17 @@
 #include "net/gated_stream.h"
 #include "net/net_context.h"
 #include "net/token_bucket.h"
+#include "net/write_pacer.h"
 #include "protocol/frames.h"
 
 namespace parley {
 
-class WsSession final : public DeviceConnection, public std::enable_shared_from_this<WsSession> {
+class WsSession final : public DeviceConnection, public PacedWriter, public std::enable_shared_from_this<WsSession> {
  public:
-  // `socket` runs on loop number `loop` of the server's courier.
-  WsSession(boost::asio::ip::tcp::socket&& socket, NetContext& context, ConnectionLimit::Slot slot, std::size_t loop);
+  // `socket` runs on loop number `loop` of the server's courier, whose
+  // writes `pacer` paces.
+  WsSession(boost::asio::ip::tcp::socket&& socket, NetContext& context, ConnectionLimit::Slot slot, std::size_t loop,
+            WritePacer& pacer);
   ~WsSession() override;
 
   // Completes the handshake of `upgrade` and runs the session to its end.
@@ -60,6 +63,7 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   void push_on_loop(const OutboundFrame& frame) override { enqueue(frame); }
   void close_for_logout() override;
   void ask_to_move(const std::string& url) override;
+  void write_paced() override;
 
  private:
   enum class State { awaiting_hello, syncing, live, closing };
@@ -109,8 +113,11 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
   // A frame for this device alone (replies, replay pages).
   void send_text(std::string text);
   // Has what is queued written soon, unless a write is in flight (its
-  // completion writes the rest).
+  // completion writes the rest): behind the loop's waiting jobs, or at the
+  // pacer's tick while the loop is busy.
   void schedule_write();
+  // Whether the write of what is queued waits for the pacer's tick; if so, deferred to it.
+  bool deferred_to_tick();
   // Writes what is queued, up to kFramesPerWrite frames in one gathered write.
   void write_queued();
   void written(boost::system::error_code ec);
@@ -133,6 +140,7 @@ class WsSession final : public DeviceConnection, public std::enable_shared_from_
 
   ConnectionLimit::Slot slot_;  // this connection's place under the limit
   std::size_t loop_;            // of the courier (net/loop_courier.h)
+  WritePacer& pacer_;           // the loop's
   // Reads through Beast; data frames are written by write_queued() straight
   // to the gate below, many per system call (gated_stream.h).
   boost::beast::websocket::stream<GatedStream, false> ws_;

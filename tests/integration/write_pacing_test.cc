@@ -1,0 +1,126 @@
+// Paced writes (net/write_pacer.h): with pacing forced on (any load counts
+// as busy), every frame still reaches every device whole, once and in order,
+// every send is acked, and the writes are counted as paced. Unpaced by
+// default at test loads. The flags refuse what makes no sense.
+#include <thread>
+
+#include "fixture.h"
+
+namespace parley::testing {
+namespace {
+
+double sample(const std::string& metrics, const std::string& name) {
+  const std::string prefix = name + " ";
+  for (std::size_t at = 0; at < metrics.size();) {
+    const std::size_t end = std::min(metrics.find('\n', at), metrics.size());
+    if (metrics.compare(at, prefix.size(), prefix) == 0) return std::stod(metrics.substr(at + prefix.size(), end - at));
+    at = end + 1;
+  }
+  return -1;
+}
+
+class WritePacingTest : public ParleyTest {
+ protected:
+  std::vector<std::string> server_flags() const override {
+    auto f = ParleyTest::server_flags();
+    f.insert(f.end(), {"--stats-endpoint", "--write-delay-ms", "30", "--write-pacing-above", "1"});
+    return f;
+  }
+  double metric(const std::string& name) {
+    auto r = server().http().get("/metrics");
+    EXPECT_EQ(r.status, 200) << r.raw;
+    return sample(r.raw, name);
+  }
+};
+
+TEST_F(WritePacingTest, EveryFrameArrivesOnceAndInOrderWhilePaced) {
+  PARLEY_SINGLE_NODE_ONLY("the counters are those of one process");
+  Session alice = new_session("alice");
+  Session bob = new_session("bob");
+  Session carol = new_session("carol");
+  Session bob_phone = another_device(bob, "phone");
+  ChatInfo g = alice.create_group("paced", {bob.user_id(), carol.user_id()});
+  auto a = connect(alice);
+  std::vector<std::unique_ptr<WsConnection>> readers;
+  for (Session* s : {&bob, &carol, &bob_phone}) readers.push_back(connect(*s));
+
+  // One send at a time first: each frame goes in a write of its own, which
+  // is what makes a busy loop pace. Then bursts, gathered while paced.
+  std::vector<std::string> texts;
+  for (int i = 0; i < 20; ++i) {
+    texts.push_back("one at a time " + std::to_string(i));
+    ASSERT_TRUE(a->send_and_wait(g.chat_id, cmid(), texts.back()).ok());
+  }
+  std::vector<std::string> ids;
+  for (int burst = 0; burst < 4; ++burst) {
+    for (int i = 0; i < 10; ++i) {
+      ids.push_back(cmid());
+      texts.push_back("burst " + std::to_string(burst) + " message " + std::to_string(i));
+      a->send_message(g.chat_id, ids.back(), texts.back());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (const auto& id : ids) {
+    auto ack = a->next_matching([&](const json::object& f) {
+      return f.at("type").as_string() == "ack" && f.at("client_msg_id").as_string() == id;
+    });
+    ASSERT_TRUE(ack) << "no ack for " << id;
+  }
+  const auto total = static_cast<std::int64_t>(texts.size());
+  for (auto& ws : readers) {
+    std::vector<json::object> got;
+    while (static_cast<std::int64_t>(got.size()) < total) {
+      auto m = ws->next_message(kWait, g.chat_id);
+      if (!m) break;
+      got.push_back(std::move(*m));
+    }
+    ASSERT_EQ(seqs_of(got), range_seq(1, total));
+    for (std::size_t i = 0; i < texts.size(); ++i) EXPECT_EQ(got[i].at("text").as_string(), texts[i]);
+    EXPECT_FALSE(ws->next_message(std::chrono::milliseconds(100), g.chat_id)) << "a frame came twice";
+  }
+  EXPECT_GT(metric("parley_ws_paced_writes_total"), 0);
+  EXPECT_GE(metric("parley_ws_frames_written_total"), metric("parley_ws_writes_total"));
+}
+
+class UnpacedMetricsTest : public ParleyTest {
+ protected:
+  std::vector<std::string> server_flags() const override {
+    auto f = ParleyTest::server_flags();
+    f.push_back("--stats-endpoint");
+    return f;
+  }
+};
+
+TEST_F(UnpacedMetricsTest, ALightLoadIsNeverPacedAndItsWritesAreCounted) {
+  PARLEY_SINGLE_NODE_ONLY("the counters are those of one process");
+  Session alice = new_session("alice");
+  Session bob = new_session("bob");
+  auto chat = alice.create_direct(bob.user_id());
+  auto a = connect(alice);
+  auto b = connect(bob);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a->send_and_wait(chat.chat_id, cmid(), "hi").ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(b->next_message(kWait, chat.chat_id));
+  auto r = server().http().get("/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(sample(r.raw, "parley_ws_paced_writes_total"), 0) << r.raw;
+  EXPECT_GE(sample(r.raw, "parley_ws_writes_total"), 5) << r.raw;           // each ack awaited before the next send
+  EXPECT_GE(sample(r.raw, "parley_ws_frames_written_total"), 10) << r.raw;  // five acks, five messages
+}
+
+TEST(WritePacingFlagTest, OutOfRangeValuesStopStartUpNamingTheFlag) {
+  for (const auto& [flag, value] :
+       std::vector<std::pair<std::string, std::string>>{{"--write-delay-ms", "-1"},
+                                                        {"--write-delay-ms", "1001"},
+                                                        {"--write-delay-ms", "20ms"},
+                                                        {"--write-delay-ms", ""},
+                                                        {"--write-pacing-above", "-5"},
+                                                        {"--write-pacing-above", "99999999999999999999999"},
+                                                        {"--write-pacing-above", "fast"}}) {
+    ServerProcess server({flag, value});
+    EXPECT_THROW(server.start(), std::runtime_error) << flag << " " << value;
+    EXPECT_NE(server.log_tail().find(flag), std::string::npos) << flag << " " << value << ": " << server.log_tail();
+  }
+}
+
+}  // namespace
+}  // namespace parley::testing
