@@ -58,6 +58,12 @@ ChatPtr ChatDirectory::cached(const ChatId& chat_id) {
   return it == s.chats.end() ? nullptr : it->second;
 }
 
+bool ChatDirectory::sender_reads(const ChatId& chat_id, const UserId& sender, MessageKind kind) {
+  if (kind != MessageKind::event) return true;
+  ChatPtr chat = cached(chat_id);
+  return chat && chat->has_member(sender);
+}
+
 Status ChatDirectory::persist(const ChatPtr& chat) {
   // The caller holds the chat's turn (or the chat is new), so no other
   // writer can interleave; no lock is held during the synced write.

@@ -81,6 +81,9 @@ class ChatDirectory {
   // chat stays cached (replaced by newer versions, never dropped), so find()
   // answers it without the store afterwards too.
   ChatPtr cached(const ChatId& chat_id);
+  // Whether the sender of a message has read its chat up to it: always,
+  // but for a timeline line whose sender is no longer a member (it left).
+  bool sender_reads(const ChatId& chat_id, const UserId& sender, MessageKind kind);
   // The chat if `me` is a member: not_found / forbidden otherwise.
   Result<ChatPtr> find_for_member(const UserId& me, const ChatId& chat_id);
   // What of the chat `me` may read: a member from when they joined, a former

@@ -96,11 +96,7 @@ Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& ch
 void Conversations::senders_have_read(const std::vector<Message>& stored) {
   std::map<std::pair<std::string_view, std::string_view>, Seq> newest;  // by chat and sender
   for (const auto& m : stored) {
-    // A timeline line's sender may have just left the chat.
-    if (m.kind == MessageKind::event) {
-      ChatPtr chat = chats_.cached(m.chat_id);
-      if (!chat || !chat->has_member(m.sender_id)) continue;
-    }
+    if (!chats_.sender_reads(m.chat_id, m.sender_id, m.kind)) continue;
     Seq& seq = newest[{m.chat_id, m.sender_id}];
     seq = std::max(seq, m.seq);
   }

@@ -33,8 +33,10 @@ class Conversations {
   Result<Seq> mark_read(const AuthContext& reader, const ChatId& chat_id, Seq seq);
   // A sender has read what it sent: after a commit, each sender's read marker
   // in each chat moves up to the newest seq it just stored there (never
-  // back). One store write per commit batch, however many messages and
-  // senders it holds. No receipt event: nobody learns anything new.
+  // back; ChatDirectory::sender_reads). One store write per commit batch,
+  // however many messages and senders it holds. No receipt event: nobody
+  // learns anything new. Only for a sequencer that does not raise them in
+  // the commit itself (MessageSequencer::raises_read_markers).
   void senders_have_read(const std::vector<Message>& stored);
   Status typing(const AuthContext& typist, const ChatId& chat_id);
   Result<std::vector<ChatView>> list_chats(const UserId& me);

@@ -5,7 +5,11 @@ namespace parley {
 namespace {
 
 std::unique_ptr<LocalSequencer> local_sequencer_for(const CorePorts& p) {
-  return p.sequencer ? nullptr : std::make_unique<LocalSequencer>(p.messages);
+  if (p.sequencer) return nullptr;
+  // Senders' read markers ride in the commit's own write only where the log
+  // and the chat store are one store, so that the chat store reads them.
+  const bool one_store = dynamic_cast<const void*>(&p.messages) == dynamic_cast<const void*>(&p.chats);
+  return std::make_unique<LocalSequencer>(p.messages, one_store && p.messages.keeps_read_markers());
 }
 
 std::unique_ptr<LocalPresenceRegistry> local_presence_for(const CorePorts& p, const CoreConfig& config) {
@@ -35,7 +39,8 @@ Core::Core(const CoreConfig& cfg, const CorePorts& p)
                config),
       admin(p.accounts, p.chats, p.messages, accounts, chats, privacy, pipeline, p.credentials) {
   pipeline.on_stored([this](const std::vector<Message>& stored) {
-    conversations.senders_have_read(stored);
+    // Unless the commit's own write raised them.
+    if (!pipeline.commit_raises_read_markers()) conversations.senders_have_read(stored);
     // A reply accepts a message request (once per chat: rare, so the write
     // may run here, before the sender's ack). A failure leaves the request
     // open, to be accepted by the next reply or explicitly.

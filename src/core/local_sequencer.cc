@@ -1,8 +1,11 @@
 #include "core/local_sequencer.h"
 
 #include <algorithm>
+#include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "core/message_actions.h"
 
@@ -59,6 +62,23 @@ void LocalSequencer::finish_batch() {
     ++batches_finished_;
   }
   batch_finished_.notify_all();
+}
+
+std::vector<ReadMarker> LocalSequencer::senders_read(const std::vector<NewMessage>& batch,
+                                                     const std::vector<std::ptrdiff_t>& fresh_index,
+                                                     const std::vector<Message>& fresh) const {
+  std::vector<ReadMarker> markers;
+  if (!raises_read_markers()) return markers;
+  std::map<std::pair<std::string_view, std::string_view>, Seq> newest;  // by chat and sender
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    if (!batch[i].sender_reads || fresh_index[i] < 0) continue;
+    const Message& m = fresh[static_cast<std::size_t>(fresh_index[i])];
+    Seq& seq = newest[{m.chat_id, m.sender_id}];
+    seq = std::max(seq, m.seq);
+  }
+  markers.reserve(newest.size());
+  for (const auto& [key, seq] : newest) markers.push_back({std::string(key.first), std::string(key.second), seq});
+  return markers;
 }
 
 std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewMessage>& batch) {
@@ -132,7 +152,8 @@ std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewM
   }
   if (fresh.empty()) return outcomes;
   const std::vector<Message> changed = actions.finish(fresh);
-  if (auto ok = log_.append(fresh, changed); !ok) return fail_all(batch.size(), ok.error());
+  const std::vector<ReadMarker> read = senders_read(batch, fresh_index, fresh);
+  if (auto ok = log_.append(fresh, changed, read); !ok) return fail_all(batch.size(), ok.error());
   committed_offset_.store(*last_offset_, std::memory_order_release);
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (fresh_index[i] >= 0 && outcomes[i] && !outcomes[i]->duplicate) {

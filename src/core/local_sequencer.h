@@ -2,7 +2,8 @@
 // LocalSequencer: the single node's group commit. One process owns the whole
 // log, so seq and offsets are counted in memory on the commit thread (read
 // back from the log at start and after a failed write), and each batch is
-// ONE synced MessageLog::append. The log has one shard.
+// ONE synced MessageLog::append, which also carries the senders' read
+// markers when the log keeps them. The log has one shard.
 //
 // commit() runs on one thread at a time (the pipeline's commit thread);
 // committed_head() and chat_changed() on any thread.
@@ -21,7 +22,10 @@ namespace parley {
 
 class LocalSequencer final : public MessageSequencer {
  public:
-  explicit LocalSequencer(MessageLog& log) : log_(log) {}
+  // With `raise_read_markers`, each commit raises its senders' read markers
+  // in the messages' own write (the log must keep_read_markers()).
+  explicit LocalSequencer(MessageLog& log, bool raise_read_markers = false)
+      : log_(log), raise_read_markers_(raise_read_markers && log.keeps_read_markers()) {}
 
   // Reads the log's head. Throws std::runtime_error when it cannot (start-up only).
   void start();
@@ -30,6 +34,7 @@ class LocalSequencer final : public MessageSequencer {
   LogPosition committed_head() const override { return LogPosition({committed_offset()}); }
   LogOffset committed_offset() const { return committed_offset_.load(std::memory_order_acquire); }
   Status chat_changed(const ChatId& chat, std::uint64_t version) override;
+  bool raises_read_markers() const override { return raise_read_markers_; }
 
  private:
   // Never from a failed read: an error leaves the chat's counter unknown.
@@ -41,8 +46,15 @@ class LocalSequencer final : public MessageSequencer {
   // read as the batch starts; finish_batch() when it has finished.
   std::vector<std::uint64_t> start_batch(const std::vector<NewMessage>& batch);
   void finish_batch();
+  // The read markers of the new messages' senders that have read them
+  // (NewMessage::sender_reads), one per chat and sender; none when the log
+  // does not keep them.
+  std::vector<ReadMarker> senders_read(const std::vector<NewMessage>& batch,
+                                       const std::vector<std::ptrdiff_t>& fresh_index,
+                                       const std::vector<Message>& fresh) const;
 
   MessageLog& log_;
+  const bool raise_read_markers_;
   std::unordered_map<ChatId, Seq> last_seq_;
   std::optional<LogOffset> last_offset_;  // nullopt: unknown until read again
   std::atomic<LogOffset> committed_offset_{0};

@@ -229,6 +229,7 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
     m.reply_to = r.reply_to;
     m.may_delete_any = batch[i].may_delete_any;
     m.withheld = batch[i].withheld;
+    m.sender_reads = chats_.sender_reads(m.chat_id, m.sender_id, m.kind);
     requests.push_back(std::move(m));
   }
   const auto commit_started = std::chrono::steady_clock::now();

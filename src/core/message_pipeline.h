@@ -84,9 +84,13 @@ class MessagePipeline {
 
   // Called on the commit thread with each batch's newly stored messages,
   // before they are acknowledged (the sender's read marker moves with its
-  // send; see Conversations::senders_have_read). Set before start().
+  // send: in the commit's write when the sequencer raises_read_markers(),
+  // else through this hook; see Conversations::senders_have_read). Set
+  // before start().
   using StoredHook = std::function<void(const std::vector<Message>&)>;
   void on_stored(StoredHook hook) { on_stored_ = std::move(hook); }
+  // Whether a commit raises its senders' read markers in its own write.
+  bool commit_raises_read_markers() const { return sequencer_.raises_read_markers(); }
 
   // Per shard, every message at or below this is durable and visible to readers.
   LogPosition committed_position() const { return sequencer_.committed_head(); }

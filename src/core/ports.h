@@ -143,8 +143,18 @@ class MessageLog {
   // index_terms are added; a changed message's terms as stored before are
   // removed and its new ones added (a deleted message has none), so no
   // word of an old or deleted text can find it.
-  virtual Status append(const std::vector<Message>& batch, const std::vector<Message>& changed) = 0;
-  Status append(const std::vector<Message>& batch) { return append(batch, {}); }
+  // A log that keeps_read_markers() also raises each of `read_markers`
+  // (merged by max, as ChatStore::raise_read_markers) in that one write;
+  // any other log refuses them.
+  virtual Status append(const std::vector<Message>& batch, const std::vector<Message>& changed,
+                        std::span<const ReadMarker> read_markers) = 0;
+  Status append(const std::vector<Message>& batch, const std::vector<Message>& changed) {
+    return append(batch, changed, {});
+  }
+  Status append(const std::vector<Message>& batch) { return append(batch, {}, {}); }
+  // Whether the chats' read markers live in this log's store, so that
+  // append() can raise them in the messages' own write (a single node).
+  virtual bool keeps_read_markers() const { return false; }
   virtual Result<std::optional<Message>> find(const ChatId& chat, Seq seq) = 0;
   // Messages with seq < before (before == 0: the newest), newest first.
   virtual Result<std::vector<Message>> read_before(const ChatId& chat, Seq before, std::size_t limit) = 0;
@@ -190,6 +200,10 @@ struct NewMessage {
   bool may_delete_any = false;
   // Stored as Message::withheld (the recipient of a direct chat blocks the sender).
   bool withheld = false;
+  // The sender has read the chat up to this message (see
+  // ChatDirectory::sender_reads): a sequencer that raises_read_markers()
+  // raises the sender's read marker to it in the commit's write.
+  bool sender_reads = false;
 };
 
 struct CommitOutcome {
@@ -247,6 +261,10 @@ class MessageSequencer {
   // cached. Any thread; idempotent (a lower version than one seen changes
   // nothing).
   virtual Status chat_changed(const ChatId& chat, std::uint64_t version) = 0;
+  // Whether commit() raises the read marker of each new message's sender
+  // whose NewMessage::sender_reads is set, in the same write as the
+  // messages. When not, the caller raises them after the commit.
+  virtual bool raises_read_markers() const { return false; }
 };
 
 // The durable queue of push jobs, planned per log shard. Several nodes may

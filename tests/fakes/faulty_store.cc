@@ -261,9 +261,10 @@ Result<std::optional<Message>> FaultyStore::find_by_client_msg_id(const ChatId& 
   PARLEY_FAULT_POINT(find_by_client_msg_id);
   return log_.find_by_client_msg_id(chat, sender, client_msg_id);
 }
-Status FaultyStore::append(const std::vector<Message>& batch, const std::vector<Message>& changed) {
+Status FaultyStore::append(const std::vector<Message>& batch, const std::vector<Message>& changed,
+                           std::span<const ReadMarker> read_markers) {
   PARLEY_FAULT_POINT(append);
-  return log_.append(batch, changed);
+  return log_.append(batch, changed, read_markers);
 }
 Result<std::optional<Message>> FaultyStore::find(const ChatId& chat, Seq seq) {
   PARLEY_FAULT_POINT(find);

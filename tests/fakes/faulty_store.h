@@ -122,7 +122,9 @@ class FaultyStore final : public AccountStore, public ChatStore, public MessageL
   Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                        const std::string& client_msg_id) override;
   using MessageLog::append;
-  Status append(const std::vector<Message>& batch, const std::vector<Message>& changed) override;
+  Status append(const std::vector<Message>& batch, const std::vector<Message>& changed,
+                std::span<const ReadMarker> read_markers) override;
+  bool keeps_read_markers() const override { return log_.keeps_read_markers(); }
   Result<std::optional<Message>> find(const ChatId& chat, Seq seq) override;
   Result<std::vector<Message>> read_before(const ChatId& chat, Seq before, std::size_t limit) override;
   Result<std::vector<Message>> read_after(const ChatId& chat, Seq after, std::size_t limit) override;

@@ -329,9 +329,14 @@ Result<std::optional<Message>> MemoryStore::find_by_client_msg_id(const ChatId& 
   return find_locked(chat, it->second);
 }
 
-Status MemoryStore::append(const std::vector<Message>& batch, const std::vector<Message>& changed) {
-  if (batch.empty() && changed.empty()) return Ok{};
+Status MemoryStore::append(const std::vector<Message>& batch, const std::vector<Message>& changed,
+                           std::span<const ReadMarker> read_markers) {
+  if (batch.empty() && changed.empty() && read_markers.empty()) return Ok{};
   std::lock_guard lock(mutex_);
+  for (const ReadMarker& m : read_markers) {
+    Seq& stored = read_markers_[{m.chat_id, m.user_id}];
+    stored = std::max(stored, m.seq);
+  }
   const auto index = [&](const Message& m, bool add) {
     for (std::string& term : index_terms(m)) {
       auto key = std::make_tuple(m.chat_id, std::move(term), m.ts, m.seq);

@@ -10,6 +10,7 @@
 #include <limits>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "store_contract_fixture.h"
@@ -267,12 +268,37 @@ TYPED_TEST_P(MessageLogContract, WithheldIsStoredAndKeptByAStateChange) {
   EXPECT_TRUE(must(this->log().read_offset_range("c", 0, kMax, 10)).back().withheld);
 }
 
+// A log that keeps the chats' read markers raises them in the messages'
+// own write, by max; any other refuses them and stores nothing.
+TYPED_TEST_P(MessageLogContract, ReadMarkersRideInTheAppendOrAreRefused) {
+  const std::vector<ReadMarker> markers{{"c", "alice", 2}, {"d", "bob", 7}};
+  const Message first = make_message("c", 1, 1, "alice", "cm-1");
+  if constexpr (std::is_base_of_v<ChatStore, TypeParam>) {
+    ASSERT_TRUE(this->log().keeps_read_markers());
+    ASSERT_TRUE(this->log().append({first}, {}, markers).ok());
+    EXPECT_EQ(must(this->chats().read_marker("c", "alice")), 2u);
+    EXPECT_EQ(must(this->chats().read_marker("d", "bob")), 7u);
+    const std::vector<ReadMarker> lower{{"c", "alice", 1}};
+    ASSERT_TRUE(this->log().append({make_message("c", 2, 2, "alice", "cm-2")}, {}, lower).ok());
+    EXPECT_EQ(must(this->chats().read_marker("c", "alice")), 2u) << "a marker never moves back";
+    EXPECT_EQ(must(this->log().last_seq("c")), 2u);
+  } else {
+    EXPECT_FALSE(this->log().keeps_read_markers());
+    auto refused = this->log().append({first}, {}, markers);
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.error().code, ErrorCode::invalid_request);
+    EXPECT_FALSE(must(this->log().find("c", 1)).has_value()) << "a refused append stores nothing";
+    EXPECT_EQ(must(this->log().last_offset()), 0u);
+  }
+}
+
 REGISTER_TYPED_TEST_SUITE_P(MessageLogContract, EmptyLogHasNothing, AppendedMessagesAreFoundWithEveryField,
                             EmptyBatchChangesNothing, ReadBeforeIsNewestFirst, ReadAfterIsOldestFirst,
                             SeqsOrderNumericallyPastOneByte, ChatIdsThatArePrefixesStaySeparate,
                             ReadOffsetRangeKeepsToTheChatAndTheRange, LastOffsetNeverMovesBackwards,
                             ClientMsgIdIsScopedToChatAndSender, MessageWithoutClientMsgIdIsNotIndexed,
                             ConcurrentAppendsToDifferentChatsAllLand, ReadLogIsEveryChatInOffsetOrder,
-                            AppendReplacesTheStateOfChangedMessages, WithheldIsStoredAndKeptByAStateChange);
+                            AppendReplacesTheStateOfChangedMessages, WithheldIsStoredAndKeptByAStateChange,
+                            ReadMarkersRideInTheAppendOrAreRefused);
 
 }  // namespace parley::testing

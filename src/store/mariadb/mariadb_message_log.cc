@@ -139,7 +139,11 @@ Result<std::vector<SearchPosting>> MariaDbMessageLog::search_postings(const Chat
       });
 }
 
-Status MariaDbMessageLog::append(const std::vector<Message>& batch, const std::vector<Message>& changed) {
+Status MariaDbMessageLog::append(const std::vector<Message>& batch, const std::vector<Message>& changed,
+                                 std::span<const ReadMarker> read_markers) {
+  if (!read_markers.empty()) {
+    return make_error(ErrorCode::invalid_request, "append: read markers are kept by the chat store");
+  }
   if (batch.empty()) return Ok{};  // an action is never without its entry
   const ShardId shard = shard_of(batch.front().chat_id);
   LogOffset top = 0;

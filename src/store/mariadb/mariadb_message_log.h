@@ -33,7 +33,9 @@ class MariaDbMessageLog final : public MessageLog {
   Result<std::optional<Message>> find_by_client_msg_id(const ChatId& chat, const UserId& sender,
                                                        const std::string& client_msg_id) override;
   using MessageLog::append;
-  Status append(const std::vector<Message>& batch, const std::vector<Message>& changed) override;
+  // Refuses read markers: they live in the chat store, not on the shards.
+  Status append(const std::vector<Message>& batch, const std::vector<Message>& changed,
+                std::span<const ReadMarker> read_markers) override;
   Result<std::optional<Message>> find(const ChatId& chat, Seq seq) override;
   Result<std::vector<Message>> read_before(const ChatId& chat, Seq before, std::size_t limit) override;
   Result<std::vector<Message>> read_after(const ChatId& chat, Seq after, std::size_t limit) override;

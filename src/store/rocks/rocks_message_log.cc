@@ -170,8 +170,9 @@ Result<std::optional<Message>> RocksStore::find_by_client_msg_id(const ChatId& c
   return message;
 }
 
-Status RocksStore::append(const std::vector<Message>& batch, const std::vector<Message>& changed) {
-  if (batch.empty() && changed.empty()) return Ok{};
+Status RocksStore::append(const std::vector<Message>& batch, const std::vector<Message>& changed,
+                          std::span<const ReadMarker> read_markers) {
+  if (batch.empty() && changed.empty() && read_markers.empty()) return Ok{};
   WriteSet writes;
   // Acted upon (edited, deleted, reacted to): the new state replaces the
   // record; its indexes (idempotency key, offset) stay as they are, its
@@ -204,6 +205,9 @@ Status RocksStore::append(const std::vector<Message>& batch, const std::vector<M
     newest = std::max(newest, m.offset);
   }
   if (!batch.empty()) writes.merge_max_u64(Column::meta, std::string(kLastOffsetKey), rocks::encode_u64(newest));
+  for (const ReadMarker& m : read_markers) {
+    writes.merge_max_u64(Column::read_markers, rocks::pair_key(m.chat_id, m.user_id), rocks::encode_u64(m.seq));
+  }
   // One batch, one fsync: the whole group commits or none of it does.
   return db_->write(writes, Durability::synced);
 }
