@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <functional>
-#include <map>
+
+#include "core/senders_read.h"
 
 namespace parley {
 
@@ -94,15 +95,11 @@ Result<Seq> Conversations::mark_read(const AuthContext& reader, const ChatId& ch
 }
 
 void Conversations::senders_have_read(const std::vector<Message>& stored) {
-  std::map<std::pair<std::string_view, std::string_view>, Seq> newest;  // by chat and sender
+  SendersRead read;
   for (const auto& m : stored) {
-    if (!chats_.sender_reads(m.chat_id, m.sender_id, m.kind)) continue;
-    Seq& seq = newest[{m.chat_id, m.sender_id}];
-    seq = std::max(seq, m.seq);
+    if (chats_.sender_reads(m.chat_id, m.sender_id, m.kind)) read.add(m);
   }
-  std::vector<ReadMarker> markers;
-  markers.reserve(newest.size());
-  for (const auto& [key, seq] : newest) markers.push_back({std::string(key.first), std::string(key.second), seq});
+  const std::vector<ReadMarker> markers = read.markers();
   // A raise never moves a marker back, so this needs neither mark_read's
   // turn nor a read. A failed write leaves the markers where they were: the
   // messages are stored either way, and the sender's next read receipt

@@ -9,7 +9,7 @@ std::unique_ptr<LocalSequencer> local_sequencer_for(const CorePorts& p) {
   // Senders' read markers ride in the commit's own write only where the log
   // and the chat store are one store, so that the chat store reads them.
   const bool one_store = dynamic_cast<const void*>(&p.messages) == dynamic_cast<const void*>(&p.chats);
-  return std::make_unique<LocalSequencer>(p.messages, one_store && p.messages.keeps_read_markers());
+  return std::make_unique<LocalSequencer>(p.messages, one_store);
 }
 
 std::unique_ptr<LocalPresenceRegistry> local_presence_for(const CorePorts& p, const CoreConfig& config) {

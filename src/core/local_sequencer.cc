@@ -1,13 +1,11 @@
 #include "core/local_sequencer.h"
 
 #include <algorithm>
-#include <map>
 #include <stdexcept>
 #include <string>
-#include <string_view>
-#include <utility>
 
 #include "core/message_actions.h"
+#include "core/senders_read.h"
 
 namespace parley {
 
@@ -67,18 +65,12 @@ void LocalSequencer::finish_batch() {
 std::vector<ReadMarker> LocalSequencer::senders_read(const std::vector<NewMessage>& batch,
                                                      const std::vector<std::ptrdiff_t>& fresh_index,
                                                      const std::vector<Message>& fresh) const {
-  std::vector<ReadMarker> markers;
-  if (!raises_read_markers()) return markers;
-  std::map<std::pair<std::string_view, std::string_view>, Seq> newest;  // by chat and sender
+  if (!raises_read_markers()) return {};
+  SendersRead read;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if (!batch[i].sender_reads || fresh_index[i] < 0) continue;
-    const Message& m = fresh[static_cast<std::size_t>(fresh_index[i])];
-    Seq& seq = newest[{m.chat_id, m.sender_id}];
-    seq = std::max(seq, m.seq);
+    if (batch[i].sender_reads && fresh_index[i] >= 0) read.add(fresh[static_cast<std::size_t>(fresh_index[i])]);
   }
-  markers.reserve(newest.size());
-  for (const auto& [key, seq] : newest) markers.push_back({std::string(key.first), std::string(key.second), seq});
-  return markers;
+  return read.markers();
 }
 
 std::vector<Result<CommitOutcome>> LocalSequencer::commit(const std::vector<NewMessage>& batch) {

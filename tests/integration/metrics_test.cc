@@ -170,5 +170,20 @@ TEST_F(MetricsTest, CountersMoveWithTraffic) {
   EXPECT_TRUE(eventually([&] { return scrape().at("parley_websocket_connections") == 0; }));
 }
 
+TEST_F(MetricsTest, ALightLoadIsNeverPacedAndItsWritesAreCounted) {
+  PARLEY_SINGLE_NODE_ONLY("the figures are those of one process");
+  Session alice = new_session("alice");
+  Session bob = new_session("bob");
+  auto chat = alice.create_direct(bob.user_id());
+  auto a = connect(alice);
+  auto b = connect(bob);
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(a->send_and_wait(chat.chat_id, cmid(), "hi").ok());
+  for (int i = 0; i < 5; ++i) ASSERT_TRUE(b->next_message(kWait, chat.chat_id));
+  const Scrape s = scrape();
+  EXPECT_EQ(s.at("parley_ws_paced_writes_total"), 0);
+  EXPECT_GE(s.at("parley_ws_writes_total"), 5);           // each ack awaited before the next send
+  EXPECT_GE(s.at("parley_ws_frames_written_total"), 10);  // five acks, five messages
+}
+
 }  // namespace
 }  // namespace parley::testing
