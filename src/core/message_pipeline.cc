@@ -250,23 +250,37 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
   if (!stale.empty()) revalidate(std::move(stale));
 
   std::vector<Message> fresh;
-  std::vector<Delivery> fresh_deliveries;
+  std::vector<FanOutItem> fan_out_items;  // one per fresh message, in order
+  std::vector<Recipients> fresh_recipients;
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (outcomes[i] && !outcomes[i]->duplicate) {
       fresh.push_back(std::move(outcomes[i]->message));  // its ack below needs only its numbers
-      fresh_deliveries.push_back(std::move((*deliveries)[i]));
-      // A withheld message (also an action on one) goes to its sender's devices only.
       const Message& m = fresh.back();
-      if (m.withheld)
-        std::erase_if(fresh_deliveries.back().recipients, [&](const UserId& u) { return u != m.sender_id; });
+      auto recipients = std::move((*deliveries)[i].recipients);
+      // A withheld message (also an action on one) goes to its sender's devices only.
+      if (m.withheld) {
+        auto sender_only = std::make_shared<std::vector<UserId>>();
+        for (const UserId& u : *recipients) {
+          if (u == m.sender_id) sender_only->push_back(u);
+        }
+        recipients = std::move(sender_only);
+      }
+      fresh_recipients.push_back(recipients);
+      fan_out_items.push_back({std::move(recipients), std::make_shared<const Event>(MessageEvent{m})});
     }
   }
   // Before the ack, so a sender that lists its chats right after sending
   // never sees its own messages as unread.
   if (on_stored_ && !fresh.empty()) on_stored_(fresh);
   // Who is offline is noted before anyone hears of the commit, so a device
-  // connected when its sender got the ack is never pushed the message.
-  auto offline = offline_at_commit(fresh, fresh_deliveries);
+  // connected when its sender got the ack is never pushed the message. The
+  // same look-up of each recipient's devices then serves the fan-out.
+  std::unique_ptr<PreparedFanOut> prepared;
+  std::vector<OfflineAtCommit> offline;
+  if (!fresh.empty()) {
+    prepared = sink_.prepare_fan_out(std::move(fan_out_items));
+    offline = offline_at_commit(fresh, fresh_recipients, *prepared);
+  }
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!batch[i].done) continue;  // validated again, queued
     if (!outcomes[i]) {
@@ -282,7 +296,7 @@ void MessagePipeline::commit(std::vector<Pending>& batch) {
     batch[i].done(SendAck{r.chat_id, r.client_msg_id, o.message.seq, o.message.ts, o.message.offset, o.duplicate});
   }
   if (fresh.empty()) return;
-  fan_out(fresh, fresh_deliveries);
+  fan_out(fresh, *prepared);
   // Push planning happens on its own thread; this only hands it the notes.
   push_planner_.committed(sequencer_.committed_head(), std::move(offline));
 }
@@ -323,7 +337,8 @@ Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(co
   std::vector<Delivery> deliveries(chats.size());
   // One read per chat: every send of a batch into a chat carries the same
   // version, so a change racing the batch makes all of them stale or none,
-  // and the sends validated again keep their order with the rest.
+  // and the sends validated again keep their order with the rest. They
+  // share one list of recipients.
   std::unordered_map<std::string_view, std::size_t> first_of_chat;
   for (std::size_t i = 0; i < chats.size(); ++i) {
     if (auto [it, fresh] = first_of_chat.try_emplace(chats[i], i); !fresh) {
@@ -334,80 +349,49 @@ Result<std::vector<MessagePipeline::Delivery>> MessagePipeline::recipients_of(co
     // member removed before the commit gets nothing.
     auto chat = chats_.find(chats[i]);
     if (!chat) return chat.error();
-    if (!*chat) continue;
-    for (const auto& member : (*chat)->members) deliveries[i].recipients.push_back(member.user_id);
-    deliveries[i].chat_version = (*chat)->version;
+    auto recipients = std::make_shared<std::vector<UserId>>();
+    if (*chat) {
+      recipients->reserve((*chat)->members.size());
+      for (const auto& member : (*chat)->members) recipients->push_back(member.user_id);
+      deliveries[i].chat_version = (*chat)->version;
+    }
+    deliveries[i].recipients = std::move(recipients);
   }
   return deliveries;
 }
 
 std::vector<OfflineAtCommit> MessagePipeline::offline_at_commit(const std::vector<Message>& messages,
-                                                                const std::vector<Delivery>& deliveries) {
-  // One question for the whole batch, each recipient once: a bus that asks
-  // another process (Redis) makes one round trip per batch, not per recipient.
-  // A small batch (the usual one at low load) finds repeats by a scan; a
-  // hash index is built only once there are many distinct recipients.
-  constexpr std::size_t kScanLimit = 32;
-  std::vector<const UserId*> distinct;                      // into `deliveries`
-  std::unordered_map<std::string_view, std::size_t> index;  // filled past kScanLimit
-  auto slot_of = [&](const UserId& user) {
-    if (index.empty()) {
-      for (std::size_t k = 0; k < distinct.size(); ++k) {
-        if (*distinct[k] == user) return k;
-      }
-      distinct.push_back(&user);
-      if (distinct.size() > kScanLimit) {
-        for (std::size_t k = 0; k < distinct.size(); ++k) index.emplace(*distinct[k], k);
-      }
-      return distinct.size() - 1;
-    }
-    auto [it, fresh] = index.try_emplace(user, distinct.size());
-    if (fresh) distinct.push_back(&user);
-    return it->second;
-  };
-  std::vector<std::size_t> asked;  // slots, message after message
-  std::vector<std::size_t> asked_end(messages.size());
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    for (const auto& user : deliveries[i].recipients) {
-      if (user != messages[i].sender_id) asked.push_back(slot_of(user));
-    }
-    asked_end[i] = asked.size();
-  }
-  std::vector<UserId> ask;
-  ask.reserve(distinct.size());
-  for (const UserId* user : distinct) ask.push_back(*user);
-  const std::vector<bool> connected = ask.empty() ? std::vector<bool>{} : sink_.connected_users(ask);
+                                                                const std::vector<Recipients>& recipients_of,
+                                                                const PreparedFanOut& prepared) {
   std::vector<OfflineAtCommit> out;
   out.reserve(messages.size());
-  std::size_t k = 0;
   for (std::size_t i = 0; i < messages.size(); ++i) {
-    OfflineAtCommit note{messages[i].shard, messages[i].offset, {}};
-    for (; k < asked_end[i]; ++k) {
-      const std::size_t slot = asked[k];
-      if (slot >= connected.size() || !connected[slot]) note.users.push_back(ask[slot]);
+    const Message& m = messages[i];
+    OfflineAtCommit note{m.shard, m.offset, {}};
+    const auto& recipients = *recipients_of[i];
+    for (std::size_t r = 0; r < recipients.size(); ++r) {
+      if (recipients[r] != m.sender_id && !prepared.connected(i, r)) note.users.push_back(recipients[r]);
     }
     out.push_back(std::move(note));
   }
   return out;
 }
 
-void MessagePipeline::fan_out(const std::vector<Message>& messages, const std::vector<Delivery>& deliveries) {
+void MessagePipeline::fan_out(const std::vector<Message>& messages, PreparedFanOut& prepared) {
   // Each shard's new messages are delivered in offset order, then the bus
   // hears that the shard's batch is complete.
+  prepared.deliver();
   struct Range {
     LogOffset first = 0;
     LogOffset last = 0;
   };
   std::map<ShardId, Range> batches;
-  for (std::size_t i = 0; i < messages.size(); ++i) {
-    const Message& m = messages[i];
+  for (const Message& m : messages) {
     auto [it, added] = batches.try_emplace(m.shard, Range{m.offset, m.offset});
     if (!added) {
       it->second.first = std::min(it->second.first, m.offset);
       it->second.last = std::max(it->second.last, m.offset);
     }
-    if (deliveries[i].recipients.empty()) continue;
-    sink_.deliver(deliveries[i].recipients, std::make_shared<const Event>(MessageEvent{m}));
   }
   for (const auto& [shard, range] : batches) sink_.batch_committed(shard, range.first, range.last);
 }

@@ -18,6 +18,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -119,16 +120,19 @@ class MessagePipeline {
   // chat is reloaded and each is validated again and queued first, or
   // answered with why not.
   void revalidate(std::vector<Pending> stale);
-  // Who gets each message: the chat's current members.
+  // Who gets each message: the chat's current members, one list per chat.
+  using Recipients = std::shared_ptr<const std::vector<UserId>>;
   struct Delivery {
-    std::vector<UserId> recipients;
+    Recipients recipients;
     std::uint64_t chat_version = 0;  // of the chat they were read from
   };
   Result<std::vector<Delivery>> recipients_of(const std::vector<ChatId>& chats);
-  void fan_out(const std::vector<Message>& messages, const std::vector<Delivery>& deliveries);
-  // Who got no live delivery, for the push planner.
+  void fan_out(const std::vector<Message>& messages, PreparedFanOut& prepared);
+  // Who got no live delivery, for the push planner: per message, its
+  // recipients but the sender without a connected device when prepared.
   std::vector<OfflineAtCommit> offline_at_commit(const std::vector<Message>& messages,
-                                                 const std::vector<Delivery>& deliveries);
+                                                 const std::vector<Recipients>& recipients_of,
+                                                 const PreparedFanOut& prepared);
 
   MessageSequencer& sequencer_;
   StoredHook on_stored_;

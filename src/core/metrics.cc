@@ -14,15 +14,16 @@ Histogram::Histogram(std::vector<double> bounds) : bounds_(std::move(bounds)) {
   }
 }
 
-void Histogram::observe(double value) {
-  if (std::isnan(value)) return;
+void Histogram::observe(double value, std::uint64_t times) {
+  if (std::isnan(value) || times == 0) return;
   // A handful of bounds: a linear scan beats a binary search here.
   std::size_t i = 0;
   while (i < bounds_.size() && value > bounds_[i]) ++i;
-  buckets_[i].fetch_add(1, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
+  buckets_[i].fetch_add(times, std::memory_order_relaxed);
+  count_.fetch_add(times, std::memory_order_relaxed);
   const double micros = std::max(0.0, value) * 1e6;
-  sum_micros_.fetch_add(static_cast<std::uint64_t>(std::llround(std::min(micros, 1e18))), std::memory_order_relaxed);
+  const auto each = static_cast<std::uint64_t>(std::llround(std::min(micros, 1e18)));
+  sum_micros_.fetch_add(each * times, std::memory_order_relaxed);
 }
 
 std::vector<std::uint64_t> Histogram::cumulative() const {

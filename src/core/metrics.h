@@ -42,7 +42,8 @@ class Histogram {
   // At most kMaxBuckets bounds, ascending; anything else is a programming error.
   explicit Histogram(std::vector<double> bounds);
 
-  void observe(double value);
+  // `value` seen `times` times (one delivery to many devices).
+  void observe(double value, std::uint64_t times = 1);
   const std::vector<double>& bounds() const { return bounds_; }
   // Cumulative counts per bound, then the total (+Inf).
   std::vector<std::uint64_t> cumulative() const;

@@ -424,11 +424,34 @@ using EventPtr = std::shared_ptr<const Event>;
 
 const char* to_string(ChatEventKind kind);
 
+// One message's fan-out: its event to every connected device of the
+// recipients. The messages of one chat in a batch share one list.
+struct FanOutItem {
+  std::shared_ptr<const std::vector<UserId>> recipients;
+  EventPtr event;
+};
+
+// A committed batch's fan-out in two steps: prepared before the acks (who
+// is connected then is who gets no push), delivered after them.
+class PreparedFanOut {
+ public:
+  virtual ~PreparedFanOut() = default;
+  // Whether the item's recipient at index `recipient` had a connected
+  // device when the fan-out was prepared.
+  virtual bool connected(std::size_t item, std::size_t recipient) const = 0;
+  // Hands each item's event to its recipients' devices, in item order.
+  virtual void deliver() = 0;
+};
+
 // Routes events to connected devices (the seed's message_sync_queue).
 // Thread-safe; never blocks on a slow device.
 class EventSink {
  public:
   virtual ~EventSink() = default;
+  // A batch's fan-out. A bus that keeps the connections itself looks each
+  // recipient up once for both steps; this one asks connected_users() once
+  // for every distinct list and deliver()s each item.
+  virtual std::unique_ptr<PreparedFanOut> prepare_fan_out(std::vector<FanOutItem> items);
   // To every connected device of each user, except the device `except` if set.
   virtual void deliver(std::span<const UserId> users, const EventPtr& event,
                        const std::optional<DeviceId>& except = std::nullopt) = 0;

@@ -17,6 +17,17 @@ TEST(Histogram, CountsEachValueInTheFirstBucketItFits) {
   EXPECT_DOUBLE_EQ(h.sum(), 0.5 + 1 + 1.5 + 5 + 7 + 10 + 11);  // negatives count, but add nothing
 }
 
+TEST(Histogram, AValueSeenManyTimesCountsAsThatManyObservations) {
+  Histogram once({1, 5}), many({1, 5});
+  for (int i = 0; i < 3; ++i) once.observe(2.5);
+  many.observe(2.5, 3);
+  many.observe(7, 0);  // seen no times: nothing
+  EXPECT_EQ(many.cumulative(), once.cumulative());
+  EXPECT_EQ(many.cumulative(), (std::vector<std::uint64_t>{0, 3, 3}));
+  EXPECT_DOUBLE_EQ(many.sum(), once.sum());
+  EXPECT_EQ(many.count(), 3u);
+}
+
 TEST(Histogram, RefusesBoundsThatAreNotAscending) {
   EXPECT_THROW(Histogram({}), std::logic_error);
   EXPECT_THROW(Histogram({2, 1}), std::logic_error);

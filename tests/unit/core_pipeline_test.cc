@@ -13,6 +13,54 @@ namespace {
 
 using PipelineTest = CoreTest;
 
+// The default two-step fan-out of a bus that asks who is connected: one
+// question for the batch, each distinct list once, and nothing delivered
+// before deliver().
+TEST(EventSinkFanOut, OneQuestionPerBatchAndDeliveriesOnlyWhenAsked) {
+  RecordingEventSink sink;
+  sink.set_connected("ann", true);
+  sink.set_connected("cat", true);
+  auto pair = std::make_shared<const std::vector<UserId>>(std::vector<UserId>{"ann", "bob"});
+  auto group = std::make_shared<const std::vector<UserId>>(std::vector<UserId>{"bob", "cat", "dan"});
+  auto typing = [](const char* user) { return std::make_shared<const Event>(TypingEvent{"c", user}); };
+  std::vector<FanOutItem> items{{pair, typing("1")}, {group, typing("2")}, {pair, typing("3")}};
+  const std::size_t questions = sink.connectivity_questions();
+  auto prepared = sink.prepare_fan_out(std::move(items));
+  EXPECT_EQ(sink.connectivity_questions() - questions, 1u);
+  EXPECT_EQ(sink.delivery_count(), 0u);
+  EXPECT_TRUE(prepared->connected(0, 0));
+  EXPECT_FALSE(prepared->connected(0, 1));
+  EXPECT_FALSE(prepared->connected(1, 0));
+  EXPECT_TRUE(prepared->connected(1, 1));
+  EXPECT_FALSE(prepared->connected(1, 2));
+  EXPECT_TRUE(prepared->connected(2, 0));
+  EXPECT_FALSE(prepared->connected(2, 1));
+
+  // Who is connected was settled when prepared.
+  sink.set_connected("ann", false);
+  EXPECT_TRUE(prepared->connected(2, 0));
+  prepared->deliver();
+  auto delivered = sink.deliveries_of<TypingEvent>();
+  ASSERT_EQ(delivered.size(), 3u);
+  EXPECT_EQ(delivered[0].event.user_id, "1");
+  EXPECT_EQ(delivered[1].event.user_id, "2");
+  EXPECT_EQ(delivered[2].event.user_id, "3");
+  EXPECT_EQ(delivered[1].users, *group);
+  EXPECT_EQ(delivered[2].users, *pair);
+}
+
+TEST(EventSinkFanOut, AnEmptyBatchOrListAsksNothing) {
+  RecordingEventSink sink;
+  const std::size_t questions = sink.connectivity_questions();
+  auto none = sink.prepare_fan_out({});
+  none->deliver();
+  auto nobody = std::make_shared<const std::vector<UserId>>();
+  auto prepared = sink.prepare_fan_out({{nobody, std::make_shared<const Event>(TypingEvent{"c", "u"})}});
+  prepared->deliver();
+  EXPECT_EQ(sink.connectivity_questions(), questions);
+  EXPECT_EQ(sink.delivery_count(), 0u);
+}
+
 TEST_F(PipelineTest, SeqStartsAtOneAndIsGapFreeUnderConcurrentSenders) {
   auto a = make_user("ann"), b = make_user("bob");
   auto chat = direct(a, b);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "bus/local/local_event_bus.h"
+#include "core/metrics.h"
 
 namespace parley {
 namespace {
@@ -156,6 +157,52 @@ TEST(LocalEventBusCourierTest, AnEventIsOneHandOverWithoutTheExceptedDevice) {
   EXPECT_EQ(courier.carried.size(), 2u);
   EXPECT_EQ(ann_laptop->frames().size(), 2u);
   EXPECT_EQ(bob_phone->frames().size(), 2u);
+}
+
+// The bus's own two-step fan-out: each distinct list of recipients is
+// looked up once, when prepared; the connections found then are the ones
+// handed each event, one hand-over per event, in order.
+TEST(LocalEventBusCourierTest, APreparedFanOutLooksUpEachListOnceAndDeliversWhenAsked) {
+  LocalEventBus bus;
+  RecordingCourier courier;
+  bus.set_courier(&courier);
+  auto ann_phone = std::make_shared<RecordingConnection>("ann", "phone", 0, nullptr);
+  auto bob_phone = std::make_shared<RecordingConnection>("bob", "phone-b", 0, nullptr);
+  bus.attach(ann_phone);
+  bus.attach(bob_phone);
+  auto chat = std::make_shared<const std::vector<UserId>>(std::vector<UserId>{"ann", "nobody", "bob"});
+  auto other = std::make_shared<const std::vector<UserId>>(std::vector<UserId>{"cat"});
+  auto message = [](Seq seq) {
+    Message m;
+    m.chat_id = "chat";
+    m.seq = seq;
+    m.sender_id = "ann";
+    m.text = "m" + std::to_string(seq);
+    return std::make_shared<const Event>(MessageEvent{m});
+  };
+  const std::uint64_t delivered_before = process_metrics().messages_delivered.value();
+  auto prepared = bus.prepare_fan_out({{chat, message(1)}, {other, message(1)}, {chat, message(2)}});
+  EXPECT_TRUE(prepared->connected(0, 0));
+  EXPECT_FALSE(prepared->connected(0, 1));
+  EXPECT_TRUE(prepared->connected(0, 2));
+  EXPECT_FALSE(prepared->connected(1, 0));
+  EXPECT_TRUE(prepared->connected(2, 2));
+  EXPECT_TRUE(courier.carried.empty()) << "nothing is handed over before deliver()";
+
+  // cat connects after the look-up: the fan-out was settled without her
+  // (she reads the message on resume, as any device connecting after a commit).
+  auto cat_phone = std::make_shared<RecordingConnection>("cat", "phone-c", 0, nullptr);
+  bus.attach(cat_phone);
+  prepared->deliver();
+  ASSERT_EQ(courier.carried.size(), 2u);
+  EXPECT_EQ(courier.carried[0], (std::vector<std::string>{"phone", "phone-b"}));
+  EXPECT_EQ(courier.carried[1], (std::vector<std::string>{"phone", "phone-b"}));
+  EXPECT_TRUE(cat_phone->frames().empty());
+  ASSERT_EQ(ann_phone->frames().size(), 2u);
+  EXPECT_NE(ann_phone->frames()[0].find("\"m1\""), std::string::npos);
+  EXPECT_NE(ann_phone->frames()[1].find("\"m2\""), std::string::npos);
+  EXPECT_EQ(bob_phone->frames(), ann_phone->frames());
+  EXPECT_EQ(process_metrics().messages_delivered.value() - delivered_before, 4u);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <unordered_map>
 #include <utility>
 
 #include "core/metrics.h"
@@ -16,7 +17,7 @@ void LocalEventBus::note_delivered(TimeMs ts, std::size_t devices) {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
           .count();
   const double seconds = static_cast<double>(std::max<TimeMs>(0, now - ts)) / 1000.0;
-  for (std::size_t i = 0; i < devices; ++i) metrics.send_deliver_seconds.observe(seconds);
+  metrics.send_deliver_seconds.observe(seconds, devices);
 }
 
 LocalEventBus::Shard& LocalEventBus::shard(const UserId& user) {
@@ -92,6 +93,67 @@ void LocalEventBus::deliver_frame(const UserId& user, const OutboundFrame& frame
   const std::size_t pushed = targets.size();
   hand_over(std::move(targets), frame);
   if (message_ts > 0) note_delivered(message_ts, pushed);
+}
+
+class LocalEventBus::LocalFanOut final : public PreparedFanOut {
+ public:
+  LocalFanOut(LocalEventBus& bus, std::vector<FanOutItem> items) : bus_(bus), items_(std::move(items)) {
+    // The messages of a chat share their list: it is looked up once.
+    std::unordered_map<const std::vector<UserId>*, std::size_t> first_of;
+    list_of_item_.reserve(items_.size());
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+      const std::vector<UserId>* users = items_[i].recipients.get();
+      auto [it, added] = first_of.try_emplace(users, lists_.size());
+      if (added) lists_.push_back(look_up(users));
+      lists_[it->second].last_item = i;
+      list_of_item_.push_back(it->second);
+    }
+  }
+
+  bool connected(std::size_t item, std::size_t recipient) const override {
+    return lists_[list_of_item_[item]].connected[recipient];
+  }
+
+  void deliver() override {
+    for (std::size_t i = 0; i < items_.size(); ++i) {
+      List& list = lists_[list_of_item_[i]];
+      if (list.targets.empty()) continue;
+      const std::size_t pushed = list.targets.size();
+      // The list's last message takes its targets; the others copy them.
+      auto targets = i == list.last_item ? std::move(list.targets) : list.targets;
+      const Event& event = *items_[i].event;
+      bus_.hand_over(std::move(targets), encode_frame(event));  // encoded once for every recipient
+      if (const auto* m = std::get_if<MessageEvent>(&event)) note_delivered(m->message.ts, pushed);
+    }
+  }
+
+ private:
+  struct List {
+    std::vector<bool> connected;  // per recipient
+    std::vector<std::shared_ptr<DeviceConnection>> targets;
+    std::size_t last_item = 0;
+  };
+
+  List look_up(const std::vector<UserId>* users) {
+    List list;
+    if (!users) return list;
+    list.connected.reserve(users->size());
+    for (const UserId& user : *users) {
+      const std::size_t before = list.targets.size();
+      bus_.collect(user, list.targets);
+      list.connected.push_back(list.targets.size() > before);
+    }
+    return list;
+  }
+
+  LocalEventBus& bus_;
+  std::vector<FanOutItem> items_;
+  std::vector<List> lists_;                // per distinct list of recipients
+  std::vector<std::size_t> list_of_item_;  // per item, its list
+};
+
+std::unique_ptr<PreparedFanOut> LocalEventBus::prepare_fan_out(std::vector<FanOutItem> items) {
+  return std::make_unique<LocalFanOut>(*this, std::move(items));
 }
 
 std::vector<std::shared_ptr<DeviceConnection>> LocalEventBus::connections() const {

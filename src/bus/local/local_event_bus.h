@@ -30,6 +30,9 @@ class LocalEventBus final : public DeviceBus {
                const std::optional<DeviceId>& except = std::nullopt) override;
   void deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) override;
   bool has_connected_device(const UserId& user) override;
+  // Looks each distinct recipient up once: its live connections both answer
+  // whether it is connected and are the ones the event is handed to.
+  std::unique_ptr<PreparedFanOut> prepare_fan_out(std::vector<FanOutItem> items) override;
 
   // Hands a frame encoded elsewhere (by a bus that carries events between
   // nodes) to the user's connections here: all of them, only the device
@@ -40,6 +43,7 @@ class LocalEventBus final : public DeviceBus {
                      const std::optional<DeviceId>& except, TimeMs message_ts = 0);
 
  private:
+  class LocalFanOut;
   struct Shard {
     mutable std::mutex mutex;
     std::unordered_map<UserId, std::vector<std::weak_ptr<DeviceConnection>>> by_user;
