@@ -1,5 +1,6 @@
 // EventSink's two-step fan-out for a bus that answers "who is connected" by
-// asking (connected_users) rather than by keeping the connections itself.
+// asking (connected_users) rather than by keeping the connections itself,
+// and the grouping of a batch's items by recipient list every bus uses.
 #include <unordered_map>
 
 #include "core/ports.h"
@@ -11,16 +12,11 @@ namespace {
 class AskedFanOut final : public PreparedFanOut {
  public:
   AskedFanOut(EventSink& sink, std::vector<FanOutItem> items) : sink_(sink), items_(std::move(items)) {
-    // Each distinct list once, in one question: the messages of a chat share
-    // theirs, and a bus that asks another process pays one round trip.
-    std::unordered_map<const std::vector<UserId>*, std::size_t> first_of;
-    std::vector<const std::vector<UserId>*> lists;
-    list_of_item_.reserve(items_.size());
-    for (const FanOutItem& item : items_) {
-      auto [it, added] = first_of.try_emplace(item.recipients.get(), lists.size());
-      if (added) lists.push_back(item.recipients.get());
-      list_of_item_.push_back(it->second);
-    }
+    // Each distinct list once, in one question: a bus that asks another
+    // process pays one round trip.
+    FanOutLists distinct = distinct_lists(items_);
+    const auto& lists = distinct.lists;
+    list_of_item_ = std::move(distinct.list_of_item);
     std::vector<bool> answers;
     if (lists.size() == 1 && lists.front() && !lists.front()->empty()) {
       answers = sink_.connected_users(*lists.front());
@@ -60,6 +56,18 @@ class AskedFanOut final : public PreparedFanOut {
 };
 
 }  // namespace
+
+FanOutLists distinct_lists(const std::vector<FanOutItem>& items) {
+  FanOutLists out;
+  std::unordered_map<const std::vector<UserId>*, std::size_t> first_of;
+  out.list_of_item.reserve(items.size());
+  for (const FanOutItem& item : items) {
+    auto [it, added] = first_of.try_emplace(item.recipients.get(), out.lists.size());
+    if (added) out.lists.push_back(item.recipients.get());
+    out.list_of_item.push_back(it->second);
+  }
+  return out;
+}
 
 std::unique_ptr<PreparedFanOut> EventSink::prepare_fan_out(std::vector<FanOutItem> items) {
   return std::make_unique<AskedFanOut>(*this, std::move(items));

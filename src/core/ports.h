@@ -431,6 +431,14 @@ struct FanOutItem {
   EventPtr event;
 };
 
+// A batch's distinct recipient lists (the messages of a chat share one), in
+// order of first use, and each item's index into them.
+struct FanOutLists {
+  std::vector<const std::vector<UserId>*> lists;
+  std::vector<std::size_t> list_of_item;
+};
+FanOutLists distinct_lists(const std::vector<FanOutItem>& items);
+
 // A committed batch's fan-out in two steps: prepared before the acks (who
 // is connected then is who gets no push), delivered after them.
 class PreparedFanOut {

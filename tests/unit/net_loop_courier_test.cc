@@ -125,16 +125,25 @@ class RecordingCourier final : public FrameCourier {
   std::vector<std::vector<std::string>> carried;
 };
 
-TEST(LocalEventBusCourierTest, AnEventIsOneHandOverWithoutTheExceptedDevice) {
+// A bus that hands over through a recording courier.
+class LocalEventBusCourierTest : public ::testing::Test {
+ protected:
+  void SetUp() override { bus.set_courier(&courier); }
+  // A connection of the user's device, attached to the bus.
+  std::shared_ptr<RecordingConnection> connect(const std::string& user, const std::string& device) {
+    auto connection = std::make_shared<RecordingConnection>(user, device, 0, nullptr);
+    bus.attach(connection);
+    return connection;
+  }
+
   LocalEventBus bus;
   RecordingCourier courier;
-  bus.set_courier(&courier);
-  auto ann_phone = std::make_shared<RecordingConnection>("ann", "phone", 0, nullptr);
-  auto ann_laptop = std::make_shared<RecordingConnection>("ann", "laptop", 0, nullptr);
-  auto bob_phone = std::make_shared<RecordingConnection>("bob", "phone-b", 0, nullptr);
-  bus.attach(ann_phone);
-  bus.attach(ann_laptop);
-  bus.attach(bob_phone);
+};
+
+TEST_F(LocalEventBusCourierTest, AnEventIsOneHandOverWithoutTheExceptedDevice) {
+  auto ann_phone = connect("ann", "phone");
+  auto ann_laptop = connect("ann", "laptop");
+  auto bob_phone = connect("bob", "phone-b");
   const std::vector<UserId> users{"ann", "bob", "nobody"};
   bus.deliver(users, std::make_shared<const Event>(TypingEvent{"chat", "ann"}), DeviceId("laptop"));
   ASSERT_EQ(courier.carried.size(), 1u);
@@ -162,14 +171,9 @@ TEST(LocalEventBusCourierTest, AnEventIsOneHandOverWithoutTheExceptedDevice) {
 // The bus's own two-step fan-out: each distinct list of recipients is
 // looked up once, when prepared; the connections found then are the ones
 // handed each event, one hand-over per event, in order.
-TEST(LocalEventBusCourierTest, APreparedFanOutLooksUpEachListOnceAndDeliversWhenAsked) {
-  LocalEventBus bus;
-  RecordingCourier courier;
-  bus.set_courier(&courier);
-  auto ann_phone = std::make_shared<RecordingConnection>("ann", "phone", 0, nullptr);
-  auto bob_phone = std::make_shared<RecordingConnection>("bob", "phone-b", 0, nullptr);
-  bus.attach(ann_phone);
-  bus.attach(bob_phone);
+TEST_F(LocalEventBusCourierTest, APreparedFanOutLooksUpEachListOnceAndDeliversWhenAsked) {
+  auto ann_phone = connect("ann", "phone");
+  auto bob_phone = connect("bob", "phone-b");
   auto chat = std::make_shared<const std::vector<UserId>>(std::vector<UserId>{"ann", "nobody", "bob"});
   auto other = std::make_shared<const std::vector<UserId>>(std::vector<UserId>{"cat"});
   auto message = [](Seq seq) {
@@ -191,8 +195,7 @@ TEST(LocalEventBusCourierTest, APreparedFanOutLooksUpEachListOnceAndDeliversWhen
 
   // cat connects after the look-up: the fan-out was settled without her
   // (she reads the message on resume, as any device connecting after a commit).
-  auto cat_phone = std::make_shared<RecordingConnection>("cat", "phone-c", 0, nullptr);
-  bus.attach(cat_phone);
+  auto cat_phone = connect("cat", "phone-c");
   prepared->deliver();
   ASSERT_EQ(courier.carried.size(), 2u);
   EXPECT_EQ(courier.carried[0], (std::vector<std::string>{"phone", "phone-b"}));

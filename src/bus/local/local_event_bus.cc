@@ -2,7 +2,6 @@
 
 #include <chrono>
 #include <functional>
-#include <unordered_map>
 #include <utility>
 
 #include "core/metrics.h"
@@ -69,10 +68,14 @@ void LocalEventBus::deliver(std::span<const UserId> users, const EventPtr& event
   std::vector<std::shared_ptr<DeviceConnection>> targets;
   for (const auto& user : users) collect(user, targets);
   if (except) std::erase_if(targets, [&](const auto& c) { return c->device_id() == *except; });
+  hand_over_event(std::move(targets), *event);
+}
+
+void LocalEventBus::hand_over_event(std::vector<std::shared_ptr<DeviceConnection>>&& targets, const Event& event) {
   if (targets.empty()) return;
   const std::size_t pushed = targets.size();
-  hand_over(std::move(targets), encode_frame(*event));  // encoded once, whatever the number of recipients
-  if (const auto* m = std::get_if<MessageEvent>(event.get())) note_delivered(m->message.ts, pushed);
+  hand_over(std::move(targets), encode_frame(event));  // encoded once, whatever the number of recipients
+  if (const auto* m = std::get_if<MessageEvent>(&event)) note_delivered(m->message.ts, pushed);
 }
 
 void LocalEventBus::deliver_to_device(const UserId& user, const DeviceId& device, const EventPtr& event) {
@@ -98,16 +101,12 @@ void LocalEventBus::deliver_frame(const UserId& user, const OutboundFrame& frame
 class LocalEventBus::LocalFanOut final : public PreparedFanOut {
  public:
   LocalFanOut(LocalEventBus& bus, std::vector<FanOutItem> items) : bus_(bus), items_(std::move(items)) {
-    // The messages of a chat share their list: it is looked up once.
-    std::unordered_map<const std::vector<UserId>*, std::size_t> first_of;
-    list_of_item_.reserve(items_.size());
-    for (std::size_t i = 0; i < items_.size(); ++i) {
-      const std::vector<UserId>* users = items_[i].recipients.get();
-      auto [it, added] = first_of.try_emplace(users, lists_.size());
-      if (added) lists_.push_back(look_up(users));
-      lists_[it->second].last_item = i;
-      list_of_item_.push_back(it->second);
-    }
+    // Each distinct list is looked up once.
+    FanOutLists distinct = distinct_lists(items_);
+    list_of_item_ = std::move(distinct.list_of_item);
+    lists_.reserve(distinct.lists.size());
+    for (const auto* users : distinct.lists) lists_.push_back(look_up(users));
+    for (std::size_t i = 0; i < items_.size(); ++i) lists_[list_of_item_[i]].last_item = i;
   }
 
   bool connected(std::size_t item, std::size_t recipient) const override {
@@ -118,12 +117,8 @@ class LocalEventBus::LocalFanOut final : public PreparedFanOut {
     for (std::size_t i = 0; i < items_.size(); ++i) {
       List& list = lists_[list_of_item_[i]];
       if (list.targets.empty()) continue;
-      const std::size_t pushed = list.targets.size();
       // The list's last message takes its targets; the others copy them.
-      auto targets = i == list.last_item ? std::move(list.targets) : list.targets;
-      const Event& event = *items_[i].event;
-      bus_.hand_over(std::move(targets), encode_frame(event));  // encoded once for every recipient
-      if (const auto* m = std::get_if<MessageEvent>(&event)) note_delivered(m->message.ts, pushed);
+      bus_.hand_over_event(i == list.last_item ? std::move(list.targets) : list.targets, *items_[i].event);
     }
   }
 

@@ -55,6 +55,9 @@ class LocalEventBus final : public DeviceBus {
   void collect(const UserId& user, std::vector<std::shared_ptr<DeviceConnection>>& out);
   // Queues `frame` to every one of `targets`.
   void hand_over(std::vector<std::shared_ptr<DeviceConnection>>&& targets, const OutboundFrame& frame);
+  // Encodes `event` once for all of `targets` (none: nothing) and hands it
+  // over; a message counts as delivered to each of them.
+  void hand_over_event(std::vector<std::shared_ptr<DeviceConnection>>&& targets, const Event& event);
 
   std::array<Shard, 64> shards_;
   std::atomic<std::size_t> connections_{0};
