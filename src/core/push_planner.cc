@@ -78,7 +78,17 @@ void PushPlanner::committed(const LogPosition& head, std::vector<OfflineAtCommit
       // A shard another node plans needs no notes here.
       auto planned = planned_.find(note.shard);
       if (planned == planned_.end() || note.offset <= planned->second) continue;
-      if (noted_users_ + note.users.size() > kMaxNotedUsers) continue;
+      NotedRun& run = noted_runs_[note.shard];
+      if (noted_users_ + note.users.size() > kMaxNotedUsers) {
+        run = NotedRun{};  // a dropped note breaks the run: its range is read back
+        continue;
+      }
+      if (run.last >= run.first && note.offset == run.last + 1) {
+        run.last = note.offset;
+      } else {
+        run = NotedRun{note.offset, note.offset};
+      }
+      if (note.users.empty()) continue;
       noted_users_ += note.users.size();
       offline_at_commit_[{note.shard, note.offset}] = std::move(note.users);
     }
@@ -164,6 +174,7 @@ Status PushPlanner::poll() {
     auto end = offline_at_commit_.lower_bound({lost + 1, 0});
     for (auto n = first; n != end; ++n) noted_users_ -= n->second.size();
     offline_at_commit_.erase(first, end);
+    noted_runs_.erase(lost);
   }
   const auto rescan_every = std::chrono::milliseconds(config_.push_rescan_ms);
   for (ShardId shard : owned) {
@@ -247,12 +258,18 @@ void PushPlanner::set_planned(ShardId shard, LogOffset planned) {
 Status PushPlanner::plan_shard(ShardId shard, LogOffset head) {
   LogOffset from = shards_[shard].planned;
   while (from < head) {
-    auto page = log_.read_log(shard, from, head, kPlanPage);
-    if (!page) return page.error();
-    // A short page reaches the head; a full one ends at its last message.
-    LogOffset up_to = page->size() < kPlanPage ? head : page->back().offset;
-    auto jobs = plan(shard, *page);
-    if (!jobs) return jobs.error();
+    // Everyone online, as when chatting is busiest: nothing to read or plan,
+    // only the marker to move.
+    Result<std::vector<PushJob>> jobs = std::vector<PushJob>{};
+    LogOffset up_to = head;
+    if (!everyone_was_online(shard, from, head)) {
+      auto page = log_.read_log(shard, from, head, kPlanPage);
+      if (!page) return page.error();
+      // A short page reaches the head; a full one ends at its last message.
+      if (page->size() == kPlanPage) up_to = page->back().offset;
+      jobs = plan(shard, *page);
+      if (!jobs) return jobs.error();
+    }
     push_.prepare(*jobs);
     if (auto ok = store_.put_planned_push_jobs(*jobs, shard, from, up_to); !ok) {
       if (ok.error().code != ErrorCode::conflict) return ok;
@@ -273,17 +290,30 @@ Status PushPlanner::plan_shard(ShardId shard, LogOffset head) {
   return Ok{};
 }
 
+bool PushPlanner::everyone_was_online(ShardId shard, LogOffset after, LogOffset up_to) const {
+  std::lock_guard lock(mutex_);
+  auto run = noted_runs_.find(shard);
+  if (run == noted_runs_.end() || run->second.first > after + 1 || run->second.last < up_to) return false;
+  auto named = offline_at_commit_.lower_bound({shard, after + 1});
+  return named == offline_at_commit_.end() || named->first > std::pair{shard, up_to};
+}
+
 Result<std::vector<std::vector<UserId>>> PushPlanner::offline_members(ShardId shard,
                                                                       const std::vector<Message>& messages) {
   std::vector<std::vector<UserId>> out(messages.size());
   std::vector<bool> noted(messages.size(), false);
   {
     std::lock_guard lock(mutex_);
+    auto run = noted_runs_.find(shard);
     for (std::size_t i = 0; i < messages.size(); ++i) {
-      auto it = offline_at_commit_.find({shard, messages[i].offset});
-      if (it == offline_at_commit_.end()) continue;
-      out[i] = it->second;
-      noted[i] = true;
+      const LogOffset offset = messages[i].offset;
+      auto it = offline_at_commit_.find({shard, offset});
+      if (it != offline_at_commit_.end()) {
+        out[i] = it->second;
+        noted[i] = true;
+      } else if (run != noted_runs_.end()) {
+        noted[i] = run->second.first <= offset && offset <= run->second.last;  // everyone was online
+      }
     }
   }
   // Everyone else's members, asked about in one question.

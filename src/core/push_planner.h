@@ -32,6 +32,8 @@
 // message another node committed) the planner asks the event sink at planning
 // time, once per page of messages for all their members: a device that
 // disconnected after getting such a message live may then get a push too.
+// A range whose every message has a note, none naming anyone, is not read
+// back at all: only the marker moves.
 // Push registrations come from the cached push targets; membership is the
 // chat's current one. A member who had muted the chat when a message was
 // sent (Member::muted_until > the message's ts) gets no push for it.
@@ -106,6 +108,9 @@ class PushPlanner {
   Status rescan(ShardId shard, ShardState& state);
   // Plans (planned, head] of the shard page by page; stops at the first failure.
   Status plan_shard(ShardId shard, LogOffset head);
+  // Every message of (after, up_to] was noted by the commit thread, and none
+  // of them found anyone offline.
+  bool everyone_was_online(ShardId shard, LogOffset after, LogOffset up_to) const;
   void set_planned(ShardId shard, LogOffset planned);
   Result<std::vector<PushJob>> plan(ShardId shard, const std::vector<Message>& messages);
   // Per message: who to push, from the commit thread's note if there is one,
@@ -127,9 +132,18 @@ class PushPlanner {
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   LogPosition committed_;
-  std::map<ShardId, LogOffset> planned_;                                            // owned shards only
-  std::map<std::pair<ShardId, LogOffset>, std::vector<UserId>> offline_at_commit_;  // notes not yet planned
-  std::size_t noted_users_ = 0;                                                     // users across those notes
+  std::map<ShardId, LogOffset> planned_;  // owned shards only
+  // The commit thread's notes not yet planned, only those naming someone:
+  // an offset inside the shard's noted run without an entry had everyone online.
+  std::map<std::pair<ShardId, LogOffset>, std::vector<UserId>> offline_at_commit_;
+  std::size_t noted_users_ = 0;  // users across those notes
+  // Per shard, the latest unbroken run of noted offsets. A range inside it
+  // with no entry above is planned without reading it back: it needs no push.
+  struct NotedRun {
+    LogOffset first = 1;
+    LogOffset last = 0;  // empty while last < first
+  };
+  std::map<ShardId, NotedRun> noted_runs_;
   bool work_ = false;  // committed_ moved since the last pass
   bool running_ = false;
   bool stopping_ = false;

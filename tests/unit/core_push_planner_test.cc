@@ -143,6 +143,27 @@ TEST_F(PushPlannerTest, ConnectedUsersAndTheSenderGetNoPush) {
   }
 }
 
+// Messages everyone got live need no push: the planner moves its marker over
+// them without reading them back. One member offline brings the reading back.
+TEST_F(PushPlannerTest, MessagesEveryoneGotLiveAreNotReadBack) {
+  sink.set_connected(bob, true);
+  Result<SendAck> last = make_error(ErrorCode::internal, "nothing sent");
+  for (int i = 1; i <= 3; ++i) {
+    last = send(wa, chat, "m" + std::to_string(i), "live " + std::to_string(i));
+    ASSERT_TRUE(last.ok());
+  }
+  ASSERT_TRUE(eventually([&] { return core->push_planner.planned_offset() == last->offset; }));
+  EXPECT_EQ(faults.calls(StoreMethod::read_log), 0u);
+  EXPECT_EQ(*store.push_planned_offset(0), std::optional<LogOffset>(last->offset));
+
+  sink.set_connected(bob, false);
+  auto missed = send(wa, chat, "m4", "missed");
+  ASSERT_TRUE(missed.ok());
+  ASSERT_TRUE(eventually([&] { return counted()[phone.device_id] == 1 && counted()[tablet.device_id] == 1; }));
+  EXPECT_GE(faults.calls(StoreMethod::read_log), 1u);
+  for (const auto& job : push_sender.sent()) EXPECT_EQ(job.seq, missed->seq);
+}
+
 // On a single node the commit thread tells the planner of every commit: it
 // never reads the log's head back (a store read per poll, for nothing), and
 // still pushes what is committed.
