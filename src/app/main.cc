@@ -231,6 +231,16 @@ int run(int argc, char** argv) {
                  "0 never paces")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1'000'000'000}));
+  app.add_option("--wake-pause-us", server_config.wake_pause_us,
+                 "while an I/O thread is busy (see --wake-pacing-above), it pauses after each wake until this "
+                 "has passed, so that the next wake finds more work at once; 0 never pauses")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100'000));
+  app.add_option("--wake-pacing-above", server_config.wake_pacing_above,
+                 "jobs a second one I/O thread runs (reads, writes, frames and acks handed to it), above which it "
+                 "paces its wakes by --wake-pause-us; 0 never paces")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1'000'000'000}));
   app.add_option("--max-unacked-sends", server_config.max_unacked_sends,
                  "sends of one connection waiting for their ack; past this, overloaded")
       ->capture_default_str()

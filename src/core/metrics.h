@@ -84,6 +84,11 @@ struct ProcessMetrics {
   Counter ws_writes;
   Counter ws_frames_written;
   Counter ws_paced_writes;  // of ws_writes, those that waited for their loop's tick (net/write_pacer.h)
+  // I/O threads waking to work, the jobs they ran, and the wakes after which
+  // one paused to let more gather (net/wake_pacer.h).
+  Counter io_wakes;
+  Counter io_jobs;
+  Counter io_paused_wakes;
 };
 
 ProcessMetrics& process_metrics();

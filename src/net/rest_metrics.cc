@@ -51,6 +51,12 @@ Response RestApi::metrics(const Call& call) {
   out.counter("parley_ws_paced_writes_total",
               "Of those writes, the ones that waited for their I/O thread's tick (--write-delay-ms) to gather frames.",
               m.ws_paced_writes.value());
+  out.counter("parley_io_wakes_total", "Times an I/O thread woke to work.", m.io_wakes.value());
+  out.counter("parley_io_jobs_total", "Jobs I/O threads ran: reads, writes, frames and acks handed to them.",
+              m.io_jobs.value());
+  out.counter("parley_io_paused_wakes_total",
+              "Of those wakes, the ones after which the thread paused (--wake-pause-us) to let more work gather.",
+              m.io_paused_wakes.value());
   if (ctx_.config.store_stats) {
     std::vector<std::pair<std::string, double>> store;
     for (const auto& [name, value] : ctx_.config.store_stats()) store.emplace_back(name, static_cast<double>(value));

@@ -12,7 +12,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <thread>
+
+#include "core/metrics.h"
 #include "net/rest_replies.h"
+#include "net/wake_pacer.h"
 #include "net/ws_session.h"
 
 namespace parley {
@@ -152,10 +156,29 @@ void Server::run() {
   // The accept loop and stop_accepting() share the acceptor's strand.
   asio::co_spawn(acceptor_.get_executor(), accept_loop(), asio::detached);
   unsigned n = thread_count(config_);
-  for (unsigned i = 1; i < n; ++i) threads_.emplace_back([this] { ioc_.run(); });
-  ioc_.run();
+  for (unsigned i = 1; i < n; ++i) threads_.emplace_back([this] { run_io_thread(); });
+  run_io_thread();
   for (auto& t : threads_) t.join();
   threads_.clear();
+}
+
+void Server::run_io_thread() {
+  WakePacer pacer(std::chrono::microseconds(config_.wake_pause_us), config_.wake_pacing_above);
+  ProcessMetrics& metrics = process_metrics();
+  // io_context::run(), one wake at a time: the thread blocks for the first
+  // job, runs everything else ready, and may pause before looking again.
+  for (;;) {
+    std::size_t jobs = ioc_.run_one();
+    if (jobs == 0) return;  // stopped, or nothing left to do
+    const auto woke = WakePacer::Clock::now();
+    jobs += ioc_.poll();
+    metrics.io_wakes.add();
+    metrics.io_jobs.add(jobs);
+    const auto pause = pacer.woke(woke, jobs);
+    if (pause == WakePacer::Clock::duration::zero()) continue;
+    metrics.io_paused_wakes.add();
+    std::this_thread::sleep_until(woke + pause);
+  }
 }
 
 void Server::stop_accepting() {

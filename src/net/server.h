@@ -41,6 +41,8 @@ class Server {
 
  private:
   boost::asio::awaitable<void> accept_loop();
+  // One I/O thread's run of the io_context, its wakes paced by a WakePacer.
+  void run_io_thread();
 
   ServerConfig config_;
   boost::asio::thread_pool blocking_;

@@ -56,6 +56,11 @@ struct ServerConfig {
   // system call (net/write_pacer.h). 0 in either: every write at once.
   std::int64_t write_delay_ms = 20;
   std::uint64_t write_pacing_above = 20'000;
+  // While an I/O thread runs at least wake_pacing_above jobs a second, it
+  // pauses after each wake until wake_pause_us has passed, so that the next
+  // finds more work at once (net/wake_pacer.h). 0 in either: never pauses.
+  std::int64_t wake_pause_us = 2'000;
+  std::uint64_t wake_pacing_above = 20'000;
   // Sends of one connection waiting for their ack; past this, `overloaded`.
   std::size_t max_unacked_sends = 1'024;
   // Client connections open at once; 0: the descriptor limit minus fd_reserve.

@@ -170,7 +170,7 @@ TEST_F(MetricsTest, CountersMoveWithTraffic) {
   EXPECT_TRUE(eventually([&] { return scrape().at("parley_websocket_connections") == 0; }));
 }
 
-TEST_F(MetricsTest, ALightLoadIsNeverPacedAndItsWritesAreCounted) {
+TEST_F(MetricsTest, ALightLoadIsNeverPacedAndItsWritesAndWakesAreCounted) {
   PARLEY_SINGLE_NODE_ONLY("the figures are those of one process");
   Session alice = new_session("alice");
   Session bob = new_session("bob");
@@ -181,6 +181,8 @@ TEST_F(MetricsTest, ALightLoadIsNeverPacedAndItsWritesAreCounted) {
   for (int i = 0; i < 5; ++i) ASSERT_TRUE(b->next_message(kWait, chat.chat_id));
   const Scrape s = scrape();
   EXPECT_EQ(s.at("parley_ws_paced_writes_total"), 0);
+  EXPECT_EQ(s.at("parley_io_paused_wakes_total"), 0);
+  EXPECT_GT(s.at("parley_io_wakes_total"), 0);
   EXPECT_GE(s.at("parley_ws_writes_total"), 5);           // each ack awaited before the next send
   EXPECT_GE(s.at("parley_ws_frames_written_total"), 10);  // five acks, five messages
 }
