@@ -293,7 +293,7 @@ Status PushPlanner::plan_shard(ShardId shard, LogOffset head) {
 bool PushPlanner::everyone_was_online(ShardId shard, LogOffset after, LogOffset up_to) const {
   std::lock_guard lock(mutex_);
   auto run = noted_runs_.find(shard);
-  if (run == noted_runs_.end() || run->second.first > after + 1 || run->second.last < up_to) return false;
+  if (run == noted_runs_.end() || !run->second.covers(after + 1, up_to)) return false;
   auto named = offline_at_commit_.lower_bound({shard, after + 1});
   return named == offline_at_commit_.end() || named->first > std::pair{shard, up_to};
 }
@@ -312,7 +312,7 @@ Result<std::vector<std::vector<UserId>>> PushPlanner::offline_members(ShardId sh
         out[i] = it->second;
         noted[i] = true;
       } else if (run != noted_runs_.end()) {
-        noted[i] = run->second.first <= offset && offset <= run->second.last;  // everyone was online
+        noted[i] = run->second.covers(offset, offset);  // everyone was online
       }
     }
   }

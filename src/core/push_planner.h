@@ -142,6 +142,7 @@ class PushPlanner {
   struct NotedRun {
     LogOffset first = 1;
     LogOffset last = 0;  // empty while last < first
+    bool covers(LogOffset from, LogOffset to) const { return first <= from && to <= last; }
   };
   std::map<ShardId, NotedRun> noted_runs_;
   bool work_ = false;  // committed_ moved since the last pass

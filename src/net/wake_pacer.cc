@@ -1,6 +1,6 @@
 #include "net/wake_pacer.h"
 
-#include <algorithm>
+#include "net/per_second.h"
 
 namespace parley {
 
@@ -12,15 +12,10 @@ WakePacer::Clock::duration WakePacer::woke(Clock::time_point now, std::size_t jo
   jobs_ += jobs;
   const auto elapsed = now - window_start_;
   if (elapsed >= kWindow) {
-    // jobs / seconds against the busy rate (or three quarters of it, to stop),
-    // in integers; a long quiet spell counts as one window, so the first wakes
-    // after it are never paced.
-    constexpr std::uint64_t kLongestMicros = 100'000'000;  // keeps the products below in range
-    const auto micros =
-        std::min(kLongestMicros,
-                 static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
-    const std::uint64_t threshold = pacing_ ? busy_rate_ * 3 : busy_rate_ * 4;
-    pacing_ = jobs_ * 4'000'000 >= threshold * micros;
+    // Three quarters of the busy rate keeps a thread paced; a long quiet
+    // spell counts as one window, so the first wakes after it are never paced.
+    pacing_ = pacing_ ? at_least_per_second(jobs_ * 4, busy_rate_ * 3, elapsed)
+                      : at_least_per_second(jobs_, busy_rate_, elapsed);
     jobs_ = 0;
     window_start_ = now;
   }

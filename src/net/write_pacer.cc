@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "net/per_second.h"
+
 namespace parley {
 
 WritePacer::WritePacer(const Loop& loop, std::chrono::milliseconds delay, std::uint64_t busy_frames_per_second)
@@ -11,11 +13,9 @@ bool WritePacer::pacing(Clock::time_point now) {
   if (delay_.count() <= 0 || busy_rate_ == 0) return false;
   const auto elapsed = now - window_start_;
   if (elapsed >= kWindow) {
-    // frames / seconds >= busy rate, in integers; a long quiet spell counts
-    // as one window, so the first frames after it are never paced.
-    const auto micros =
-        static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
-    const bool busy = frames_ * 1'000'000 >= busy_rate_ * micros;
+    // A long quiet spell counts as one window, so the first frames after it
+    // are never paced.
+    const bool busy = at_least_per_second(frames_, busy_rate_, elapsed);
     if (!busy) {
       pacing_ = false;
     } else if (pacing_) {

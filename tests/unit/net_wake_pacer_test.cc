@@ -1,8 +1,10 @@
 // WakePacer: an I/O thread pauses after a wake only while it runs jobs at
 // the busy rate or faster, and stops once the rate falls below three
-// quarters of it.
+// quarters of it. at_least_per_second: how both pacers judge a window.
 
 #include "net/wake_pacer.h"
+
+#include "net/per_second.h"
 
 #include <gtest/gtest.h>
 
@@ -66,6 +68,20 @@ TEST_F(WakePacerTest, AZeroPauseOrRateNeverPaces) {
   }
   EXPECT_EQ(no_pause.woke(window(3), 1'000), kNone);
   EXPECT_EQ(no_rate.woke(window(3), 1'000), kNone);
+}
+
+// The pacers' judgement of a window: exact at the boundary, and in range
+// for the largest rate a flag accepts over any time, however long.
+TEST(AtLeastPerSecond, ComparesARateExactlyAndStaysInRangeOverAnyTime) {
+  EXPECT_TRUE(at_least_per_second(100, 1'000, milliseconds(100)));
+  EXPECT_FALSE(at_least_per_second(99, 1'000, milliseconds(100)));
+  EXPECT_TRUE(at_least_per_second(0, 0, milliseconds(100)));
+  // 300 events in 18,446,744,074 us (about five hours) at a busy rate of
+  // 10^9 a second: the plain product 10^9 * micros passes 2^64 and wraps to
+  // less than 300 * 10^6.
+  EXPECT_FALSE(at_least_per_second(300, 1'000'000'000, microseconds(18'446'744'074)));
+  EXPECT_FALSE(at_least_per_second(1'000'000, 1'000'000'000, std::chrono::hours(24 * 365)));
+  EXPECT_TRUE(at_least_per_second(100, 1, std::chrono::hours(24 * 365))) << "a long spell counts as 100 s";
 }
 
 }  // namespace
